@@ -1,0 +1,56 @@
+/*
+ * cli.h - what the command files share.  cli/ is the only code that
+ * prints for the user or exits; every stage returns diagnostics instead.
+ */
+#ifndef PIPEC_CLI_H
+#define PIPEC_CLI_H
+
+#include <stdbool.h>
+
+#include "ir/ir.h"
+#include "frontend/frontend.h"
+
+/* Exit codes: public API, documented in the README and --help. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,        /* the pipeline or the lint failed */
+	EXIT_USAGE = 2,         /* bad usage or invalid input */
+	EXIT_INTERRUPTED = 130,
+};
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *usage;      /* full help text for `pipec help NAME` */
+};
+
+extern const struct command cmd_build, cmd_validate;
+
+/* A file read whole, NUL-terminated. */
+struct cli_file {
+	char *text;
+	size_t len;
+};
+
+/* Reads `path` ("-" is stdin) up to FE_MAX_INPUT bytes; records errors. */
+int cli_read_file(const char *path, struct cli_file *f, struct diag_list *dl);
+
+/*
+ * Reads and compiles one input with the default build context overridden
+ * by `ctx` when non-NULL.  Returns NULL after recording errors.
+ */
+struct ir_doc *cli_load(const char *path, const struct fe_context *ctx,
+			struct ir_arena *a, struct diag_list *dl);
+
+/* Prints the diagnostics to stderr; returns the number of errors. */
+size_t cli_report(struct diag_list *dl);
+
+/* Writes `text` to `path` ("-" is stdout); 0 or -1 after a message. */
+int cli_write_output(const char *path, const char *text);
+
+/* Prints `pipec: msg` to stderr and returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * arena.c - the one allocator behind an IR document.
+ *
+ * Blocks are chained and never moved, so pointers into them stay valid
+ * until ir_arena_free().  Large requests get a block of their own.
+ * Allocation failure aborts: a half-built IR is of no use to anybody, and
+ * the inputs that could ask for unbounded memory (alias expansion, file
+ * size) are bounded where they are read.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+
+#define BLOCK_SIZE (64 * 1024)
+
+struct block {
+	struct block *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+struct ir_arena {
+	struct block *head;
+};
+
+static void out_of_memory(void)
+{
+	fputs("pipec: out of memory\n", stderr);
+	abort();
+}
+
+static struct block *block_new(size_t size, struct block *next)
+{
+	struct block *b = malloc(sizeof *b + size);
+	if (!b)
+		out_of_memory();
+	b->next = next;
+	b->used = 0;
+	b->size = size;
+	return b;
+}
+
+struct ir_arena *ir_arena_new(void)
+{
+	struct ir_arena *a = malloc(sizeof *a);
+	if (!a)
+		out_of_memory();
+	a->head = block_new(BLOCK_SIZE, NULL);
+	return a;
+}
+
+void ir_arena_free(struct ir_arena *a)
+{
+	if (!a)
+		return;
+	for (struct block *b = a->head, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(a);
+}
+
+void *ir_alloc(struct ir_arena *a, size_t size)
+{
+	const size_t align = sizeof(max_align_t);
+	size = (size + align - 1) & ~(align - 1);
+	if (size == 0)
+		size = align;
+	struct block *b = a->head;
+	if (b->size - b->used < size) {
+		if (size > BLOCK_SIZE / 4) {
+			/* keep the current block as head: it still has room */
+			struct block *big = block_new(size, b->next);
+			b->next = big;
+			b = big;
+		} else {
+			b = a->head = block_new(BLOCK_SIZE, a->head);
+		}
+	}
+	void *p = (char *)b->data + b->used;
+	b->used += size;
+	memset(p, 0, size);
+	return p;
+}
+
+void *ir_calloc(struct ir_arena *a, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		out_of_memory();
+	return ir_alloc(a, n * size);
+}
+
+char *ir_strndup(struct ir_arena *a, const char *s, size_t len)
+{
+	char *p = ir_alloc(a, len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *ir_strdup(struct ir_arena *a, const char *s)
+{
+	return s ? ir_strndup(a, s, strlen(s)) : NULL;
+}
+
+char *ir_printf(struct ir_arena *a, const char *fmt, ...)
+{
+	va_list ap, ap2;
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	char *p = ir_alloc(a, (size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	return p;
+}

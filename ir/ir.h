@@ -1,0 +1,366 @@
+/*
+ * ir.h - pipec's intermediate representation (IR v1) and the diagnostics
+ * every stage shares.
+ *
+ * Data flows one way: frontend -> ir -> validate -> runtime -> backend.
+ * This header depends on nothing above it: it knows neither YAML nor
+ * execution.
+ *
+ * Ownership: everything reachable from a struct ir_doc (nodes, strings,
+ * arrays, positions) is allocated from one struct ir_arena and freed with
+ * ir_arena_free().  Nothing in the IR is freed on its own.  A diag_list
+ * owns copies of its messages and file names, so it may outlive the arena
+ * that produced them.
+ *
+ * Absent versus empty: a `struct ir_strs` whose `v` is NULL is absent
+ * (for an entrypoint: "use the image's"); `v` non-NULL with `n == 0` is
+ * an explicitly empty list.  A NULL `char *` is an absent string.
+ *
+ * docs/ir.md documents every field as it appears in JSON.
+ */
+#ifndef PIPEC_IR_H
+#define PIPEC_IR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define IR_VERSION 1
+
+/* ---- Arena --------------------------------------------------------- */
+
+struct ir_arena;
+
+/* Makes an empty arena; aborts only if the first block cannot be had. */
+struct ir_arena *ir_arena_new(void);
+
+/* Frees the arena and everything allocated from it.  NULL is fine. */
+void ir_arena_free(struct ir_arena *a);
+
+/* Returns `size` zeroed bytes owned by the arena. */
+void *ir_alloc(struct ir_arena *a, size_t size);
+
+/* Returns a zeroed array of `n` elements of `size` bytes (overflow-checked). */
+void *ir_calloc(struct ir_arena *a, size_t n, size_t size);
+
+/* Copies a NUL-terminated string (NULL gives NULL) into the arena. */
+char *ir_strdup(struct ir_arena *a, const char *s);
+
+/* Copies `len` bytes and adds a NUL. */
+char *ir_strndup(struct ir_arena *a, const char *s, size_t len);
+
+/* printf into the arena. */
+char *ir_printf(struct ir_arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- Positions and diagnostics -------------------------------------- */
+
+/*
+ * Where something was written.  `line` and `col` count from 1; line 0
+ * means "no line known", in which case `pointer` (a JSON Pointer such as
+ * "/pipelines/0/steps/3/image") says where in an IR file it was.
+ */
+struct ir_pos {
+	const char *file;
+	int line, col;
+	const char *pointer;
+};
+
+enum diag_severity { DIAG_NOTE, DIAG_WARNING, DIAG_ERROR };
+
+struct diag {
+	enum diag_severity severity;
+	struct ir_pos pos;      /* file and pointer are owned copies */
+	const char *rule;       /* a static rule id, e.g. "unknown-key" */
+	char *message;          /* owned; lowercase, no final period */
+};
+
+/* At most this many diagnostics are kept; the rest are counted. */
+#define DIAG_MAX 1000
+
+struct diag_list {
+	struct diag *items;
+	size_t len, cap;
+	size_t nerrors, nwarnings;
+	size_t ndropped;        /* beyond DIAG_MAX */
+};
+
+void diag_list_init(struct diag_list *dl);
+void diag_list_release(struct diag_list *dl);
+
+/*
+ * Records a diagnostic.  Returns -1 for errors and 0 otherwise, so a
+ * failure path reads `return diag_add(...)`.
+ */
+int diag_add(struct diag_list *dl, enum diag_severity sev, struct ir_pos pos,
+	     const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+int diag_vadd(struct diag_list *dl, enum diag_severity sev, struct ir_pos pos,
+	      const char *rule, const char *fmt, va_list ap);
+
+/* Shorthands for diag_add() with DIAG_ERROR / DIAG_WARNING. */
+int diag_error(struct diag_list *dl, struct ir_pos pos, const char *rule,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int diag_warning(struct diag_list *dl, struct ir_pos pos, const char *rule,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Sorts by file, line, column, keeping insertion order for ties. */
+void diag_sort(struct diag_list *dl);
+
+enum diag_format { DIAG_TEXT, DIAG_JSON, DIAG_SARIF };
+
+/*
+ * Renders every diagnostic.  DIAG_TEXT prints
+ * `file:line:col: severity: message [rule]` (or `file:/pointer: ...`),
+ * colored when `color` is true.  DIAG_JSON prints one JSON array,
+ * DIAG_SARIF one SARIF 2.1.0 log.
+ */
+void diag_print(FILE *out, const struct diag_list *dl, enum diag_format fmt,
+		bool color);
+
+/* True when `out` is a terminal and NO_COLOR is unset or empty. */
+bool diag_want_color(FILE *out);
+
+/* ---- IR v1 ---------------------------------------------------------- */
+
+struct ir_strs {
+	char **v;
+	size_t n;
+};
+
+/* One NAME=VALUE pair (environment, labels). */
+struct ir_kv {
+	char *key;
+	char *value;
+};
+
+struct ir_env {
+	struct ir_kv *v;
+	size_t n;
+};
+
+enum ir_backend { IR_BACKEND_DOCKER, IR_BACKEND_KUBE, IR_BACKEND_LOCAL };
+
+enum ir_pull {
+	IR_PULL_DEFAULT,        /* pull if the tag is latest, else if missing */
+	IR_PULL_ALWAYS,
+	IR_PULL_IF_NOT_EXISTS,
+	IR_PULL_NEVER,
+};
+
+enum ir_run_policy {
+	IR_RUN_ON_SUCCESS,
+	IR_RUN_ON_FAILURE,
+	IR_RUN_ALWAYS,
+	IR_RUN_NEVER,
+};
+
+/* Where a secret's value comes from at run time; never the value itself. */
+enum ir_secret_source {
+	IR_SECRET_RUNTIME,      /* supplied when run (--secret and friends) */
+	IR_SECRET_ENV,          /* host environment variable `ref` */
+	IR_SECRET_FILE,         /* host file `ref` */
+	IR_SECRET_EXTERNAL,     /* a secret service: `ref` is "path#name" */
+};
+
+struct ir_secret {
+	struct ir_pos pos;
+	char *name;
+	enum ir_secret_source source;
+	char *ref;
+};
+
+enum ir_volume_kind {
+	IR_VOLUME_TEMP,         /* an empty directory made for the run */
+	IR_VOLUME_HOST,         /* a host path */
+	IR_VOLUME_TMPFS,        /* memory-backed, `size_limit` bytes (0: none) */
+};
+
+struct ir_volume {
+	struct ir_pos pos;
+	char *name;
+	enum ir_volume_kind kind;
+	char *host_path;        /* IR_VOLUME_HOST only */
+	int64_t size_limit;
+};
+
+struct ir_network {
+	char *name;
+	char *driver;           /* NULL: the backend's default */
+};
+
+/* A file the pipeline carries (base64 data), copied into steps. */
+struct ir_file {
+	struct ir_pos pos;
+	char *name;
+	char *data;             /* standard base64 */
+	bool archive;           /* a tar extracted at the mount path */
+};
+
+struct ir_platform {
+	char *os, *arch, *variant, *version;
+};
+
+struct ir_workspace {
+	char *base;             /* the volume's mount point, e.g. /drone */
+	char *path;             /* below base; working dir of steps */
+};
+
+/* Why a step or pipeline will not run, decided at compile time. */
+struct ir_skip {
+	char *reason;           /* e.g. "branch 'dev' is not in when.branch" */
+	struct ir_pos pos;      /* the clause that ruled it out */
+};
+
+struct ir_secret_ref {
+	char *name;             /* a pipeline secret */
+	char *env;              /* the variable it becomes */
+};
+
+struct ir_mount {
+	char *name;             /* a pipeline volume */
+	char *path;             /* where it appears in the step */
+	bool read_only;
+};
+
+struct ir_device {
+	char *host_path;
+	char *path;
+};
+
+struct ir_file_mount {
+	char *name;             /* a pipeline file */
+	char *path;
+	int mode;               /* permission bits, e.g. 0755 */
+};
+
+struct ir_port {
+	int port;
+	int host;               /* 0: not published */
+	char *protocol;         /* NULL: tcp */
+};
+
+/* A service is ready when `command` exits 0 (or `port` accepts). */
+struct ir_health {
+	struct ir_strs command;
+	int port;
+	int interval_ms, timeout_ms, retries;
+};
+
+struct ir_resources {
+	int64_t cpu_millis;     /* 0: no limit */
+	int64_t memory;         /* bytes, 0: no limit */
+	int64_t shm_size;       /* bytes, 0: default */
+};
+
+/* A path handed between steps: exported by one, imported by later ones. */
+struct ir_artifact {
+	char *name;
+	char *path;
+};
+
+struct ir_step {
+	struct ir_pos pos;
+	char *name;
+	char *image;            /* NULL: no image (local backend) */
+	enum ir_pull pull;
+	struct ir_strs entrypoint, command;
+	char *script;           /* the shell script lowered from `commands` */
+	char *shell;            /* runs `script`; NULL: /bin/sh */
+	char *working_dir;
+	struct ir_env environment;
+	struct ir_secret_ref *secrets;
+	size_t nsecrets;
+	struct ir_strs depends_on;
+	enum ir_run_policy run_policy;
+	struct ir_skip *skip;   /* non-NULL: ruled out statically */
+	bool detach, ignore_error, privileged;
+	char *user;
+	struct ir_mount *volumes;
+	size_t nvolumes;
+	struct ir_device *devices;
+	size_t ndevices;
+	struct ir_file_mount *files;
+	size_t nfiles;
+	struct ir_strs dns, dns_search, extra_hosts, networks;
+	char *network_mode;
+	struct ir_port *ports;
+	size_t nports;
+	struct ir_health *health;
+	struct ir_resources resources;
+	int timeout;            /* seconds, 0: none */
+	int retries;
+	struct ir_artifact *exports, *imports;
+	size_t nexports, nimports;
+};
+
+struct ir_pipeline {
+	struct ir_pos pos;
+	char *name;
+	enum ir_backend backend;
+	struct ir_platform platform;
+	struct ir_strs depends_on;
+	enum ir_run_policy run_policy;
+	struct ir_skip *skip;
+	struct ir_workspace workspace;
+	struct ir_secret *secrets;
+	size_t nsecrets;
+	struct ir_volume *volumes;
+	size_t nvolumes;
+	struct ir_network *networks;
+	size_t nnetworks;
+	struct ir_file *files;
+	size_t nfiles;
+	struct ir_strs pull_secrets;   /* secrets holding registry auth */
+	int timeout;                   /* seconds, 0: none */
+	struct ir_step *steps;
+	size_t nsteps;
+};
+
+struct ir_doc {
+	int version;
+	struct ir_pipeline *pipelines;
+	size_t npipelines;
+};
+
+/* Enum <-> JSON string.  *_parse returns -1 for an unknown string. */
+const char *ir_backend_name(enum ir_backend b);
+int ir_backend_parse(const char *s);
+const char *ir_pull_name(enum ir_pull p);
+int ir_pull_parse(const char *s);
+const char *ir_run_policy_name(enum ir_run_policy p);
+int ir_run_policy_parse(const char *s);
+const char *ir_secret_source_name(enum ir_secret_source s);
+int ir_secret_source_parse(const char *s);
+const char *ir_volume_kind_name(enum ir_volume_kind k);
+int ir_volume_kind_parse(const char *s);
+
+/* Lookups by name; NULL when absent. */
+struct ir_step *ir_step_find(const struct ir_pipeline *p, const char *name);
+struct ir_pipeline *ir_pipeline_find(const struct ir_doc *d, const char *name);
+const char *ir_env_get(const struct ir_env *env, const char *key);
+
+/* ---- Reading and writing -------------------------------------------- */
+
+/*
+ * Parses IR v1 JSON from `text` (`len` bytes; `path` names it in
+ * diagnostics).  Strict: every type error, unknown key (with a
+ * did-you-mean) and unsupported version is reported with its JSON
+ * Pointer, all of them in one call.  Returns NULL on any error.
+ */
+struct ir_doc *ir_read(const char *path, const char *text, size_t len,
+		       struct ir_arena *a, struct diag_list *dl);
+
+enum { IR_WRITE_COMPACT = 1 };
+
+/*
+ * Renders canonical JSON: fixed key order, maps sorted by key, fields at
+ * their zero value left out, two-space indent (one line with
+ * IR_WRITE_COMPACT).  Equal IR gives byte-identical text.  The caller
+ * frees the result with free().
+ */
+char *ir_write(const struct ir_doc *d, unsigned flags);
+
+#endif

@@ -1,0 +1,26 @@
+# Shared helpers for tests/e2e/*.sh.  Each script is run from the top of
+# the tree with PIPEC set; it reports one line per case, `ok - NAME` or
+# `not ok - NAME`, which tests/run.sh counts.
+
+PIPEC=${PIPEC:-./pipec}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pipec-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+ok() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; }
+
+# check NAME CMD...: the case passes when CMD succeeds.
+check() {
+	name=$1; shift
+	if "$@"; then ok "$name"; else fail "$name"; fi
+}
+
+# expect_exit CODE NAME CMD...: the case passes when CMD exits with CODE.
+expect_exit() {
+	want=$1 name=$2; shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok "$name"; else
+		fail "$name (exit $got, wanted $want)"; sed 's/^/#   /' "$TMP/err" | head -20
+	fi
+}
