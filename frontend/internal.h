@@ -1,0 +1,106 @@
+/*
+ * internal.h - what the frontend's files share; nothing outside
+ * frontend/ includes it.
+ *
+ * The YAML file is first read into a tree of nodes that remember where
+ * they were written (yaml.c), then each document is lowered to IR by the
+ * dialect's lowering (drone.c).  Substitution (subst.re), the command
+ * script (script.c) and condition evaluation (when.c) work per node, so
+ * every diagnostic keeps an exact position.
+ */
+#ifndef PIPEC_FRONTEND_INTERNAL_H
+#define PIPEC_FRONTEND_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "frontend.h"
+
+/* Ceilings: a hostile file gets a diagnostic, not unbounded work. */
+#define FE_MAX_DEPTH 64             /* nesting of sequences and maps */
+#define FE_MAX_ALIAS_NODES 100000   /* nodes visited through aliases */
+#define FE_MAX_DOCUMENTS 1000
+
+enum fe_node_kind { FE_SCALAR, FE_SEQ, FE_MAP };
+
+struct fe_pair;
+
+/* One YAML node.  Aliases are resolved when read: a node may be shared. */
+struct fe_node {
+	enum fe_node_kind kind;
+	struct ir_pos pos;          /* where the node (or alias) starts */
+	const char *tag;            /* explicit tag, or NULL */
+	/* FE_SCALAR */
+	char *str;
+	size_t len;
+	bool plain;                 /* unquoted: may be null, bool or number */
+	/* FE_SEQ */
+	struct fe_node **items;
+	size_t nitems;
+	/* FE_MAP, merge keys (<<) already applied */
+	struct fe_pair *pairs;
+	size_t npairs;
+};
+
+struct fe_pair {
+	struct fe_node *key, *value;
+};
+
+struct fe_docs {
+	struct fe_node **v;
+	size_t n;
+};
+
+/*
+ * Reads every document of a YAML stream.  Positions count from 1.  On a
+ * syntax error or a ceiling, records a diagnostic and returns -1; the
+ * documents read before it are kept in `out`.
+ */
+int fe_yaml_read(const char *path, const char *text, size_t len,
+		 struct ir_arena *a, struct fe_docs *out, struct diag_list *dl);
+
+/* The value of `key` in a map node, or NULL. */
+struct fe_node *fe_map_get(const struct fe_node *map, const char *key);
+
+/* True for a plain scalar spelling null (`~`, `null`, empty). */
+bool fe_is_null(const struct fe_node *n);
+
+/*
+ * Expands ${VAR} forms in one scalar (see docs/yaml.md for the forms).
+ * `pos` is the scalar's position, for diagnostics.  When `in_commands`
+ * is set, a reference the user most likely meant for the shell gets a
+ * warning.  Returns the expanded string in the arena, or NULL after
+ * recording an error.
+ */
+char *fe_subst(const char *in, size_t len, const struct fe_context *ctx,
+	       bool in_commands, struct ir_pos pos, struct ir_arena *a,
+	       struct diag_list *dl);
+
+/*
+ * Lowers `commands` to the shell script a step runs: stop at the first
+ * failure, echo each command prefixed with `+ ` before running it.
+ */
+char *fe_script(char *const *commands, size_t n, struct ir_arena *a);
+
+/*
+ * Evaluates a `when` (step) or `trigger` (pipeline) map against `ctx`.
+ * Sets *policy from `status`; sets *skip when another clause rules the
+ * step out.  Returns -1 after recording errors in malformed clauses.
+ */
+int fe_when_eval(const struct fe_node *when, const struct fe_context *ctx,
+		 enum ir_run_policy *policy, struct ir_skip **skip,
+		 struct ir_arena *a, struct diag_list *dl);
+
+/* Glob match as conditions use it: `*`, `**`, `?`, `[...]`, `{a,b}`. */
+bool fe_glob_match(const char *pattern, const char *s);
+
+/* Lowers drone-runtime IR (either generation) parsed from JSON text. */
+struct ir_doc *fe_drone_runtime_import(const char *path, const char *text,
+				       size_t len, struct ir_arena *a,
+				       struct diag_list *dl);
+
+/* Lowers Drone YAML documents (kind: pipeline/secret/signature). */
+struct ir_doc *fe_drone_lower(const struct fe_docs *docs,
+			      const struct fe_context *ctx, struct ir_arena *a,
+			      struct diag_list *dl);
+
+#endif
