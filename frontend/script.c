@@ -1,0 +1,81 @@
+/*
+ * script.c - a step's `commands` as the POSIX sh script it runs.
+ *
+ * Drone's behaviour is kept: `set -e` stops the script at the first
+ * failing command, and each command is echoed with a `+ ` prefix before
+ * it runs.  Drone builds the echo from a Go-quoted string, which the
+ * shell then expands a second time; here the echo is
+ * `printf '+ %s\n' '<text>'` with the text single-quoted (each `'`
+ * written as `'\''`), so the shell prints it byte for byte and nothing
+ * in it (`$(...)`, backquotes, backslashes, newlines) runs twice.  The
+ * command itself follows on its own lines, untouched.
+ *
+ * The script's size is computed first and the bytes written into one
+ * arena block, so a long command list costs one allocation.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static const char script_head[] = "set -e\n";
+static const char echo_head[] = "printf '+ %s\\n' '";
+static const char echo_tail[] = "'\n";
+static const char quote_escape[] = "'\\''";
+
+/* Bytes the single-quoted echo of `cmd` takes, quotes included. */
+static size_t echo_size(const char *cmd)
+{
+	size_t n = sizeof echo_head - 1 + sizeof echo_tail - 1;
+
+	for (; *cmd; cmd++)
+		n += *cmd == '\'' ? sizeof quote_escape - 1 : 1;
+	return n;
+}
+
+static char *put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *put_echo(char *p, const char *cmd)
+{
+	p = put(p, echo_head, sizeof echo_head - 1);
+	for (; *cmd; cmd++) {
+		if (*cmd == '\'')
+			p = put(p, quote_escape, sizeof quote_escape - 1);
+		else
+			*p++ = *cmd;
+	}
+	return put(p, echo_tail, sizeof echo_tail - 1);
+}
+
+/*
+ * The command gets its own line; a trailing newline is added so the next
+ * echo never joins the command's last line.
+ */
+static char *put_command(char *p, const char *cmd)
+{
+	size_t len = strlen(cmd);
+
+	p = put(p, cmd, len);
+	*p++ = '\n';
+	return p;
+}
+
+char *fe_script(char *const *commands, size_t n, struct ir_arena *a)
+{
+	size_t size = sizeof script_head - 1 + 1;
+	char *out, *p;
+
+	for (size_t i = 0; i < n; i++)
+		size += echo_size(commands[i]) + strlen(commands[i]) + 1;
+	out = ir_alloc(a, size);
+	p = put(out, script_head, sizeof script_head - 1);
+	for (size_t i = 0; i < n; i++) {
+		p = put_echo(p, commands[i]);
+		p = put_command(p, commands[i]);
+	}
+	*p = '\0';
+	return out;
+}
