@@ -14,7 +14,10 @@
 #ifndef PIPEC_RUNTIME_H
 #define PIPEC_RUNTIME_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "ir/ir.h"
 
@@ -25,6 +28,9 @@ struct rt_job {
 	struct ir_env env;          /* final environment, secrets resolved */
 	void *backend_data;
 	void *runtime_data;
+	/* Set by the backend when it knows it (e.g. "sha256:..."); the
+	 * runtime copies it when the job ends. */
+	const char *image_digest;
 };
 
 /* How a step ended. */
@@ -67,11 +73,138 @@ struct rt_backend_ops {
 struct rt_backend {
 	const struct rt_backend_ops *ops;
 	void *ctx;
+	void *plugin;               /* dlopen handle, or NULL */
 };
+
+/*
+ * Loads a backend from the shared object at `path` and calls its
+ * PIPEC_BACKEND_SYMBOL.  0, or -1 after recording why [backend-plugin].
+ */
+int rt_backend_load(struct rt_backend *b, const char *path, struct diag_list *dl);
+
+/* Frees the backend's context and closes its plugin.  Safe on a zeroed one. */
+void rt_backend_release(struct rt_backend *b);
 
 /* A plugin shared object exports this symbol (PIPEC_BACKEND_SYMBOL). */
 typedef int rt_backend_plugin_fn(struct rt_backend *out, struct diag_list *dl);
 #define PIPEC_BACKEND_SYMBOL "pipec_backend_new"
+
+/* ---- Secrets --------------------------------------------------------- */
+
+/*
+ * Values the user supplied for a run, by name.  The store owns copies;
+ * a later value for the same name replaces the earlier one.
+ */
+struct rt_secrets {
+	struct ir_kv *v;
+	size_t n, cap;
+};
+
+#define RT_MAX_SECRET (1u << 20)    /* bytes in one secret value */
+
+void rt_secrets_init(struct rt_secrets *s);
+void rt_secrets_release(struct rt_secrets *s);
+/* Adds NAME=VALUE; -1 only when out of memory. */
+int rt_secrets_set(struct rt_secrets *s, const char *name, const char *value);
+/* `--secret NAME=VALUE`: -1 after a diagnostic when there is no '='. */
+int rt_secrets_add_arg(struct rt_secrets *s, const char *arg, struct diag_list *dl);
+/* `--secret-file NAME=PATH`: the file's bytes, one final newline dropped. */
+int rt_secrets_add_file(struct rt_secrets *s, const char *arg, struct diag_list *dl);
+/* `--secret-env NAME`: the host variable NAME; unset is an error. */
+int rt_secrets_add_env(struct rt_secrets *s, const char *name, struct diag_list *dl);
+/* `--secrets FILE`: dotenv lines NAME=VALUE, # comments, optional quotes. */
+int rt_secrets_add_dotenv(struct rt_secrets *s, const char *path, struct diag_list *dl);
+/* The value supplied for `name`, or NULL. */
+const char *rt_secrets_get(const struct rt_secrets *s, const char *name);
+
+/* ---- Running ------------------------------------------------------- */
+
+struct rt_options {
+	int parallel;               /* steps running at once, 0: no bound */
+	int timeout;                /* seconds per pipeline, 0: the IR's */
+	int step_timeout;           /* seconds per step the IR leaves open, 0: none */
+	int grace_ms;               /* SIGTERM to SIGKILL when stopping, 0: 5000 */
+	const char *workspace_dir;  /* NULL: a fresh directory per run */
+	const char *log_dir;        /* NULL: no log files */
+	bool timestamps;            /* prefix lines with the wall-clock time */
+	bool color;                 /* a color per step (for a terminal) */
+	FILE *out;                  /* where step output goes; NULL: stdout */
+	const struct rt_secrets *secrets;
+	/* Incremented by the caller's SIGINT/SIGTERM handler: 1 cancels the
+	 * run, 2 hurries the teardown.  NULL: never interrupted. */
+	volatile sig_atomic_t *interrupts;
+};
+
+enum rt_status {
+	RT_PENDING,                 /* never reached (an earlier error) */
+	RT_SKIPPED,                 /* ruled out by policy, 78 or the IR */
+	RT_SUCCESS,
+	RT_FAILURE,
+	RT_CANCELLED,
+};
+
+/* "pending", "skipped", "success", "failure", "cancelled". */
+const char *rt_status_name(enum rt_status s);
+
+struct rt_step_report {
+	const struct ir_step *step;
+	enum rt_status status;
+	struct rt_exit exit;        /* exit.error is owned by the report */
+	bool ignored;               /* failed, but ignore_error */
+	bool timed_out;
+	int attempts;
+	int64_t started_ms, finished_ms;   /* Unix time in ms, 0: never */
+	char *image_digest;         /* owned, or NULL */
+	const char *reason;         /* why skipped; static or from the IR */
+};
+
+struct rt_pipeline_report {
+	const struct ir_pipeline *pipeline;
+	enum rt_status status;
+	bool early_exit;            /* a step exited 78 */
+	bool timed_out;
+	int64_t started_ms, finished_ms;
+	struct rt_step_report *steps;   /* one per IR step, same order */
+	size_t nsteps;
+};
+
+/* The record of one run.  It points into the IR: keep the arena alive. */
+struct rt_report {
+	const char *backend;
+	char run_id[17];
+	enum rt_status status;
+	int64_t started_ms, finished_ms;
+	struct rt_pipeline_report *pipelines;   /* same order as the IR */
+	size_t npipelines;
+};
+
+/*
+ * Runs every pipeline of `doc` on `b` and fills `out`.
+ *
+ * 1. Secrets are resolved for all pipelines first; a missing one is an
+ *    error [secret-missing] and nothing starts.
+ * 2. Pipelines run one at a time in an order honouring depends_on; a
+ *    pipeline runs when its run policy holds against its dependencies.
+ * 3. Within a pipeline: services (detached steps) start first; steps run
+ *    in file order, or as a DAG when any step has depends_on; each is
+ *    prepared, started, its output streamed, its end awaited.
+ * 4. The backend's teardown always runs, also after errors and
+ *    interrupts.
+ *
+ * Step failures are recorded in `dl` at the step's position
+ * [step-failed].  Returns the run's status (RT_SUCCESS, RT_FAILURE or
+ * RT_CANCELLED), or RT_PENDING when nothing could start (invalid input).
+ */
+enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
+		      const struct rt_options *opt, struct rt_report *out,
+		      struct diag_list *dl);
+
+void rt_report_release(struct rt_report *r);
+
+/* The report as JSON (docs/run.md); the caller frees it with free(). */
+char *rt_report_json(const struct rt_report *r);
+
+/* ---- For backends ------------------------------------------------------ */
 
 /* Called by backends from poll(): `stream` is 1 (stdout) or 2 (stderr). */
 void rt_job_output(struct rt_job *job, int stream, const char *data, size_t len);
