@@ -39,6 +39,9 @@ struct fe_node {
 	/* FE_MAP, merge keys (<<) already applied */
 	struct fe_pair *pairs;
 	size_t npairs;
+	/* Nodes in the subtree with aliases expanded (saturating): what
+	 * reading it again through an alias costs. */
+	size_t weight;
 };
 
 struct fe_pair {

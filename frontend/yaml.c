@@ -1,0 +1,475 @@
+/*
+ * yaml.c - a YAML stream into trees of positioned nodes.
+ *
+ * libyaml's event parser drives a recursive descent: each event that
+ * starts a node makes one struct fe_node in the arena, positioned from
+ * libyaml's zero-based marks plus one.  Anchors go into a small hash
+ * table when their node is complete (so a node cannot contain itself);
+ * an alias is a shallow copy of the anchored node carrying the alias's
+ * own position, so the subtree is shared, never copied.  Each node knows
+ * its weight, the size of its subtree with aliases expanded, and every
+ * alias adds its target's weight to a running total: a "billion laughs"
+ * file is refused after FE_MAX_ALIAS_NODES in constant extra memory, and
+ * no later walk of the tree can do more work than that bound allows.
+ * Merge keys (`<<`) are applied while a map is built; keys written in
+ * the map win over merged ones, and earlier merge sources over later.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "internal.h"
+
+#define WEIGHT_MAX (SIZE_MAX / 4)
+
+struct anchor {
+	const char *name;
+	struct fe_node *node;
+};
+
+struct reader {
+	yaml_parser_t parser;
+	const char *path;
+	const char *text;
+	size_t len;
+	struct ir_arena *a;
+	struct diag_list *dl;
+	struct anchor *anchors;     /* open addressing, malloc'd */
+	size_t nanchors, cap;
+	size_t alias_nodes;
+	bool failed;
+};
+
+static struct ir_pos mark_pos(const struct reader *r, yaml_mark_t m)
+{
+	return (struct ir_pos){.file = r->path, .line = (int)m.line + 1,
+			       .col = (int)m.column + 1};
+}
+
+/* Line and column (in characters) of a byte offset, for reader errors. */
+static struct ir_pos offset_pos(const struct reader *r, size_t off)
+{
+	struct ir_pos pos = {.file = r->path, .line = 1, .col = 1};
+	for (size_t i = 0; i < off && i < r->len; i++) {
+		if (r->text[i] == '\n') {
+			pos.line++;
+			pos.col = 1;
+		} else if (((unsigned char)r->text[i] & 0xC0) != 0x80) {
+			pos.col++;
+		}
+	}
+	return pos;
+}
+
+static int fail(struct reader *r, struct ir_pos pos, const char *rule,
+		const char *fmt, const char *arg)
+{
+	r->failed = true;
+	return diag_error(r->dl, pos, rule, fmt, arg);
+}
+
+/* libyaml's messages are capitalised only for "UTF-8" and "BOM". */
+static char *lower(struct ir_arena *a, const char *s)
+{
+	char *t = ir_strdup(a, s ? s : "syntax error");
+	for (char *p = t; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return t;
+}
+
+static void syntax_error(struct reader *r)
+{
+	yaml_parser_t *p = &r->parser;
+	char *msg = lower(r->a, p->problem);
+	if (p->error == YAML_READER_ERROR) {
+		const char *rule = strstr(msg, "utf") ? "invalid-utf8" : "yaml-syntax";
+		fail(r, offset_pos(r, p->problem_offset), rule, "%s", msg);
+		return;
+	}
+	if (p->error == YAML_MEMORY_ERROR) {
+		fail(r, offset_pos(r, 0), "yaml-syntax", "%s", "out of memory");
+		return;
+	}
+	if (p->context)
+		msg = ir_printf(r->a, "%s %s that started at %zu:%zu", msg,
+				p->context, p->context_mark.line + 1,
+				p->context_mark.column + 1);
+	fail(r, mark_pos(r, p->problem_mark), "yaml-syntax", "%s", msg);
+}
+
+static bool next(struct reader *r, yaml_event_t *ev)
+{
+	if (r->failed)
+		return false;
+	if (!yaml_parser_parse(&r->parser, ev)) {
+		syntax_error(r);
+		return false;
+	}
+	return true;
+}
+
+/* ---- anchors --------------------------------------------------------- */
+
+static size_t hash(const char *s)
+{
+	size_t h = 5381;
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+static struct anchor *anchor_slot(struct anchor *t, size_t cap, const char *name)
+{
+	size_t i = hash(name) & (cap - 1);
+	while (t[i].name && strcmp(t[i].name, name) != 0)
+		i = (i + 1) & (cap - 1);
+	return &t[i];
+}
+
+static void anchor_grow(struct reader *r)
+{
+	size_t cap = r->cap ? r->cap * 2 : 64;
+	struct anchor *t = calloc(cap, sizeof *t);
+	if (!t)
+		abort();
+	for (size_t i = 0; i < r->cap; i++)
+		if (r->anchors[i].name)
+			*anchor_slot(t, cap, r->anchors[i].name) = r->anchors[i];
+	free(r->anchors);
+	r->anchors = t;
+	r->cap = cap;
+}
+
+/* A later anchor of the same name replaces the earlier one, as in YAML. */
+static void anchor_set(struct reader *r, const yaml_char_t *name, struct fe_node *n)
+{
+	if (!name)
+		return;
+	if ((r->nanchors + 1) * 2 > r->cap)
+		anchor_grow(r);
+	struct anchor *s = anchor_slot(r->anchors, r->cap, (const char *)name);
+	if (!s->name) {
+		s->name = ir_strdup(r->a, (const char *)name);
+		r->nanchors++;
+	}
+	s->node = n;
+}
+
+static struct fe_node *anchor_get(struct reader *r, const char *name)
+{
+	if (!r->cap)
+		return NULL;
+	return anchor_slot(r->anchors, r->cap, name)->node;
+}
+
+/* ---- nodes ----------------------------------------------------------- */
+
+static size_t add_weight(size_t a, size_t b)
+{
+	return a + b > WEIGHT_MAX ? WEIGHT_MAX : a + b;
+}
+
+static struct fe_node *node_new(struct reader *r, enum fe_node_kind kind,
+				yaml_mark_t m, const yaml_char_t *tag)
+{
+	struct fe_node *n = ir_alloc(r->a, sizeof *n);
+	n->kind = kind;
+	n->pos = mark_pos(r, m);
+	n->tag = tag ? ir_strdup(r->a, (const char *)tag) : NULL;
+	n->weight = 1;
+	return n;
+}
+
+static struct fe_node *parse_node(struct reader *r, yaml_event_t *ev, int depth);
+
+static struct fe_node *scalar(struct reader *r, yaml_event_t *ev)
+{
+	struct fe_node *n = node_new(r, FE_SCALAR, ev->start_mark,
+				     ev->data.scalar.tag);
+	n->str = ir_strndup(r->a, (const char *)ev->data.scalar.value,
+			    ev->data.scalar.length);
+	n->len = ev->data.scalar.length;
+	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !n->tag;
+	anchor_set(r, ev->data.scalar.anchor, n);
+	return n;
+}
+
+static struct fe_node *alias(struct reader *r, yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	struct fe_node *target = anchor_get(r, name);
+	struct ir_pos pos = mark_pos(r, ev->start_mark);
+	if (!target) {
+		fail(r, pos, "unknown-anchor", "unknown anchor '%s'", name);
+		return NULL;
+	}
+	r->alias_nodes = add_weight(r->alias_nodes, target->weight);
+	if (r->alias_nodes > FE_MAX_ALIAS_NODES) {
+		fail(r, pos, "alias-limit", "aliases expand to more than %s nodes",
+		     ir_printf(r->a, "%d", FE_MAX_ALIAS_NODES));
+		return NULL;
+	}
+	struct fe_node *n = ir_alloc(r->a, sizeof *n);
+	*n = *target;
+	n->pos = pos;
+	return n;
+}
+
+/* A growable array of pointers or pairs, copied into the arena at the end. */
+struct vec {
+	void *v;
+	size_t n, cap, size;
+};
+
+static void vec_push(struct vec *v, const void *item)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 8;
+		v->v = realloc(v->v, v->cap * v->size);
+		if (!v->v)
+			abort();
+	}
+	memcpy((char *)v->v + v->n * v->size, item, v->size);
+	v->n++;
+}
+
+static void *vec_take(struct vec *v, struct ir_arena *a)
+{
+	void *out = ir_calloc(a, v->n ? v->n : 1, v->size);
+	if (v->n)
+		memcpy(out, v->v, v->n * v->size);
+	free(v->v);
+	return out;
+}
+
+static struct fe_node *sequence(struct reader *r, yaml_event_t *ev, int depth)
+{
+	struct fe_node *n = node_new(r, FE_SEQ, ev->start_mark,
+				     ev->data.sequence_start.tag);
+	yaml_char_t *anchor = ev->data.sequence_start.anchor;
+	struct vec items = {.size = sizeof(struct fe_node *)};
+	yaml_event_t e;
+	while (next(r, &e)) {
+		if (e.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&e);
+			break;
+		}
+		struct fe_node *item = parse_node(r, &e, depth + 1);
+		if (item) {
+			vec_push(&items, &item);
+			n->weight = add_weight(n->weight, item->weight);
+		}
+	}
+	n->nitems = items.n;
+	n->items = vec_take(&items, r->a);
+	anchor_set(r, anchor, n);
+	return n;
+}
+
+static bool is_merge_key(const struct fe_node *k)
+{
+	return k->kind == FE_SCALAR && k->plain && strcmp(k->str, "<<") == 0;
+}
+
+static bool same_key(const struct fe_node *a, const struct fe_node *b)
+{
+	return a->kind == FE_SCALAR && b->kind == FE_SCALAR && a->len == b->len &&
+	       memcmp(a->str, b->str, a->len) == 0;
+}
+
+static bool has_key(const struct vec *pairs, const struct fe_node *k)
+{
+	const struct fe_pair *p = pairs->v;
+	for (size_t i = 0; i < pairs->n; i++)
+		if (same_key(p[i].key, k))
+			return true;
+	return false;
+}
+
+/* `<<: *a` or `<<: [*a, *b]`: adds the pairs whose keys are not set yet. */
+static void merge(struct reader *r, struct vec *pairs, const struct fe_node *src)
+{
+	const struct fe_node *const *srcs = &src;
+	size_t n = 1;
+	if (src->kind == FE_SEQ) {
+		srcs = (const struct fe_node *const *)src->items;
+		n = src->nitems;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (srcs[i]->kind != FE_MAP) {
+			diag_error(r->dl, srcs[i]->pos, "invalid-merge",
+				   "a merge key takes a map or a sequence of maps");
+			continue;
+		}
+		for (size_t j = 0; j < srcs[i]->npairs; j++)
+			if (!has_key(pairs, srcs[i]->pairs[j].key))
+				vec_push(pairs, &srcs[i]->pairs[j]);
+	}
+}
+
+static int cmp_pair_key(const void *x, const void *y)
+{
+	const struct fe_pair *a = *(const struct fe_pair *const *)x;
+	const struct fe_pair *b = *(const struct fe_pair *const *)y;
+	size_t n = a->key->len < b->key->len ? a->key->len : b->key->len;
+	int c = memcmp(a->key->str, b->key->str, n);
+	if (c == 0 && a->key->len != b->key->len)
+		c = a->key->len < b->key->len ? -1 : 1;
+	if (c == 0)
+		c = a < b ? -1 : a > b;
+	return c;
+}
+
+/* Sorting (not pairwise comparison) keeps a huge hostile map linear-ish. */
+static void check_duplicates(struct reader *r, struct fe_pair *pairs, size_t n)
+{
+	const struct fe_pair **v = malloc((n ? n : 1) * sizeof *v);
+	size_t m = 0;
+	if (!v)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (pairs[i].key->kind == FE_SCALAR)
+			v[m++] = &pairs[i];
+	qsort(v, m, sizeof *v, cmp_pair_key);
+	for (size_t i = 1; i < m; i++) {
+		if (!same_key(v[i - 1]->key, v[i]->key))
+			continue;
+		const struct fe_node *first = v[i - 1]->key, *k = v[i]->key;
+		diag_error(r->dl, k->pos, "duplicate-key",
+			   "duplicate key '%s' (first at line %d)", k->str,
+			   first->pos.line);
+	}
+	free(v);
+}
+
+static void map_item(struct vec *pairs, struct vec *merges,
+		     struct fe_node *k, struct fe_node *v)
+{
+	if (is_merge_key(k))
+		vec_push(merges, &v);
+	else
+		vec_push(pairs, &(struct fe_pair){k, v});
+}
+
+static struct fe_node *mapping(struct reader *r, yaml_event_t *ev, int depth)
+{
+	struct fe_node *n = node_new(r, FE_MAP, ev->start_mark,
+				     ev->data.mapping_start.tag);
+	yaml_char_t *anchor = ev->data.mapping_start.anchor;
+	struct vec pairs = {.size = sizeof(struct fe_pair)};
+	struct vec merges = {.size = sizeof(struct fe_node *)};
+	yaml_event_t e;
+	while (next(r, &e)) {
+		if (e.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&e);
+			break;
+		}
+		struct fe_node *k = parse_node(r, &e, depth + 1);
+		struct fe_node *v = next(r, &e) ? parse_node(r, &e, depth + 1) : NULL;
+		if (!k || !v)
+			continue;
+		map_item(&pairs, &merges, k, v);
+		n->weight = add_weight(n->weight, add_weight(k->weight, v->weight));
+	}
+	check_duplicates(r, pairs.v, pairs.n);
+	struct fe_node **m = merges.v;
+	for (size_t i = 0; i < merges.n; i++)
+		merge(r, &pairs, m[i]);
+	free(merges.v);
+	n->npairs = pairs.n;
+	n->pairs = vec_take(&pairs, r->a);
+	anchor_set(r, anchor, n);
+	return n;
+}
+
+/* Parses the node that `ev` starts; consumes `ev`.  NULL after an error. */
+static struct fe_node *parse_node(struct reader *r, yaml_event_t *ev, int depth)
+{
+	struct fe_node *n = NULL;
+	if (depth > FE_MAX_DEPTH) {
+		fail(r, mark_pos(r, ev->start_mark), "yaml-too-deep",
+		     "nesting deeper than %s levels",
+		     ir_printf(r->a, "%d", FE_MAX_DEPTH));
+		yaml_event_delete(ev);
+		return NULL;
+	}
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT: n = scalar(r, ev); break;
+	case YAML_ALIAS_EVENT: n = alias(r, ev); break;
+	case YAML_SEQUENCE_START_EVENT: n = sequence(r, ev, depth); break;
+	case YAML_MAPPING_START_EVENT: n = mapping(r, ev, depth); break;
+	default: break;
+	}
+	yaml_event_delete(ev);
+	return n;
+}
+
+/* Reads one document's root; false at the end of the stream or an error. */
+static bool document(struct reader *r, struct vec *docs)
+{
+	yaml_event_t e;
+	if (!next(r, &e))
+		return false;
+	if (e.type != YAML_DOCUMENT_START_EVENT) {
+		yaml_event_delete(&e);
+		return false;
+	}
+	struct ir_pos pos = mark_pos(r, e.start_mark);
+	yaml_event_delete(&e);
+	if (docs->n >= FE_MAX_DOCUMENTS) {
+		fail(r, pos, "too-many-documents", "more than %s documents",
+		     ir_printf(r->a, "%d", FE_MAX_DOCUMENTS));
+		return false;
+	}
+	struct fe_node *root = next(r, &e) ? parse_node(r, &e, 1) : NULL;
+	if (root && !r->failed)
+		vec_push(docs, &root);
+	if (next(r, &e))    /* DOCUMENT-END */
+		yaml_event_delete(&e);
+	return !r->failed;
+}
+
+int fe_yaml_read(const char *path, const char *text, size_t len,
+		 struct ir_arena *a, struct fe_docs *out, struct diag_list *dl)
+{
+	struct reader r = {.path = path, .text = text, .len = len, .a = a, .dl = dl};
+	struct vec docs = {.size = sizeof(struct fe_node *)};
+	yaml_event_t e;
+	yaml_parser_initialize(&r.parser);
+	yaml_parser_set_input_string(&r.parser, (const unsigned char *)text, len);
+	if (next(&r, &e))   /* STREAM-START */
+		yaml_event_delete(&e);
+	while (document(&r, &docs))
+		;
+	yaml_parser_delete(&r.parser);
+	free(r.anchors);
+	out->n = docs.n;
+	out->v = vec_take(&docs, a);
+	return r.failed ? -1 : 0;
+}
+
+struct fe_node *fe_map_get(const struct fe_node *map, const char *key)
+{
+	if (!map || map->kind != FE_MAP)
+		return NULL;
+	for (size_t i = 0; i < map->npairs; i++) {
+		const struct fe_node *k = map->pairs[i].key;
+		if (k->kind == FE_SCALAR && strcmp(k->str, key) == 0)
+			return map->pairs[i].value;
+	}
+	return NULL;
+}
+
+bool fe_is_null(const struct fe_node *n)
+{
+	if (!n || n->kind != FE_SCALAR || !n->plain)
+		return false;
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+	for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
+		if (strcmp(n->str, nulls[i]) == 0)
+			return true;
+	return false;
+}
