@@ -96,6 +96,19 @@ int fe_when_eval(const struct fe_node *when, const struct fe_context *ctx,
 /* Glob match as conditions use it: `*`, `**`, `?`, `[...]`, `{a,b}`. */
 bool fe_glob_match(const char *pattern, const char *s);
 
+/*
+ * The same on counted strings.  With `path` set, `*` and `?` stop at `/`
+ * (conditions); without, they match any byte (shell patterns in ${VAR#p}).
+ * Returns 1 or 0, or -1 for a malformed or oversized pattern.
+ */
+int fe_glob_match_n(const char *pattern, size_t plen, const char *s,
+		    size_t slen, bool path);
+
+/* fe_when_eval() for a pipeline's `trigger`: reasons name `trigger.`. */
+int fe_trigger_eval(const struct fe_node *trigger, const struct fe_context *ctx,
+		    enum ir_run_policy *policy, struct ir_skip **skip,
+		    struct ir_arena *a, struct diag_list *dl);
+
 /* Lowers drone-runtime IR (either generation) parsed from JSON text. */
 struct ir_doc *fe_drone_runtime_import(const char *path, const char *text,
 				       size_t len, struct ir_arena *a,
