@@ -334,50 +334,10 @@ static const char *kind_name(const struct fe_node *n)
 	return fe_is_null(n) ? "null" : "a string";
 }
 
-/* Edit distance, for did-you-mean; keys are short. */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[32];
-
-	if (la >= 32 || lb >= 32)
-		return 32;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
-static const char *suggest(const char *word, const char *const *names, size_t n)
-{
-	const char *best = NULL;
-	size_t bestd = 3;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t d = distance(word, names[i]);
-		if (d < bestd && d < strlen(names[i])) {
-			best = names[i];
-			bestd = d;
-		}
-	}
-	return best;
-}
-
 static void unknown_key(struct eval *ev, const struct fe_node *key,
 			const char *ctx, const char *const *names, size_t n)
 {
-	const char *hint = suggest(key->str, names, n);
+	const char *hint = ir_suggest(key->str, names, n);
 
 	ev->errors++;
 	if (hint)
