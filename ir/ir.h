@@ -342,6 +342,13 @@ struct ir_step *ir_step_find(const struct ir_pipeline *p, const char *name);
 struct ir_pipeline *ir_pipeline_find(const struct ir_doc *d, const char *name);
 const char *ir_env_get(const struct ir_env *env, const char *key);
 
+/*
+ * Returns the candidate closest to `word` (a misspelt key or value) when
+ * it is close enough to offer as "did you mean", else NULL.  Ties go to
+ * the earlier candidate.
+ */
+const char *ir_suggest(const char *word, const char *const *candidates, size_t n);
+
 /* ---- Reading and writing -------------------------------------------- */
 
 /*
