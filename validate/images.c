@@ -1,0 +1,66 @@
+/*
+ * images.c - what a step runs: an image on container backends, a script
+ * or command on the local backend, and image references pinned to a tag.
+ *
+ * An image reference is `[registry[:port]/]path[:tag][@digest]`; the tag
+ * is what follows the last colon after the last slash.  An untagged or
+ * `:latest` image changes under the pipeline's feet, so it is a warning;
+ * a digest pins it whatever the tag says.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static bool is_blank(const char *s)
+{
+	return !s || !*s;
+}
+
+/* The tag of `image`, "" when untagged; NULL when pinned by digest. */
+static const char *image_tag(const char *image)
+{
+	if (strchr(image, '@'))
+		return NULL;
+	const char *slash = strrchr(image, '/');
+	const char *colon = strrchr(slash ? slash : image, ':');
+	return colon ? colon + 1 : "";
+}
+
+static void check_tag(struct val_ctx *c, const struct ir_step *s)
+{
+	const char *tag = image_tag(s->image);
+	if (!tag)
+		return;
+	if (!*tag)
+		diag_warning(c->dl, s->pos, "image-latest",
+			     "image '%s' of step '%s' has no tag, so it means 'latest'; pin a version",
+			     s->image, s->name);
+	else if (strcmp(tag, "latest") == 0)
+		diag_warning(c->dl, s->pos, "image-latest",
+			     "image '%s' of step '%s' is tagged 'latest'; pin a version", s->image,
+			     s->name);
+}
+
+static void check_step(struct val_ctx *c, const struct ir_pipeline *p, const struct ir_step *s)
+{
+	if (p->backend == IR_BACKEND_LOCAL) {
+		if (is_blank(s->script) && s->command.n == 0 && s->entrypoint.n == 0)
+			diag_error(c->dl, s->pos, "missing-command",
+				   "local step '%s' has neither commands nor a command to run", s->name);
+		return;
+	}
+	if (is_blank(s->image))
+		diag_error(c->dl, s->pos, "missing-image", "step '%s' has no image", s->name);
+	else
+		check_tag(c, s);
+}
+
+void val_check_images(struct val_ctx *c)
+{
+	for (size_t i = 0; i < c->doc->npipelines; i++) {
+		const struct ir_pipeline *p = &c->doc->pipelines[i];
+		for (size_t j = 0; j < p->nsteps && val_pipeline_fits(p); j++)
+			if (p->steps[j].name)
+				check_step(c, p, &p->steps[j]);
+	}
+}

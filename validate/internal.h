@@ -1,0 +1,64 @@
+/*
+ * internal.h - what validate/'s files share; nothing outside validate/
+ * includes it.
+ *
+ * check.c runs one function per rule family (names.c, deps.c, refs.c,
+ * policy.c, images.c, placement.c) over a shared context.  graph.c turns
+ * names and depends_on lists into index graphs for the dependency checks
+ * and the normalizer.
+ */
+#ifndef PIPEC_VALIDATE_INTERNAL_H
+#define PIPEC_VALIDATE_INTERNAL_H
+
+#include "validate.h"
+
+/* What every rule family gets. */
+struct val_ctx {
+	const struct ir_doc *doc;
+	const struct val_policy *policy;
+	struct diag_list *dl;
+	struct ir_arena *scratch;   /* freed when val_check() returns */
+};
+
+/* True when the pipeline is small enough for the graph checks. */
+bool val_pipeline_fits(const struct ir_pipeline *p);
+
+void val_check_names(struct val_ctx *c);
+void val_check_deps(struct val_ctx *c);
+void val_check_refs(struct val_ctx *c);
+void val_check_policy(struct val_ctx *c);
+void val_check_images(struct val_ctx *c);
+void val_check_placement(struct val_ctx *c);
+
+/*
+ * A dependency graph over n nodes: dep[i] lists the indices node i
+ * depends on, in the order written, names that match no node left out.
+ */
+struct val_graph {
+	size_t n;
+	size_t **dep;
+	size_t *ndep;
+};
+
+/* The graph of a pipeline's steps, or of a document's pipelines. */
+struct val_graph *val_graph_steps(const struct ir_pipeline *p, struct ir_arena *a);
+struct val_graph *val_graph_pipelines(const struct ir_doc *d, struct ir_arena *a);
+
+/*
+ * Writes a stable topological order (dependencies first, ties by index)
+ * to `order`; returns how many nodes it placed, fewer than n on a cycle.
+ */
+size_t val_graph_order(const struct val_graph *g, size_t *order, struct ir_arena *a);
+
+/*
+ * Calls `found` once per back edge a depth-first walk meets, with the
+ * cycle as a path of indices whose last element equals the first.
+ */
+typedef void val_cycle_fn(void *arg, const size_t *path, size_t len);
+void val_graph_cycles(const struct val_graph *g, val_cycle_fn *found, void *arg,
+		      struct ir_arena *a);
+
+/* The candidate closest to `s` by edit distance when close enough, or NULL. */
+const char *val_suggest(const char *s, const char *const *cands, size_t n);
+
+#endif

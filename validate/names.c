@@ -1,0 +1,86 @@
+/*
+ * names.c - pipeline and step names: present, unique, usable as DNS
+ * labels.
+ *
+ * Names are how depends_on, the logs and the backends refer to things,
+ * and a service is reached over the network by its step name, so a name
+ * that is not a DNS label makes it unreachable.  Uniqueness is checked by
+ * comparing each name with the earlier ones, reporting at the later one.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "internal.h"
+
+static bool is_blank(const char *s)
+{
+	return !s || !*s;
+}
+
+/* RFC 1123 label: letters, digits and inner hyphens, at most 63. */
+static bool is_dns_label(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+static void check_dns(struct val_ctx *c, const struct ir_pipeline *p,
+		      const struct ir_step *s)
+{
+	if (is_dns_label(s->name))
+		return;
+	/* a service is only reachable by its name; a step merely gets a hostname */
+	if (s->detach)
+		diag_error(c->dl, s->pos, "invalid-dns-name",
+			   "service name '%s' is not a valid DNS label, so other steps cannot reach it",
+			   s->name);
+	else if (p->backend != IR_BACKEND_LOCAL)
+		diag_warning(c->dl, s->pos, "invalid-dns-name",
+			     "step name '%s' is not a valid DNS label", s->name);
+}
+
+static void check_steps(struct val_ctx *c, const struct ir_pipeline *p)
+{
+	const char *pname = p->name ? p->name : "";
+	if (p->nsteps == 0)
+		diag_error(c->dl, p->pos, "no-steps", "pipeline '%s' has no steps", pname);
+	for (size_t i = 0; i < p->nsteps && val_pipeline_fits(p); i++) {
+		const struct ir_step *s = &p->steps[i];
+		if (is_blank(s->name)) {
+			diag_error(c->dl, s->pos, "missing-name",
+				   "step %zu of pipeline '%s' has no name", i + 1, pname);
+			continue;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (p->steps[j].name && strcmp(p->steps[j].name, s->name) == 0) {
+				diag_error(c->dl, s->pos, "duplicate-step-name",
+					   "step name '%s' is used more than once in pipeline '%s' (first at line %d)",
+					   s->name, pname, p->steps[j].pos.line);
+				break;
+			}
+		check_dns(c, p, s);
+	}
+}
+
+void val_check_names(struct val_ctx *c)
+{
+	const struct ir_doc *d = c->doc;
+	for (size_t i = 0; i < d->npipelines; i++) {
+		const struct ir_pipeline *p = &d->pipelines[i];
+		if (is_blank(p->name))
+			diag_error(c->dl, p->pos, "missing-name", "pipeline %zu has no name", i + 1);
+		for (size_t j = 0; !is_blank(p->name) && j < i && i < VAL_MAX_STEPS; j++)
+			if (d->pipelines[j].name && strcmp(d->pipelines[j].name, p->name) == 0) {
+				diag_error(c->dl, p->pos, "duplicate-pipeline-name",
+					   "pipeline name '%s' is used more than once (first at line %d)",
+					   p->name, d->pipelines[j].pos.line);
+				break;
+			}
+		check_steps(c, p);
+	}
+}

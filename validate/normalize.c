@@ -1,0 +1,299 @@
+/*
+ * normalize.c - val_normalize(): rewrites a checked document into the
+ * explicit form the runtime and the printers want.
+ *
+ * Per pipeline, in order:
+ *   1. defaults made explicit (platform linux/amd64 on container
+ *      backends, /bin/sh for scripts, tcp for ports);
+ *   2. identical volume and secret declarations merged;
+ *   3. the implicit sequential order made explicit: when no step has
+ *      depends_on, each step depends on the closest earlier step that is
+ *      not detached.  Detached steps (services) written first therefore
+ *      depend on nothing, and nothing waits for a detached step;
+ *   4. skipped steps removed, their dependents rewired to what the
+ *      skipped step depended on, so every ordering constraint between the
+ *      remaining steps survives;
+ *   5. redundant edges dropped (transitive reduction);
+ *   6. steps put in a stable topological order (dependencies first, ties
+ *      in the written order).
+ * Steps 4-6 apply to the pipelines of the document as well.
+ *
+ * Edge sets are bitsets over node indices: `eff` holds a node's direct
+ * dependencies after skipped nodes are bypassed, `reach` everything it
+ * transitively depends on.  Both are filled in one pass in topological
+ * order, so the work is O(n^2 / 64) per pipeline.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- defaults and merging ------------------------------------------ */
+
+static void fill_defaults(struct ir_pipeline *p, struct ir_arena *a)
+{
+	if (p->backend != IR_BACKEND_LOCAL) {
+		if (!p->platform.os)
+			p->platform.os = ir_strdup(a, "linux");
+		if (!p->platform.arch)
+			p->platform.arch = ir_strdup(a, "amd64");
+	}
+	bool windows = p->platform.os && strcmp(p->platform.os, "windows") == 0;
+	for (size_t i = 0; i < p->nsteps; i++) {
+		struct ir_step *s = &p->steps[i];
+		if (s->script && !s->shell && !windows)
+			s->shell = ir_strdup(a, "/bin/sh");
+		for (size_t k = 0; k < s->nports; k++)
+			if (!s->ports[k].protocol)
+				s->ports[k].protocol = ir_strdup(a, "tcp");
+	}
+}
+
+static bool same_str(const char *x, const char *y)
+{
+	return (!x && !y) || (x && y && strcmp(x, y) == 0);
+}
+
+static void merge_volumes(struct ir_pipeline *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nvolumes; i++) {
+		const struct ir_volume *v = &p->volumes[i];
+		bool dup = false;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = same_str(v->name, p->volumes[j].name) && v->kind == p->volumes[j].kind &&
+			      v->size_limit == p->volumes[j].size_limit &&
+			      same_str(v->host_path, p->volumes[j].host_path);
+		if (!dup)
+			p->volumes[n++] = *v;
+	}
+	p->nvolumes = n;
+}
+
+static void merge_secrets(struct ir_pipeline *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		const struct ir_secret *s = &p->secrets[i];
+		bool dup = false;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = same_str(s->name, p->secrets[j].name) && s->source == p->secrets[j].source &&
+			      same_str(s->ref, p->secrets[j].ref);
+		if (!dup)
+			p->secrets[n++] = *s;
+	}
+	p->nsecrets = n;
+}
+
+/* ---- the implicit order --------------------------------------------- */
+
+static void make_sequential(struct ir_pipeline *p, struct ir_arena *a)
+{
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (p->steps[i].depends_on.n)
+			return;
+	const char *prev = NULL;
+	for (size_t i = 0; i < p->nsteps; i++) {
+		struct ir_step *s = &p->steps[i];
+		if (prev) {
+			s->depends_on.v = ir_calloc(a, 1, sizeof(char *));
+			s->depends_on.v[0] = ir_strdup(a, prev);
+			s->depends_on.n = 1;
+		}
+		if (!s->detach)
+			prev = s->name;
+	}
+}
+
+/* ---- bypass, reduction, order --------------------------------------- */
+
+struct bits {
+	size_t words;
+	uint64_t *v;    /* n rows of `words` words */
+};
+
+static uint64_t *row(const struct bits *b, size_t i)
+{
+	return b->v + i * b->words;
+}
+
+static bool has(const uint64_t *r, size_t j)
+{
+	return r[j / 64] >> (j % 64) & 1;
+}
+
+static void set(uint64_t *r, size_t j)
+{
+	r[j / 64] |= UINT64_C(1) << (j % 64);
+}
+
+static void merge_row(uint64_t *dst, const uint64_t *src, size_t words)
+{
+	for (size_t w = 0; w < words; w++)
+		dst[w] |= src[w];
+}
+
+/* What the rewrite of one node list needs and produces. */
+struct rewrite {
+	struct val_graph *g;
+	const char **names;
+	const bool *removed;
+	struct bits eff, reach;
+	size_t *order, nkept;       /* kept nodes, in their new order */
+};
+
+/* Fills eff and reach in topological order; -1 on a cycle. */
+static int close_over(struct rewrite *r, struct ir_arena *s)
+{
+	size_t n = r->g->n;
+	size_t *topo = ir_calloc(s, n ? n : 1, sizeof *topo);
+	if (val_graph_order(r->g, topo, s) < n)
+		return -1;
+	r->eff.words = r->reach.words = (n + 63) / 64;
+	r->eff.v = ir_calloc(s, n * r->eff.words + 1, sizeof(uint64_t));
+	r->reach.v = ir_calloc(s, n * r->reach.words + 1, sizeof(uint64_t));
+	for (size_t t = 0; t < n; t++) {
+		size_t i = topo[t];
+		for (size_t k = 0; k < r->g->ndep[i]; k++) {
+			size_t d = r->g->dep[i][k];
+			if (r->removed[d])
+				merge_row(row(&r->eff, i), row(&r->eff, d), r->eff.words);
+			else
+				set(row(&r->eff, i), d);
+		}
+		for (size_t d = 0; d < n; d++)
+			if (has(row(&r->eff, i), d)) {
+				set(row(&r->reach, i), d);
+				merge_row(row(&r->reach, i), row(&r->reach, d), r->reach.words);
+			}
+	}
+	return 0;
+}
+
+/*
+ * An edge i -> d is redundant when another direct dependency e reaches d.
+ * In a DAG no e reaches itself, so d is redundant exactly when it is in
+ * the union of reach(e) over i's direct dependencies.
+ */
+static void reduce_node(struct rewrite *r, size_t i, uint64_t *covered, struct ir_arena *s)
+{
+	struct val_graph *g = r->g;
+	const uint64_t *eff = row(&r->eff, i);
+	size_t deg = 0;
+	memset(covered, 0, r->reach.words * sizeof *covered);
+	for (size_t e = 0; e < g->n; e++)
+		if (has(eff, e)) {
+			merge_row(covered, row(&r->reach, e), r->reach.words);
+			deg++;
+		}
+	g->dep[i] = ir_calloc(s, deg ? deg : 1, sizeof **g->dep);
+	g->ndep[i] = 0;
+	for (size_t d = 0; !r->removed[i] && d < g->n; d++)
+		if (has(eff, d) && !has(covered, d))
+			g->dep[i][g->ndep[i]++] = d;
+}
+
+/* Replaces the graph's edges by the reduced ones and orders kept nodes. */
+static void reduce_and_order(struct rewrite *r, struct ir_arena *s)
+{
+	struct val_graph *g = r->g;
+	uint64_t *covered = ir_calloc(s, r->reach.words + 1, sizeof *covered);
+	for (size_t i = 0; i < g->n; i++)
+		reduce_node(r, i, covered, s);
+	size_t *all = ir_calloc(s, g->n ? g->n : 1, sizeof *all);
+	size_t placed = val_graph_order(g, all, s);
+	r->order = ir_calloc(s, g->n ? g->n : 1, sizeof *r->order);
+	r->nkept = 0;
+	for (size_t t = 0; t < placed; t++)
+		if (!r->removed[all[t]])
+			r->order[r->nkept++] = all[t];
+}
+
+/* The reduced depends_on of node i, as names in the caller's arena. */
+static struct ir_strs deps_of(const struct rewrite *r, size_t i, struct ir_arena *a)
+{
+	struct ir_strs out = {0};
+	if (!r->g->ndep[i])
+		return out;
+	out.v = ir_calloc(a, r->g->ndep[i], sizeof *out.v);
+	for (size_t k = 0; k < r->g->ndep[i]; k++)
+		out.v[out.n++] = ir_strdup(a, r->names[r->g->dep[i][k]]);
+	return out;
+}
+
+static int rewrite_steps(struct ir_pipeline *p, unsigned flags, struct ir_arena *a,
+			 struct ir_arena *s)
+{
+	size_t n = p->nsteps;
+	struct rewrite r = {.g = val_graph_steps(p, s)};
+	const char **names = ir_calloc(s, n ? n : 1, sizeof *names);
+	bool *removed = ir_calloc(s, n ? n : 1, sizeof *removed);
+	for (size_t i = 0; i < n; i++) {
+		names[i] = p->steps[i].name;
+		removed[i] = !(flags & VAL_KEEP_SKIPPED) &&
+			     val_is_skipped(p->steps[i].skip, p->steps[i].run_policy);
+	}
+	r.names = names;
+	r.removed = removed;
+	if (close_over(&r, s) < 0)
+		return -1;
+	reduce_and_order(&r, s);
+	struct ir_step *steps = ir_calloc(a, r.nkept ? r.nkept : 1, sizeof *steps);
+	for (size_t t = 0; t < r.nkept; t++) {
+		steps[t] = p->steps[r.order[t]];
+		steps[t].depends_on = deps_of(&r, r.order[t], a);
+	}
+	p->steps = steps;
+	p->nsteps = r.nkept;
+	return 0;
+}
+
+static int rewrite_pipelines(struct ir_doc *d, unsigned flags, struct ir_arena *a,
+			     struct ir_arena *s)
+{
+	size_t n = d->npipelines;
+	struct rewrite r = {.g = val_graph_pipelines(d, s)};
+	const char **names = ir_calloc(s, n ? n : 1, sizeof *names);
+	bool *removed = ir_calloc(s, n ? n : 1, sizeof *removed);
+	for (size_t i = 0; i < n; i++) {
+		names[i] = d->pipelines[i].name;
+		removed[i] = !(flags & VAL_KEEP_SKIPPED) &&
+			     val_is_skipped(d->pipelines[i].skip, d->pipelines[i].run_policy);
+	}
+	r.names = names;
+	r.removed = removed;
+	if (close_over(&r, s) < 0)
+		return -1;
+	reduce_and_order(&r, s);
+	struct ir_pipeline *ps = ir_calloc(a, r.nkept ? r.nkept : 1, sizeof *ps);
+	for (size_t t = 0; t < r.nkept; t++) {
+		ps[t] = d->pipelines[r.order[t]];
+		ps[t].depends_on = deps_of(&r, r.order[t], a);
+	}
+	d->pipelines = ps;
+	d->npipelines = r.nkept;
+	return 0;
+}
+
+int val_normalize(struct ir_doc *doc, struct ir_arena *a, unsigned flags)
+{
+	struct ir_arena *s = ir_arena_new();
+	int rc = 0;
+	for (size_t i = 0; i < doc->npipelines; i++) {
+		struct ir_pipeline *p = &doc->pipelines[i];
+		fill_defaults(p, a);
+		merge_volumes(p);
+		merge_secrets(p);
+		if (!val_pipeline_fits(p)) {
+			rc = -1;
+			continue;
+		}
+		make_sequential(p, a);
+		if (rewrite_steps(p, flags, a, s) < 0)
+			rc = -1;
+	}
+	if (rc == 0 && doc->npipelines <= VAL_MAX_STEPS)
+		rc = rewrite_pipelines(doc, flags, a, s);
+	ir_arena_free(s);
+	return rc;
+}
