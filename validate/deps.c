@@ -16,7 +16,7 @@
 static const char *hint(struct val_ctx *c, const char *name, const char *const *cands,
 			size_t n)
 {
-	const char *s = val_suggest(name, cands, n);
+	const char *s = ir_suggest(name, cands, n);
 	return s ? ir_printf(c->scratch, " (did you mean '%s'?)", s) : "";
 }
 

@@ -1,6 +1,6 @@
 /*
  * graph.c - dependency graphs by index, their topological order and their
- * cycles, and the did-you-mean helper.
+ * cycles.
  *
  * Names are resolved to indices once (first node of that name wins, as
  * duplicate names are reported elsewhere); every later pass works on
@@ -137,45 +137,4 @@ void val_graph_cycles(const struct val_graph *g, val_cycle_fn *found, void *arg,
 	for (size_t i = 0; i < g->n; i++)
 		if (w.color[i] == WHITE)
 			visit(&w, i);
-}
-
-/* Levenshtein distance with two rows; names are short. */
-static size_t distance(const char *s, const char *t, size_t *row, size_t *prev)
-{
-	size_t m = strlen(t);
-	for (size_t j = 0; j <= m; j++)
-		prev[j] = j;
-	for (size_t i = 1; s[i - 1]; i++) {
-		row[0] = i;
-		for (size_t j = 1; j <= m; j++) {
-			size_t sub = prev[j - 1] + (s[i - 1] != t[j - 1]);
-			size_t del = prev[j] + 1, ins = row[j - 1] + 1;
-			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, row, (m + 1) * sizeof *row);
-	}
-	return prev[m];
-}
-
-#define SUGGEST_MAX_LEN 64
-
-const char *val_suggest(const char *s, const char *const *cands, size_t n)
-{
-	size_t row[SUGGEST_MAX_LEN + 1], prev[SUGGEST_MAX_LEN + 1];
-	size_t len = s ? strlen(s) : 0;
-	if (len == 0 || len > SUGGEST_MAX_LEN)
-		return NULL;
-	/* up to a third of the name may differ: 'biuld' still finds 'build' */
-	size_t best = (len + 1) / 3 > 1 ? (len + 1) / 3 + 1 : 2;
-	const char *pick = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (!cands[i] || strlen(cands[i]) > SUGGEST_MAX_LEN)
-			continue;
-		size_t d = distance(s, cands[i], row, prev);
-		if (d > 0 && d < best) {
-			best = d;
-			pick = cands[i];
-		}
-	}
-	return pick;
 }

@@ -58,7 +58,4 @@ typedef void val_cycle_fn(void *arg, const size_t *path, size_t len);
 void val_graph_cycles(const struct val_graph *g, val_cycle_fn *found, void *arg,
 		      struct ir_arena *a);
 
-/* The candidate closest to `s` by edit distance when close enough, or NULL. */
-const char *val_suggest(const char *s, const char *const *cands, size_t n);
-
 #endif

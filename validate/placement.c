@@ -38,7 +38,7 @@ static const char *arch_alias(const char *s)
 	for (size_t i = 0; i < COUNT(arch_aliases); i++)
 		if (strcmp(s, arch_aliases[i][0]) == 0)
 			return arch_aliases[i][1];
-	return val_suggest(s, arches, COUNT(arches));
+	return ir_suggest(s, arches, COUNT(arches));
 }
 
 static void check_platform(struct val_ctx *c, const struct ir_pipeline *p)

@@ -69,7 +69,7 @@ static void check_mounts(struct val_ctx *c, const struct ir_pipeline *p,
 		const struct ir_mount *m = &s->volumes[k];
 		const char *name = m->name ? m->name : "";
 		if (!find_volume(p, m->name)) {
-			const char *near = val_suggest(name, vnames, p->nvolumes);
+			const char *near = ir_suggest(name, vnames, p->nvolumes);
 			diag_error(c->dl, s->pos, "unknown-volume",
 				   "step '%s' mounts undeclared volume '%s'%s%s%s", s->name, name,
 				   near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
@@ -88,7 +88,7 @@ static void check_secret_refs(struct val_ctx *c, const struct ir_pipeline *p,
 		const char *name = s->secrets[k].name ? s->secrets[k].name : "";
 		if (has_secret(p, name))
 			continue;
-		const char *near = val_suggest(name, snames, p->nsecrets);
+		const char *near = ir_suggest(name, snames, p->nsecrets);
 		diag_error(c->dl, s->pos, "unknown-secret",
 			   "step '%s' uses undeclared secret '%s'%s%s%s", s->name, name,
 			   near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
