@@ -1,0 +1,546 @@
+/*
+ * drone.c - lowering Drone 1.x documents to IR v1.
+ *
+ * Two passes over the documents of a file: the first reads every
+ * `kind: secret` (so a pipeline may use a secret declared after it) and
+ * rejects unknown kinds; the second lowers each `kind: pipeline`.  A
+ * pipeline gets Drone's injected variables from the build context, a
+ * clone step unless cloning is off or a local workspace replaces it, its
+ * services as detached steps, then its steps (drone_step.c).  Nothing is
+ * random: names come from the file, secrets and volumes keep file order,
+ * so the same file and context give the same IR byte for byte.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "drone.h"
+
+/* ---- small builders -------------------------------------------------- */
+
+char *fe_drone_str(struct lower *lw, const struct fe_node *n, bool in_commands)
+{
+	if (!n || n->kind != FE_SCALAR)
+		return NULL;
+	return fe_subst(n->str, n->len, lw->ctx, in_commands, n->pos, lw->a, lw->dl);
+}
+
+struct ir_strs fe_drone_strs(struct lower *lw, const struct fe_node *n)
+{
+	struct ir_strs out = {0};
+	if (!n)
+		return out;
+	const struct fe_node *const *items = (const struct fe_node *const *)&n;
+	size_t count = 1;
+	if (n->kind == FE_SEQ) {
+		items = (const struct fe_node *const *)n->items;
+		count = n->nitems;
+	}
+	out.v = ir_calloc(lw->a, count + 1, sizeof *out.v);
+	for (size_t i = 0; i < count; i++) {
+		char *s = fe_drone_str(lw, items[i], false);
+		if (s)
+			out.v[out.n++] = s;
+	}
+	return out;
+}
+
+/* Arena arrays never shrink or move; growing copies into a larger one. */
+static void *grow(struct ir_arena *a, void *old, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return old;
+	*cap = *cap ? *cap * 2 : 16;
+	void *v = ir_calloc(a, *cap, size);
+	if (n)
+		memcpy(v, old, n * size);
+	return v;
+}
+
+void fe_drone_env_set(struct ir_arena *a, struct envb *e, const char *key,
+		      const char *value)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		if (strcmp(e->v[i].key, key) == 0) {
+			e->v[i].value = (char *)value;
+			return;
+		}
+	}
+	e->v = grow(a, e->v, e->n, &e->cap, sizeof *e->v);
+	e->v[e->n++] = (struct ir_kv){(char *)key, (char *)value};
+}
+
+void fe_drone_ref_add(struct ir_arena *a, struct refb *r, const char *name,
+		      const char *env)
+{
+	if (!name)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		if (strcmp(r->v[i].env, env) == 0) {
+			r->v[i].name = (char *)name;
+			return;
+		}
+	}
+	r->v = grow(a, r->v, r->n, &r->cap, sizeof *r->v);
+	r->v[r->n++] = (struct ir_secret_ref){(char *)name, (char *)env};
+}
+
+static const struct ir_secret *find_secret(const struct ir_secret *v, size_t n,
+					   const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* Declared by a `kind: secret` document, or supplied when run. */
+void fe_drone_need_secret(struct pbuild *pb, const char *name, struct ir_pos pos)
+{
+	struct ir_pipeline *p = pb->p;
+	struct lower *lw = pb->lw;
+	if (!name || find_secret(p->secrets, p->nsecrets, name))
+		return;
+	const struct ir_secret *decl = find_secret(lw->secrets, lw->nsecrets, name);
+	p->secrets = grow(lw->a, p->secrets, p->nsecrets, &pb->secrets_cap,
+			  sizeof *p->secrets);
+	p->secrets[p->nsecrets++] = decl ? *decl
+		: (struct ir_secret){.pos = pos, .name = (char *)name,
+				     .source = IR_SECRET_RUNTIME};
+}
+
+static int64_t unit_of(const char *u)
+{
+	static const char *const units[] = {"", "k", "m", "g", "t"};
+	char low[4] = {0};
+	size_t n = strlen(u);
+	if (n && (u[n - 1] == 'b' || u[n - 1] == 'B'))
+		n--;                    /* 512MB, 512MiB, 512M: all binary */
+	if (n && (u[n - 1] == 'i'))
+		n--;
+	if (n > 1)
+		return -1;
+	if (n)
+		low[0] = (char)tolower((unsigned char)u[0]);
+	for (int i = 0; i < 5; i++)
+		if (strcmp(low, units[i]) == 0)
+			return (int64_t)1 << (10 * i);
+	return -1;
+}
+
+int64_t fe_drone_size(const char *s)
+{
+	char *end;
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	double v = strtod(s, &end);
+	while (*end == ' ')
+		end++;
+	int64_t unit = unit_of(end);
+	if (unit < 0 || v * (double)unit > 9e18)
+		return -1;
+	return (int64_t)(v * (double)unit);
+}
+
+/* ---- secrets ----------------------------------------------------------- */
+
+/*
+ * kind: secret
+ * name: token
+ * get: {path: ci/tokens, name: deploy}   (or env: VAR, or file: PATH)
+ */
+static void lower_secret(struct lower *lw, const struct fe_node *doc)
+{
+	const struct fe_node *v[SE_N], *g[SG_N];
+	if (fe_keys_check(&fe_keys_secret, doc, v, lw->dl) || !v[SE_NAME])
+		return;
+	struct ir_secret s = {.pos = doc->pos, .name = fe_drone_str(lw, v[SE_NAME], false)};
+	int sources = !!v[SE_GET] + !!v[SE_ENV] + !!v[SE_FILE] + !!v[SE_DATA];
+	if (sources != 1) {
+		diag_error(lw->dl, doc->pos, sources ? "invalid-value" : "missing-key",
+			   "secret '%s' needs exactly one of 'get', 'env' or 'file'",
+			   v[SE_NAME]->str);
+		return;
+	}
+	if (v[SE_DATA]) {
+		diag_error(lw->dl, v[SE_DATA]->pos, "invalid-value",
+			   "secret '%s': encrypted 'data' is not supported, use 'get', 'env' or 'file'",
+			   v[SE_NAME]->str);
+		return;
+	}
+	if (v[SE_GET]) {
+		if (fe_keys_check(&fe_keys_secret_get, v[SE_GET], g, lw->dl))
+			return;
+		s.source = IR_SECRET_EXTERNAL;
+		s.ref = ir_printf(lw->a, "%s#%s", g[SG_PATH]->str, g[SG_NAME]->str);
+	} else {
+		s.source = v[SE_ENV] ? IR_SECRET_ENV : IR_SECRET_FILE;
+		s.ref = fe_drone_str(lw, v[SE_ENV] ? v[SE_ENV] : v[SE_FILE], false);
+	}
+	size_t cap = lw->nsecrets;
+	lw->secrets = grow(lw->a, lw->secrets, lw->nsecrets, &cap, sizeof s);
+	lw->secrets[lw->nsecrets++] = s;
+}
+
+/* ---- pipeline parts -------------------------------------------------- */
+
+static const char *const kinds[] = {"pipeline", "secret", "signature"};
+
+static int lower_backend(struct lower *lw, const struct fe_node *n)
+{
+	static const char *const types[] = {"docker", "kubernetes", "exec"};
+	static const enum ir_backend backends[] = {IR_BACKEND_DOCKER, IR_BACKEND_KUBE,
+						   IR_BACKEND_LOCAL};
+	if (!n)
+		return IR_BACKEND_DOCKER;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(n->str, types[i]) == 0)
+			return (int)backends[i];
+	const char *hint = fe_suggest(n->str, types, 3);
+	diag_error(lw->dl, n->pos, "invalid-value",
+		   "type: expected docker, kubernetes or exec, got '%s'%s%s%s", n->str,
+		   hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'" : "");
+	return IR_BACKEND_DOCKER;
+}
+
+/* platform: {os: linux, arch: arm64} */
+static void lower_platform(struct lower *lw, const struct fe_node *n, struct ir_platform *pf)
+{
+	const struct fe_node *v[PF_N];
+	if (!n || fe_keys_check(&fe_keys_platform, n, v, lw->dl))
+		return;
+	pf->os = fe_drone_str(lw, v[PF_OS], false);
+	pf->arch = fe_drone_str(lw, v[PF_ARCH], false);
+	pf->variant = fe_drone_str(lw, v[PF_VARIANT], false);
+	pf->version = fe_drone_str(lw, v[PF_VERSION], false);
+}
+
+/* workspace: {base: /go, path: src/example.com/app} */
+static void lower_workspace(struct lower *lw, const struct fe_node *n, struct ir_workspace *w)
+{
+	const struct fe_node *v[WS_N] = {0};
+	if (n)
+		fe_keys_check(&fe_keys_workspace, n, v, lw->dl);
+	w->base = v[WS_BASE] ? fe_drone_str(lw, v[WS_BASE], false) : "/drone";
+	w->path = v[WS_PATH] ? fe_drone_str(lw, v[WS_PATH], false) : "src";
+}
+
+/* volumes: [{name: cache, temp: {}}, {name: docker, host: {path: /var/run}}] */
+static void lower_volume(struct lower *lw, const struct fe_node *n, struct ir_volume *vol)
+{
+	const struct fe_node *v[VO_N], *t[VT_N] = {0}, *h[VH_N] = {0};
+	fe_keys_check(&fe_keys_volume, n, v, lw->dl);
+	vol->pos = n->pos;
+	vol->name = fe_drone_str(lw, v[VO_NAME], false);
+	if (!vol->name)
+		vol->name = "";
+	if (!!v[VO_TEMP] + !!v[VO_HOST] != 1 && !fe_map_get(n, "temp")) {
+		diag_error(lw->dl, n->pos, v[VO_HOST] ? "invalid-value" : "missing-key",
+			   "volume '%s' needs exactly one of 'temp' or 'host'", vol->name);
+		return;
+	}
+	if (v[VO_HOST]) {
+		fe_keys_check(&fe_keys_volume_host, v[VO_HOST], h, lw->dl);
+		vol->kind = IR_VOLUME_HOST;
+		vol->host_path = fe_drone_str(lw, h[VH_PATH], false);
+		return;
+	}
+	if (v[VO_TEMP])
+		fe_keys_check(&fe_keys_volume_temp, v[VO_TEMP], t, lw->dl);
+	bool memory = t[VT_MEDIUM] && strcasecmp(t[VT_MEDIUM]->str, "memory") == 0;
+	vol->kind = memory ? IR_VOLUME_TMPFS : IR_VOLUME_TEMP;
+	if (t[VT_SIZE_LIMIT]) {
+		vol->size_limit = fe_drone_size(t[VT_SIZE_LIMIT]->str);
+		if (vol->size_limit < 0) {
+			diag_error(lw->dl, t[VT_SIZE_LIMIT]->pos, "invalid-value",
+				   "size_limit: expected a size such as 512MiB, got '%s'",
+				   t[VT_SIZE_LIMIT]->str);
+			vol->size_limit = 0;
+		}
+	}
+}
+
+static void lower_volumes(struct lower *lw, const struct fe_node *n, struct ir_pipeline *p)
+{
+	if (!n)
+		return;
+	p->volumes = ir_calloc(lw->a, n->nitems + 1, sizeof *p->volumes);
+	for (size_t i = 0; i < n->nitems; i++) {
+		lower_volume(lw, n->items[i], &p->volumes[p->nvolumes]);
+		for (size_t j = 0; j < p->nvolumes; j++)
+			if (strcmp(p->volumes[j].name, p->volumes[p->nvolumes].name) == 0)
+				diag_error(lw->dl, n->items[i]->pos, "duplicate-name",
+					   "duplicate volume name '%s' (first at line %d)",
+					   p->volumes[j].name, p->volumes[j].pos.line);
+		p->nvolumes++;
+	}
+}
+
+/* ---- injected environment and the clone step ------------------------- */
+
+static void set_if(struct pbuild *pb, const char *key, const char *value)
+{
+	if (value)
+		fe_drone_env_set(pb->lw->a, &pb->env, key, value);
+}
+
+static void inject_context(struct pbuild *pb)
+{
+	const struct fe_context *c = pb->lw->ctx;
+	set_if(pb, "DRONE_BRANCH", c->branch);
+	set_if(pb, "DRONE_COMMIT_BRANCH", c->branch);
+	set_if(pb, "DRONE_COMMIT", c->commit);
+	set_if(pb, "DRONE_COMMIT_SHA", c->commit);
+	set_if(pb, "DRONE_COMMIT_REF", c->ref);
+	set_if(pb, "DRONE_BUILD_EVENT", c->event);
+	set_if(pb, "DRONE_BUILD_ACTION", c->action);
+	set_if(pb, "DRONE_REPO", c->repo);
+	set_if(pb, "DRONE_DEPLOY_TO", c->target);
+	set_if(pb, "DRONE_CRON", c->cron);
+	set_if(pb, "DRONE_SYSTEM_HOST", c->instance);
+	if (c->ref && strncmp(c->ref, "refs/tags/", 10) == 0)
+		set_if(pb, "DRONE_TAG", c->ref + 10);
+	if (c->getvar)
+		set_if(pb, "DRONE_REMOTE_URL", c->getvar(c->getvar_arg, "DRONE_REMOTE_URL"));
+}
+
+/* Drone's variables (yaml-frontends.md 2.5) that the context can fill. */
+static void inject_env(struct pbuild *pb, const char *type)
+{
+	struct ir_pipeline *p = pb->p;
+	struct ir_arena *a = pb->lw->a;
+	const char *full = ir_printf(a, "%s/%s", p->workspace.base, p->workspace.path);
+	set_if(pb, "CI", "true");
+	set_if(pb, "DRONE", "true");
+	set_if(pb, "DRONE_STAGE_NAME", p->name);
+	set_if(pb, "DRONE_STAGE_KIND", "pipeline");
+	set_if(pb, "DRONE_STAGE_TYPE", type);
+	set_if(pb, "DRONE_STAGE_OS", p->platform.os);
+	set_if(pb, "DRONE_STAGE_ARCH", p->platform.arch);
+	set_if(pb, "DRONE_WORKSPACE_BASE", p->workspace.base);
+	set_if(pb, "DRONE_WORKSPACE_PATH", p->workspace.path);
+	set_if(pb, "DRONE_WORKSPACE", full);
+	set_if(pb, "CI_WORKSPACE_BASE", p->workspace.base);
+	set_if(pb, "CI_WORKSPACE_PATH", p->workspace.path);
+	set_if(pb, "CI_WORKSPACE", full);
+	inject_context(pb);
+}
+
+/*
+ * The clone step fetches one commit into the workspace.  It reads the
+ * remote and the commit from the variables above at run time, so the
+ * script itself is the same for every build.
+ */
+static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_step *s)
+{
+	struct lower *lw = pb->lw;
+	char *cmds[4];
+	const char *depth = "";
+	if (cl[CL_DEPTH])
+		depth = ir_printf(lw->a, " --depth=%s", cl[CL_DEPTH]->str);
+	cmds[0] = "git init -q";
+	cmds[1] = "git remote add origin \"$DRONE_REMOTE_URL\"";
+	cmds[2] = ir_printf(lw->a, "git fetch -q --no-tags%s origin \"${DRONE_COMMIT_REF:-HEAD}\"", depth);
+	cmds[3] = "git checkout -q -f \"${DRONE_COMMIT_SHA:-FETCH_HEAD}\"";
+	s->pos = pb->p->pos;
+	s->name = "clone";
+	if (pb->p->backend != IR_BACKEND_LOCAL) {
+		s->image = "alpine/git";
+		s->pull = IR_PULL_IF_NOT_EXISTS;
+	}
+	s->script = fe_script(cmds, 4, lw->a);
+	struct envb env = {0};
+	for (size_t i = 0; i < pb->env.n; i++)
+		fe_drone_env_set(lw->a, &env, pb->env.v[i].key, pb->env.v[i].value);
+	fe_drone_env_set(lw->a, &env, "DRONE_STEP_NAME", "clone");
+	if (fe_bool(cl[CL_SKIP_VERIFY]) == 1)
+		fe_drone_env_set(lw->a, &env, "GIT_SSL_NO_VERIFY", "true");
+	s->environment = (struct ir_env){env.v, env.n};
+}
+
+/* ---- steps of a pipeline ---------------------------------------------- */
+
+static void check_names(struct lower *lw, const struct ir_pipeline *p)
+{
+	for (size_t i = 1; i < p->nsteps; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (!p->steps[i].name || !p->steps[j].name ||
+			    strcmp(p->steps[i].name, p->steps[j].name) != 0)
+				continue;
+			diag_error(lw->dl, p->steps[i].pos, "duplicate-name",
+				   "duplicate step name '%s' in pipeline '%s' (first at line %d)",
+				   p->steps[i].name, p->name, p->steps[j].pos.line);
+			break;
+		}
+	}
+}
+
+static bool any_depends(const struct fe_node *steps)
+{
+	for (size_t i = 0; steps && i < steps->nitems; i++)
+		if (fe_map_get(steps->items[i], "depends_on"))
+			return true;
+	return false;
+}
+
+/*
+ * In graph mode (some step has depends_on) a step without dependencies
+ * would start at once, before the source is there: as in Drone, it and
+ * every service wait for the clone step.
+ */
+static void depend_on_clone(struct pbuild *pb, struct ir_step *s, bool service)
+{
+	if (!pb->clone || !pb->graph || (!service && s->depends_on.n))
+		return;
+	char **v = ir_calloc(pb->lw->a, s->depends_on.n + 1, sizeof *v);
+	if (s->depends_on.n)
+		memcpy(v, s->depends_on.v, s->depends_on.n * sizeof *v);
+	v[s->depends_on.n] = "clone";
+	s->depends_on = (struct ir_strs){v, s->depends_on.n + 1};
+}
+
+static void lower_steps(struct pbuild *pb, const struct fe_node **v)
+{
+	struct lower *lw = pb->lw;
+	struct ir_pipeline *p = pb->p;
+	const struct fe_node *steps = v[PL_STEPS], *services = v[PL_SERVICES];
+	const struct fe_node *cl[CL_N] = {0};
+	if (v[PL_CLONE])
+		fe_keys_check(&fe_keys_clone, v[PL_CLONE], cl, lw->dl);
+	pb->clone = fe_bool(cl[CL_DISABLE]) != 1 && !lw->ctx->workspace_dir;
+	pb->graph = any_depends(steps);
+	size_t n = (steps ? steps->nitems : 0) + (services ? services->nitems : 0) + 1;
+	p->steps = ir_calloc(lw->a, n, sizeof *p->steps);
+	if (pb->clone)
+		clone_step(pb, cl, &p->steps[p->nsteps++]);
+	for (size_t i = 0; services && i < services->nitems; i++) {
+		struct ir_step *s = &p->steps[p->nsteps++];
+		fe_drone_step(pb, services->items[i], true, s);
+		depend_on_clone(pb, s, true);
+	}
+	for (size_t i = 0; steps && i < steps->nitems; i++) {
+		struct ir_step *s = &p->steps[p->nsteps++];
+		fe_drone_step(pb, steps->items[i], false, s);
+		depend_on_clone(pb, s, false);
+	}
+	check_names(lw, p);
+}
+
+/* ---- pipelines ---------------------------------------------------------- */
+
+static void lower_pull_secrets(struct pbuild *pb, const struct fe_node *n)
+{
+	struct ir_pipeline *p = pb->p;
+	p->pull_secrets = fe_drone_strs(pb->lw, n);
+	for (size_t i = 0; i < p->pull_secrets.n; i++)
+		fe_drone_need_secret(pb, p->pull_secrets.v[i], n->pos);
+	if (!p->pull_secrets.n)
+		p->pull_secrets = (struct ir_strs){0};
+}
+
+/*
+ * kind: pipeline
+ * type: docker | kubernetes | exec
+ * name: default
+ * steps: [...]
+ */
+static void lower_pipeline(struct lower *lw, const struct fe_node *doc,
+			   struct ir_pipeline *p)
+{
+	const struct fe_node *v[PL_N];
+	struct pbuild pb = {.lw = lw, .p = p};
+	fe_keys_check(&fe_keys_pipeline, doc, v, lw->dl);
+	p->pos = doc->pos;
+	p->name = v[PL_NAME] ? fe_drone_str(lw, v[PL_NAME], false) : "default";
+	if (!p->name)
+		p->name = "default";
+	p->backend = (enum ir_backend)lower_backend(lw, v[PL_TYPE]);
+	lower_platform(lw, v[PL_PLATFORM], &p->platform);
+	lower_workspace(lw, v[PL_WORKSPACE], &p->workspace);
+	lower_volumes(lw, v[PL_VOLUMES], p);
+	if (v[PL_TRIGGER]) {
+		fe_trigger_eval(v[PL_TRIGGER], lw->ctx, &p->run_policy, &p->skip, lw->a, lw->dl);
+		if (p->skip)
+			p->run_policy = IR_RUN_NEVER;
+	}
+	if (v[PL_DEPENDS_ON])
+		p->depends_on = fe_drone_strs(lw, v[PL_DEPENDS_ON]);
+	if (v[PL_PULL_SECRETS])
+		lower_pull_secrets(&pb, v[PL_PULL_SECRETS]);
+	inject_env(&pb, v[PL_TYPE] ? v[PL_TYPE]->str : "docker");
+	fe_drone_lower_env(&pb, v[PL_ENVIRONMENT], &pb.env, &pb.refs);
+	lower_steps(&pb, v);
+}
+
+/* The document's kind: 0 pipeline, 1 secret, 2 signature, -1 after an error. */
+static int kind_of(struct lower *lw, const struct fe_node *doc)
+{
+	if (doc->kind != FE_MAP)
+		return diag_error(lw->dl, doc->pos, "wrong-type",
+				  "document: expected a map, got %s", fe_node_kind_name(doc));
+	const struct fe_node *k = fe_map_get(doc, "kind");
+	if (!k || fe_is_null(k))
+		return diag_error(lw->dl, doc->pos, "missing-key",
+				  "document is missing required key 'kind'");
+	if (k->kind != FE_SCALAR)
+		return diag_error(lw->dl, k->pos, "wrong-type",
+				  "kind: expected a string, got %s", fe_node_kind_name(k));
+	for (int i = 0; i < 3; i++)
+		if (strcmp(k->str, kinds[i]) == 0)
+			return i;
+	const char *hint = fe_suggest(k->str, kinds, 3);
+	if (hint)
+		return diag_error(lw->dl, k->pos, "unknown-kind",
+				  "unknown kind '%s', did you mean '%s'", k->str, hint);
+	return diag_error(lw->dl, k->pos, "unknown-kind",
+			  "unknown kind '%s', expected pipeline, secret or signature", k->str);
+}
+
+static void check_pipeline_names(struct lower *lw, const struct ir_doc *d)
+{
+	for (size_t i = 1; i < d->npipelines; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(d->pipelines[i].name, d->pipelines[j].name) != 0)
+				continue;
+			diag_error(lw->dl, d->pipelines[i].pos, "duplicate-name",
+				   "duplicate pipeline name '%s' (first at line %d)",
+				   d->pipelines[i].name, d->pipelines[j].pos.line);
+			break;
+		}
+	}
+}
+
+/* First pass: kinds, secrets and signatures; returns each document's kind. */
+static int *read_kinds(struct lower *lw, const struct fe_docs *docs)
+{
+	int *kind = ir_calloc(lw->a, docs->n + 1, sizeof *kind);
+	const struct fe_node *sv[SI_N];
+	for (size_t i = 0; i < docs->n; i++) {
+		const struct fe_node *doc = docs->v[i];
+		kind[i] = fe_is_null(doc) ? -1 : kind_of(lw, doc);
+		if (kind[i] == 1)
+			lower_secret(lw, doc);
+		if (kind[i] == 2 && !fe_keys_check(&fe_keys_signature, doc, sv, lw->dl))
+			diag_add(lw->dl, DIAG_NOTE, doc->pos, "signature-ignored",
+				 "signature document ignored: pipec does not verify signatures");
+	}
+	return kind;
+}
+
+struct ir_doc *fe_drone_lower(const struct fe_docs *docs,
+			      const struct fe_context *ctx, struct ir_arena *a,
+			      struct diag_list *dl)
+{
+	struct fe_context none = {0};
+	struct lower lw = {.ctx = ctx ? ctx : &none, .a = a, .dl = dl};
+	struct ir_doc *d = ir_alloc(a, sizeof *d);
+	d->version = IR_VERSION;
+	int *kind = read_kinds(&lw, docs);
+	d->pipelines = ir_calloc(a, docs->n + 1, sizeof *d->pipelines);
+	for (size_t i = 0; i < docs->n; i++)
+		if (kind[i] == 0)
+			lower_pipeline(&lw, docs->v[i], &d->pipelines[d->npipelines++]);
+	check_pipeline_names(&lw, d);
+	return d;
+}

@@ -1,0 +1,68 @@
+/*
+ * drone.h - what drone.c (documents, pipelines, secrets) and
+ * drone_step.c (steps and services) share while lowering one file.
+ * Private to frontend/.
+ */
+#ifndef PIPEC_FRONTEND_DRONE_H
+#define PIPEC_FRONTEND_DRONE_H
+
+#include "keys.h"
+
+/* The whole file: its context and the secrets its documents declare. */
+struct lower {
+	const struct fe_context *ctx;
+	struct ir_arena *a;
+	struct diag_list *dl;
+	struct ir_secret *secrets;      /* from `kind: secret` documents */
+	size_t nsecrets;
+};
+
+/* An environment being built; a later value of a name replaces it. */
+struct envb {
+	struct ir_kv *v;
+	size_t n, cap;
+};
+
+/* A secret reference being built: a step's or the pipeline's. */
+struct refb {
+	struct ir_secret_ref *v;
+	size_t n, cap;
+};
+
+/* One pipeline being lowered. */
+struct pbuild {
+	struct lower *lw;
+	struct ir_pipeline *p;
+	struct envb env;            /* injected + pipeline `environment` */
+	struct refb refs;           /* pipeline `environment` from_secret */
+	size_t secrets_cap;
+	bool clone;                 /* a clone step comes first */
+	bool graph;                 /* some step has depends_on */
+};
+
+/* A scalar after ${VAR} substitution; NULL for NULL or after an error. */
+char *fe_drone_str(struct lower *lw, const struct fe_node *n, bool in_commands);
+
+/* A scalar or sequence of scalars as strings, substituted. */
+struct ir_strs fe_drone_strs(struct lower *lw, const struct fe_node *n);
+
+void fe_drone_env_set(struct ir_arena *a, struct envb *e, const char *key,
+		      const char *value);
+void fe_drone_ref_add(struct ir_arena *a, struct refb *r, const char *name,
+		      const char *env);
+
+/* Makes sure the pipeline carries secret `name`; `pos` is the reference. */
+void fe_drone_need_secret(struct pbuild *pb, const char *name, struct ir_pos pos);
+
+/* environment: {NAME: value, TOKEN: {from_secret: token}} */
+void fe_drone_lower_env(struct pbuild *pb, const struct fe_node *n,
+			struct envb *env, struct refb *refs);
+
+/* Lowers one step or service map into `s`. */
+void fe_drone_step(struct pbuild *pb, const struct fe_node *map, bool service,
+		   struct ir_step *s);
+
+/* Parses "512MiB", "1g", 1048576 into bytes; -1 when malformed. */
+int64_t fe_drone_size(const char *s);
+
+#endif

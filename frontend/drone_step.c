@@ -1,0 +1,452 @@
+/*
+ * drone_step.c - lowering one step or service of a Drone pipeline.
+ *
+ * The step map is first checked against the key table (keys.c), which
+ * leaves one value per known key, already of the right YAML type; each
+ * function below then lowers one key into the IR step.  Scalars pass
+ * through ${VAR} substitution on the way, `commands` with the shell
+ * warning on.  A problem is recorded and lowering goes on, so one run
+ * reports every mistake in the file.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "drone.h"
+
+/* pull: always | if-not-exists | never | default (any case) */
+static void lower_pull(struct lower *lw, const struct fe_node *n, struct ir_step *s)
+{
+	static const char *const names[] = {"default", "always", "if-not-exists", "never"};
+	if (!n)
+		return;
+	for (int i = 0; i < 4; i++) {
+		if (strcasecmp(n->str, names[i]) == 0) {
+			s->pull = (enum ir_pull)i;
+			return;
+		}
+	}
+	diag_error(lw->dl, n->pos, "invalid-value",
+		   "pull: expected always, if-not-exists, never or default, got '%s'",
+		   n->str);
+}
+
+/* failure: ignore | fail */
+static void lower_failure(struct lower *lw, const struct fe_node *n, struct ir_step *s)
+{
+	if (!n)
+		return;
+	if (strcasecmp(n->str, "ignore") == 0)
+		s->ignore_error = true;
+	else if (strcasecmp(n->str, "fail") != 0)
+		diag_error(lw->dl, n->pos, "invalid-value",
+			   "failure: expected ignore or fail, got '%s'", n->str);
+}
+
+/* commands: [make, make test] -> the script /bin/sh runs */
+static void lower_commands(struct lower *lw, const struct fe_node *n, struct ir_step *s)
+{
+	if (!n)
+		return;
+	char **cmds = ir_calloc(lw->a, n->nitems + 1, sizeof *cmds);
+	for (size_t i = 0; i < n->nitems; i++) {
+		cmds[i] = fe_drone_str(lw, n->items[i], true);
+		if (!cmds[i])
+			cmds[i] = "";
+	}
+	s->script = fe_script(cmds, n->nitems, lw->a);
+}
+
+/* NAME: value  or  NAME: {from_secret: secret} */
+static void env_pair(struct pbuild *pb, const struct fe_pair *p, struct envb *env,
+		     struct refb *refs)
+{
+	struct lower *lw = pb->lw;
+	const struct fe_node *v = p->value;
+	if (p->key->kind != FE_SCALAR) {
+		diag_error(lw->dl, p->key->pos, "wrong-type",
+			   "environment key: expected a string, got %s",
+			   fe_node_kind_name(p->key));
+		return;
+	}
+	if (fe_is_null(v))
+		return;         /* Drone skips unset values */
+	if (v->kind == FE_MAP) {
+		const struct fe_node *fs[FS_N];
+		if (fe_keys_check(&fe_keys_from_secret, v, fs, lw->dl) || !fs[FS_FROM_SECRET])
+			return;
+		char *name = fe_drone_str(lw, fs[FS_FROM_SECRET], false);
+		if (!name)
+			return;
+		fe_drone_ref_add(lw->a, refs, name, p->key->str);
+		fe_drone_need_secret(pb, name, fs[FS_FROM_SECRET]->pos);
+		return;
+	}
+	if (v->kind != FE_SCALAR) {
+		diag_error(lw->dl, v->pos, "wrong-type",
+			   "environment.%s: expected a string or {from_secret: name}, got %s",
+			   p->key->str, fe_node_kind_name(v));
+		return;
+	}
+	char *val = fe_drone_str(lw, v, false);
+	if (val)
+		fe_drone_env_set(lw->a, env, p->key->str, val);
+}
+
+void fe_drone_lower_env(struct pbuild *pb, const struct fe_node *n,
+			struct envb *env, struct refb *refs)
+{
+	for (size_t i = 0; n && i < n->npairs; i++)
+		env_pair(pb, &n->pairs[i], env, refs);
+}
+
+static cJSON *to_json(const struct fe_node *n, int depth);
+
+/* Plain scalars keep their YAML meaning: numbers, booleans and null. */
+static cJSON *scalar_json(const struct fe_node *n)
+{
+	if (fe_is_null(n))
+		return cJSON_CreateNull();
+	if (fe_bool(n) >= 0)
+		return cJSON_CreateBool(fe_bool(n));
+	if (n->plain) {
+		char *end;
+		(void)strtod(n->str, &end);
+		if (n->len && *end == '\0' && (isdigit((unsigned char)n->str[0]) ||
+					       n->str[0] == '-'))
+			return cJSON_CreateRaw(n->str);
+	}
+	return cJSON_CreateString(n->str);
+}
+
+static cJSON *to_json(const struct fe_node *n, int depth)
+{
+	if (n->kind == FE_SCALAR || depth > FE_MAX_DEPTH)
+		return scalar_json(n);
+	if (n->kind == FE_SEQ) {
+		cJSON *arr = cJSON_CreateArray();
+		for (size_t i = 0; i < n->nitems; i++)
+			cJSON_AddItemToArray(arr, to_json(n->items[i], depth + 1));
+		return arr;
+	}
+	cJSON *obj = cJSON_CreateObject();
+	for (size_t i = 0; i < n->npairs; i++)
+		cJSON_AddItemToObject(obj, n->pairs[i].key->str,
+				      to_json(n->pairs[i].value, depth + 1));
+	return obj;
+}
+
+static bool scalar_list(const struct fe_node *n)
+{
+	for (size_t i = 0; i < n->nitems; i++)
+		if (n->items[i]->kind != FE_SCALAR)
+			return false;
+	return true;
+}
+
+/* A list of scalars is comma-joined, as Drone's plugins expect. */
+static char *join_list(struct lower *lw, const struct fe_node *n)
+{
+	size_t len = 0;
+	char **parts = ir_calloc(lw->a, n->nitems + 1, sizeof *parts);
+	for (size_t i = 0; i < n->nitems; i++) {
+		parts[i] = fe_drone_str(lw, n->items[i], false);
+		len += (parts[i] ? strlen(parts[i]) : 0) + 1;
+	}
+	char *out = ir_alloc(lw->a, len + 1), *p = out;
+	for (size_t i = 0; i < n->nitems; i++) {
+		size_t l = parts[i] ? strlen(parts[i]) : 0;
+		if (i)
+			*p++ = ',';
+		memcpy(p, parts[i] ? parts[i] : "", l);
+		p += l;
+	}
+	*p = '\0';
+	return out;
+}
+
+static char *setting_value(struct lower *lw, const struct fe_node *v)
+{
+	if (v->kind == FE_SCALAR)
+		return fe_drone_str(lw, v, false);
+	if (v->kind == FE_SEQ && scalar_list(v))
+		return join_list(lw, v);
+	cJSON *j = to_json(v, 0);
+	char *text = cJSON_PrintUnformatted(j);
+	char *out = ir_strdup(lw->a, text);
+	cJSON_free(text);
+	cJSON_Delete(j);
+	return out;
+}
+
+static char *plugin_name(struct ir_arena *a, const char *key)
+{
+	char *name = ir_printf(a, "PLUGIN_%s", key);
+	for (char *p = name; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return name;
+}
+
+/* settings: {tags: [a, b], password: {from_secret: pw}} -> PLUGIN_* */
+static void lower_settings(struct pbuild *pb, const struct fe_node *n,
+			   struct envb *env, struct refb *refs)
+{
+	struct lower *lw = pb->lw;
+	if (!n)
+		return;
+	if (n->kind != FE_MAP) {
+		diag_error(lw->dl, n->pos, "wrong-type", "settings: expected a map, got %s",
+			   fe_node_kind_name(n));
+		return;
+	}
+	for (size_t i = 0; i < n->npairs; i++) {
+		const struct fe_pair *p = &n->pairs[i];
+		if (p->key->kind != FE_SCALAR || fe_is_null(p->value))
+			continue;
+		const struct fe_node *fs = fe_map_get(p->value, "from_secret");
+		char *name = plugin_name(lw->a, p->key->str);
+		if (fs && p->value->npairs == 1 && fs->kind == FE_SCALAR) {
+			char *secret = fe_drone_str(lw, fs, false);
+			fe_drone_ref_add(lw->a, refs, secret, name);
+			fe_drone_need_secret(pb, secret, fs->pos);
+			continue;
+		}
+		char *val = setting_value(lw, p->value);
+		if (val)
+			fe_drone_env_set(lw->a, env, name, val);
+	}
+}
+
+static const struct ir_volume *find_volume(const struct ir_pipeline *p, const char *name)
+{
+	for (size_t i = 0; name && i < p->nvolumes; i++)
+		if (strcmp(p->volumes[i].name, name) == 0)
+			return &p->volumes[i];
+	return NULL;
+}
+
+/* Reads {name, path} items; a name must be a volume of the pipeline. */
+static size_t lower_mounts(struct pbuild *pb, const struct fe_node *n, bool devices,
+			   const struct ir_volume **vols, char **paths)
+{
+	struct lower *lw = pb->lw;
+	const struct fe_keyset *ks = devices ? &fe_keys_device : &fe_keys_mount;
+	size_t m = 0;
+	for (size_t i = 0; i < n->nitems; i++) {
+		const struct fe_node *v[MO_N];
+		if (fe_keys_check(ks, n->items[i], v, lw->dl) || !v[MO_NAME] || !v[MO_PATH])
+			continue;
+		char *name = fe_drone_str(lw, v[MO_NAME], false);
+		const struct ir_volume *vol = find_volume(pb->p, name);
+		if (!vol || (devices && vol->kind != IR_VOLUME_HOST)) {
+			diag_error(lw->dl, v[MO_NAME]->pos, "unknown-volume",
+				   devices ? "device names no host volume '%s'"
+					   : "unknown volume '%s'", name ? name : "");
+			continue;
+		}
+		vols[m] = vol;
+		paths[m++] = fe_drone_str(lw, v[MO_PATH], false);
+	}
+	return m;
+}
+
+/* volumes: [{name: cache, path: /cache}] */
+static void lower_volumes(struct pbuild *pb, const struct fe_node *n, struct ir_step *s)
+{
+	if (!n)
+		return;
+	const struct ir_volume **vols = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *vols);
+	char **paths = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *paths);
+	s->nvolumes = lower_mounts(pb, n, false, vols, paths);
+	s->volumes = ir_calloc(pb->lw->a, s->nvolumes + 1, sizeof *s->volumes);
+	for (size_t i = 0; i < s->nvolumes; i++)
+		s->volumes[i] = (struct ir_mount){.name = vols[i]->name, .path = paths[i]};
+}
+
+/* devices: [{name: disk, path: /dev/xvda}] where disk is a host volume */
+static void lower_devices(struct pbuild *pb, const struct fe_node *n, struct ir_step *s)
+{
+	if (!n)
+		return;
+	const struct ir_volume **vols = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *vols);
+	char **paths = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *paths);
+	s->ndevices = lower_mounts(pb, n, true, vols, paths);
+	s->devices = ir_calloc(pb->lw->a, s->ndevices + 1, sizeof *s->devices);
+	for (size_t i = 0; i < s->ndevices; i++)
+		s->devices[i] = (struct ir_device){.host_path = vols[i]->host_path,
+						   .path = paths[i]};
+}
+
+static bool port_number(struct lower *lw, const struct fe_node *n, int *out)
+{
+	long v = strtol(n->str, NULL, 10);
+	if (v < 1 || v > 65535)
+		return diag_error(lw->dl, n->pos, "invalid-value",
+				  "port: expected a number from 1 to 65535, got '%s'",
+				  n->str), false;
+	*out = (int)v;
+	return true;
+}
+
+/* ports: [6379, {port: 80, host: 8080, protocol: tcp}] */
+static bool lower_port(struct lower *lw, const struct fe_node *n, struct ir_port *out)
+{
+	const struct fe_node *v[PO_N] = {0};
+	if (n->kind == FE_SCALAR)
+		v[PO_PORT] = n;
+	else if (n->kind != FE_MAP)
+		return diag_error(lw->dl, n->pos, "wrong-type",
+				  "ports: expected a number or a map, got %s",
+				  fe_node_kind_name(n)), false;
+	else if (fe_keys_check(&fe_keys_port, n, v, lw->dl) || !v[PO_PORT])
+		return false;
+	if (!port_number(lw, v[PO_PORT], &out->port))
+		return false;
+	if (v[PO_HOST] && !port_number(lw, v[PO_HOST], &out->host))
+		return false;
+	if (v[PO_PROTOCOL]) {
+		out->protocol = fe_drone_str(lw, v[PO_PROTOCOL], false);
+		if (out->protocol && strcmp(out->protocol, "tcp") &&
+		    strcmp(out->protocol, "udp"))
+			return diag_error(lw->dl, v[PO_PROTOCOL]->pos, "invalid-value",
+					  "protocol: expected tcp or udp, got '%s'",
+					  out->protocol), false;
+	}
+	return true;
+}
+
+static void lower_ports(struct lower *lw, const struct fe_node *n, struct ir_step *s)
+{
+	if (!n)
+		return;
+	s->ports = ir_calloc(lw->a, n->nitems + 1, sizeof *s->ports);
+	for (size_t i = 0; i < n->nitems; i++)
+		if (lower_port(lw, n->items[i], &s->ports[s->nports]))
+			s->nports++;
+}
+
+static int64_t size_of(struct lower *lw, const struct fe_node *n, const char *what)
+{
+	if (!n)
+		return 0;
+	int64_t v = fe_drone_size(n->str);
+	if (v < 0)
+		diag_error(lw->dl, n->pos, "invalid-value",
+			   "%s: expected a size such as 512MiB, got '%s'", what, n->str);
+	return v < 0 ? 0 : v;
+}
+
+/* cpu: 1.5 (cores) or "1500m" (millicores) */
+static int64_t cpu_of(struct lower *lw, const struct fe_node *n)
+{
+	char *end;
+	if (!n)
+		return 0;
+	double v = strtod(n->str, &end);
+	if (*end == 'm' && end[1] == '\0')
+		v /= 1000;
+	else if (*end != '\0' || end == n->str)
+		v = -1;
+	if (v < 0 || v > 1e6) {
+		diag_error(lw->dl, n->pos, "invalid-value",
+			   "cpu: expected a number of cores such as 1.5 or \"500m\", got '%s'",
+			   n->str);
+		return 0;
+	}
+	return (int64_t)(v * 1000);
+}
+
+/* resources: {limits: {cpu: 2, memory: 1GiB}, requests: {...}} */
+static void lower_resources(struct lower *lw, const struct fe_node *n, struct ir_step *s)
+{
+	const struct fe_node *v[RS_N], *l[RL_N];
+	if (!n || fe_keys_check(&fe_keys_resources, n, v, lw->dl))
+		return;
+	if (v[RS_REQUESTS])     /* checked; the IR keeps limits only */
+		fe_keys_check(&fe_keys_limits, v[RS_REQUESTS], l, lw->dl);
+	if (!v[RS_LIMITS] || fe_keys_check(&fe_keys_limits, v[RS_LIMITS], l, lw->dl))
+		return;
+	s->resources.cpu_millis = cpu_of(lw, l[RL_CPU]);
+	s->resources.memory = size_of(lw, l[RL_MEMORY], "memory");
+}
+
+static bool flag(const struct fe_node *n)
+{
+	return n && fe_bool(n) == 1;
+}
+
+static void lower_when(struct pbuild *pb, const struct fe_node *n, struct ir_step *s)
+{
+	struct lower *lw = pb->lw;
+	if (!n)
+		return;
+	fe_when_eval(n, lw->ctx, &s->run_policy, &s->skip, lw->a, lw->dl);
+	if (s->skip)
+		s->run_policy = IR_RUN_NEVER;
+}
+
+/* The injected environment, then the pipeline's, then the step's own. */
+static void lower_env(struct pbuild *pb, const struct fe_node **v, struct ir_step *s)
+{
+	struct lower *lw = pb->lw;
+	struct envb env = {0};
+	struct refb refs = {0};
+	for (size_t i = 0; i < pb->env.n; i++)
+		fe_drone_env_set(lw->a, &env, pb->env.v[i].key, pb->env.v[i].value);
+	fe_drone_env_set(lw->a, &env, "DRONE_STEP_NAME", s->name);
+	for (size_t i = 0; i < pb->refs.n; i++)
+		fe_drone_ref_add(lw->a, &refs, pb->refs.v[i].name, pb->refs.v[i].env);
+	fe_drone_lower_env(pb, v[ST_ENVIRONMENT], &env, &refs);
+	lower_settings(pb, v[ST_SETTINGS], &env, &refs);
+	s->environment = (struct ir_env){env.v, env.n};
+	s->secrets = refs.v;
+	s->nsecrets = refs.n;
+}
+
+static void lower_scalars(struct lower *lw, const struct fe_node **v, struct ir_step *s)
+{
+	s->image = fe_drone_str(lw, v[ST_IMAGE], false);
+	s->user = fe_drone_str(lw, v[ST_USER], false);
+	s->working_dir = fe_drone_str(lw, v[ST_WORKING_DIR], false);
+	s->network_mode = fe_drone_str(lw, v[ST_NETWORK_MODE], false);
+	s->detach = flag(v[ST_DETACH]);
+	s->privileged = flag(v[ST_PRIVILEGED]);
+	if (v[ST_ENTRYPOINT])
+		s->entrypoint = fe_drone_strs(lw, v[ST_ENTRYPOINT]);
+	if (v[ST_COMMAND])
+		s->command = fe_drone_strs(lw, v[ST_COMMAND]);
+	s->depends_on = fe_drone_strs(lw, v[ST_DEPENDS_ON]);
+	s->dns = fe_drone_strs(lw, v[ST_DNS]);
+	s->dns_search = fe_drone_strs(lw, v[ST_DNS_SEARCH]);
+	s->extra_hosts = fe_drone_strs(lw, v[ST_EXTRA_HOSTS]);
+	s->resources.shm_size = size_of(lw, v[ST_SHM_SIZE], "shm_size");
+}
+
+void fe_drone_step(struct pbuild *pb, const struct fe_node *map, bool service,
+		   struct ir_step *s)
+{
+	struct lower *lw = pb->lw;
+	const struct fe_node *v[ST_N];
+	fe_keys_check(&fe_keys_step, map, v, lw->dl);
+	s->pos = map->pos;
+	s->name = fe_drone_str(lw, v[ST_NAME], false);
+	if (!v[ST_IMAGE] && pb->p->backend != IR_BACKEND_LOCAL)
+		diag_error(lw->dl, map->pos, "missing-key",
+			   "%s '%s' is missing required key 'image'",
+			   service ? "service" : "step", s->name ? s->name : "");
+	lower_scalars(lw, v, s);
+	lower_pull(lw, v[ST_PULL], s);
+	lower_failure(lw, v[ST_FAILURE], s);
+	lower_commands(lw, v[ST_COMMANDS], s);
+	lower_env(pb, v, s);
+	lower_when(pb, v[ST_WHEN], s);
+	lower_volumes(pb, v[ST_VOLUMES], s);
+	lower_devices(pb, v[ST_DEVICES], s);
+	lower_ports(lw, v[ST_PORTS], s);
+	lower_resources(lw, v[ST_RESOURCES], s);
+	if (service)
+		s->detach = true;
+}

@@ -1,0 +1,382 @@
+/*
+ * keys.c - every key the Drone dialect knows, its type and its meaning.
+ *
+ * One table per context drives three things: the check that rejects
+ * unknown keys (with a did-you-mean) and wrong types before lowering,
+ * the lowering's access to values by index, and the JSON Schema that
+ * editors use (schema.c), so the three cannot drift apart.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "keys.h"
+
+#define KEYSET(var, label, arr, text) \
+	const struct fe_keyset var = {label, arr, sizeof arr / sizeof *arr, text}
+
+static const struct fe_key platform_keys[PF_N] = {
+	[PF_OS] = {"os", FE_T_STR, NULL, false, "operating system: linux or windows"},
+	[PF_ARCH] = {"arch", FE_T_STR, NULL, false, "architecture: amd64, arm64, arm, ..."},
+	[PF_VARIANT] = {"variant", FE_T_STR, NULL, false, "architecture variant, e.g. v7"},
+	[PF_VERSION] = {"version", FE_T_STR, NULL, false, "operating system version"},
+};
+KEYSET(fe_keys_platform, "platform", platform_keys, "the platform the pipeline runs on");
+
+static const struct fe_key workspace_keys[WS_N] = {
+	[WS_BASE] = {"base", FE_T_STR, NULL, false, "where the workspace volume is mounted (default /drone)"},
+	[WS_PATH] = {"path", FE_T_STR, NULL, false, "the working directory below base (default src)"},
+};
+KEYSET(fe_keys_workspace, "workspace", workspace_keys, "where steps find the source");
+
+static const struct fe_key clone_keys[CL_N] = {
+	[CL_DISABLE] = {"disable", FE_T_BOOL, NULL, false, "do not add the clone step"},
+	[CL_DEPTH] = {"depth", FE_T_INT, NULL, false, "fetch only this many commits"},
+	[CL_SKIP_VERIFY] = {"skip_verify", FE_T_BOOL, NULL, false, "do not verify the server's TLS certificate"},
+};
+KEYSET(fe_keys_clone, "clone", clone_keys, "how the source is fetched");
+
+static const struct fe_key volume_temp_keys[VT_N] = {
+	[VT_MEDIUM] = {"medium", FE_T_STR, NULL, false, "'memory' for a tmpfs, else a directory on disk"},
+	[VT_SIZE_LIMIT] = {"size_limit", FE_T_SIZE, NULL, false, "most bytes a memory volume may hold"},
+};
+KEYSET(fe_keys_volume_temp, "temp", volume_temp_keys, "an empty volume made for the run");
+
+static const struct fe_key volume_host_keys[VH_N] = {
+	[VH_PATH] = {"path", FE_T_STR, NULL, true, "the host path"},
+};
+KEYSET(fe_keys_volume_host, "host", volume_host_keys, "a directory of the host");
+
+static const struct fe_key volume_keys[VO_N] = {
+	[VO_NAME] = {"name", FE_T_STR, NULL, true, "the name steps mount it by"},
+	[VO_TEMP] = {"temp", FE_T_OBJ, &fe_keys_volume_temp, false, "an empty volume made for the run"},
+	[VO_HOST] = {"host", FE_T_OBJ, &fe_keys_volume_host, false, "a directory of the host"},
+};
+KEYSET(fe_keys_volume, "volume", volume_keys, "a volume steps can mount");
+
+static const struct fe_key mount_keys[MO_N] = {
+	[MO_NAME] = {"name", FE_T_STR, NULL, true, "a volume of the pipeline"},
+	[MO_PATH] = {"path", FE_T_STR, NULL, true, "where it appears in the step"},
+};
+KEYSET(fe_keys_mount, "volume mount", mount_keys, "a pipeline volume mounted into the step");
+
+static const struct fe_key device_keys[MO_N] = {
+	[MO_NAME] = {"name", FE_T_STR, NULL, true, "a host volume of the pipeline naming the device"},
+	[MO_PATH] = {"path", FE_T_STR, NULL, true, "where the device appears in the step"},
+};
+KEYSET(fe_keys_device, "device", device_keys, "a host device passed to the step");
+
+static const struct fe_key port_keys[PO_N] = {
+	[PO_PORT] = {"port", FE_T_INT, NULL, true, "the container port"},
+	[PO_HOST] = {"host", FE_T_INT, NULL, false, "publish on this host port"},
+	[PO_PROTOCOL] = {"protocol", FE_T_STR, NULL, false, "tcp (default) or udp"},
+};
+KEYSET(fe_keys_port, "port", port_keys, "a port the step listens on");
+
+static const struct fe_key limits_keys[RL_N] = {
+	[RL_CPU] = {"cpu", FE_T_NUM, NULL, false, "CPU cores (1.5) or millicores (\"1500m\")"},
+	[RL_MEMORY] = {"memory", FE_T_SIZE, NULL, false, "bytes, or a size such as 512MiB or 1GB"},
+};
+KEYSET(fe_keys_limits, "limits", limits_keys, "resource amounts");
+
+static const struct fe_key resources_keys[RS_N] = {
+	[RS_LIMITS] = {"limits", FE_T_OBJ, &fe_keys_limits, false, "the most the step may use"},
+	[RS_REQUESTS] = {"requests", FE_T_OBJ, &fe_keys_limits, false, "what the step is guaranteed (Kubernetes)"},
+};
+KEYSET(fe_keys_resources, "resources", resources_keys, "CPU and memory of the step");
+
+static const struct fe_key concurrency_keys[CC_N] = {
+	[CC_LIMIT] = {"limit", FE_T_INT, NULL, false, "most runs of this pipeline at once"},
+};
+KEYSET(fe_keys_concurrency, "concurrency", concurrency_keys, "limits on parallel runs");
+
+static const struct fe_key from_secret_keys[FS_N] = {
+	[FS_FROM_SECRET] = {"from_secret", FE_T_STR, NULL, true, "the name of the secret whose value the variable takes"},
+};
+KEYSET(fe_keys_from_secret, "from_secret", from_secret_keys, "a value taken from a secret at run time");
+
+static const struct fe_key when_keys[] = {
+	{"branch", FE_T_COND, NULL, false, "branch names or globs"},
+	{"event", FE_T_COND, NULL, false, "events: push, pull_request, tag, promote, rollback, cron, custom"},
+	{"ref", FE_T_COND, NULL, false, "git references or globs, e.g. refs/tags/*"},
+	{"repo", FE_T_COND, NULL, false, "repository names, owner/name"},
+	{"status", FE_T_COND, NULL, false, "success and/or failure: run after these outcomes"},
+	{"target", FE_T_COND, NULL, false, "deployment targets"},
+	{"cron", FE_T_COND, NULL, false, "cron job names"},
+	{"instance", FE_T_COND, NULL, false, "server host names"},
+	{"action", FE_T_COND, NULL, false, "pull request actions"},
+	{"paths", FE_T_COND, NULL, false, "changed file paths or globs"},
+};
+KEYSET(fe_keys_when, "when", when_keys, "conditions that must all hold");
+
+static const struct fe_key step_keys[ST_N] = {
+	[ST_NAME] = {"name", FE_T_STR, NULL, true, "the step's name, unique in the pipeline"},
+	[ST_IMAGE] = {"image", FE_T_STR, NULL, false, "the container image (required except in exec pipelines)"},
+	[ST_PULL] = {"pull", FE_T_STR, NULL, false, "always, if-not-exists, never or default"},
+	[ST_COMMANDS] = {"commands", FE_T_LIST, NULL, false, "shell commands, run in order, stopping at the first failure"},
+	[ST_ENTRYPOINT] = {"entrypoint", FE_T_LIST, NULL, false, "the container entrypoint"},
+	[ST_COMMAND] = {"command", FE_T_LIST, NULL, false, "the container arguments"},
+	[ST_ENVIRONMENT] = {"environment", FE_T_ENV, NULL, false, "variables of the step; {from_secret: name} takes a secret"},
+	[ST_SETTINGS] = {"settings", FE_T_ANY, NULL, false, "plugin parameters, passed as PLUGIN_<NAME> variables"},
+	[ST_WHEN] = {"when", FE_T_COND, NULL, false, "conditions under which the step runs"},
+	[ST_DEPENDS_ON] = {"depends_on", FE_T_STRS, NULL, false, "steps that must finish first"},
+	[ST_DETACH] = {"detach", FE_T_BOOL, NULL, false, "run in the background"},
+	[ST_PRIVILEGED] = {"privileged", FE_T_BOOL, NULL, false, "give the container extended privileges"},
+	[ST_USER] = {"user", FE_T_STR, NULL, false, "the user the container runs as"},
+	[ST_VOLUMES] = {"volumes", FE_T_OBJS, &fe_keys_mount, false, "pipeline volumes mounted into the step"},
+	[ST_FAILURE] = {"failure", FE_T_STR, NULL, false, "ignore: a failure does not fail the pipeline"},
+	[ST_WORKING_DIR] = {"working_dir", FE_T_STR, NULL, false, "the working directory (default: the workspace)"},
+	[ST_NETWORK_MODE] = {"network_mode", FE_T_STR, NULL, false, "the container network mode, e.g. host"},
+	[ST_DNS] = {"dns", FE_T_STRS, NULL, false, "DNS servers"},
+	[ST_DNS_SEARCH] = {"dns_search", FE_T_STRS, NULL, false, "DNS search domains"},
+	[ST_EXTRA_HOSTS] = {"extra_hosts", FE_T_STRS, NULL, false, "extra /etc/hosts lines, host:ip"},
+	[ST_DEVICES] = {"devices", FE_T_OBJS, &fe_keys_device, false, "host devices passed to the step"},
+	[ST_PORTS] = {"ports", FE_T_PORTS, &fe_keys_port, false, "ports the step listens on"},
+	[ST_RESOURCES] = {"resources", FE_T_OBJ, &fe_keys_resources, false, "CPU and memory limits"},
+	[ST_SHM_SIZE] = {"shm_size", FE_T_SIZE, NULL, false, "size of /dev/shm"},
+};
+KEYSET(fe_keys_step, "step", step_keys, "a container run by the pipeline");
+
+static const struct fe_key pipeline_keys[PL_N] = {
+	[PL_KIND] = {"kind", FE_T_STR, NULL, true, "pipeline, secret or signature"},
+	[PL_TYPE] = {"type", FE_T_STR, NULL, false, "docker (default), kubernetes or exec (local processes)"},
+	[PL_NAME] = {"name", FE_T_STR, NULL, false, "the pipeline's name (default: default)"},
+	[PL_VERSION] = {"version", FE_T_STR, NULL, false, "the format version; ignored"},
+	[PL_PLATFORM] = {"platform", FE_T_OBJ, &fe_keys_platform, false, "the platform the pipeline runs on"},
+	[PL_WORKSPACE] = {"workspace", FE_T_OBJ, &fe_keys_workspace, false, "where steps find the source"},
+	[PL_CLONE] = {"clone", FE_T_OBJ, &fe_keys_clone, false, "how the source is fetched"},
+	[PL_STEPS] = {"steps", FE_T_OBJS, &fe_keys_step, true, "the steps, run in order unless depends_on says otherwise"},
+	[PL_SERVICES] = {"services", FE_T_OBJS, &fe_keys_step, false, "containers running beside the steps"},
+	[PL_VOLUMES] = {"volumes", FE_T_OBJS, &fe_keys_volume, false, "volumes steps can mount"},
+	[PL_TRIGGER] = {"trigger", FE_T_COND, NULL, false, "conditions under which the pipeline runs"},
+	[PL_DEPENDS_ON] = {"depends_on", FE_T_STRS, NULL, false, "pipelines that must finish first"},
+	[PL_NODE] = {"node", FE_T_MAP, NULL, false, "labels of the runner the pipeline needs"},
+	[PL_ENVIRONMENT] = {"environment", FE_T_ENV, NULL, false, "variables of every step"},
+	[PL_PULL_SECRETS] = {"image_pull_secrets", FE_T_STRS, NULL, false, "secrets holding registry credentials"},
+	[PL_CONCURRENCY] = {"concurrency", FE_T_OBJ, &fe_keys_concurrency, false, "limits on parallel runs"},
+};
+KEYSET(fe_keys_pipeline, "pipeline", pipeline_keys, "a pipeline: steps run in containers or processes");
+
+static const struct fe_key secret_get_keys[SG_N] = {
+	[SG_PATH] = {"path", FE_T_STR, NULL, true, "the secret's path in the secret store"},
+	[SG_NAME] = {"name", FE_T_STR, NULL, true, "the key at that path"},
+};
+KEYSET(fe_keys_secret_get, "get", secret_get_keys, "where a secret store holds the value");
+
+static const struct fe_key secret_keys[SE_N] = {
+	[SE_KIND] = {"kind", FE_T_STR, NULL, true, "secret"},
+	[SE_TYPE] = {"type", FE_T_STR, NULL, false, "ignored"},
+	[SE_NAME] = {"name", FE_T_STR, NULL, true, "the name from_secret refers to"},
+	[SE_GET] = {"get", FE_T_OBJ, &fe_keys_secret_get, false, "read the value from a secret store"},
+	[SE_ENV] = {"env", FE_T_STR, NULL, false, "read the value from this host variable"},
+	[SE_FILE] = {"file", FE_T_STR, NULL, false, "read the value from this host file"},
+	[SE_DATA] = {"data", FE_T_STR, NULL, false, "an encrypted value (not supported)"},
+};
+KEYSET(fe_keys_secret, "secret", secret_keys, "where a secret's value comes from");
+
+static const struct fe_key signature_keys[SI_N] = {
+	[SI_KIND] = {"kind", FE_T_STR, NULL, true, "signature"},
+	[SI_HMAC] = {"hmac", FE_T_STR, NULL, false, "the file's signature; not checked"},
+};
+KEYSET(fe_keys_signature, "signature", signature_keys, "a signature of the file (ignored)");
+
+/* ---- checking -------------------------------------------------------- */
+
+const char *fe_node_kind_name(const struct fe_node *n)
+{
+	if (n->kind == FE_SEQ)
+		return "a sequence";
+	if (n->kind == FE_MAP)
+		return "a map";
+	return fe_is_null(n) ? "null" : "a string";
+}
+
+/* Optimal string alignment distance: a swap (stpes) costs one. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[24][24];
+	if (la >= 24 || lb >= 24)
+		return 24;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *fe_suggest(const char *word, const char *const *names, size_t n)
+{
+	const char *best = NULL;
+	size_t bestd = strlen(word) < 5 ? 2 : 3;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = distance(word, names[i]);
+		if (d < bestd && d < strlen(names[i])) {
+			best = names[i];
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+int fe_bool(const struct fe_node *n)
+{
+	static const char *const yes[] = {"true", "yes", "on"};
+	static const char *const no[] = {"false", "no", "off"};
+	if (!n || n->kind != FE_SCALAR || !n->plain)
+		return -1;
+	for (size_t i = 0; i < 3; i++) {
+		if (strcasecmp(n->str, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(n->str, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static bool is_int(const struct fe_node *n)
+{
+	char *end;
+	if (n->kind != FE_SCALAR || !n->len)
+		return false;
+	(void)strtoll(n->str, &end, 10);
+	return *end == '\0';
+}
+
+static bool all_scalars(const struct fe_node *n)
+{
+	for (size_t i = 0; i < n->nitems; i++)
+		if (n->items[i]->kind != FE_SCALAR || fe_is_null(n->items[i]))
+			return false;
+	return true;
+}
+
+static bool all_maps(const struct fe_node *n)
+{
+	for (size_t i = 0; i < n->nitems; i++)
+		if (n->items[i]->kind != FE_MAP)
+			return false;
+	return true;
+}
+
+/* NULL when `n` fits `t`, else what was expected, for the message. */
+static const char *type_error(enum fe_type t, const struct fe_node *n)
+{
+	bool scalar = n->kind == FE_SCALAR;
+	switch (t) {
+	case FE_T_STR: return scalar ? NULL : "a string";
+	case FE_T_INT: return is_int(n) ? NULL : "an integer";
+	case FE_T_BOOL: return fe_bool(n) >= 0 ? NULL : "true or false";
+	case FE_T_NUM:
+	case FE_T_SIZE: return scalar ? NULL : "a number or a string";
+	case FE_T_LIST:
+		return n->kind == FE_SEQ && all_scalars(n) ? NULL : "a sequence of strings";
+	case FE_T_STRS:
+		return scalar || (n->kind == FE_SEQ && all_scalars(n)) ? NULL
+		       : "a string or a sequence of strings";
+	case FE_T_MAP:
+	case FE_T_ENV:
+	case FE_T_OBJ:
+	case FE_T_COND: return n->kind == FE_MAP ? NULL : "a map";
+	case FE_T_OBJS:
+		return n->kind == FE_SEQ && all_maps(n) ? NULL : "a sequence of maps";
+	case FE_T_PORTS: return n->kind == FE_SEQ ? NULL : "a sequence";
+	case FE_T_ANY: return NULL;
+	}
+	return NULL;
+}
+
+/* Which item of a sequence broke it, so the caret lands on it. */
+static const struct fe_node *culprit(const struct fe_node *n, enum fe_type t)
+{
+	if (n->kind != FE_SEQ)
+		return n;
+	for (size_t i = 0; i < n->nitems; i++) {
+		const struct fe_node *it = n->items[i];
+		if ((t == FE_T_OBJS) != (it->kind == FE_MAP) || fe_is_null(it))
+			return it;
+	}
+	return n;
+}
+
+static void unknown_key(const struct fe_keyset *ks, const struct fe_node *k,
+			struct diag_list *dl)
+{
+	const char *names[FE_KEYS_MAX];
+	for (size_t i = 0; i < ks->n; i++)
+		names[i] = ks->keys[i].name;
+	const char *hint = fe_suggest(k->str, names, ks->n);
+	if (hint)
+		diag_error(dl, k->pos, "unknown-key",
+			   "unknown key '%s' in %s, did you mean '%s'", k->str,
+			   ks->name, hint);
+	else
+		diag_error(dl, k->pos, "unknown-key", "unknown key '%s' in %s",
+			   k->str, ks->name);
+}
+
+static int find_key(const struct fe_keyset *ks, const char *name)
+{
+	for (size_t i = 0; i < ks->n; i++)
+		if (strcmp(ks->keys[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int check_pair(const struct fe_keyset *ks, const struct fe_pair *p,
+		      const struct fe_node **v, struct diag_list *dl)
+{
+	if (p->key->kind != FE_SCALAR)
+		return diag_error(dl, p->key->pos, "wrong-type",
+				  "%s key: expected a string, got %s", ks->name,
+				  fe_node_kind_name(p->key));
+	int i = find_key(ks, p->key->str);
+	if (i < 0) {
+		unknown_key(ks, p->key, dl);
+		return -1;
+	}
+	const struct fe_key *k = &ks->keys[i];
+	if (fe_is_null(p->value))
+		return 0;
+	const char *want = type_error(k->type, p->value);
+	if (want) {
+		const struct fe_node *bad = culprit(p->value, k->type);
+		return diag_error(dl, bad->pos, "wrong-type", "%s: expected %s, got %s",
+				  k->name, want, fe_node_kind_name(bad));
+	}
+	v[i] = p->value;
+	return 0;
+}
+
+int fe_keys_check(const struct fe_keyset *ks, const struct fe_node *map,
+		  const struct fe_node **v, struct diag_list *dl)
+{
+	int errors = 0;
+	for (size_t i = 0; i < ks->n; i++)
+		v[i] = NULL;
+	for (size_t i = 0; i < map->npairs; i++)
+		errors += check_pair(ks, &map->pairs[i], v, dl) < 0;
+	for (size_t i = 0; i < ks->n; i++) {
+		const struct fe_key *k = &ks->keys[i];
+		const struct fe_node *val = fe_map_get(map, k->name);
+		if (k->required && (!val || fe_is_null(val))) {
+			diag_error(dl, map->pos, "missing-key",
+				   "%s is missing required key '%s'", ks->name, k->name);
+			errors++;
+		}
+	}
+	return errors;
+}

@@ -1,0 +1,102 @@
+/*
+ * keys.h - the Drone dialect's key table, shared by the lowering (which
+ * checks every map against it) and the JSON Schema generator.  Private
+ * to frontend/.
+ *
+ * Each context (pipeline, step, clone, ...) is a keyset: an array of
+ * keys indexed by an enum, so the lowering reads `v[STEP_IMAGE]` after
+ * fe_keys_check() has rejected unknown keys and wrong types.
+ */
+#ifndef PIPEC_FRONTEND_KEYS_H
+#define PIPEC_FRONTEND_KEYS_H
+
+#include "internal.h"
+
+/* What YAML a key takes. */
+enum fe_type {
+	FE_T_STR,       /* a scalar */
+	FE_T_INT,       /* an integer */
+	FE_T_BOOL,      /* true/false (also yes/no, on/off) */
+	FE_T_NUM,       /* a number, or a string such as "500m" */
+	FE_T_SIZE,      /* bytes: an integer or a string such as "1GiB" */
+	FE_T_LIST,      /* a sequence of scalars */
+	FE_T_STRS,      /* a scalar or a sequence of scalars */
+	FE_T_MAP,       /* a map of names to scalars */
+	FE_T_ENV,       /* a map of names to scalars or {from_secret: name} */
+	FE_T_ANY,       /* anything (plugin settings) */
+	FE_T_OBJ,       /* a map checked against `sub` */
+	FE_T_OBJS,      /* a sequence of maps checked against `sub` */
+	FE_T_COND,      /* a condition map (when/trigger) */
+	FE_T_PORTS,     /* a sequence of port numbers or `port` maps */
+};
+
+struct fe_keyset;
+
+struct fe_key {
+	const char *name;
+	enum fe_type type;
+	const struct fe_keyset *sub;    /* FE_T_OBJ, FE_T_OBJS, FE_T_PORTS */
+	bool required;
+	const char *desc;               /* one line, for the schema */
+};
+
+struct fe_keyset {
+	const char *name;               /* as diagnostics name it: "step" */
+	const struct fe_key *keys;
+	size_t n;
+	const char *desc;
+};
+
+enum { PL_KIND, PL_TYPE, PL_NAME, PL_VERSION, PL_PLATFORM, PL_WORKSPACE,
+       PL_CLONE, PL_STEPS, PL_SERVICES, PL_VOLUMES, PL_TRIGGER,
+       PL_DEPENDS_ON, PL_NODE, PL_ENVIRONMENT, PL_PULL_SECRETS,
+       PL_CONCURRENCY, PL_N };
+enum { ST_NAME, ST_IMAGE, ST_PULL, ST_COMMANDS, ST_ENTRYPOINT, ST_COMMAND,
+       ST_ENVIRONMENT, ST_SETTINGS, ST_WHEN, ST_DEPENDS_ON, ST_DETACH,
+       ST_PRIVILEGED, ST_USER, ST_VOLUMES, ST_FAILURE, ST_WORKING_DIR,
+       ST_NETWORK_MODE, ST_DNS, ST_DNS_SEARCH, ST_EXTRA_HOSTS, ST_DEVICES,
+       ST_PORTS, ST_RESOURCES, ST_SHM_SIZE, ST_N };
+enum { PF_OS, PF_ARCH, PF_VARIANT, PF_VERSION, PF_N };
+enum { WS_BASE, WS_PATH, WS_N };
+enum { CL_DISABLE, CL_DEPTH, CL_SKIP_VERIFY, CL_N };
+enum { VO_NAME, VO_TEMP, VO_HOST, VO_N };
+enum { VT_MEDIUM, VT_SIZE_LIMIT, VT_N };
+enum { VH_PATH, VH_N };
+enum { MO_NAME, MO_PATH, MO_N };
+enum { PO_PORT, PO_HOST, PO_PROTOCOL, PO_N };
+enum { RS_LIMITS, RS_REQUESTS, RS_N };
+enum { RL_CPU, RL_MEMORY, RL_N };
+enum { CC_LIMIT, CC_N };
+enum { SE_KIND, SE_TYPE, SE_NAME, SE_GET, SE_ENV, SE_FILE, SE_DATA, SE_N };
+enum { SG_PATH, SG_NAME, SG_N };
+enum { SI_KIND, SI_HMAC, SI_N };
+enum { FS_FROM_SECRET, FS_N };
+
+extern const struct fe_keyset fe_keys_pipeline, fe_keys_step, fe_keys_platform,
+	fe_keys_workspace, fe_keys_clone, fe_keys_volume, fe_keys_volume_temp,
+	fe_keys_volume_host, fe_keys_mount, fe_keys_device, fe_keys_port,
+	fe_keys_resources, fe_keys_limits, fe_keys_concurrency, fe_keys_secret,
+	fe_keys_secret_get, fe_keys_signature, fe_keys_from_secret, fe_keys_when;
+
+/* The largest keyset, for callers' value arrays. */
+#define FE_KEYS_MAX 32
+
+/*
+ * Checks `map` against `ks`: every key known, every value of its type,
+ * every required key present.  Fills v[i] with the value of key i, or
+ * NULL when absent, null or of the wrong type.  Returns the number of
+ * errors recorded.
+ */
+int fe_keys_check(const struct fe_keyset *ks, const struct fe_node *map,
+		  const struct fe_node **v, struct diag_list *dl);
+
+/* "a string", "a sequence", "a map" or "null": what a node is, for messages. */
+const char *fe_node_kind_name(const struct fe_node *n);
+
+/* The closest of `names` to `word` within a small edit distance, or NULL. */
+const char *fe_suggest(const char *word, const char *const *names, size_t n);
+
+/* Parses a YAML boolean spelling; -1 when `n` is not one. */
+int fe_bool(const struct fe_node *n);
+
+#endif
