@@ -180,6 +180,10 @@ static cJSON *diag_to_json(const struct diag *d)
 	if (d->pos.line > 0) {
 		cJSON_AddNumberToObject(o, "line", d->pos.line);
 		cJSON_AddNumberToObject(o, "column", d->pos.col);
+		/* positions are points: the range ends where it starts */
+		cJSON *end = cJSON_AddObjectToObject(o, "end");
+		cJSON_AddNumberToObject(end, "line", d->pos.line);
+		cJSON_AddNumberToObject(end, "column", d->pos.col);
 	}
 	if (d->pos.pointer)
 		cJSON_AddStringToObject(o, "pointer", d->pos.pointer);
@@ -200,11 +204,25 @@ static void print_json(FILE *out, const struct diag_list *dl)
 	cJSON_Delete(arr);
 }
 
-static cJSON *sarif_result(const struct diag *d)
+/* The index of `rule` in the run's rules array, appending it when new. */
+static int sarif_rule_index(cJSON *rules, const char *rule)
+{
+	int i = 0;
+	for (cJSON *r = rules->child; r; r = r->next, i++)
+		if (strcmp(cJSON_GetObjectItem(r, "id")->valuestring, rule) == 0)
+			return i;
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "id", rule);
+	cJSON_AddItemToArray(rules, r);
+	return i;
+}
+
+static cJSON *sarif_result(const struct diag *d, cJSON *rules)
 {
 	static const char *const level[] = {"note", "warning", "error"};
 	cJSON *r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "ruleId", d->rule);
+	cJSON_AddNumberToObject(r, "ruleIndex", sarif_rule_index(rules, d->rule));
 	cJSON_AddStringToObject(r, "level", level[d->severity]);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "message"), "text", d->message);
 	cJSON *loc = cJSON_CreateObject();
@@ -228,9 +246,10 @@ static void print_sarif(FILE *out, const struct diag_list *dl)
 	cJSON *run = cJSON_CreateObject();
 	cJSON *driver = cJSON_AddObjectToObject(cJSON_AddObjectToObject(run, "tool"), "driver");
 	cJSON_AddStringToObject(driver, "name", "pipec");
+	cJSON *rules = cJSON_AddArrayToObject(driver, "rules");
 	cJSON *results = cJSON_AddArrayToObject(run, "results");
 	for (size_t i = 0; i < dl->len; i++)
-		cJSON_AddItemToArray(results, sarif_result(&dl->items[i]));
+		cJSON_AddItemToArray(results, sarif_result(&dl->items[i], rules));
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(log, "runs"), run);
 	char *s = cJSON_Print(log);
 	fprintf(out, "%s\n", s);
