@@ -433,7 +433,8 @@ void fe_drone_step(struct pbuild *pb, const struct fe_node *map, bool service,
 	fe_keys_check(&fe_keys_step, map, v, lw->dl);
 	s->pos = map->pos;
 	s->name = fe_drone_str(lw, v[ST_NAME], false);
-	if (!v[ST_IMAGE] && pb->p->backend != IR_BACKEND_LOCAL)
+	const struct fe_node *image = fe_map_get(map, "image");
+	if ((!image || fe_is_null(image)) && pb->p->backend != IR_BACKEND_LOCAL)
 		diag_error(lw->dl, map->pos, "missing-key",
 			   "%s '%s' is missing required key 'image'",
 			   service ? "service" : "step", s->name ? s->name : "");

@@ -191,45 +191,10 @@ const char *fe_node_kind_name(const struct fe_node *n)
 	return fe_is_null(n) ? "null" : "a string";
 }
 
-/* Optimal string alignment distance: a swap (stpes) costs one. */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t d[24][24];
-	if (la >= 24 || lb >= 24)
-		return 24;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-			if (d[i - 1][j] + 1 < best)
-				best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	}
-	return d[la][lb];
-}
-
+/* One spelling rule for the whole program: ir_suggest(). */
 const char *fe_suggest(const char *word, const char *const *names, size_t n)
 {
-	const char *best = NULL;
-	size_t bestd = strlen(word) < 5 ? 2 : 3;
-	for (size_t i = 0; i < n; i++) {
-		size_t d = distance(word, names[i]);
-		if (d < bestd && d < strlen(names[i])) {
-			best = names[i];
-			bestd = d;
-		}
-	}
-	return best;
+	return ir_suggest(word, names, n);
 }
 
 int fe_bool(const struct fe_node *n)
