@@ -1,0 +1,279 @@
+/*
+ * local.c - the local backend's operations: the run directory, each
+ * step's command line, environment and working directory.
+ *
+ * A pipeline's files live in one directory made by prepare() and
+ * removed by teardown(), so nothing is left behind whatever happened in
+ * between.  Paths the IR gives for a container (the workspace, volume
+ * mount points) have no meaning on the host: the workspace becomes the
+ * working directory and each volume a directory, and the step learns
+ * where they are from PIPEC_WORKSPACE and PIPEC_VOLUME_<NAME>.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* ---- checks ---------------------------------------------------------------- */
+
+static bool runnable(const struct ir_step *s)
+{
+	return s->script || s->entrypoint.n || s->command.n;
+}
+
+/* Every step that is only an image is an error, all reported at once. */
+static int check_steps(const struct ir_pipeline *p, struct diag_list *dl)
+{
+	int r = 0;
+	for (size_t i = 0; i < p->nsteps; i++) {
+		const struct ir_step *s = &p->steps[i];
+		if (s->skip || s->run_policy == IR_RUN_NEVER || runnable(s))
+			continue;
+		r = diag_error(dl, s->pos, "local-needs-image",
+			       "%s '%s' has no commands and needs image '%s'; "
+			       "the local backend cannot run it",
+			       s->detach ? "service" : "step", s->name,
+			       s->image ? s->image : "");
+	}
+	return r;
+}
+
+/* ---- directories ----------------------------------------------------------- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st, (void)flag, (void)f;
+	remove(path);
+	return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int make_dir(const char *path, struct diag_list *dl)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return diag_error(dl, (struct ir_pos){.file = path}, "io-error",
+				  "cannot make directory: %s", strerror(errno));
+	return 0;
+}
+
+/* "PIPEC_VOLUME_" and the name in upper case, other characters as _. */
+static char *volume_var(struct ir_arena *a, const char *name)
+{
+	char *v = ir_printf(a, "PIPEC_VOLUME_%s", name ? name : "");
+	for (char *c = v + 13; *c; c++) {
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char)(*c - 'a' + 'A');
+		else if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+			*c = '_';
+	}
+	return v;
+}
+
+static int make_dirs(struct local *l, struct diag_list *dl)
+{
+	const char *tmp = getenv("TMPDIR");
+	l->run_dir = ir_printf(l->a, "%s/pipec-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp",
+			       l->run->run_id);
+	if (!mkdtemp(l->run_dir)) {
+		int e = errno;
+		l->run_dir = NULL;
+		return diag_error(dl, (struct ir_pos){.file = tmp ? tmp : "/tmp"}, "io-error",
+				  "cannot make the run directory: %s", strerror(e));
+	}
+	const char *ws = l->run->workspace_dir;
+	l->workspace = ws ? ir_strdup(l->a, ws) : ir_printf(l->a, "%s/workspace", l->run_dir);
+	int r = make_dir(l->workspace, dl);
+	r |= make_dir(ir_printf(l->a, "%s/scripts", l->run_dir), dl);
+	r |= make_dir(ir_printf(l->a, "%s/volumes", l->run_dir), dl);
+	for (size_t i = 0; i < l->p->nvolumes; i++)
+		if (l->p->volumes[i].kind != IR_VOLUME_HOST)
+			r |= make_dir(ir_printf(l->a, "%s/volumes/%s", l->run_dir,
+						l->p->volumes[i].name), dl);
+	return r ? -1 : 0;
+}
+
+/* ---- operations ------------------------------------------------------------ */
+
+static void local_teardown(void *ctx)
+{
+	struct local *l = ctx;
+	if (!l->a)
+		return;
+	local_kill_all(l);
+	if (l->run_dir)
+		remove_tree(l->run_dir);
+	ir_arena_free(l->a);
+	l->a = NULL;
+	l->run_dir = l->workspace = NULL;
+}
+
+static int local_prepare(void *ctx, const struct rt_run_info *run,
+			 const struct ir_pipeline *p, struct diag_list *dl)
+{
+	struct local *l = ctx;
+	local_teardown(l);
+	l->run = run;
+	l->p = p;
+	l->a = ir_arena_new();
+	if (check_steps(p, dl) < 0)
+		return -1;
+	return make_dirs(l, dl);
+}
+
+static const char *volume_dir(struct local *l, const char *name)
+{
+	for (size_t i = 0; i < l->p->nvolumes; i++) {
+		const struct ir_volume *v = &l->p->volumes[i];
+		if (v->name && name && strcmp(v->name, name) == 0)
+			return v->kind == IR_VOLUME_HOST
+				       ? v->host_path
+				       : ir_printf(l->a, "%s/volumes/%s", l->run_dir, v->name);
+	}
+	return NULL;
+}
+
+static void env_put(char **env, size_t *n, char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; i < *n; i++)
+		if (strncmp(env[i], kv, klen) == 0 && env[i][klen] == '=') {
+			env[i] = kv;
+			return;
+		}
+	env[(*n)++] = kv;
+}
+
+/* The host's environment, then the step's, then where things are. */
+static char **make_env(struct local *l, const struct rt_job *job)
+{
+	size_t host = 0;
+	while (environ[host])
+		host++;
+	const struct ir_step *s = job->step;
+	char **env = ir_calloc(l->a, host + job->env.n + s->nvolumes + 4, sizeof *env);
+	size_t n = 0;
+	for (size_t i = 0; i < host; i++)
+		env_put(env, &n, environ[i]);
+	for (size_t i = 0; i < job->env.n; i++)
+		env_put(env, &n, ir_printf(l->a, "%s=%s", job->env.v[i].key,
+					   job->env.v[i].value ? job->env.v[i].value : ""));
+	env_put(env, &n, ir_printf(l->a, "PIPEC_WORKSPACE=%s", l->workspace));
+	for (size_t i = 0; i < s->nvolumes; i++) {
+		const char *dir = volume_dir(l, s->volumes[i].name);
+		if (dir)
+			env_put(env, &n, ir_printf(l->a, "%s=%s", volume_var(l->a, s->volumes[i].name),
+						   dir));
+	}
+	return env;
+}
+
+/*
+ * The working directory: the workspace stands for the IR's
+ * workspace base/path, so a directory under it maps inside; a relative
+ * one is taken from the workspace; any other is used as written.
+ */
+static const char *work_dir(struct local *l, const struct ir_step *s)
+{
+	const char *wd = s->working_dir;
+	if (!wd || !*wd)
+		return l->workspace;
+	if (wd[0] != '/')
+		return ir_printf(l->a, "%s/%s", l->workspace, wd);
+	const struct ir_workspace *w = &l->p->workspace;
+	const char *full = w->base ? ir_printf(l->a, "%s%s%s", w->base, w->path ? "/" : "",
+					       w->path ? w->path : "")
+				   : NULL;
+	size_t n = full ? strlen(full) : 0;
+	if (full && strncmp(wd, full, n) == 0 && (wd[n] == '\0' || wd[n] == '/'))
+		return ir_printf(l->a, "%s%s", l->workspace, wd + n);
+	size_t b = w->base ? strlen(w->base) : 0;
+	if (b && strncmp(wd, w->base, b) == 0 && (wd[b] == '\0' || wd[b] == '/'))
+		return l->workspace;
+	return wd;
+}
+
+static char *write_script(struct local *l, const struct ir_step *s, struct diag_list *dl)
+{
+	char *path = ir_printf(l->a, "%s/scripts/%u.sh", l->run_dir, l->nscripts++);
+	FILE *fp = fopen(path, "w");
+	bool bad = !fp;
+	if (fp) {
+		bad = fputs(s->script, fp) == EOF;
+		bad |= fclose(fp) != 0;
+	}
+	if (bad) {
+		diag_error(dl, s->pos, "step-failed", "step '%s' cannot write its script: %s",
+			   s->name, strerror(errno));
+		return NULL;
+	}
+	return path;
+}
+
+static char **make_argv(struct local *l, const struct ir_step *s, struct diag_list *dl)
+{
+	if (s->script) {
+		char **argv = ir_calloc(l->a, 3, sizeof *argv);
+		argv[0] = s->shell ? s->shell : "/bin/sh";
+		argv[1] = write_script(l, s, dl);
+		return argv[1] ? argv : NULL;
+	}
+	size_t n = s->entrypoint.n + s->command.n;
+	char **argv = ir_calloc(l->a, n + 1, sizeof *argv);
+	for (size_t i = 0; i < s->entrypoint.n; i++)
+		argv[i] = s->entrypoint.v[i];
+	for (size_t i = 0; i < s->command.n; i++)
+		argv[s->entrypoint.n + i] = s->command.v[i];
+	return argv;
+}
+
+static int local_start(void *ctx, struct rt_job *job, struct diag_list *dl)
+{
+	struct local *l = ctx;
+	char **argv = l->a ? make_argv(l, job->step, dl) : NULL;
+	if (!argv)
+		return -1;
+	return local_spawn(l, job, argv, make_env(l, job), work_dir(l, job->step), dl);
+}
+
+static void local_free(void *ctx)
+{
+	struct local *l = ctx;
+	local_teardown(l);
+	local_signals_release();
+	free(l->pfds);
+	free(l->owners);
+	free(l);
+}
+
+static const struct rt_backend_ops local_ops = {
+	.name = "local",
+	.prepare = local_prepare,
+	.start = local_start,
+	.poll = local_poll,
+	.stop = local_stop,
+	.teardown = local_teardown,
+	.free = local_free,
+};
+
+int local_backend_new(struct rt_backend *b, struct diag_list *dl)
+{
+	memset(b, 0, sizeof *b);
+	struct local *l = calloc(1, sizeof *l);
+	if (!l || local_signals_init() < 0) {
+		free(l);
+		return diag_error(dl, (struct ir_pos){.file = "local"}, "io-error",
+				  "cannot set up the local backend: %s", strerror(errno));
+	}
+	b->ops = &local_ops;
+	b->ctx = l;
+	return 0;
+}

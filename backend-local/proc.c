@@ -1,0 +1,324 @@
+/*
+ * proc.c - processes: starting them, watching their pipes, reaping them.
+ *
+ * One poll() covers every running step's stdout and stderr plus the read
+ * end of a self-pipe that the SIGCHLD handler writes to, so a process
+ * exiting wakes the loop even when something it left behind still holds
+ * its pipes.  A step ends when its leader has been reaped and both pipes
+ * are drained; what remains of its process group is killed when the
+ * leader goes, as a container's would be.  pipec is made a child
+ * subreaper, so orphaned grandchildren are reaped here too: no zombies.
+ *
+ * The child reports a failed exec (or chdir) through a close-on-exec
+ * pipe, so a missing shell is a clear error at start, not exit 127.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int chld_pipe[2] = {-1, -1};
+static struct sigaction old_chld;
+
+int64_t local_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void on_chld(int sig)
+{
+	int saved = errno;
+	(void)sig;
+	ssize_t r = write(chld_pipe[1], "", 1);
+	(void)r;
+	errno = saved;
+}
+
+int local_signals_init(void)
+{
+	if (chld_pipe[0] >= 0)
+		return 0;
+	if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	struct sigaction sa = {.sa_handler = on_chld, .sa_flags = SA_RESTART | SA_NOCLDSTOP};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, &old_chld);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	return 0;
+}
+
+void local_signals_release(void)
+{
+	if (chld_pipe[0] < 0)
+		return;
+	sigaction(SIGCHLD, &old_chld, NULL);
+	close(chld_pipe[0]);
+	close(chld_pipe[1]);
+	chld_pipe[0] = chld_pipe[1] = -1;
+}
+
+/* ---- starting ------------------------------------------------------------ */
+
+enum { FAIL_CHDIR = 1, FAIL_EXEC = 2 };
+
+static _Noreturn void child_fail(int errfd, int what)
+{
+	int msg[2] = {what, errno};
+	ssize_t r = write(errfd, msg, sizeof msg);
+	(void)r;
+	_exit(127);
+}
+
+/* In the child: own process group, default signals, pipes as 1 and 2. */
+static _Noreturn void child(char **argv, char **envp, const char *dir, int out, int err,
+			    int errfd)
+{
+	setpgid(0, 0);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	int sigs[] = {SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGQUIT, SIGHUP};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		signal(sigs[i], SIG_DFL);
+	int devnull = open("/dev/null", O_RDONLY);
+	if (devnull >= 0)
+		dup2(devnull, 0);
+	dup2(out, 1);
+	dup2(err, 2);
+	if (dir && chdir(dir) < 0)
+		child_fail(errfd, FAIL_CHDIR);
+	environ = envp;
+	execvp(argv[0], argv);
+	child_fail(errfd, FAIL_EXEC);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Waits for the exec report; 0 when the exec happened. */
+static int exec_result(int errfd, int msg[2])
+{
+	ssize_t n;
+	do
+		n = read(errfd, msg, 2 * sizeof *msg);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)(2 * sizeof *msg) ? -1 : 0;
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static int spawn_failed(struct rt_job *job, char **argv, const char *dir, int msg[2],
+			struct diag_list *dl)
+{
+	const struct ir_step *s = job->step;
+	if (msg[0] == FAIL_CHDIR)
+		return diag_error(dl, s->pos, "step-failed",
+				  "step '%s' cannot enter directory '%s': %s", s->name, dir,
+				  strerror(msg[1]));
+	return diag_error(dl, s->pos, "step-failed", "step '%s' cannot run '%s': %s", s->name,
+			  argv[0], strerror(msg[1]));
+}
+
+static struct local_proc *add_proc(struct local *l, struct rt_job *job, pid_t pid, int out,
+				   int err)
+{
+	struct local_proc *p = ir_alloc(l->a, sizeof *p);
+	*p = (struct local_proc){.next = l->procs, .job = job, .pid = pid, .fd = {out, err}};
+	l->procs = p;
+	job->backend_data = p;
+	return p;
+}
+
+int local_spawn(struct local *l, struct rt_job *job, char **argv, char **envp,
+		const char *dir, struct diag_list *dl)
+{
+	int out[2], err[2], ex[2];
+	if (pipe2(out, O_CLOEXEC) < 0)
+		goto no_pipe;
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		close(out[0]), close(out[1]);
+		goto no_pipe;
+	}
+	if (pipe2(ex, O_CLOEXEC) < 0) {
+		close(out[0]), close(out[1]), close(err[0]), close(err[1]);
+		goto no_pipe;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		child(argv, envp, dir, out[1], err[1], ex[1]);
+	if (pid > 0)
+		setpgid(pid, pid);      /* no race with stop() before the child's own */
+	close(out[1]), close(err[1]), close(ex[1]);
+	int msg[2];
+	if (pid < 0 || exec_result(ex[0], msg) < 0) {
+		close(out[0]), close(err[0]), close(ex[0]);
+		if (pid < 0)
+			return diag_error(dl, job->step->pos, "step-failed",
+					  "step '%s' cannot start: %s", job->step->name,
+					  strerror(errno));
+		reap(pid);
+		return spawn_failed(job, argv, dir, msg, dl);
+	}
+	close(ex[0]);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	add_proc(l, job, pid, out[0], err[0]);
+	return 0;
+no_pipe:
+	return diag_error(dl, job->step->pos, "step-failed", "step '%s' cannot start: %s",
+			  job->step->name, strerror(errno));
+}
+
+/* ---- watching ------------------------------------------------------------ */
+
+static size_t collect_fds(struct local *l)
+{
+	size_t n = 1, need = 1;
+	for (struct local_proc *p = l->procs; p; p = p->next)
+		need += 2;
+	if (need > l->pcap) {
+		l->pcap = need * 2;
+		l->pfds = realloc(l->pfds, l->pcap * sizeof *l->pfds);
+		l->owners = realloc(l->owners, l->pcap * sizeof *l->owners);
+		if (!l->pfds || !l->owners)
+			abort();
+	}
+	l->pfds[0] = (struct pollfd){.fd = chld_pipe[0], .events = POLLIN};
+	for (struct local_proc *p = l->procs; p; p = p->next)
+		for (int s = 0; s < 2; s++)
+			if (p->fd[s] >= 0 && !p->reported) {
+				l->pfds[n] = (struct pollfd){.fd = p->fd[s], .events = POLLIN};
+				l->owners[n++] = p;
+			}
+	return n;
+}
+
+/* Reads what is there; a few rounds so a fast writer is not starved. */
+static void drain(struct local *l, struct local_proc *p, int s)
+{
+	for (int round = 0; round < 4 && p->fd[s] >= 0; round++) {
+		ssize_t n = read(p->fd[s], l->buf, sizeof l->buf);
+		if (n > 0) {
+			rt_job_output(p->job, s + 1, l->buf, (size_t)n);
+			if ((size_t)n < sizeof l->buf)
+				return;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			close_fd(&p->fd[s]);
+		} else {
+			return;
+		}
+	}
+}
+
+static struct local_proc *find_pid(struct local *l, pid_t pid)
+{
+	for (struct local_proc *p = l->procs; p; p = p->next)
+		if (p->pid == pid && !p->reaped)
+			return p;
+	return NULL;
+}
+
+static void reap_all(struct local *l)
+{
+	char junk[64];
+	while (read(chld_pipe[0], junk, sizeof junk) > 0)
+		;
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct local_proc *p = find_pid(l, pid);
+		if (!p)
+			continue;       /* an orphan we adopted */
+		p->reaped = true;
+		p->status = status;
+		p->reaped_at = local_now_ms();
+		kill(-pid, SIGKILL);    /* what the step left behind */
+	}
+}
+
+static struct rt_exit exit_of(int status)
+{
+	struct rt_exit e = {.code = -1};
+	if (WIFEXITED(status))
+		e.code = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		e.signal = WTERMSIG(status);
+	return e;
+}
+
+static void report_ended(struct local *l)
+{
+	int64_t now = local_now_ms();
+	for (struct local_proc *p = l->procs; p; p = p->next) {
+		if (!p->reaped || p->reported)
+			continue;
+		bool open = p->fd[0] >= 0 || p->fd[1] >= 0;
+		if (open && now - p->reaped_at < LOCAL_EOF_WAIT_MS)
+			continue;
+		close_fd(&p->fd[0]);
+		close_fd(&p->fd[1]);
+		p->reported = true;
+		struct rt_exit e = exit_of(p->status);
+		rt_job_exited(p->job, &e);
+	}
+}
+
+int local_poll(void *ctx, int timeout_ms)
+{
+	struct local *l = ctx;
+	if (!l->a)
+		return 0;
+	size_t n = collect_fds(l);
+	int r = poll(l->pfds, n, timeout_ms);
+	for (size_t i = 1; r > 0 && i < n; i++)
+		if (l->pfds[i].revents) {
+			struct local_proc *p = l->owners[i];
+			drain(l, p, p->fd[0] == l->pfds[i].fd ? 0 : 1);
+		}
+	reap_all(l);
+	report_ended(l);
+	return r < 0 && errno != EINTR ? -1 : 0;
+}
+
+void local_stop(void *ctx, struct rt_job *job, bool hurry)
+{
+	(void)ctx;
+	struct local_proc *p = job->backend_data;
+	if (p && !p->reaped)
+		kill(-p->pid, hurry ? SIGKILL : SIGTERM);
+}
+
+void local_kill_all(struct local *l)
+{
+	for (struct local_proc *p = l->procs; p; p = p->next) {
+		kill(-p->pid, SIGKILL);
+		if (!p->reaped) {
+			reap(p->pid);
+			p->reaped = true;
+		}
+		close_fd(&p->fd[0]);
+		close_fd(&p->fd[1]);
+		p->job->backend_data = NULL;
+	}
+	l->procs = NULL;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}

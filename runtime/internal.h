@@ -1,0 +1,104 @@
+/*
+ * internal.h - what the runtime's files share; nothing outside runtime/
+ * includes it (the benchmarks under bench/ do, to time the hot path).
+ *
+ * mask.c replaces secret values in text, log.c turns a step's byte
+ * stream into prefixed, masked lines, secrets.c keeps and resolves
+ * secret values, sched.c drives the backend, report.c renders the run
+ * record.
+ */
+#ifndef PIPEC_RUNTIME_INTERNAL_H
+#define PIPEC_RUNTIME_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "runtime.h"
+
+/* Ceilings. */
+#define RT_MAX_LINE (64u * 1024)    /* a longer line is broken here */
+#define RT_MAX_PATTERNS 4096        /* distinct masked strings per run */
+#define RT_MASK "********"
+
+/* ---- mask.c ---------------------------------------------------------- */
+
+struct rt_pattern {
+	char *s;
+	size_t len;
+};
+
+/* The strings to hide.  Multi-line values are kept line by line. */
+struct rt_mask {
+	struct rt_pattern *v;
+	size_t n, cap;
+	size_t *next;               /* scratch for rt_mask_apply */
+};
+
+void rt_mask_init(struct rt_mask *m);
+void rt_mask_release(struct rt_mask *m);
+/* Adds every non-empty line of `value`; -1 at RT_MAX_PATTERNS. */
+int rt_mask_add(struct rt_mask *m, const char *value, size_t len);
+
+/* A growable byte buffer. */
+struct rt_buf {
+	char *p;
+	size_t len, cap;
+};
+
+void rt_buf_release(struct rt_buf *b);
+void rt_buf_put(struct rt_buf *b, const void *data, size_t len);
+
+/*
+ * Writes `in` with every occurrence of a pattern replaced by RT_MASK to
+ * `out` (appending).  Leftmost match first, the longest on a tie.
+ */
+void rt_mask_apply(struct rt_mask *m, const char *in, size_t len, struct rt_buf *out);
+
+/* ---- log.c ------------------------------------------------------------ */
+
+/* Where a step's lines go and how they look. */
+struct rt_log_sink {
+	FILE *out;
+	bool timestamps;
+	struct rt_mask *mask;
+	struct rt_buf scratch;      /* masked text, reused */
+};
+
+/* One step's output: a held partial line per stream, its prefix. */
+struct rt_log {
+	struct rt_log_sink *sink;
+	char *prefix;               /* "name | " with padding and color */
+	size_t prefix_len;
+	FILE *file;                 /* --log-dir file, or NULL */
+	struct rt_buf held[2];      /* stdout, stderr */
+};
+
+/* `color` is an SGR sequence such as "\033[32m", or NULL. */
+void rt_log_init(struct rt_log *l, struct rt_log_sink *sink, const char *name,
+		 int width, const char *color);
+/* Feeds bytes of `stream` (1 or 2); complete lines are written at once. */
+void rt_log_write(struct rt_log *l, int stream, const char *data, size_t len);
+/* Writes what is held, as lines; called when the step ends. */
+void rt_log_flush(struct rt_log *l);
+void rt_log_release(struct rt_log *l);
+
+/* ---- secrets.c -------------------------------------------------------- */
+
+/*
+ * Finds the value of pipeline secret `name` for `p`: the user's value,
+ * else the declared source.  NULL after recording why [secret-missing].
+ */
+const char *rt_secret_resolve(const struct rt_secrets *s, const struct ir_pipeline *p,
+			      const char *name, struct ir_pos at, struct ir_arena *a,
+			      struct diag_list *dl);
+
+/* Reads a whole file of at most `max` bytes; NULL with errno set. */
+char *rt_read_file(const char *path, size_t max, size_t *len);
+
+/* ---- time ------------------------------------------------------------ */
+
+int64_t rt_now_ms(void);            /* monotonic */
+int64_t rt_wall_ms(void);           /* Unix time */
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * log.c - turns a step's output into prefixed, masked lines.
+ *
+ * Bytes arrive in whatever pieces the backend read.  Each stream keeps
+ * the partial line at its end until the rest arrives (or the step ends,
+ * or it reaches RT_MAX_LINE); everything up to the last newline of a
+ * read is masked in one go and written line by line.  Masking whole
+ * lines is what catches a secret split across two reads.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+void rt_log_init(struct rt_log *l, struct rt_log_sink *sink, const char *name,
+		 int width, const char *color)
+{
+	memset(l, 0, sizeof *l);
+	l->sink = sink;
+	size_t cap = strlen(name) + (size_t)(width > 0 ? width : 0) + 32;
+	l->prefix = malloc(cap);
+	if (!l->prefix)
+		abort();
+	int n = snprintf(l->prefix, cap, "%s%-*s |%s ", color ? color : "", width,
+			 name, color ? "\033[0m" : "");
+	l->prefix_len = n < 0 ? 0 : (size_t)n;
+}
+
+void rt_log_release(struct rt_log *l)
+{
+	free(l->prefix);
+	rt_buf_release(&l->held[0]);
+	rt_buf_release(&l->held[1]);
+	if (l->file)
+		fclose(l->file);
+	memset(l, 0, sizeof *l);
+}
+
+/* "HH:MM:SS.mmm " in local time. */
+static size_t stamp(char *buf, size_t cap)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	int n = snprintf(buf, cap, "%02d:%02d:%02d.%03ld ", tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, ts.tv_nsec / 1000000);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* Writes `n` bytes of complete lines (the last ends in '\n'). */
+static void emit(struct rt_log *l, const char *text, size_t n)
+{
+	struct rt_log_sink *s = l->sink;
+	if (s->mask && s->mask->n) {
+		s->scratch.len = 0;
+		rt_mask_apply(s->mask, text, n, &s->scratch);
+		text = s->scratch.p;
+		n = s->scratch.len;
+	}
+	char ts[32];
+	size_t tslen = s->timestamps ? stamp(ts, sizeof ts) : 0;
+	const char *end = text + n;
+	while (text < end) {
+		const char *nl = memchr(text, '\n', (size_t)(end - text));
+		size_t len = (size_t)(nl - text) + 1;
+		fwrite(l->prefix, 1, l->prefix_len, s->out);
+		fwrite(ts, 1, tslen, s->out);
+		fwrite(text, 1, len, s->out);
+		if (l->file) {
+			fwrite(ts, 1, tslen, l->file);
+			fwrite(text, 1, len, l->file);
+		}
+		text += len;
+	}
+}
+
+/* Ends the held line with a newline and writes it. */
+static void emit_held(struct rt_log *l, struct rt_buf *h)
+{
+	rt_buf_put(h, "\n", 1);
+	emit(l, h->p, h->len);
+	h->len = 0;
+}
+
+void rt_log_write(struct rt_log *l, int stream, const char *data, size_t len)
+{
+	struct rt_buf *h = &l->held[stream == 2];
+	while (len > 0) {
+		if (h->len == 0) {
+			const char *nl = memrchr(data, '\n', len);
+			if (nl) {
+				size_t n = (size_t)(nl - data) + 1;
+				emit(l, data, n);
+				data += n;
+				len -= n;
+				continue;
+			}
+		}
+		size_t room = RT_MAX_LINE - h->len;
+		size_t take = len < room ? len : room;
+		const char *nl = memchr(data, '\n', take);
+		if (nl)
+			take = (size_t)(nl - data);
+		rt_buf_put(h, data, take);
+		data += take;
+		len -= take;
+		if (nl) {
+			data++;
+			len--;
+			emit_held(l, h);
+		} else if (h->len == RT_MAX_LINE) {
+			emit_held(l, h);
+		}
+	}
+}
+
+void rt_log_flush(struct rt_log *l)
+{
+	for (int i = 0; i < 2; i++)
+		if (l->held[i].len)
+			emit_held(l, &l->held[i]);
+}

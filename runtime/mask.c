@@ -1,0 +1,150 @@
+/*
+ * mask.c - hides secret values in step output.
+ *
+ * Masking runs on every byte a step prints, so it is built for a long
+ * text and a handful of patterns: log.c hands it a whole run of complete
+ * lines at once, and each pattern is searched with memmem() over that
+ * run, remembering where its next occurrence is.  The leftmost of those
+ * occurrences is replaced, and only the patterns whose next occurrence
+ * fell inside the replaced part are searched again.  The cost is a few
+ * memmem() passes over the text, independent of the number of lines.
+ *
+ * Patterns never contain a newline: a multi-line value is stored line by
+ * line, which is how it appears in line-assembled output.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void rt_mask_init(struct rt_mask *m)
+{
+	memset(m, 0, sizeof *m);
+}
+
+void rt_mask_release(struct rt_mask *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->v[i].s);
+	free(m->v);
+	free(m->next);
+	rt_mask_init(m);
+}
+
+static bool has_pattern(const struct rt_mask *m, const char *s, size_t len)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].len == len && memcmp(m->v[i].s, s, len) == 0)
+			return true;
+	return false;
+}
+
+static int add_one(struct rt_mask *m, const char *s, size_t len)
+{
+	if (len > 0 && s[len - 1] == '\r')
+		len--;
+	if (len == 0 || has_pattern(m, s, len))
+		return 0;
+	if (m->n == RT_MAX_PATTERNS)
+		return -1;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 8;
+		struct rt_pattern *v = realloc(m->v, cap * sizeof *v);
+		size_t *next = realloc(m->next, cap * sizeof *next);
+		if (v)
+			m->v = v;
+		if (next)
+			m->next = next;
+		if (!v || !next)
+			return -1;
+		m->cap = cap;
+	}
+	char *copy = malloc(len);
+	if (!copy)
+		return -1;
+	memcpy(copy, s, len);
+	m->v[m->n++] = (struct rt_pattern){copy, len};
+	return 0;
+}
+
+int rt_mask_add(struct rt_mask *m, const char *value, size_t len)
+{
+	while (len > 0) {
+		const char *nl = memchr(value, '\n', len);
+		size_t n = nl ? (size_t)(nl - value) : len;
+		if (add_one(m, value, n) < 0)
+			return -1;
+		if (!nl)
+			break;
+		len -= n + 1;
+		value = nl + 1;
+	}
+	return 0;
+}
+
+void rt_buf_release(struct rt_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof *b);
+}
+
+void rt_buf_put(struct rt_buf *b, const void *data, size_t len)
+{
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + len)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p)
+			abort();    /* bounded by RT_MAX_LINE and read sizes */
+		b->p = p;
+		b->cap = cap;
+	}
+	if (len)
+		memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+/* Offset of pattern `i` in in[from..len), or `len` when absent. */
+static size_t find(const struct rt_pattern *pt, const char *in, size_t from, size_t len)
+{
+	if (len - from < pt->len)
+		return len;
+	const char *hit = memmem(in + from, len - from, pt->s, pt->len);
+	return hit ? (size_t)(hit - in) : len;
+}
+
+/* The pattern occurring first, the longest on a tie; m->n when none. */
+static size_t leftmost(const struct rt_mask *m, size_t len)
+{
+	size_t best = m->n;
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->next[i] == len)
+			continue;
+		if (best == m->n || m->next[i] < m->next[best] ||
+		    (m->next[i] == m->next[best] && m->v[i].len > m->v[best].len))
+			best = i;
+	}
+	return best;
+}
+
+void rt_mask_apply(struct rt_mask *m, const char *in, size_t len, struct rt_buf *out)
+{
+	for (size_t i = 0; i < m->n; i++)
+		m->next[i] = find(&m->v[i], in, 0, len);
+	size_t pos = 0;
+	for (;;) {
+		size_t b = leftmost(m, len);
+		if (b == m->n)
+			break;
+		size_t at = m->next[b];
+		rt_buf_put(out, in + pos, at - pos);
+		rt_buf_put(out, RT_MASK, sizeof RT_MASK - 1);
+		pos = at + m->v[b].len;
+		for (size_t i = 0; i < m->n; i++)
+			if (m->next[i] < pos)
+				m->next[i] = find(&m->v[i], in, pos, len);
+	}
+	rt_buf_put(out, in + pos, len - pos);
+}

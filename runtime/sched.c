@@ -1,0 +1,878 @@
+/*
+ * sched.c - runs pipelines: the schedule, policies, timeouts, interrupts.
+ *
+ * Everything is checked before anything starts: the step graphs (unknown
+ * dependencies, cycles), the pipeline order and every secret a step asks
+ * for.  Then each pipeline is one loop on one thread: start what is
+ * ready, let the backend's poll() wait for output and exits, react to
+ * the clock and to interrupts, repeat until no step runs.  The backend's
+ * callbacks only record what happened; every backend call is made from
+ * the loop, so no operation ever runs inside another.
+ *
+ * The run policy of a step is judged against its ancestors only (the
+ * steps it depends on, directly or not; in file order, every step before
+ * it): on-success runs when none of them failed, on-failure when one
+ * did.  A failure in one branch of a DAG therefore never skips the steps
+ * of an unrelated branch.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define POLL_MAX_MS 200             /* bounds the wait for an interrupt */
+#define DEFAULT_GRACE_MS 5000
+#define NAME_WIDTH_MAX 24
+
+enum phase { N_WAITING, N_RUNNING, N_DONE };
+
+/* Why a pipeline stops starting steps; larger values win. */
+enum stop { STOP_NONE, STOP_EARLY, STOP_TIMEOUT, STOP_CANCEL };
+
+struct run;
+struct prun;
+
+struct node {
+	struct rt_job job;
+	struct prun *r;
+	struct rt_step_report *rep;
+	size_t *dependents, ndependents;
+	size_t pending;             /* dependencies not released yet */
+	enum phase phase;
+	bool service, released, tainted, failed, retry, stopping, timed_out;
+	int64_t deadline, kill_at;  /* monotonic ms, 0: none */
+	struct rt_log log;
+};
+
+struct prun {
+	struct run *run;
+	const struct ir_pipeline *p;
+	struct rt_pipeline_report *rep;
+	struct node *nodes;
+	size_t n, running, services;
+	enum stop stop;
+	bool failed;
+	int64_t deadline;
+	struct ir_env secrets;      /* resolved values by name */
+	int width;
+};
+
+struct run {
+	const struct rt_options *opt;
+	struct rt_backend *b;
+	struct rt_run_info info;
+	struct ir_arena *a;
+	struct diag_list *dl;
+	struct rt_mask mask;
+	struct rt_log_sink sink;
+	int grace;
+	struct prun *pruns;
+	size_t *order;              /* pipelines in the order they run */
+};
+
+static const char *const palette[] = {
+	"\033[32m", "\033[33m", "\033[34m", "\033[35m", "\033[36m", "\033[91m",
+};
+
+int64_t rt_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t rt_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *rt_status_name(enum rt_status s)
+{
+	static const char *const names[] = {"pending", "skipped", "success", "failure",
+					    "cancelled"};
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+static struct rt_backend_ops const *ops(struct prun *r)
+{
+	return r->run->b->ops;
+}
+
+static void *ctx(struct prun *r)
+{
+	return r->run->b->ctx;
+}
+
+/* ---- the graph ---------------------------------------------------------- */
+
+static size_t step_index(const struct ir_pipeline *p, const char *name)
+{
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (p->steps[i].name && strcmp(p->steps[i].name, name) == 0)
+			return i;
+	return p->nsteps;
+}
+
+static void add_edge(struct prun *r, size_t from, size_t to)
+{
+	struct node *f = &r->nodes[from];
+	size_t *d = ir_calloc(r->run->a, f->ndependents + 1, sizeof *d);
+	if (f->ndependents)
+		memcpy(d, f->dependents, f->ndependents * sizeof *d);
+	d[f->ndependents++] = to;
+	f->dependents = d;
+	r->nodes[to].pending++;
+}
+
+static bool graph_mode(const struct ir_pipeline *p)
+{
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (p->steps[i].depends_on.n)
+			return true;
+	return false;
+}
+
+/* File order: each step waits for the one before it; services for none. */
+static void serial_edges(struct prun *r)
+{
+	size_t prev = r->n;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->nodes[i].service)
+			continue;
+		if (prev < r->n)
+			add_edge(r, prev, i);
+		prev = i;
+	}
+}
+
+static void dag_edges(struct prun *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct ir_step *s = &r->p->steps[i];
+		for (size_t k = 0; k < s->depends_on.n; k++) {
+			size_t d = step_index(r->p, s->depends_on.v[k]);
+			if (d == r->n)
+				diag_error(r->run->dl, s->pos, "unknown-dependency",
+					   "step '%s' depends on unknown step '%s'", s->name,
+					   s->depends_on.v[k]);
+			else
+				add_edge(r, d, i);
+		}
+	}
+}
+
+/* Kahn's algorithm on a copy of the counters: a cycle leaves some behind. */
+static void check_cycles(struct prun *r)
+{
+	size_t *pending = calloc(r->n + 1, sizeof *pending);
+	size_t *queue = calloc(r->n + 1, sizeof *queue);
+	if (!pending || !queue)
+		abort();
+	size_t head = 0, tail = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (!(pending[i] = r->nodes[i].pending))
+			queue[tail++] = i;
+	while (head < tail) {
+		struct node *n = &r->nodes[queue[head++]];
+		for (size_t k = 0; k < n->ndependents; k++)
+			if (--pending[n->dependents[k]] == 0)
+				queue[tail++] = n->dependents[k];
+	}
+	for (size_t i = 0; i < r->n && tail < r->n; i++) {
+		if (pending[i]) {
+			const struct ir_step *s = &r->p->steps[i];
+			diag_error(r->run->dl, s->pos, "dependency-cycle",
+				   "step '%s' is part of a dependency cycle", s->name);
+			break;
+		}
+	}
+	free(pending);
+	free(queue);
+}
+
+/* ---- secrets ------------------------------------------------------------ */
+
+static const char *secret_value(const struct prun *r, const char *name)
+{
+	return ir_env_get(&r->secrets, name);
+}
+
+/* Resolves what the steps that may run ask for; all misses are reported. */
+static void resolve_secrets(struct prun *r)
+{
+	struct run *run = r->run;
+	size_t cap = 0;
+	for (size_t i = 0; i < r->n; i++)
+		cap += r->p->steps[i].nsecrets;
+	r->secrets.v = ir_calloc(run->a, cap + 1, sizeof *r->secrets.v);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct ir_step *s = &r->p->steps[i];
+		for (size_t k = 0; !s->skip && k < s->nsecrets; k++) {
+			const char *name = s->secrets[k].name;
+			if (!name || secret_value(r, name))
+				continue;
+			const char *v = rt_secret_resolve(run->opt->secrets, r->p, name, s->pos,
+							  run->a, run->dl);
+			if (!v)
+				continue;
+			r->secrets.v[r->secrets.n++] = (struct ir_kv){ir_strdup(run->a, name),
+								     ir_strdup(run->a, v)};
+			rt_mask_add(&run->mask, v, strlen(v));
+		}
+	}
+}
+
+/* ---- setting up ------------------------------------------------------- */
+
+static int name_width(const struct ir_pipeline *p)
+{
+	int w = 0;
+	for (size_t i = 0; i < p->nsteps; i++) {
+		int len = p->steps[i].name ? (int)strlen(p->steps[i].name) : 0;
+		if (len > w)
+			w = len;
+	}
+	return w > NAME_WIDTH_MAX ? NAME_WIDTH_MAX : w;
+}
+
+static void prun_init(struct run *run, struct prun *r, const struct ir_pipeline *p,
+		      struct rt_pipeline_report *rep)
+{
+	r->run = run;
+	r->p = p;
+	r->rep = rep;
+	r->n = p->nsteps;
+	r->width = name_width(p);
+	r->nodes = ir_calloc(run->a, r->n + 1, sizeof *r->nodes);
+	rep->pipeline = p;
+	rep->steps = calloc(r->n + 1, sizeof *rep->steps);
+	if (!rep->steps)
+		abort();
+	rep->nsteps = r->n;
+	for (size_t i = 0; i < r->n; i++) {
+		struct node *n = &r->nodes[i];
+		n->r = r;
+		n->rep = &rep->steps[i];
+		n->rep->step = &p->steps[i];
+		n->service = p->steps[i].detach;
+		n->job.step = &p->steps[i];
+		n->job.pipeline = p;
+		n->job.runtime_data = n;
+	}
+	if (p->skip)
+		return;
+	if (graph_mode(p))
+		dag_edges(r);
+	else
+		serial_edges(r);
+	check_cycles(r);
+	resolve_secrets(r);
+}
+
+/* ---- logs --------------------------------------------------------------- */
+
+/* A file name from a pipeline or step name: no '/', never "." or "..". */
+static char *file_name(struct ir_arena *a, const char *name)
+{
+	char *s = ir_strdup(a, name && *name ? name : "_");
+	for (char *c = s; *c; c++)
+		if (*c == '/')
+			*c = '_';
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		s[0] = '_';
+	return s;
+}
+
+static FILE *open_log_file(struct node *n)
+{
+	struct run *run = n->r->run;
+	const char *dir = run->opt->log_dir;
+	if (!dir)
+		return NULL;
+	char *pdir = ir_printf(run->a, "%s/%s", dir, file_name(run->a, n->r->p->name));
+	mkdir(dir, 0777);
+	mkdir(pdir, 0777);
+	char *path = ir_printf(run->a, "%s/%s.log", pdir, file_name(run->a, n->job.step->name));
+	FILE *fp = fopen(path, "w");
+	if (!fp)
+		diag_warning(run->dl, (struct ir_pos){.file = path}, "log-dir",
+			     "cannot write the step's log: %s", strerror(errno));
+	return fp;
+}
+
+static void init_log(struct node *n, size_t index)
+{
+	struct run *run = n->r->run;
+	const char *color = run->opt->color ? palette[index % 6] : NULL;
+	rt_log_init(&n->log, &run->sink, n->job.step->name ? n->job.step->name : "",
+		    n->r->width, color);
+	n->log.file = open_log_file(n);
+}
+
+/* ---- starting ----------------------------------------------------------- */
+
+/* The step's environment: the IR's, then its secrets under their names. */
+static void build_env(struct node *n)
+{
+	const struct ir_step *s = n->job.step;
+	struct ir_arena *a = n->r->run->a;
+	struct ir_kv *v = ir_calloc(a, s->environment.n + s->nsecrets + 1, sizeof *v);
+	size_t k = 0;
+	for (size_t i = 0; i < s->environment.n; i++)
+		v[k++] = s->environment.v[i];
+	for (size_t i = 0; i < s->nsecrets; i++) {
+		const char *val = secret_value(n->r, s->secrets[i].name);
+		const char *env = s->secrets[i].env ? s->secrets[i].env : s->secrets[i].name;
+		if (val && env)
+			v[k++] = (struct ir_kv){(char *)env, (char *)val};
+	}
+	n->job.env = (struct ir_env){v, k};
+}
+
+static void release(struct node *n)
+{
+	if (n->released)
+		return;
+	n->released = true;
+	for (size_t k = 0; k < n->ndependents; k++) {
+		struct node *d = &n->r->nodes[n->dependents[k]];
+		d->pending--;
+		if (n->failed || n->tainted)
+			d->tainted = true;
+	}
+}
+
+static void finish(struct node *n, enum rt_status st, const char *reason)
+{
+	if (n->phase == N_RUNNING) {
+		if (n->service)
+			n->r->services--;
+		else
+			n->r->running--;
+	}
+	n->phase = N_DONE;
+	n->rep->status = st;
+	if (reason)
+		n->rep->reason = reason;
+	if (!n->rep->finished_ms && n->rep->started_ms)
+		n->rep->finished_ms = rt_wall_ms();
+	release(n);
+}
+
+static void start(struct prun *r, struct node *n, size_t index)
+{
+	const struct ir_step *s = n->job.step;
+	if (!n->rep->attempts) {
+		init_log(n, index);
+		build_env(n);
+		n->rep->started_ms = rt_wall_ms();
+	}
+	n->rep->attempts++;
+	n->retry = n->stopping = n->timed_out = false;
+	n->kill_at = 0;
+	int t = s->timeout ? s->timeout : r->run->opt->step_timeout;
+	n->deadline = t > 0 && !n->service ? rt_now_ms() + (int64_t)t * 1000 : 0;
+	n->phase = N_RUNNING;
+	if (n->service)
+		r->services++;
+	else
+		r->running++;
+	if (ops(r)->start(ctx(r), &n->job, r->run->dl) < 0) {
+		n->failed = !s->ignore_error && !n->service;
+		r->failed |= n->failed;
+		n->rep->exit = (struct rt_exit){.code = -1, .error = strdup("could not start")};
+		finish(n, RT_FAILURE, NULL);
+		return;
+	}
+	if (n->service)
+		release(n);     /* a service satisfies its dependents once started */
+}
+
+/* Why `n` must not start, or NULL; sets *st to the status it gets. */
+static const char *gate(struct prun *r, struct node *n, enum rt_status *st)
+{
+	const struct ir_step *s = n->job.step;
+	*st = RT_SKIPPED;
+	if (n->retry)
+		return NULL;
+	if (r->stop >= STOP_TIMEOUT) {
+		*st = RT_CANCELLED;
+		return r->stop == STOP_CANCEL ? "the run was interrupted" : "the pipeline timed out";
+	}
+	if (s->skip)
+		return s->skip->reason ? s->skip->reason : "ruled out when compiled";
+	if (r->stop == STOP_EARLY)
+		return "a step exited with code 78";
+	switch (s->run_policy) {
+	case IR_RUN_NEVER: return "run policy is never";
+	case IR_RUN_ON_SUCCESS: return n->tainted ? "a step it follows failed" : NULL;
+	case IR_RUN_ON_FAILURE: return n->tainted ? NULL : "no step it follows failed";
+	case IR_RUN_ALWAYS: return NULL;
+	}
+	return NULL;
+}
+
+static bool launch_one(struct prun *r, size_t i, bool services)
+{
+	struct node *n = &r->nodes[i];
+	if (n->phase != N_WAITING || n->pending || n->service != services)
+		return false;
+	enum rt_status st;
+	const char *why = gate(r, n, &st);
+	if (why) {
+		finish(n, st, why);
+		return true;
+	}
+	int max = r->run->opt->parallel;
+	if (!services && max > 0 && r->running >= (size_t)max)
+		return false;
+	start(r, n, i);
+	return true;
+}
+
+/* Starts or skips whatever is ready, services first, until nothing is. */
+static void launch(struct prun *r)
+{
+	bool progress = true;
+	while (progress) {
+		progress = false;
+		for (int pass = 1; pass >= 0; pass--)
+			for (size_t i = 0; i < r->n; i++)
+				progress |= launch_one(r, i, pass);
+	}
+}
+
+/* ---- ends ----------------------------------------------------------------- */
+
+static const char *signal_name(int sig)
+{
+	static const struct { int n; const char *s; } names[] = {
+		{1, "SIGHUP"}, {2, "SIGINT"}, {3, "SIGQUIT"}, {4, "SIGILL"}, {6, "SIGABRT"},
+		{8, "SIGFPE"}, {9, "SIGKILL"}, {11, "SIGSEGV"}, {13, "SIGPIPE"},
+		{14, "SIGALRM"}, {15, "SIGTERM"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].n == sig)
+			return names[i].s;
+	return "signal";
+}
+
+static bool exit_ok(const struct rt_exit *e)
+{
+	return !e->error && !e->oom_killed && !e->signal && (e->code == 0 || e->code == 78);
+}
+
+/* Records why a step failed, as an error or (ignored) a warning. */
+static void report_failure(struct node *n, const struct rt_exit *e)
+{
+	const struct ir_step *s = n->job.step;
+	struct diag_list *dl = n->r->run->dl;
+	enum diag_severity sev = s->ignore_error ? DIAG_WARNING : DIAG_ERROR;
+	const char *name = s->name;
+	if (n->timed_out)
+		diag_add(dl, sev, s->pos, "step-timeout", "step '%s' timed out after %d s",
+			 name, s->timeout ? s->timeout : n->r->run->opt->step_timeout);
+	else if (e->error)
+		diag_add(dl, sev, s->pos, "step-failed", "step '%s' could not run: %s", name,
+			 e->error);
+	else if (e->oom_killed)
+		diag_add(dl, sev, s->pos, "step-failed", "step '%s' ran out of memory", name);
+	else if (e->signal)
+		diag_add(dl, sev, s->pos, "step-failed", "step '%s' was killed by signal %d (%s)",
+			 name, e->signal, signal_name(e->signal));
+	else
+		diag_add(dl, sev, s->pos, "step-failed", "step '%s' exited with status %d", name,
+			 e->code);
+}
+
+static void service_ended(struct node *n, const struct rt_exit *e)
+{
+	struct prun *r = n->r;
+	if (!n->stopping && r->stop == STOP_NONE && !exit_ok(e))
+		diag_warning(r->run->dl, n->job.step->pos, "service-exited",
+			     "service '%s' ended before the pipeline did (status %d)",
+			     n->job.step->name, e->signal ? 128 + e->signal : e->code);
+	finish(n, exit_ok(e) || n->stopping ? RT_SUCCESS : RT_FAILURE, NULL);
+	n->rep->ignored = n->rep->status == RT_FAILURE;
+}
+
+static void step_ended(struct node *n, const struct rt_exit *e)
+{
+	struct prun *r = n->r;
+	const struct ir_step *s = n->job.step;
+	if (exit_ok(e)) {
+		if (e->code == 78) {
+			r->rep->early_exit = true;
+			if (r->stop < STOP_EARLY)
+				r->stop = STOP_EARLY;
+		}
+		finish(n, RT_SUCCESS, NULL);
+		return;
+	}
+	if (n->stopping && !n->timed_out && r->stop >= STOP_TIMEOUT) {
+		finish(n, RT_CANCELLED, r->stop == STOP_CANCEL ? "the run was interrupted"
+							      : "the pipeline timed out");
+		return;
+	}
+	if (n->rep->attempts <= s->retries && r->stop == STOP_NONE && !e->error) {
+		n->retry = true;       /* started again from the loop */
+		n->phase = N_WAITING;
+		r->running--;
+		return;
+	}
+	report_failure(n, e);
+	n->rep->timed_out = n->timed_out;
+	n->rep->ignored = s->ignore_error;
+	n->failed = !s->ignore_error;
+	r->failed |= n->failed;
+	finish(n, RT_FAILURE, NULL);
+}
+
+void rt_job_exited(struct rt_job *job, const struct rt_exit *e)
+{
+	struct node *n = job->runtime_data;
+	if (!n || n->phase != N_RUNNING)
+		return;
+	rt_log_flush(&n->log);
+	free((char *)n->rep->exit.error);
+	n->rep->exit = *e;
+	n->rep->exit.error = e->error ? strdup(e->error) : NULL;
+	n->rep->finished_ms = rt_wall_ms();
+	if (job->image_digest && !n->rep->image_digest)
+		n->rep->image_digest = strdup(job->image_digest);
+	if (n->service)
+		service_ended(n, e);
+	else
+		step_ended(n, e);
+}
+
+void rt_job_output(struct rt_job *job, int stream, const char *data, size_t len)
+{
+	struct node *n = job->runtime_data;
+	if (n && n->log.prefix)
+		rt_log_write(&n->log, stream, data, len);
+}
+
+/* ---- the loop ------------------------------------------------------------- */
+
+static void stop_node(struct prun *r, struct node *n, bool hurry, int64_t now)
+{
+	if (n->stopping && !hurry)
+		return;
+	ops(r)->stop(ctx(r), &n->job, hurry);
+	n->stopping = true;
+	n->kill_at = hurry ? 0 : now + r->run->grace;
+}
+
+static void stop_all(struct prun *r, bool services, bool hurry)
+{
+	int64_t now = rt_now_ms();
+	for (size_t i = 0; i < r->n; i++) {
+		struct node *n = &r->nodes[i];
+		if (n->phase == N_RUNNING && (services || !n->service))
+			stop_node(r, n, hurry, now);
+	}
+}
+
+static void halt(struct prun *r, enum stop why)
+{
+	if (r->stop < why)
+		r->stop = why;
+	stop_all(r, true, false);
+}
+
+static void watch_interrupts(struct prun *r)
+{
+	struct run *run = r->run;
+	int k = run->opt->interrupts ? *run->opt->interrupts : 0;
+	if (k >= 1 && r->stop != STOP_CANCEL)
+		halt(r, STOP_CANCEL);
+	if (k >= 2 && !run->info.hurry) {
+		run->info.hurry = true;
+		stop_all(r, true, true);
+	}
+}
+
+static void watch_clock(struct prun *r)
+{
+	int64_t now = rt_now_ms();
+	if (r->deadline && now >= r->deadline && r->stop < STOP_TIMEOUT) {
+		r->rep->timed_out = true;
+		r->failed = true;
+		diag_error(r->run->dl, r->p->pos, "pipeline-timeout",
+			   "pipeline '%s' timed out after %d s", r->p->name,
+			   r->run->opt->timeout ? r->run->opt->timeout : r->p->timeout);
+		halt(r, STOP_TIMEOUT);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		struct node *n = &r->nodes[i];
+		if (n->phase != N_RUNNING)
+			continue;
+		if (n->deadline && now >= n->deadline && !n->stopping) {
+			n->timed_out = true;
+			stop_node(r, n, false, now);
+		} else if (n->kill_at && now >= n->kill_at) {
+			stop_node(r, n, true, now);
+		}
+	}
+}
+
+/* How long poll() may wait: until the nearest deadline, at most POLL_MAX_MS. */
+static int wait_ms(const struct prun *r)
+{
+	int64_t now = rt_now_ms(), next = now + POLL_MAX_MS;
+	if (r->deadline && r->deadline < next)
+		next = r->deadline;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct node *n = &r->nodes[i];
+		if (n->phase != N_RUNNING)
+			continue;
+		if (n->deadline && !n->stopping && n->deadline < next)
+			next = n->deadline;
+		if (n->kill_at && n->kill_at < next)
+			next = n->kill_at;
+	}
+	return next > now ? (int)(next - now) : 0;
+}
+
+static void poll_once(struct prun *r, int ms)
+{
+	ops(r)->poll(ctx(r), ms);
+	fflush(r->run->sink.out);
+}
+
+/* Services end with the pipeline: asked to stop, then killed. */
+static void stop_services(struct prun *r)
+{
+	if (!r->services)
+		return;
+	stop_all(r, true, r->run->info.hurry);
+	int64_t give_up = rt_now_ms() + 2 * (int64_t)r->run->grace;
+	while (r->services && rt_now_ms() < give_up) {
+		watch_interrupts(r);
+		watch_clock(r);
+		poll_once(r, wait_ms(r));
+	}
+}
+
+static void pipeline_loop(struct prun *r)
+{
+	int t = r->run->opt->timeout ? r->run->opt->timeout : r->p->timeout;
+	r->deadline = t > 0 ? rt_now_ms() + (int64_t)t * 1000 : 0;
+	for (;;) {
+		watch_interrupts(r);
+		watch_clock(r);
+		launch(r);
+		if (!r->running)
+			break;
+		poll_once(r, wait_ms(r));
+	}
+	stop_services(r);
+}
+
+/* What is still running when the backend tore it down, or never began. */
+static void settle(struct prun *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct node *n = &r->nodes[i];
+		rt_log_flush(&n->log);
+		if (n->phase == N_RUNNING)
+			finish(n, n->service ? RT_SUCCESS : RT_CANCELLED, NULL);
+		else if (n->phase == N_WAITING && r->stop >= STOP_TIMEOUT)
+			finish(n, RT_CANCELLED, "the run was interrupted");
+		rt_log_release(&n->log);
+	}
+	fflush(r->run->sink.out);
+}
+
+static void run_pipeline(struct prun *r)
+{
+	struct run *run = r->run;
+	r->rep->started_ms = rt_wall_ms();
+	if (ops(r)->prepare(ctx(r), &run->info, r->p, run->dl) < 0) {
+		r->failed = true;
+	} else {
+		pipeline_loop(r);
+	}
+	ops(r)->teardown(ctx(r));
+	settle(r);
+	r->rep->finished_ms = rt_wall_ms();
+	r->rep->status = r->stop == STOP_CANCEL ? RT_CANCELLED
+			 : r->failed            ? RT_FAILURE
+						: RT_SUCCESS;
+}
+
+/* ---- pipelines ------------------------------------------------------------- */
+
+static size_t pipeline_index(const struct ir_doc *d, const char *name)
+{
+	for (size_t i = 0; i < d->npipelines; i++)
+		if (d->pipelines[i].name && strcmp(d->pipelines[i].name, name) == 0)
+			return i;
+	return d->npipelines;
+}
+
+static bool deps_placed(const struct ir_doc *d, size_t i, const bool *placed,
+			struct diag_list *dl, bool report)
+{
+	const struct ir_pipeline *p = &d->pipelines[i];
+	bool ok = true;
+	for (size_t k = 0; k < p->depends_on.n; k++) {
+		size_t j = pipeline_index(d, p->depends_on.v[k]);
+		if (j == d->npipelines) {
+			if (report)
+				diag_error(dl, p->pos, "unknown-dependency",
+					   "pipeline '%s' depends on unknown pipeline '%s'",
+					   p->name, p->depends_on.v[k]);
+		} else if (!placed[j]) {
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* File order, except that a pipeline comes after those it depends on. */
+static void order_pipelines(struct run *run, const struct ir_doc *d)
+{
+	bool *placed = calloc(d->npipelines + 1, sizeof *placed);
+	if (!placed)
+		abort();
+	run->order = ir_calloc(run->a, d->npipelines + 1, sizeof *run->order);
+	for (size_t i = 0; i < d->npipelines; i++)
+		deps_placed(d, i, placed, run->dl, true);
+	size_t n = 0;
+	for (bool progress = true; progress && n < d->npipelines;) {
+		progress = false;
+		for (size_t i = 0; i < d->npipelines; i++) {
+			if (placed[i] || !deps_placed(d, i, placed, run->dl, false))
+				continue;
+			placed[i] = progress = true;
+			run->order[n++] = i;
+			break;
+		}
+	}
+	for (size_t i = 0; i < d->npipelines && n < d->npipelines; i++)
+		if (!placed[i]) {
+			diag_error(run->dl, d->pipelines[i].pos, "dependency-cycle",
+				   "pipeline '%s' is part of a dependency cycle",
+				   d->pipelines[i].name);
+			break;
+		}
+	free(placed);
+}
+
+/* Why pipeline `i` must not run, given the pipelines before it; or NULL. */
+static const char *pipeline_gate(struct run *run, const struct ir_doc *d, size_t i)
+{
+	const struct ir_pipeline *p = &d->pipelines[i];
+	if (p->skip)
+		return p->skip->reason ? p->skip->reason : "ruled out when compiled";
+	bool failed = false;
+	for (size_t k = 0; k < p->depends_on.n; k++) {
+		size_t j = pipeline_index(d, p->depends_on.v[k]);
+		if (j < d->npipelines && run->pruns[j].rep->status != RT_SUCCESS &&
+		    run->pruns[j].rep->status != RT_SKIPPED)
+			failed = true;
+	}
+	switch (p->run_policy) {
+	case IR_RUN_NEVER: return "run policy is never";
+	case IR_RUN_ON_SUCCESS: return failed ? "a pipeline it depends on failed" : NULL;
+	case IR_RUN_ON_FAILURE: return failed ? NULL : "no pipeline it depends on failed";
+	case IR_RUN_ALWAYS: return NULL;
+	}
+	return NULL;
+}
+
+static void skip_pipeline(struct prun *r, enum rt_status st, const char *why)
+{
+	r->rep->status = st;
+	for (size_t i = 0; i < r->n; i++) {
+		r->rep->steps[i].status = st;
+		r->rep->steps[i].reason = why;
+	}
+}
+
+static enum rt_status run_all(struct run *run, const struct ir_doc *d, struct rt_report *out)
+{
+	enum rt_status st = RT_SUCCESS;
+	for (size_t k = 0; k < d->npipelines; k++) {
+		struct prun *r = &run->pruns[run->order[k]];
+		const char *why = pipeline_gate(run, d, run->order[k]);
+		if (st == RT_CANCELLED)
+			skip_pipeline(r, RT_CANCELLED, "the run was interrupted");
+		else if (why)
+			skip_pipeline(r, RT_SKIPPED, why);
+		else
+			run_pipeline(r);
+		if (r->rep->status == RT_CANCELLED)
+			st = RT_CANCELLED;
+		else if (r->rep->status == RT_FAILURE && st == RT_SUCCESS)
+			st = RT_FAILURE;
+	}
+	out->status = st;
+	return st;
+}
+
+static void make_run_id(char *id)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^
+		     ((uint64_t)getpid() << 16);
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	snprintf(id, 17, "%016llx", (unsigned long long)x);
+}
+
+static void run_init(struct run *run, const struct ir_doc *d, struct rt_backend *b,
+		     const struct rt_options *opt, struct rt_report *out, struct diag_list *dl)
+{
+	memset(run, 0, sizeof *run);
+	run->opt = opt;
+	run->b = b;
+	run->a = ir_arena_new();
+	run->dl = dl;
+	run->grace = opt->grace_ms > 0 ? opt->grace_ms : DEFAULT_GRACE_MS;
+	rt_mask_init(&run->mask);
+	run->sink = (struct rt_log_sink){opt->out ? opt->out : stdout, opt->timestamps,
+					 &run->mask, {0}};
+	memset(out, 0, sizeof *out);
+	out->backend = b->ops->name;
+	make_run_id(out->run_id);
+	run->info = (struct rt_run_info){out->run_id, opt->workspace_dir, NULL, false};
+	out->npipelines = d->npipelines;
+	out->pipelines = calloc(d->npipelines + 1, sizeof *out->pipelines);
+	run->pruns = ir_calloc(run->a, d->npipelines + 1, sizeof *run->pruns);
+	if (!out->pipelines)
+		abort();
+	for (size_t i = 0; opt->secrets && i < opt->secrets->n; i++)
+		rt_mask_add(&run->mask, opt->secrets->v[i].value, strlen(opt->secrets->v[i].value));
+}
+
+enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
+		      const struct rt_options *opt, struct rt_report *out,
+		      struct diag_list *dl)
+{
+	struct run run;
+	run_init(&run, doc, b, opt, out, dl);
+	size_t errors = dl->nerrors;
+	for (size_t i = 0; i < doc->npipelines; i++)
+		prun_init(&run, &run.pruns[i], &doc->pipelines[i], &out->pipelines[i]);
+	order_pipelines(&run, doc);
+	enum rt_status st = RT_PENDING;
+	out->started_ms = rt_wall_ms();
+	if (dl->nerrors == errors)
+		st = run_all(&run, doc, out);
+	out->finished_ms = rt_wall_ms();
+	rt_buf_release(&run.sink.scratch);
+	rt_mask_release(&run.mask);
+	ir_arena_free(run.a);
+	return st;
+}
