@@ -26,6 +26,14 @@ struct command {
 };
 
 extern const struct command cmd_build, cmd_validate;
+extern const struct command cmd_lint, cmd_graph, cmd_plan;
+extern const struct command cmd_run;
+
+struct rt_backend;
+/* Makes the backend called `name` (backends.c); -1 after a diagnostic. */
+int cli_backend_new(const char *name, struct rt_backend *b, struct diag_list *dl);
+/* Prints the known backend names, comma-separated. */
+void cli_backend_names(FILE *out);
 
 /* A file read whole, NUL-terminated. */
 struct cli_file {
@@ -48,6 +56,12 @@ size_t cli_report(struct diag_list *dl);
 
 /* Writes `text` to `path` ("-" is stdout); 0 or -1 after a message. */
 int cli_write_output(const char *path, const char *text);
+
+/*
+ * cli_load(), then val_check() with a trusting policy: for commands that
+ * show the graph (graph, plan).  NULL after recording errors.
+ */
+struct ir_doc *cli_load_checked(const char *path, struct ir_arena *a, struct diag_list *dl);
 
 /* Prints `pipec: msg` to stderr and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -16,6 +16,10 @@
 static const struct command *const commands[] = {
 	&cmd_build,
 	&cmd_validate,
+	&cmd_lint,
+	&cmd_graph,
+	&cmd_plan,
+	&cmd_run,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

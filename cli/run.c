@@ -1,0 +1,289 @@
+/*
+ * run.c - `pipec run FILE`: compile, check, run on a backend, report.
+ *
+ * The command is the stages in order: the frontend compiles the file,
+ * the validator checks and normalizes it, the runtime drives the chosen
+ * backend.  Step output goes to stdout as it comes; diagnostics and the
+ * summary table go to stderr when the run ends.  SIGINT and SIGTERM only
+ * count here: the runtime sees the count and stops the run.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "runtime/runtime.h"
+#include "validate/validate.h"
+
+enum {
+	OPT_BACKEND = 256, OPT_PLUGIN, OPT_TIMEOUT, OPT_STEP_TIMEOUT, OPT_SECRET,
+	OPT_SECRET_FILE, OPT_SECRET_ENV, OPT_SECRETS, OPT_WORKSPACE, OPT_LOG_DIR,
+	OPT_TIMESTAMPS, OPT_REPORT, OPT_TRUSTED, OPT_GRACE,
+};
+
+static const struct option run_options[] = {
+	{"backend", required_argument, NULL, OPT_BACKEND},
+	{"backend-plugin", required_argument, NULL, OPT_PLUGIN},
+	{"parallel", required_argument, NULL, 'j'},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
+	{"grace", required_argument, NULL, OPT_GRACE},
+	{"secret", required_argument, NULL, OPT_SECRET},
+	{"secret-file", required_argument, NULL, OPT_SECRET_FILE},
+	{"secret-env", required_argument, NULL, OPT_SECRET_ENV},
+	{"secrets", required_argument, NULL, OPT_SECRETS},
+	{"workspace", required_argument, NULL, OPT_WORKSPACE},
+	{"log-dir", required_argument, NULL, OPT_LOG_DIR},
+	{"timestamps", no_argument, NULL, OPT_TIMESTAMPS},
+	{"report", required_argument, NULL, OPT_REPORT},
+	{"trusted", no_argument, NULL, OPT_TRUSTED},
+	{"help", no_argument, NULL, 'h'},
+	{0},
+};
+
+struct run_args {
+	const char *backend, *plugin, *report;
+	struct rt_options opt;
+	struct rt_secrets secrets;
+	struct val_policy policy;
+};
+
+static volatile sig_atomic_t interrupts;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupts++;
+	static const char first[] = "pipec: interrupted; stopping the run "
+				    "(interrupt again to hurry)\n";
+	static const char again[] = "pipec: hurrying; still removing what the run made\n";
+	ssize_t r = interrupts == 1 ? write(2, first, sizeof first - 1)
+				    : write(2, again, sizeof again - 1);
+	(void)r;
+}
+
+static void catch_interrupts(void)
+{
+	struct sigaction sa = {.sa_handler = on_interrupt};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* "90", "90s", "5m", "2h" as seconds; -1 when malformed. */
+static int parse_duration(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	long unit = *end == 'h' ? 3600 : *end == 'm' ? 60 : 1;
+	if (*end && (end[1] || !strchr("smh", *end)))
+		return -1;
+	if (end == s || v < 0 || v > 7 * 24 * 3600 / unit)
+		return -1;
+	return (int)(v * unit);
+}
+
+static int parse_count(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	return *end || end == s || v < 0 || v > 100000 ? -1 : (int)v;
+}
+
+/* Handles one option; 0, or an exit code to return at once. */
+static int take_option(struct run_args *ra, int c, struct diag_list *dl)
+{
+	struct rt_options *o = &ra->opt;
+	switch (c) {
+	case OPT_BACKEND: ra->backend = optarg; return 0;
+	case OPT_PLUGIN: ra->plugin = optarg; return 0;
+	case OPT_REPORT: ra->report = optarg; return 0;
+	case OPT_WORKSPACE: o->workspace_dir = optarg; return 0;
+	case OPT_LOG_DIR: o->log_dir = optarg; return 0;
+	case OPT_TIMESTAMPS: o->timestamps = true; return 0;
+	case OPT_TRUSTED: ra->policy.trusted = true; return 0;
+	case OPT_SECRET: rt_secrets_add_arg(&ra->secrets, optarg, dl); return 0;
+	case OPT_SECRET_FILE: rt_secrets_add_file(&ra->secrets, optarg, dl); return 0;
+	case OPT_SECRET_ENV: rt_secrets_add_env(&ra->secrets, optarg, dl); return 0;
+	case OPT_SECRETS: rt_secrets_add_dotenv(&ra->secrets, optarg, dl); return 0;
+	case 'j':
+		if ((o->parallel = parse_count(optarg)) < 0)
+			return cli_usage_error("run", "--parallel wants a count, not '%s'", optarg);
+		return 0;
+	case OPT_TIMEOUT:
+	case OPT_STEP_TIMEOUT:
+	case OPT_GRACE: {
+		int t = parse_duration(optarg);
+		if (t < 0)
+			return cli_usage_error("run", "'%s' is not a duration (90, 90s, 5m, 2h)",
+					       optarg);
+		*(c == OPT_TIMEOUT ? &o->timeout : c == OPT_STEP_TIMEOUT ? &o->step_timeout
+									 : &o->grace_ms) =
+			c == OPT_GRACE ? t * 1000 : t;
+		return 0;
+	}
+	case 'h': fputs(cmd_run.usage, stdout); return -EXIT_OK - 1;
+	default: return cli_usage_error("run", "invalid option");
+	}
+}
+
+static struct ir_doc *compile(const char *path, struct run_args *ra, struct ir_arena *a,
+			      struct diag_list *dl)
+{
+	struct fe_context ctx;
+	fe_context_default(&ctx, ".", a);
+	ctx.workspace_dir = ra->opt.workspace_dir;
+	struct ir_doc *doc = cli_load(path, &ctx, a, dl);
+	if (!doc || val_check(doc, &ra->policy, dl))
+		return NULL;
+	val_normalize(doc, a, 0);
+	return doc;
+}
+
+static void print_duration(FILE *out, int64_t ms)
+{
+	if (ms < 60000)
+		fprintf(out, "%7.2fs", (double)ms / 1000);
+	else
+		fprintf(out, "%4lldm%02llds", (long long)(ms / 60000), (long long)(ms / 1000 % 60));
+}
+
+/* step | status | exit | duration, per pipeline that ran. */
+static void print_summary(FILE *out, const struct rt_report *r)
+{
+	for (size_t i = 0; i < r->npipelines; i++) {
+		const struct rt_pipeline_report *p = &r->pipelines[i];
+		fprintf(out, "pipeline '%s': %s%s\n", p->pipeline->name, rt_status_name(p->status),
+			p->early_exit ? " (ended early by exit code 78)" : "");
+		for (size_t k = 0; k < p->nsteps; k++) {
+			const struct rt_step_report *s = &p->steps[k];
+			fprintf(out, "  %-24s %-10s", s->step->name, rt_status_name(s->status));
+			if (s->exit.signal)
+				fprintf(out, " %-8s", s->exit.signal == 9 ? "SIGKILL" : "signal");
+			else if (s->attempts && !s->exit.error)
+				fprintf(out, " %-8d", s->exit.code);
+			else
+				fprintf(out, " %-8s", "-");
+			if (s->started_ms && s->finished_ms)
+				print_duration(out, s->finished_ms - s->started_ms);
+			if (s->ignored)
+				fputs("  (ignored)", out);
+			if (s->timed_out)
+				fputs("  (timed out)", out);
+			fputc('\n', out);
+		}
+	}
+}
+
+static int write_report(const char *path, const struct rt_report *r)
+{
+	char *json = rt_report_json(r);
+	if (!json)
+		return -1;
+	size_t n = strlen(json);
+	char *text = realloc(json, n + 2);
+	if (!text) {
+		free(json);
+		return -1;
+	}
+	memcpy(text + n, "\n", 2);
+	int rc = cli_write_output(path, text);
+	free(text);
+	return rc;
+}
+
+static int make_backend(struct run_args *ra, struct rt_backend *b, struct diag_list *dl)
+{
+	if (ra->plugin)
+		return rt_backend_load(b, ra->plugin, dl);
+	return cli_backend_new(ra->backend, b, dl);
+}
+
+static int exit_code(enum rt_status st)
+{
+	switch (st) {
+	case RT_SUCCESS: return EXIT_OK;
+	case RT_FAILURE: return EXIT_FAILED;
+	case RT_CANCELLED: return EXIT_INTERRUPTED;
+	default: return EXIT_USAGE;
+	}
+}
+
+static int execute(const char *path, struct run_args *ra, struct diag_list *dl)
+{
+	struct ir_arena *a = ir_arena_new();
+	struct rt_backend b = {0};
+	struct rt_report rep = {0};
+	enum rt_status st = RT_PENDING;
+	struct ir_doc *doc = dl->nerrors ? NULL : compile(path, ra, a, dl);
+	if (doc && make_backend(ra, &b, dl) == 0) {
+		catch_interrupts();
+		ra->opt.interrupts = &interrupts;
+		ra->opt.secrets = &ra->secrets;
+		ra->opt.color = diag_want_color(stdout);
+		st = rt_run(doc, &b, &ra->opt, &rep, dl);
+		fflush(stdout);
+	}
+	cli_report(dl);
+	if (st != RT_PENDING)
+		print_summary(stderr, &rep);
+	if (st != RT_PENDING && ra->report && write_report(ra->report, &rep) < 0 &&
+	    st == RT_SUCCESS)
+		st = RT_FAILURE;
+	rt_report_release(&rep);
+	rt_backend_release(&b);
+	ir_arena_free(a);
+	return exit_code(st);
+}
+
+static int run(int argc, char **argv)
+{
+	struct run_args ra = {.backend = "local"};
+	struct diag_list dl;
+	diag_list_init(&dl);
+	rt_secrets_init(&ra.secrets);
+	int c, rc = 0;
+	optind = 1;
+	while (!rc && (c = getopt_long(argc, argv, "j:h", run_options, NULL)) != -1)
+		rc = take_option(&ra, c, &dl);
+	if (!rc && optind != argc - 1)
+		rc = cli_usage_error("run", optind >= argc ? "no input file" : "one file at a time");
+	if (!rc)
+		rc = execute(argv[optind], &ra, &dl);
+	else if (rc < 0)
+		rc = EXIT_OK;
+	rt_secrets_release(&ra.secrets);
+	diag_list_release(&dl);
+	return rc;
+}
+
+const struct command cmd_run = {
+	"run", run, "compile, check and run a pipeline file",
+	"usage: pipec run [OPTION]... FILE\n"
+	"\n"
+	"Compiles FILE (YAML or IR JSON), checks it and runs its pipelines.\n"
+	"Step output streams to stdout as `step | line`; problems and a summary\n"
+	"table go to stderr.\n"
+	"\n"
+	"      --backend NAME         where steps run: local (the default)\n"
+	"      --backend-plugin PATH  load the backend from a shared object\n"
+	"  -j, --parallel N           at most N steps at once (0: no bound)\n"
+	"      --timeout DUR          stop a pipeline running longer (90, 90s, 5m, 2h)\n"
+	"      --step-timeout DUR     the same for each step without its own timeout\n"
+	"      --grace DUR            between asking a step to stop and killing it (5s)\n"
+	"      --secret NAME=VALUE    a secret's value\n"
+	"      --secret-file NAME=PATH  a secret read from a file\n"
+	"      --secret-env NAME      a secret from the variable NAME\n"
+	"      --secrets FILE         secrets from a dotenv file\n"
+	"      --workspace DIR        run in DIR instead of a fresh directory\n"
+	"      --log-dir DIR          also write each step's output to DIR/PIPELINE/STEP.log\n"
+	"      --timestamps           prefix each line with the time\n"
+	"      --report FILE          write the run record as JSON to FILE\n"
+	"      --trusted              allow what reaches the host (see pipec build)\n"
+	"\n"
+	"Exit status: 0 success, 1 a step failed, 2 invalid input or missing\n"
+	"secret, 130 interrupted.  See docs/run.md.\n",
+};
