@@ -1,20 +1,26 @@
 /*
  * build.c - `pipec build` (compile to IR) and `pipec validate` (check).
  *
- * A build reads each input through the frontend, checks it, and writes
- * canonical IR: several inputs give one document holding all their
- * pipelines.
+ * A build reads each input through the frontend, checks it with the
+ * validator, normalizes it (unless --no-optimize) and writes canonical IR:
+ * several inputs give one document holding all their pipelines.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "validate/validate.h"
+
+enum { OPT_NO_OPTIMIZE = 256, OPT_TRUSTED, OPT_NON_ROOT };
 
 static const struct option build_options[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"compact", no_argument, NULL, 'c'},
 	{"help", no_argument, NULL, 'h'},
+	{"no-optimize", no_argument, NULL, OPT_NO_OPTIMIZE},
+	{"trusted", no_argument, NULL, OPT_TRUSTED},
+	{"require-non-root", no_argument, NULL, OPT_NON_ROOT},
 	{0},
 };
 
@@ -31,9 +37,9 @@ static void merge_docs(struct ir_doc *dst, const struct ir_doc *src, struct ir_a
 	dst->npipelines = n;
 }
 
-/* Compiles every input into one document; NULL when any failed. */
-static struct ir_doc *load_all(int n, char **paths, struct ir_arena *a,
-			       struct diag_list *dl)
+/* Compiles and checks every input as one document; NULL when any failed. */
+static struct ir_doc *load_all(int n, char **paths, const struct val_policy *pol,
+			       struct ir_arena *a, struct diag_list *dl)
 {
 	struct ir_doc *all = ir_alloc(a, sizeof *all);
 	all->version = IR_VERSION;
@@ -42,6 +48,8 @@ static struct ir_doc *load_all(int n, char **paths, struct ir_arena *a,
 		if (d)
 			merge_docs(all, d, a);
 	}
+	if (!dl->nerrors)
+		val_check(all, pol, dl);
 	return dl->nerrors ? NULL : all;
 }
 
@@ -49,12 +57,17 @@ static int build(int argc, char **argv)
 {
 	const char *out = "-";
 	unsigned flags = 0;
+	bool optimize = true;
+	struct val_policy pol = {0};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", build_options, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'c': flags |= IR_WRITE_COMPACT; break;
+		case OPT_NO_OPTIMIZE: optimize = false; break;
+		case OPT_TRUSTED: pol.trusted = true; break;
+		case OPT_NON_ROOT: pol.require_non_root = true; break;
 		case 'h': fputs(cmd_build.usage, stdout); return EXIT_OK;
 		default: return cli_usage_error("build", "invalid option");
 		}
@@ -64,8 +77,10 @@ static int build(int argc, char **argv)
 	struct ir_arena *a = ir_arena_new();
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct ir_doc *doc = load_all(argc - optind, argv + optind, a, &dl);
+	struct ir_doc *doc = load_all(argc - optind, argv + optind, &pol, a, &dl);
 	int rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
+	if (doc && rc == EXIT_OK && optimize)
+		val_normalize(doc, a, 0);
 	if (doc && rc == EXIT_OK) {
 		char *json = ir_write(doc, flags);
 		if (cli_write_output(out, json) < 0)
@@ -79,21 +94,23 @@ static int build(int argc, char **argv)
 
 static int validate(int argc, char **argv)
 {
+	struct val_policy pol = {0};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", build_options + 2, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(cmd_validate.usage, stdout);
-			return EXIT_OK;
+		switch (c) {
+		case 'h': fputs(cmd_validate.usage, stdout); return EXIT_OK;
+		case OPT_TRUSTED: pol.trusted = true; break;
+		case OPT_NON_ROOT: pol.require_non_root = true; break;
+		default: return cli_usage_error("validate", "invalid option");
 		}
-		return cli_usage_error("validate", "invalid option");
 	}
 	if (optind >= argc)
 		return cli_usage_error("validate", "no input file");
 	struct ir_arena *a = ir_arena_new();
 	struct diag_list dl;
 	diag_list_init(&dl);
-	load_all(argc - optind, argv + optind, a, &dl);
+	load_all(argc - optind, argv + optind, &pol, a, &dl);
 	int rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
 	diag_list_release(&dl);
 	ir_arena_free(a);
@@ -102,7 +119,8 @@ static int validate(int argc, char **argv)
 
 const struct command cmd_build = {
 	"build", build, "compile pipeline files to IR JSON",
-	"usage: pipec build [-o OUT] [--compact] FILE...\n"
+	"usage: pipec build [-o OUT] [--compact] [--no-optimize] [--trusted]\n"
+	"                   [--require-non-root] FILE...\n"
 	"       pipec FILE... -o OUT\n"
 	"\n"
 	"Compiles each FILE (Drone-style YAML, pipec IR JSON or drone-runtime IR)\n"
@@ -110,13 +128,17 @@ const struct command cmd_build = {
 	"\n"
 	"  -o, --output OUT  write the IR to OUT ('-', the default, is stdout)\n"
 	"      --compact     write the IR on one line\n"
+	"      --no-optimize keep the IR as lowered: no explicit defaults and edges,\n"
+	"                    skipped steps kept, no reordering\n"
+	"      --trusted     allow what reaches the host (see pipec help lint)\n"
+	"      --require-non-root  steps that run or may run as root are errors\n"
 	"\n"
 	"Exit status: 0 ok, 2 invalid input (every problem is reported).\n",
 };
 
 const struct command cmd_validate = {
 	"validate", validate, "check pipeline files without writing IR",
-	"usage: pipec validate FILE...\n"
+	"usage: pipec validate [--trusted] [--require-non-root] FILE...\n"
 	"\n"
 	"Compiles and checks each FILE and reports every problem as\n"
 	"file:line:col: error: message [rule].\n"
