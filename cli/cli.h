@@ -27,7 +27,6 @@ struct command {
 
 extern const struct command cmd_build, cmd_validate;
 extern const struct command cmd_lint, cmd_graph, cmd_plan;
-extern const struct command cmd_lint, cmd_graph, cmd_plan;
 extern const struct command cmd_run;
 
 struct rt_backend;
@@ -57,12 +56,6 @@ size_t cli_report(struct diag_list *dl);
 
 /* Writes `text` to `path` ("-" is stdout); 0 or -1 after a message. */
 int cli_write_output(const char *path, const char *text);
-
-/*
- * cli_load(), then val_check() with a trusting policy: for commands that
- * show the graph (graph, plan).  NULL after recording errors.
- */
-struct ir_doc *cli_load_checked(const char *path, struct ir_arena *a, struct diag_list *dl);
 
 /*
  * cli_load(), then val_check() with a trusting policy: for commands that

@@ -19,9 +19,6 @@ static const struct command *const commands[] = {
 	&cmd_lint,
 	&cmd_graph,
 	&cmd_plan,
-	&cmd_lint,
-	&cmd_graph,
-	&cmd_plan,
 	&cmd_run,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
