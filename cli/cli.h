@@ -61,7 +61,8 @@ int cli_write_output(const char *path, const char *text);
  * cli_load(), then val_check() with a trusting policy: for commands that
  * show the graph (graph, plan).  NULL after recording errors.
  */
-struct ir_doc *cli_load_checked(const char *path, struct ir_arena *a, struct diag_list *dl);
+struct ir_doc *cli_load_checked(const char *path, const struct fe_context *ctx,
+				struct ir_arena *a, struct diag_list *dl);
 
 /* Prints `pipec: msg` to stderr and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -147,7 +147,7 @@ static int graph(int argc, char **argv)
 	struct ir_arena *a = ir_arena_new();
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct ir_doc *doc = cli_load_checked(argv[optind], a, &dl);
+	struct ir_doc *doc = cli_load_checked(argv[optind], NULL, a, &dl);
 	int rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
 	if (doc && rc == EXIT_OK) {
 		val_normalize(doc, a, VAL_KEEP_SKIPPED);

@@ -14,9 +14,10 @@
 #include "cli.h"
 #include "validate/validate.h"
 
-struct ir_doc *cli_load_checked(const char *path, struct ir_arena *a, struct diag_list *dl)
+struct ir_doc *cli_load_checked(const char *path, const struct fe_context *ctx,
+				struct ir_arena *a, struct diag_list *dl)
 {
-	struct ir_doc *doc = cli_load(path, NULL, a, dl);
+	struct ir_doc *doc = cli_load(path, ctx, a, dl);
 	static const struct val_policy trusted = {.trusted = true};
 	/* trust is a property of the run; graph and plan only need a sound graph */
 	if (doc && val_check(doc, &trusted, dl))
@@ -131,19 +132,49 @@ static void print_pipeline(const struct ir_pipeline *p, const struct skipped *sk
 			print_skip("step", &sk[i]);
 }
 
+static const struct option plan_options[] = {
+	{"branch", required_argument, NULL, 'b'},
+	{"event", required_argument, NULL, 'e'},
+	{"ref", required_argument, NULL, 'r'},
+	{"target", required_argument, NULL, 't'},
+	{"help", no_argument, NULL, 'h'},
+	{0},
+};
+
+/* The build to plan for: the checkout's, with options overriding it. */
+static int parse_plan_args(int argc, char **argv, struct fe_context *ctx)
+{
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "b:e:r:t:h", plan_options, NULL)) != -1) {
+		switch (c) {
+		case 'b': ctx->branch = optarg; break;
+		case 'e': ctx->event = optarg; break;
+		case 'r': ctx->ref = optarg; break;
+		case 't': ctx->target = optarg; break;
+		case 'h': fputs(cmd_plan.usage, stdout); return EXIT_OK;
+		default: return cli_usage_error("plan", "invalid option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("plan", "expected one input file");
+	return -1;
+}
+
 static int plan(int argc, char **argv)
 {
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		fputs(cmd_plan.usage, stdout);
-		return EXIT_OK;
-	}
-	if (argc != 2 || (argv[1][0] == '-' && argv[1][1]))
-		return cli_usage_error("plan", "expected one input file");
 	struct ir_arena *a = ir_arena_new();
+	struct fe_context ctx;
+	fe_context_default(&ctx, ".", a);
+	int rc = parse_plan_args(argc, argv, &ctx);
+	if (rc >= 0) {
+		ir_arena_free(a);
+		return rc;
+	}
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct ir_doc *doc = cli_load_checked(argv[1], a, &dl);
-	int rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
+	struct ir_doc *doc = cli_load_checked(argv[optind], &ctx, a, &dl);
+	rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
 	if (doc && rc == EXIT_OK) {
 		struct skipped *sk = ir_calloc(a, count_nodes(doc) + 1, sizeof *sk);
 		size_t nsk = collect_skipped(doc, sk);
@@ -161,12 +192,13 @@ static int plan(int argc, char **argv)
 
 const struct command cmd_plan = {
 	"plan", plan, "show what a run would do, without running it",
-	"usage: pipec plan FILE\n"
+	"usage: pipec plan [--branch=B] [--event=E] [--ref=R] [--target=T] FILE\n"
 	"\n"
 	"Prints each pipeline that would run, its steps in stages (steps of one\n"
 	"stage may run in parallel; [after ...] names what a step waits for), and\n"
 	"every step or pipeline the conditions rule out, with the reason and the\n"
-	"position of the clause.\n"
+	"position of the clause.  Conditions are evaluated against the checkout\n"
+	"in the current directory; the options set the build to plan for.\n"
 	"\n"
 	"Exit status: 0 ok, 2 invalid input.\n",
 };
