@@ -1,0 +1,157 @@
+#!/bin/sh
+# IR v1 end to end: pipec reads IR JSON and writes it back canonically;
+# everything pipec writes validates against docs/ir.schema.json; the
+# bad and good examples of each docs/rules/ir-*.md page behave as the
+# page says, for pipec and for the schema alike.
+#
+# The schema is checked with python3's jsonschema (Debian package
+# python3-jsonschema), a validator pipec shares no code with.
+. tests/lib.sh
+
+SCHEMA=docs/ir.schema.json
+
+# schema_check valid|invalid FILE...: every FILE is (in)valid IR per the schema.
+schema_check() {
+	python3 - "$@" <<'EOF'
+import json, sys
+import jsonschema
+
+want, files = sys.argv[1], sys.argv[2:]
+with open("docs/ir.schema.json") as f:
+    schema = json.load(f)
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+bad = 0
+for path in files:
+    with open(path) as f:
+        errors = list(validator.iter_errors(json.load(f)))
+    if want == "valid" and errors:
+        bad += 1
+        for e in errors[:5]:
+            print("#   %s: /%s: %s" % (path, "/".join(map(str, e.path)), e.message))
+    elif want == "invalid" and not errors:
+        bad += 1
+        print("#   %s: the schema accepted it" % path)
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# example FILE.md Bad|Good OUT: the JSON block under `## Bad` or `## Good`.
+example() {
+	awk -v want="## $2" '
+		/^## / { in_section = ($0 == want); next }
+		in_section && /^```/ { if (fence) exit; fence = 1; next }
+		in_section && fence { print }
+	' "$1" >"$3"
+}
+
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	ok "python3 jsonschema is available"
+else
+	fail "python3 jsonschema is available (apt-get install python3-jsonschema)"
+	exit 1
+fi
+
+check "the schema is a valid draft 2020-12 schema" schema_check valid
+
+# Golden IR: each tests/golden/ir/CASE.json, read and written back as is
+# (--no-optimize), gives CASE.ir.json.  Normal builds also make defaults
+# explicit; their output is checked for stability and against the schema.
+RAW="build --no-optimize --trusted"
+for in in tests/golden/ir/*.json; do
+	case $in in *.ir.json) continue ;; esac
+	case=$(basename "$in" .json)
+	want=${in%.json}.ir.json
+	$PIPEC $RAW "$in" -o "$TMP/$case.out" 2>"$TMP/err"
+	check "golden ir/$case: canonical output matches" cmp -s "$want" "$TMP/$case.out"
+	$PIPEC $RAW "$TMP/$case.out" -o "$TMP/$case.again" 2>>"$TMP/err"
+	check "golden ir/$case: rewriting the output changes nothing" \
+		cmp -s "$TMP/$case.out" "$TMP/$case.again"
+	$PIPEC $RAW --compact "$in" -o "$TMP/$case.compact" 2>>"$TMP/err"
+	check "golden ir/$case: --compact is one line" \
+		test "$(wc -l <"$TMP/$case.compact")" -eq 1
+	$PIPEC $RAW "$TMP/$case.compact" -o "$TMP/$case.uncompact" 2>>"$TMP/err"
+	check "golden ir/$case: --compact reads back to the same IR" \
+		cmp -s "$TMP/$case.out" "$TMP/$case.uncompact"
+	"$PIPEC" --trusted "$in" -o "$TMP/$case.norm.out" 2>>"$TMP/err"
+	"$PIPEC" --trusted "$in" -o - >"$TMP/$case.norm.stdout" 2>>"$TMP/err"
+	check "golden ir/$case: a normal build is byte-identical across runs" \
+		cmp -s "$TMP/$case.norm.out" "$TMP/$case.norm.stdout"
+	"$PIPEC" --trusted "$TMP/$case.norm.out" -o "$TMP/$case.norm.again" 2>>"$TMP/err"
+	check "golden ir/$case: a normal build of its own output changes nothing" \
+		cmp -s "$TMP/$case.norm.out" "$TMP/$case.norm.again"
+	expect_exit 0 "golden ir/$case: pipec validate accepts it" \
+		"$PIPEC" validate --trusted "$in"
+done
+
+# Every IR the tests expect pipec to write, whatever its source dialect.
+goldens=$(find tests/golden -name '*.ir.json' | sort)
+if [ -n "$goldens" ]; then
+	# shellcheck disable=SC2086
+	check "every golden *.ir.json validates against the schema" schema_check valid $goldens
+fi
+check "every IR written in this test validates against the schema" \
+	schema_check valid "$TMP"/*.out "$TMP"/*.compact
+
+# Each reader rule's page: the bad example fails with the rule, the good passes.
+for page in docs/rules/ir-*.md; do
+	rule=$(basename "$page" .md)
+	example "$page" Bad "$TMP/$rule.bad.json"
+	example "$page" Good "$TMP/$rule.good.json"
+	expect_exit 2 "$rule: the bad example is refused" "$PIPEC" validate "$TMP/$rule.bad.json"
+	case $rule in
+	# Text that is not JSON cannot be told to be IR rather than
+	# drone-runtime IR, so the frontend picks the reader that reports
+	# it; tests/unit/ir covers ir_read's own [ir-syntax].
+	ir-syntax) check "$rule: the diagnostic has a line and column" \
+		grep -q "$rule.bad.json:[0-9]*:[0-9]*: error: " "$TMP/err" ;;
+	*) check "$rule: the diagnostic carries [$rule]" grep -q "\[$rule\]" "$TMP/err" ;;
+	esac
+	expect_exit 0 "$rule: the good example passes" "$PIPEC" validate "$TMP/$rule.good.json"
+	check "$rule: the schema accepts the good example" schema_check valid "$TMP/$rule.good.json"
+	case $rule in
+	ir-syntax | ir-duplicate-key) ;; # not JSON, or invisible once parsed
+	*) check "$rule: the schema refuses the bad example" \
+		schema_check invalid "$TMP/$rule.bad.json" ;;
+	esac
+done
+
+# A malformed document: every error, each at its pointer, exit 2.
+cat >"$TMP/broken.json" <<'EOF'
+{
+  "version": 1,
+  "pipelines": [
+    {
+      "name": "default",
+      "type": "dokcer",
+      "steps": [
+        {"name": "a", "imgae": "alpine", "timeout": -1},
+        {"image": 3, "pull": "alway", "ports": [{"port": 70000}]}
+      ]
+    }
+  ]
+}
+EOF
+expect_exit 2 "a malformed IR exits 2" "$PIPEC" "$TMP/broken.json" -o "$TMP/broken.out"
+for want in \
+	"broken.json:/pipelines/0/type: error: unknown value 'dokcer'; did you mean 'docker'? [ir-enum]" \
+	"broken.json:/pipelines/0/steps/0/imgae: error: unknown key 'imgae'; did you mean 'image'? [ir-unknown-key]" \
+	"broken.json:/pipelines/0/steps/0/timeout: error: -1 is out of range 0..2147483647 [ir-range]" \
+	"broken.json:/pipelines/0/steps/1/image: error: expected a string, got a number [ir-type]" \
+	"broken.json:/pipelines/0/steps/1/pull: error: unknown value 'alway'; did you mean 'always'? [ir-enum]" \
+	"broken.json:/pipelines/0/steps/1/ports/0/port: error: 70000 is out of range 1..65535 [ir-range]" \
+	"broken.json:/pipelines/0/steps/1: error: missing required key 'name' [ir-missing-key]"; do
+	check "a malformed IR reports: ${want#*error: }" grep -qF "$want" "$TMP/err"
+done
+check "a malformed IR reports nothing else" test "$(grep -c ' error: ' "$TMP/err")" -eq 7
+check "a malformed IR writes no output" test ! -s "$TMP/broken.out"
+
+printf '{"version": 1,\n  "pipelines": [' >"$TMP/truncated.json"
+expect_exit 2 "a truncated IR exits 2" "$PIPEC" "$TMP/truncated.json" -o -
+check "a truncated IR is reported with line:col" \
+	grep -q "truncated.json:2:[0-9]*: error: " "$TMP/err"
+
+printf '{"version": 2, "pipelines": []}\n' >"$TMP/v2.json"
+expect_exit 2 "a future IR version exits 2" "$PIPEC" "$TMP/v2.json" -o -
+check "a future IR version names the readable ones" \
+	grep -qF "unsupported IR version 2; this pipec reads version 1 [ir-version]" "$TMP/err"
