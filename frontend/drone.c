@@ -346,7 +346,7 @@ static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_s
 	s->pos = pb->p->pos;
 	s->name = "clone";
 	if (pb->p->backend != IR_BACKEND_LOCAL) {
-		s->image = "alpine/git";
+		s->image = "alpine/git:v2.30.2";
 		s->pull = IR_PULL_IF_NOT_EXISTS;
 	}
 	s->script = fe_script(cmds, 4, lw->a);
@@ -361,16 +361,20 @@ static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_s
 
 /* ---- steps of a pipeline ---------------------------------------------- */
 
-static void check_names(struct lower *lw, const struct ir_pipeline *p)
+static void check_names(struct lower *lw, const struct ir_pipeline *p, bool clone)
 {
 	for (size_t i = 1; i < p->nsteps; i++) {
 		for (size_t j = 0; j < i; j++) {
 			if (!p->steps[i].name || !p->steps[j].name ||
 			    strcmp(p->steps[i].name, p->steps[j].name) != 0)
 				continue;
-			diag_error(lw->dl, p->steps[i].pos, "duplicate-name",
-				   "duplicate step name '%s' in pipeline '%s' (first at line %d)",
-				   p->steps[i].name, p->name, p->steps[j].pos.line);
+			if (j == 0 && clone)
+				diag_error(lw->dl, p->steps[i].pos, "duplicate-name",
+					   "step name 'clone' is taken by the clone step, rename the step or set clone.disable");
+			else
+				diag_error(lw->dl, p->steps[i].pos, "duplicate-name",
+					   "duplicate step name '%s' in pipeline '%s' (first at line %d)",
+					   p->steps[i].name, p->name, p->steps[j].pos.line);
 			break;
 		}
 	}
@@ -424,7 +428,7 @@ static void lower_steps(struct pbuild *pb, const struct fe_node **v)
 		fe_drone_step(pb, steps->items[i], false, s);
 		depend_on_clone(pb, s, false);
 	}
-	check_names(lw, p);
+	check_names(lw, p, pb->clone);
 }
 
 /* ---- pipelines ---------------------------------------------------------- */

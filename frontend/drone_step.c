@@ -243,7 +243,7 @@ static size_t lower_mounts(struct pbuild *pb, const struct fe_node *n, bool devi
 		const struct ir_volume *vol = find_volume(pb->p, name);
 		if (!vol || (devices && vol->kind != IR_VOLUME_HOST)) {
 			diag_error(lw->dl, v[MO_NAME]->pos, "unknown-volume",
-				   devices ? "device names no host volume '%s'"
+				   devices ? "device '%s' is not a host volume of the pipeline"
 					   : "unknown volume '%s'", name ? name : "");
 			continue;
 		}
