@@ -1,0 +1,96 @@
+#!/bin/sh
+# The YAML frontend end to end: golden and diagnostic cases, the samples,
+# a file with five mistakes, input format detection, and malformed input
+# that must never crash (run under SAN=1, a crash or leak fails the case).
+. tests/lib.sh
+
+sh tests/golden.sh
+
+for f in samples/*.yml; do
+	expect_exit 0 "sample $f compiles" "$PIPEC" build --trusted -o "$TMP/sample.json" "$f"
+done
+
+# Five different mistakes, five diagnostics, exit 2.
+cat >"$TMP/five.yml" <<'EOF'
+kind: pipeline
+name: five
+stpes: []
+steps:
+- name: build
+  image: [busybox]
+  pull: sometimes
+- name: build
+  image: busybox:1.36
+  detach: maybe
+EOF
+expect_exit 2 "five mistakes exit 2" "$PIPEC" build "$TMP/five.yml"
+cat >"$TMP/five.want" <<EOF
+$TMP/five.yml:3:1: error: unknown key 'stpes' in pipeline, did you mean 'steps' [unknown-key]
+$TMP/five.yml:6:10: error: image: expected a string, got a sequence [wrong-type]
+$TMP/five.yml:7:9: error: pull: expected always, if-not-exists, never or default, got 'sometimes' [invalid-value]
+$TMP/five.yml:8:3: error: duplicate step name 'build' in pipeline 'five' (first at line 5) [duplicate-name]
+$TMP/five.yml:10:11: error: detach: expected true or false, got a string [wrong-type]
+EOF
+check "five mistakes give five diagnostics" cmp -s "$TMP/five.want" "$TMP/err"
+
+# The same file compiles to the same bytes twice.
+"$PIPEC" build --trusted samples/multi-pipeline.yml >"$TMP/a.json" 2>/dev/null
+"$PIPEC" build --trusted samples/multi-pipeline.yml >"$TMP/b.json" 2>/dev/null
+check "output is deterministic" cmp -s "$TMP/a.json" "$TMP/b.json"
+
+# IR JSON (even after a byte order mark and blank lines) is read as IR.
+{ printf '\357\273\277\n  '; cat "$TMP/a.json"; } >"$TMP/bom.json"
+"$PIPEC" build --trusted "$TMP/bom.json" >"$TMP/c.json" 2>"$TMP/err"
+check "IR JSON input round-trips" cmp -s "$TMP/a.json" "$TMP/c.json"
+
+# Malformed input: every case must end with a diagnostic, never a crash.
+survives() {
+	name=$1 file=$2
+	"$PIPEC" build "$file" >/dev/null 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -eq 0 ] || { [ "$rc" -eq 2 ] && grep -q ' \[[a-z0-9-]*\]$' "$TMP/err"; }; then
+		ok "$name"
+	else
+		fail "$name (exit $rc)"; head -5 "$TMP/err" | sed 's/^/#   /'
+	fi
+}
+
+src=tests/golden/drone/step-keys.yml
+size=$(wc -c <"$src")
+n=0 cut=1
+while [ "$cut" -lt "$size" ]; do
+	head -c "$cut" "$src" >"$TMP/trunc$n.yml"
+	n=$((n + 1)) cut=$((cut + 37))
+done
+bad=0
+for f in "$TMP"/trunc*.yml; do
+	"$PIPEC" build "$f" >/dev/null 2>"$TMP/err"
+	rc=$?
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || { bad=1; echo "#   $f: exit $rc"; }
+done
+check "truncated inputs never crash ($n prefixes)" [ "$bad" -eq 0 ]
+
+awk 'BEGIN { for (i = 0; i < 5000; i++) printf "["; print "" }' >"$TMP/deep.yml"
+survives "deep flow nesting" "$TMP/deep.yml"
+awk 'BEGIN { for (i = 0; i < 3000; i++) { for (j = 0; j < i; j++) printf " "; print "- a:" } }' >"$TMP/deepblock.yml"
+survives "deep block nesting" "$TMP/deepblock.yml"
+printf 'kind: pipeline\nsteps:\n- name: \300\200\n  image: \355\240\200\n' >"$TMP/utf8.yml"
+survives "invalid utf-8" "$TMP/utf8.yml"
+awk 'BEGIN { print "a: &a [x, x, x, x, x, x, x, x, x, x]";
+	for (i = 1; i < 30; i++) { printf "a%d: &a%d [", i, i;
+		for (j = 0; j < 10; j++) printf "%s*a%s", j ? ", " : "", i > 1 ? i - 1 : "";
+		print "]" } }' >"$TMP/laughs.yml"
+survives "billion laughs" "$TMP/laughs.yml"
+printf 'kind: pipeline\nsteps:\n- <<: [*x, *y]\n' >"$TMP/alias.yml"
+survives "unknown aliases" "$TMP/alias.yml"
+printf 'kind: pipeline\nsteps: &s\n- name: a\n  image: b\n  commands: *s\n' >"$TMP/self.yml"
+survives "self-referencing alias" "$TMP/self.yml"
+printf '\0\0\0kind: pipeline\n' >"$TMP/nul.yml"
+survives "NUL bytes" "$TMP/nul.yml"
+printf 'kind: [pipeline]\n---\n- 1\n---\nplain\n---\n{kind: pipeline, steps: [1, [2], {name: {}}]}\n' >"$TMP/shapes.yml"
+survives "wrong shapes everywhere" "$TMP/shapes.yml"
+awk 'BEGIN { print "kind: pipeline"; print "steps:"; print "- name: big"; print "  image: busybox:1.36";
+	print "  environment:"; for (i = 0; i < 20000; i++) printf "    V%d: x\n", i }' >"$TMP/wide.yml"
+survives "a map with 20000 keys" "$TMP/wide.yml"
+awk 'BEGIN { for (i = 0; i < 1200; i++) print "---\nkind: signature" }' >"$TMP/docs.yml"
+survives "too many documents" "$TMP/docs.yml"
