@@ -22,13 +22,26 @@ static const char echo_head[] = "printf '+ %s\\n' '";
 static const char echo_tail[] = "'\n";
 static const char quote_escape[] = "'\\''";
 
+/*
+ * The length of the text echoed for `cmd`: a literal block (`- |`) ends
+ * in a newline that would print as an empty line after the command.
+ */
+static size_t echo_len(const char *cmd)
+{
+	size_t n = strlen(cmd);
+
+	while (n && cmd[n - 1] == '\n')
+		n--;
+	return n;
+}
+
 /* Bytes the single-quoted echo of `cmd` takes, quotes included. */
 static size_t echo_size(const char *cmd)
 {
 	size_t n = sizeof echo_head - 1 + sizeof echo_tail - 1;
 
-	for (; *cmd; cmd++)
-		n += *cmd == '\'' ? sizeof quote_escape - 1 : 1;
+	for (size_t i = 0, len = echo_len(cmd); i < len; i++)
+		n += cmd[i] == '\'' ? sizeof quote_escape - 1 : 1;
 	return n;
 }
 
@@ -41,18 +54,19 @@ static char *put(char *p, const char *s, size_t n)
 static char *put_echo(char *p, const char *cmd)
 {
 	p = put(p, echo_head, sizeof echo_head - 1);
-	for (; *cmd; cmd++) {
-		if (*cmd == '\'')
+	for (size_t i = 0, len = echo_len(cmd); i < len; i++) {
+		if (cmd[i] == '\'')
 			p = put(p, quote_escape, sizeof quote_escape - 1);
 		else
-			*p++ = *cmd;
+			*p++ = cmd[i];
 	}
 	return put(p, echo_tail, sizeof echo_tail - 1);
 }
 
 /*
- * The command gets its own line; a trailing newline is added so the next
- * echo never joins the command's last line.
+ * The command gets its own line, so the next echo never joins its last
+ * line.  A command ending in a backslash would continue onto the echo:
+ * an empty line after it takes the continuation instead.
  */
 static char *put_command(char *p, const char *cmd)
 {
@@ -60,6 +74,8 @@ static char *put_command(char *p, const char *cmd)
 
 	p = put(p, cmd, len);
 	*p++ = '\n';
+	if (len && cmd[len - 1] == '\\')
+		*p++ = '\n';
 	return p;
 }
 
@@ -69,7 +85,7 @@ char *fe_script(char *const *commands, size_t n, struct ir_arena *a)
 	char *out, *p;
 
 	for (size_t i = 0; i < n; i++)
-		size += echo_size(commands[i]) + strlen(commands[i]) + 1;
+		size += echo_size(commands[i]) + strlen(commands[i]) + 2;
 	out = ir_alloc(a, size);
 	p = put(out, script_head, sizeof script_head - 1);
 	for (size_t i = 0; i < n; i++) {

@@ -27,6 +27,8 @@
 /* Ceilings on one glob: pattern bytes and brace alternatives tried. */
 #define GLOB_MAX_PATTERN 1024
 #define GLOB_MAX_ALTERNATIVES 1024
+/* Patterns up to this length are matched without touching the heap. */
+#define GLOB_SMALL 64
 /* Longest skip reason; longer pattern lists end in `...`. */
 #define REASON_MAX 400
 
@@ -175,8 +177,12 @@ static void step(const struct tok *t, long nt, const bool *cur, bool *nxt,
 static int match_plain(const char *p, size_t n, const char *s, size_t slen,
 		       bool path)
 {
-	struct tok *t = malloc((n + 1) * sizeof *t);
-	bool *st = calloc(2 * (n + 2), 1);
+	/* Branch and event patterns are short: no allocation for them. */
+	struct tok tbuf[GLOB_SMALL + 1];
+	bool sbuf[2 * (GLOB_SMALL + 2)] = {0};
+	bool small = n <= GLOB_SMALL;
+	struct tok *t = small ? tbuf : malloc((n + 1) * sizeof *t);
+	bool *st = small ? sbuf : calloc(2 * (n + 2), 1);
 	long nt = t && st ? tokenize(p, n, path, t) : -1;
 	int r = -1;
 
@@ -191,8 +197,10 @@ static int match_plain(const char *p, size_t n, const char *s, size_t slen,
 		}
 		r = cur[nt];
 	}
-	free(t);
-	free(st);
+	if (!small) {
+		free(t);
+		free(st);
+	}
 	return r;
 }
 
@@ -325,6 +333,19 @@ struct eval {
 	int errors;
 };
 
+/* Where a problem is (`when.branch.exclude`), formatted only for messages. */
+struct where {
+	const char *clause, *sub;
+};
+
+static const char *where_text(struct eval *ev, struct where w)
+{
+	if (!w.clause)
+		return ev->where;
+	return ir_printf(ev->a, "%s.%s%s%s", ev->where, w.clause, w.sub ? "." : "",
+			 w.sub ? w.sub : "");
+}
+
 static const char *kind_name(const struct fe_node *n)
 {
 	if (n->kind == FE_SEQ)
@@ -335,9 +356,10 @@ static const char *kind_name(const struct fe_node *n)
 }
 
 static void unknown_key(struct eval *ev, const struct fe_node *key,
-			const char *ctx, const char *const *names, size_t n)
+			struct where w, const char *const *names, size_t n)
 {
 	const char *hint = ir_suggest(key->str, names, n);
+	const char *ctx = where_text(ev, w);
 
 	ev->errors++;
 	if (hint)
@@ -349,25 +371,25 @@ static void unknown_key(struct eval *ev, const struct fe_node *key,
 }
 
 static void wrong_type(struct eval *ev, const struct fe_node *n,
-		       const char *what, const char *expected)
+		       struct where w, const char *expected)
 {
 	ev->errors++;
 	diag_error(ev->dl, n->pos, "wrong-type", "%s: expected %s, got %s",
-		   what, expected, kind_name(n));
+		   where_text(ev, w), expected, kind_name(n));
 }
 
-static void check_glob(struct eval *ev, const struct fe_node *n, const char *what)
+static void check_glob(struct eval *ev, const struct fe_node *n, struct where w)
 {
 	if (fe_glob_match_n(n->str, n->len, "", 0, true) >= 0)
 		return;
 	ev->errors++;
 	diag_error(ev->dl, n->pos, "bad-glob",
-		   "%s: malformed pattern '%s'", what, n->str);
+		   "%s: malformed pattern '%s'", where_text(ev, w), n->str);
 }
 
 /* A pattern list is one string or a sequence of strings. */
 static void check_patterns(struct eval *ev, const struct fe_node *list,
-			   const char *what, bool glob)
+			   struct where w, bool glob)
 {
 	const struct fe_node *const *items = (const struct fe_node *const *)&list;
 	size_t n = 1;
@@ -378,9 +400,9 @@ static void check_patterns(struct eval *ev, const struct fe_node *list,
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (items[i]->kind != FE_SCALAR || fe_is_null(items[i]))
-			wrong_type(ev, items[i], what, "a string");
+			wrong_type(ev, items[i], w, "a string");
 		else if (glob)
-			check_glob(ev, items[i], what);
+			check_glob(ev, items[i], w);
 	}
 }
 
@@ -392,16 +414,16 @@ static void check_patterns(struct eval *ev, const struct fe_node *list,
 static void read_clause(struct eval *ev, const struct fe_pair *p, struct clause *c)
 {
 	static const char *const ie[] = {"include", "exclude"};
-	const char *what = ir_printf(ev->a, "%s.%s", ev->where, p->key->str);
+	struct where w = {.clause = p->key->str};
 	const struct fe_node *v = p->value;
 	bool glob = strcmp(p->key->str, "status") != 0;
 
 	*c = (struct clause){.key = p->key};
 	if (v->kind != FE_MAP) {
 		if (v->kind == FE_SCALAR && fe_is_null(v))
-			wrong_type(ev, v, what, "a string, a list or an include/exclude map");
+			wrong_type(ev, v, w, "a string, a list or an include/exclude map");
 		else
-			check_patterns(ev, v, what, glob);
+			check_patterns(ev, v, w, glob);
 		c->include = v;
 		return;
 	}
@@ -410,15 +432,15 @@ static void read_clause(struct eval *ev, const struct fe_pair *p, struct clause 
 		bool inc = q->key->kind == FE_SCALAR && strcmp(q->key->str, "include") == 0;
 
 		if (q->key->kind != FE_SCALAR) {
-			wrong_type(ev, q->key, what, "string keys");
+			wrong_type(ev, q->key, w, "string keys");
 			continue;
 		}
 		if (!inc && strcmp(q->key->str, "exclude") != 0) {
-			unknown_key(ev, q->key, what, ie, 2);
+			unknown_key(ev, q->key, w, ie, 2);
 			continue;
 		}
 		*(inc ? &c->include : &c->exclude) = q->value;
-		check_patterns(ev, q->value, ir_printf(ev->a, "%s.%s", what, q->key->str), glob);
+		check_patterns(ev, q->value, (struct where){p->key->str, q->key->str}, glob);
 	}
 }
 
@@ -572,9 +594,9 @@ static void eval_pair(struct eval *ev, const struct fe_pair *p, const struct fe_
 
 	if (f < 0) {
 		if (p->key->kind != FE_SCALAR)
-			wrong_type(ev, p->key, ev->where, "string keys");
+			wrong_type(ev, p->key, (struct where){0}, "string keys");
 		else
-			unknown_key(ev, p->key, ev->where, clause_names, C_NFIELDS);
+			unknown_key(ev, p->key, (struct where){0}, clause_names, C_NFIELDS);
 		return;
 	}
 	read_clause(ev, p, &c);
@@ -598,7 +620,7 @@ static int eval_map(const char *where, const struct fe_node *cond,
 	if (!cond || fe_is_null(cond))
 		return 0;
 	if (cond->kind != FE_MAP) {
-		wrong_type(&ev, cond, where, "a map");
+		wrong_type(&ev, cond, (struct where){0}, "a map");
 		return -1;
 	}
 	for (size_t i = 0; i < cond->npairs; i++)

@@ -102,15 +102,17 @@ Test(script, quotes_backslashes_and_dollars_echo_literally)
 			 "+ echo \"'\" '\"' \\' \\\\\n' \" ' \\\n");
 }
 
+/* A literal block's final newline is not echoed as an empty line. */
 Test(script, multi_line_commands_stay_whole)
 {
-	char *cmds[] = {"if true; then\n  echo yes\nfi", "cat <<'EOF'\n$(no)\nEOF"};
+	char *cmds[] = {"if true; then\n  echo yes\nfi", "cat <<'EOF'\n$(no)\nEOF\n", "echo z\n\n"};
 	char out[512];
 
-	cr_assert_eq(run(cmds, 2, out, sizeof out), 0);
+	cr_assert_eq(run(cmds, 3, out, sizeof out), 0);
 	cr_assert_str_eq(out,
 			 "+ if true; then\n  echo yes\nfi\nyes\n"
-			 "+ cat <<'EOF'\n$(no)\nEOF\n$(no)\n");
+			 "+ cat <<'EOF'\n$(no)\nEOF\n$(no)\n"
+			 "+ echo z\nz\n");
 }
 
 Test(script, a_quote_in_the_text_cannot_end_the_echo)
@@ -122,6 +124,15 @@ Test(script, a_quote_in_the_text_cannot_end_the_echo)
 	cr_assert_str_eq(out, "+ echo ok # '; touch pwned; '\nok\n");
 	snprintf(path, sizeof path, "%s/pwned", dir);
 	cr_assert_neq(access(path, F_OK), 0);
+}
+
+Test(script, trailing_backslash_cannot_swallow_the_next_echo)
+{
+	char *cmds[] = {"echo a \\", "echo b"};
+	char out[256];
+
+	cr_assert_eq(run(cmds, 2, out, sizeof out), 0);
+	cr_assert_str_eq(out, "+ echo a \\\na\n+ echo b\nb\n");
 }
 
 Test(script, no_commands_is_an_empty_script)

@@ -1,0 +1,6 @@
+#!/bin/sh
+# `make bench`: each area's benchmark in turn.  Every one measures its
+# baseline in the same run and prints its figures as ratios to it.
+set -e
+cd "$(dirname "$0")/.."
+sh bench/frontend/run.sh
