@@ -6,6 +6,15 @@
 
 #include "cli.h"
 #include "backend-local/local.h"
+#include "backend-docker/docker.h"
+
+/* What `pipec run` sets for the Docker backend (--service-timeout, --artifacts). */
+struct docker_options cli_docker_options;
+
+static int docker_new(struct rt_backend *b, struct diag_list *dl)
+{
+	return docker_backend_new(b, &cli_docker_options, dl);
+}
 
 struct backend_entry {
 	const char *name;
@@ -14,6 +23,7 @@ struct backend_entry {
 
 static const struct backend_entry backends[] = {
 	{"local", local_backend_new},
+	{"docker", docker_new},
 };
 #define NBACKENDS (sizeof backends / sizeof backends[0])
 

@@ -35,6 +35,9 @@ int cli_backend_new(const char *name, struct rt_backend *b, struct diag_list *dl
 /* Prints the known backend names, comma-separated. */
 void cli_backend_names(FILE *out);
 
+/* Options for the Docker backend, filled by `pipec run` (backends.c). */
+extern struct docker_options cli_docker_options;
+
 /* A file read whole, NUL-terminated. */
 struct cli_file {
 	char *text;

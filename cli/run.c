@@ -16,11 +16,13 @@
 #include "cli.h"
 #include "runtime/runtime.h"
 #include "validate/validate.h"
+#include "backend-docker/docker.h"
 
 enum {
 	OPT_BACKEND = 256, OPT_PLUGIN, OPT_TIMEOUT, OPT_STEP_TIMEOUT, OPT_SECRET,
 	OPT_SECRET_FILE, OPT_SECRET_ENV, OPT_SECRETS, OPT_WORKSPACE, OPT_LOG_DIR,
 	OPT_TIMESTAMPS, OPT_REPORT, OPT_TRUSTED, OPT_GRACE,
+	OPT_SERVICE_TIMEOUT, OPT_ARTIFACTS,
 };
 
 static const struct option run_options[] = {
@@ -39,6 +41,8 @@ static const struct option run_options[] = {
 	{"timestamps", no_argument, NULL, OPT_TIMESTAMPS},
 	{"report", required_argument, NULL, OPT_REPORT},
 	{"trusted", no_argument, NULL, OPT_TRUSTED},
+	{"service-timeout", required_argument, NULL, OPT_SERVICE_TIMEOUT},
+	{"artifacts", required_argument, NULL, OPT_ARTIFACTS},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -105,6 +109,11 @@ static int take_option(struct run_args *ra, int c, struct diag_list *dl)
 	case OPT_LOG_DIR: o->log_dir = optarg; return 0;
 	case OPT_TIMESTAMPS: o->timestamps = true; return 0;
 	case OPT_TRUSTED: ra->policy.trusted = true; return 0;
+	case OPT_ARTIFACTS: cli_docker_options.artifacts_dir = optarg; return 0;
+	case OPT_SERVICE_TIMEOUT:
+		if ((cli_docker_options.service_timeout = parse_duration(optarg)) <= 0)
+			return cli_usage_error("run", "'%s' is not a duration (90, 90s, 5m, 2h)", optarg);
+		return 0;
 	case OPT_SECRET: rt_secrets_add_arg(&ra->secrets, optarg, dl); return 0;
 	case OPT_SECRET_FILE: rt_secrets_add_file(&ra->secrets, optarg, dl); return 0;
 	case OPT_SECRET_ENV: rt_secrets_add_env(&ra->secrets, optarg, dl); return 0;
@@ -195,10 +204,37 @@ static int write_report(const char *path, const struct rt_report *r)
 	return rc;
 }
 
-static int make_backend(struct run_args *ra, struct rt_backend *b, struct diag_list *dl)
+/*
+ * Without --backend: Docker when a pipeline asks for it and an engine
+ * answers, else local with a one-line notice.  The header names the choice.
+ */
+static const char *default_backend(const struct ir_doc *doc)
+{
+	bool wants = false;
+	for (size_t i = 0; i < doc->npipelines; i++)
+		wants |= doc->pipelines[i].backend == IR_BACKEND_DOCKER;
+	if (!wants)
+		return "local";
+	if (docker_engine_answers(NULL, 2000))
+		return "docker";
+	fputs("pipec: no docker engine answers; running on the local backend "
+	      "(start an engine or pass --backend)\n", stderr);
+	return "local";
+}
+
+static int make_backend(struct run_args *ra, const struct ir_doc *doc, struct rt_backend *b,
+			struct diag_list *dl)
 {
 	if (ra->plugin)
 		return rt_backend_load(b, ra->plugin, dl);
+	if (!ra->backend)
+		ra->backend = default_backend(doc);
+	if (strcmp(ra->backend, "docker") == 0) {
+		cli_docker_options.secrets = &ra->secrets;
+		cli_docker_options.progress = stderr;
+		cli_docker_options.progress_tty = isatty(2);
+	}
+	fprintf(stderr, "pipec: running on the %s backend\n", ra->backend);
 	return cli_backend_new(ra->backend, b, dl);
 }
 
@@ -219,7 +255,7 @@ static int execute(const char *path, struct run_args *ra, struct diag_list *dl)
 	struct rt_report rep = {0};
 	enum rt_status st = RT_PENDING;
 	struct ir_doc *doc = dl->nerrors ? NULL : compile(path, ra, a, dl);
-	if (doc && make_backend(ra, &b, dl) == 0) {
+	if (doc && make_backend(ra, doc, &b, dl) == 0) {
 		catch_interrupts();
 		ra->opt.interrupts = &interrupts;
 		ra->opt.secrets = &ra->secrets;
@@ -241,7 +277,7 @@ static int execute(const char *path, struct run_args *ra, struct diag_list *dl)
 
 static int run(int argc, char **argv)
 {
-	struct run_args ra = {.backend = "local"};
+	struct run_args ra = {0};
 	struct diag_list dl;
 	diag_list_init(&dl);
 	rt_secrets_init(&ra.secrets);
@@ -268,7 +304,10 @@ const struct command cmd_run = {
 	"Step output streams to stdout as `step | line`; problems and a summary\n"
 	"table go to stderr.\n"
 	"\n"
-	"      --backend NAME         where steps run: local (the default)\n"
+	"      --backend NAME         where steps run: docker or local (default: docker\n"
+	"                             when the pipeline asks for it and an engine answers)\n"
+	"      --service-timeout DUR  how long a service may take to be ready (60s)\n"
+	"      --artifacts DIR        also write exported paths to DIR/NAME (docker)\n"
 	"      --backend-plugin PATH  load the backend from a shared object\n"
 	"  -j, --parallel N           at most N steps at once (0: no bound)\n"
 	"      --timeout DUR          stop a pipeline running longer (90, 90s, 5m, 2h)\n"

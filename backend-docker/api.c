@@ -1,0 +1,390 @@
+/*
+ * api.c - the Engine API over libcurl, every transfer on one multi handle.
+ *
+ * A request is an easy handle plus its buffers.  Started requests join
+ * the multi handle; dk_client_run() waits on all of them at once with
+ * curl_multi_poll(), so a follow-mode log stream never blocks another
+ * step.  A synchronous call is a request started and then run until it
+ * is done, which keeps every other transfer moving meanwhile.
+ *
+ * The API version comes from GET /_ping's API-Version header (the
+ * engine's newest), capped at DK_API_MAX; DOCKER_API_VERSION overrides.
+ * Paths are then prefixed /v<version>, which old and current engines
+ * both accept.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+struct dk_client {
+	CURLM *multi;
+	char host[1024];            /* as given, for messages */
+	char base[1024];            /* http://localhost or https://host:port */
+	char unix_path[1024];       /* empty for tcp */
+	char ca[1100], cert[1100], key[1100];
+	bool tls, verify;
+	char api[16];
+};
+
+struct dk_req {
+	struct dk_client *c;
+	CURL *easy;
+	struct curl_slist *headers;
+	char *send;
+	struct dk_buf body;
+	dk_data_fn *on_data;
+	void *arg;
+	bool started, done;
+	CURLcode result;
+	long status;
+	char api_header[16];
+	char err[CURL_ERROR_SIZE + 256];
+};
+
+/* ---- setting up ----------------------------------------------------------- */
+
+static void tls_paths(struct dk_client *c)
+{
+	const char *dir = getenv("DOCKER_CERT_PATH");
+	const char *verify = getenv("DOCKER_TLS_VERIFY");
+	char home[1024];
+	if (!dir || !*dir) {
+		snprintf(home, sizeof home, "%s/.docker", getenv("HOME") ? getenv("HOME") : "");
+		dir = home;
+	}
+	c->tls = (verify && *verify) || getenv("DOCKER_CERT_PATH");
+	c->verify = verify && *verify;
+	snprintf(c->ca, sizeof c->ca, "%s/ca.pem", dir);
+	snprintf(c->cert, sizeof c->cert, "%s/cert.pem", dir);
+	snprintf(c->key, sizeof c->key, "%s/key.pem", dir);
+}
+
+static int parse_host(struct dk_client *c, const char *host)
+{
+	snprintf(c->host, sizeof c->host, "%s", host);
+	if (strncmp(host, "unix://", 7) == 0) {
+		snprintf(c->unix_path, sizeof c->unix_path, "%s", host + 7);
+		snprintf(c->base, sizeof c->base, "http://localhost");
+		return c->unix_path[0] ? 0 : -1;
+	}
+	if (strncmp(host, "tcp://", 6) == 0 || strncmp(host, "http://", 7) == 0 ||
+	    strncmp(host, "https://", 8) == 0) {
+		const char *hp = strstr(host, "://") + 3;
+		tls_paths(c);
+		if (strncmp(host, "https://", 8) == 0)
+			c->tls = true;
+		size_t n = strcspn(hp, "/");
+		snprintf(c->base, sizeof c->base, "%s://%.*s", c->tls ? "https" : "http", (int)n, hp);
+		return n ? 0 : -1;
+	}
+	return -1;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct dk_req *r = arg;
+	size_t len = size * n;
+	if (len > 12 && strncasecmp(data, "API-Version:", 12) == 0) {
+		const char *v = data + 12;
+		while (*v == ' ')
+			v++;
+		size_t vl = strcspn(v, "\r\n");
+		if (vl < sizeof r->api_header)
+			snprintf(r->api_header, sizeof r->api_header, "%.*s", (int)vl, v);
+	}
+	return len;
+}
+
+/* Compares dotted versions numerically: "1.9" < "1.41". */
+static int version_cmp(const char *a, const char *b)
+{
+	long amaj = strtol(a, (char **)&a, 10), bmaj = strtol(b, (char **)&b, 10);
+	if (amaj != bmaj)
+		return amaj < bmaj ? -1 : 1;
+	long amin = *a == '.' ? strtol(a + 1, NULL, 10) : 0;
+	long bmin = *b == '.' ? strtol(b + 1, NULL, 10) : 0;
+	return amin < bmin ? -1 : amin > bmin;
+}
+
+static int negotiate(struct dk_client *c, int timeout_ms, struct diag_list *dl)
+{
+	struct dk_req *r = dk_req_new(c, "GET", "/_ping");
+	dk_req_timeout(r, timeout_ms);
+	long st = dk_req_call(r);
+	struct ir_pos none = {0};
+	if (st != 200) {
+		diag_error(dl, none, "docker-unreachable",
+			   "no docker engine answers at '%s' (%s); start one (e.g. 'sudo systemctl start docker' or 'dockerd &') or run with --backend=local",
+			   c->host, dk_req_error(r));
+		dk_req_free(r);
+		return -1;
+	}
+	const char *v = getenv("DOCKER_API_VERSION");
+	if (v && *v)
+		snprintf(c->api, sizeof c->api, "%s", v);
+	else if (!r->api_header[0] || version_cmp(r->api_header, DK_API_MIN) < 0)
+		snprintf(c->api, sizeof c->api, "%s", DK_API_MIN);
+	else if (version_cmp(r->api_header, DK_API_MAX) > 0)
+		snprintf(c->api, sizeof c->api, "%s", DK_API_MAX);
+	else
+		snprintf(c->api, sizeof c->api, "%s", r->api_header);
+	dk_req_free(r);
+	return 0;
+}
+
+struct dk_client *dk_client_new(const char *host, int timeout_ms, struct diag_list *dl)
+{
+	struct ir_pos none = {0};
+	if (!host || !*host)
+		host = getenv("DOCKER_HOST");
+	if (!host || !*host)
+		host = "unix:///var/run/docker.sock";
+	struct dk_client *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (parse_host(c, host) < 0) {
+		diag_error(dl, none, "docker-unreachable",
+			   "cannot use docker host '%s': expected unix:///path or tcp://host:port", host);
+		free(c);
+		return NULL;
+	}
+	c->multi = curl_multi_init();
+	if (!c->multi || negotiate(c, timeout_ms, dl) < 0) {
+		dk_client_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void dk_client_free(struct dk_client *c)
+{
+	if (!c)
+		return;
+	curl_multi_cleanup(c->multi);
+	curl_global_cleanup();
+	free(c);
+}
+
+const char *dk_client_host(const struct dk_client *c) { return c->host; }
+const char *dk_client_api(const struct dk_client *c) { return c->api; }
+
+/* ---- requests ------------------------------------------------------------- */
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct dk_req *r = arg;
+	size_t len = size * n;
+	if (r->on_data) {
+		long code = 0;
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code / 100 == 2) {
+			r->on_data(r->arg, data, len);
+			return len;
+		}
+	}
+	dk_buf_put(&r->body, data, len);
+	return len;
+}
+
+struct dk_req *dk_req_new(struct dk_client *c, const char *method, const char *path)
+{
+	struct dk_req *r = calloc(1, sizeof *r);
+	if (!r)
+		abort();
+	r->c = c;
+	r->easy = curl_easy_init();
+	dk_buf_init(&r->body, DK_MAX_BODY);
+	size_t n = strlen(c->base) + strlen(path) + 32;
+	char *url = malloc(n);
+	if (!r->easy || !url)
+		abort();
+	bool versioned = c->api[0] && strcmp(path, "/_ping") != 0;
+	snprintf(url, n, "%s%s%s%s", c->base, versioned ? "/v" : "", versioned ? c->api : "", path);
+	curl_easy_setopt(r->easy, CURLOPT_URL, url);
+	free(url);
+	curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(r->easy, CURLOPT_NOBODY, 1L);
+	if (c->unix_path[0])
+		curl_easy_setopt(r->easy, CURLOPT_UNIX_SOCKET_PATH, c->unix_path);
+	if (c->tls) {
+		curl_easy_setopt(r->easy, CURLOPT_SSLCERT, c->cert);
+		curl_easy_setopt(r->easy, CURLOPT_SSLKEY, c->key);
+		curl_easy_setopt(r->easy, CURLOPT_CAINFO, c->ca);
+		curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER, c->verify ? 1L : 0L);
+		curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST, c->verify ? 2L : 0L);
+	}
+	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->err);
+	curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	return r;
+}
+
+void dk_req_header(struct dk_req *r, const char *header)
+{
+	r->headers = curl_slist_append(r->headers, header);
+}
+
+void dk_req_body(struct dk_req *r, const char *type, const void *data, size_t len)
+{
+	char h[128];
+	free(r->send);
+	r->send = malloc(len ? len : 1);
+	if (!r->send)
+		abort();
+	memcpy(r->send, data, len);
+	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->send);
+	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	snprintf(h, sizeof h, "Content-Type: %s", type);
+	dk_req_header(r, h);
+}
+
+void dk_req_json(struct dk_req *r, const cJSON *body)
+{
+	char *s = cJSON_PrintUnformatted(body);
+	if (!s)
+		abort();
+	dk_req_body(r, "application/json", s, strlen(s));
+	free(s);
+}
+
+void dk_req_timeout(struct dk_req *r, long ms)
+{
+	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, ms);
+}
+
+void dk_req_stream(struct dk_req *r, dk_data_fn *fn, void *arg)
+{
+	r->on_data = fn, r->arg = arg;
+}
+
+void dk_req_keep(struct dk_req *r, size_t max)
+{
+	r->body.max = max;
+}
+
+void dk_req_start(struct dk_req *r)
+{
+	if (r->started)
+		return;
+	if (!r->send && r->headers == NULL)
+		dk_req_header(r, "Content-Type: application/json");
+	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+	r->started = true;
+	curl_multi_add_handle(r->c->multi, r->easy);
+}
+
+/* Reaps finished transfers; the engine's answer is kept for the owner. */
+static void reap(struct dk_client *c)
+{
+	CURLMsg *m;
+	int n;
+	while ((m = curl_multi_info_read(c->multi, &n))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct dk_req *r;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		r->result = m->data.result;
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+		r->done = true;
+		curl_multi_remove_handle(c->multi, r->easy);
+	}
+}
+
+int dk_client_run(struct dk_client *c, int timeout_ms)
+{
+	int running = 0;
+	if (curl_multi_perform(c->multi, &running) != CURLM_OK)
+		return -1;
+	reap(c);
+	if (timeout_ms > 0 && curl_multi_poll(c->multi, NULL, 0, timeout_ms, NULL) != CURLM_OK)
+		return -1;
+	if (curl_multi_perform(c->multi, &running) != CURLM_OK)
+		return -1;
+	reap(c);
+	return 0;
+}
+
+long dk_req_call(struct dk_req *r)
+{
+	dk_req_start(r);
+	while (!r->done)
+		if (dk_client_run(r->c, 100) < 0)
+			break;
+	return r->result == CURLE_OK ? r->status : 0;
+}
+
+bool dk_req_done(const struct dk_req *r) { return r->done; }
+long dk_req_status(const struct dk_req *r) { return r->result == CURLE_OK ? r->status : 0; }
+
+const char *dk_req_text(const struct dk_req *r, size_t *len)
+{
+	if (len)
+		*len = r->body.len;
+	return r->body.p ? r->body.p : "";
+}
+
+const char *dk_req_error(struct dk_req *r)
+{
+	if (r->done && r->result != CURLE_OK) {
+		if (!r->err[0])
+			snprintf(r->err, sizeof r->err, "%s", curl_easy_strerror(r->result));
+		return r->err;
+	}
+	cJSON *j = cJSON_Parse(r->body.p ? r->body.p : "");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
+	if (cJSON_IsString(m))
+		snprintf(r->err, sizeof r->err, "%s", m->valuestring);
+	else if (r->body.len)
+		snprintf(r->err, sizeof r->err, "%.*s", (int)strcspn(r->body.p, "\n"), r->body.p);
+	else
+		snprintf(r->err, sizeof r->err, "HTTP status %ld", r->status);
+	cJSON_Delete(j);
+	return r->err;
+}
+
+void dk_req_free(struct dk_req *r)
+{
+	if (!r)
+		return;
+	if (r->started && !r->done)
+		curl_multi_remove_handle(r->c->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->headers);
+	free(r->send);
+	dk_buf_release(&r->body);
+	free(r);
+}
+
+long dk_call(struct dk_client *c, const char *method, const char *path,
+	     const cJSON *body, cJSON **out, char *err, size_t errsize)
+{
+	struct dk_req *r = dk_req_new(c, method, path);
+	if (body)
+		dk_req_json(r, body);
+	dk_req_timeout(r, 300000L);
+	long st = dk_req_call(r);
+	if (out)
+		*out = st / 100 == 2 ? cJSON_Parse(dk_req_text(r, NULL)) : NULL;
+	if (st / 100 != 2 && err)
+		snprintf(err, errsize, "%s", dk_req_error(r));
+	dk_req_free(r);
+	return st;
+}
+
+char *dk_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	char *out = strdup(e ? e : "");
+	curl_free(e);
+	return out;
+}

@@ -1,0 +1,467 @@
+/*
+ * backend.c - the Docker backend's rt_backend_ops.
+ *
+ * prepare() makes the pipeline's network and volumes.  start() pulls
+ * when the policy says so, creates the container, copies files in,
+ * starts it and opens its follow-mode log stream on the shared multi
+ * handle; it first waits for the services started before it to be
+ * ready.  poll() drives every transfer at once; a log stream that ends
+ * means the container stopped, so the job is then finished: wait, inspect
+ * (exit code, OOM), exports copied out, container removed, exit
+ * reported.  teardown() removes whatever carries this run's and
+ * pipeline's labels, found by the engine's label filter, so a container
+ * created an instant before an error or interrupt is not missed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static struct dk_ctx *ctx_of(void *p) { return p; }
+
+/* ---- prepare and teardown ----------------------------------------------------- */
+
+static int create_network(struct dk_ctx *x, const char *name, const char *driver, struct diag_list *dl)
+{
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "Name", name);
+	cJSON_AddStringToObject(b, "Driver", driver ? driver : "bridge");
+	cJSON_AddBoolToObject(b, "CheckDuplicate", true);
+	cJSON_AddItemToObject(b, "Labels", dk_labels(x->run, x->p->name, NULL));
+	char err[512];
+	long st = dk_call(x->c, "POST", "/networks/create", b, NULL, err, sizeof err);
+	cJSON_Delete(b);
+	if (st / 100 == 2)
+		return 0;
+	return diag_error(dl, x->p->pos, "docker-error", "cannot create network '%s': %s", name, err);
+}
+
+static int create_volume(struct dk_ctx *x, const char *name, struct diag_list *dl)
+{
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "Name", name);
+	cJSON_AddItemToObject(b, "Labels", dk_labels(x->run, x->p->name, NULL));
+	char err[512];
+	long st = dk_call(x->c, "POST", "/volumes/create", b, NULL, err, sizeof err);
+	cJSON_Delete(b);
+	if (st / 100 == 2)
+		return 0;
+	return diag_error(dl, x->p->pos, "docker-error", "cannot create volume '%s': %s", name, err);
+}
+
+static void forget_run(struct dk_ctx *x)
+{
+	for (struct dk_job *j = x->jobs, *n; j; j = n) {
+		n = j->next;
+		dk_req_free(j->logs);
+		free(j->name);
+		free(j->digest);
+		free(j);
+	}
+	x->jobs = NULL;
+	for (struct dk_artifact *a = x->artifacts, *n; a; a = n) {
+		n = a->next;
+		free(a->name);
+		dk_buf_release(&a->tar);
+		free(a);
+	}
+	x->artifacts = NULL;
+	for (size_t i = 0; x->p && x->volumes && i < x->p->nvolumes; i++)
+		free(x->volumes[i]);
+	for (size_t i = 0; x->p && x->networks && i < x->p->nnetworks; i++)
+		free(x->networks[i]);
+	free(x->volumes), free(x->networks), free(x->network), free(x->workspace);
+	free(x->artifacts_dir);
+	x->volumes = x->networks = NULL;
+	x->network = x->workspace = x->artifacts_dir = NULL;
+	x->p = NULL;
+}
+
+static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pipeline *p,
+		   struct diag_list *dl)
+{
+	struct dk_ctx *x = ctx_of(ctx);
+	forget_run(x);
+	snprintf(x->run, sizeof x->run, "%s", run->run_id);
+	x->p = p;
+	const char *art = run->artifacts_dir ? run->artifacts_dir : x->opt.artifacts_dir;
+	x->artifacts_dir = art ? strdup(art) : NULL;
+	x->network = dk_name(x->run, p->name, NULL);
+	x->volumes = calloc(p->nvolumes + 1, sizeof *x->volumes);
+	x->networks = calloc(p->nnetworks + 1, sizeof *x->networks);
+	if (create_network(x, x->network, NULL, dl) < 0)
+		return -1;
+	for (size_t i = 0; i < p->nnetworks; i++) {
+		x->networks[i] = dk_name(x->run, p->name, p->networks[i].name);
+		if (create_network(x, x->networks[i], p->networks[i].driver, dl) < 0)
+			return -1;
+	}
+	if (p->workspace.base) {
+		x->workspace = dk_name(x->run, p->name, "workspace");
+		if (create_volume(x, x->workspace, dl) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < p->nvolumes; i++) {
+		if (p->volumes[i].kind != IR_VOLUME_TEMP)
+			continue;
+		char v[300];
+		snprintf(v, sizeof v, "vol-%s", p->volumes[i].name);
+		x->volumes[i] = dk_name(x->run, p->name, v);
+		if (create_volume(x, x->volumes[i], dl) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Lists `kind` ("containers", "networks", "volumes") carrying this pipeline's labels. */
+static cJSON *list_labelled(struct dk_client *c, const char *kind, const char *run, const char *pipeline)
+{
+	cJSON *f = cJSON_CreateObject();
+	cJSON *l = cJSON_AddArrayToObject(f, "label");
+	char buf[1024];
+	snprintf(buf, sizeof buf, "pipec.run=%s", run);
+	cJSON_AddItemToArray(l, cJSON_CreateString(buf));
+	if (pipeline) {
+		snprintf(buf, sizeof buf, "pipec.pipeline=%s", pipeline);
+		cJSON_AddItemToArray(l, cJSON_CreateString(buf));
+	}
+	char *fs = cJSON_PrintUnformatted(f);
+	cJSON_Delete(f);
+	char *ef = dk_escape(fs);
+	free(fs);
+	char path[2048];
+	snprintf(path, sizeof path, "/%s%s?filters=%s", kind, strcmp(kind, "containers") == 0 ? "/json" : "", ef);
+	if (strcmp(kind, "containers") == 0)
+		strncat(path, "&all=1", sizeof path - strlen(path) - 1);
+	free(ef);
+	cJSON *out = NULL;
+	dk_call(c, "GET", path, NULL, &out, NULL, 0);
+	if (strcmp(kind, "volumes") == 0 && out) {
+		cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(out, "Volumes");
+		cJSON_Delete(out);
+		out = v;
+	}
+	return out;
+}
+
+static void remove_listed(struct dk_client *c, const char *kind, cJSON *list)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, list) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, strcmp(kind, "volumes") == 0 ? "Name" : "Id");
+		if (!cJSON_IsString(id))
+			continue;
+		char path[400];
+		snprintf(path, sizeof path, "/%s/%s%s", kind, id->valuestring,
+			 strcmp(kind, "containers") == 0 ? "?force=1&v=1" : strcmp(kind, "volumes") == 0 ? "?force=1" : "");
+		dk_call(c, "DELETE", path, NULL, NULL, NULL, 0);
+	}
+}
+
+static void remove_run(struct dk_client *c, const char *run, const char *pipeline)
+{
+	static const char *const kinds[] = {"containers", "networks", "volumes"};
+	for (size_t k = 0; k < 3; k++) {
+		cJSON *list = list_labelled(c, kinds[k], run, pipeline);
+		remove_listed(c, kinds[k], list);
+		cJSON_Delete(list);
+	}
+}
+
+static void teardown(void *ctx)
+{
+	struct dk_ctx *x = ctx_of(ctx);
+	if (!x->p)
+		return;
+	for (struct dk_job *j = x->jobs; j; j = j->next) {
+		dk_req_free(j->logs);
+		j->logs = NULL;
+	}
+	remove_run(x->c, x->run, x->p->name);
+	forget_run(x);
+}
+
+/* ---- start -------------------------------------------------------------------- */
+
+static bool image_exists(struct dk_ctx *x, const char *image, char **digest)
+{
+	char *e = dk_escape(image);
+	char path[1200];
+	snprintf(path, sizeof path, "/images/%s/json", e);
+	free(e);
+	cJSON *o = NULL;
+	long st = dk_call(x->c, "GET", path, NULL, &o, NULL, 0);
+	if (digest && o) {
+		const cJSON *rd = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "RepoDigests"), 0);
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "Id");
+		const cJSON *use = cJSON_IsString(rd) ? rd : id;
+		if (cJSON_IsString(use)) {
+			const char *at = strchr(use->valuestring, '@');
+			*digest = strdup(at ? at + 1 : use->valuestring);
+		}
+	}
+	cJSON_Delete(o);
+	return st == 200;
+}
+
+/* Pulls when the policy wants it; a failed refresh of a present image is only a warning. */
+static int ensure_image(struct dk_ctx *x, struct dk_job *j, struct diag_list *dl)
+{
+	const struct ir_step *s = j->step;
+	struct dk_ref ref;
+	const char *why;
+	if (!s->image)
+		return diag_error(dl, s->pos, "docker-error", "step '%s' has no image", s->name);
+	if (dk_ref_parse(&ref, s->image, &why) < 0)
+		return diag_error(dl, s->pos, "image-invalid", "image '%s' of step '%s' is not valid: %s",
+				  s->image, s->name, why);
+	bool exists = image_exists(x, s->image, NULL);
+	if (!dk_ref_pull_due(&ref, s->pull, exists)) {
+		if (!exists)
+			return diag_error(dl, s->pos, "image-pull-failed",
+					  "image '%s' is not present and the pull policy is never", s->image);
+		return 0;
+	}
+	char err[1024];
+	if (dk_pull(x->c, &x->opt, x->p, s->image, err, sizeof err) == 0)
+		return 0;
+	if (exists && s->pull == IR_PULL_DEFAULT) {
+		diag_warning(dl, s->pos, "image-pull-failed", "cannot refresh image '%s', using the local copy: %s",
+			     s->image, err);
+		return 0;
+	}
+	return diag_error(dl, s->pos, "image-pull-failed", "cannot pull image '%s': %s", s->image, err);
+}
+
+static void on_log(void *arg, int stream, const char *data, size_t len)
+{
+	struct dk_job *j = arg;
+	if (!j->job)
+		return;
+	if (stream == 3) {
+		size_t have = strlen(j->engine_error);
+		size_t room = sizeof j->engine_error - have - 1;
+		memcpy(j->engine_error + have, data, len < room ? len : room);
+		j->engine_error[have + (len < room ? len : room)] = 0;
+		stream = 2;
+	}
+	rt_job_output(j->job, stream == 2 ? 2 : 1, data, len);
+}
+
+static void on_log_bytes(void *arg, const char *data, size_t len)
+{
+	struct dk_job *j = arg;
+	dk_demux_feed(&j->demux, data, len, on_log, j);
+}
+
+static int create_container(struct dk_ctx *x, struct dk_job *j, struct rt_job *job, struct diag_list *dl)
+{
+	cJSON *cfg = dk_container_config(x, j, &job->env);
+	char path[600], err[1024];
+	char *en = dk_escape(j->name);
+	snprintf(path, sizeof path, "/containers/create?name=%s", en);
+	free(en);
+	cJSON *out = NULL;
+	long st = dk_call(x->c, "POST", path, cfg, &out, err, sizeof err);
+	if (st == 404 && j->step->pull != IR_PULL_NEVER &&
+	    dk_pull(x->c, &x->opt, x->p, j->step->image, err, sizeof err) == 0)
+		st = dk_call(x->c, "POST", path, cfg, &out, err, sizeof err);
+	cJSON_Delete(cfg);
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(out, "Id");
+	if (st / 100 == 2 && cJSON_IsString(id))
+		snprintf(j->id, sizeof j->id, "%s", id->valuestring);
+	cJSON_Delete(out);
+	if (!j->id[0])
+		return diag_error(dl, j->step->pos, st == 404 ? "image-pull-failed" : "docker-error",
+				  "cannot create the container of step '%s': %s", j->step->name, err);
+	return 0;
+}
+
+static int connect_networks(struct dk_ctx *x, struct dk_job *j, struct diag_list *dl)
+{
+	const struct ir_step *s = j->step;
+	for (size_t i = 0; i < s->networks.n && !s->network_mode; i++) {
+		const char *net = NULL;
+		for (size_t k = 0; k < x->p->nnetworks; k++)
+			if (strcmp(x->p->networks[k].name, s->networks.v[i]) == 0)
+				net = x->networks[k];
+		if (!net)
+			net = s->networks.v[i];     /* an existing network on the engine */
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "Container", j->id);
+		cJSON *al = cJSON_AddArrayToObject(cJSON_AddObjectToObject(b, "EndpointConfig"), "Aliases");
+		cJSON_AddItemToArray(al, cJSON_CreateString(s->name));
+		char path[600], err[512];
+		char *en = dk_escape(net);
+		snprintf(path, sizeof path, "/networks/%s/connect", en);
+		free(en);
+		long st = dk_call(x->c, "POST", path, b, NULL, err, sizeof err);
+		cJSON_Delete(b);
+		if (st / 100 != 2)
+			return diag_error(dl, s->pos, "docker-error", "cannot connect step '%s' to network '%s': %s",
+					  s->name, s->networks.v[i], err);
+	}
+	return 0;
+}
+
+static int run_container(struct dk_ctx *x, struct dk_job *j, struct diag_list *dl)
+{
+	char err[1024], path[300];
+	if (dk_container_upload(x, j, err, sizeof err) < 0)
+		return diag_error(dl, j->step->pos, "docker-error", "step '%s': %s", j->step->name, err);
+	if (connect_networks(x, j, dl) < 0)
+		return -1;
+	snprintf(path, sizeof path, "/containers/%s/start", j->id);
+	if (dk_call(x->c, "POST", path, NULL, NULL, err, sizeof err) / 100 != 2)
+		return diag_error(dl, j->step->pos, "docker-error", "cannot start step '%s': %s", j->step->name, err);
+	snprintf(path, sizeof path, "/containers/%s/logs?follow=1&stdout=1&stderr=1", j->id);
+	j->logs = dk_req_new(x->c, "GET", path);
+	dk_req_stream(j->logs, on_log_bytes, j);
+	dk_req_start(j->logs);
+	return 0;
+}
+
+static int start(void *ctx, struct rt_job *job, struct diag_list *dl)
+{
+	struct dk_ctx *x = ctx_of(ctx);
+	struct dk_job *j = calloc(1, sizeof *j);
+	if (!j)
+		abort();
+	j->x = x, j->job = job, j->step = job->step;
+	dk_demux_init(&j->demux);
+	char idx[32];
+	snprintf(idx, sizeof idx, "%zu", (size_t)(job->step - x->p->steps));
+	j->name = dk_name(x->run, idx, job->step->name);
+	j->next = x->jobs, x->jobs = j;
+	job->backend_data = j;
+	char err[1024];
+	if (!job->step->detach && dk_services_ready(x, err, sizeof err) < 0)
+		return diag_error(dl, job->step->pos, "service-not-ready", "step '%s' cannot start: %s",
+				  job->step->name, err);
+	if (ensure_image(x, j, dl) < 0 || create_container(x, j, job, dl) < 0)
+		return -1;
+	image_exists(x, job->step->image, &j->digest);
+	job->image_digest = j->digest;
+	return run_container(x, j, dl);
+}
+
+/* ---- poll, stop ---------------------------------------------------------------- */
+
+static void inspect_exit(struct dk_ctx *x, struct dk_job *j, struct rt_exit *e, char *err, size_t errsize)
+{
+	char path[300];
+	snprintf(path, sizeof path, "/containers/%s/wait", j->id);
+	if (dk_call(x->c, "POST", path, NULL, NULL, err, errsize) / 100 != 2) {
+		e->error = err;
+		return;
+	}
+	snprintf(path, sizeof path, "/containers/%s/json", j->id);
+	cJSON *o = NULL;
+	if (dk_call(x->c, "GET", path, NULL, &o, err, errsize) / 100 != 2) {
+		e->error = err;
+		return;
+	}
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "State");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(st, "ExitCode");
+	e->code = cJSON_IsNumber(code) ? code->valueint : -1;
+	e->oom_killed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "OOMKilled"));
+	if (j->stopping && e->code > 128)
+		e->signal = e->code - 128;
+	cJSON_Delete(o);
+}
+
+static void finish(struct dk_ctx *x, struct dk_job *j)
+{
+	char err[1024] = "", xerr[1024];
+	struct rt_exit e = {.code = -1};
+	if (dk_req_status(j->logs) / 100 != 2) {
+		snprintf(err, sizeof err, "lost the log stream of step '%s': %s", j->step->name, dk_req_error(j->logs));
+		e.error = err;
+	} else {
+		inspect_exit(x, j, &e, err, sizeof err);
+	}
+	if (j->engine_error[0] && !e.error)
+		e.error = j->engine_error;
+	if (!e.error && dk_container_export(x, j, xerr, sizeof xerr) < 0)
+		e.error = xerr;
+	if (!j->step->detach) {
+		char path[300];
+		snprintf(path, sizeof path, "/containers/%s?force=1&v=1", j->id);
+		j->removed = dk_call(x->c, "DELETE", path, NULL, NULL, NULL, 0) / 100 == 2;
+	}
+	struct rt_job *job = j->job;
+	j->job = NULL;
+	rt_job_exited(job, &e);
+}
+
+static int poll_jobs(void *ctx, int timeout_ms)
+{
+	struct dk_ctx *x = ctx_of(ctx);
+	if (dk_client_run(x->c, timeout_ms) < 0)
+		return -1;
+	for (struct dk_job *j = x->jobs; j; j = j->next)
+		if (j->job && j->logs && dk_req_done(j->logs))
+			finish(x, j);
+	return 0;
+}
+
+static void stop(void *ctx, struct rt_job *job, bool hurry)
+{
+	struct dk_ctx *x = ctx_of(ctx);
+	struct dk_job *j = job->backend_data;
+	if (!j || !j->id[0])
+		return;
+	j->stopping = true;
+	char path[300];
+	snprintf(path, sizeof path, "/containers/%s/kill?signal=%s", j->id, hurry ? "SIGKILL" : "SIGTERM");
+	dk_call(x->c, "POST", path, NULL, NULL, NULL, 0);
+}
+
+static void free_ctx(void *ctx)
+{
+	struct dk_ctx *x = ctx_of(ctx);
+	forget_run(x);
+	dk_client_free(x->c);
+	free(x);
+}
+
+static const struct rt_backend_ops docker_ops = {
+	.name = "docker",
+	.prepare = prepare,
+	.start = start,
+	.poll = poll_jobs,
+	.stop = stop,
+	.teardown = teardown,
+	.free = free_ctx,
+};
+
+int docker_backend_new(struct rt_backend *out, const struct docker_options *opt,
+		       struct diag_list *dl)
+{
+	struct docker_options o = {0};
+	if (opt)
+		o = *opt;
+	struct dk_client *c = dk_client_new(o.host, 5000, dl);
+	if (!c)
+		return -1;
+	struct dk_ctx *x = calloc(1, sizeof *x);
+	if (!x)
+		abort();
+	x->opt = o;
+	x->c = c;
+	memset(out, 0, sizeof *out);
+	out->ops = &docker_ops;
+	out->ctx = x;
+	return 0;
+}
+
+bool docker_engine_answers(const char *host, int timeout_ms)
+{
+	struct diag_list dl;
+	diag_list_init(&dl);
+	struct dk_client *c = dk_client_new(host, timeout_ms, &dl);
+	bool ok = c != NULL;
+	diag_list_release(&dl);
+	dk_client_free(c);
+	return ok;
+}

@@ -1,0 +1,483 @@
+/*
+ * container.c - what one step's container is made of.
+ *
+ * The IR step maps onto the create body field by field: the workspace
+ * volume at workspace.base, temp volumes as Docker volumes, host volumes
+ * as binds (the engine makes a missing directory), tmpfs as tmpfs
+ * mounts, one endpoint on the run's network with the step's name as DNS
+ * alias.  Files, the step script and imported artifacts are copied in
+ * through the archive API before the container starts; exports are
+ * copied out after it stops.  Service readiness is the engine's own
+ * health check for a health command, and a TCP connect to the service's
+ * address on the run network for a port.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static cJSON *strs(const struct ir_strs *s)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < s->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(s->v[i]));
+	return a;
+}
+
+static cJSON *env_array(const struct ir_env *env)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < env->n; i++) {
+		size_t n = strlen(env->v[i].key) + strlen(env->v[i].value) + 2;
+		char *kv = malloc(n);
+		if (!kv)
+			abort();
+		snprintf(kv, n, "%s=%s", env->v[i].key, env->v[i].value);
+		cJSON_AddItemToArray(a, cJSON_CreateString(kv));
+		free(kv);
+	}
+	return a;
+}
+
+static int volume_index(const struct ir_pipeline *p, const char *name)
+{
+	for (size_t i = 0; i < p->nvolumes; i++)
+		if (strcmp(p->volumes[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void add_mount(cJSON *mounts, const char *type, const char *src, const char *dst, bool ro)
+{
+	cJSON *m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "Type", type);
+	if (src)
+		cJSON_AddStringToObject(m, "Source", src);
+	cJSON_AddStringToObject(m, "Target", dst);
+	cJSON_AddBoolToObject(m, "ReadOnly", ro);
+	cJSON_AddItemToArray(mounts, m);
+}
+
+static void add_volumes(struct dk_ctx *x, const struct ir_step *s, cJSON *host)
+{
+	cJSON *mounts = cJSON_AddArrayToObject(host, "Mounts");
+	cJSON *binds = cJSON_AddArrayToObject(host, "Binds");
+	cJSON *tmpfs = cJSON_AddObjectToObject(host, "Tmpfs");
+	if (x->workspace && x->p->workspace.base)
+		add_mount(mounts, "volume", x->workspace, x->p->workspace.base, false);
+	for (size_t i = 0; i < s->nvolumes; i++) {
+		const struct ir_mount *m = &s->volumes[i];
+		int vi = volume_index(x->p, m->name);
+		if (vi < 0)
+			continue;               /* validate reports unknown volumes */
+		const struct ir_volume *v = &x->p->volumes[vi];
+		if (v->kind == IR_VOLUME_TEMP) {
+			add_mount(mounts, "volume", x->volumes[vi], m->path, m->read_only);
+		} else if (v->kind == IR_VOLUME_HOST) {
+			char b[8192];
+			snprintf(b, sizeof b, "%s:%s%s", v->host_path, m->path, m->read_only ? ":ro" : "");
+			cJSON_AddItemToArray(binds, cJSON_CreateString(b));
+		} else {
+			char o[64] = "";
+			if (v->size_limit > 0)
+				snprintf(o, sizeof o, "size=%lld", (long long)v->size_limit);
+			cJSON_AddStringToObject(tmpfs, m->path, o);
+		}
+	}
+}
+
+static void add_devices_ports(const struct ir_step *s, cJSON *cfg, cJSON *host)
+{
+	cJSON *devs = cJSON_AddArrayToObject(host, "Devices");
+	for (size_t i = 0; i < s->ndevices; i++) {
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "PathOnHost", s->devices[i].host_path);
+		cJSON_AddStringToObject(d, "PathInContainer", s->devices[i].path);
+		cJSON_AddStringToObject(d, "CgroupPermissions", "rwm");
+		cJSON_AddItemToArray(devs, d);
+	}
+	cJSON *exposed = cJSON_AddObjectToObject(cfg, "ExposedPorts");
+	cJSON *bindings = cJSON_AddObjectToObject(host, "PortBindings");
+	for (size_t i = 0; i < s->nports; i++) {
+		char k[64];
+		snprintf(k, sizeof k, "%d/%s", s->ports[i].port,
+			 s->ports[i].protocol ? s->ports[i].protocol : "tcp");
+		cJSON_AddObjectToObject(exposed, k);
+		if (s->ports[i].host <= 0)
+			continue;
+		char hp[16];
+		snprintf(hp, sizeof hp, "%d", s->ports[i].host);
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "HostPort", hp);
+		cJSON *arr = cJSON_AddArrayToObject(bindings, k);
+		cJSON_AddItemToArray(arr, b);
+	}
+}
+
+static void add_host(struct dk_ctx *x, const struct ir_step *s, cJSON *cfg)
+{
+	cJSON *host = cJSON_AddObjectToObject(cfg, "HostConfig");
+	add_volumes(x, s, host);
+	add_devices_ports(s, cfg, host);
+	cJSON_AddBoolToObject(host, "Privileged", s->privileged);
+	if (s->resources.memory > 0)
+		cJSON_AddNumberToObject(host, "Memory", (double)s->resources.memory);
+	if (s->resources.cpu_millis > 0)
+		cJSON_AddNumberToObject(host, "NanoCpus", (double)s->resources.cpu_millis * 1e6);
+	if (s->resources.shm_size > 0)
+		cJSON_AddNumberToObject(host, "ShmSize", (double)s->resources.shm_size);
+	if (s->dns.n)
+		cJSON_AddItemToObject(host, "Dns", strs(&s->dns));
+	if (s->dns_search.n)
+		cJSON_AddItemToObject(host, "DnsSearch", strs(&s->dns_search));
+	if (s->extra_hosts.n)
+		cJSON_AddItemToObject(host, "ExtraHosts", strs(&s->extra_hosts));
+	cJSON_AddStringToObject(host, "NetworkMode", s->network_mode ? s->network_mode : x->network);
+}
+
+static void add_health(const struct ir_health *h, cJSON *cfg)
+{
+	if (!h || !h->command.n)
+		return;
+	cJSON *hc = cJSON_AddObjectToObject(cfg, "Healthcheck");
+	cJSON *test = cJSON_AddArrayToObject(hc, "Test");
+	cJSON_AddItemToArray(test, cJSON_CreateString("CMD"));
+	for (size_t i = 0; i < h->command.n; i++)
+		cJSON_AddItemToArray(test, cJSON_CreateString(h->command.v[i]));
+	cJSON_AddNumberToObject(hc, "Interval", (h->interval_ms > 0 ? h->interval_ms : 1000) * 1e6);
+	cJSON_AddNumberToObject(hc, "Timeout", (h->timeout_ms > 0 ? h->timeout_ms : 5000) * 1e6);
+	cJSON_AddNumberToObject(hc, "Retries", h->retries > 0 ? h->retries : 3);
+}
+
+static void add_command(const struct ir_step *s, cJSON *cfg)
+{
+	if (s->script) {
+		cJSON *ep = cJSON_AddArrayToObject(cfg, "Entrypoint");
+		cJSON_AddItemToArray(ep, cJSON_CreateString(s->shell ? s->shell : "/bin/sh"));
+		cJSON *cmd = cJSON_AddArrayToObject(cfg, "Cmd");
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(DK_SCRIPT_PATH));
+		return;
+	}
+	if (s->entrypoint.v)
+		cJSON_AddItemToObject(cfg, "Entrypoint", strs(&s->entrypoint));
+	if (s->command.v)
+		cJSON_AddItemToObject(cfg, "Cmd", strs(&s->command));
+}
+
+static char *work_dir(struct dk_ctx *x, const struct ir_step *s)
+{
+	if (s->working_dir)
+		return strdup(s->working_dir);
+	const struct ir_workspace *w = &x->p->workspace;
+	if (!w->base)
+		return NULL;
+	size_t n = strlen(w->base) + (w->path ? strlen(w->path) : 0) + 2;
+	char *d = malloc(n);
+	if (d)
+		snprintf(d, n, "%s%s%s", w->base, w->path && *w->path ? "/" : "", w->path ? w->path : "");
+	return d;
+}
+
+cJSON *dk_container_config(struct dk_ctx *x, struct dk_job *j, const struct ir_env *env)
+{
+	const struct ir_step *s = j->step;
+	cJSON *cfg = cJSON_CreateObject();
+	cJSON_AddStringToObject(cfg, "Image", s->image);
+	cJSON_AddItemToObject(cfg, "Env", env_array(env));
+	add_command(s, cfg);
+	char *wd = work_dir(x, s);
+	if (wd)
+		cJSON_AddStringToObject(cfg, "WorkingDir", wd);
+	free(wd);
+	if (s->user)
+		cJSON_AddStringToObject(cfg, "User", s->user);
+	cJSON_AddItemToObject(cfg, "Labels", dk_labels(x->run, x->p->name, s->name));
+	add_health(s->health, cfg);
+	add_host(x, s, cfg);
+	if (!s->network_mode) {
+		cJSON *nc = cJSON_AddObjectToObject(cfg, "NetworkingConfig");
+		cJSON *eps = cJSON_AddObjectToObject(nc, "EndpointsConfig");
+		cJSON *ep = cJSON_AddObjectToObject(eps, x->network);
+		cJSON *al = cJSON_AddArrayToObject(ep, "Aliases");
+		cJSON_AddItemToArray(al, cJSON_CreateString(s->name));
+	}
+	return cfg;
+}
+
+/* ---- the archive API ----------------------------------------------------------- */
+
+static int put_archive(struct dk_ctx *x, struct dk_job *j, const char *dir,
+		       const struct dk_buf *tar, char *err, size_t errsize)
+{
+	char *ed = dk_escape(dir);
+	char path[1200];
+	snprintf(path, sizeof path, "/containers/%s/archive?path=%s&noOverwriteDirNonDir=true", j->id, ed);
+	free(ed);
+	struct dk_req *r = dk_req_new(x->c, "PUT", path);
+	dk_req_body(r, "application/x-tar", tar->p ? tar->p : "", tar->len);
+	long st = dk_req_call(r);
+	if (st / 100 != 2)
+		snprintf(err, errsize, "copying into '%s' failed: %s", dir, dk_req_error(r));
+	dk_req_free(r);
+	return st / 100 == 2 ? 0 : -1;
+}
+
+/* Every parent directory of `path` as its own tar entry, so the engine makes them. */
+static void add_parents(struct dk_buf *tar, const char *path)
+{
+	char d[4096];
+	snprintf(d, sizeof d, "%s", path);
+	for (char *p = d + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		dk_tar_add(tar, d, 0755, '5', NULL, 0);
+		*p = '/';
+	}
+}
+
+static const struct ir_file *find_file(const struct ir_pipeline *p, const char *name)
+{
+	for (size_t i = 0; i < p->nfiles; i++)
+		if (strcmp(p->files[i].name, name) == 0)
+			return &p->files[i];
+	return NULL;
+}
+
+/* One tar at "/" with the script and the plain files; archive files separately. */
+static int upload_files(struct dk_ctx *x, struct dk_job *j, char *err, size_t errsize)
+{
+	const struct ir_step *s = j->step;
+	struct dk_buf tar;
+	dk_buf_init(&tar, DK_MAX_ARTIFACT);
+	if (s->script) {
+		add_parents(&tar, DK_SCRIPT_PATH);
+		dk_tar_add(&tar, DK_SCRIPT_PATH, 0755, '0', s->script, strlen(s->script));
+	}
+	int rc = 0;
+	for (size_t i = 0; i < s->nfiles && rc == 0; i++) {
+		const struct ir_file *f = find_file(x->p, s->files[i].name);
+		if (!f) {
+			snprintf(err, errsize, "file '%s' is not declared by the pipeline", s->files[i].name);
+			rc = -1;
+			break;
+		}
+		size_t n = strlen(f->data ? f->data : "");
+		unsigned char *raw = malloc(n * 3 / 4 + 4);
+		long len = raw ? dk_base64_decode(f->data ? f->data : "", n, raw) : -1;
+		if (len < 0) {
+			snprintf(err, errsize, "file '%s' is not valid base64", f->name);
+			rc = -1;
+		} else if (f->archive) {
+			struct dk_buf t2 = {.p = (char *)raw, .len = (size_t)len};
+			struct dk_buf dirs;
+			dk_buf_init(&dirs, 1 << 20);
+			char full[4096];
+			snprintf(full, sizeof full, "%s/", s->files[i].path);
+			add_parents(&dirs, full);
+			dk_tar_end(&dirs);
+			rc = put_archive(x, j, "/", &dirs, err, errsize);
+			dk_buf_release(&dirs);
+			if (rc == 0)
+				rc = put_archive(x, j, s->files[i].path, &t2, err, errsize);
+		} else {
+			add_parents(&tar, s->files[i].path);
+			dk_tar_add(&tar, s->files[i].path, s->files[i].mode ? s->files[i].mode : 0644, '0', raw, (size_t)len);
+		}
+		free(raw);
+	}
+	dk_tar_end(&tar);
+	if (rc == 0 && tar.len > 1024)
+		rc = put_archive(x, j, "/", &tar, err, errsize);
+	dk_buf_release(&tar);
+	return rc;
+}
+
+static struct dk_artifact *find_artifact(struct dk_ctx *x, const char *name)
+{
+	for (struct dk_artifact *a = x->artifacts; a; a = a->next)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+/* The engine's tar of a path is rooted at its last component: restore into the parent. */
+static void parent_of(const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "%s", path);
+	size_t n = strlen(out);
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = 0;
+	char *slash = strrchr(out, '/');
+	if (!slash || slash == out)
+		snprintf(out, size, "/");
+	else
+		*slash = 0;
+}
+
+int dk_container_upload(struct dk_ctx *x, struct dk_job *j, char *err, size_t errsize)
+{
+	if (upload_files(x, j, err, errsize) < 0)
+		return -1;
+	const struct ir_step *s = j->step;
+	for (size_t i = 0; i < s->nimports; i++) {
+		struct dk_artifact *a = find_artifact(x, s->imports[i].name);
+		if (!a) {
+			snprintf(err, errsize, "artifact '%s' was not exported by an earlier step", s->imports[i].name);
+			return -1;
+		}
+		char parent[4096];
+		parent_of(s->imports[i].path, parent, sizeof parent);
+		struct dk_buf dirs;
+		dk_buf_init(&dirs, 1 << 20);
+		char full[4200];
+		snprintf(full, sizeof full, "%s/", parent);
+		add_parents(&dirs, full);
+		dk_tar_end(&dirs);
+		int rc = dirs.len > 1024 ? put_archive(x, j, "/", &dirs, err, errsize) : 0;
+		dk_buf_release(&dirs);
+		if (rc < 0 || put_archive(x, j, parent, &a->tar, err, errsize) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int save_artifact(struct dk_ctx *x, const char *name, struct dk_buf *tar, char *err, size_t errsize)
+{
+	struct dk_artifact *a = find_artifact(x, name);
+	if (!a) {
+		a = calloc(1, sizeof *a);
+		if (!a)
+			abort();
+		a->name = strdup(name);
+		a->next = x->artifacts, x->artifacts = a;
+	}
+	dk_buf_release(&a->tar);
+	a->tar = *tar;
+	if (!x->artifacts_dir)
+		return 0;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/%s", x->artifacts_dir, name);
+	if (dk_tar_extract(a->tar.p, a->tar.len, dir) < 0) {
+		snprintf(err, errsize, "writing artifact '%s' to '%s' failed: %s", name, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int dk_container_export(struct dk_ctx *x, struct dk_job *j, char *err, size_t errsize)
+{
+	const struct ir_step *s = j->step;
+	for (size_t i = 0; i < s->nexports; i++) {
+		char *ep = dk_escape(s->exports[i].path);
+		char path[1200];
+		snprintf(path, sizeof path, "/containers/%s/archive?path=%s", j->id, ep);
+		free(ep);
+		struct dk_req *r = dk_req_new(x->c, "GET", path);
+		dk_req_keep(r, DK_MAX_ARTIFACT);
+		long st = dk_req_call(r);
+		size_t len;
+		const char *text = dk_req_text(r, &len);
+		if (st != 200) {
+			snprintf(err, errsize, "exporting '%s' failed: %s", s->exports[i].path, dk_req_error(r));
+			dk_req_free(r);
+			return -1;
+		}
+		struct dk_buf tar;
+		dk_buf_init(&tar, DK_MAX_ARTIFACT);
+		dk_buf_put(&tar, text, len);
+		dk_req_free(r);
+		if (tar.overflow) {
+			dk_buf_release(&tar);
+			snprintf(err, errsize, "artifact '%s' is larger than %u MiB", s->exports[i].name, DK_MAX_ARTIFACT >> 20);
+			return -1;
+		}
+		if (save_artifact(x, s->exports[i].name, &tar, err, errsize) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- services ------------------------------------------------------------------ */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool port_open(const char *ip, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		return false;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	if (!ok && errno == EINPROGRESS) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		int e = 0;
+		socklen_t el = sizeof e;
+		ok = poll(&p, 1, 500) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/* 1 ready, 0 not yet, -1 never will be (it stopped). */
+static int service_state(struct dk_ctx *x, struct dk_job *j, char *err, size_t errsize)
+{
+	char path[200];
+	snprintf(path, sizeof path, "/containers/%s/json", j->id);
+	cJSON *o = NULL;
+	if (dk_call(x->c, "GET", path, NULL, &o, err, errsize) / 100 != 2)
+		return -1;
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "State");
+	const cJSON *running = cJSON_GetObjectItemCaseSensitive(state, "Running");
+	const cJSON *health = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(state, "Health"), "Status");
+	const cJSON *nets = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "NetworkSettings"), "Networks");
+	const cJSON *ip = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(nets, x->network), "IPAddress");
+	int rc = 1;
+	if (!cJSON_IsTrue(running)) {
+		snprintf(err, errsize, "service '%s' stopped before it was ready", j->step->name);
+		rc = -1;
+	} else if (j->step->health->command.n && !(cJSON_IsString(health) && strcmp(health->valuestring, "healthy") == 0)) {
+		rc = 0;
+	} else if (j->step->health->port > 0) {
+		rc = cJSON_IsString(ip) && port_open(ip->valuestring, j->step->health->port);
+	}
+	cJSON_Delete(o);
+	return rc;
+}
+
+int dk_services_ready(struct dk_ctx *x, char *err, size_t errsize)
+{
+	int64_t limit = (x->opt.service_timeout > 0 ? x->opt.service_timeout : 60) * INT64_C(1000);
+	for (struct dk_job *j = x->jobs; j; j = j->next) {
+		if (j->ready || !j->step->detach || !j->step->health || j->removed)
+			continue;
+		int64_t deadline = now_ms() + limit;
+		int rc;
+		while ((rc = service_state(x, j, err, errsize)) == 0 && now_ms() < deadline)
+			dk_client_run(x->c, 200);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			snprintf(err, errsize, "service '%s' was not ready after %d s", j->step->name,
+				 (int)(limit / 1000));
+			return -1;
+		}
+		j->ready = true;
+	}
+	return 0;
+}

@@ -1,0 +1,218 @@
+/*
+ * pull.c - POST /images/create with credentials and progress.
+ *
+ * The engine answers a pull with 200 and then streams JSON objects, one
+ * per line; a failure that happens after the first byte (a denied layer,
+ * a missing tag) arrives as an `error` object in that stream, so the
+ * stream is read to its end and every line parsed.  Progress goes to
+ * opt->progress: on a terminal one line per layer redrawn in place,
+ * otherwise one line when a pull starts and one when it ends.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- credentials ---------------------------------------------------------- */
+
+static char *read_small(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct dk_buf b;
+	dk_buf_init(&b, DK_MAX_CONFIG);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		dk_buf_put(&b, chunk, n);
+	fclose(f);
+	return b.p;
+}
+
+/* A pipeline secret's value: supplied at run time, a host variable or a file. */
+static char *secret_value(const struct docker_options *opt, const struct ir_pipeline *p,
+			  const char *name)
+{
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		const struct ir_secret *s = &p->secrets[i];
+		if (strcmp(s->name, name) != 0)
+			continue;
+		const char *v = NULL;
+		if (s->source == IR_SECRET_RUNTIME && opt->secrets)
+			v = rt_secrets_get(opt->secrets, name);
+		else if (s->source == IR_SECRET_ENV && s->ref)
+			v = getenv(s->ref);
+		else if (s->source == IR_SECRET_FILE && s->ref)
+			return read_small(s->ref);
+		return v ? strdup(v) : NULL;
+	}
+	return opt->secrets && rt_secrets_get(opt->secrets, name) ?
+	       strdup(rt_secrets_get(opt->secrets, name)) : NULL;
+}
+
+/* 1 with `cred` filled when `json` (a config.json) knows the registry. */
+static int lookup_config(const char *json, const struct dk_ref *ref, struct dk_cred *cred)
+{
+	char helper[128];
+	int found = dk_auth_lookup(json, ref->domain, cred, helper, sizeof helper);
+	if (found == 0 && helper[0])
+		found = dk_auth_helper(helper, dk_ref_auth_key(ref), cred) == 1;
+	return found == 1;
+}
+
+static char *user_config(const struct docker_options *opt)
+{
+	char path[1100];
+	const char *dir = opt->config_dir ? opt->config_dir : getenv("DOCKER_CONFIG");
+	if (dir && *dir)
+		snprintf(path, sizeof path, "%s/config.json", dir);
+	else
+		snprintf(path, sizeof path, "%s/.docker/config.json", getenv("HOME") ? getenv("HOME") : "");
+	return read_small(path);
+}
+
+char *dk_pull_auth(const struct docker_options *opt, const struct ir_pipeline *p,
+		   const struct dk_ref *ref)
+{
+	struct dk_cred cred;
+	int found = 0;
+	for (size_t i = 0; p && i < p->pull_secrets.n && !found; i++) {
+		char *json = secret_value(opt, p, p->pull_secrets.v[i]);
+		found = json && lookup_config(json, ref, &cred);
+		free(json);
+	}
+	if (!found) {
+		char *json = user_config(opt);
+		found = json && lookup_config(json, ref, &cred);
+		free(json);
+	}
+	if (!found)
+		return NULL;
+	char *h = dk_auth_header(&cred);
+	dk_cred_release(&cred);
+	return h;
+}
+
+/* ---- the progress stream ---------------------------------------------------- */
+
+struct pull_state {
+	const struct docker_options *opt;
+	const char *image;
+	struct dk_buf line;
+	char error[512];
+	char digest[160];
+};
+
+static void show_layer(struct pull_state *s, const cJSON *o)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+	const cJSON *pd = cJSON_GetObjectItemCaseSensitive(o, "progressDetail");
+	const cJSON *cur = cJSON_GetObjectItemCaseSensitive(pd, "current");
+	const cJSON *tot = cJSON_GetObjectItemCaseSensitive(pd, "total");
+	if (!cJSON_IsString(id) || !cJSON_IsString(st))
+		return;
+	int width = 30, fill = 0;
+	if (cJSON_IsNumber(cur) && cJSON_IsNumber(tot) && tot->valuedouble > 0)
+		fill = (int)(width * cur->valuedouble / tot->valuedouble);
+	if (fill > width)
+		fill = width;
+	fprintf(s->opt->progress, "\r\033[K%s %.12s: %-20.20s [%.*s%*s]", s->image,
+		id->valuestring, st->valuestring, fill, "==============================",
+		width - fill, "");
+	fflush(s->opt->progress);
+}
+
+static void on_line(struct pull_state *s, const char *text)
+{
+	cJSON *o = cJSON_Parse(text);
+	if (!o)
+		return;
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(o, "error");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+	if (cJSON_IsString(err) && !s->error[0])
+		snprintf(s->error, sizeof s->error, "%s", err->valuestring);
+	if (cJSON_IsString(st) && strncmp(st->valuestring, "Digest: ", 8) == 0)
+		snprintf(s->digest, sizeof s->digest, "%s", st->valuestring + 8);
+	if (s->opt->progress && s->opt->progress_tty)
+		show_layer(s, o);
+	cJSON_Delete(o);
+}
+
+static void on_data(void *arg, const char *data, size_t len)
+{
+	struct pull_state *s = arg;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] != '\n') {
+			if (s->line.len < DK_MAX_PROGRESS_LINE)
+				dk_buf_put(&s->line, data + i, 1);
+			continue;
+		}
+		if (s->line.len)
+			on_line(s, s->line.p);
+		s->line.len = 0;
+	}
+}
+
+static struct dk_req *pull_request(struct dk_client *c, const struct docker_options *opt,
+				   const struct ir_pipeline *p, const struct dk_ref *ref)
+{
+	char *from = malloc(strlen(ref->domain) + strlen(ref->path) + 2);
+	if (!from)
+		abort();
+	sprintf(from, "%s/%s", ref->domain, ref->path);
+	char *ef = dk_escape(from), *et = dk_escape(ref->digest[0] ? ref->digest : ref->tag);
+	char *path = malloc(strlen(ef) + strlen(et) + 64);
+	if (!path)
+		abort();
+	sprintf(path, "/images/create?fromImage=%s&tag=%s", ef, et);
+	struct dk_req *r = dk_req_new(c, "POST", path);
+	free(from), free(ef), free(et), free(path);
+	char *auth = dk_pull_auth(opt, p, ref);
+	if (auth) {
+		char *h = malloc(strlen(auth) + 32);
+		if (!h)
+			abort();
+		sprintf(h, "X-Registry-Auth: %s", auth);
+		dk_req_header(r, h);
+		free(h);
+		free(auth);
+	}
+	return r;
+}
+
+int dk_pull(struct dk_client *c, const struct docker_options *opt,
+	    const struct ir_pipeline *p, const char *image, char *err, size_t errsize)
+{
+	struct dk_ref ref;
+	const char *why;
+	if (dk_ref_parse(&ref, image, &why) < 0) {
+		snprintf(err, errsize, "%s", why);
+		return -1;
+	}
+	struct pull_state s = {.opt = opt, .image = image};
+	dk_buf_init(&s.line, DK_MAX_PROGRESS_LINE + 1);
+	struct dk_req *r = pull_request(c, opt, p, &ref);
+	dk_req_stream(r, on_data, &s);
+	if (opt->progress && !opt->progress_tty)
+		fprintf(opt->progress, "pulling image %s\n", image);
+	long st = dk_req_call(r);
+	if (s.line.len)
+		on_line(&s, s.line.p);
+	if (opt->progress && opt->progress_tty)
+		fputs("\r\033[K", opt->progress);
+	int rc = 0;
+	if (st / 100 != 2) {
+		snprintf(err, errsize, "%s", dk_req_error(r));
+		rc = -1;
+	} else if (s.error[0]) {
+		snprintf(err, errsize, "%s", s.error);
+		rc = -1;
+	} else if (opt->progress) {
+		fprintf(opt->progress, "pulled image %s%s%s\n", image, s.digest[0] ? " " : "", s.digest);
+	}
+	dk_req_free(r);
+	dk_buf_release(&s.line);
+	return rc;
+}
