@@ -93,6 +93,59 @@ fi
 check "every IR written in this test validates against the schema" \
 	schema_check valid "$TMP"/*.out "$TMP"/*.compact
 
+# The schema, the reader and docs/ir.md describe the same keys: the full
+# golden document, which the reader accepts, uses every key the schema
+# defines, and docs/ir.md has a table row for each, under its object.
+schema_coverage() {
+	python3 - "$1" <<'EOF'
+import json, re, sys
+
+schema = json.load(open("docs/ir.schema.json"))
+defs = schema["$defs"]
+seen = set()
+
+def walk(node, sch, where):
+    if "$ref" in sch:
+        where = sch["$ref"].split("/")[-1]
+        sch = defs[where]
+    if isinstance(node, dict) and "properties" in sch:
+        for k, v in node.items():
+            seen.add((where, k))
+            walk(v, sch["properties"][k], where)
+    elif isinstance(node, list) and "items" in sch:
+        for v in node:
+            walk(v, sch["items"], where)
+
+walk(json.load(open(sys.argv[1])), schema, "document")
+keys = {("document", k) for k in schema["properties"]}
+keys |= {(d, k) for d, s in defs.items() for k in s.get("properties", {})}
+
+documented, section = set(), None
+headings = {"secret reference": "secret_ref", "file mount": "file_mount"}
+for line in open("docs/ir.md"):
+    m = re.match(r"#{2,3} (.*)", line)
+    if m:
+        title = m.group(1).strip().lower()
+        section = headings.get(title, title)
+    m = re.match(r"\| `([a-z_]+)` \|", line)
+    if m and section:
+        documented.add((section, m.group(1)))
+
+bad = 0
+for d, k in sorted(keys - seen):
+    print("#   %s.%s: never used by %s" % (d, k, sys.argv[1])); bad = 1
+for d, k in sorted(keys ^ documented):
+    print("#   %s.%s: %s" % (d, k, "not in docs/ir.md" if (d, k) in keys
+                             else "documented but not in the schema")); bad = 1
+sys.exit(bad)
+EOF
+}
+if schema_coverage tests/golden/ir/full.ir.json >"$TMP/coverage" 2>&1; then
+	ok "schema, reader and docs/ir.md agree on every key"
+else
+	fail "schema, reader and docs/ir.md agree on every key"; cat "$TMP/coverage"
+fi
+
 # Each reader rule's page: the bad example fails with the rule, the good passes.
 for page in docs/rules/ir-*.md; do
 	rule=$(basename "$page" .md)
