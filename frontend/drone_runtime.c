@@ -826,6 +826,11 @@ static void old_tmpfs_one(struct imp *im, struct ir_step *s, const char *spec,
 			  const struct jp *at)
 {
 	const char *colon = strchr(spec, ':');
+	if (colon == spec) {
+		say(im, DIAG_WARNING, at, "drone-runtime-unresolved-ref",
+		    "tmpfs without a path is ignored");
+		return;
+	}
 	char *path = ir_strndup(im->a, spec, colon ? (size_t)(colon - spec) : strlen(spec));
 	struct ir_volume *v = add_volume(im, "tmpfs", IR_VOLUME_TMPFS, at);
 	if (!v)
@@ -1216,7 +1221,8 @@ static struct meta get_meta(struct imp *im, const cJSON *o, const struct jp *at)
 
 /* "temp": {"medium": "memory", "size_limit": 1024} */
 static void new_temp_volume(struct imp *im, const char *name,
-			    const cJSON *temp, const struct jp *tj)
+			    const cJSON *temp, const struct jp *tj,
+			    const struct jp *at)
 {
 	char *medium = temp ? get_str(im, temp, "medium", tj) : NULL;
 	int64_t size = temp ? get_int(im, temp, "size_limit", tj, 0, INT64_MAX) : 0;
@@ -1228,7 +1234,7 @@ static void new_temp_volume(struct imp *im, const char *name,
 		drop(im, temp, "size_limit", tj, "drone-runtime sized memory "
 		     "volumes only");
 	struct ir_volume *v = add_volume(im, name, mem ? IR_VOLUME_TMPFS :
-					 IR_VOLUME_TEMP, tj);
+					 IR_VOLUME_TEMP, at);
 	if (v && mem)
 		v->size_limit = size;
 }
@@ -1259,7 +1265,7 @@ static void new_volume(struct imp *im, const cJSON *o, const struct jp *at)
 			say(im, DIAG_WARNING, at, "drone-runtime-unresolved-ref",
 			    "volume '%s' has neither 'temp' nor 'host' and "
 			    "becomes a temp volume", m.name);
-		new_temp_volume(im, m.name, temp, temp ? &tj : at);
+		new_temp_volume(im, m.name, temp, temp ? &tj : at, at);
 	}
 }
 
