@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -109,16 +110,29 @@ static int version_cmp(const char *a, const char *b)
 	return amin < bmin ? -1 : amin > bmin;
 }
 
+/* Why nothing answered, in the user's terms rather than curl's. */
+static void unreachable(struct dk_client *c, struct dk_req *r, struct diag_list *dl)
+{
+	struct ir_pos pos = {.file = "docker"};
+	char why[1300];
+	if (c->unix_path[0] && access(c->unix_path, F_OK) < 0)
+		snprintf(why, sizeof why, "socket '%s' does not exist", c->unix_path);
+	else if (r->done && r->result == CURLE_OK)
+		snprintf(why, sizeof why, "it answered the ping with HTTP status %ld", r->status);
+	else
+		snprintf(why, sizeof why, "%s", dk_req_error(r));
+	diag_error(dl, pos, "docker-unreachable",
+		   "no docker engine answers at '%s': %s; start one (e.g. 'sudo systemctl start docker') or run with --backend=local",
+		   c->host, why);
+}
+
 static int negotiate(struct dk_client *c, int timeout_ms, struct diag_list *dl)
 {
 	struct dk_req *r = dk_req_new(c, "GET", "/_ping");
 	dk_req_timeout(r, timeout_ms);
 	long st = dk_req_call(r);
-	struct ir_pos none = {0};
 	if (st != 200) {
-		diag_error(dl, none, "docker-unreachable",
-			   "no docker engine answers at '%s' (%s); start one (e.g. 'sudo systemctl start docker' or 'dockerd &') or run with --backend=local",
-			   c->host, dk_req_error(r));
+		unreachable(c, r, dl);
 		dk_req_free(r);
 		return -1;
 	}
@@ -137,7 +151,7 @@ static int negotiate(struct dk_client *c, int timeout_ms, struct diag_list *dl)
 
 struct dk_client *dk_client_new(const char *host, int timeout_ms, struct diag_list *dl)
 {
-	struct ir_pos none = {0};
+	struct ir_pos none = {.file = "docker"};
 	if (!host || !*host)
 		host = getenv("DOCKER_HOST");
 	if (!host || !*host)

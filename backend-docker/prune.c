@@ -60,7 +60,7 @@ static void push(struct docker_prune_list *l, const char *kind, const cJSON *e)
 static int prune_kind(struct dk_client *c, const char *kind, bool dry_run,
 		      struct docker_prune_list *out, struct diag_list *dl)
 {
-	static const struct ir_pos none;
+	static const struct ir_pos none = {.file = "docker"};
 	char path[300], err[512];
 	snprintf(path, sizeof path, "/%s%s?filters=%%7B%%22label%%22%%3A%%5B%%22pipec.run%%22%%5D%%7D%s",
 		 kind, strcmp(kind, "containers") == 0 ? "/json" : "", strcmp(kind, "containers") == 0 ? "&all=1" : "");

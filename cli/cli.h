@@ -28,6 +28,7 @@ struct command {
 extern const struct command cmd_build, cmd_validate;
 extern const struct command cmd_lint, cmd_graph, cmd_plan;
 extern const struct command cmd_run;
+extern const struct command cmd_prune;
 
 struct rt_backend;
 /* Makes the backend called `name` (backends.c); -1 after a diagnostic. */

@@ -20,6 +20,7 @@ static const struct command *const commands[] = {
 	&cmd_graph,
 	&cmd_plan,
 	&cmd_run,
+	&cmd_prune,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
