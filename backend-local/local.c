@@ -159,14 +159,19 @@ static char **make_env(struct local *l, const struct rt_job *job)
 	while (environ[host])
 		host++;
 	const struct ir_step *s = job->step;
-	char **env = ir_calloc(l->a, host + job->env.n + s->nvolumes + 4, sizeof *env);
+	char **env = ir_calloc(l->a, host + job->env.n + s->nvolumes + 6, sizeof *env);
 	size_t n = 0;
 	for (size_t i = 0; i < host; i++)
 		env_put(env, &n, environ[i]);
 	for (size_t i = 0; i < job->env.n; i++)
 		env_put(env, &n, ir_printf(l->a, "%s=%s", job->env.v[i].key,
 					   job->env.v[i].value ? job->env.v[i].value : ""));
+	/* the IR's workspace variables name the container path */
 	env_put(env, &n, ir_printf(l->a, "PIPEC_WORKSPACE=%s", l->workspace));
+	if (ir_env_get(&job->env, "DRONE_WORKSPACE"))
+		env_put(env, &n, ir_printf(l->a, "DRONE_WORKSPACE=%s", l->workspace));
+	if (ir_env_get(&job->env, "CI_WORKSPACE"))
+		env_put(env, &n, ir_printf(l->a, "CI_WORKSPACE=%s", l->workspace));
 	for (size_t i = 0; i < s->nvolumes; i++) {
 		const char *dir = volume_dir(l, s->volumes[i].name);
 		if (dir)

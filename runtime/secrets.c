@@ -13,6 +13,9 @@
 
 #include "internal.h"
 
+#define MISSING "secret '%s' is not set; give it with --secret, --secret-file, " \
+		"--secret-env or --secrets"
+
 void rt_secrets_init(struct rt_secrets *s)
 {
 	memset(s, 0, sizeof *s);
@@ -270,13 +273,19 @@ static const char *from_source(const struct ir_secret *d, struct ir_arena *a,
 		return NULL;
 	}
 	case IR_SECRET_RUNTIME:
-	case IR_SECRET_EXTERNAL:
 		break;
+	case IR_SECRET_EXTERNAL:
+		diag_error(dl, d->pos, "secret-missing",
+			   "secret '%s' comes from a secret store pipec run cannot read; "
+			   "give it with --secret", d->name);
+		return NULL;
 	}
-	diag_error(dl, d->pos, "secret-missing",
-		   "secret '%s' is not set; give it with --secret, --secret-file, "
-		   "--secret-env or --secrets%s", d->name,
-		   d->source == IR_SECRET_ENV ? " or set its environment variable" : "");
+	if (d->source == IR_SECRET_ENV)
+		diag_error(dl, d->pos, "secret-missing",
+			   "secret '%s' is not set; set variable '%s' or give it with --secret",
+			   d->name, d->ref ? d->ref : "");
+	else
+		diag_error(dl, d->pos, "secret-missing", MISSING, d->name);
 	return NULL;
 }
 
@@ -290,8 +299,6 @@ const char *rt_secret_resolve(const struct rt_secrets *s, const struct ir_pipeli
 	const struct ir_secret *d = declared(p, name);
 	if (d)
 		return from_source(d, a, dl);
-	diag_error(dl, at, "secret-missing",
-		   "secret '%s' is not set; give it with --secret, --secret-file, "
-		   "--secret-env or --secrets", name);
+	diag_error(dl, at, "secret-missing", MISSING, name);
 	return NULL;
 }

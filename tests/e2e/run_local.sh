@@ -1,0 +1,377 @@
+# pipec run on the local backend: order, parallelism, run policies, exit
+# 78, timeouts, retries, interrupts, masking, secrets, the report, log
+# files, volumes, services and a backend plugin.
+. tests/lib.sh
+B=${B:-build}
+export TMPDIR="$TMP/tmp"
+mkdir -p "$TMPDIR"
+T=$TMP
+
+# pipeline NAME: writes the YAML on stdin to $T/NAME.yml (an exec pipeline)
+pipeline() {
+	{ printf 'kind: pipeline\ntype: exec\nname: %s\nclone:\n  disable: true\n' "$1"; cat; } >"$T/$1.yml"
+}
+
+# run NAME ARGS...: runs it; stdout in $T/out, stderr in $T/err, status in $rc
+run() {
+	name=$1; shift
+	"$PIPEC" run "$@" "$T/$name.yml" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+# left_behind: true when a run directory survived
+left_behind() { [ -n "$(ls "$TMPDIR")" ]; }
+
+show() { sed 's/^/#   /' "$T/out" "$T/err" | head -30; }
+expect() { if "$@"; then ok "$name_"; else fail "$name_"; show; fi; }
+not() { ! "$@"; }
+
+# ---- order and parallelism -----------------------------------------------
+pipeline order <<EOF
+steps:
+- name: one
+  commands: [echo one >> $T/order]
+- name: two
+  commands: [echo two >> $T/order]
+- name: three
+  commands: [echo three >> $T/order]
+EOF
+run order
+name_="steps without depends_on run in file order"
+expect test "$rc" = 0 -a "$(cat "$T/order" | tr '\n' ' ')" = "one two three "
+
+pipeline par <<EOF
+steps:
+- name: root
+  commands: [":"]
+- name: left
+  depends_on: [root]
+  commands:
+  - date +%s%N > $T/left.start
+  - sleep 0.6
+  - date +%s%N > $T/left.end
+- name: right
+  depends_on: [root]
+  commands:
+  - date +%s%N > $T/right.start
+  - sleep 0.6
+  - date +%s%N > $T/right.end
+EOF
+overlap() {
+	[ "$(cat "$T/left.start")" -lt "$(cat "$T/right.end")" ] &&
+		[ "$(cat "$T/right.start")" -lt "$(cat "$T/left.end")" ]
+}
+run par
+name_="independent branches of a DAG overlap in time"
+expect overlap
+run par --parallel 1
+name_="--parallel 1 runs them one after the other"
+if [ "$rc" = 0 ]; then expect not overlap; else expect false; fi
+
+# ---- run policies, ignore, 78, signals ---------------------------------------
+pipeline policies <<EOF
+steps:
+- name: test
+  commands: ["false"]
+- name: deploy
+  commands: [touch $T/deployed]
+- name: notify
+  when: {status: [failure]}
+  commands: [touch $T/notified]
+- name: cleanup
+  when: {status: [success, failure]}
+  commands: [touch $T/cleaned]
+EOF
+run policies
+name_="a failed step fails the run with its position and status"
+expect grep -q "policies.yml:7:3: error: step 'test' exited with status 1 \[step-failed\]" "$T/err"
+name_="on-success steps after a failure are skipped"
+expect test "$rc" = 1 -a ! -e "$T/deployed"
+name_="on-failure and always steps run after a failure"
+expect test -e "$T/notified" -a -e "$T/cleaned"
+
+pipeline policies_ok <<EOF
+steps:
+- name: test
+  commands: ["true"]
+- name: notify
+  when: {status: [failure]}
+  commands: [touch $T/notified2]
+- name: cleanup
+  when: {status: [success, failure]}
+  commands: [touch $T/cleaned2]
+EOF
+run policies_ok
+name_="on-failure steps are skipped when all went well, always steps run"
+expect test "$rc" = 0 -a ! -e "$T/notified2" -a -e "$T/cleaned2"
+
+pipeline branches <<EOF
+steps:
+- name: a
+  commands: ["false"]
+- name: b
+  depends_on: [a]
+  commands: [touch $T/b]
+- name: c
+  commands: [sleep 0.2, touch $T/c]
+- name: d
+  depends_on: [c]
+  commands: [touch $T/d]
+EOF
+run branches
+name_="a failure skips its own branch only"
+expect test "$rc" = 1 -a ! -e "$T/b" -a -e "$T/c" -a -e "$T/d"
+
+pipeline ignore <<EOF
+steps:
+- name: flaky
+  failure: ignore
+  commands: [exit 4]
+- name: after
+  commands: [touch $T/after]
+EOF
+run ignore
+name_="failure: ignore keeps the run successful and warns"
+expect sh -c "[ $rc = 0 ] && [ -e '$T/after' ] && grep -q 'warning: step .flaky. exited with status 4' '$T/err'"
+
+pipeline early <<EOF
+steps:
+- name: check
+  commands: [exit 78]
+- name: later
+  commands: [touch $T/later]
+- name: always
+  when: {status: [success, failure]}
+  commands: [touch $T/always78]
+EOF
+run early
+name_="exit 78 ends the pipeline early as a success"
+expect test "$rc" = 0 -a ! -e "$T/later" -a ! -e "$T/always78"
+
+pipeline killed <<EOF
+steps:
+- name: die
+  commands: [kill -9 \$\$\$\$]
+EOF
+run killed
+name_="a death by signal is reported as such"
+expect grep -q "step 'die' was killed by signal 9 (SIGKILL)" "$T/err"
+
+# ---- timeouts and retries (IR JSON: YAML has no keys for them) -----------------
+cat >"$T/slow.json" <<EOF
+{"version": 1, "pipelines": [{"name": "slow", "type": "local", "steps": [
+ {"name": "nap", "script": "sleep 30\n", "timeout": 1},
+ {"name": "after", "script": "touch $T/after-nap\n"}]}]}
+EOF
+start=$(date +%s)
+"$PIPEC" run "$T/slow.json" >"$T/out" 2>"$T/err"; rc=$?
+took=$(( $(date +%s) - start ))
+name_="a step's timeout stops it and fails the run"
+expect sh -c "[ $rc = 1 ] && [ $took -lt 10 ] && grep -q \"step 'nap' timed out after 1 s \[step-timeout\]\" '$T/err'"
+
+pipeline longrun <<EOF
+steps:
+- name: nap
+  commands: [sleep 30]
+EOF
+start=$(date +%s)
+run longrun --timeout 1
+took=$(( $(date +%s) - start ))
+name_="--timeout stops the pipeline"
+expect sh -c "[ $rc = 1 ] && [ $took -lt 10 ] && grep -q 'pipeline-timeout' '$T/err'"
+run longrun --step-timeout 1s
+name_="--step-timeout applies to steps without their own"
+expect grep -q 'step-timeout' "$T/err"
+
+cat >"$T/retry.json" <<EOF
+{"version": 1, "pipelines": [{"name": "retry", "type": "local", "steps": [
+ {"name": "flaky", "retries": 3,
+  "script": "echo x >> $T/tries\n[ \$(wc -l < $T/tries) -ge 3 ]\n"}]}]}
+EOF
+"$PIPEC" run --report "$T/retry-report.json" "$T/retry.json" >"$T/out" 2>"$T/err"; rc=$?
+name_="retries run a failing step again until it passes"
+expect sh -c "[ $rc = 0 ] && [ \$(wc -l < '$T/tries') = 3 ] && grep -q '\"attempts\":[[:space:]]*3' '$T/retry-report.json'"
+
+# ---- interrupts -----------------------------------------------------------------
+# interrupt NAME SIGNALS ARGS...: starts a run, waits for $T/NAME.pid, sends
+# the signals, and records the exit status in $rc and the time in $took
+interrupt() {
+	n=$1 sigs=$2; shift 2
+	"$PIPEC" run "$@" "$T/$n.yml" >"$T/out" 2>"$T/err" &
+	pid=$!
+	i=0
+	while [ ! -s "$T/$n.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.2
+	start=$(date +%s)
+	for s in $sigs; do kill -"$s" $pid; sleep 0.2; done
+	wait $pid; rc=$?
+	took=$(( $(date +%s) - start ))
+}
+# survivors FILE...: true when a process named in the files still exists
+survivors() {
+	for f in "$@"; do
+		for p in $(cat "$f" 2>/dev/null); do kill -0 "$p" 2>/dev/null && return 0; done
+	done
+	return 1
+}
+
+pipeline sigint <<EOF
+services:
+- name: db
+  commands: [echo \$\$\$\$ > $T/db.pid, sleep 300]
+steps:
+- name: work
+  commands:
+  - sleep 300 &
+  - echo \$! > $T/bg.pid
+  - echo \$\$\$\$ > $T/sigint.pid
+  - wait
+- name: next
+  commands: [touch $T/next]
+EOF
+interrupt sigint INT
+name_="SIGINT stops the run with status 130"
+expect test "$rc" = 130 -a ! -e "$T/next"
+name_="no process of the interrupted run survives"
+expect not survivors "$T/sigint.pid" "$T/bg.pid" "$T/db.pid"
+name_="the interrupted run leaves no directory behind"
+expect sh -c "[ -z \"\$(ls '$TMPDIR')\" ]"
+
+pipeline stubborn <<EOF
+steps:
+- name: stubborn
+  commands:
+  - trap '' TERM
+  - echo \$\$\$\$ > $T/stubborn.pid
+  - while :; do sleep 1; done
+EOF
+interrupt stubborn TERM --grace 1s
+name_="a step ignoring SIGTERM is killed after the grace period"
+expect sh -c "[ $rc = 130 ] && [ $took -lt 6 ] && ! kill -0 \$(cat '$T/stubborn.pid') 2>/dev/null"
+rm -f "$T/stubborn.pid"
+interrupt stubborn "INT INT" --grace 60s
+name_="a second interrupt hurries the teardown"
+expect sh -c "[ $rc = 130 ] && [ $took -lt 6 ] && ! kill -0 \$(cat '$T/stubborn.pid') 2>/dev/null && [ -z \"\$(ls '$TMPDIR')\" ]"
+
+# ---- secrets and masking -----------------------------------------------------
+pipeline mask <<EOF
+steps:
+- name: leak
+  commands:
+  - "printf 'start tok'; sleep 0.3; printf 'en-secret end\\n'"
+  - printf 'first-line\nsecond-line\n'
+  - echo plain text
+EOF
+printf 'first-line\nsecond-line\n' >"$T/multi"
+run mask --secret TOKEN=token-secret --secret-file KEY="$T/multi" --secret EMPTY=
+name_="a secret split across two reads is masked"
+expect grep -q '^leak | start \*\*\*\*\*\*\*\* end$' "$T/out"
+name_="a multi-line secret is masked line by line"
+expect sh -c "[ \$(grep -c '^leak | \*\*\*\*\*\*\*\*$' '$T/out') = 2 ]"
+name_="an empty secret masks nothing"
+expect grep -q '^leak | plain text$' "$T/out"
+
+pipeline needs <<EOF
+steps:
+- name: use
+  environment:
+    TOKEN: {from_secret: token}
+  commands:
+  - touch $T/used
+  - test "\$TOKEN" = s3cr3t-value
+  - tr '\\\\0' ' ' < /proc/\$\$\$\$/cmdline > $T/argv
+  - echo \$TOKEN
+EOF
+run needs
+name_="a missing secret is an error before anything starts"
+expect sh -c "[ $rc = 2 ] && [ ! -e '$T/used' ] && grep -q \"secret 'token' is not set\" '$T/err'"
+printf '# comment\nexport token="s3cr3t-value"\n' >"$T/dotenv"
+run needs --secrets "$T/dotenv"
+name_="--secrets reads a dotenv file; the value reaches the environment, masked"
+expect sh -c "[ $rc = 0 ] && grep -q '^use | \*\*\*\*\*\*\*\*$' '$T/out' && ! grep -q s3cr3t '$T/out'"
+name_="the secret is not in the step's argv"
+expect sh -c "[ -s '$T/argv' ] && ! grep -q s3cr3t '$T/argv'"
+token=s3cr3t-value run needs --secret-env token
+name_="--secret-env takes the value from a host variable"
+expect test "$rc" = 0
+
+# ---- report, log files, workspace, volumes, services -------------------------
+pipeline record <<EOF
+services:
+- name: svc
+  commands: [echo \$\$\$\$ > $T/svc.pid, sleep 300]
+steps:
+- name: check
+  volumes: [{name: cache, path: /cache}]
+  commands:
+  - kill -0 \$(cat $T/svc.pid)
+  - echo hello > \$PIPEC_VOLUME_CACHE/data
+  - pwd > $T/pwd
+- name: read
+  volumes: [{name: cache, path: /cache}]
+  commands: [cat \$PIPEC_VOLUME_CACHE/data]
+- name: fail
+  commands: [exit 3]
+volumes:
+- name: cache
+  temp: {}
+EOF
+mkdir -p "$T/ws"
+run record --report "$T/report.json" --log-dir "$T/logs" --workspace "$T/ws"
+name_="services start first and are stopped at the end"
+expect sh -c "grep -q '^check | + kill' '$T/out' && ! kill -0 \$(cat '$T/svc.pid') 2>/dev/null"
+name_="a temp volume is a directory shared by the steps"
+expect grep -q '^read  | hello$' "$T/out"
+name_="--workspace is the steps' working directory"
+expect test "$(cat "$T/pwd")" = "$T/ws"
+name_="--report records steps, states and exit codes"
+expect python3 -c "
+import json, sys
+r = json.load(open('$T/report.json'))
+p = r['pipelines'][0]
+s = {x['name']: x for x in p['steps']}
+ok = (r['status'] == 'failure' and r['backend'] == 'local' and
+      s['fail']['exit_code'] == 3 and s['check']['status'] == 'success' and
+      'started' in s['read'] and 'finished' in s['read'])
+sys.exit(0 if ok else 1)"
+name_="--log-dir writes one file per step"
+expect grep -qx hello "$T/logs/record/read.log"
+name_="the summary names each step with its status"
+expect grep -q '^  fail  *failure  *3' "$T/err"
+name_="run directories and temp volumes are removed"
+expect sh -c "[ -z \"\$(ls '$TMPDIR')\" ]"
+
+cat >"$T/image.yml" <<EOF
+kind: pipeline
+type: docker
+name: image
+clone:
+  disable: true
+services:
+- name: redis
+  image: redis:7
+steps:
+- name: ok
+  image: busybox:1
+  commands: ["true"]
+EOF
+"$PIPEC" run --backend=local "$T/image.yml" >"$T/out" 2>"$T/err"; rc=$?
+name_="an image-only step is an error naming it at its position"
+expect sh -c "[ $rc != 0 ] && grep -q \"image.yml:7:3: error: service 'redis' has no commands.*\[local-needs-image\]\" '$T/err'"
+
+# ---- backends -----------------------------------------------------------------
+pipeline plug <<EOF
+steps:
+- name: hello
+  environment: {GREETING: hi there}
+  commands: [echo not run]
+EOF
+run plug --backend-plugin="$B/tests/plugin/echo.so" --report "$T/plug.json"
+name_="a backend plugin runs the pipeline"
+expect sh -c "[ $rc = 0 ] && grep -q \"^hello | plugin ran 'hello': hi there\$\" '$T/out' && grep -q sha256:0123 '$T/plug.json'"
+run plug --backend-plugin="$T/nope.so"
+name_="a plugin that cannot be loaded is an error"
+expect sh -c "[ $rc = 2 ] && grep -q backend-plugin '$T/err'"
+run plug --backend=nowhere
+name_="an unknown backend is an error"
+expect test "$rc" = 2
