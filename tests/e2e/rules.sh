@@ -1,0 +1,76 @@
+#!/bin/sh
+# Rule ids are public API: every id the C sources report (a literal rule
+# argument of diag_error/diag_warning/diag_add) or the validator lists has
+# a page docs/rules/<id>.md, and every page's `## Bad` example, linted,
+# reports its rule while the `## Good` example does not.  A page may say
+# <!-- no-example --> when no input file can produce its rule (an I/O
+# error, a ceiling too large for a page) and <!-- lint-flags: ... --> for
+# options the example needs.
+. tests/lib.sh
+
+# Rule ids used in the sources: the first string literal shaped like an id
+# in each diagnostic call (compound-literal positions and comments removed).
+used_ids() {
+	perl -0777 -ne '
+		s{/\*.*?\*/}{}gs;
+		s{\(struct ir_pos\)\s*\{[^{}]*\}}{POS}g;
+		while (/\bdiag_(?:error|warning|add)\s*\((?:[^;"]|"(?:[^"\\]|\\.)*")*?"([a-z][a-z0-9]*(?:-[a-z0-9]+)*)"/gs) {
+			print "$1\n";
+		}' $(ls */*.c */*.re 2>/dev/null | grep -v '^tests/')
+	$PIPEC lint --list-rules | awk '{print $1}'
+}
+
+# fenced SECTION PAGE: the first fenced block after `## SECTION`, and its
+# language on the first line.
+fenced() {
+	awk -v want="## $1" '
+		$0 == want { on = 1; next }
+		on && /^## / { exit }
+		on && /^```/ { if (inblock) exit; inblock = 1; lang = substr($0, 4);
+			       print (lang == "" ? "yaml" : lang); next }
+		on && inblock { print }' "$2"
+}
+
+# reports RULE SECTION PAGE: 0 when linting the section's example reports RULE.
+reports() {
+	fenced "$2" "$3" >"$TMP/block"
+	lang=$(head -1 "$TMP/block")
+	case $lang in json) ext=json ;; *) ext=yml ;; esac
+	tail -n +2 "$TMP/block" >"$TMP/example.$ext"
+	flags=$(sed -n 's/.*<!-- lint-flags: \(.*\) -->.*/\1/p' "$3")
+	# shellcheck disable=SC2086
+	$PIPEC lint --format=json $flags "$TMP/example.$ext" >"$TMP/lint.json" 2>"$TMP/lint.err"
+	python3 -c '
+import json, sys
+found = {d["rule"] for d in json.load(open(sys.argv[1]))}
+sys.exit(0 if sys.argv[2] in found else 1)' "$TMP/lint.json" "$1"
+}
+
+used_ids | sort -u >"$TMP/ids"
+for f in docs/rules/*.md; do basename "$f" .md; done | sort -u >"$TMP/pages"
+sort -u "$TMP/ids" "$TMP/pages" >"$TMP/all"
+
+while read -r id; do
+	page=docs/rules/$id.md
+	# rules passed through a helper show up as a quoted literal somewhere
+	if ! grep -qx "$id" "$TMP/ids" &&
+	   ! grep -qF "\"$id\"" $(ls */*.c */*.re 2>/dev/null | grep -v '^tests/'); then
+		fail "rule $id: page names a rule no source reports"; continue
+	fi
+	if [ ! -f "$page" ]; then
+		fail "rule $id: no page docs/rules/$id.md"; continue
+	fi
+	if [ "$(head -1 "$page")" = "# $id" ] && grep -q '^## Bad' "$page" &&
+	   grep -q '^## Good' "$page"; then
+		ok "rule $id: page"
+	else
+		fail "rule $id: page needs a '# $id' title, '## Bad' and '## Good'"
+	fi
+	grep -q '<!-- no-example -->' "$page" && continue
+	if reports "$id" Bad "$page"; then ok "rule $id: bad example reports it"; else
+		fail "rule $id: bad example does not report it"; sed 's/^/#   /' "$TMP/lint.json" "$TMP/lint.err" | head -20
+	fi
+	if reports "$id" Good "$page"; then fail "rule $id: good example reports it"; else
+		ok "rule $id: good example is clean of it"
+	fi
+done <"$TMP/all"
