@@ -72,7 +72,8 @@ bool fe_is_null(const struct fe_node *n);
  * `pos` is the scalar's position, for diagnostics.  When `in_commands`
  * is set, a reference the user most likely meant for the shell gets a
  * warning.  Returns the expanded string in the arena, or NULL after
- * recording an error.
+ * recording an error.  `in` must have a NUL at `len` (node strings do);
+ * when it holds no `$` it is returned itself, not copied.
  */
 char *fe_subst(const char *in, size_t len, const struct fe_context *ctx,
 	       bool in_commands, struct ir_pos pos, struct ir_arena *a,

@@ -519,10 +519,12 @@ char *fe_subst(const char *in, size_t len, const struct fe_context *ctx,
 	struct buf out = {0};
 	char *res = NULL;
 
-	if (!len)
-		return ir_strdup(a, "");
-	if (!memchr(in, '$', len))
-		return ir_strndup(a, in, len);
+	/*
+	 * Most scalars hold no `$`: they are returned as they are, which
+	 * keeps the lowering from copying every string of the file.
+	 */
+	if (!len || !memchr(in, '$', len))
+		return in ? (char *)in : ir_strdup(a, "");
 	t.p = ir_strndup(a, in, len);   /* the scanners need a NUL at the end */
 	t.end = t.p + len;
 	if (put(&s, &out, "", 0) == 0 && expand(&s, &t, &out) == 0)

@@ -20,6 +20,10 @@ mkdir -p "$OUT"
 
 cc -O2 -o "$OUT/yamlscan" bench/frontend/yamlscan.c $(pkg-config --cflags --libs yaml-0.1)
 cc -O2 -std=c11 -D_DEFAULT_SOURCE -o "$OUT/timeit" bench/frontend/timeit.c
+# The frontend alone, linked from the archives `make` built.
+LIBDIR=${B:-build}
+cc -O2 -std=c11 -I. -Iir -o "$OUT/fecompile" bench/frontend/fecompile.c \
+	"$LIBDIR/libfrontend.a" "$LIBDIR/libir.a" $(pkg-config --libs yaml-0.1 libcjson) -lm
 sh bench/frontend/gen.sh "$STEPS" > "$OUT/bench.yml"
 FILE=$OUT/bench.yml
 BYTES=$(wc -c < "$FILE")
@@ -38,6 +42,8 @@ R=$("$OUT/timeit" "$RUNS" "$OUT/yamlscan" "$FILE")
 set -- $R; SCAN_US=$1
 R=$("$OUT/timeit" "$RUNS" "$PIPEC" build "$FILE" -o /dev/null)
 set -- $R; PIPEC_US=$1; PIPEC_KB=$2
+R=$("$OUT/timeit" "$RUNS" "$OUT/fecompile" "$FILE")
+set -- $R; FE_US=$1; FE_KB=$2
 PY_US=
 if python3 -c 'import yaml; yaml.CSafeLoader' 2>/dev/null; then
 	R=$("$OUT/timeit" "$(( (RUNS + 1) / 2 ))" python3 -c \
@@ -53,15 +59,16 @@ callgrind() {
 	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
 		sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
 }
-SCAN_IR= PIPEC_IR=
+SCAN_IR= PIPEC_IR= FE_IR=
 if command -v valgrind >/dev/null 2>&1; then
 	SCAN_IR=$(callgrind "$OUT/yamlscan" "$FILE")
 	PIPEC_IR=$(callgrind "$PIPEC" build "$FILE" -o /dev/null)
+	FE_IR=$(callgrind "$OUT/fecompile" "$FILE")
 fi
 
 awk -v bytes="$BYTES" -v steps="$STEPS" -v runs="$RUNS" -v scan="$SCAN_US" \
-    -v pipec="$PIPEC_US" -v kb="$PIPEC_KB" -v py="$PY_US" \
-    -v scan_ir="$SCAN_IR" -v pipec_ir="$PIPEC_IR" -v strict="${BENCH_STRICT:-0}" '
+    -v pipec="$PIPEC_US" -v kb="$PIPEC_KB" -v py="$PY_US" -v fe="$FE_US" -v fe_kb="$FE_KB" \
+    -v scan_ir="$SCAN_IR" -v pipec_ir="$PIPEC_IR" -v fe_ir="$FE_IR" -v strict="${BENCH_STRICT:-0}" '
 function verdict(ok) { if (!ok) missed++; return ok ? "ok" : "MISSED" }
 BEGIN {
 	printf "frontend: %d steps, %.2f MB, median of %d runs\n", steps, bytes / 1e6, runs
@@ -77,8 +84,10 @@ BEGIN {
 	m = kb * 1024 / bytes
 	printf "  pipec peak RSS       %8.1f MB  %5.2fx the input     (target <= 8x)    %s\n",
 		kb / 1024, m, verdict(m <= 8)
+	printf "  fe_compile alone     %8.1f ms  %5.2fx the scan, peak RSS %.2fx the input\n",
+		fe / 1000, fe / scan, fe_kb * 1024 / bytes
 	if (scan_ir != "" && pipec_ir != "")
-		printf "  callgrind            pipec %.1fM instructions, scan %.1fM: %.2fx\n",
-			pipec_ir / 1e6, scan_ir / 1e6, pipec_ir / scan_ir
+		printf "  callgrind            scan %.1fM instructions; pipec build %.2fx, fe_compile %.2fx\n",
+			scan_ir / 1e6, pipec_ir / scan_ir, fe_ir / scan_ir
 	exit (strict && missed) ? 1 : 0
 }'
