@@ -21,6 +21,7 @@ static const struct command *const commands[] = {
 	&cmd_plan,
 	&cmd_run,
 	&cmd_prune,
+	&cmd_schema,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

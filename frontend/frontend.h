@@ -42,6 +42,14 @@ struct ir_doc *fe_compile(const char *path, const char *text, size_t len,
 			  const struct fe_context *ctx, struct ir_arena *a,
 			  struct diag_list *dl);
 
+/*
+ * The JSON Schema (draft-07) of the YAML dialect, for editors using
+ * yaml-language-server: every key the compiler accepts, with its type and
+ * a description, generated from the same table the compiler checks
+ * against.  The caller frees the text with free().
+ */
+char *fe_yaml_schema(void);
+
 /* Fills `ctx` from the environment and the git checkout in `dir`. */
 void fe_context_default(struct fe_context *ctx, const char *dir,
 			struct ir_arena *a);

@@ -94,3 +94,27 @@ awk 'BEGIN { print "kind: pipeline"; print "steps:"; print "- name: big"; print 
 survives "a map with 20000 keys" "$TMP/wide.yml"
 awk 'BEGIN { for (i = 0; i < 1200; i++) print "---\nkind: signature" }' >"$TMP/docs.yml"
 survives "too many documents" "$TMP/docs.yml"
+
+# The editor schema accepts every sample and golden input and flags a typo.
+"$PIPEC" schema "$TMP/schema.json"
+if python3 -c 'import yaml, jsonschema' 2>/dev/null; then
+	python3 - "$TMP/schema.json" samples/*.yml tests/golden/drone/*.yml <<'PY' >"$TMP/schema.out" 2>&1
+import json, sys, yaml, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft7Validator.check_schema(schema)
+v = jsonschema.Draft7Validator(schema)
+bad = 0
+for f in sys.argv[2:]:
+    for doc in yaml.safe_load_all(open(f)):
+        for e in ([] if doc is None else v.iter_errors(doc)):
+            print(f, list(e.path), e.message); bad = 1
+typo = yaml.safe_load("kind: pipeline\nstpes: []\nsteps: [{name: a, image: [x]}]\n")
+if len(list(v.iter_errors(typo))) != 2:
+    print("typo not flagged"); bad = 1
+sys.exit(bad)
+PY
+	check "schema accepts samples, flags mistakes" [ $? -eq 0 ]
+	sed 's/^/#   /' "$TMP/schema.out" | head -10
+else
+	ok "schema accepts samples, flags mistakes # SKIP python3 yaml/jsonschema missing"
+fi

@@ -1,0 +1,196 @@
+/*
+ * schema.c - the JSON Schema (draft-07) of the YAML dialect, generated
+ * from the key table in keys.c.
+ *
+ * Each keyset becomes a definition with `additionalProperties: false`,
+ * its required keys and a `description` on every property, so an editor
+ * running yaml-language-server completes, explains and flags the same
+ * keys the compiler accepts.  A file holds several documents; each is
+ * matched to its definition by `kind` with if/then.
+ */
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
+#include "keys.h"
+
+static const struct fe_keyset *const definitions[] = {
+	&fe_keys_pipeline, &fe_keys_step, &fe_keys_platform, &fe_keys_workspace,
+	&fe_keys_clone, &fe_keys_volume, &fe_keys_volume_temp, &fe_keys_volume_host,
+	&fe_keys_mount, &fe_keys_device, &fe_keys_port, &fe_keys_resources,
+	&fe_keys_limits, &fe_keys_concurrency, &fe_keys_secret, &fe_keys_secret_get,
+	&fe_keys_signature, &fe_keys_from_secret, &fe_keys_when,
+};
+
+#define NDEFS (sizeof definitions / sizeof *definitions)
+
+/* Definition names are the keyset's position: labels repeat ("name"). */
+static const char *def_name(const struct fe_keyset *ks)
+{
+	static const char *const names[NDEFS] = {
+		"pipeline", "step", "platform", "workspace", "clone", "volume",
+		"volume_temp", "volume_host", "mount", "device", "port",
+		"resources", "limits", "concurrency", "secret", "secret_get",
+		"signature", "from_secret", "when",
+	};
+	for (size_t i = 0; i < NDEFS; i++)
+		if (definitions[i] == ks)
+			return names[i];
+	return "pipeline";
+}
+
+static cJSON *ref(const char *def)
+{
+	cJSON *o = cJSON_CreateObject();
+	char buf[64];
+	snprintf(buf, sizeof buf, "#/definitions/%s", def);
+	cJSON_AddStringToObject(o, "$ref", buf);
+	return o;
+}
+
+static cJSON *typed(const char *type)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", type);
+	return o;
+}
+
+static cJSON *types(const char *a, const char *b)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *v[] = {a, b};
+	cJSON_AddItemToObject(o, "type", cJSON_CreateStringArray(v, 2));
+	return o;
+}
+
+static cJSON *array_of(cJSON *items)
+{
+	cJSON *o = typed("array");
+	cJSON_AddItemToObject(o, "items", items);
+	return o;
+}
+
+static cJSON *one_of(cJSON *a, cJSON *b)
+{
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "oneOf");
+	cJSON_AddItemToArray(arr, a);
+	cJSON_AddItemToArray(arr, b);
+	return o;
+}
+
+static cJSON *scalar(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	/* null is accepted as "not set", as the compiler does */
+	const char *v[] = {"string", "number", "boolean", "null"};
+	cJSON_AddItemToObject(o, "type", cJSON_CreateStringArray(v, 4));
+	return o;
+}
+
+static cJSON *key_schema(const struct fe_key *k)
+{
+	cJSON *o = NULL;
+	switch (k->type) {
+	case FE_T_STR: o = scalar(); break;
+	case FE_T_INT: o = typed("integer"); break;
+	case FE_T_BOOL: o = typed("boolean"); break;
+	case FE_T_NUM: o = types("number", "string"); break;
+	case FE_T_SIZE: o = types("integer", "string"); break;
+	case FE_T_LIST: o = array_of(scalar()); break;
+	case FE_T_STRS: o = one_of(scalar(), array_of(scalar())); break;
+	case FE_T_MAP:
+		o = typed("object");
+		cJSON_AddItemToObject(o, "additionalProperties", scalar());
+		break;
+	case FE_T_ENV:
+		o = typed("object");
+		cJSON_AddItemToObject(o, "additionalProperties",
+				      one_of(scalar(), ref("from_secret")));
+		break;
+	case FE_T_ANY: o = typed("object"); break;
+	case FE_T_OBJ: o = ref(def_name(k->sub)); break;
+	case FE_T_OBJS: o = array_of(ref(def_name(k->sub))); break;
+	case FE_T_COND: o = ref("when"); break;
+	case FE_T_PORTS: o = array_of(one_of(typed("integer"), ref("port"))); break;
+	}
+	/* A $ref ignores its siblings in draft-07: wrap to keep the text. */
+	if (cJSON_GetObjectItem(o, "$ref")) {
+		cJSON *w = cJSON_CreateObject(), *all = cJSON_AddArrayToObject(w, "allOf");
+		cJSON_AddItemToArray(all, o);
+		o = w;
+	}
+	cJSON_AddStringToObject(o, "description", k->desc);
+	return o;
+}
+
+/* A condition value: a pattern, a list, or {include, exclude}. */
+static cJSON *condition(void)
+{
+	cJSON *list = one_of(typed("string"), array_of(typed("string")));
+	cJSON *ie = typed("object"), *props = cJSON_AddObjectToObject(ie, "properties");
+	cJSON_AddItemToObject(props, "include", cJSON_Duplicate(list, true));
+	cJSON_AddItemToObject(props, "exclude", cJSON_Duplicate(list, true));
+	cJSON_AddFalseToObject(ie, "additionalProperties");
+	cJSON *o = one_of(list, ie);
+	return o;
+}
+
+static cJSON *keyset_schema(const struct fe_keyset *ks)
+{
+	cJSON *o = typed("object");
+	cJSON_AddStringToObject(o, "description", ks->desc);
+	cJSON *props = cJSON_AddObjectToObject(o, "properties");
+	cJSON *req = cJSON_CreateArray();
+	for (size_t i = 0; i < ks->n; i++) {
+		const struct fe_key *k = &ks->keys[i];
+		cJSON *p = k->type == FE_T_COND && ks == &fe_keys_when ? condition()
+								  : key_schema(k);
+		if (ks == &fe_keys_when)
+			cJSON_AddStringToObject(p, "description", k->desc);
+		cJSON_AddItemToObject(props, k->name, p);
+		if (k->required)
+			cJSON_AddItemToArray(req, cJSON_CreateString(k->name));
+	}
+	if (cJSON_GetArraySize(req))
+		cJSON_AddItemToObject(o, "required", req);
+	else
+		cJSON_Delete(req);
+	cJSON_AddFalseToObject(o, "additionalProperties");
+	return o;
+}
+
+static cJSON *kind_case(const char *kind, const char *def)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON *cond = cJSON_AddObjectToObject(c, "if");
+	cJSON *props = cJSON_AddObjectToObject(cond, "properties");
+	cJSON *k = cJSON_AddObjectToObject(props, "kind");
+	cJSON_AddStringToObject(k, "const", kind);
+	cJSON_AddItemToObject(cond, "required", cJSON_CreateStringArray(&(const char *){"kind"}, 1));
+	cJSON_AddItemToObject(c, "then", ref(def));
+	return c;
+}
+
+char *fe_yaml_schema(void)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "$schema", "http://json-schema.org/draft-07/schema#");
+	cJSON_AddStringToObject(root, "title", "pipec pipeline file (Drone 1.x dialect)");
+	cJSON_AddStringToObject(root, "description",
+				"one document of a .drone.yml file: a pipeline, a secret or a signature");
+	cJSON_AddStringToObject(root, "type", "object");
+	cJSON_AddItemToObject(root, "required", cJSON_CreateStringArray(&(const char *){"kind"}, 1));
+	cJSON *kind = cJSON_AddObjectToObject(cJSON_AddObjectToObject(root, "properties"), "kind");
+	const char *kinds[] = {"pipeline", "secret", "signature"};
+	cJSON_AddItemToObject(kind, "enum", cJSON_CreateStringArray(kinds, 3));
+	cJSON_AddStringToObject(kind, "description", "what the document is");
+	cJSON *all = cJSON_AddArrayToObject(root, "allOf");
+	for (size_t i = 0; i < 3; i++)
+		cJSON_AddItemToArray(all, kind_case(kinds[i], kinds[i]));
+	cJSON *defs = cJSON_AddObjectToObject(root, "definitions");
+	for (size_t i = 0; i < NDEFS; i++)
+		cJSON_AddItemToObject(defs, def_name(definitions[i]), keyset_schema(definitions[i]));
+	char *text = cJSON_Print(root);
+	cJSON_Delete(root);
+	return text;
+}
