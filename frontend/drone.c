@@ -270,7 +270,7 @@ static void lower_volumes(struct lower *lw, const struct fe_node *n, struct ir_p
 		lower_volume(lw, n->items[i], &p->volumes[p->nvolumes]);
 		for (size_t j = 0; j < p->nvolumes; j++)
 			if (strcmp(p->volumes[j].name, p->volumes[p->nvolumes].name) == 0)
-				diag_error(lw->dl, n->items[i]->pos, "duplicate-name",
+				diag_error(lw->dl, n->items[i]->pos, "duplicate-volume",
 					   "duplicate volume name '%s' (first at line %d)",
 					   p->volumes[j].name, p->volumes[j].pos.line);
 		p->nvolumes++;
@@ -369,10 +369,10 @@ static void check_names(struct lower *lw, const struct ir_pipeline *p, bool clon
 			    strcmp(p->steps[i].name, p->steps[j].name) != 0)
 				continue;
 			if (j == 0 && clone)
-				diag_error(lw->dl, p->steps[i].pos, "duplicate-name",
+				diag_error(lw->dl, p->steps[i].pos, "duplicate-step-name",
 					   "step name 'clone' is taken by the clone step, rename the step or set clone.disable");
 			else
-				diag_error(lw->dl, p->steps[i].pos, "duplicate-name",
+				diag_error(lw->dl, p->steps[i].pos, "duplicate-step-name",
 					   "duplicate step name '%s' in pipeline '%s' (first at line %d)",
 					   p->steps[i].name, p->name, p->steps[j].pos.line);
 			break;
@@ -507,7 +507,7 @@ static void check_pipeline_names(struct lower *lw, const struct ir_doc *d)
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(d->pipelines[i].name, d->pipelines[j].name) != 0)
 				continue;
-			diag_error(lw->dl, d->pipelines[i].pos, "duplicate-name",
+			diag_error(lw->dl, d->pipelines[i].pos, "duplicate-pipeline-name",
 				   "duplicate pipeline name '%s' (first at line %d)",
 				   d->pipelines[i].name, d->pipelines[j].pos.line);
 			break;

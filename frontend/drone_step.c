@@ -228,6 +228,25 @@ static const struct ir_volume *find_volume(const struct ir_pipeline *p, const ch
 	return NULL;
 }
 
+static void unknown_volume(struct pbuild *pb, const struct fe_node *at,
+			   const char *name, bool device)
+{
+	const struct ir_pipeline *p = pb->p;
+	const char **names = ir_calloc(pb->lw->a, p->nvolumes + 1, sizeof *names);
+	for (size_t i = 0; i < p->nvolumes; i++)
+		names[i] = p->volumes[i].name;
+	const char *hint = name ? fe_suggest(name, names, p->nvolumes) : NULL;
+	if (device)
+		diag_error(pb->lw->dl, at->pos, "unknown-volume",
+			   "device '%s' is not a host volume of the pipeline", name ? name : "");
+	else if (hint)
+		diag_error(pb->lw->dl, at->pos, "unknown-volume",
+			   "unknown volume '%s', did you mean '%s'", name, hint);
+	else
+		diag_error(pb->lw->dl, at->pos, "unknown-volume", "unknown volume '%s'",
+			   name ? name : "");
+}
+
 /* Reads {name, path} items; a name must be a volume of the pipeline. */
 static size_t lower_mounts(struct pbuild *pb, const struct fe_node *n, bool devices,
 			   const struct ir_volume **vols, char **paths)
@@ -242,9 +261,7 @@ static size_t lower_mounts(struct pbuild *pb, const struct fe_node *n, bool devi
 		char *name = fe_drone_str(lw, v[MO_NAME], false);
 		const struct ir_volume *vol = find_volume(pb->p, name);
 		if (!vol || (devices && vol->kind != IR_VOLUME_HOST)) {
-			diag_error(lw->dl, v[MO_NAME]->pos, "unknown-volume",
-				   devices ? "device '%s' is not a host volume of the pipeline"
-					   : "unknown volume '%s'", name ? name : "");
+			unknown_volume(pb, v[MO_NAME], name, devices);
 			continue;
 		}
 		vols[m] = vol;

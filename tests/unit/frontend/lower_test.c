@@ -229,7 +229,7 @@ Test(lower, every_mistake_is_reported_in_one_run)
 	cr_assert_eq(dl.nerrors, 6);
 	cr_assert(has_diag("unknown-key", 2, 1));
 	cr_assert(has_diag("wrong-type", 5, 10));
-	cr_assert(has_diag("duplicate-name", 6, 3));
+	cr_assert(has_diag("duplicate-step-name", 6, 3));
 	cr_assert(has_diag("invalid-value", 8, 9));
 	cr_assert(has_diag("missing-key", 9, 3));
 	cr_assert(has_diag("unknown-kind", 11, 7));
