@@ -146,6 +146,78 @@ else
 	fail "schema, reader and docs/ir.md agree on every key"; cat "$TMP/coverage"
 fi
 
+# Every integer bound and enum value of the schema, tried on the reader:
+# one past a bound is refused by both, the bound itself and every enum
+# value pass the reader (later stages may still object to the meaning).
+python3 - tests/golden/ir/full.ir.json "$TMP" >"$TMP/cases" <<'EOF'
+import copy, json, sys
+
+schema = json.load(open("docs/ir.schema.json"))
+defs = schema["$defs"]
+base = json.load(open(sys.argv[1]))
+out = sys.argv[2]
+n = 0
+
+def paths(node, sch, path):
+    """Yields (path, schema) for every scalar in the document."""
+    if "$ref" in sch:
+        sch = defs[sch["$ref"].split("/")[-1]]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if "properties" in sch:
+                yield from paths(v, sch["properties"][k], path + [k])
+    elif isinstance(node, list) and "items" in sch:
+        for i, v in enumerate(node):
+            yield from paths(v, sch["items"], path + [i])
+    else:
+        yield path, sch
+
+def emit(path, value, want):
+    global n
+    doc = copy.deepcopy(base)
+    at = doc
+    for p in path[:-1]:
+        at = at[p]
+    at[path[-1]] = value
+    name = "%s/bound-%d.json" % (out, n)
+    n += 1
+    json.dump(doc, open(name, "w"))
+    print(name, want, "/" + "/".join(map(str, path)), json.dumps(value))
+
+for path, sch in paths(base, schema, []):
+    if path == ["version"]:
+        continue
+    if sch.get("type") == "integer":
+        emit(path, sch["minimum"] - 1, "ir-range")
+        emit(path, sch["maximum"] + 1, "ir-range")
+        emit(path, sch["minimum"], "accepted")
+        emit(path, sch["maximum"], "accepted")
+    for value in sch.get("enum", []):
+        emit(path, value, "accepted")
+EOF
+range_ok=0 range_bad=0
+while read -r file want ptr value; do
+	"$PIPEC" validate --trusted "$file" >/dev/null 2>"$TMP/err"
+	if [ "$want" = accepted ]; then
+		if grep -q '\[ir-' "$TMP/err"; then
+			range_bad=$((range_bad + 1)); echo "#   $ptr = $value: refused by the reader"
+			sed 's/^/#     /' "$TMP/err" | head -3
+		else
+			range_ok=$((range_ok + 1))
+		fi
+	elif grep -qF ":$ptr: error: " "$TMP/err" && grep -q "\[$want\]" "$TMP/err"; then
+		range_ok=$((range_ok + 1))
+		echo "$file" >>"$TMP/refused"
+	else
+		range_bad=$((range_bad + 1)); echo "#   $ptr = $value: not refused by the reader"
+	fi
+done <"$TMP/cases"
+check "integer bounds and enum values: the reader agrees with the schema ($range_ok cases)" \
+	test "$range_bad" -eq 0 -a "$range_ok" -gt 0
+# shellcheck disable=SC2046
+check "integer bounds: the schema refuses what the reader refuses" \
+	schema_check invalid $(cat "$TMP/refused")
+
 # Each reader rule's page: the bad example fails with the rule, the good passes.
 for page in docs/rules/ir-*.md; do
 	rule=$(basename "$page" .md)
