@@ -323,6 +323,14 @@ static void parent_of(const char *path, char *out, size_t size)
 		*slash = 0;
 }
 
+/* Artifact paths are relative to the step's working directory unless absolute. */
+static void artifact_path(struct dk_ctx *x, const struct ir_step *s, const char *path, char *out, size_t size)
+{
+	char *wd = path[0] == '/' ? NULL : work_dir(x, s);
+	snprintf(out, size, "%s%s%s", wd ? wd : "", wd ? "/" : "", path);
+	free(wd);
+}
+
 int dk_container_upload(struct dk_ctx *x, struct dk_job *j, char *err, size_t errsize)
 {
 	if (upload_files(x, j, err, errsize) < 0)
@@ -334,8 +342,9 @@ int dk_container_upload(struct dk_ctx *x, struct dk_job *j, char *err, size_t er
 			snprintf(err, errsize, "artifact '%s' was not exported by an earlier step", s->imports[i].name);
 			return -1;
 		}
-		char parent[4096];
-		parent_of(s->imports[i].path, parent, sizeof parent);
+		char parent[4096], full_path[4096];
+		artifact_path(x, s, s->imports[i].path, full_path, sizeof full_path);
+		parent_of(full_path, parent, sizeof parent);
 		struct dk_buf dirs;
 		dk_buf_init(&dirs, 1 << 20);
 		char full[4200];
@@ -377,7 +386,9 @@ int dk_container_export(struct dk_ctx *x, struct dk_job *j, char *err, size_t er
 {
 	const struct ir_step *s = j->step;
 	for (size_t i = 0; i < s->nexports; i++) {
-		char *ep = dk_escape(s->exports[i].path);
+		char full_path[4096];
+		artifact_path(x, s, s->exports[i].path, full_path, sizeof full_path);
+		char *ep = dk_escape(full_path);
 		char path[1200];
 		snprintf(path, sizeof path, "/containers/%s/archive?path=%s", j->id, ep);
 		free(ep);

@@ -120,9 +120,9 @@ SH
 }
 
 # Names used by repository samples and by the drone-runtime samples.
-IMG_TAGS_busybox="busybox busybox:latest alpine alpine:3.6 alpine:3.8 alpine:latest golang:1.11"
-IMG_TAGS_redis="redis redis:latest redis:3.0 redis:4-alpine"
-IMG_TAGS_postgres="postgres postgres:latest postgres:9-alpine"
+IMG_TAGS_busybox="busybox busybox:1.35 busybox:latest alpine alpine:3.6 alpine:3.8 alpine:latest golang:1.11"
+IMG_TAGS_redis="redis redis:7 redis:latest redis:3.0 redis:4-alpine"
+IMG_TAGS_postgres="postgres postgres:15 postgres:latest postgres:9-alpine"
 
 images_build() {
 	IMG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pipec-img.XXXXXX")
