@@ -1,0 +1,82 @@
+#!/bin/sh
+# pipec graph and pipec plan show the normalized step graph without
+# running anything; pipec build writes the normalized IR unless
+# --no-optimize.
+. tests/lib.sh
+
+cat >"$TMP/p.yml" <<'EOF2'
+kind: pipeline
+type: docker
+name: default
+clone:
+  disable: true
+
+services:
+- name: redis
+  image: redis:7
+
+steps:
+- name: build
+  image: golang:1.22
+  commands: [go build ./...]
+- name: deploy
+  image: alpine:3.20
+  commands: [./deploy]
+  when:
+    branch: [release]
+- name: test
+  image: golang:1.22
+  commands: [go test ./...]
+- name: notify
+  image: alpine:3.20
+  commands: [./notify]
+  when:
+    status: [failure]
+EOF2
+
+expect_exit 0 "plan runs" $PIPEC plan --branch=main "$TMP/p.yml"
+cp "$TMP/out" "$TMP/plan"
+sed 's/^/#   /' "$TMP/plan"
+check "plan: header" grep -qx "pipeline 'default' (docker, linux/amd64)" "$TMP/plan"
+check "plan: service and first step in parallel" \
+	grep -qx "  stage 1: redis (service), build" "$TMP/plan"
+check "plan: skipped step rewired" grep -qx "  stage 2: test \[after build\]" "$TMP/plan"
+check "plan: failure step last" \
+	grep -qx "  stage 3: notify (runs on failure) \[after test\]" "$TMP/plan"
+check "plan: why deploy is skipped, and where" \
+	grep -q "^  skipped step 'deploy': .*release.* ($TMP/p.yml:19:5)$" "$TMP/plan"
+expect_exit 0 "plan on the release branch" $PIPEC plan --branch=release "$TMP/p.yml"
+check "plan: deploy runs on release" grep -q "deploy \[after build\]" "$TMP/out"
+expect_exit 2 "plan needs one file" $PIPEC plan
+
+expect_exit 0 "graph: dot" $PIPEC graph "$TMP/p.yml"
+cp "$TMP/out" "$TMP/dot"
+check "dot: a digraph" grep -q '^digraph pipec {$' "$TMP/dot"
+check "dot: service marked" grep -q 'label="redis", shape=box, style=rounded, peripheries=2' "$TMP/dot"
+check "dot: build, deploy, test in order" grep -q 'p0s1 -> p0s2;' "$TMP/dot"
+check "dot: no redundant edge" test "$(grep -c -- '->' "$TMP/dot")" -eq 3
+if command -v dot >/dev/null 2>&1; then
+	check "dot: graphviz reads it" dot -Tsvg -o /dev/null "$TMP/dot"
+fi
+expect_exit 0 "graph: mermaid" $PIPEC graph --format=mermaid "$TMP/p.yml"
+check "mermaid: flowchart" grep -q '^flowchart LR$' "$TMP/out"
+check "mermaid: service rounded" grep -q 'p0s0(\["redis"\])' "$TMP/out"
+expect_exit 2 "graph: unknown format" $PIPEC graph --format=svg "$TMP/p.yml"
+
+# with no branch known, nothing is ruled out; a failing `when` is the only skip
+sed 's/branch: \[release\]/event: [tag]/' "$TMP/p.yml" >"$TMP/q.yml"
+expect_exit 0 "graph: skipped steps greyed" $PIPEC graph --format=mermaid "$TMP/q.yml"
+check "mermaid: deploy greyed" grep -q 'p0s2\["deploy"\]:::skipped' "$TMP/out"
+
+$PIPEC build "$TMP/q.yml" -o "$TMP/opt.json" 2>/dev/null
+$PIPEC build --no-optimize "$TMP/q.yml" -o "$TMP/raw.json" 2>/dev/null
+check "build drops the skipped step and makes edges explicit" python3 - "$TMP/opt.json" "$TMP/raw.json" <<'EOF2'
+import json, sys
+opt, raw = (json.load(open(f))["pipelines"][0]["steps"] for f in sys.argv[1:])
+names = [s["name"] for s in opt]
+assert names == ["redis", "build", "test", "notify"], names
+assert "deploy" in [s["name"] for s in raw]
+deps = {s["name"]: s.get("depends_on", []) for s in opt}
+assert deps == {"redis": [], "build": [], "test": ["build"], "notify": ["test"]}, deps
+assert not any(s.get("depends_on") for s in raw)
+EOF2
