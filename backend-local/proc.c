@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -306,6 +307,37 @@ void local_stop(void *ctx, struct rt_job *job, bool hurry)
 		kill(-p->pid, hurry ? SIGKILL : SIGTERM);
 }
 
+/*
+ * Orphans of the steps were re-parented to pipec (the subreaper): kill
+ * them too, also those that left their step's process group.
+ */
+static void kill_adopted(void)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+	FILE *fp = fopen(path, "r");
+	int pid;
+	while (fp && fscanf(fp, "%d", &pid) == 1)
+		kill(pid, SIGKILL);
+	if (fp)
+		fclose(fp);
+}
+
+/* Reaps what was killed; killing is asynchronous, so wait a little. */
+static void reap_adopted(void)
+{
+	int64_t until = local_now_ms() + LOCAL_EOF_WAIT_MS;
+	for (;;) {
+		pid_t r = waitpid(-1, NULL, WNOHANG);
+		if (r > 0)
+			continue;
+		if (r < 0 || local_now_ms() >= until)
+			return;
+		struct timespec ts = {0, 2000000};
+		nanosleep(&ts, NULL);
+	}
+}
+
 void local_kill_all(struct local *l)
 {
 	for (struct local_proc *p = l->procs; p; p = p->next) {
@@ -319,6 +351,6 @@ void local_kill_all(struct local *l)
 		p->job->backend_data = NULL;
 	}
 	l->procs = NULL;
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	kill_adopted();
+	reap_adopted();
 }

@@ -212,13 +212,14 @@ static int dotenv_line(struct rt_secrets *s, char *line, const char *path, int l
 		return 0;
 	if (strncmp(line, "export ", 7) == 0)
 		line = trim(line + 7);
-	size_t n = name_len(line);
+	size_t eq = name_len(line), n = eq;
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
 	struct ir_pos pos = {.file = path, .line = lineno, .col = 1};
 	if (!valid_name(line, n))
 		return diag_error(dl, pos, "secret-missing", "line is not NAME=VALUE");
 	line[n] = '\0';
-	char *v = line + n + 1;
-	v = trim(v);
+	char *v = trim(line + eq + 1);
 	unquote(v);
 	return set_n(s, line, n, v, dl, path);
 }

@@ -1,0 +1,184 @@
+/*
+ * logs.c - masking and line assembly: leftmost-longest replacement,
+ * secrets split across reads, multi-line and empty secrets, partial
+ * lines, prefixes, the line ceiling, and the secrets store.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/internal.h"
+
+static char *masked(struct rt_mask *m, const char *in)
+{
+	struct rt_buf b = {0};
+	rt_mask_apply(m, in, strlen(in), &b);
+	rt_buf_put(&b, "", 1);
+	return b.p;
+}
+
+Test(mask, replaces_every_occurrence)
+{
+	struct rt_mask m;
+	rt_mask_init(&m);
+	rt_mask_add(&m, "bar", 3);
+	char *s = masked(&m, "foobar bar barbar");
+	cr_assert_str_eq(s, "foo******** ******** ****************");
+	free(s);
+	rt_mask_release(&m);
+}
+
+Test(mask, leftmost_then_longest)
+{
+	struct rt_mask m;
+	rt_mask_init(&m);
+	rt_mask_add(&m, "ab", 2);
+	rt_mask_add(&m, "abc", 3);
+	rt_mask_add(&m, "cd", 2);
+	char *s = masked(&m, "xabcdx");
+	cr_assert_str_eq(s, "x********dx");
+	free(s);
+	rt_mask_release(&m);
+}
+
+Test(mask, multi_line_values_are_kept_line_by_line_and_empty_ignored)
+{
+	struct rt_mask m;
+	rt_mask_init(&m);
+	rt_mask_add(&m, "", 0);
+	rt_mask_add(&m, "one\r\n\ntwo\n", 10);
+	cr_assert_eq(m.n, 2);
+	char *s = masked(&m, "one\ntwo\nthree\n");
+	cr_assert_str_eq(s, "********\n********\nthree\n");
+	free(s);
+	rt_mask_release(&m);
+}
+
+Test(mask, no_patterns_copies)
+{
+	struct rt_mask m;
+	rt_mask_init(&m);
+	char *s = masked(&m, "plain");
+	cr_assert_str_eq(s, "plain");
+	free(s);
+	rt_mask_release(&m);
+}
+
+struct capture {
+	char *text;
+	size_t len;
+	FILE *fp;
+	struct rt_mask mask;
+	struct rt_log_sink sink;
+	struct rt_log log;
+};
+
+static void capture_init(struct capture *c, const char *name, int width)
+{
+	memset(c, 0, sizeof *c);
+	c->fp = open_memstream(&c->text, &c->len);
+	rt_mask_init(&c->mask);
+	c->sink = (struct rt_log_sink){.out = c->fp, .mask = &c->mask};
+	rt_log_init(&c->log, &c->sink, name, width, NULL);
+}
+
+static const char *capture_text(struct capture *c)
+{
+	fflush(c->fp);
+	return c->text;
+}
+
+static void capture_release(struct capture *c)
+{
+	rt_log_release(&c->log);
+	rt_buf_release(&c->sink.scratch);
+	rt_mask_release(&c->mask);
+	fclose(c->fp);
+	free(c->text);
+}
+
+Test(log, lines_are_prefixed_and_aligned)
+{
+	struct capture c;
+	capture_init(&c, "ab", 5);
+	rt_log_write(&c.log, 1, "one\ntwo\n", 8);
+	cr_assert_str_eq(capture_text(&c), "ab    | one\nab    | two\n");
+	capture_release(&c);
+}
+
+Test(log, partial_lines_wait_for_their_end)
+{
+	struct capture c;
+	capture_init(&c, "s", 1);
+	rt_log_write(&c.log, 1, "par", 3);
+	cr_assert_eq(c.len, 0);
+	rt_log_write(&c.log, 2, "err\n", 4);
+	rt_log_write(&c.log, 1, "tial\nnext", 9);
+	rt_log_flush(&c.log);
+	cr_assert_str_eq(capture_text(&c), "s | err\ns | partial\ns | next\n");
+	capture_release(&c);
+}
+
+Test(log, a_secret_split_across_reads_is_masked)
+{
+	struct capture c;
+	capture_init(&c, "s", 1);
+	rt_mask_add(&c.mask, "hunter2", 7);
+	const char *text = "pw=hunter2 ok\n";
+	for (size_t i = 0; text[i]; i++)
+		rt_log_write(&c.log, 1, text + i, 1);
+	cr_assert_str_eq(capture_text(&c), "s | pw=******** ok\n");
+	capture_release(&c);
+}
+
+Test(log, an_overlong_line_is_broken_at_the_ceiling)
+{
+	struct capture c;
+	capture_init(&c, "s", 1);
+	size_t n = RT_MAX_LINE + 10;
+	char *big = malloc(n);
+	memset(big, 'x', n);
+	rt_log_write(&c.log, 1, big, 100);
+	rt_log_write(&c.log, 1, big, n - 100);
+	cr_assert_lt(c.log.held[0].len, (size_t)RT_MAX_LINE);
+	rt_log_flush(&c.log);
+	capture_text(&c);
+	size_t lines = 0;
+	for (size_t i = 0; i < c.len; i++)
+		lines += c.text[i] == '\n';
+	cr_assert_eq(lines, 2);
+	free(big);
+	capture_release(&c);
+}
+
+Test(secrets, arguments_files_and_dotenv)
+{
+	struct rt_secrets s;
+	struct diag_list dl;
+	rt_secrets_init(&s);
+	diag_list_init(&dl);
+	cr_assert_eq(rt_secrets_add_arg(&s, "A=x=y", &dl), 0);
+	cr_assert_str_eq(rt_secrets_get(&s, "A"), "x=y");
+	cr_assert_eq(rt_secrets_add_arg(&s, "novalue", &dl), -1);
+	cr_assert_eq(rt_secrets_add_arg(&s, "1bad=secret-text", &dl), -1);
+	cr_assert_null(strstr(dl.items[1].message, "secret-text"));
+	char path[] = "/tmp/pipec-dotenv-XXXXXX";
+	int fd = mkstemp(path);
+	const char *text = "# c\nexport B=\"two\\nlines\"\nC = 'q' \n\nbad line\n";
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	cr_assert_eq(rt_secrets_add_dotenv(&s, path, &dl), -1);
+	cr_assert_str_eq(rt_secrets_get(&s, "B"), "two\nlines");
+	cr_assert_str_eq(rt_secrets_get(&s, "C"), "q");
+	cr_assert_eq(dl.items[2].pos.line, 5);
+	char arg[64];
+	snprintf(arg, sizeof arg, "F=%s", path);
+	cr_assert_eq(rt_secrets_add_file(&s, arg, &dl), 0);
+	cr_assert(strstr(rt_secrets_get(&s, "F"), "export B"));
+	unlink(path);
+	cr_assert_eq(rt_secrets_add_env(&s, "PIPEC_SURELY_UNSET_VARIABLE", &dl), -1);
+	rt_secrets_release(&s);
+	diag_list_release(&dl);
+}

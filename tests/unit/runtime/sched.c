@@ -1,0 +1,312 @@
+/*
+ * sched.c - the scheduler against a fake backend: order, DAG, parallel
+ * bound, run policies, ignore_error, 78, retries, services, timeouts,
+ * interrupts, pipeline order, graph errors and missing secrets.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+
+#include "fake.h"
+
+static struct ir_arena *A;
+static struct ir_doc D;
+static struct fake F;
+static struct rt_backend B;
+static struct rt_report R;
+static struct diag_list DL;
+static char *out_text;
+static size_t out_len;
+static FILE *out;
+static struct rt_options O;
+
+static void setup(void)
+{
+	A = ir_arena_new();
+	memset(&D, 0, sizeof D);
+	memset(&F, 0, sizeof F);
+	B = (struct rt_backend){&fake_ops, &F, NULL};
+	diag_list_init(&DL);
+	out = open_memstream(&out_text, &out_len);
+	O = (struct rt_options){.out = out, .grace_ms = 50};
+}
+
+static void teardown(void)
+{
+	rt_report_release(&R);
+	diag_list_release(&DL);
+	fclose(out);
+	free(out_text);
+	ir_arena_free(A);
+}
+
+TestSuite(sched, .init = setup, .fini = teardown);
+
+static enum rt_status run(void)
+{
+	enum rt_status st = rt_run(&D, &B, &O, &R, &DL);
+	fflush(out);
+	return st;
+}
+
+static bool has_diag(const char *rule, const char *text)
+{
+	for (size_t i = 0; i < DL.len; i++)
+		if (strcmp(DL.items[i].rule, rule) == 0 && strstr(DL.items[i].message, text))
+			return true;
+	return false;
+}
+
+static enum rt_status status_of(size_t i)
+{
+	return R.pipelines[0].steps[i].status;
+}
+
+Test(sched, file_order_without_depends_on)
+{
+	ir_one_pipeline(A, &D, 4);
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(F.order, "s0 s1 s2 s3 ");
+	cr_assert_eq(F.max_running, 1);
+	cr_assert_eq(F.prepares, 1);
+	cr_assert_eq(F.teardowns, 1);
+}
+
+Test(sched, dag_starts_independent_steps_together)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 4);
+	ir_depends(A, &p->steps[1], "s0");
+	ir_depends(A, &p->steps[2], "s0");
+	ir_depends(A, &p->steps[3], "s1");
+	ir_depends(A, &p->steps[3], "s2");
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(F.order, "s0 s1 s2 s3 ");
+	cr_assert_eq(F.max_running, 2);
+}
+
+Test(sched, parallel_bounds_running_steps)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 6);
+	for (size_t i = 1; i < 6; i++)
+		ir_depends(A, &p->steps[i], "s0");
+	O.parallel = 2;
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_eq(F.max_running, 2);
+	cr_assert_eq(F.starts, 6);
+}
+
+Test(sched, failure_skips_on_success_and_runs_on_failure_and_always)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 5);
+	ir_set_env(A, &p->steps[0], "EXIT", "2");
+	p->steps[2].run_policy = IR_RUN_ON_FAILURE;
+	p->steps[3].run_policy = IR_RUN_ALWAYS;
+	p->steps[4].run_policy = IR_RUN_NEVER;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_str_eq(F.order, "s0 s2 s3 ");
+	cr_assert_eq(status_of(0), RT_FAILURE);
+	cr_assert_eq(status_of(1), RT_SKIPPED);
+	cr_assert_eq(status_of(2), RT_SUCCESS);
+	cr_assert_eq(status_of(4), RT_SKIPPED);
+	cr_assert_eq(R.pipelines[0].steps[0].exit.code, 2);
+	cr_assert(has_diag("step-failed", "step 's0' exited with status 2"));
+	cr_assert_eq(DL.items[0].pos.line, 3);
+}
+
+Test(sched, on_failure_is_skipped_when_all_went_well)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 2);
+	p->steps[1].run_policy = IR_RUN_ON_FAILURE;
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(F.order, "s0 ");
+	cr_assert_eq(status_of(1), RT_SKIPPED);
+}
+
+Test(sched, failure_in_one_branch_leaves_the_other_alone)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 4);
+	ir_set_env(A, &p->steps[0], "EXIT", "1");
+	ir_depends(A, &p->steps[1], "s0");
+	ir_depends(A, &p->steps[3], "s2");
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_eq(status_of(1), RT_SKIPPED);
+	cr_assert_eq(status_of(2), RT_SUCCESS);
+	cr_assert_eq(status_of(3), RT_SUCCESS);
+}
+
+Test(sched, skipped_steps_pass_the_failure_on)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 3);
+	ir_set_env(A, &p->steps[0], "EXIT", "1");
+	ir_depends(A, &p->steps[1], "s0");
+	ir_depends(A, &p->steps[2], "s1");
+	p->steps[2].run_policy = IR_RUN_ON_FAILURE;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_eq(status_of(1), RT_SKIPPED);
+	cr_assert_eq(status_of(2), RT_SUCCESS);
+}
+
+Test(sched, ignore_error_keeps_the_run_green)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 2);
+	ir_set_env(A, &p->steps[0], "EXIT", "5");
+	p->steps[0].ignore_error = true;
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(F.order, "s0 s1 ");
+	cr_assert(R.pipelines[0].steps[0].ignored);
+	cr_assert_eq(DL.nerrors, 0);
+	cr_assert_eq(DL.nwarnings, 1);
+}
+
+Test(sched, exit_78_ends_the_pipeline_as_a_success)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 3);
+	ir_set_env(A, &p->steps[0], "EXIT", "78");
+	p->steps[2].run_policy = IR_RUN_ALWAYS;
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(F.order, "s0 ");
+	cr_assert(R.pipelines[0].early_exit);
+	cr_assert_eq(status_of(1), RT_SKIPPED);
+	cr_assert_eq(status_of(2), RT_SKIPPED);
+}
+
+Test(sched, retries_start_a_failing_step_again)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
+	ir_set_env(A, &p->steps[0], "EXIT", "1");
+	p->steps[0].retries = 2;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_str_eq(F.order, "s0 s0 s0 ");
+	cr_assert_eq(R.pipelines[0].steps[0].attempts, 3);
+	cr_assert_eq(DL.nerrors, 1);
+}
+
+Test(sched, services_start_first_and_stop_at_the_end)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 3);
+	p->steps[2].detach = true;
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(F.order, "s2 s0 s1 ");
+	cr_assert_eq(status_of(2), RT_SUCCESS);
+	cr_assert_eq(R.pipelines[0].steps[2].exit.signal, 15);
+}
+
+Test(sched, step_timeout_stops_the_step)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 2);
+	ir_set_env(A, &p->steps[0], "EXIT", "hang");
+	p->steps[0].timeout = 1;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert(R.pipelines[0].steps[0].timed_out);
+	cr_assert(has_diag("step-timeout", "step 's0' timed out after 1 s"));
+	cr_assert_eq(status_of(1), RT_SKIPPED);
+}
+
+Test(sched, pipeline_timeout_cancels_the_rest)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 2);
+	ir_set_env(A, &p->steps[0], "EXIT", "hang");
+	O.timeout = 1;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert(R.pipelines[0].timed_out);
+	cr_assert(has_diag("pipeline-timeout", "pipeline 'p' timed out"));
+	cr_assert_eq(status_of(0), RT_CANCELLED);
+	cr_assert_eq(status_of(1), RT_CANCELLED);
+}
+
+Test(sched, an_interrupt_cancels_the_run)
+{
+	static volatile sig_atomic_t irq = 1;
+	ir_one_pipeline(A, &D, 2);
+	O.interrupts = &irq;
+	cr_assert_eq(run(), RT_CANCELLED);
+	cr_assert_eq(F.starts, 0);
+	cr_assert_eq(F.teardowns, 1);
+	cr_assert_eq(status_of(0), RT_CANCELLED);
+}
+
+Test(sched, failed_prepare_still_tears_down)
+{
+	ir_one_pipeline(A, &D, 1);
+	F.fail_prepare = true;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_eq(F.starts, 0);
+	cr_assert_eq(F.teardowns, 1);
+	cr_assert_eq(status_of(0), RT_PENDING);
+}
+
+Test(sched, unknown_dependency_and_cycle_stop_everything)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 3);
+	ir_depends(A, &p->steps[0], "nope");
+	ir_depends(A, &p->steps[1], "s2");
+	ir_depends(A, &p->steps[2], "s1");
+	cr_assert_eq(run(), RT_PENDING);
+	cr_assert_eq(F.prepares, 0);
+	cr_assert(has_diag("unknown-dependency", "unknown step 'nope'"));
+	cr_assert(has_diag("dependency-cycle", "dependency cycle"));
+}
+
+Test(sched, missing_secret_stops_everything)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
+	p->steps[0].secrets = ir_calloc(A, 1, sizeof *p->steps[0].secrets);
+	p->steps[0].secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
+	p->steps[0].nsecrets = 1;
+	cr_assert_eq(run(), RT_PENDING);
+	cr_assert_eq(F.prepares, 0);
+	cr_assert(has_diag("secret-missing", "secret 'token' is not set"));
+}
+
+Test(sched, secrets_reach_the_environment_and_are_masked)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
+	p->steps[0].name = "tok3n-value";      /* printed by the fake: masked */
+	p->steps[0].secrets = ir_calloc(A, 1, sizeof *p->steps[0].secrets);
+	p->steps[0].secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
+	p->steps[0].nsecrets = 1;
+	struct rt_secrets s;
+	rt_secrets_init(&s);
+	rt_secrets_set(&s, "token", "tok3n-value");
+	O.secrets = &s;
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(out_text, "tok3n-value | ran ********\n");
+	rt_secrets_release(&s);
+}
+
+Test(sched, pipelines_follow_their_depends_on)
+{
+	D.version = IR_VERSION;
+	D.npipelines = 3;
+	D.pipelines = ir_calloc(A, 3, sizeof *D.pipelines);
+	const char *names[] = {"deploy", "build", "notify"};
+	for (size_t i = 0; i < 3; i++) {
+		struct ir_pipeline *p = &D.pipelines[i];
+		p->name = (char *)names[i];
+		p->nsteps = 1;
+		p->steps = ir_calloc(A, 1, sizeof *p->steps);
+		p->steps[0].name = ir_printf(A, "%s-step", names[i]);
+		p->steps[0].script = "true";
+	}
+	D.pipelines[0].depends_on = (struct ir_strs){ir_calloc(A, 1, sizeof(char *)), 1};
+	D.pipelines[0].depends_on.v[0] = "build";
+	ir_set_env(A, &D.pipelines[1].steps[0], "EXIT", "1");
+	D.pipelines[2].depends_on = (struct ir_strs){ir_calloc(A, 1, sizeof(char *)), 1};
+	D.pipelines[2].depends_on.v[0] = "build";
+	D.pipelines[2].run_policy = IR_RUN_ON_FAILURE;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_str_eq(F.order, "build-step notify-step ");
+	cr_assert_eq(R.pipelines[0].status, RT_SKIPPED);
+	cr_assert_eq(R.pipelines[2].status, RT_SUCCESS);
+}
+
+Test(sched, report_json_names_steps_and_states)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 2);
+	ir_set_env(A, &p->steps[1], "EXIT", "3");
+	run();
+	char *json = rt_report_json(&R);
+	cr_assert(strstr(json, "\"backend\":\t\"fake\""));
+	cr_assert(strstr(json, "\"exit_code\":\t3"));
+	cr_assert(strstr(json, "\"status\":\t\"failure\""));
+	free(json);
+}
