@@ -82,16 +82,6 @@ static struct ir_pos pos_at(struct imp *im, const struct jp *at)
 	return (struct ir_pos){.file = im->path, .pointer = jp_str(im->a, at)};
 }
 
-__attribute__((format(printf, 5, 6)))
-static void say(struct imp *im, enum diag_severity sev, const struct jp *at,
-		const char *rule, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	diag_vadd(im->dl, sev, pos_at(im, at), rule, fmt, ap);
-	va_end(ap);
-}
-
 static const char *kind_of(const cJSON *v)
 {
 	if (cJSON_IsString(v))
@@ -110,7 +100,7 @@ static const char *kind_of(const cJSON *v)
 static void type_error(struct imp *im, const struct jp *at, const char *want,
 		       const cJSON *got)
 {
-	say(im, DIAG_ERROR, at, "drone-runtime-type", "expected %s, got %s",
+	diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-type", "expected %s, got %s",
 	    want, kind_of(got));
 }
 
@@ -151,7 +141,7 @@ static void check_keys(struct imp *im, const cJSON *obj,
 	const cJSON *c;
 	cJSON_ArrayForEach(c, obj) {
 		if (c->string && !known_key(known, c->string))
-			say(im, DIAG_WARNING, &(struct jp){at, c->string, 0},
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &(struct jp){at, c->string, 0}),
 			    "drone-runtime-unknown-key", "unknown key '%s' is ignored",
 			    c->string);
 	}
@@ -194,7 +184,7 @@ static const cJSON *get_arr(struct imp *im, const cJSON *obj, const char *key,
 		return NULL;
 	}
 	if (cJSON_GetArraySize(f) > DR_MAX_ITEMS) {
-		say(im, DIAG_ERROR, here, "drone-runtime-limit",
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, here), "drone-runtime-limit",
 		    "array has more than %d elements", DR_MAX_ITEMS);
 		return NULL;
 	}
@@ -238,12 +228,12 @@ static int64_t get_int(struct imp *im, const cJSON *obj, const char *key,
 	}
 	double d = f->valuedouble;
 	if (!(d >= (double)min && d <= (double)max)) {
-		say(im, DIAG_ERROR, &here, "drone-runtime-type",
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, &here), "drone-runtime-type",
 		    "integer %g is out of range", d);
 		return 0;
 	}
 	if (d != (double)(int64_t)d) {
-		say(im, DIAG_ERROR, &here, "drone-runtime-type",
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, &here), "drone-runtime-type",
 		    "expected an integer, got %g", d);
 		return 0;
 	}
@@ -320,7 +310,7 @@ static void drop(struct imp *im, const cJSON *obj, const char *key,
 {
 	const cJSON *f = field(obj, key);
 	if (!is_zero(f))
-		say(im, DIAG_NOTE, &(struct jp){at, f->string, 0},
+		diag_add(im->dl, DIAG_NOTE, pos_at(im, &(struct jp){at, f->string, 0}),
 		    "drone-runtime-dropped", "'%s' is dropped: %s", f->string, why);
 }
 
@@ -339,7 +329,7 @@ static int get_enum(struct imp *im, const cJSON *obj, const char *key,
 	}
 	int v = parse(f->valuestring);
 	if (v < 0 && *f->valuestring)
-		say(im, DIAG_WARNING, &here, "drone-runtime-unknown-enum",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, &here), "drone-runtime-unknown-enum",
 		    "unknown %s '%s' is read as '%s'", key, f->valuestring, dflt);
 	return v < 0 ? 0 : v;
 }
@@ -434,7 +424,7 @@ static char *data_url(struct imp *im, const char *url, const struct jp *at)
 	const char *comma = strchr(url, ',');
 	size_t bad, n;
 	if (!comma) {
-		say(im, DIAG_ERROR, at, "drone-runtime-data-url",
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-data-url",
 		    "data url has no ',' before its payload");
 		return NULL;
 	}
@@ -442,13 +432,13 @@ static char *data_url(struct imp *im, const char *url, const struct jp *at)
 	if (mlen >= 12 && strncasecmp(comma - 7, ";base64", 7) == 0) {
 		char *d = b64_clean(im->a, comma + 1, strlen(comma + 1), &bad);
 		if (!d)
-			say(im, DIAG_ERROR, at, "drone-runtime-data-url",
+			diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-data-url",
 			    "illegal base64 data at payload byte %zu", bad);
 		return d;
 	}
 	unsigned char *raw = pct_decode(im->a, comma + 1, &n);
 	if (!raw) {
-		say(im, DIAG_ERROR, at, "drone-runtime-data-url",
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-data-url",
 		    "malformed percent escape in data url");
 		return NULL;
 	}
@@ -495,7 +485,7 @@ static void add_secret(struct imp *im, const char *name, const struct jp *at)
 static void secret_value_dropped(struct imp *im, const char *name,
 				 const struct jp *at)
 {
-	say(im, DIAG_WARNING, at, "drone-runtime-secret-value",
+	diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-secret-value",
 	    "value of secret '%s' is not carried into the IR; supply it at run "
 	    "time (--secret %s=...)", name, name);
 }
@@ -543,7 +533,7 @@ static struct ir_volume *add_volume(struct imp *im, const char *name,
 {
 	struct ir_pipeline *p = im->p;
 	if (p->nvolumes >= DR_MAX_ITEMS) {
-		say(im, DIAG_ERROR, at, "drone-runtime-limit",
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-limit",
 		    "more than %d volumes", DR_MAX_ITEMS);
 		return NULL;
 	}
@@ -574,7 +564,7 @@ static struct ir_step *add_step(struct imp *im, const struct jp *at)
 	struct ir_pipeline *p = im->p;
 	if (p->nsteps >= DR_MAX_STEPS) {
 		if (!im->too_many)
-			say(im, DIAG_ERROR, at, "drone-runtime-limit",
+			diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-limit",
 			    "more than %d steps", DR_MAX_STEPS);
 		im->too_many = true;
 		return NULL;
@@ -593,7 +583,7 @@ static void name_step(struct imp *im, struct ir_step *s, const char *want,
 	s->name = NULL;         /* not yet visible to step_taken() */
 	char *name = unique(im, want, step_taken);
 	if (strcmp(name, want) != 0)
-		say(im, DIAG_WARNING, at, "drone-runtime-renamed",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-renamed",
 		    "duplicate step name '%s' is renamed '%s'", want, name);
 	s->name = name;
 }
@@ -676,7 +666,7 @@ static void old_networks(struct imp *im, const cJSON *top)
 		char *driver = get_str(im, o, "driver", &at);
 		drop(im, o, "driver_opts", &at, "IR networks carry no driver options");
 		if (!name) {
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "network without a name is ignored");
 			continue;
 		}
@@ -698,15 +688,15 @@ static void old_volumes(struct imp *im, const cJSON *top)
 		char *name = get_str(im, o, "name", &at);
 		char *driver = get_str(im, o, "driver", &at);
 		if (driver && strcmp(driver, "local") != 0)
-			say(im, DIAG_NOTE, &at, "drone-runtime-dropped",
+			diag_add(im->dl, DIAG_NOTE, pos_at(im, &at), "drone-runtime-dropped",
 			    "volume driver '%s' is dropped: IR volumes are local",
 			    driver);
 		drop(im, o, "driver_opts", &at, "IR volumes carry no driver options");
 		if (!name)
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "volume without a name is ignored");
 		else if (find_volume(im->p, name))
-			say(im, DIAG_WARNING, &at, "drone-runtime-duplicate-name",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-duplicate-name",
 			    "volume '%s' is declared twice", name);
 		else
 			add_volume(im, name, IR_VOLUME_TEMP, &at);
@@ -731,7 +721,7 @@ static void old_secrets(struct imp *im, struct ir_step *s, const cJSON *o,
 		get_str(im, so, "mount", &at);
 		get_bool(im, so, "mask", &at);
 		if (!name) {
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "secret without a name is ignored");
 			continue;
 		}
@@ -766,7 +756,7 @@ static struct ir_volume *old_mount_volume(struct imp *im, const char *name,
 	struct ir_volume *v = find_volume(im->p, name);
 	if (v)
 		return v;
-	say(im, DIAG_WARNING, at, "drone-runtime-unresolved-ref",
+	diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
 	    "volume '%s' is not declared in 'volumes' and becomes a temp volume",
 	    name);
 	return add_volume(im, name, IR_VOLUME_TEMP, at);
@@ -787,7 +777,7 @@ static void old_mounts(struct imp *im, struct ir_step *s, const cJSON *arr,
 		char *source = get_str(im, o, "source", &at);
 		char *target = get_str(im, o, "target", &at);
 		if (!target || (!name && !source)) {
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "volume mount without %s is ignored",
 			    target ? "a name or source" : "a target");
 			continue;
@@ -827,7 +817,7 @@ static void old_tmpfs_one(struct imp *im, struct ir_step *s, const char *spec,
 {
 	const char *colon = strchr(spec, ':');
 	if (colon == spec) {
-		say(im, DIAG_WARNING, at, "drone-runtime-unresolved-ref",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
 		    "tmpfs without a path is ignored");
 		return;
 	}
@@ -841,7 +831,7 @@ static void old_tmpfs_one(struct imp *im, struct ir_step *s, const char *spec,
 		if (strncmp(tok, "size=", 5) == 0 && parse_size(tok + 5) >= 0)
 			v->size_limit = parse_size(tok + 5);
 		else if (*tok)
-			say(im, DIAG_NOTE, at, "drone-runtime-dropped",
+			diag_add(im->dl, DIAG_NOTE, pos_at(im, at), "drone-runtime-dropped",
 			    "tmpfs option '%s' is dropped: IR tmpfs volumes carry a size only",
 			    tok);
 	}
@@ -890,7 +880,7 @@ static void old_devices(struct imp *im, struct ir_step *s, const cJSON *o,
 		char *src = get_str(im, d, "source", &at);
 		char *dst = get_str(im, d, "target", &at);
 		if (!src || !dst) {
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "device without a source and target is ignored");
 			continue;
 		}
@@ -905,7 +895,7 @@ static void old_step_networks(struct imp *im, struct ir_step *s,
 	struct jp aj;
 	const cJSON *arr = get_arr(im, o, "networks", sj, &aj), *e;
 	if (arr && arr->child && s->network_mode) {
-		say(im, DIAG_NOTE, &aj, "drone-runtime-dropped",
+		diag_add(im->dl, DIAG_NOTE, pos_at(im, &aj), "drone-runtime-dropped",
 		    "'networks' is dropped: drone-runtime joined no network "
 		    "when 'network_mode' was set");
 		return;
@@ -921,13 +911,13 @@ static void old_step_networks(struct imp *im, struct ir_step *s,
 		struct ir_strs aliases = get_strs(im, n, "aliases", &at);
 		for (size_t k = 0; k < aliases.n; k++)
 			if (strcmp(aliases.v[k], s->name) != 0)
-				say(im, DIAG_NOTE, &at, "drone-runtime-dropped",
+				diag_add(im->dl, DIAG_NOTE, pos_at(im, &at), "drone-runtime-dropped",
 				    "network alias '%s' is dropped: a step is "
 				    "reachable by its name only", aliases.v[k]);
 		if (name)
 			s->networks.v[s->networks.n++] = name;
 		else
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "network without a name is ignored");
 	}
 	if (!s->networks.n)
@@ -953,7 +943,7 @@ static void old_backup(struct imp *im, struct ir_step *s, const cJSON *o,
 		char *src = get_str(im, b, "source", &at);
 		char *dst = get_str(im, b, "target", &at);
 		if (!src || !dst) {
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "backup without a source and target is ignored");
 			continue;
 		}
@@ -1006,14 +996,14 @@ static void old_restore(struct imp *im, struct ir_step *s, const cJSON *o,
 		char *src = get_str(im, r, "source", &at);
 		char *dst = get_str(im, r, "target", &at);
 		if (!src || !dst)
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "restore without a source and target is ignored");
 		else if (strncasecmp(src, "data:", 5) == 0)
 			old_restore_inline(im, s, src, dst, &at);
 		else if (backed_up_before(im, src))
 			s->imports[s->nimports++] = (struct ir_artifact){src, dst};
 		else
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "restore source '%s' is backed up by no earlier step "
 			    "and is ignored", src);
 	}
@@ -1031,7 +1021,7 @@ static void old_run_policy(struct imp *im, struct ir_step *s, const cJSON *o,
 	bool fail = get_bool(im, o, "on_failure", sj);
 	s->run_policy = table[ok][fail];
 	if (!ok && !fail)
-		say(im, DIAG_WARNING, sj, "drone-runtime-never-runs",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, sj), "drone-runtime-never-runs",
 		    "step '%s' sets neither 'on_success' nor 'on_failure' and "
 		    "never runs", s->name);
 }
@@ -1074,7 +1064,7 @@ static void old_auth(struct imp *im, const cJSON *o, const struct jp *sj)
 	char *pass = get_str(im, auth, "password", &aj);
 	get_str(im, auth, "email", &aj);
 	if (user || pass)
-		say(im, DIAG_WARNING, &aj, "drone-runtime-secret-value",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, &aj), "drone-runtime-secret-value",
 		    "registry credentials are not carried into the IR; supply "
 		    "them at run time");
 }
@@ -1228,7 +1218,7 @@ static void new_temp_volume(struct imp *im, const char *name,
 	int64_t size = temp ? get_int(im, temp, "size_limit", tj, 0, INT64_MAX) : 0;
 	bool mem = medium && strcmp(medium, "memory") == 0;
 	if (medium && !mem)
-		say(im, DIAG_WARNING, tj, "drone-runtime-unknown-enum",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, tj), "drone-runtime-unknown-enum",
 		    "unknown medium '%s' is read as a disk volume", medium);
 	if (size && !mem)
 		drop(im, temp, "size_limit", tj, "drone-runtime sized memory "
@@ -1248,13 +1238,13 @@ static void new_volume(struct imp *im, const cJSON *o, const struct jp *at)
 	const cJSON *host = get_obj(im, o, "host", host_keys, at, &hj);
 	char *hpath = host ? get_str(im, host, "path", &hj) : NULL;
 	if (!m.name)
-		say(im, DIAG_WARNING, at, "drone-runtime-unresolved-ref",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
 		    "volume without a name is ignored");
 	else if (find_volume(im->p, m.name))
-		say(im, DIAG_WARNING, at, "drone-runtime-duplicate-name",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-duplicate-name",
 		    "volume '%s' is declared twice; the first is used", m.name);
 	else if (host && !temp && !hpath)
-		say(im, DIAG_WARNING, &hj, "drone-runtime-unresolved-ref",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, &hj), "drone-runtime-unresolved-ref",
 		    "host volume '%s' has no path and is ignored", m.name);
 	else if (host && !temp) {
 		struct ir_volume *v = add_volume(im, m.name, IR_VOLUME_HOST, at);
@@ -1262,7 +1252,7 @@ static void new_volume(struct imp *im, const cJSON *o, const struct jp *at)
 			v->host_path = hpath;
 	} else {
 		if (!temp)
-			say(im, DIAG_WARNING, at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
 			    "volume '%s' has neither 'temp' nor 'host' and "
 			    "becomes a temp volume", m.name);
 		new_temp_volume(im, m.name, temp, temp ? &tj : at, at);
@@ -1284,7 +1274,7 @@ static void new_auths(struct imp *im, const cJSON *docker, const struct jp *dj)
 		char *user = get_str(im, o, "username", &at);
 		char *pass = get_str(im, o, "password", &at);
 		if (user || pass)
-			say(im, DIAG_WARNING, &at, "drone-runtime-secret-value",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-secret-value",
 			    "credentials for registry '%s' are not carried into "
 			    "the IR; supply them at run time", addr ? addr : "");
 	}
@@ -1314,7 +1304,7 @@ static void new_secret(struct imp *im, const cJSON *o, const struct jp *at)
 	struct meta m = get_meta(im, o, at);
 	char *data = get_str(im, o, "data", at);
 	if (!m.name) {
-		say(im, DIAG_WARNING, at, "drone-runtime-unresolved-ref",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
 		    "secret without a name is ignored");
 		return;
 	}
@@ -1335,13 +1325,13 @@ static void new_file(struct imp *im, const cJSON *o, const struct jp *at)
 		type_error(im, &dj, "a string", f);
 	else if (f && !(data = b64_clean(im->a, f->valuestring,
 					 strlen(f->valuestring), &bad)))
-		say(im, DIAG_ERROR, &dj, "drone-runtime-base64",
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, &dj), "drone-runtime-base64",
 		    "illegal base64 data at input byte %zu", bad);
 	if (!m.name)
-		say(im, DIAG_WARNING, at, "drone-runtime-unresolved-ref",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
 		    "file without a name cannot be referenced and is ignored");
 	else if (file_taken(im->p, m.name))
-		say(im, DIAG_WARNING, at, "drone-runtime-duplicate-name",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-duplicate-name",
 		    "file '%s' is declared twice; the first is used", m.name);
 	else if (data)
 		add_file(im, m.name, data, at);
@@ -1382,11 +1372,11 @@ static void unresolved(struct imp *im, const struct jp *at, const char *what,
 		       const char *name, const char *where)
 {
 	if (name)
-		say(im, DIAG_WARNING, at, "drone-runtime-unresolved-ref",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
 		    "%s '%s' is not declared in '%s' and is ignored", what, name,
 		    where);
 	else
-		say(im, DIAG_WARNING, at, "drone-runtime-unresolved-ref",
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
 		    "%s reference without a name is ignored", what);
 }
 
@@ -1416,7 +1406,7 @@ static void new_step_volumes(struct imp *im, struct ir_step *s,
 		if (!v)
 			unresolved(im, &at, "volume", name, "docker.volumes");
 		else if (!path)
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "mount of volume '%s' has no path and is ignored", name);
 		else
 			s->volumes[s->nvolumes++] =
@@ -1435,7 +1425,7 @@ static void new_step_devices(struct imp *im, struct ir_step *s,
 		if (!v)
 			unresolved(im, &at, "device volume", name, "docker.volumes");
 		else if (v->kind != IR_VOLUME_HOST || !path)
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "device '%s' needs a host volume and a path and is "
 			    "ignored", name);
 		else
@@ -1455,7 +1445,7 @@ static void new_step_files(struct imp *im, struct ir_step *s,
 		if (!name || !file_taken(im->p, name))
 			unresolved(im, &at, "file", name, "files");
 		else if (!path)
-			say(im, DIAG_WARNING, &at, "drone-runtime-unresolved-ref",
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
 			    "file '%s' has no path and is ignored", name);
 		else
 			s->files[s->nfiles++] = (struct ir_file_mount){
@@ -1785,14 +1775,14 @@ struct ir_doc *fe_drone_runtime_import(const char *path, const char *text,
 	else if (has_any(top, new_top_keys))
 		new_import(&im, top);
 	else
-		say(&im, DIAG_ERROR, NULL, "drone-runtime-not-ir", "%s",
+		diag_add(im.dl, DIAG_ERROR, pos_at(&im, NULL), "drone-runtime-not-ir", "%s",
 		    field(top, "auths") ? "a docker client config (registry "
 		    "credentials) is not a pipeline" : "no drone-runtime keys "
 		    "('pipeline' or 'steps') found");
 	if (!im.p->name)
 		im.p->name = name_from_path(a, path);
 	if (!im.p->nsteps && dl->nerrors == before)
-		say(&im, DIAG_WARNING, NULL, "drone-runtime-empty",
+		diag_add(im.dl, DIAG_WARNING, pos_at(&im, NULL), "drone-runtime-empty",
 		    "no steps: the file holds no drone-runtime pipeline to run");
 	derive_workspace(&im);
 	rename_reserved(&im);
