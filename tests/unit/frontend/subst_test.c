@@ -252,3 +252,34 @@ Test(subst, deep_nesting_is_bounded)
 	cr_assert_null(fe_subst(in, len, &ctx, false, at, arena, &dl));
 	cr_assert_geq(dl.nerrors, 1);
 }
+
+static unsigned long lcg = 777;
+
+static unsigned pick(unsigned n)
+{
+	lcg = lcg * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(lcg >> 33) % n;
+}
+
+/*
+ * Random text over the characters the forms are made of: every input
+ * either expands or fails with an error recorded, never both or neither,
+ * and never crashes (the suite runs under ASan).
+ */
+Test(subst, random_inputs_expand_or_report)
+{
+	static const char alphabet[] = "${}:-=#%/^,\\?+ NAMEPTHV_019\n";
+	char in[40];
+
+	for (int i = 0; i < 20000; i++) {
+		size_t n = pick(sizeof in);
+		size_t before = dl.nerrors;
+		char *out;
+
+		for (size_t k = 0; k < n; k++)
+			in[k] = alphabet[pick(sizeof alphabet - 1)];
+		in[n] = '\0';
+		out = fe_subst(in, n, &ctx, i % 2, at, arena, &dl);
+		cr_assert_eq(out == NULL, dl.nerrors > before, "input '%s'", in);
+	}
+}

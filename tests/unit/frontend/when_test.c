@@ -293,3 +293,52 @@ Test(when, long_pattern_lists_are_cut)
 	cr_assert_lt(strlen(fx.skip->reason), 500);
 	cr_assert(strstr(fx.skip->reason, ", ...]") != NULL);
 }
+
+/* ---- Against fnmatch(3) ---------------------------------------------- */
+
+#include <fnmatch.h>
+
+static unsigned long lcg = 12345;
+
+static unsigned pick(unsigned n)
+{
+	lcg = lcg * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(lcg >> 33) % n;
+}
+
+static void random_text(char *buf, size_t max, const char *alphabet)
+{
+	size_t n = pick((unsigned)max), k = strlen(alphabet);
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = alphabet[pick((unsigned)k)];
+	buf[n] = '\0';
+}
+
+/*
+ * Without braces and `**`, a glob means what fnmatch says: FNM_PATHNAME
+ * for conditions, plain for shell patterns.  Malformed patterns (which
+ * fnmatch reads as literals) are left out.
+ */
+Test(glob, agrees_with_fnmatch)
+{
+	char pat[12], s[12];
+	int compared = 0;
+
+	for (int i = 0; i < 50000; i++) {
+		random_text(pat, sizeof pat - 1, "ab/*?[]!-\\");
+		random_text(s, sizeof s - 1, "ab/-]!*");
+		if (strstr(pat, "**"))
+			continue;
+		for (int path = 0; path < 2; path++) {
+			int r = fe_glob_match_n(pat, strlen(pat), s, strlen(s), path);
+			int want = fnmatch(pat, s, path ? FNM_PATHNAME : 0) == 0;
+
+			if (r < 0)
+				continue;
+			compared++;
+			cr_assert_eq(r, want, "pattern '%s' text '%s' path %d: got %d", pat, s, path, r);
+		}
+	}
+	cr_assert_gt(compared, 10000);
+}
