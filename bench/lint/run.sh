@@ -1,0 +1,67 @@
+#!/bin/sh
+# Lint benchmark: an editor runs `pipec lint` on every keystroke, so the
+# whole process (start, read, compile, check, print) on a typical
+# 100-line file should take at most 5 ms (median).  Reports pipec's
+# median and, measured in the same run, its ratio to starting /bin/true
+# (the cost of any process at all) and to `pipec --version` (the cost of
+# starting pipec itself: loading its shared libraries), so what lint
+# itself costs shows as the difference.  Uses hyperfine when installed,
+# else a timing loop.  RUNS sets the number of runs (default 300); BENCH_STRICT=1
+# makes a missed target fail the script.
+set -e
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-300}
+OUT=${B:-build}/bench/lint
+PIPEC=${PIPEC:-./pipec}
+FILE=bench/lint/pipeline.yml
+TARGET_MS=5
+mkdir -p "$OUT"
+
+if [ ! -x "$PIPEC" ]; then
+	echo "lint: $PIPEC is missing; run make first" >&2
+	exit 1
+fi
+cp "$PIPEC" "$OUT/pipec"
+PIPEC=$OUT/pipec
+# The file must lint clean, or the figures would time an error path.
+"$PIPEC" lint --strict "$FILE" >"$OUT/lint.out" || { cat "$OUT/lint.out" >&2; exit 1; }
+
+if command -v hyperfine >/dev/null 2>&1; then
+	hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$OUT/times.json" \
+		"/bin/true" "$PIPEC --version" "$PIPEC lint $FILE" >/dev/null 2>&1
+	MEDIANS=$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+print(" ".join("%.6f" % x["median"] for x in r))' "$OUT/times.json")
+else
+	MEDIANS=$(python3 - "$RUNS" "$PIPEC" "$FILE" <<'PY'
+import statistics, subprocess, sys, time
+runs, pipec, f = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def median(cmd):
+    ts = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL)
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+print("%.6f %.6f %.6f" % (median(["/bin/true"]), median([pipec, "--version"]),
+                         median([pipec, "lint", f])))
+PY
+)
+fi
+set -- $MEDIANS
+python3 - "$1" "$2" "$3" "$TARGET_MS" "$(wc -l <"$FILE")" <<'PY'
+import sys
+true_s, start_s, lint_s = (float(x) for x in sys.argv[1:4])
+target, lines = float(sys.argv[4]), sys.argv[5]
+print("lint: %s-line file, median %.2f ms (target <= %.0f ms)" % (lines, lint_s * 1e3, target))
+print("lint: %.1fx /bin/true (%.2f ms); %.2fx pipec --version (%.2f ms): lint's own work %.2f ms"
+      % (lint_s / true_s, true_s * 1e3, lint_s / start_s, start_s * 1e3,
+         max(lint_s - start_s, 0) * 1e3))
+PY
+LINT_MS_OK=$(python3 -c "print(int(float('$3') * 1e3 <= $TARGET_MS))")
+if [ "$LINT_MS_OK" != 1 ]; then
+	echo "lint: median above ${TARGET_MS} ms"
+	[ "${BENCH_STRICT:-0}" = 1 ] && exit 1
+fi
+exit 0
