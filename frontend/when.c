@@ -378,9 +378,31 @@ static void wrong_type(struct eval *ev, const struct fe_node *n,
 		   where_text(ev, w), expected, kind_name(n));
 }
 
+/*
+ * A brace-free pattern is checked by a scan; one with braces by a trial
+ * match, which also counts its alternatives against the ceiling.
+ */
+static bool glob_ok(const char *p, size_t n)
+{
+	if (n > GLOB_MAX_PATTERN || memchr(p, '{', n))
+		return fe_glob_match_n(p, n, "", 0, true) >= 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\\') {
+			if (++i == n)
+				return false;
+		} else if (p[i] == '[') {
+			size_t e = class_end(p, n, i);
+			if (!e)
+				return false;
+			i = e - 1;
+		}
+	}
+	return true;
+}
+
 static void check_glob(struct eval *ev, const struct fe_node *n, struct where w)
 {
-	if (fe_glob_match_n(n->str, n->len, "", 0, true) >= 0)
+	if (glob_ok(n->str, n->len))
 		return;
 	ev->errors++;
 	diag_error(ev->dl, n->pos, "bad-glob",

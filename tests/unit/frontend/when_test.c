@@ -268,6 +268,9 @@ Test(when, malformed_glob_is_an_error)
 	eval("branch: \"release/[0-9\"\n", &ctx_main);
 	cr_assert_eq(fx.rc, -1);
 	cr_assert_str_eq(rule(0), "bad-glob");
+	eval("ref: ['a\\', '{x,y', 'ok[]]', '{a,b}[c']\n", &ctx_main);
+	cr_assert_eq(fx.dl.nerrors, 4);
+	cr_assert_eq(fx.dl.items[3].pos.col, 30);
 }
 
 Test(when, trigger_reasons_name_trigger)
