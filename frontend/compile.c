@@ -25,12 +25,26 @@ static size_t skip_lead(const char *text, size_t len)
 	return i;
 }
 
-/* True when the JSON text is an object with a top-level `pipelines`. */
+static bool mentions(const char *text, size_t len, const char *key, size_t klen)
+{
+	for (size_t i = 0; i + klen <= len; i++)
+		if (memcmp(text + i, key, klen) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * True when the JSON text is an object with a top-level `pipelines`.
+ * Text that does not parse goes to the reader whose key it mentions, so
+ * a broken IR file gets the IR reader's syntax error.
+ */
 static bool is_ir_v1(const char *text, size_t len)
 {
+	static const char key[] = "\"pipelines\"";
 	cJSON *root = cJSON_ParseWithLength(text, len);
-	bool yes = cJSON_IsObject(root) &&
-		   cJSON_GetObjectItemCaseSensitive(root, "pipelines");
+	bool yes = root ? cJSON_IsObject(root) &&
+			  cJSON_GetObjectItemCaseSensitive(root, "pipelines")
+			: mentions(text, len, key, sizeof key - 1);
 	cJSON_Delete(root);
 	return yes;
 }
