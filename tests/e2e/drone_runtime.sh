@@ -1,0 +1,118 @@
+#!/bin/sh
+# drone-runtime IR import end to end: the published samples of both
+# generations validate and compile, our own files of both generations
+# become the IR they mean, secret values never reach the output, and
+# broken files fail with exit 2 and pointers instead of crashing.
+. tests/lib.sh
+
+SAMPLES=${SHARED:-../shared}/compat/drone-runtime
+
+# json_true FILE EXPR: python's verdict on EXPR over the JSON in FILE (as `d`).
+json_true() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
+}
+
+if [ -d "$SAMPLES" ]; then
+	for f in $(find "$SAMPLES" -name '*.json' | sort); do
+		rel=${f#"$SAMPLES"/}
+		# Not a pipeline: the registry credentials the runtime's --config read.
+		if [ "$(basename "$f")" = docker-config.json ]; then
+			expect_exit 2 "sample $rel is refused as not drone-runtime IR" \
+				"$PIPEC" validate "$f"
+			check "sample $rel names the reason" grep -q 'drone-runtime-not-ir' "$TMP/err"
+			continue
+		fi
+		# --trusted: the samples mount host paths, the Docker socket among them.
+		expect_exit 0 "sample $rel validates" "$PIPEC" validate --trusted "$f"
+		rm -f "$TMP/out.json"
+		"$PIPEC" --trusted "$f" -o "$TMP/out.json" 2>/dev/null
+		check "sample $rel compiles to IR v1" json_true "$TMP/out.json" \
+			'd["version"] == 1 and len(d["pipelines"]) == 1 and d["pipelines"][0]["steps"]'
+	done
+else
+	ok "drone-runtime samples # skip $SAMPLES is absent"
+fi
+
+# The 2017-18 format: stages, run policies, backup/restore, a secret.
+cat >"$TMP/old.json" <<'EOF'
+{
+  "version": 1,
+  "volumes": [{"name": "cache", "driver": "local"}],
+  "pipeline": [
+    {"name": "one", "steps": [
+      {"name": "c0", "alias": "build", "image": "alpine:3.6", "on_success": true,
+       "entrypoint": ["/bin/sh", "-c"], "command": ["echo hi > /out/x"],
+       "volumes": [{"name": "cache", "target": "/cache"}],
+       "backup": [{"source": "/out", "target": "/snap/out"}],
+       "secrets": [{"name": "TOKEN", "value": "old-e2e-secret-value", "mask": true}]},
+      {"name": "c1", "alias": "lint", "image": "alpine:3.6", "on_success": true}]},
+    {"name": "two", "steps": [
+      {"name": "c2", "alias": "test", "image": "alpine:3.6", "on_success": true,
+       "on_failure": true, "restore": [{"source": "/snap/out", "target": "/"}]}]}
+  ]
+}
+EOF
+expect_exit 0 "old format compiles" "$PIPEC" "$TMP/old.json" -o "$TMP/old.ir.json"
+check "old stages become depends_on" json_true "$TMP/old.ir.json" \
+	'[s.get("depends_on") for s in d["pipelines"][0]["steps"] if s["name"] == "test"] == [["build", "lint"]]'
+check "old on_success + on_failure is always" json_true "$TMP/old.ir.json" \
+	'[s.get("run_policy") for s in d["pipelines"][0]["steps"] if s["name"] == "test"] == ["always"]'
+check "old backup and restore are artifacts" json_true "$TMP/old.ir.json" \
+	'any(s.get("imports") == [{"name": "/snap/out", "path": "/"}] for s in d["pipelines"][0]["steps"])'
+check "old secret value is not in the IR" sh -c "! grep -q old-e2e-secret-value '$TMP/old.ir.json'"
+check "old secret value is warned about" grep -q 'drone-runtime-secret-value' "$TMP/err"
+
+# The 2019 spec format: the command/args swap, a secret, a file, serial order.
+cat >"$TMP/new.json" <<'EOF'
+{
+  "metadata": {"uid": "u", "name": "spec-e2e"},
+  "secrets": [{"metadata": {"name": "pw"}, "data": "new-e2e-secret-value"}],
+  "files": [{"metadata": {"name": "init"}, "data": "ZWNobyBoaQo="}],
+  "steps": [
+    {"metadata": {"name": "db"}, "detach": true, "docker": {"image": "postgres:9-alpine"},
+     "secrets": [{"name": "pw", "env": "POSTGRES_PASSWORD"}]},
+    {"metadata": {"name": "client"}, "run_policy": "on-failure",
+     "files": [{"name": "init", "path": "/init", "mode": 493}],
+     "docker": {"image": "alpine:3.6", "command": ["/bin/sh"], "args": ["/init"]}}
+  ],
+  "docker": {}
+}
+EOF
+expect_exit 0 "new format compiles" "$PIPEC" "$TMP/new.json" -o "$TMP/new.ir.json"
+check "new docker.command is the entrypoint, args the command" json_true "$TMP/new.ir.json" \
+	'[(s.get("entrypoint"), s.get("command")) for s in d["pipelines"][0]["steps"] if s["name"] == "client"] == [(["/bin/sh"], ["/init"])]'
+check "new serial order becomes depends_on" json_true "$TMP/new.ir.json" \
+	'[s.get("depends_on") for s in d["pipelines"][0]["steps"] if s["name"] == "client"] == [["db"]]'
+check "new secret value is not in the IR" sh -c "! grep -q new-e2e-secret-value '$TMP/new.ir.json'"
+check "new secret is declared for run time" json_true "$TMP/new.ir.json" \
+	'd["pipelines"][0]["secrets"][0]["name"] == "pw"'
+"$PIPEC" "$TMP/new.json" -o "$TMP/again.json" 2>/dev/null
+check "import output is deterministic" cmp -s "$TMP/new.ir.json" "$TMP/again.json"
+
+# Type errors: every one, each at its JSON Pointer, exit 2.
+cat >"$TMP/types.json" <<'EOF'
+{"metadata": {"name": 1}, "steps": [{"metadata": {"name": "a"}, "detach": "yes",
+ "docker": {"image": 3}}]}
+EOF
+expect_exit 2 "type errors exit 2" "$PIPEC" validate "$TMP/types.json"
+check "type errors name their pointers" sh -c "
+	grep -q '/metadata/name: error: expected a string, got a number \[drone-runtime-type\]' '$TMP/err' &&
+	grep -q '/steps/0/detach: error: expected a boolean, got a string \[drone-runtime-type\]' '$TMP/err' &&
+	grep -q '/steps/0/docker/image: error: expected a string, got a number \[drone-runtime-type\]' '$TMP/err'"
+
+# Keys match case-insensitively, as drone-runtime's decoder did.
+printf '%s' '{"METADATA": {"NAME": "loud"}, "Steps": [{"Metadata": {"Name": "a"}, "Docker": {"Image": "alpine:3.6"}}]}' >"$TMP/case.json"
+expect_exit 0 "case-insensitive keys compile" "$PIPEC" "$TMP/case.json" -o "$TMP/case.ir.json"
+check "case-insensitive keys keep their values" json_true "$TMP/case.ir.json" \
+	'd["pipelines"][0]["name"] == "loud" and d["pipelines"][0]["steps"][0]["image"] == "alpine:3.6"'
+
+# Malformed input fails cleanly: exit 2, never a signal.
+i=0
+for text in '{' '{"steps": [}' '{"steps": 5}' '{"pipeline": [null, 1, {"steps": [1]}]}' \
+	'{"steps": [{"docker": 1, "files": [1], "volumes": {}}]}' '{"files": [{"data": "@@"}], "steps": []}'; do
+	i=$((i + 1))
+	printf '%s' "$text" >"$TMP/bad$i.json"
+	expect_exit 2 "malformed input $i fails cleanly" "$PIPEC" validate "$TMP/bad$i.json"
+done
