@@ -25,8 +25,12 @@
 /* Ceilings: bytes one scalar may expand to, and `${` nesting. */
 #define SUBST_MAX_OUTPUT (1u << 20)
 #define SUBST_MAX_DEPTH 16
-/* Values longer than this are not glob-trimmed (the search is quadratic). */
-#define SUBST_MAX_TRIM 4096
+/*
+ * Trimming with a pattern tries every prefix (suffix), each a match of
+ * pattern length times prefix length: past this much work the value is
+ * kept as it is.
+ */
+#define SUBST_MAX_TRIM_WORK (1u << 24)
 /* How much of a form a message quotes. */
 #define SUBST_QUOTE_MAX 60
 
@@ -151,7 +155,8 @@ static bool glob_at(const struct value *pat, const char *p, size_t n)
  */
 static struct value trim(struct value v, const struct value *pat, bool suffix, bool longest)
 {
-	if (v.len > SUBST_MAX_TRIM && has_glob(pat->p, pat->len))
+	if (has_glob(pat->p, pat->len) &&
+	    (double)(v.len + 1) * (v.len + 1) / 2 * (pat->len + 1) > SUBST_MAX_TRIM_WORK)
 		return v;
 	for (size_t k = 0; k <= v.len; k++) {
 		size_t n = longest ? v.len - k : k;

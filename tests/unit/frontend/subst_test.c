@@ -283,3 +283,16 @@ Test(subst, random_inputs_expand_or_report)
 		cr_assert_eq(out == NULL, dl.nerrors > before, "input '%s'", in);
 	}
 }
+
+Test(subst, trimming_long_values_stays_bounded)
+{
+	static char value[200000];
+
+	memset(value, 'a', sizeof value - 1);
+	big_value = value;
+	/* Quadratic with a pattern: kept as it is rather than searched. */
+	cr_assert_eq(strlen(sub("${BIG##*b}")), sizeof value - 1);
+	/* Plain text needs no search: trimmed. */
+	cr_assert_eq(strlen(sub("${BIG#aaa}")), sizeof value - 4);
+	cr_assert_eq(strlen(sub("${BIG%%a}")), sizeof value - 2);
+}
