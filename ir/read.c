@@ -10,6 +10,8 @@
  *
  * Text cJSON would accept but that cannot round-trip is refused before
  * parsing: NUL bytes and \u0000 escapes (C strings would cut them off).
+ * Syntax errors are placed by line and column of the whole text, so
+ * callers pass the file as read, byte order mark and all.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -357,10 +359,18 @@ static int read_shape(struct reader *r, const struct shape *s, const cJSON *v, v
 
 /* ---- the document ----------------------------------------------------- */
 
+static const char bom[] = "\xEF\xBB\xBF";
+
+static size_t bom_len(const char *text, size_t len)
+{
+	return len >= 3 && memcmp(text, bom, 3) == 0 ? 3 : 0;
+}
+
+/* Line and column of byte `off`; columns count bytes, after any BOM. */
 static struct ir_pos text_pos(const char *path, const char *text, size_t off)
 {
 	struct ir_pos pos = {.file = path, .line = 1, .col = 1};
-	for (size_t i = 0; i < off; i++) {
+	for (size_t i = bom_len(text, off); i < off; i++) {
 		if (text[i] == '\n') {
 			pos.line++;
 			pos.col = 1;
@@ -386,6 +396,56 @@ static size_t find_nul(const char *text, size_t len)
 	return len;
 }
 
+/*
+ * Where the text stops making sense only because it ends: the start of a
+ * string still open at the end, the last byte when an array or object is
+ * still open, `len` when neither.  An error from there on is truncation.
+ */
+static size_t open_tail(const char *text, size_t len)
+{
+	size_t depth = 0, string_start = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string && c == '\\') {
+			i++;
+		} else if (c == '"') {
+			in_string = !in_string;
+			string_start = i;
+		} else if (!in_string && (c == '{' || c == '[')) {
+			depth++;
+		} else if (!in_string && (c == '}' || c == ']') && depth) {
+			depth--;
+		}
+	}
+	if (in_string)
+		return string_start;
+	return depth ? len - 1 : len;
+}
+
+static bool blank(const char *text, size_t len)
+{
+	for (size_t i = bom_len(text, len); i < len; i++)
+		if (!strchr(" \t\r\n", text[i]))
+			return false;
+	return true;
+}
+
+static void syntax_error(struct reader *r, const char *text, size_t len, size_t off)
+{
+	if (off >= len)
+		off = len ? len - 1 : 0;
+	char c = len ? text[off] : ' ';
+	if (blank(text, len) || off >= open_tail(text, len))
+		diag_error(r->dl, text_pos(r->path, text, len), "ir-syntax",
+			   "unexpected end of input; the JSON is incomplete");
+	else if (c > ' ' && c < 127)
+		diag_error(r->dl, text_pos(r->path, text, off), "ir-syntax",
+			   "invalid JSON near '%c'", c);
+	else
+		diag_error(r->dl, text_pos(r->path, text, off), "ir-syntax", "invalid JSON");
+}
+
 static cJSON *parse(struct reader *r, const char *text, size_t len)
 {
 	size_t nul = find_nul(text, len);
@@ -394,19 +454,14 @@ static cJSON *parse(struct reader *r, const char *text, size_t len)
 			   "NUL characters are not allowed in IR");
 		return NULL;
 	}
-	const char *end = text;
-	cJSON *root = len ? cJSON_ParseWithLengthOpts(text, len, &end, false) : NULL;
+	/* a UTF-8 byte order mark is allowed, as RFC 8259 lets parsers do */
+	size_t start = bom_len(text, len);
+	const char *end = text + start;
+	cJSON *root = len > start ? cJSON_ParseWithLengthOpts(text + start, len - start, &end, false)
+				  : NULL;
 	size_t off = end && end >= text ? (size_t)(end - text) : 0;
 	if (!root) {
-		if (off >= len || len == 0)
-			off = len ? len - 1 : 0;
-		char c = len ? text[off] : ' ';
-		if (c > ' ' && c < 127)
-			diag_error(r->dl, text_pos(r->path, text, off), "ir-syntax",
-				   "invalid JSON near '%c'", c);
-		else
-			diag_error(r->dl, text_pos(r->path, text, off), "ir-syntax",
-				   "invalid JSON (truncated or not JSON)");
+		syntax_error(r, text, len, off);
 		return NULL;
 	}
 	while (off < len && strchr(" \t\r\n", text[off]))

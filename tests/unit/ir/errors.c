@@ -200,7 +200,9 @@ Test(errors, syntax_error_position)
 	expect_syntax("{\n  \"version\": 1,\n  \"pipelines\": [x]\n}\n", 3, 17,
 		      "invalid JSON near 'x'");
 	expect_syntax("{\"version\": 1}\n  }", 2, 3, "unexpected text after the JSON document");
-	expect_syntax("", 1, 1, "invalid JSON (truncated or not JSON)");
+	expect_syntax("", 1, 1, "unexpected end of input; the JSON is incomplete");
+	expect_syntax("\n\n{\"version\": 1,\n  \"pipelines\": [x]}", 4, 17, "invalid JSON near 'x'");
+	expect_syntax("[1, 2,]", 1, 7, "invalid JSON near ']'");
 	expect_syntax("{\"version\": 1,\n\"a\": \"b\\u0000c\"}", 2, 8,
 		      "NUL characters are not allowed in IR");
 }
@@ -250,4 +252,20 @@ Test(errors, diagnostics_name_the_file_and_print_the_pointer)
 	cr_assert_str_eq(text, "t.json:/pipelines/0/steps/0/image: error: "
 			       "expected a string, got a number [ir-type]\n");
 	free(text);
+}
+
+Test(errors, truncated_input_is_called_incomplete)
+{
+	expect_syntax("{\"version\": 1,\n  \"pipelines\": [", 2, 17,
+		      "unexpected end of input; the JSON is incomplete");
+	expect_syntax("{\"version\": 1, \"pipelines\": [{\"name\": \"ab", 1, 42,
+		      "unexpected end of input; the JSON is incomplete");
+	expect_syntax("\xEF\xBB\xBF  \n", 2, 1, "unexpected end of input; the JSON is incomplete");
+}
+
+Test(errors, a_byte_order_mark_is_allowed)
+{
+	struct ir_doc *d = fixture_read("\xEF\xBB\xBF" DOC("", ""), arena, &dl);
+	cr_assert_not_null(d);
+	expect_syntax("\xEF\xBB\xBF{\"version\": x}", 1, 13, "invalid JSON near 'x'");
 }
