@@ -235,8 +235,9 @@ static void lower_volume(struct lower *lw, const struct fe_node *n, struct ir_vo
 	vol->name = fe_drone_str(lw, v[VO_NAME], false);
 	if (!vol->name)
 		vol->name = "";
-	if (!!v[VO_TEMP] + !!v[VO_HOST] != 1 && !fe_map_get(n, "temp")) {
-		diag_error(lw->dl, n->pos, v[VO_HOST] ? "invalid-value" : "missing-key",
+	int nkinds = !!fe_map_get(n, "temp") + !!fe_map_get(n, "host");
+	if (nkinds != 1) {
+		diag_error(lw->dl, n->pos, nkinds ? "invalid-value" : "missing-key",
 			   "volume '%s' needs exactly one of 'temp' or 'host'", vol->name);
 		return;
 	}

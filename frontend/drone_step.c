@@ -299,8 +299,9 @@ static void lower_devices(struct pbuild *pb, const struct fe_node *n, struct ir_
 
 static bool port_number(struct lower *lw, const struct fe_node *n, int *out)
 {
-	long v = strtol(n->str, NULL, 10);
-	if (v < 1 || v > 65535)
+	char *end;
+	long v = strtol(n->str, &end, 10);
+	if (*end || v < 1 || v > 65535)
 		return diag_error(lw->dl, n->pos, "invalid-value",
 				  "port: expected a number from 1 to 65535, got '%s'",
 				  n->str), false;
