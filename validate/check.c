@@ -28,6 +28,7 @@ const struct val_rule val_rules[] = {
 	{"missing-image", DIAG_ERROR, "a container step has no image"},
 	{"missing-command", DIAG_ERROR, "a local step has neither commands nor a command"},
 	{"image-latest", DIAG_WARNING, "an image is untagged or tagged latest"},
+	{"settings-with-commands", DIAG_WARNING, "a plugin step also has commands"},
 	{"unknown-volume", DIAG_ERROR, "a step mounts a volume the pipeline does not declare"},
 	{"duplicate-volume", DIAG_ERROR, "two different volumes share a name"},
 	{"reserved-volume-name", DIAG_ERROR, "a volume uses a name pipec reserves"},

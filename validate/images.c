@@ -6,6 +6,10 @@
  * is what follows the last colon after the last slash.  An untagged or
  * `:latest` image changes under the pipeline's feet, so it is a warning;
  * a digest pins it whatever the tag says.
+ *
+ * A plugin step is configured through `settings`, which the frontend
+ * lowers to PLUGIN_* variables; `commands` on the same step replace the
+ * plugin's own program, so the settings reach nothing that reads them.
  */
 #include <string.h>
 
@@ -41,8 +45,22 @@ static void check_tag(struct val_ctx *c, const struct ir_step *s)
 			     s->name);
 }
 
+static void check_plugin(struct val_ctx *c, const struct ir_step *s)
+{
+	if (is_blank(s->script))
+		return;
+	for (size_t i = 0; i < s->environment.n; i++)
+		if (strncmp(s->environment.v[i].key, "PLUGIN_", 7) == 0) {
+			diag_warning(c->dl, s->pos, "settings-with-commands",
+				     "step '%s' has both settings and commands: the commands replace the plugin, which never reads its settings",
+				     s->name);
+			return;
+		}
+}
+
 static void check_step(struct val_ctx *c, const struct ir_pipeline *p, const struct ir_step *s)
 {
+	check_plugin(c, s);
 	if (p->backend == IR_BACKEND_LOCAL) {
 		if (is_blank(s->script) && s->command.n == 0 && s->entrypoint.n == 0)
 			diag_error(c->dl, s->pos, "missing-command",

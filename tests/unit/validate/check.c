@@ -349,3 +349,19 @@ Test(check, all_findings_in_one_run)
 	val_check(d, NULL, &dl);
 	cr_assert_eq(dl.nerrors, 4);
 }
+
+Test(check, settings_with_commands_warns)
+{
+	struct ir_doc *d = doc_new(a, 1, 2);
+	for (int i = 0; i < 2; i++) {
+		struct ir_step *s = &d->pipelines[0].steps[i];
+		s->environment.n = 1;
+		s->environment.v = ir_calloc(a, 1, sizeof *s->environment.v);
+		s->environment.v[0] = (struct ir_kv){ir_strdup(a, "PLUGIN_REPO"), ir_strdup(a, "x/y")};
+	}
+	d->pipelines[0].steps[1].script = NULL;     /* a plain plugin step */
+	cr_assert_eq(val_check(d, NULL, &dl), 0);
+	cr_assert_eq(count_rule(&dl, "settings-with-commands"), 1);
+	cr_assert_eq(find_rule(&dl, "settings-with-commands")->pos.line,
+		     d->pipelines[0].steps[0].pos.line);
+}
