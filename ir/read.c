@@ -130,16 +130,32 @@ static int read_int(struct reader *r, const struct field *f, const cJSON *v, int
 		return type_error(r, "an integer", v);
 	double d = v->valuedouble;
 	if (isfinite(d) && d != floor(d))
-		return error_at(r, "ir-type", "expected an integer, got %g", d);
+		return error_at(r, "ir-type", "expected an integer, got %.15g", d);
 	if (!(d >= (double)f->min && d <= (double)f->max)) {
 		if (!isfinite(d))
 			return error_at(r, "ir-range", "number is too large; expected %lld..%lld",
 					(long long)f->min, (long long)f->max);
-		return error_at(r, "ir-range", "%.17g is out of range %lld..%lld", d,
-				(long long)f->min, (long long)f->max);
+		/* whole numbers in full: 2^53 + 1 must not print as 9.0072e+15 */
+		return error_at(r, "ir-range", fabs(d) < 1e19 ? "%.0f is out of range %lld..%lld"
+						      : "%.15g is out of range %lld..%lld",
+				d, (long long)f->min, (long long)f->max);
 	}
 	*out = (int64_t)d;
 	return 0;
+}
+
+/* The enum's spellings (at most `max`), and the same as a quoted list. */
+static size_t enum_names(const struct enumer *e, const char **names, size_t max,
+			 char *list, size_t size)
+{
+	size_t n = 0, used = 0;
+	for (; n < max && strcmp(e->name(n), "?") != 0; n++) {
+		names[n] = e->name(n);
+		int w = snprintf(list + used, size - used, "%s'%s'", n ? ", " : "", names[n]);
+		if (w > 0 && (size_t)w < size - used)
+			used += (size_t)w;
+	}
+	return n;
 }
 
 static int read_enum(struct reader *r, const struct enumer *e, const cJSON *v, int *out)
@@ -152,13 +168,8 @@ static int read_enum(struct reader *r, const struct enumer *e, const cJSON *v, i
 		return 0;
 	}
 	const char *names[16];
-	size_t n = 0;
 	char list[256] = "";
-	for (; n < 16 && strcmp(e->name(n), "?") != 0; n++) {
-		names[n] = e->name(n);
-		snprintf(list + strlen(list), sizeof list - strlen(list), "%s'%s'",
-			 n ? ", " : "", names[n]);
-	}
+	size_t n = enum_names(e, names, 16, list, sizeof list);
 	const char *guess = ir_suggest(v->valuestring, names, n);
 	if (guess)
 		return error_at(r, "ir-enum", "unknown value '%.64s'; did you mean '%s'?",
