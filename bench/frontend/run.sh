@@ -44,6 +44,10 @@ R=$("$OUT/timeit" "$RUNS" "$PIPEC" build "$FILE" -o /dev/null)
 set -- $R; PIPEC_US=$1; PIPEC_KB=$2
 R=$("$OUT/timeit" "$RUNS" "$OUT/fecompile" "$FILE")
 set -- $R; FE_US=$1; FE_KB=$2
+# Starting pipec (loading libcurl and its libraries) costs the same for
+# any input; shown apart so the compile's own cost is visible.
+R=$("$OUT/timeit" "$RUNS" "$PIPEC" --version)
+set -- $R; START_US=$1
 PY_US=
 if python3 -c 'import yaml; yaml.CSafeLoader' 2>/dev/null; then
 	R=$("$OUT/timeit" "$(( (RUNS + 1) / 2 ))" python3 -c \
@@ -67,7 +71,7 @@ if command -v valgrind >/dev/null 2>&1; then
 fi
 
 awk -v bytes="$BYTES" -v steps="$STEPS" -v runs="$RUNS" -v scan="$SCAN_US" \
-    -v pipec="$PIPEC_US" -v kb="$PIPEC_KB" -v py="$PY_US" -v fe="$FE_US" -v fe_kb="$FE_KB" \
+    -v pipec="$PIPEC_US" -v kb="$PIPEC_KB" -v py="$PY_US" -v fe="$FE_US" -v fe_kb="$FE_KB" -v start="$START_US" \
     -v scan_ir="$SCAN_IR" -v pipec_ir="$PIPEC_IR" -v fe_ir="$FE_IR" -v strict="${BENCH_STRICT:-0}" '
 function verdict(ok) { if (!ok) missed++; return ok ? "ok" : "MISSED" }
 BEGIN {
@@ -84,6 +88,8 @@ BEGIN {
 	m = kb * 1024 / bytes
 	printf "  pipec peak RSS       %8.1f MB  %5.2fx the input     (target <= 8x)    %s\n",
 		kb / 1024, m, verdict(m <= 8)
+	printf "  pipec --version      %8.1f ms  (process start; build less start: %.2fx the scan)\n",
+		start / 1000, (pipec - start) / scan
 	printf "  fe_compile alone     %8.1f ms  %5.2fx the scan, peak RSS %.2fx the input\n",
 		fe / 1000, fe / scan, fe_kb * 1024 / bytes
 	if (scan_ir != "" && pipec_ir != "")
