@@ -84,6 +84,16 @@ for in in tests/golden/ir/*.json; do
 		"$PIPEC" validate --trusted "$in"
 done
 
+# docs/ir.md's example is what it claims: canonical IR v1, as pipec writes it.
+awk '/^## Example/ { on = 1; next }
+     on && /^```json/ { inblock = 1; next }
+     on && inblock && /^```/ { exit }
+     on && inblock { print }' docs/ir.md >"$TMP/example.json"
+$PIPEC $RAW "$TMP/example.json" -o "$TMP/example.out" 2>"$TMP/err"
+check "docs/ir.md: the example is canonical IR" cmp -s "$TMP/example.json" "$TMP/example.out"
+check "docs/ir.md: the example validates against the schema" \
+	schema_check valid "$TMP/example.json"
+
 # Every IR the tests expect pipec to write, whatever its source dialect.
 goldens=$(find tests/golden -name '*.ir.json' | sort)
 if [ -n "$goldens" ]; then
