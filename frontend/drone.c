@@ -362,22 +362,36 @@ static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_s
 
 /* ---- steps of a pipeline ---------------------------------------------- */
 
+static int cmp_step(const void *x, const void *y)
+{
+	const struct ir_step *a = *(const struct ir_step *const *)x;
+	const struct ir_step *b = *(const struct ir_step *const *)y;
+	int c = strcmp(a->name, b->name);
+	return c ? c : (a > b) - (a < b);
+}
+
+/* Sorted by name, then by position in the pipeline: repeats are adjacent. */
 static void check_names(struct lower *lw, const struct ir_pipeline *p, bool clone)
 {
-	for (size_t i = 1; i < p->nsteps; i++) {
-		for (size_t j = 0; j < i; j++) {
-			if (!p->steps[i].name || !p->steps[j].name ||
-			    strcmp(p->steps[i].name, p->steps[j].name) != 0)
-				continue;
-			if (j == 0 && clone)
-				diag_error(lw->dl, p->steps[i].pos, "duplicate-step-name",
-					   "step name 'clone' is taken by the clone step, rename the step or set clone.disable");
-			else
-				diag_error(lw->dl, p->steps[i].pos, "duplicate-step-name",
-					   "duplicate step name '%s' in pipeline '%s' (first at line %d)",
-					   p->steps[i].name, p->name, p->steps[j].pos.line);
-			break;
+	const struct ir_step **v = ir_calloc(lw->a, p->nsteps + 1, sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (p->steps[i].name)
+			v[n++] = &p->steps[i];
+	qsort(v, n, sizeof *v, cmp_step);
+	for (size_t i = 1, g = 0; i < n; i++) {
+		const struct ir_step *first = v[g], *s = v[i];
+		if (strcmp(first->name, s->name) != 0) {
+			g = i;
+			continue;
 		}
+		if (clone && first == &p->steps[0])
+			diag_error(lw->dl, s->pos, "duplicate-step-name",
+				   "step name 'clone' is taken by the clone step, rename the step or set clone.disable");
+		else
+			diag_error(lw->dl, s->pos, "duplicate-step-name",
+				   "duplicate step name '%s' in pipeline '%s' (first at line %d)",
+				   s->name, p->name, first->pos.line);
 	}
 }
 
