@@ -102,11 +102,12 @@ static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pip
 			return -1;
 	}
 	for (size_t i = 0; i < p->nvolumes; i++) {
-		if (p->volumes[i].kind != IR_VOLUME_TEMP)
-			continue;
-		char v[300];
-		snprintf(v, sizeof v, "vol-%s", p->volumes[i].name);
-		x->volumes[i] = dk_name(x->run, p->name, v);
+		const struct ir_volume *v = &p->volumes[i];
+		if (v->kind != IR_VOLUME_TEMP)
+			continue;               /* host: a bind; memory: a tmpfs per step */
+		char name[300];
+		snprintf(name, sizeof name, "vol-%s", v->name);
+		x->volumes[i] = dk_name(x->run, p->name, name);
 		if (create_volume(x, x->volumes[i], dl) < 0)
 			return -1;
 	}

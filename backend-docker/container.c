@@ -3,8 +3,9 @@
  *
  * The IR step maps onto the create body field by field: the workspace
  * volume at workspace.base, temp volumes as Docker volumes, host volumes
- * as binds (the engine makes a missing directory), tmpfs as tmpfs
- * mounts, one endpoint on the run's network with the step's name as DNS
+ * as binds (the engine makes a missing directory), memory volumes as a
+ * tmpfs per container (as Drone does: their contents live as long as the
+ * step), one endpoint on the run's network with the step's name as DNS
  * alias.  Files, the step script and imported artifacts are copied in
  * through the archive API before the container starts; exports are
  * copied out after it stops.  Service readiness is the engine's own
@@ -79,12 +80,12 @@ static void add_volumes(struct dk_ctx *x, const struct ir_step *s, cJSON *host)
 		if (vi < 0)
 			continue;               /* validate reports unknown volumes */
 		const struct ir_volume *v = &x->p->volumes[vi];
-		if (v->kind == IR_VOLUME_TEMP) {
-			add_mount(mounts, "volume", x->volumes[vi], m->path, m->read_only);
-		} else if (v->kind == IR_VOLUME_HOST) {
+		if (v->kind == IR_VOLUME_HOST) {
 			char b[8192];
 			snprintf(b, sizeof b, "%s:%s%s", v->host_path, m->path, m->read_only ? ":ro" : "");
 			cJSON_AddItemToArray(binds, cJSON_CreateString(b));
+		} else if (v->kind == IR_VOLUME_TEMP) {
+			add_mount(mounts, "volume", x->volumes[vi], m->path, m->read_only);
 		} else {
 			char o[64] = "";
 			if (v->size_limit > 0)
