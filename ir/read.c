@@ -357,7 +357,7 @@ static int read_shape(struct reader *r, const struct shape *s, const cJSON *v, v
 		if (i < 0)
 			unknown_key(r, s, c->string);
 		else if (seen & (UINT64_C(1) << i))
-			error_at(r, "ir-duplicate-key", "duplicate key '%s'", c->string);
+			error_at(r, "ir-duplicate-key", "duplicate key '%.64s'", c->string);
 		else
 			read_field(r, &s->fields[i], c, obj);
 		if (i >= 0)

@@ -10,6 +10,7 @@
  * IR_WRITE_COMPACT.  cJSON still escapes every string.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,6 +161,8 @@ struct out {
 	char *p;
 	size_t len, cap;
 	bool compact;
+	char *scratch;          /* where cJSON escapes one string */
+	size_t scratch_cap;
 };
 
 static void put(struct out *o, const char *s, size_t n)
@@ -193,16 +196,27 @@ static void newline(struct out *o, int depth)
 		put(o, "  ", 2);
 }
 
-/* A JSON string literal for `s`, escaped by cJSON. */
+/*
+ * A JSON string literal for `s`, escaped by cJSON into a scratch buffer
+ * big enough for the worst case (every byte a six-byte \u escape), so
+ * the many short strings of an IR cost no allocation each.
+ */
 static void put_string(struct out *o, const char *s)
 {
-	cJSON *tmp = checked(cJSON_CreateStringReference(s));
-	char *text = cJSON_PrintUnformatted(tmp);
-	if (!text)
+	size_t need = strlen(s) * 6 + 3 + 5;    /* cJSON asks for 5 spare bytes */
+	if (need > INT_MAX)
 		out_of_memory();
-	puts_(o, text);
-	free(text);
-	cJSON_Delete(tmp);
+	if (need > o->scratch_cap) {
+		free(o->scratch);
+		o->scratch_cap = need > 4096 ? need : 4096;
+		o->scratch = malloc(o->scratch_cap);
+		if (!o->scratch)
+			out_of_memory();
+	}
+	cJSON tmp = {.type = cJSON_String | cJSON_IsReference, .valuestring = (char *)s};
+	if (!cJSON_PrintPreallocated(&tmp, o->scratch, (int)o->scratch_cap, false))
+		out_of_memory();
+	puts_(o, o->scratch);
 }
 
 static void print_item(struct out *o, const cJSON *v, int depth)
@@ -239,5 +253,6 @@ char *ir_write(const struct ir_doc *d, unsigned flags)
 	print_item(&o, tree, 0);
 	put(&o, "\n", 1);
 	cJSON_Delete(tree);
+	free(o.scratch);
 	return o.p;
 }
