@@ -1,0 +1,99 @@
+#!/bin/sh
+# Pulls and registry credentials against a private registry with
+# htpasswd auth: no credentials, wrong ones, config.json `auths`, a
+# credential helper, and image_pull_secrets.
+. tests/lib.sh
+. tests/docker/lib.sh
+. tests/docker/registry.sh
+trap 'registry_down; engine_down; rm -rf "$TMP"' EXIT
+docker_setup
+if ! registry_up; then
+	fail "registry: starts and holds the private image"
+	exit 1
+fi
+
+cat >"$TMP/pull.yml" <<YML
+kind: pipeline
+type: docker
+name: pull
+clone:
+  disable: true
+steps:
+- name: private
+  image: $REG_IMAGE
+  pull: always
+  commands:
+  - echo pulled-and-ran
+YML
+
+# config DIR USER PASS: a config.json with an auths entry in DIR.
+config() {
+	mkdir -p "$1"
+	auth=$(printf '%s:%s' "$2" "$3" | base64 | tr -d '\n')
+	printf '{"auths": {"http://%s": {"auth": "%s"}, "odd:key:": {"auth": "%%%%"}}}\n' \
+		"$REGISTRY" "$auth" >"$1/config.json"
+}
+
+# pulled: the run succeeded and the image is now on the engine.
+gone() { docker rmi -f "$REG_IMAGE" >/dev/null 2>&1; true; }
+
+gone
+mkdir -p "$TMP/empty"
+DOCKER_CONFIG=$TMP/empty "$PIPEC" run --backend=docker "$TMP/pull.yml" >"$TMP/out" 2>"$TMP/err"
+check "no credentials: the run fails" [ $? -eq 1 ]
+check "no credentials: the pull failure is reported" has "$TMP/err" "[image-pull-failed]"
+leak_check "no credentials"
+
+config "$TMP/wrong" "$REG_USER" wrong-password
+DOCKER_CONFIG=$TMP/wrong "$PIPEC" run --backend=docker "$TMP/pull.yml" >"$TMP/out" 2>"$TMP/err"
+check "wrong password: the run fails" [ $? -eq 1 ]
+leak_check "wrong password"
+
+config "$TMP/right" "$REG_USER" "$REG_PASS"
+DOCKER_CONFIG=$TMP/right "$PIPEC" run --backend=docker "$TMP/pull.yml" >"$TMP/out" 2>"$TMP/err"
+check "config.json auths: the run succeeds" [ $? -eq 0 ]
+check "config.json auths: the step ran" has "$TMP/out" "pulled-and-ran"
+check "config.json auths: pull progress is shown" has "$TMP/err" "pulled image $REG_IMAGE"
+leak_check "config.json auths"
+
+gone
+mkdir -p "$TMP/bin" "$TMP/helper"
+cat >"$TMP/bin/docker-credential-pipectest" <<SH
+#!/bin/sh
+read server
+[ "\$1" = get ] && [ "\$server" = "$REGISTRY" ] || exit 1
+printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}\n' "\$server" "$REG_USER" "$REG_PASS"
+SH
+chmod +x "$TMP/bin/docker-credential-pipectest"
+printf '{"credHelpers": {"%s": "pipectest"}}\n' "$REGISTRY" >"$TMP/helper/config.json"
+PATH=$TMP/bin:$PATH DOCKER_CONFIG=$TMP/helper "$PIPEC" run --backend=docker "$TMP/pull.yml" >"$TMP/out" 2>"$TMP/err"
+check "credential helper: the run succeeds" [ $? -eq 0 ]
+leak_check "credential helper"
+
+gone
+cat >"$TMP/secret.yml" <<YML
+kind: pipeline
+type: docker
+name: secret-pull
+clone:
+  disable: true
+image_pull_secrets:
+- dockerconfig
+steps:
+- name: private
+  image: $REG_IMAGE
+  pull: always
+  commands:
+  - echo pulled-with-secret
+YML
+DOCKER_CONFIG=$TMP/empty "$PIPEC" run --backend=docker --secret-file "dockerconfig=$TMP/right/config.json" \
+	"$TMP/secret.yml" >"$TMP/out" 2>"$TMP/err"
+check "image_pull_secrets: the run succeeds" [ $? -eq 0 ]
+check "image_pull_secrets: the step ran" has "$TMP/out" "pulled-with-secret"
+leak_check "image_pull_secrets"
+
+"$PIPEC" run --backend=docker --report "$TMP/report.json" "$TMP/secret.yml" \
+	--secret-file "dockerconfig=$TMP/right/config.json" >/dev/null 2>&1
+check "report: the image digest is recorded" grep -q '"image_digest":[[:space:]]*"sha256:' "$TMP/report.json"
+leak_check "report"
+gone
