@@ -9,17 +9,20 @@
  * leader goes, as a container's would be.  pipec is made a child
  * subreaper, so orphaned grandchildren are reaped here too: no zombies.
  *
- * The child reports a failed exec (or chdir) through a close-on-exec
- * pipe, so a missing shell is a clear error at start, not exit 127.
+ * Steps start with posix_spawn, which reports a failed exec (or chdir)
+ * to the caller, so a missing shell is a clear error at start, not an
+ * exit status of 127.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,39 +73,6 @@ void local_signals_release(void)
 
 /* ---- starting ------------------------------------------------------------ */
 
-enum { FAIL_CHDIR = 1, FAIL_EXEC = 2 };
-
-static _Noreturn void child_fail(int errfd, int what)
-{
-	int msg[2] = {what, errno};
-	ssize_t r = write(errfd, msg, sizeof msg);
-	(void)r;
-	_exit(127);
-}
-
-/* In the child: own process group, default signals, pipes as 1 and 2. */
-static _Noreturn void child(char **argv, char **envp, const char *dir, int out, int err,
-			    int errfd)
-{
-	setpgid(0, 0);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	int sigs[] = {SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGQUIT, SIGHUP};
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		signal(sigs[i], SIG_DFL);
-	int devnull = open("/dev/null", O_RDONLY);
-	if (devnull >= 0)
-		dup2(devnull, 0);
-	dup2(out, 1);
-	dup2(err, 2);
-	if (dir && chdir(dir) < 0)
-		child_fail(errfd, FAIL_CHDIR);
-	environ = envp;
-	execvp(argv[0], argv);
-	child_fail(errfd, FAIL_EXEC);
-}
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -110,32 +80,48 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Waits for the exec report; 0 when the exec happened. */
-static int exec_result(int errfd, int msg[2])
+/*
+ * The child's setup, done by posix_spawn (a vfork: no copy of pipec's
+ * memory per step): own process group, every signal at its default and
+ * unblocked, /dev/null as stdin, the pipes as stdout and stderr.
+ */
+static int spawn(pid_t *pid, char **argv, char **envp, const char *dir, int out, int err)
 {
-	ssize_t n;
-	do
-		n = read(errfd, msg, 2 * sizeof *msg);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)(2 * sizeof *msg) ? -1 : 0;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out, 1);
+	posix_spawn_file_actions_adddup2(&fa, err, 2);
+	if (dir)
+		posix_spawn_file_actions_addchdir_np(&fa, dir);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+					      POSIX_SPAWN_SETSIGDEF);
+	int e = posix_spawnp(pid, argv[0], &fa, &at, argv, envp);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return e;
 }
 
-static void reap(pid_t pid)
-{
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
-
-static int spawn_failed(struct rt_job *job, char **argv, const char *dir, int msg[2],
+/* Says which part failed: the directory or the program. */
+static int spawn_failed(struct rt_job *job, char **argv, const char *dir, int e,
 			struct diag_list *dl)
 {
 	const struct ir_step *s = job->step;
-	if (msg[0] == FAIL_CHDIR)
+	struct stat st;
+	if (dir && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
 		return diag_error(dl, s->pos, "step-failed",
 				  "step '%s' cannot enter directory '%s': %s", s->name, dir,
-				  strerror(msg[1]));
+				  strerror(errno ? errno : ENOTDIR));
 	return diag_error(dl, s->pos, "step-failed", "step '%s' cannot run '%s': %s", s->name,
-			  argv[0], strerror(msg[1]));
+			  argv[0], strerror(e));
 }
 
 static struct local_proc *add_proc(struct local *l, struct rt_job *job, pid_t pid, int out,
@@ -151,34 +137,20 @@ static struct local_proc *add_proc(struct local *l, struct rt_job *job, pid_t pi
 int local_spawn(struct local *l, struct rt_job *job, char **argv, char **envp,
 		const char *dir, struct diag_list *dl)
 {
-	int out[2], err[2], ex[2];
+	int out[2], err[2];
 	if (pipe2(out, O_CLOEXEC) < 0)
 		goto no_pipe;
 	if (pipe2(err, O_CLOEXEC) < 0) {
 		close(out[0]), close(out[1]);
 		goto no_pipe;
 	}
-	if (pipe2(ex, O_CLOEXEC) < 0) {
-		close(out[0]), close(out[1]), close(err[0]), close(err[1]);
-		goto no_pipe;
+	pid_t pid;
+	int e = spawn(&pid, argv, envp, dir, out[1], err[1]);
+	close(out[1]), close(err[1]);
+	if (e) {
+		close(out[0]), close(err[0]);
+		return spawn_failed(job, argv, dir, e, dl);
 	}
-	pid_t pid = fork();
-	if (pid == 0)
-		child(argv, envp, dir, out[1], err[1], ex[1]);
-	if (pid > 0)
-		setpgid(pid, pid);      /* no race with stop() before the child's own */
-	close(out[1]), close(err[1]), close(ex[1]);
-	int msg[2];
-	if (pid < 0 || exec_result(ex[0], msg) < 0) {
-		close(out[0]), close(err[0]), close(ex[0]);
-		if (pid < 0)
-			return diag_error(dl, job->step->pos, "step-failed",
-					  "step '%s' cannot start: %s", job->step->name,
-					  strerror(errno));
-		reap(pid);
-		return spawn_failed(job, argv, dir, msg, dl);
-	}
-	close(ex[0]);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
 	add_proc(l, job, pid, out[0], err[0]);
@@ -186,6 +158,12 @@ int local_spawn(struct local *l, struct rt_job *job, char **argv, char **envp,
 no_pipe:
 	return diag_error(dl, job->step->pos, "step-failed", "step '%s' cannot start: %s",
 			  job->step->name, strerror(errno));
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 /* ---- watching ------------------------------------------------------------ */

@@ -5,3 +5,4 @@ set -e
 cd "$(dirname "$0")/.."
 sh bench/frontend/run.sh
 sh bench/lint/run.sh
+sh bench/run/run.sh

@@ -63,7 +63,13 @@ struct rt_log_sink {
 	bool timestamps;
 	struct rt_mask *mask;
 	struct rt_buf scratch;      /* masked text, reused */
+	struct rt_buf pending;      /* lines not yet handed to `out` */
 };
+
+#define RT_OUT_CHUNK (64u * 1024)   /* pending output written at this size */
+
+/* Hands the pending lines to `out` (and flushes it). */
+void rt_log_sink_flush(struct rt_log_sink *s);
 
 /* One step's output: a held partial line per stream, its prefix. */
 struct rt_log {

@@ -5,7 +5,9 @@
  * the partial line at its end until the rest arrives (or the step ends,
  * or it reaches RT_MAX_LINE); everything up to the last newline of a
  * read is masked in one go and written line by line.  Masking whole
- * lines is what catches a secret split across two reads.
+ * lines is what catches a secret split across two reads.  Lines collect
+ * in one buffer that the scheduler hands to the output after each round
+ * of events, so a busy step costs one write per round, not per line.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -66,15 +68,25 @@ static void emit(struct rt_log *l, const char *text, size_t n)
 	while (text < end) {
 		const char *nl = memchr(text, '\n', (size_t)(end - text));
 		size_t len = (size_t)(nl - text) + 1;
-		fwrite(l->prefix, 1, l->prefix_len, s->out);
-		fwrite(ts, 1, tslen, s->out);
-		fwrite(text, 1, len, s->out);
+		rt_buf_put(&s->pending, l->prefix, l->prefix_len);
+		rt_buf_put(&s->pending, ts, tslen);
+		rt_buf_put(&s->pending, text, len);
 		if (l->file) {
 			fwrite(ts, 1, tslen, l->file);
 			fwrite(text, 1, len, l->file);
 		}
 		text += len;
 	}
+	if (s->pending.len >= RT_OUT_CHUNK)
+		rt_log_sink_flush(s);
+}
+
+void rt_log_sink_flush(struct rt_log_sink *s)
+{
+	if (s->pending.len)
+		fwrite(s->pending.p, 1, s->pending.len, s->out);
+	s->pending.len = 0;
+	fflush(s->out);
 }
 
 /* Ends the held line with a newline and writes it. */

@@ -644,7 +644,7 @@ static int wait_ms(const struct prun *r)
 static void poll_once(struct prun *r, int ms)
 {
 	ops(r)->poll(ctx(r), ms);
-	fflush(r->run->sink.out);
+	rt_log_sink_flush(&r->run->sink);
 }
 
 /* Services end with the pipeline: asked to stop, then killed. */
@@ -688,7 +688,7 @@ static void settle(struct prun *r)
 			finish(n, RT_CANCELLED, "the run was interrupted");
 		rt_log_release(&n->log);
 	}
-	fflush(r->run->sink.out);
+	rt_log_sink_flush(&r->run->sink);
 }
 
 static void run_pipeline(struct prun *r)
@@ -841,8 +841,8 @@ static void run_init(struct run *run, const struct ir_doc *d, struct rt_backend 
 	run->dl = dl;
 	run->grace = opt->grace_ms > 0 ? opt->grace_ms : DEFAULT_GRACE_MS;
 	rt_mask_init(&run->mask);
-	run->sink = (struct rt_log_sink){opt->out ? opt->out : stdout, opt->timestamps,
-					 &run->mask, {0}};
+	run->sink = (struct rt_log_sink){.out = opt->out ? opt->out : stdout,
+					 .timestamps = opt->timestamps, .mask = &run->mask};
 	memset(out, 0, sizeof *out);
 	out->backend = b->ops->name;
 	make_run_id(out->run_id);
@@ -872,6 +872,7 @@ enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
 		st = run_all(&run, doc, out);
 	out->finished_ms = rt_wall_ms();
 	rt_buf_release(&run.sink.scratch);
+	rt_buf_release(&run.sink.pending);
 	rt_mask_release(&run.mask);
 	ir_arena_free(run.a);
 	return st;

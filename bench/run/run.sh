@@ -1,0 +1,89 @@
+#!/bin/sh
+# pipec run on the local backend, each figure a ratio to a baseline
+# measured here, in the same run:
+#   steps   200 sequential `true` steps, against a shell loop running
+#           `/bin/sh -c true` 200 times (target: <= 1.2x the time)
+#   mask    a step printing 256 MiB through pipec with a secret to mask,
+#           against the same command piped to `cat >/dev/null`
+#           (target: >= 0.8x the throughput)
+#   rss     pipec's peak resident memory (VmHWM) during a 100-step run
+#           (target: <= 8 MiB), next to /bin/sh's as a yardstick
+#   Ir      callgrind instructions per output byte on the masking path
+#           (rt_mask_apply) against the whole of pipec's work per byte
+# PIPEC may name the binary (default ./pipec); BENCH_MB the mask size.
+set -e
+PIPEC=${PIPEC:-./pipec}
+MB=${BENCH_MB:-256}
+T=$(mktemp -d "${TMPDIR:-/tmp}/pipec-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+LINE='a log line of typical length, with some words in it 0123456789'
+
+now() { date +%s%N; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+ms() { awk -v n="$1" 'BEGIN { printf "%.0f", n / 1e6 }'; }
+
+# steps N: an IR file with N sequential `true` steps
+steps() {
+	printf '{"version": 1, "pipelines": [{"name": "bench", "type": "local", "steps": ['
+	i=0
+	while [ $i -lt "$1" ]; do
+		[ $i -gt 0 ] && printf ','
+		printf '{"name": "s%d", "script": "true\\n"}' $i
+		i=$((i + 1))
+	done
+	printf ']}]}\n'
+}
+
+# best3 CMD...: the fastest of five runs, in ns (the machine may be busy)
+best3() {
+	best=
+	for _ in 1 2 3 4 5; do
+		s=$(now); "$@" >/dev/null 2>&1; e=$(now)
+		d=$((e - s))
+		if [ -z "$best" ] || [ $d -lt "$best" ]; then best=$d; fi
+	done
+	echo "$best"
+}
+
+loop200() {
+	i=0
+	while [ $i -lt 200 ]; do /bin/sh -c true; i=$((i + 1)); done
+}
+
+steps 200 >"$T/steps200.json"
+steps 100 >"$T/steps100.json"
+base=$(best3 loop200)
+mine=$(best3 "$PIPEC" run "$T/steps200.json")
+echo "run.steps: 200 steps $(ms "$mine") ms, shell loop $(ms "$base") ms, ratio $(ratio "$mine" "$base") (target <= 1.20)"
+
+bytes=$((MB * 1024 * 1024))
+cat >"$T/print.json" <<JSON
+{"version": 1, "pipelines": [{"name": "bench", "type": "local", "steps": [
+ {"name": "print", "script": "yes '$LINE' | head -c $bytes\n"}]}]}
+JSON
+pipe_cat() { yes "$LINE" | head -c $bytes | cat >/dev/null; }
+base=$(best3 pipe_cat)
+mine=$(best3 "$PIPEC" run --secret TOKEN=not-in-the-output-4f1c "$T/print.json")
+echo "run.mask: $MB MiB in $(ms "$mine") ms, through cat $(ms "$base") ms, throughput ratio $(ratio "$base" "$mine") (target >= 0.80)"
+
+# the last of 100 steps reads pipec's own high-water mark (its parent's)
+# and how much of pipec is its own memory rather than shared libraries
+sed 's|"s99", "script": "true\\n"|"s99", "script": "grep -E \x27VmHWM\|RssAnon\x27 /proc/$PPID/status\\n"|' \
+	"$T/steps100.json" >"$T/rss.json"
+"$PIPEC" run "$T/rss.json" >"$T/rss.out" 2>/dev/null
+mine=$(awk '/VmHWM/ { print $(NF - 1) }' "$T/rss.out")
+anon=$(awk '/RssAnon/ { print $(NF - 1) }' "$T/rss.out")
+base=$(sh -c 'grep VmHWM /proc/$$/status' | awk '{ print $2 }')
+echo "run.rss: peak ${mine:-?} KiB during 100 steps, $(ratio "${mine:-0}" 8192) of the 8 MiB budget (target <= 1.00); ${anon:-?} KiB of it pipec's own (the rest shared libraries); /bin/sh alone ${base} KiB"
+
+if command -v valgrind >/dev/null 2>&1; then
+	small=$((16 * 1024 * 1024))
+	sed "s/head -c $bytes/head -c $small/" "$T/print.json" >"$T/small.json"
+	valgrind --tool=callgrind --callgrind-out-file="$T/cg.out" \
+		"$PIPEC" run --secret TOKEN=not-in-the-output-4f1c "$T/small.json" >/dev/null 2>&1
+	total=$(callgrind_annotate --inclusive=yes "$T/cg.out" 2>/dev/null |
+		awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
+	mask=$(callgrind_annotate --inclusive=yes "$T/cg.out" 2>/dev/null |
+		awk '/rt_mask_apply/ { gsub(",", "", $1); print $1; exit }')
+	echo "run.Ir: masking $(ratio "${mask:-0}" $small) instructions/byte, all of pipec $(ratio "${total:-0}" $small) instructions/byte (ratio $(ratio "${mask:-0}" "${total:-1}"))"
+fi
