@@ -336,21 +336,23 @@ static void inject_env(struct pbuild *pb, const char *type)
 static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_step *s)
 {
 	struct lower *lw = pb->lw;
-	char *cmds[4];
+	char *cmds[5];
 	const char *depth = "";
 	if (cl[CL_DEPTH])
 		depth = ir_printf(lw->a, " --depth=%s", cl[CL_DEPTH]->str);
-	cmds[0] = "git init -q";
-	cmds[1] = "git remote add origin \"$DRONE_REMOTE_URL\"";
-	cmds[2] = ir_printf(lw->a, "git fetch -q --no-tags%s origin \"${DRONE_COMMIT_REF:-HEAD}\"", depth);
-	cmds[3] = "git checkout -q -f \"${DRONE_COMMIT_SHA:-FETCH_HEAD}\"";
+	cmds[0] = "test -n \"$DRONE_REMOTE_URL\" || { echo 'DRONE_REMOTE_URL is not set:"
+		  " give the remote, run with a workspace, or set clone.disable' >&2; exit 1; }";
+	cmds[1] = "git init -q";
+	cmds[2] = "git remote add origin \"$DRONE_REMOTE_URL\"";
+	cmds[3] = ir_printf(lw->a, "git fetch -q --no-tags%s origin \"${DRONE_COMMIT_REF:-HEAD}\"", depth);
+	cmds[4] = "git checkout -q -f \"${DRONE_COMMIT_SHA:-FETCH_HEAD}\"";
 	s->pos = pb->p->pos;
 	s->name = "clone";
 	if (pb->p->backend != IR_BACKEND_LOCAL) {
 		s->image = "alpine/git:v2.30.2";
 		s->pull = IR_PULL_IF_NOT_EXISTS;
 	}
-	s->script = fe_script(cmds, 4, lw->a);
+	s->script = fe_script(cmds, 5, lw->a);
 	struct envb env = {0};
 	for (size_t i = 0; i < pb->env.n; i++)
 		fe_drone_env_set(lw->a, &env, pb->env.v[i].key, pb->env.v[i].value);
