@@ -100,8 +100,8 @@ static const char *kind_of(const cJSON *v)
 static void type_error(struct imp *im, const struct jp *at, const char *want,
 		       const cJSON *got)
 {
-	diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-type", "expected %s, got %s",
-	    want, kind_of(got));
+	diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-type",
+		 "expected %s, got %s", want, kind_of(got));
 }
 
 /* ---- Field access under the Go decoder's rules ------------------------ */
@@ -141,9 +141,10 @@ static void check_keys(struct imp *im, const cJSON *obj,
 	const cJSON *c;
 	cJSON_ArrayForEach(c, obj) {
 		if (c->string && !known_key(known, c->string))
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &(struct jp){at, c->string, 0}),
-			    "drone-runtime-unknown-key", "unknown key '%s' is ignored",
-			    c->string);
+			diag_add(im->dl, DIAG_WARNING,
+				 pos_at(im, &(struct jp){at, c->string, 0}),
+				 "drone-runtime-unknown-key",
+				 "unknown key '%s' is ignored", c->string);
 	}
 }
 
@@ -184,8 +185,9 @@ static const cJSON *get_arr(struct imp *im, const cJSON *obj, const char *key,
 		return NULL;
 	}
 	if (cJSON_GetArraySize(f) > DR_MAX_ITEMS) {
-		diag_add(im->dl, DIAG_ERROR, pos_at(im, here), "drone-runtime-limit",
-		    "array has more than %d elements", DR_MAX_ITEMS);
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, here),
+			 "drone-runtime-limit",
+			 "array has more than %d elements", DR_MAX_ITEMS);
 		return NULL;
 	}
 	return f;
@@ -228,13 +230,13 @@ static int64_t get_int(struct imp *im, const cJSON *obj, const char *key,
 	}
 	double d = f->valuedouble;
 	if (!(d >= (double)min && d <= (double)max)) {
-		diag_add(im->dl, DIAG_ERROR, pos_at(im, &here), "drone-runtime-type",
-		    "integer %g is out of range", d);
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, &here),
+			 "drone-runtime-type", "integer %g is out of range", d);
 		return 0;
 	}
 	if (d != (double)(int64_t)d) {
-		diag_add(im->dl, DIAG_ERROR, pos_at(im, &here), "drone-runtime-type",
-		    "expected an integer, got %g", d);
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, &here),
+			 "drone-runtime-type", "expected an integer, got %g", d);
 		return 0;
 	}
 	return (int64_t)d;
@@ -310,8 +312,10 @@ static void drop(struct imp *im, const cJSON *obj, const char *key,
 {
 	const cJSON *f = field(obj, key);
 	if (!is_zero(f))
-		diag_add(im->dl, DIAG_NOTE, pos_at(im, &(struct jp){at, f->string, 0}),
-		    "drone-runtime-dropped", "'%s' is dropped: %s", f->string, why);
+		diag_add(im->dl, DIAG_NOTE,
+			 pos_at(im, &(struct jp){at, f->string, 0}),
+			 "drone-runtime-dropped", "'%s' is dropped: %s",
+			 f->string, why);
 }
 
 /* Reads an enumeration string; "" is the default, unknown strings warn. */
@@ -329,8 +333,10 @@ static int get_enum(struct imp *im, const cJSON *obj, const char *key,
 	}
 	int v = parse(f->valuestring);
 	if (v < 0 && *f->valuestring)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, &here), "drone-runtime-unknown-enum",
-		    "unknown %s '%s' is read as '%s'", key, f->valuestring, dflt);
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, &here),
+			 "drone-runtime-unknown-enum",
+			 "unknown %s '%s' is read as '%s'", key, f->valuestring,
+			 dflt);
 	return v < 0 ? 0 : v;
 }
 
@@ -424,22 +430,25 @@ static char *data_url(struct imp *im, const char *url, const struct jp *at)
 	const char *comma = strchr(url, ',');
 	size_t bad, n;
 	if (!comma) {
-		diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-data-url",
-		    "data url has no ',' before its payload");
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, at),
+			 "drone-runtime-data-url",
+			 "data url has no ',' before its payload");
 		return NULL;
 	}
 	size_t mlen = (size_t)(comma - url);
 	if (mlen >= 12 && strncasecmp(comma - 7, ";base64", 7) == 0) {
 		char *d = b64_clean(im->a, comma + 1, strlen(comma + 1), &bad);
 		if (!d)
-			diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-data-url",
-			    "illegal base64 data at payload byte %zu", bad);
+			diag_add(im->dl, DIAG_ERROR, pos_at(im, at),
+				 "drone-runtime-data-url",
+				 "illegal base64 data at payload byte %zu", bad);
 		return d;
 	}
 	unsigned char *raw = pct_decode(im->a, comma + 1, &n);
 	if (!raw) {
-		diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-data-url",
-		    "malformed percent escape in data url");
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, at),
+			 "drone-runtime-data-url",
+			 "malformed percent escape in data url");
 		return NULL;
 	}
 	return b64_encode(im->a, raw, n);
@@ -485,9 +494,10 @@ static void add_secret(struct imp *im, const char *name, const struct jp *at)
 static void secret_value_dropped(struct imp *im, const char *name,
 				 const struct jp *at)
 {
-	diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-secret-value",
-	    "value of secret '%s' is not carried into the IR; supply it at run "
-	    "time (--secret %s=...)", name, name);
+	diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+		 "drone-runtime-secret-value",
+		 "value of secret '%s' is not carried into the IR; supply it at run "
+		 "time (--secret %s=...)", name, name);
 }
 
 static struct ir_volume *find_volume(struct ir_pipeline *p, const char *name)
@@ -533,8 +543,9 @@ static struct ir_volume *add_volume(struct imp *im, const char *name,
 {
 	struct ir_pipeline *p = im->p;
 	if (p->nvolumes >= DR_MAX_ITEMS) {
-		diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-limit",
-		    "more than %d volumes", DR_MAX_ITEMS);
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, at),
+			 "drone-runtime-limit", "more than %d volumes",
+			 DR_MAX_ITEMS);
 		return NULL;
 	}
 	char *uname = unique(im, name, volume_taken);
@@ -564,8 +575,9 @@ static struct ir_step *add_step(struct imp *im, const struct jp *at)
 	struct ir_pipeline *p = im->p;
 	if (p->nsteps >= DR_MAX_STEPS) {
 		if (!im->too_many)
-			diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-limit",
-			    "more than %d steps", DR_MAX_STEPS);
+			diag_add(im->dl, DIAG_ERROR, pos_at(im, at),
+				 "drone-runtime-limit", "more than %d steps",
+				 DR_MAX_STEPS);
 		im->too_many = true;
 		return NULL;
 	}
@@ -583,8 +595,9 @@ static void name_step(struct imp *im, struct ir_step *s, const char *want,
 	s->name = NULL;         /* not yet visible to step_taken() */
 	char *name = unique(im, want, step_taken);
 	if (strcmp(name, want) != 0)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-renamed",
-		    "duplicate step name '%s' is renamed '%s'", want, name);
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+			 "drone-runtime-renamed",
+			 "duplicate step name '%s' is renamed '%s'", want, name);
 	s->name = name;
 }
 
@@ -666,8 +679,9 @@ static void old_networks(struct imp *im, const cJSON *top)
 		char *driver = get_str(im, o, "driver", &at);
 		drop(im, o, "driver_opts", &at, "IR networks carry no driver options");
 		if (!name) {
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "network without a name is ignored");
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "network without a name is ignored");
 			continue;
 		}
 		p->networks[p->nnetworks++] = (struct ir_network){name, driver};
@@ -688,16 +702,19 @@ static void old_volumes(struct imp *im, const cJSON *top)
 		char *name = get_str(im, o, "name", &at);
 		char *driver = get_str(im, o, "driver", &at);
 		if (driver && strcmp(driver, "local") != 0)
-			diag_add(im->dl, DIAG_NOTE, pos_at(im, &at), "drone-runtime-dropped",
-			    "volume driver '%s' is dropped: IR volumes are local",
-			    driver);
+			diag_add(im->dl, DIAG_NOTE, pos_at(im, &at),
+				 "drone-runtime-dropped",
+				 "volume driver '%s' is dropped: IR volumes are local",
+				 driver);
 		drop(im, o, "driver_opts", &at, "IR volumes carry no driver options");
 		if (!name)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "volume without a name is ignored");
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "volume without a name is ignored");
 		else if (find_volume(im->p, name))
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-duplicate-name",
-			    "volume '%s' is declared twice", name);
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-duplicate-name",
+				 "volume '%s' is declared twice", name);
 		else
 			add_volume(im, name, IR_VOLUME_TEMP, &at);
 	}
@@ -721,8 +738,9 @@ static void old_secrets(struct imp *im, struct ir_step *s, const cJSON *o,
 		get_str(im, so, "mount", &at);
 		get_bool(im, so, "mask", &at);
 		if (!name) {
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "secret without a name is ignored");
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "secret without a name is ignored");
 			continue;
 		}
 		if (value)
@@ -756,9 +774,10 @@ static struct ir_volume *old_mount_volume(struct imp *im, const char *name,
 	struct ir_volume *v = find_volume(im->p, name);
 	if (v)
 		return v;
-	diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
-	    "volume '%s' is not declared in 'volumes' and becomes a temp volume",
-	    name);
+	diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+		 "drone-runtime-unresolved-ref",
+		 "volume '%s' is not declared in 'volumes' and becomes a temp volume",
+		 name);
 	return add_volume(im, name, IR_VOLUME_TEMP, at);
 }
 
@@ -777,9 +796,10 @@ static void old_mounts(struct imp *im, struct ir_step *s, const cJSON *arr,
 		char *source = get_str(im, o, "source", &at);
 		char *target = get_str(im, o, "target", &at);
 		if (!target || (!name && !source)) {
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "volume mount without %s is ignored",
-			    target ? "a name or source" : "a target");
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "volume mount without %s is ignored",
+				 target ? "a name or source" : "a target");
 			continue;
 		}
 		struct ir_volume *v = old_mount_volume(im, name, source, &at);
@@ -817,8 +837,9 @@ static void old_tmpfs_one(struct imp *im, struct ir_step *s, const char *spec,
 {
 	const char *colon = strchr(spec, ':');
 	if (colon == spec) {
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
-		    "tmpfs without a path is ignored");
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+			 "drone-runtime-unresolved-ref",
+			 "tmpfs without a path is ignored");
 		return;
 	}
 	char *path = ir_strndup(im->a, spec, colon ? (size_t)(colon - spec) : strlen(spec));
@@ -831,9 +852,10 @@ static void old_tmpfs_one(struct imp *im, struct ir_step *s, const char *spec,
 		if (strncmp(tok, "size=", 5) == 0 && parse_size(tok + 5) >= 0)
 			v->size_limit = parse_size(tok + 5);
 		else if (*tok)
-			diag_add(im->dl, DIAG_NOTE, pos_at(im, at), "drone-runtime-dropped",
-			    "tmpfs option '%s' is dropped: IR tmpfs volumes carry a size only",
-			    tok);
+			diag_add(im->dl, DIAG_NOTE, pos_at(im, at),
+				 "drone-runtime-dropped",
+				 "tmpfs option '%s' is dropped: IR tmpfs volumes carry a size only",
+				 tok);
 	}
 	s->volumes[s->nvolumes++] = (struct ir_mount){.name = v->name, .path = path};
 }
@@ -880,8 +902,9 @@ static void old_devices(struct imp *im, struct ir_step *s, const cJSON *o,
 		char *src = get_str(im, d, "source", &at);
 		char *dst = get_str(im, d, "target", &at);
 		if (!src || !dst) {
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "device without a source and target is ignored");
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "device without a source and target is ignored");
 			continue;
 		}
 		s->devices[s->ndevices++] = (struct ir_device){src, dst};
@@ -895,9 +918,10 @@ static void old_step_networks(struct imp *im, struct ir_step *s,
 	struct jp aj;
 	const cJSON *arr = get_arr(im, o, "networks", sj, &aj), *e;
 	if (arr && arr->child && s->network_mode) {
-		diag_add(im->dl, DIAG_NOTE, pos_at(im, &aj), "drone-runtime-dropped",
-		    "'networks' is dropped: drone-runtime joined no network "
-		    "when 'network_mode' was set");
+		diag_add(im->dl, DIAG_NOTE, pos_at(im, &aj),
+			 "drone-runtime-dropped",
+			 "'networks' is dropped: drone-runtime joined no network "
+			 "when 'network_mode' was set");
 		return;
 	}
 	s->networks.v = room(im->a, arr, 0, sizeof *s->networks.v);
@@ -911,14 +935,17 @@ static void old_step_networks(struct imp *im, struct ir_step *s,
 		struct ir_strs aliases = get_strs(im, n, "aliases", &at);
 		for (size_t k = 0; k < aliases.n; k++)
 			if (strcmp(aliases.v[k], s->name) != 0)
-				diag_add(im->dl, DIAG_NOTE, pos_at(im, &at), "drone-runtime-dropped",
-				    "network alias '%s' is dropped: a step is "
-				    "reachable by its name only", aliases.v[k]);
+				diag_add(im->dl, DIAG_NOTE, pos_at(im, &at),
+					 "drone-runtime-dropped",
+					 "network alias '%s' is dropped: a step is "
+					 "reachable by its name only",
+					 aliases.v[k]);
 		if (name)
 			s->networks.v[s->networks.n++] = name;
 		else
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "network without a name is ignored");
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "network without a name is ignored");
 	}
 	if (!s->networks.n)
 		s->networks.v = NULL;
@@ -943,8 +970,9 @@ static void old_backup(struct imp *im, struct ir_step *s, const cJSON *o,
 		char *src = get_str(im, b, "source", &at);
 		char *dst = get_str(im, b, "target", &at);
 		if (!src || !dst) {
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "backup without a source and target is ignored");
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "backup without a source and target is ignored");
 			continue;
 		}
 		s->exports[s->nexports++] = (struct ir_artifact){dst, src};
@@ -996,16 +1024,18 @@ static void old_restore(struct imp *im, struct ir_step *s, const cJSON *o,
 		char *src = get_str(im, r, "source", &at);
 		char *dst = get_str(im, r, "target", &at);
 		if (!src || !dst)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "restore without a source and target is ignored");
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "restore without a source and target is ignored");
 		else if (strncasecmp(src, "data:", 5) == 0)
 			old_restore_inline(im, s, src, dst, &at);
 		else if (backed_up_before(im, src))
 			s->imports[s->nimports++] = (struct ir_artifact){src, dst};
 		else
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "restore source '%s' is backed up by no earlier step "
-			    "and is ignored", src);
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "restore source '%s' is backed up by no earlier step "
+				 "and is ignored", src);
 	}
 }
 
@@ -1021,9 +1051,10 @@ static void old_run_policy(struct imp *im, struct ir_step *s, const cJSON *o,
 	bool fail = get_bool(im, o, "on_failure", sj);
 	s->run_policy = table[ok][fail];
 	if (!ok && !fail)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, sj), "drone-runtime-never-runs",
-		    "step '%s' sets neither 'on_success' nor 'on_failure' and "
-		    "never runs", s->name);
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, sj),
+			 "drone-runtime-never-runs",
+			 "step '%s' sets neither 'on_success' nor 'on_failure' and "
+			 "never runs", s->name);
 }
 
 /*
@@ -1064,9 +1095,10 @@ static void old_auth(struct imp *im, const cJSON *o, const struct jp *sj)
 	char *pass = get_str(im, auth, "password", &aj);
 	get_str(im, auth, "email", &aj);
 	if (user || pass)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, &aj), "drone-runtime-secret-value",
-		    "registry credentials are not carried into the IR; supply "
-		    "them at run time");
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, &aj),
+			 "drone-runtime-secret-value",
+			 "registry credentials are not carried into the IR; supply "
+			 "them at run time");
 }
 
 static void old_step(struct imp *im, const cJSON *o, const struct jp *sj,
@@ -1218,8 +1250,9 @@ static void new_temp_volume(struct imp *im, const char *name,
 	int64_t size = temp ? get_int(im, temp, "size_limit", tj, 0, INT64_MAX) : 0;
 	bool mem = medium && strcmp(medium, "memory") == 0;
 	if (medium && !mem)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, tj), "drone-runtime-unknown-enum",
-		    "unknown medium '%s' is read as a disk volume", medium);
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, tj),
+			 "drone-runtime-unknown-enum",
+			 "unknown medium '%s' is read as a disk volume", medium);
 	if (size && !mem)
 		drop(im, temp, "size_limit", tj, "drone-runtime sized memory "
 		     "volumes only");
@@ -1238,23 +1271,28 @@ static void new_volume(struct imp *im, const cJSON *o, const struct jp *at)
 	const cJSON *host = get_obj(im, o, "host", host_keys, at, &hj);
 	char *hpath = host ? get_str(im, host, "path", &hj) : NULL;
 	if (!m.name)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
-		    "volume without a name is ignored");
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+			 "drone-runtime-unresolved-ref",
+			 "volume without a name is ignored");
 	else if (find_volume(im->p, m.name))
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-duplicate-name",
-		    "volume '%s' is declared twice; the first is used", m.name);
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+			 "drone-runtime-duplicate-name",
+			 "volume '%s' is declared twice; the first is used",
+			 m.name);
 	else if (host && !temp && !hpath)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, &hj), "drone-runtime-unresolved-ref",
-		    "host volume '%s' has no path and is ignored", m.name);
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, &hj),
+			 "drone-runtime-unresolved-ref",
+			 "host volume '%s' has no path and is ignored", m.name);
 	else if (host && !temp) {
 		struct ir_volume *v = add_volume(im, m.name, IR_VOLUME_HOST, at);
 		if (v)
 			v->host_path = hpath;
 	} else {
 		if (!temp)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
-			    "volume '%s' has neither 'temp' nor 'host' and "
-			    "becomes a temp volume", m.name);
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+				 "drone-runtime-unresolved-ref",
+				 "volume '%s' has neither 'temp' nor 'host' and "
+				 "becomes a temp volume", m.name);
 		new_temp_volume(im, m.name, temp, temp ? &tj : at, at);
 	}
 }
@@ -1274,9 +1312,11 @@ static void new_auths(struct imp *im, const cJSON *docker, const struct jp *dj)
 		char *user = get_str(im, o, "username", &at);
 		char *pass = get_str(im, o, "password", &at);
 		if (user || pass)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-secret-value",
-			    "credentials for registry '%s' are not carried into "
-			    "the IR; supply them at run time", addr ? addr : "");
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-secret-value",
+				 "credentials for registry '%s' are not carried into "
+				 "the IR; supply them at run time",
+				 addr ? addr : "");
 	}
 }
 
@@ -1304,8 +1344,9 @@ static void new_secret(struct imp *im, const cJSON *o, const struct jp *at)
 	struct meta m = get_meta(im, o, at);
 	char *data = get_str(im, o, "data", at);
 	if (!m.name) {
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
-		    "secret without a name is ignored");
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+			 "drone-runtime-unresolved-ref",
+			 "secret without a name is ignored");
 		return;
 	}
 	if (data)
@@ -1325,14 +1366,18 @@ static void new_file(struct imp *im, const cJSON *o, const struct jp *at)
 		type_error(im, &dj, "a string", f);
 	else if (f && !(data = b64_clean(im->a, f->valuestring,
 					 strlen(f->valuestring), &bad)))
-		diag_add(im->dl, DIAG_ERROR, pos_at(im, &dj), "drone-runtime-base64",
-		    "illegal base64 data at input byte %zu", bad);
+		diag_add(im->dl, DIAG_ERROR, pos_at(im, &dj),
+			 "drone-runtime-base64",
+			 "illegal base64 data at input byte %zu", bad);
 	if (!m.name)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
-		    "file without a name cannot be referenced and is ignored");
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+			 "drone-runtime-unresolved-ref",
+			 "file without a name cannot be referenced and is ignored");
 	else if (file_taken(im->p, m.name))
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-duplicate-name",
-		    "file '%s' is declared twice; the first is used", m.name);
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+			 "drone-runtime-duplicate-name",
+			 "file '%s' is declared twice; the first is used",
+			 m.name);
 	else if (data)
 		add_file(im, m.name, data, at);
 }
@@ -1372,12 +1417,14 @@ static void unresolved(struct imp *im, const struct jp *at, const char *what,
 		       const char *name, const char *where)
 {
 	if (name)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
-		    "%s '%s' is not declared in '%s' and is ignored", what, name,
-		    where);
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+			 "drone-runtime-unresolved-ref",
+			 "%s '%s' is not declared in '%s' and is ignored", what,
+			 name, where);
 	else
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at), "drone-runtime-unresolved-ref",
-		    "%s reference without a name is ignored", what);
+		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
+			 "drone-runtime-unresolved-ref",
+			 "%s reference without a name is ignored", what);
 }
 
 /* "secrets": [{"name": "s", "env": "TOKEN"}] */
@@ -1406,8 +1453,10 @@ static void new_step_volumes(struct imp *im, struct ir_step *s,
 		if (!v)
 			unresolved(im, &at, "volume", name, "docker.volumes");
 		else if (!path)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "mount of volume '%s' has no path and is ignored", name);
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "mount of volume '%s' has no path and is ignored",
+				 name);
 		else
 			s->volumes[s->nvolumes++] =
 				(struct ir_mount){.name = v->name, .path = path};
@@ -1425,9 +1474,10 @@ static void new_step_devices(struct imp *im, struct ir_step *s,
 		if (!v)
 			unresolved(im, &at, "device volume", name, "docker.volumes");
 		else if (v->kind != IR_VOLUME_HOST || !path)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "device '%s' needs a host volume and a path and is "
-			    "ignored", name);
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "device '%s' needs a host volume and a path and is "
+				 "ignored", name);
 		else
 			s->devices[s->ndevices++] =
 				(struct ir_device){v->host_path, path};
@@ -1445,8 +1495,9 @@ static void new_step_files(struct imp *im, struct ir_step *s,
 		if (!name || !file_taken(im->p, name))
 			unresolved(im, &at, "file", name, "files");
 		else if (!path)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at), "drone-runtime-unresolved-ref",
-			    "file '%s' has no path and is ignored", name);
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+				 "drone-runtime-unresolved-ref",
+				 "file '%s' has no path and is ignored", name);
 		else
 			s->files[s->nfiles++] = (struct ir_file_mount){
 				name, path, (int)(mode & 07777)};
@@ -1775,15 +1826,19 @@ struct ir_doc *fe_drone_runtime_import(const char *path, const char *text,
 	else if (has_any(top, new_top_keys))
 		new_import(&im, top);
 	else
-		diag_add(im.dl, DIAG_ERROR, pos_at(&im, NULL), "drone-runtime-not-ir", "%s",
-		    field(top, "auths") ? "a docker client config (registry "
-		    "credentials) is not a pipeline" : "no drone-runtime keys "
-		    "('pipeline' or 'steps') found");
+		diag_add(im.dl, DIAG_ERROR, pos_at(&im, NULL),
+			 "drone-runtime-not-ir", "%s",
+			 field(top, "auths"
+			 ) ? "a docker client config (registry "
+			 "credentials) is not a pipeline"
+			 : "no drone-runtime keys "
+			 "('pipeline' or 'steps') found");
 	if (!im.p->name)
 		im.p->name = name_from_path(a, path);
 	if (!im.p->nsteps && dl->nerrors == before)
-		diag_add(im.dl, DIAG_WARNING, pos_at(&im, NULL), "drone-runtime-empty",
-		    "no steps: the file holds no drone-runtime pipeline to run");
+		diag_add(im.dl, DIAG_WARNING, pos_at(&im, NULL),
+			 "drone-runtime-empty",
+			 "no steps: the file holds no drone-runtime pipeline to run");
 	derive_workspace(&im);
 	rename_reserved(&im);
 	cJSON_Delete(top);

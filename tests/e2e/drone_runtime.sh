@@ -9,7 +9,7 @@ SAMPLES=${SHARED:-../shared}/compat/drone-runtime
 
 # json_true FILE EXPR: python's verdict on EXPR over the JSON in FILE (as `d`).
 json_true() {
-	python3 -c 'import json, sys
+	[ -s "$1" ] && python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
 }
