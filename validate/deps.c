@@ -25,11 +25,12 @@ static void check_step_targets(struct val_ctx *c, const struct ir_pipeline *p)
 	const char **names = ir_calloc(c->scratch, p->nsteps ? p->nsteps : 1, sizeof *names);
 	for (size_t i = 0; i < p->nsteps; i++)
 		names[i] = p->steps[i].name;
+	struct val_index *index = val_index_new(names, p->nsteps, c->scratch);
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct ir_step *s = &p->steps[i];
 		for (size_t k = 0; k < s->depends_on.n; k++) {
 			const char *t = s->depends_on.v[k];
-			if (t && ir_step_find(p, t))
+			if (val_index_find(index, t) < p->nsteps)
 				continue;
 			diag_error(c->dl, s->pos, "unknown-dependency",
 				   "step '%s' depends on unknown step '%s'%s", s->name ? s->name : "",
@@ -45,11 +46,12 @@ static void check_pipeline_targets(struct val_ctx *c)
 				       sizeof *names);
 	for (size_t i = 0; i < d->npipelines; i++)
 		names[i] = d->pipelines[i].name;
+	struct val_index *index = val_index_new(names, d->npipelines, c->scratch);
 	for (size_t i = 0; i < d->npipelines; i++) {
 		const struct ir_pipeline *p = &d->pipelines[i];
 		for (size_t k = 0; k < p->depends_on.n; k++) {
 			const char *t = p->depends_on.v[k];
-			if (t && ir_pipeline_find(d, t))
+			if (val_index_find(index, t) < d->npipelines)
 				continue;
 			diag_error(c->dl, p->pos, "unknown-pipeline-dependency",
 				   "pipeline '%s' depends on unknown pipeline '%s'%s",

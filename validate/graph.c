@@ -2,27 +2,53 @@
  * graph.c - dependency graphs by index, their topological order and their
  * cycles.
  *
- * Names are resolved to indices once (first node of that name wins, as
- * duplicate names are reported elsewhere); every later pass works on
- * integers.  Graphs are bounded by VAL_MAX_STEPS, so the quadratic
- * lookups and the recursive walk stay small.
+ * Names are resolved to indices once, through a sorted index (first node
+ * of a name wins, as duplicate names are reported elsewhere); every later
+ * pass works on integers.  Graphs are bounded by VAL_MAX_STEPS, so the
+ * recursive walk stays shallow.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-static size_t find(const char *const *names, size_t n, const char *name)
+static int by_name(const void *x, const void *y)
 {
-	for (size_t i = 0; name && i < n; i++)
-		if (names[i] && strcmp(names[i], name) == 0)
-			return i;
-	return n;
+	const struct val_index_entry *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+	return c ? c : (a->at > b->at) - (a->at < b->at);
+}
+
+struct val_index *val_index_new(const char *const *names, size_t n, struct ir_arena *a)
+{
+	struct val_index *x = ir_alloc(a, sizeof *x);
+	x->e = ir_calloc(a, n ? n : 1, sizeof *x->e);
+	x->nnodes = n;
+	for (size_t i = 0; i < n; i++)
+		if (names[i])
+			x->e[x->n++] = (struct val_index_entry){names[i], i};
+	qsort(x->e, x->n, sizeof *x->e, by_name);
+	return x;
+}
+
+size_t val_index_find(const struct val_index *x, const char *name)
+{
+	size_t lo = 0, hi = x->n;
+	while (name && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(x->e[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return name && lo < x->n && strcmp(x->e[lo].name, name) == 0 ? x->e[lo].at : x->nnodes;
 }
 
 static struct val_graph *graph_new(const char *const *names,
 				   const struct ir_strs *const *deps, size_t n,
 				   struct ir_arena *a)
 {
+	struct val_index *index = val_index_new(names, n, a);
 	struct val_graph *g = ir_alloc(a, sizeof *g);
 	g->n = n;
 	g->dep = ir_calloc(a, n ? n : 1, sizeof *g->dep);
@@ -30,7 +56,7 @@ static struct val_graph *graph_new(const char *const *names,
 	for (size_t i = 0; i < n; i++) {
 		g->dep[i] = ir_calloc(a, deps[i]->n ? deps[i]->n : 1, sizeof **g->dep);
 		for (size_t k = 0; k < deps[i]->n; k++) {
-			size_t j = find(names, n, deps[i]->v[k]);
+			size_t j = val_index_find(index, deps[i]->v[k]);
 			if (j < n)
 				g->dep[i][g->ndep[i]++] = j;
 		}
@@ -91,11 +117,14 @@ size_t val_graph_order(const struct val_graph *g, size_t *order, struct ir_arena
 
 enum { WHITE, GREY, BLACK };
 
+/* Past this many cycles a graph is hopeless; stop building paths. */
+#define MAX_CYCLES 100
+
 struct walk {
 	const struct val_graph *g;
 	unsigned char *color;
 	size_t *stack, depth;
-	size_t *path;
+	size_t *path, nfound;
 	val_cycle_fn *found;
 	void *arg;
 };
@@ -108,7 +137,7 @@ static void visit(struct walk *w, size_t i)
 		size_t j = w->g->dep[i][k];
 		if (w->color[j] == WHITE) {
 			visit(w, j);
-		} else if (w->color[j] == GREY) {
+		} else if (w->color[j] == GREY && w->nfound++ < MAX_CYCLES) {
 			size_t start = w->depth;
 			while (w->stack[start - 1] != j)
 				start--;

@@ -30,6 +30,22 @@ void val_check_policy(struct val_ctx *c);
 void val_check_images(struct val_ctx *c);
 void val_check_placement(struct val_ctx *c);
 
+/* Names sorted for lookup: a node's index by name in O(log n). */
+struct val_index_entry {
+	const char *name;
+	size_t at;
+};
+struct val_index {
+	struct val_index_entry *e;
+	size_t n, nnodes;
+};
+
+/* Indexes `n` names (NULL ones left out); the first of equal names wins. */
+struct val_index *val_index_new(const char *const *names, size_t n, struct ir_arena *a);
+
+/* The index of `name`, or the number of nodes when absent. */
+size_t val_index_find(const struct val_index *x, const char *name);
+
 /*
  * A dependency graph over n nodes: dep[i] lists the indices node i
  * depends on, in the order written, names that match no node left out.
@@ -51,8 +67,9 @@ struct val_graph *val_graph_pipelines(const struct ir_doc *d, struct ir_arena *a
 size_t val_graph_order(const struct val_graph *g, size_t *order, struct ir_arena *a);
 
 /*
- * Calls `found` once per back edge a depth-first walk meets, with the
- * cycle as a path of indices whose last element equals the first.
+ * Calls `found` once per back edge a depth-first walk meets (at most
+ * 100 times), with the cycle as a path of indices whose last element
+ * equals the first.
  */
 typedef void val_cycle_fn(void *arg, const size_t *path, size_t len);
 void val_graph_cycles(const struct val_graph *g, val_cycle_fn *found, void *arg,
