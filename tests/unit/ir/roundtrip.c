@@ -207,3 +207,27 @@ Test(roundtrip, integers_are_written_as_integers)
 	cr_assert_not_null(strstr(text, "\"mode\": 384\n"));
 	free(text);
 }
+
+Test(roundtrip, a_present_but_empty_object_survives)
+{
+	struct ir_doc *d = fixture_min(arena);
+	d->pipelines[0].steps[0].health = ir_alloc(arena, sizeof(struct ir_health));
+	char *text = ir_write(d, IR_WRITE_COMPACT);
+	cr_assert_not_null(strstr(text, "\"health\":{}"), "%s", text);
+	cr_assert_null(strstr(text, "\"resources\""));
+	cr_assert_null(strstr(text, "\"platform\""));
+	char *again = reread(text, IR_WRITE_COMPACT);
+	cr_assert_str_eq(again, text);
+	free(text);
+	free(again);
+}
+
+Test(roundtrip, positions_from_pointers_are_not_written)
+{
+	char *text = reread("{\"version\": 1, \"pipelines\": [{\"name\": \"a\", \"type\": \"local\","
+			    " \"steps\": [{\"name\": \"x\", \"skip\": {\"reason\": \"r\"}}]}]}",
+			    IR_WRITE_COMPACT);
+	cr_assert_str_eq(text, "{\"version\":1,\"pipelines\":[{\"name\":\"a\",\"type\":\"local\","
+			       "\"steps\":[{\"name\":\"x\",\"skip\":{\"reason\":\"r\"}}]}]}\n");
+	free(text);
+}
