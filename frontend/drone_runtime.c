@@ -979,16 +979,36 @@ static void old_backup(struct imp *im, struct ir_step *s, const cJSON *o,
 	}
 }
 
-/* True when a step of an earlier stage backs up to `name`. */
-static bool backed_up_before(struct imp *im, const char *name)
+/* The path a step of an earlier stage backs up to `name`, or NULL. */
+static const char *backed_up_before(struct imp *im, const char *name)
 {
+	const char *path = NULL;
 	for (size_t i = 0; i < im->stage_lo; i++) {
 		const struct ir_step *s = &im->p->steps[i];
 		for (size_t k = 0; k < s->nexports; k++)
 			if (strcmp(s->exports[k].name, name) == 0)
-				return true;
+				path = s->exports[k].path;
 	}
-	return false;
+	return path;
+}
+
+/*
+ * drone-runtime unpacked a backup of /tmp (a tar whose top entry is
+ * `tmp`) into the restore target; an IR import names where the exported
+ * path lands, so a restore of it to / is an import at /tmp.
+ */
+static char *import_path(struct ir_arena *a, const char *target,
+			 const char *exported)
+{
+	const char *base = strrchr(exported, '/');
+	base = base ? base + 1 : exported;
+	if (!*base)
+		return ir_strdup(a, target);
+	size_t n = strlen(target);
+	while (n > 1 && target[n - 1] == '/')
+		n--;
+	return ir_printf(a, "%.*s%s%s", (int)n, target,
+			 target[n - 1] == '/' ? "" : "/", base);
 }
 
 /* A `data:` URL restore: a pipeline archive file mounted at `target`. */
@@ -1021,6 +1041,7 @@ static void old_restore(struct imp *im, struct ir_step *s, const cJSON *o,
 		const cJSON *r = as_obj(im, e, old_copy_keys, &at);
 		if (!r)
 			continue;
+		const char *exported;
 		char *src = get_str(im, r, "source", &at);
 		char *dst = get_str(im, r, "target", &at);
 		if (!src || !dst)
@@ -1029,8 +1050,9 @@ static void old_restore(struct imp *im, struct ir_step *s, const cJSON *o,
 				 "restore without a source and target is ignored");
 		else if (strncasecmp(src, "data:", 5) == 0)
 			old_restore_inline(im, s, src, dst, &at);
-		else if (backed_up_before(im, src))
-			s->imports[s->nimports++] = (struct ir_artifact){src, dst};
+		else if ((exported = backed_up_before(im, src)))
+			s->imports[s->nimports++] = (struct ir_artifact){
+				src, import_path(im->a, dst, exported)};
 		else
 			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
 				 "drone-runtime-unresolved-ref",

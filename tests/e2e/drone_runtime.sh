@@ -60,7 +60,7 @@ check "old stages become depends_on" json_true "$TMP/old.ir.json" \
 check "old on_success + on_failure is always" json_true "$TMP/old.ir.json" \
 	'[s.get("run_policy") for s in d["pipelines"][0]["steps"] if s["name"] == "test"] == ["always"]'
 check "old backup and restore are artifacts" json_true "$TMP/old.ir.json" \
-	'any(s.get("imports") == [{"name": "/snap/out", "path": "/"}] for s in d["pipelines"][0]["steps"])'
+	'any(s.get("imports") == [{"name": "/snap/out", "path": "/out"}] for s in d["pipelines"][0]["steps"])'
 check "old secret value is not in the IR" sh -c "! grep -q old-e2e-secret-value '$TMP/old.ir.json'"
 check "old secret value is warned about" grep -q 'drone-runtime-secret-value' "$TMP/err"
 

@@ -281,17 +281,22 @@ Test(drone_runtime, old_backup_and_restore_are_artifacts)
 {
 	struct ir_pipeline *p = import_ok(J({"pipeline": [
 		{"steps": [{"alias": "make", "on_success": true,
-			    "backup": [{"source": "/tmp", "target": "/snap/tmp"}]}]},
+			    "backup": [{"source": "/tmp", "target": "/snap/tmp"},
+				       {"source": "out/bin", "target": "bin"}]}]},
 		{"steps": [{"alias": "use", "on_success": true,
 			    "restore": [{"source": "/snap/tmp", "target": "/"},
-					{"source": "/snap/none", "target": "/x"}]}]}]}));
+					{"source": "/snap/none", "target": "/x"},
+					{"source": "bin", "target": "/opt/"}]}]}]}));
 	struct ir_step *mk = step(p, "make"), *use = step(p, "use");
-	cr_assert_eq(mk->nexports, 1);
+	cr_assert_eq(mk->nexports, 2);
 	cr_assert_str_eq(mk->exports[0].name, "/snap/tmp");
 	cr_assert_str_eq(mk->exports[0].path, "/tmp");
-	cr_assert_eq(use->nimports, 1);
+	/* The tar of /tmp unpacked into / lands at /tmp. */
+	cr_assert_eq(use->nimports, 2);
 	cr_assert_str_eq(use->imports[0].name, "/snap/tmp");
-	cr_assert_str_eq(use->imports[0].path, "/");
+	cr_assert_str_eq(use->imports[0].path, "/tmp");
+	cr_assert_str_eq(use->imports[1].name, "bin");
+	cr_assert_str_eq(use->imports[1].path, "/opt/bin");
 	expect_diag(DIAG_WARNING, "drone-runtime-unresolved-ref",
 		    "/pipeline/1/steps/0/restore/1");
 	free(round_trip(p));
