@@ -409,6 +409,33 @@ static void check_glob(struct eval *ev, const struct fe_node *n, struct where w)
 		   "%s: malformed pattern '%s'", where_text(ev, w), n->str);
 }
 
+/*
+ * Drone's events are a fixed set, and a misspelt one never matches: the
+ * step would silently never run.  Patterns are left alone.
+ */
+static void check_event(struct eval *ev, const struct fe_node *n, struct where w)
+{
+	static const char *const events[] = {
+		"push", "pull_request", "tag", "promote", "rollback", "cron", "custom",
+	};
+	const char *hint;
+
+	if (strpbrk(n->str, "*?[{\\") || fe_is_null(n))
+		return;
+	for (size_t i = 0; i < sizeof events / sizeof *events; i++)
+		if (strcmp(n->str, events[i]) == 0)
+			return;
+	hint = ir_suggest(n->str, events, sizeof events / sizeof *events);
+	if (hint)
+		diag_warning(ev->dl, n->pos, "unknown-event",
+			     "unknown event '%s' in %s, did you mean '%s'", n->str,
+			     where_text(ev, w), hint);
+	else
+		diag_warning(ev->dl, n->pos, "unknown-event",
+			     "unknown event '%s' in %s, Drone's events are push, pull_request, "
+			     "tag, promote, rollback, cron and custom", n->str, where_text(ev, w));
+}
+
 /* A pattern list is one string or a sequence of strings. */
 static void check_patterns(struct eval *ev, const struct fe_node *list,
 			   struct where w, bool glob)
@@ -425,6 +452,8 @@ static void check_patterns(struct eval *ev, const struct fe_node *list,
 			wrong_type(ev, items[i], w, "a string");
 		else if (glob)
 			check_glob(ev, items[i], w);
+		if (items[i]->kind == FE_SCALAR && !strcmp(w.clause, "event"))
+			check_event(ev, items[i], w);
 	}
 }
 

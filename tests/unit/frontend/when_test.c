@@ -273,6 +273,22 @@ Test(when, malformed_glob_is_an_error)
 	cr_assert_eq(fx.dl.items[3].pos.col, 30);
 }
 
+Test(when, unknown_events_warn)
+{
+	eval("event: [pushh, tag, \"pull_*\", deploy]\nbranch: {exclude: [x], include: [main]}\n", &ctx_main);
+	cr_assert_eq(fx.rc, 0);
+	cr_assert_eq(fx.dl.nwarnings, 2);
+	cr_assert_eq(fx.dl.nerrors, 0);
+	cr_assert_str_eq(rule(0), "unknown-event");
+	cr_assert_str_eq(fx.dl.items[0].message,
+			 "unknown event 'pushh' in when.event, did you mean 'push'");
+	cr_assert_eq(fx.dl.items[0].pos.col, 9);
+	cr_assert(strstr(fx.dl.items[1].message, "unknown event 'deploy' in when.event, ") != NULL);
+	eval("event: {include: [cronn]}\n", &ctx_main);
+	cr_assert_str_eq(fx.dl.items[2].message,
+			 "unknown event 'cronn' in when.event.include, did you mean 'cron'");
+}
+
 Test(when, trigger_reasons_name_trigger)
 {
 	struct fe_docs docs = {0};
