@@ -7,6 +7,16 @@
 
 SAMPLES=${SHARED:-../shared}/compat/drone-runtime
 
+# schema_valid FILE...: every FILE is valid per docs/ir.schema.json.
+schema_valid() {
+	python3 -c 'import json, sys, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open("docs/ir.schema.json")))
+bad = [(f, e.message) for f in sys.argv[1:] for e in v.iter_errors(json.load(open(f)))]
+for f, m in bad[:10]:
+    print("#   %s: %s" % (f, m))
+sys.exit(1 if bad else 0)' "$@"
+}
+
 # json_true FILE EXPR: python's verdict on EXPR over the JSON in FILE (as `d`).
 json_true() {
 	[ -s "$1" ] && python3 -c 'import json, sys
@@ -30,6 +40,7 @@ if [ -d "$SAMPLES" ]; then
 		"$PIPEC" --trusted "$f" -o "$TMP/out.json" 2>/dev/null
 		check "sample $rel compiles to IR v1" json_true "$TMP/out.json" \
 			'd["version"] == 1 and len(d["pipelines"]) == 1 and d["pipelines"][0]["steps"]'
+		[ -s "$TMP/out.json" ] && cp "$TMP/out.json" "$TMP/ir-$(echo "$rel" | tr / -)"
 	done
 else
 	ok "drone-runtime samples # skip $SAMPLES is absent"
@@ -90,6 +101,9 @@ check "new secret is declared for run time" json_true "$TMP/new.ir.json" \
 	'd["pipelines"][0]["secrets"][0]["name"] == "pw"'
 "$PIPEC" "$TMP/new.json" -o "$TMP/again.json" 2>/dev/null
 check "import output is deterministic" cmp -s "$TMP/new.ir.json" "$TMP/again.json"
+
+check "imported IR validates against the schema" schema_valid "$TMP"/*.ir.json \
+	$(ls "$TMP"/ir-* 2>/dev/null)
 
 # Type errors: every one, each at its JSON Pointer, exit 2.
 cat >"$TMP/types.json" <<'EOF'
