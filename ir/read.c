@@ -407,6 +407,31 @@ static size_t find_nul(const char *text, size_t len)
 	return len;
 }
 
+/* How deep in arrays and objects, and whether in a string, a byte is. */
+struct nesting {
+	size_t depth, string_start;
+	bool in_string;
+};
+
+static struct nesting nesting_at(const char *text, size_t off)
+{
+	struct nesting n = {0, 0, false};
+	for (size_t i = 0; i < off; i++) {
+		char c = text[i];
+		if (n.in_string && c == '\\') {
+			i++;
+		} else if (c == '"') {
+			n.in_string = !n.in_string;
+			n.string_start = i;
+		} else if (!n.in_string && (c == '{' || c == '[')) {
+			n.depth++;
+		} else if (!n.in_string && (c == '}' || c == ']') && n.depth) {
+			n.depth--;
+		}
+	}
+	return n;
+}
+
 /*
  * Where the text stops making sense only because it ends: the start of a
  * string still open at the end, the last byte when an array or object is
@@ -414,24 +439,10 @@ static size_t find_nul(const char *text, size_t len)
  */
 static size_t open_tail(const char *text, size_t len)
 {
-	size_t depth = 0, string_start = 0;
-	bool in_string = false;
-	for (size_t i = 0; i < len; i++) {
-		char c = text[i];
-		if (in_string && c == '\\') {
-			i++;
-		} else if (c == '"') {
-			in_string = !in_string;
-			string_start = i;
-		} else if (!in_string && (c == '{' || c == '[')) {
-			depth++;
-		} else if (!in_string && (c == '}' || c == ']') && depth) {
-			depth--;
-		}
-	}
-	if (in_string)
-		return string_start;
-	return depth ? len - 1 : len;
+	struct nesting n = nesting_at(text, len);
+	if (n.in_string)
+		return n.string_start;
+	return n.depth ? len - 1 : len;
 }
 
 static bool blank(const char *text, size_t len)
@@ -447,14 +458,17 @@ static void syntax_error(struct reader *r, const char *text, size_t len, size_t 
 	if (off >= len)
 		off = len ? len - 1 : 0;
 	char c = len ? text[off] : ' ';
-	if (blank(text, len) || off >= open_tail(text, len))
+	struct ir_pos pos = text_pos(r->path, text, off);
+	if (nesting_at(text, off).depth >= CJSON_NESTING_LIMIT)
+		diag_error(r->dl, pos, "ir-syntax", "arrays and objects nest deeper than %d levels",
+			   CJSON_NESTING_LIMIT);
+	else if (blank(text, len) || off >= open_tail(text, len))
 		diag_error(r->dl, text_pos(r->path, text, len), "ir-syntax",
 			   "unexpected end of input; the JSON is incomplete");
 	else if (c > ' ' && c < 127)
-		diag_error(r->dl, text_pos(r->path, text, off), "ir-syntax",
-			   "invalid JSON near '%c'", c);
+		diag_error(r->dl, pos, "ir-syntax", "invalid JSON near '%c'", c);
 	else
-		diag_error(r->dl, text_pos(r->path, text, off), "ir-syntax", "invalid JSON");
+		diag_error(r->dl, pos, "ir-syntax", "invalid JSON");
 }
 
 static cJSON *parse(struct reader *r, const char *text, size_t len)

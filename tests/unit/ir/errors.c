@@ -269,3 +269,12 @@ Test(errors, a_byte_order_mark_is_allowed)
 	cr_assert_not_null(d);
 	expect_syntax("\xEF\xBB\xBF{\"version\": x}", 1, 13, "invalid JSON near 'x'");
 }
+
+Test(errors, nesting_beyond_the_parser_limit_is_named)
+{
+	char text[3000] = "{\"version\": 1, \"pipelines\": ";
+	size_t len = strlen(text);
+	memset(text + len, '[', 1200);
+	text[len + 1200] = '\0';
+	expect_syntax(text, 1, 29 + 999, "arrays and objects nest deeper than 1000 levels");
+}
