@@ -156,6 +156,8 @@ static void lower_secret(struct lower *lw, const struct fe_node *doc)
 	if (fe_keys_check(&fe_keys_secret, doc, v, lw->dl) || !v[SE_NAME])
 		return;
 	struct ir_secret s = {.pos = doc->pos, .name = fe_drone_str(lw, v[SE_NAME], false)};
+	if (!s.name)
+		return;
 	int sources = !!v[SE_GET] + !!v[SE_ENV] + !!v[SE_FILE] + !!v[SE_DATA];
 	if (sources != 1) {
 		diag_error(lw->dl, doc->pos, sources ? "invalid-value" : "missing-key",

@@ -118,3 +118,26 @@ PY
 else
 	ok "schema accepts samples, flags mistakes # SKIP python3 yaml/jsonschema missing"
 fi
+
+# Mutations of complete files: each line dropped in turn, every value
+# turned into a broken substitution, a sequence or a map.
+bad=0 n=0
+for src in tests/golden/drone/step-keys.yml tests/golden/drone/pipeline-keys.yml \
+	   tests/golden/drone/secrets.yml; do
+	lines=$(wc -l <"$src")
+	i=1
+	while [ "$i" -le "$lines" ]; do
+		sed "${i}d" "$src" >"$TMP/m$n.yml"
+		i=$((i + 1)) n=$((n + 1))
+	done
+	sed 's/: \([^ ]\)/: ${\1/' "$src" >"$TMP/m$n.yml"; n=$((n + 1))
+	sed 's/: \([^ ].*\)$/: [\1]/' "$src" >"$TMP/m$n.yml"; n=$((n + 1))
+	sed 's/: \([^ ].*\)$/: {k: \1}/' "$src" >"$TMP/m$n.yml"; n=$((n + 1))
+	sed 's/^\( *\)- /\1- - /' "$src" >"$TMP/m$n.yml"; n=$((n + 1))
+done
+for f in "$TMP"/m*.yml; do
+	"$PIPEC" build --trusted "$f" >/dev/null 2>"$TMP/err"
+	rc=$?
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || { bad=1; echo "#   $f: exit $rc"; head -3 "$TMP/err"; }
+done
+check "mutated files never crash ($n mutants)" [ "$bad" -eq 0 ]
