@@ -297,20 +297,29 @@ static void lower_devices(struct pbuild *pb, const struct fe_node *n, struct ir_
 						   .path = paths[i]};
 }
 
-static bool port_number(struct lower *lw, const struct fe_node *n, int *out)
+/* 0, or -1 after recording the error: the project's failure idiom. */
+static int port_number(struct lower *lw, const struct fe_node *n, int *out)
 {
 	char *end;
 	long v = strtol(n->str, &end, 10);
 	if (*end || v < 1 || v > 65535)
 		return diag_error(lw->dl, n->pos, "invalid-value",
-				  "port: expected a number from 1 to 65535, got '%s'",
-				  n->str), false;
+				  "port: expected a number from 1 to 65535, got '%s'", n->str);
 	*out = (int)v;
-	return true;
+	return 0;
+}
+
+static int port_protocol(struct lower *lw, const struct fe_node *n, struct ir_port *out)
+{
+	out->protocol = fe_drone_str(lw, n, false);
+	if (!out->protocol || !strcmp(out->protocol, "tcp") || !strcmp(out->protocol, "udp"))
+		return 0;
+	return diag_error(lw->dl, n->pos, "invalid-value",
+			  "protocol: expected tcp or udp, got '%s'", out->protocol);
 }
 
 /* ports: [6379, {port: 80, host: 8080, protocol: tcp}] */
-static bool lower_port(struct lower *lw, const struct fe_node *n, struct ir_port *out)
+static int lower_port(struct lower *lw, const struct fe_node *n, struct ir_port *out)
 {
 	const struct fe_node *v[PO_N] = {0};
 	if (n->kind == FE_SCALAR)
@@ -318,22 +327,14 @@ static bool lower_port(struct lower *lw, const struct fe_node *n, struct ir_port
 	else if (n->kind != FE_MAP)
 		return diag_error(lw->dl, n->pos, "wrong-type",
 				  "ports: expected a number or a map, got %s",
-				  fe_node_kind_name(n)), false;
+				  fe_node_kind_name(n));
 	else if (fe_keys_check(&fe_keys_port, n, v, lw->dl) || !v[PO_PORT])
-		return false;
-	if (!port_number(lw, v[PO_PORT], &out->port))
-		return false;
-	if (v[PO_HOST] && !port_number(lw, v[PO_HOST], &out->host))
-		return false;
-	if (v[PO_PROTOCOL]) {
-		out->protocol = fe_drone_str(lw, v[PO_PROTOCOL], false);
-		if (out->protocol && strcmp(out->protocol, "tcp") &&
-		    strcmp(out->protocol, "udp"))
-			return diag_error(lw->dl, v[PO_PROTOCOL]->pos, "invalid-value",
-					  "protocol: expected tcp or udp, got '%s'",
-					  out->protocol), false;
-	}
-	return true;
+		return -1;
+	if (port_number(lw, v[PO_PORT], &out->port) < 0)
+		return -1;
+	if (v[PO_HOST] && port_number(lw, v[PO_HOST], &out->host) < 0)
+		return -1;
+	return v[PO_PROTOCOL] ? port_protocol(lw, v[PO_PROTOCOL], out) : 0;
 }
 
 static void lower_ports(struct lower *lw, const struct fe_node *n, struct ir_step *s)
@@ -342,7 +343,7 @@ static void lower_ports(struct lower *lw, const struct fe_node *n, struct ir_ste
 		return;
 	s->ports = ir_calloc(lw->a, n->nitems + 1, sizeof *s->ports);
 	for (size_t i = 0; i < n->nitems; i++)
-		if (lower_port(lw, n->items[i], &s->ports[s->nports]))
+		if (lower_port(lw, n->items[i], &s->ports[s->nports]) == 0)
 			s->nports++;
 }
 
