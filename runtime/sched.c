@@ -727,7 +727,7 @@ static bool deps_placed(const struct ir_doc *d, size_t i, const bool *placed,
 		size_t j = pipeline_index(d, p->depends_on.v[k]);
 		if (j == d->npipelines) {
 			if (report)
-				diag_error(dl, p->pos, "unknown-dependency",
+				diag_error(dl, p->pos, "unknown-pipeline-dependency",
 					   "pipeline '%s' depends on unknown pipeline '%s'",
 					   p->name, p->depends_on.v[k]);
 		} else if (!placed[j]) {
@@ -759,7 +759,7 @@ static void order_pipelines(struct run *run, const struct ir_doc *d)
 	}
 	for (size_t i = 0; i < d->npipelines && n < d->npipelines; i++)
 		if (!placed[i]) {
-			diag_error(run->dl, d->pipelines[i].pos, "dependency-cycle",
+			diag_error(run->dl, d->pipelines[i].pos, "pipeline-dependency-cycle",
 				   "pipeline '%s' is part of a dependency cycle",
 				   d->pipelines[i].name);
 			break;
