@@ -10,8 +10,10 @@
 # Each case is compiled in a scratch directory holding a fixed git
 # checkout (branch main, a fixed commit, origin octo/hello) under an empty
 # environment, so the build context and therefore the IR are the same on
-# every machine.  `--update` rewrites the .ir.json files instead of
-# comparing them.  Prints `ok - NAME` / `not ok - NAME` per case.
+# every machine.  The IR is written as lowered (`--no-optimize`: skipped
+# steps stay, no defaults are made explicit).  `--update` rewrites the
+# .ir.json files instead of comparing them.  Prints `ok - NAME` /
+# `not ok - NAME` per case.
 
 update=
 [ "$1" = --update ] && update=1
@@ -33,7 +35,7 @@ printf '[remote "origin"]\n\turl = https://git.example.com/octo/hello.git\n' \
 compile() {
 	cp "$1" "$TMP/work/case.yml"
 	(cd "$TMP/work" && env -i PATH="$PATH" GIT_CEILING_DIRECTORIES="$TMP" \
-		"$PIPEC" build --trusted case.yml >"$TMP/out" 2>"$TMP/err")
+		"$PIPEC" build --trusted --no-optimize case.yml >"$TMP/out" 2>"$TMP/err")
 }
 
 golden() {
