@@ -87,13 +87,23 @@ static cJSON *scalar(void)
 	return o;
 }
 
+/* YAML 1.1 spellings (yes, on) read as booleans by pipec, as by Drone. */
+static cJSON *boolean(void)
+{
+	static const char *const words[] = {"yes", "no", "on", "off", "Yes", "No",
+					    "On", "Off", "YES", "NO", "ON", "OFF"};
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddItemToObject(e, "enum", cJSON_CreateStringArray(words, 12));
+	return one_of(typed("boolean"), e);
+}
+
 static cJSON *key_schema(const struct fe_key *k)
 {
 	cJSON *o = NULL;
 	switch (k->type) {
 	case FE_T_STR: o = scalar(); break;
 	case FE_T_INT: o = typed("integer"); break;
-	case FE_T_BOOL: o = typed("boolean"); break;
+	case FE_T_BOOL: o = boolean(); break;
 	case FE_T_NUM: o = types("number", "string"); break;
 	case FE_T_SIZE: o = types("integer", "string"); break;
 	case FE_T_LIST: o = array_of(scalar()); break;
