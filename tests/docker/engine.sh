@@ -9,16 +9,20 @@
 # A private engine keeps everything (data, exec root, socket, pid file,
 # log) under one temp dir, as DEVELOPERS.md describes, so it never touches
 # a system engine and leaves nothing behind.  PIPEC_DOCKER_KEEP=1 keeps a
-# started engine running after the test for the next one to reuse
-# (engine_down then only forgets it); PIPEC_DOCKER_NO_START=1 forbids
-# starting one.
+# started engine running after the test for the next one run with
+# PIPEC_DOCKER_KEEP=1 to reuse (engine_down then only forgets it; stop it
+# with `kill $(cat <dir>/dockerd.pid)`); PIPEC_DOCKER_NO_START=1 forbids
+# starting one.  The Docker tests assume no other test run shares the
+# engine: their leak checks look at every pipec-labelled resource.
 
 ENGINE_DIR=
 ENGINE_PID=
 
 # Prints the DOCKER_HOST of an engine that answers, or fails.
 engine_find() {
-	for h in "$DOCKER_HOST" unix:///var/run/docker.sock "$(cat "${TMPDIR:-/tmp}/pipec-dockerd.host" 2>/dev/null)"; do
+	kept=
+	[ "${PIPEC_DOCKER_KEEP:-}" = 1 ] && kept=$(cat "${TMPDIR:-/tmp}/pipec-dockerd.host" 2>/dev/null)
+	for h in "$DOCKER_HOST" unix:///var/run/docker.sock $kept; do
 		[ -n "$h" ] || continue
 		if DOCKER_HOST=$h docker version --format '{{.Server.APIVersion}}' >/dev/null 2>&1; then
 			echo "$h"; return 0
