@@ -17,7 +17,7 @@ const struct val_rule val_rules[] = {
 	{"missing-name", DIAG_ERROR, "a pipeline or step has no name"},
 	{"duplicate-pipeline-name", DIAG_ERROR, "two pipelines share a name"},
 	{"duplicate-step-name", DIAG_ERROR, "two steps of a pipeline share a name"},
-	{"invalid-dns-name", DIAG_ERROR, "a step or service name is not a DNS label"},
+	{"invalid-dns-name", DIAG_ERROR, "a service name the backend's DNS cannot resolve"},
 	{"no-steps", DIAG_ERROR, "a pipeline has no steps"},
 	{"too-many-steps", DIAG_ERROR, "a pipeline or document is too large to check"},
 	{"unknown-dependency", DIAG_ERROR, "depends_on names a step that does not exist"},

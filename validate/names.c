@@ -4,8 +4,12 @@
  *
  * Names are how depends_on, the logs and the backends refer to things,
  * and a service is reached over the network by its step name, so a name
- * that is not a DNS label makes it unreachable.  Uniqueness is checked by
- * comparing each name with the earlier ones, reporting at the later one.
+ * the backend's DNS cannot resolve makes it unreachable.  Docker's
+ * embedded DNS resolves any network alias, underscores included (Drone
+ * samples use `redis_1`); Kubernetes names Services with lowercase RFC
+ * 1123 labels only.  Local steps have no network names.  Uniqueness is
+ * checked by comparing each name with the earlier ones, reporting at the
+ * later one.
  */
 #include <ctype.h>
 #include <string.h>
@@ -17,29 +21,36 @@ static bool is_blank(const char *s)
 	return !s || !*s;
 }
 
-/* RFC 1123 label: letters, digits and inner hyphens, at most 63. */
-static bool is_dns_label(const char *s)
+/*
+ * A label: letters, digits and inner hyphens, at most 63; Kubernetes
+ * wants them lowercase, Docker also takes underscores.
+ */
+static bool is_dns_label(const char *s, enum ir_backend b)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		bool ok = isdigit(ch) || ch == '-' || islower(ch) ||
+			  (b == IR_BACKEND_DOCKER && (isupper(ch) || ch == '_'));
+		if (!ok)
 			return false;
+	}
 	return true;
 }
 
 static void check_dns(struct val_ctx *c, const struct ir_pipeline *p,
 		      const struct ir_step *s)
 {
-	if (is_dns_label(s->name))
+	if (p->backend == IR_BACKEND_LOCAL || is_dns_label(s->name, p->backend))
 		return;
 	/* a service is only reachable by its name; a step merely gets a hostname */
 	if (s->detach)
 		diag_error(c->dl, s->pos, "invalid-dns-name",
 			   "service name '%s' is not a valid DNS label, so other steps cannot reach it",
 			   s->name);
-	else if (p->backend != IR_BACKEND_LOCAL)
+	else
 		diag_warning(c->dl, s->pos, "invalid-dns-name",
 			     "step name '%s' is not a valid DNS label", s->name);
 }

@@ -198,16 +198,34 @@ Test(check, conflicting_and_reserved_volumes)
 
 Test(check, dns_names_error_for_services_warn_for_steps)
 {
-	struct ir_doc *d = doc_new(a, 1, 3);
+	struct ir_doc *d = doc_new(a, 1, 4);
 	struct ir_step *s = d->pipelines[0].steps;
 	s[0].name = ir_strdup(a, "build & test");
-	s[1].name = ir_strdup(a, "my_db");
+	s[1].name = ir_strdup(a, "my db");
 	s[1].detach = true;
 	s[2].name = ir_strdup(a, "redis-6");
 	s[2].detach = true;
+	s[3].name = ir_strdup(a, "redis_1");     /* Docker's DNS resolves it */
+	s[3].detach = true;
 	cr_assert_eq(val_check(d, NULL, &dl), 1);
 	cr_assert_eq(count_rule(&dl, "invalid-dns-name"), 2);
 	cr_assert_eq(dl.nwarnings, 1);
+}
+
+Test(check, dns_names_on_kubernetes_are_lowercase_labels)
+{
+	struct ir_doc *d = doc_new(a, 2, 3);
+	d->pipelines[0].backend = IR_BACKEND_KUBE;
+	struct ir_step *s = d->pipelines[0].steps;
+	s[0].name = ir_strdup(a, "redis_1");
+	s[0].detach = true;
+	s[1].name = ir_strdup(a, "Redis");
+	s[1].detach = true;
+	d->pipelines[1].backend = IR_BACKEND_LOCAL;
+	d->pipelines[1].steps[0].name = ir_strdup(a, "build & test");
+	val_check(d, NULL, &dl);
+	cr_assert_eq(count_rule(&dl, "invalid-dns-name"), 2);
+	cr_assert_eq(dl.nerrors, 2);
 }
 
 Test(check, platform_os_and_arch)
