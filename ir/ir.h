@@ -16,7 +16,9 @@
  * (for an entrypoint: "use the image's"); `v` non-NULL with `n == 0` is
  * an explicitly empty list.  A NULL `char *` is an absent string.
  *
- * docs/ir.md documents every field as it appears in JSON.
+ * docs/ir.md documents every field as it appears in JSON.  A field added
+ * here needs a line in ir/shape.c (which the reader and the writer
+ * share), a row in docs/ir.md and a property in docs/ir.schema.json.
  */
 #ifndef PIPEC_IR_H
 #define PIPEC_IR_H
