@@ -141,3 +141,17 @@ for f in "$TMP"/m*.yml; do
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || { bad=1; echo "#   $f: exit $rc"; head -3 "$TMP/err"; }
 done
 check "mutated files never crash ($n mutants)" [ "$bad" -eq 0 ]
+
+# docs/yaml.md documents every key of the key table (read from the schema).
+python3 - "$TMP/schema.json" docs/yaml.md <<'PY' >"$TMP/keys.out" 2>&1
+import json, sys
+schema = json.load(open(sys.argv[1]))
+doc = open(sys.argv[2]).read()
+missing = [f"{d}.{k}" for d, v in schema["definitions"].items()
+           for k in v.get("properties", {}) if f"`{k}`" not in doc and f"{k}," not in doc
+           and f"{k}}}" not in doc and f"{{{k}" not in doc]
+print("\n".join(missing))
+sys.exit(1 if missing else 0)
+PY
+check "docs/yaml.md names every key" [ $? -eq 0 ]
+sed 's/^/#   /' "$TMP/keys.out" | head -10
