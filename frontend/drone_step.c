@@ -103,10 +103,8 @@ void fe_drone_lower_env(struct pbuild *pb, const struct fe_node *n,
 		env_pair(pb, &n->pairs[i], env, refs);
 }
 
-static cJSON *to_json(const struct fe_node *n, int depth);
-
 /* Plain scalars keep their YAML meaning: numbers, booleans and null. */
-static cJSON *scalar_json(const struct fe_node *n)
+static cJSON *scalar_json(struct lower *lw, const struct fe_node *n)
 {
 	if (fe_is_null(n))
 		return cJSON_CreateNull();
@@ -119,23 +117,24 @@ static cJSON *scalar_json(const struct fe_node *n)
 					       n->str[0] == '-'))
 			return cJSON_CreateRaw(n->str);
 	}
-	return cJSON_CreateString(n->str);
+	char *str = fe_drone_str(lw, n, false);
+	return cJSON_CreateString(str ? str : "");
 }
 
-static cJSON *to_json(const struct fe_node *n, int depth)
+static cJSON *to_json(struct lower *lw, const struct fe_node *n, int depth)
 {
 	if (n->kind == FE_SCALAR || depth > FE_MAX_DEPTH)
-		return scalar_json(n);
+		return scalar_json(lw, n);
 	if (n->kind == FE_SEQ) {
 		cJSON *arr = cJSON_CreateArray();
 		for (size_t i = 0; i < n->nitems; i++)
-			cJSON_AddItemToArray(arr, to_json(n->items[i], depth + 1));
+			cJSON_AddItemToArray(arr, to_json(lw, n->items[i], depth + 1));
 		return arr;
 	}
 	cJSON *obj = cJSON_CreateObject();
 	for (size_t i = 0; i < n->npairs; i++)
 		cJSON_AddItemToObject(obj, n->pairs[i].key->str,
-				      to_json(n->pairs[i].value, depth + 1));
+				      to_json(lw, n->pairs[i].value, depth + 1));
 	return obj;
 }
 
@@ -174,7 +173,7 @@ static char *setting_value(struct lower *lw, const struct fe_node *v)
 		return fe_drone_str(lw, v, false);
 	if (v->kind == FE_SEQ && scalar_list(v))
 		return join_list(lw, v);
-	cJSON *j = to_json(v, 0);
+	cJSON *j = to_json(lw, v, 0);
 	char *text = cJSON_PrintUnformatted(j);
 	char *out = ir_strdup(lw->a, text);
 	cJSON_free(text);
