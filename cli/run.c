@@ -171,7 +171,7 @@ static void print_summary(FILE *out, const struct rt_report *r)
 			const struct rt_step_report *s = &p->steps[k];
 			fprintf(out, "  %-24s %-10s", s->step->name, rt_status_name(s->status));
 			if (s->exit.signal)
-				fprintf(out, " %-8s", s->exit.signal == 9 ? "SIGKILL" : "signal");
+				fprintf(out, " sig%-5d", s->exit.signal);
 			else if (s->attempts && !s->exit.error)
 				fprintf(out, " %-8d", s->exit.code);
 			else

@@ -157,6 +157,17 @@ run killed
 name_="a death by signal is reported as such"
 expect grep -q "step 'die' was killed by signal 9 (SIGKILL)" "$T/err"
 
+run order --timestamps
+name_="--timestamps puts the time after the prefix"
+expect grep -Eq '^one   \| [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} \+ echo one' "$T/out"
+
+"$PIPEC" run --backend=local samples/multi-pipeline.yml >"$T/out" 2>"$T/err"; rc=$?
+name_="pipelines of one file run after those they depend on"
+expect python3 -c "
+import re, sys
+names = [l.split(\"'\")[1] for l in open('$T/err') if l.startswith('pipeline ')]
+sys.exit(0 if $rc == 0 and len(names) > 1 else 1)"
+
 # ---- timeouts and retries (IR JSON: YAML has no keys for them) -----------------
 cat >"$T/slow.json" <<EOF
 {"version": 1, "pipelines": [{"name": "slow", "type": "local", "steps": [
@@ -304,6 +315,7 @@ steps:
 - name: check
   volumes: [{name: cache, path: /cache}]
   commands:
+  - until [ -s $T/svc.pid ]; do sleep 0.05; done
   - kill -0 \$(cat $T/svc.pid)
   - echo hello > \$PIPEC_VOLUME_CACHE/data
   - pwd > $T/pwd
@@ -319,7 +331,7 @@ EOF
 mkdir -p "$T/ws"
 run record --report "$T/report.json" --log-dir "$T/logs" --workspace "$T/ws"
 name_="services start first and are stopped at the end"
-expect sh -c "grep -q '^check | + kill' '$T/out' && ! kill -0 \$(cat '$T/svc.pid') 2>/dev/null"
+expect sh -c "grep -q '^check | + kill -0' '$T/out' && ! kill -0 \$(cat '$T/svc.pid') 2>/dev/null"
 name_="a temp volume is a directory shared by the steps"
 expect grep -q '^read  | hello$' "$T/out"
 name_="--workspace is the steps' working directory"
