@@ -386,6 +386,7 @@ static void start(struct prun *r, struct node *n, size_t index)
 	if (ops(r)->start(ctx(r), &n->job, r->run->dl) < 0) {
 		n->failed = !s->ignore_error && !n->service;
 		r->failed |= n->failed;
+		free((char *)n->rep->exit.error);
 		n->rep->exit = (struct rt_exit){.code = -1, .error = strdup("could not start")};
 		finish(n, RT_FAILURE, NULL);
 		return;
@@ -652,6 +653,7 @@ static void stop_services(struct prun *r)
 {
 	if (!r->services)
 		return;
+	r->deadline = 0;        /* the steps are done: no pipeline timeout now */
 	stop_all(r, true, r->run->info.hurry);
 	int64_t give_up = rt_now_ms() + 2 * (int64_t)r->run->grace;
 	while (r->services && rt_now_ms() < give_up) {
