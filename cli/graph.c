@@ -5,7 +5,7 @@
  * The graph is drawn from the normalized document with skipped steps
  * kept, so the edges are the explicit, reduced ones the runtime follows.
  * Each pipeline is a cluster (dot) or subgraph (Mermaid); services are
- * drawn as rounded shapes, skipped steps grey and dashed.  Nodes get
+ * drawn as rounded shapes, skipped steps (and pipelines) grey and dashed.  Nodes get
  * generated ids (p0s1) so any name is safe; names appear only in quoted
  * labels.
  */
@@ -50,6 +50,8 @@ static void dot_pipeline(const struct ir_pipeline *p, size_t pi)
 	printf("  subgraph cluster_p%zu {\n    label=", pi);
 	quoted(p->name, GRAPH_DOT);
 	printf(";\n");
+	if (val_is_skipped(p->skip, p->run_policy))
+		fputs("    style=dashed; color=grey60; fontcolor=grey50;\n", stdout);
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct ir_step *s = &p->steps[i];
 		printf("    p%zus%zu [label=", pi, i);
@@ -119,12 +121,16 @@ static void print_mermaid(const struct ir_doc *d)
 	fputs("flowchart LR\n", stdout);
 	for (size_t i = 0; i < d->npipelines; i++)
 		mermaid_pipeline(&d->pipelines[i], i);
-	for (size_t i = 0; i < d->npipelines; i++)
-		for (size_t k = 0; k < d->pipelines[i].depends_on.n; k++) {
-			const struct ir_pipeline *dep = ir_pipeline_find(d, d->pipelines[i].depends_on.v[k]);
+	for (size_t i = 0; i < d->npipelines; i++) {
+		const struct ir_pipeline *p = &d->pipelines[i];
+		for (size_t k = 0; k < p->depends_on.n; k++) {
+			const struct ir_pipeline *dep = ir_pipeline_find(d, p->depends_on.v[k]);
 			if (dep)
 				printf("  p%zu --> p%zu\n", (size_t)(dep - d->pipelines), i);
 		}
+		if (val_is_skipped(p->skip, p->run_policy))
+			printf("  style p%zu fill:#f4f4f4,stroke:#999,color:#999,stroke-dasharray:5 5\n", i);
+	}
 	fputs("  classDef skipped fill:#eee,stroke:#999,color:#999,stroke-dasharray:5 5\n", stdout);
 }
 
@@ -165,7 +171,7 @@ const struct command cmd_graph = {
 	"Prints the dependency graph of each pipeline's steps, after the implicit\n"
 	"order is made explicit and redundant edges are dropped.  An edge points\n"
 	"from a step to the steps that wait for it.  Services are drawn rounded,\n"
-	"skipped steps grey and dashed.\n"
+	"skipped steps and pipelines grey and dashed.\n"
 	"\n"
 	"  -f, --format=F  dot (Graphviz, the default) or mermaid\n"
 	"\n"
