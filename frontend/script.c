@@ -38,10 +38,13 @@ static size_t echo_len(const char *cmd)
 /* Bytes the single-quoted echo of `cmd` takes, quotes included. */
 static size_t echo_size(const char *cmd)
 {
-	size_t n = sizeof echo_head - 1 + sizeof echo_tail - 1;
+	size_t len = echo_len(cmd), n = sizeof echo_head - 1 + sizeof echo_tail - 1 + len;
+	const char *q = cmd, *end = cmd + len;
 
-	for (size_t i = 0, len = echo_len(cmd); i < len; i++)
-		n += cmd[i] == '\'' ? sizeof quote_escape - 1 : 1;
+	while ((q = memchr(q, '\'', (size_t)(end - q)))) {
+		n += sizeof quote_escape - 2;
+		q++;
+	}
 	return n;
 }
 
@@ -51,15 +54,18 @@ static char *put(char *p, const char *s, size_t n)
 	return p + n;
 }
 
+/* Copies the text between quotes in runs; each quote becomes '\''. */
 static char *put_echo(char *p, const char *cmd)
 {
+	const char *at = cmd, *end = cmd + echo_len(cmd), *q;
+
 	p = put(p, echo_head, sizeof echo_head - 1);
-	for (size_t i = 0, len = echo_len(cmd); i < len; i++) {
-		if (cmd[i] == '\'')
-			p = put(p, quote_escape, sizeof quote_escape - 1);
-		else
-			*p++ = cmd[i];
+	while ((q = memchr(at, '\'', (size_t)(end - at)))) {
+		p = put(p, at, (size_t)(q - at));
+		p = put(p, quote_escape, sizeof quote_escape - 1);
+		at = q + 1;
 	}
+	p = put(p, at, (size_t)(end - at));
 	return put(p, echo_tail, sizeof echo_tail - 1);
 }
 

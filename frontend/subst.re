@@ -34,10 +34,21 @@
 /* How much of a form a message quotes. */
 #define SUBST_QUOTE_MAX 60
 
+/* A growing output; it starts in `stack` (the caller's) and moves to the heap. */
 struct buf {
 	char *p;
 	size_t len, cap;
+	char *stack;
 };
+
+#define BUF_STACK 256
+#define BUF_INIT(arr) {.p = (arr), .cap = sizeof(arr), .stack = (arr)}
+
+static void buf_release(struct buf *b)
+{
+	if (b->p != b->stack)
+		free(b->p);
+}
 
 struct sub {
 	const struct fe_context *ctx;
@@ -60,6 +71,27 @@ struct text {
 
 /* ---- Output buffer -------------------------------------------------- */
 
+static int grow(struct sub *s, struct buf *b, size_t need)
+{
+	size_t cap = b->cap;
+	char *np;
+
+	while (cap < need)
+		cap *= 2;
+	np = b->p == b->stack ? malloc(cap) : realloc(b->p, cap);
+	if (!np) {
+		s->full = true;
+		s->errors++;
+		return diag_error(s->dl, s->pos, "subst-too-large",
+				  "out of memory substituting %zu bytes", need);
+	}
+	if (b->p == b->stack)
+		memcpy(np, b->p, b->len);
+	b->p = np;
+	b->cap = cap;
+	return 0;
+}
+
 static int put(struct sub *s, struct buf *b, const char *p, size_t n)
 {
 	if (n > SUBST_MAX_OUTPUT - b->len) {
@@ -70,18 +102,8 @@ static int put(struct sub *s, struct buf *b, const char *p, size_t n)
 		s->errors++;
 		return -1;
 	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *np;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (!np)
-			abort();
-		b->p = np;
-		b->cap = cap;
-	}
+	if (b->len + n + 1 > b->cap && grow(s, b, b->len + n + 1))
+		return -1;
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
 	b->p[b->len] = '\0';
@@ -387,7 +409,8 @@ static int apply_replace(struct sub *s, const struct text *t, const struct form 
 	const char *slash = arg_slash(f->arg, f->close);
 	static const char modes[] = {[OP_REPLACE] = '1', [OP_REPLACE_ALL] = '/',
 				     [OP_REPLACE_PREFIX] = '#', [OP_REPLACE_SUFFIX] = '%'};
-	struct buf pb = {0}, rb = {0};
+	char ps[BUF_STACK], rs[BUF_STACK];
+	struct buf pb = BUF_INIT(ps), rb = BUF_INIT(rs);
 	struct value pat, rep = {"", 0};
 	int r = expand_arg(s, t, f->arg, slash, &pat, &pb);
 
@@ -395,8 +418,8 @@ static int apply_replace(struct sub *s, const struct text *t, const struct form 
 		r = expand_arg(s, t, slash + 1, f->close, &rep, &rb);
 	if (!r)
 		r = replace(s, out, v, modes[f->op], &pat, &rep);
-	free(pb.p);
-	free(rb.p);
+	buf_release(&pb);
+	buf_release(&rb);
 	return r;
 }
 
@@ -404,7 +427,8 @@ static int apply_replace(struct sub *s, const struct text *t, const struct form 
 static int apply_arg(struct sub *s, const struct text *t, const struct form *f,
 		     struct value v, struct buf *out)
 {
-	struct buf ab = {0};
+	char as[BUF_STACK];
+	struct buf ab = BUF_INIT(as);
 	struct value arg;
 	int r = expand_arg(s, t, f->arg, f->close, &arg, &ab);
 
@@ -420,7 +444,7 @@ static int apply_arg(struct sub *s, const struct text *t, const struct form *f,
 		}
 		r = put(s, out, v.p, v.len);
 	}
-	free(ab.p);
+	buf_release(&ab);
 	return r;
 }
 
@@ -521,7 +545,8 @@ char *fe_subst(const char *in, size_t len, const struct fe_context *ctx,
 		.one_line = memchr(in, '\n', len) == NULL,
 	};
 	struct text t = {.p = in, .end = in + len};
-	struct buf out = {0};
+	char os[BUF_STACK];
+	struct buf out = BUF_INIT(os);
 	char *res = NULL;
 
 	/*
@@ -530,10 +555,9 @@ char *fe_subst(const char *in, size_t len, const struct fe_context *ctx,
 	 */
 	if (!len || !memchr(in, '$', len))
 		return in ? (char *)in : ir_strdup(a, "");
-	t.p = ir_strndup(a, in, len);   /* the scanners need a NUL at the end */
-	t.end = t.p + len;
+	/* The scanners stop at the NUL the caller guarantees at in[len]. */
 	if (put(&s, &out, "", 0) == 0 && expand(&s, &t, &out) == 0)
 		res = ir_strndup(a, out.p, out.len);
-	free(out.p);
+	buf_release(&out);
 	return res;
 }

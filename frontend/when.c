@@ -346,13 +346,19 @@ static const char *where_text(struct eval *ev, struct where w)
 			 w.sub ? w.sub : "");
 }
 
+/* fe_is_null() for the common case cheaply: null is spelt in 4 bytes or less. */
+static bool is_null(const struct fe_node *n)
+{
+	return n->kind == FE_SCALAR && n->plain && n->len <= 4 && fe_is_null(n);
+}
+
 static const char *kind_name(const struct fe_node *n)
 {
 	if (n->kind == FE_SEQ)
 		return "a sequence";
 	if (n->kind == FE_MAP)
 		return "a map";
-	return fe_is_null(n) ? "null" : "a string";
+	return is_null(n) ? "null" : "a string";
 }
 
 static void unknown_key(struct eval *ev, const struct fe_node *key,
@@ -420,7 +426,7 @@ static void check_event(struct eval *ev, const struct fe_node *n, struct where w
 	};
 	const char *hint;
 
-	if (strpbrk(n->str, "*?[{\\") || fe_is_null(n))
+	if (strpbrk(n->str, "*?[{\\") || is_null(n))
 		return;
 	for (size_t i = 0; i < sizeof events / sizeof *events; i++)
 		if (strcmp(n->str, events[i]) == 0)
@@ -448,7 +454,7 @@ static void check_patterns(struct eval *ev, const struct fe_node *list,
 		n = list->nitems;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (items[i]->kind != FE_SCALAR || fe_is_null(items[i]))
+		if (items[i]->kind != FE_SCALAR || is_null(items[i]))
 			wrong_type(ev, items[i], w, "a string");
 		else if (glob)
 			check_glob(ev, items[i], w);
@@ -471,7 +477,7 @@ static void read_clause(struct eval *ev, const struct fe_pair *p, struct clause 
 
 	*c = (struct clause){.key = p->key};
 	if (v->kind != FE_MAP) {
-		if (v->kind == FE_SCALAR && fe_is_null(v))
+		if (is_null(v))
 			wrong_type(ev, v, w, "a string, a list or an include/exclude map");
 		else
 			check_patterns(ev, v, w, glob);
@@ -509,8 +515,11 @@ static const struct fe_node *list_find(const struct fe_node *list, const char *s
 	return NULL;
 }
 
+/* Most patterns are plain names (`main`, `push`): compared, not matched. */
 static int glob_fn(const struct fe_node *pat, const char *s)
 {
+	if (!strpbrk(pat->str, "*?[{\\"))
+		return strcmp(pat->str, s) == 0;
 	return fe_glob_match_n(pat->str, pat->len, s, strlen(s), true) == 1;
 }
 
@@ -592,7 +601,7 @@ static void check_status_values(struct eval *ev, const struct fe_node *list)
 	for (size_t i = 0; i < n; i++) {
 		const struct fe_node *it = list->kind == FE_SEQ ? list->items[i] : list;
 
-		if (it->kind != FE_SCALAR || fe_is_null(it) ||
+		if (it->kind != FE_SCALAR || is_null(it) ||
 		    !strcmp(it->str, "success") || !strcmp(it->str, "failure"))
 			continue;
 		ev->errors++;
@@ -668,7 +677,7 @@ static int eval_map(const char *where, const struct fe_node *cond,
 
 	*policy = IR_RUN_ON_SUCCESS;
 	*skip = NULL;
-	if (!cond || fe_is_null(cond))
+	if (!cond || is_null(cond))
 		return 0;
 	if (cond->kind != FE_MAP) {
 		wrong_type(&ev, cond, (struct where){0}, "a map");

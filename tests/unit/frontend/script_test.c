@@ -126,6 +126,15 @@ Test(script, a_quote_in_the_text_cannot_end_the_echo)
 	cr_assert_neq(access(path, F_OK), 0);
 }
 
+Test(script, quotes_at_the_edges_and_in_runs)
+{
+	char *cmds[] = {"'echo' ''''x''", "'true'"};
+	char out[256];
+
+	cr_assert_eq(run(cmds, 2, out, sizeof out), 0);
+	cr_assert_str_eq(out, "+ 'echo' ''''x''\nx\n+ 'true'\n");
+}
+
 Test(script, trailing_backslash_cannot_swallow_the_next_echo)
 {
 	char *cmds[] = {"echo a \\", "echo b"};
