@@ -403,6 +403,7 @@ struct form {
 	enum op op;
 };
 
+/* ${N/p/r} and its kin: p and r are split at the first unescaped `/`. */
 static int apply_replace(struct sub *s, const struct text *t, const struct form *f,
 			 struct value v, struct buf *out)
 {
@@ -448,6 +449,7 @@ static int apply_arg(struct sub *s, const struct text *t, const struct form *f,
 	return r;
 }
 
+/* Looks the variable up, warns where the form is suspect, and applies it. */
 static int apply(struct sub *s, const struct text *t, const struct form *f,
 		 struct buf *out)
 {
