@@ -203,6 +203,14 @@ static const char *secret_value(const struct prun *r, const char *name)
 	return ir_env_get(&r->secrets, name);
 }
 
+/* A value that cannot be masked must not reach a step: it is an error. */
+static void mask(struct run *run, const char *value, struct ir_pos pos)
+{
+	if (rt_mask_add(&run->mask, value, strlen(value)) < 0)
+		diag_error(run->dl, pos, "secret-limit",
+			   "more than %u secret lines to mask", RT_MAX_PATTERNS);
+}
+
 /* Resolves what the steps that may run ask for; all misses are reported. */
 static void resolve_secrets(struct prun *r)
 {
@@ -223,7 +231,7 @@ static void resolve_secrets(struct prun *r)
 				continue;
 			r->secrets.v[r->secrets.n++] = (struct ir_kv){ir_strdup(run->a, name),
 								     ir_strdup(run->a, v)};
-			rt_mask_add(&run->mask, v, strlen(v));
+			mask(run, v, s->pos);
 		}
 	}
 }
@@ -855,7 +863,7 @@ static void run_init(struct run *run, const struct ir_doc *d, struct rt_backend 
 	if (!out->pipelines)
 		abort();
 	for (size_t i = 0; opt->secrets && i < opt->secrets->n; i++)
-		rt_mask_add(&run->mask, opt->secrets->v[i].value, strlen(opt->secrets->v[i].value));
+		mask(run, opt->secrets->v[i].value, (struct ir_pos){.file = "--secret"});
 }
 
 enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
@@ -863,8 +871,8 @@ enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
 		      struct diag_list *dl)
 {
 	struct run run;
-	run_init(&run, doc, b, opt, out, dl);
 	size_t errors = dl->nerrors;
+	run_init(&run, doc, b, opt, out, dl);
 	for (size_t i = 0; i < doc->npipelines; i++)
 		prun_init(&run, &run.pruns[i], &doc->pipelines[i], &out->pipelines[i]);
 	order_pipelines(&run, doc);

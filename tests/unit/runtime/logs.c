@@ -183,3 +183,17 @@ Test(secrets, arguments_files_and_dotenv)
 	rt_secrets_release(&s);
 	diag_list_release(&dl);
 }
+
+Test(mask, refuses_patterns_beyond_the_ceiling)
+{
+	struct rt_mask m;
+	rt_mask_init(&m);
+	char v[32];
+	for (unsigned i = 0; i < RT_MAX_PATTERNS; i++) {
+		int n = snprintf(v, sizeof v, "secret-%u", i);
+		cr_assert_eq(rt_mask_add(&m, v, (size_t)n), 0);
+	}
+	cr_assert_eq(rt_mask_add(&m, "one-more", 8), -1);
+	cr_assert_eq(rt_mask_add(&m, "secret-7", 8), 0, "a known value is no new pattern");
+	rt_mask_release(&m);
+}
