@@ -64,7 +64,7 @@ static void unsupported(struct val_ctx *c, const struct ir_pipeline *p,
 			const struct ir_step *s, const char *key)
 {
 	diag_error(c->dl, s->pos, "unsupported-on-backend",
-		   "'%s' of step '%s' is not supported on %s pipelines", key, s->name,
+		   "'%s' of step '%s' is not supported by the %s backend", key, s->name,
 		   ir_backend_name(p->backend));
 }
 
