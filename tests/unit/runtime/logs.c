@@ -197,3 +197,14 @@ Test(mask, refuses_patterns_beyond_the_ceiling)
 	cr_assert_eq(rt_mask_add(&m, "secret-7", 8), 0, "a known value is no new pattern");
 	rt_mask_release(&m);
 }
+
+Test(log, a_color_wraps_the_prefix)
+{
+	struct capture c;
+	capture_init(&c, "s", 1);
+	rt_log_release(&c.log);
+	rt_log_init(&c.log, &c.sink, "s", 1, "\033[32m");
+	rt_log_write(&c.log, 1, "hi\n", 3);
+	cr_assert_str_eq(capture_text(&c), "\033[32ms |\033[0m hi\n");
+	capture_release(&c);
+}
