@@ -159,13 +159,14 @@ struct dk_client *dk_client_new(const char *host, int timeout_ms, struct diag_li
 	struct dk_client *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (parse_host(c, host) < 0) {
 		diag_error(dl, none, "docker-unreachable",
 			   "cannot use docker host '%s': expected unix:///path or tcp://host:port", host);
 		free(c);
 		return NULL;
 	}
+	/* TLS libraries cost megabytes of memory: load them only for TLS */
+	curl_global_init(c->tls ? CURL_GLOBAL_DEFAULT : CURL_GLOBAL_NOTHING);
 	c->multi = curl_multi_init();
 	if (!c->multi || negotiate(c, timeout_ms, dl) < 0) {
 		dk_client_free(c);
@@ -292,6 +293,8 @@ void dk_req_start(struct dk_req *r)
 		return;
 	if (!r->send && r->headers == NULL)
 		dk_req_header(r, "Content-Type: application/json");
+	/* the engine never answers 100-continue; curl would wait a second */
+	dk_req_header(r, "Expect:");
 	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 	r->started = true;
 	curl_multi_add_handle(r->c->multi, r->easy);
@@ -314,25 +317,31 @@ static void reap(struct dk_client *c)
 	}
 }
 
-int dk_client_run(struct dk_client *c, int timeout_ms)
+/* Moves every transfer along without waiting. */
+static int pump(struct dk_client *c)
 {
 	int running = 0;
-	if (curl_multi_perform(c->multi, &running) != CURLM_OK)
-		return -1;
-	reap(c);
-	if (timeout_ms > 0 && curl_multi_poll(c->multi, NULL, 0, timeout_ms, NULL) != CURLM_OK)
-		return -1;
 	if (curl_multi_perform(c->multi, &running) != CURLM_OK)
 		return -1;
 	reap(c);
 	return 0;
 }
 
+int dk_client_run(struct dk_client *c, int timeout_ms)
+{
+	if (pump(c) < 0)
+		return -1;
+	if (timeout_ms > 0 && curl_multi_poll(c->multi, NULL, 0, timeout_ms, NULL) != CURLM_OK)
+		return -1;
+	return pump(c);
+}
+
 long dk_req_call(struct dk_req *r)
 {
 	dk_req_start(r);
-	while (!r->done)
-		if (dk_client_run(r->c, 100) < 0)
+	/* the answer often arrives within one perform: check before waiting */
+	while (pump(r->c) == 0 && !r->done)
+		if (curl_multi_poll(r->c->multi, NULL, 0, 100, NULL) != CURLM_OK)
 			break;
 	return r->result == CURLE_OK ? r->status : 0;
 }
