@@ -255,3 +255,31 @@ Test(normalize, random_dags_keep_every_constraint)
 		}
 	}
 }
+
+/* Normalizing twice changes nothing the second time. */
+Test(normalize, idempotent)
+{
+	struct ir_doc *d = doc_new(a, 2, 6);
+	struct ir_pipeline *p = &d->pipelines[0];
+	p->steps[0].detach = true;
+	p->steps[2].skip = ir_alloc(a, sizeof *p->steps[2].skip);
+	d->pipelines[1].steps[5].depends_on = strs(a, "s1", "s2", NULL);
+	d->pipelines[1].steps[1].depends_on = strs(a, "s1", NULL);
+	d->pipelines[1].depends_on = strs(a, "p1", NULL);
+	cr_assert_eq(val_normalize(d, a, 0), 0);
+	const char *first[2][7];
+	for (int i = 0; i < 2; i++) {
+		first[i][0] = order(&d->pipelines[i]);
+		for (size_t j = 0; j < d->pipelines[i].nsteps; j++)
+			first[i][j + 1] = deps(&d->pipelines[i], d->pipelines[i].steps[j].name);
+	}
+	cr_assert_eq(val_normalize(d, a, 0), 0);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_str_eq(order(&d->pipelines[i]), first[i][0]);
+		for (size_t j = 0; j < d->pipelines[i].nsteps; j++)
+			cr_assert_str_eq(deps(&d->pipelines[i], d->pipelines[i].steps[j].name),
+					 first[i][j + 1]);
+	}
+	cr_assert_str_eq(first[0][0], "s1 s2 s4 s5 s6");
+	cr_assert_str_eq(first[1][0], "s1 s2 s3 s4 s5 s6");
+}
