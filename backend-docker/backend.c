@@ -66,6 +66,11 @@ static void forget_run(struct dk_ctx *x)
 		free(a);
 	}
 	x->artifacts = NULL;
+	for (struct dk_image *m = x->images, *n; m; m = n) {
+		n = m->next;
+		free(m->name), free(m->digest), free(m);
+	}
+	x->images = NULL;
 	for (size_t i = 0; x->p && x->volumes && i < x->p->nvolumes; i++)
 		free(x->volumes[i]);
 	for (size_t i = 0; x->p && x->networks && i < x->p->nnetworks; i++)
@@ -205,10 +210,33 @@ static bool image_exists(struct dk_ctx *x, const char *image, char **digest)
 	return st == 200;
 }
 
-/* Pulls when the policy wants it; a failed refresh of a present image is only a warning. */
+static struct dk_image *known_image(struct dk_ctx *x, const char *image)
+{
+	for (struct dk_image *m = x->images; m; m = m->next)
+		if (strcmp(m->name, image) == 0)
+			return m;
+	return NULL;
+}
+
+/* Remembers `image` as ready for the rest of the pipeline, with its digest. */
+static struct dk_image *remember_image(struct dk_ctx *x, const char *image)
+{
+	struct dk_image *m = calloc(1, sizeof *m);
+	if (!m)
+		abort();
+	m->name = strdup(image);
+	image_exists(x, image, &m->digest);
+	m->next = x->images, x->images = m;
+	return m;
+}
+
+/* Pulls when the policy wants it (once per pipeline, except `always`); a
+ * failed refresh of a present image is only a warning. */
 static int ensure_image(struct dk_ctx *x, struct dk_job *j, struct diag_list *dl)
 {
 	const struct ir_step *s = j->step;
+	if (s->image && s->pull != IR_PULL_ALWAYS && known_image(x, s->image))
+		return 0;
 	struct dk_ref ref;
 	const char *why;
 	if (!s->image)
@@ -341,7 +369,10 @@ static int start(void *ctx, struct rt_job *job, struct diag_list *dl)
 				  job->step->name, err);
 	if (ensure_image(x, j, dl) < 0 || create_container(x, j, job, dl) < 0)
 		return -1;
-	image_exists(x, job->step->image, &j->digest);
+	struct dk_image *m = known_image(x, job->step->image);
+	if (!m || job->step->pull == IR_PULL_ALWAYS)
+		m = remember_image(x, job->step->image);
+	j->digest = m->digest ? strdup(m->digest) : NULL;
 	job->image_digest = j->digest;
 	return run_container(x, j, dl);
 }

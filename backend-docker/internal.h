@@ -256,6 +256,14 @@ struct dk_ctx {
 	char **networks;            /* per pipeline network */
 	struct dk_job *jobs;
 	struct dk_artifact *artifacts;
+	struct dk_image *images;    /* images this pipeline already has */
+};
+
+/* An image made ready once per pipeline run, with its digest for the report. */
+struct dk_image {
+	char *name;
+	char *digest;
+	struct dk_image *next;
 };
 
 /* Builds the POST /containers/create body for `j`. */
