@@ -141,15 +141,28 @@ static const char *volume_dir(struct local *l, const char *name)
 	return NULL;
 }
 
-static void env_put(char **env, size_t *n, char *kv)
+/* True when `kv` ("KEY=...") sets `key` (NUL-terminated). */
+static bool sets(const char *kv, const char *key)
 {
-	size_t klen = strcspn(kv, "=");
-	for (size_t i = 0; i < *n; i++)
-		if (strncmp(env[i], kv, klen) == 0 && env[i][klen] == '=') {
-			env[i] = kv;
-			return;
-		}
-	env[(*n)++] = kv;
+	size_t n = strlen(key);
+	return strncmp(kv, key, n) == 0 && kv[n] == '=';
+}
+
+/* Whether the step or pipec itself sets the variable `kv` sets. */
+static bool overridden(const struct rt_job *job, const char *kv)
+{
+	for (size_t i = 0; i < job->env.n; i++)
+		if (sets(kv, job->env.v[i].key))
+			return true;
+	return sets(kv, "PIPEC_WORKSPACE") || strncmp(kv, "PIPEC_VOLUME_", 13) == 0;
+}
+
+/* The IR's workspace variables name the container path: point them here. */
+static char *host_value(struct local *l, const struct ir_kv *kv)
+{
+	if (!strcmp(kv->key, "DRONE_WORKSPACE") || !strcmp(kv->key, "CI_WORKSPACE"))
+		return ir_printf(l->a, "%s=%s", kv->key, l->workspace);
+	return ir_printf(l->a, "%s=%s", kv->key, kv->value ? kv->value : "");
 }
 
 /* The host's environment, then the step's, then where things are. */
@@ -159,24 +172,18 @@ static char **make_env(struct local *l, const struct rt_job *job)
 	while (environ[host])
 		host++;
 	const struct ir_step *s = job->step;
-	char **env = ir_calloc(l->a, host + job->env.n + s->nvolumes + 6, sizeof *env);
+	char **env = ir_calloc(l->a, host + job->env.n + s->nvolumes + 2, sizeof *env);
 	size_t n = 0;
 	for (size_t i = 0; i < host; i++)
-		env_put(env, &n, environ[i]);
+		if (!overridden(job, environ[i]))
+			env[n++] = environ[i];
 	for (size_t i = 0; i < job->env.n; i++)
-		env_put(env, &n, ir_printf(l->a, "%s=%s", job->env.v[i].key,
-					   job->env.v[i].value ? job->env.v[i].value : ""));
-	/* the IR's workspace variables name the container path */
-	env_put(env, &n, ir_printf(l->a, "PIPEC_WORKSPACE=%s", l->workspace));
-	if (ir_env_get(&job->env, "DRONE_WORKSPACE"))
-		env_put(env, &n, ir_printf(l->a, "DRONE_WORKSPACE=%s", l->workspace));
-	if (ir_env_get(&job->env, "CI_WORKSPACE"))
-		env_put(env, &n, ir_printf(l->a, "CI_WORKSPACE=%s", l->workspace));
+		env[n++] = host_value(l, &job->env.v[i]);
+	env[n++] = ir_printf(l->a, "PIPEC_WORKSPACE=%s", l->workspace);
 	for (size_t i = 0; i < s->nvolumes; i++) {
 		const char *dir = volume_dir(l, s->volumes[i].name);
 		if (dir)
-			env_put(env, &n, ir_printf(l->a, "%s=%s", volume_var(l->a, s->volumes[i].name),
-						   dir));
+			env[n++] = ir_printf(l->a, "%s=%s", volume_var(l->a, s->volumes[i].name), dir);
 	}
 	return env;
 }

@@ -337,8 +337,13 @@ static void build_env(struct node *n)
 	for (size_t i = 0; i < s->nsecrets; i++) {
 		const char *val = secret_value(n->r, s->secrets[i].name);
 		const char *env = s->secrets[i].env ? s->secrets[i].env : s->secrets[i].name;
-		if (val && env)
-			v[k++] = (struct ir_kv){(char *)env, (char *)val};
+		if (!val || !env)
+			continue;
+		size_t at = 0;
+		while (at < k && strcmp(v[at].key, env) != 0)
+			at++;           /* a secret replaces a plain variable of its name */
+		v[at] = (struct ir_kv){(char *)env, (char *)val};
+		k += at == k;
 	}
 	n->job.env = (struct ir_env){v, k};
 }
