@@ -2,13 +2,13 @@
  * api.c - the Engine API over libcurl, every transfer on one multi handle.
  *
  * A request is an easy handle plus its buffers.  Started requests join
- * the multi handle; dk_client_run() waits on all of them at once with
+ * the multi handle; docker_client_run() waits on all of them at once with
  * curl_multi_poll(), so a follow-mode log stream never blocks another
  * step.  A synchronous call is a request started and then run until it
  * is done, which keeps every other transfer moving meanwhile.
  *
  * The API version comes from GET /_ping's API-Version header (the
- * engine's newest), capped at DK_API_MAX; DOCKER_API_VERSION overrides.
+ * engine's newest), capped at DOCKER_API_MAX; DOCKER_API_VERSION overrides.
  * Paths are then prefixed /v<version>, which old and current engines
  * both accept.
  */
@@ -20,7 +20,7 @@
 
 #include "internal.h"
 
-struct dk_client {
+struct docker_client {
 	CURLM *multi;
 	char host[1024];            /* as given, for messages */
 	char base[1024];            /* http://localhost or https://host:port */
@@ -30,13 +30,13 @@ struct dk_client {
 	char api[16];
 };
 
-struct dk_req {
-	struct dk_client *c;
+struct docker_req {
+	struct docker_client *c;
 	CURL *easy;
 	struct curl_slist *headers;
 	char *send;
-	struct dk_buf body;
-	dk_data_fn *on_data;
+	struct docker_buf body;
+	docker_data_fn *on_data;
 	void *arg;
 	bool started, done;
 	CURLcode result;
@@ -47,7 +47,7 @@ struct dk_req {
 
 /* ---- setting up ----------------------------------------------------------- */
 
-static void tls_paths(struct dk_client *c)
+static void tls_paths(struct docker_client *c)
 {
 	const char *dir = getenv("DOCKER_CERT_PATH");
 	const char *verify = getenv("DOCKER_TLS_VERIFY");
@@ -63,7 +63,7 @@ static void tls_paths(struct dk_client *c)
 	snprintf(c->key, sizeof c->key, "%s/key.pem", dir);
 }
 
-static int parse_host(struct dk_client *c, const char *host)
+static int parse_host(struct docker_client *c, const char *host)
 {
 	snprintf(c->host, sizeof c->host, "%s", host);
 	if (strncmp(host, "unix://", 7) == 0) {
@@ -86,7 +86,7 @@ static int parse_host(struct dk_client *c, const char *host)
 
 static size_t on_header(char *data, size_t size, size_t n, void *arg)
 {
-	struct dk_req *r = arg;
+	struct docker_req *r = arg;
 	size_t len = size * n;
 	if (len > 12 && strncasecmp(data, "API-Version:", 12) == 0) {
 		const char *v = data + 12;
@@ -111,7 +111,7 @@ static int version_cmp(const char *a, const char *b)
 }
 
 /* Why nothing answered, in the user's terms rather than curl's. */
-static void unreachable(struct dk_client *c, struct dk_req *r, struct diag_list *dl)
+static void unreachable(struct docker_client *c, struct docker_req *r, struct diag_list *dl)
 {
 	struct ir_pos pos = {.file = "docker"};
 	char why[1300];
@@ -120,43 +120,43 @@ static void unreachable(struct dk_client *c, struct dk_req *r, struct diag_list 
 	else if (r->done && r->result == CURLE_OK)
 		snprintf(why, sizeof why, "it answered the ping with HTTP status %ld", r->status);
 	else
-		snprintf(why, sizeof why, "%s", dk_req_error(r));
+		snprintf(why, sizeof why, "%s", docker_req_error(r));
 	diag_error(dl, pos, "docker-unreachable",
 		   "no docker engine answers at '%s': %s; start one (e.g. 'sudo systemctl start docker') or run with --backend=local",
 		   c->host, why);
 }
 
-static int negotiate(struct dk_client *c, int timeout_ms, struct diag_list *dl)
+static int negotiate(struct docker_client *c, int timeout_ms, struct diag_list *dl)
 {
-	struct dk_req *r = dk_req_new(c, "GET", "/_ping");
-	dk_req_timeout(r, timeout_ms);
-	long st = dk_req_call(r);
+	struct docker_req *r = docker_req_new(c, "GET", "/_ping");
+	docker_req_timeout(r, timeout_ms);
+	long st = docker_req_call(r);
 	if (st != 200) {
 		unreachable(c, r, dl);
-		dk_req_free(r);
+		docker_req_free(r);
 		return -1;
 	}
 	const char *v = getenv("DOCKER_API_VERSION");
 	if (v && *v)
 		snprintf(c->api, sizeof c->api, "%s", v);
-	else if (!r->api_header[0] || version_cmp(r->api_header, DK_API_MIN) < 0)
-		snprintf(c->api, sizeof c->api, "%s", DK_API_MIN);
-	else if (version_cmp(r->api_header, DK_API_MAX) > 0)
-		snprintf(c->api, sizeof c->api, "%s", DK_API_MAX);
+	else if (!r->api_header[0] || version_cmp(r->api_header, DOCKER_API_MIN) < 0)
+		snprintf(c->api, sizeof c->api, "%s", DOCKER_API_MIN);
+	else if (version_cmp(r->api_header, DOCKER_API_MAX) > 0)
+		snprintf(c->api, sizeof c->api, "%s", DOCKER_API_MAX);
 	else
 		snprintf(c->api, sizeof c->api, "%s", r->api_header);
-	dk_req_free(r);
+	docker_req_free(r);
 	return 0;
 }
 
-struct dk_client *dk_client_new(const char *host, int timeout_ms, struct diag_list *dl)
+struct docker_client *docker_client_new(const char *host, int timeout_ms, struct diag_list *dl)
 {
 	struct ir_pos none = {.file = "docker"};
 	if (!host || !*host)
 		host = getenv("DOCKER_HOST");
 	if (!host || !*host)
 		host = "unix:///var/run/docker.sock";
-	struct dk_client *c = calloc(1, sizeof *c);
+	struct docker_client *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
 	if (parse_host(c, host) < 0) {
@@ -169,13 +169,13 @@ struct dk_client *dk_client_new(const char *host, int timeout_ms, struct diag_li
 	curl_global_init(c->tls ? CURL_GLOBAL_DEFAULT : CURL_GLOBAL_NOTHING);
 	c->multi = curl_multi_init();
 	if (!c->multi || negotiate(c, timeout_ms, dl) < 0) {
-		dk_client_free(c);
+		docker_client_free(c);
 		return NULL;
 	}
 	return c;
 }
 
-void dk_client_free(struct dk_client *c)
+void docker_client_free(struct docker_client *c)
 {
 	if (!c)
 		return;
@@ -184,14 +184,14 @@ void dk_client_free(struct dk_client *c)
 	free(c);
 }
 
-const char *dk_client_host(const struct dk_client *c) { return c->host; }
-const char *dk_client_api(const struct dk_client *c) { return c->api; }
+const char *docker_client_host(const struct docker_client *c) { return c->host; }
+const char *docker_client_api(const struct docker_client *c) { return c->api; }
 
 /* ---- requests ------------------------------------------------------------- */
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
-	struct dk_req *r = arg;
+	struct docker_req *r = arg;
 	size_t len = size * n;
 	if (r->on_data) {
 		long code = 0;
@@ -201,18 +201,18 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 			return len;
 		}
 	}
-	dk_buf_put(&r->body, data, len);
+	docker_buf_put(&r->body, data, len);
 	return len;
 }
 
-struct dk_req *dk_req_new(struct dk_client *c, const char *method, const char *path)
+struct docker_req *docker_req_new(struct docker_client *c, const char *method, const char *path)
 {
-	struct dk_req *r = calloc(1, sizeof *r);
+	struct docker_req *r = calloc(1, sizeof *r);
 	if (!r)
 		abort();
 	r->c = c;
 	r->easy = curl_easy_init();
-	dk_buf_init(&r->body, DK_MAX_BODY);
+	docker_buf_init(&r->body, DOCKER_MAX_BODY);
 	size_t n = strlen(c->base) + strlen(path) + 32;
 	char *url = malloc(n);
 	if (!r->easy || !url)
@@ -244,12 +244,12 @@ struct dk_req *dk_req_new(struct dk_client *c, const char *method, const char *p
 	return r;
 }
 
-void dk_req_header(struct dk_req *r, const char *header)
+void docker_req_header(struct docker_req *r, const char *header)
 {
 	r->headers = curl_slist_append(r->headers, header);
 }
 
-void dk_req_body(struct dk_req *r, const char *type, const void *data, size_t len)
+void docker_req_body(struct docker_req *r, const char *type, const void *data, size_t len)
 {
 	char h[128];
 	free(r->send);
@@ -260,55 +260,55 @@ void dk_req_body(struct dk_req *r, const char *type, const void *data, size_t le
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->send);
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	snprintf(h, sizeof h, "Content-Type: %s", type);
-	dk_req_header(r, h);
+	docker_req_header(r, h);
 }
 
-void dk_req_json(struct dk_req *r, const cJSON *body)
+void docker_req_json(struct docker_req *r, const cJSON *body)
 {
 	char *s = cJSON_PrintUnformatted(body);
 	if (!s)
 		abort();
-	dk_req_body(r, "application/json", s, strlen(s));
+	docker_req_body(r, "application/json", s, strlen(s));
 	free(s);
 }
 
-void dk_req_timeout(struct dk_req *r, long ms)
+void docker_req_timeout(struct docker_req *r, long ms)
 {
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, ms);
 }
 
-void dk_req_stream(struct dk_req *r, dk_data_fn *fn, void *arg)
+void docker_req_stream(struct docker_req *r, docker_data_fn *fn, void *arg)
 {
 	r->on_data = fn, r->arg = arg;
 }
 
-void dk_req_keep(struct dk_req *r, size_t max)
+void docker_req_keep(struct docker_req *r, size_t max)
 {
 	r->body.max = max;
 }
 
-void dk_req_start(struct dk_req *r)
+void docker_req_start(struct docker_req *r)
 {
 	if (r->started)
 		return;
 	if (!r->send && r->headers == NULL)
-		dk_req_header(r, "Content-Type: application/json");
+		docker_req_header(r, "Content-Type: application/json");
 	/* the engine never answers 100-continue; curl would wait a second */
-	dk_req_header(r, "Expect:");
+	docker_req_header(r, "Expect:");
 	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 	r->started = true;
 	curl_multi_add_handle(r->c->multi, r->easy);
 }
 
 /* Reaps finished transfers; the engine's answer is kept for the owner. */
-static void reap(struct dk_client *c)
+static void reap(struct docker_client *c)
 {
 	CURLMsg *m;
 	int n;
 	while ((m = curl_multi_info_read(c->multi, &n))) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
-		struct dk_req *r;
+		struct docker_req *r;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 		r->result = m->data.result;
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
@@ -318,7 +318,7 @@ static void reap(struct dk_client *c)
 }
 
 /* Moves every transfer along without waiting. */
-static int pump(struct dk_client *c)
+static int pump(struct docker_client *c)
 {
 	int running = 0;
 	if (curl_multi_perform(c->multi, &running) != CURLM_OK)
@@ -327,7 +327,7 @@ static int pump(struct dk_client *c)
 	return 0;
 }
 
-int dk_client_run(struct dk_client *c, int timeout_ms)
+int docker_client_run(struct docker_client *c, int timeout_ms)
 {
 	if (pump(c) < 0)
 		return -1;
@@ -336,9 +336,9 @@ int dk_client_run(struct dk_client *c, int timeout_ms)
 	return pump(c);
 }
 
-long dk_req_call(struct dk_req *r)
+long docker_req_call(struct docker_req *r)
 {
-	dk_req_start(r);
+	docker_req_start(r);
 	/* the answer often arrives within one perform: check before waiting */
 	while (pump(r->c) == 0 && !r->done)
 		if (curl_multi_poll(r->c->multi, NULL, 0, 100, NULL) != CURLM_OK)
@@ -346,17 +346,17 @@ long dk_req_call(struct dk_req *r)
 	return r->result == CURLE_OK ? r->status : 0;
 }
 
-bool dk_req_done(const struct dk_req *r) { return r->done; }
-long dk_req_status(const struct dk_req *r) { return r->result == CURLE_OK ? r->status : 0; }
+bool docker_req_done(const struct docker_req *r) { return r->done; }
+long docker_req_status(const struct docker_req *r) { return r->result == CURLE_OK ? r->status : 0; }
 
-const char *dk_req_text(const struct dk_req *r, size_t *len)
+const char *docker_req_text(const struct docker_req *r, size_t *len)
 {
 	if (len)
 		*len = r->body.len;
 	return r->body.p ? r->body.p : "";
 }
 
-const char *dk_req_error(struct dk_req *r)
+const char *docker_req_error(struct docker_req *r)
 {
 	if (r->done && r->result != CURLE_OK) {
 		if (!r->err[0])
@@ -375,7 +375,7 @@ const char *dk_req_error(struct dk_req *r)
 	return r->err;
 }
 
-void dk_req_free(struct dk_req *r)
+void docker_req_free(struct docker_req *r)
 {
 	if (!r)
 		return;
@@ -384,27 +384,27 @@ void dk_req_free(struct dk_req *r)
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
 	free(r->send);
-	dk_buf_release(&r->body);
+	docker_buf_release(&r->body);
 	free(r);
 }
 
-long dk_call(struct dk_client *c, const char *method, const char *path,
+long docker_call(struct docker_client *c, const char *method, const char *path,
 	     const cJSON *body, cJSON **out, char *err, size_t errsize)
 {
-	struct dk_req *r = dk_req_new(c, method, path);
+	struct docker_req *r = docker_req_new(c, method, path);
 	if (body)
-		dk_req_json(r, body);
-	dk_req_timeout(r, 300000L);
-	long st = dk_req_call(r);
+		docker_req_json(r, body);
+	docker_req_timeout(r, 300000L);
+	long st = docker_req_call(r);
 	if (out)
-		*out = st / 100 == 2 ? cJSON_Parse(dk_req_text(r, NULL)) : NULL;
+		*out = st / 100 == 2 ? cJSON_Parse(docker_req_text(r, NULL)) : NULL;
 	if (st / 100 != 2 && err)
-		snprintf(err, errsize, "%s", dk_req_error(r));
-	dk_req_free(r);
+		snprintf(err, errsize, "%s", docker_req_error(r));
+	docker_req_free(r);
 	return st;
 }
 
-char *dk_escape(const char *s)
+char *docker_escape(const char *s)
 {
 	char *e = curl_easy_escape(NULL, s, 0);
 	char *out = strdup(e ? e : "");

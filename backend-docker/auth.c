@@ -30,7 +30,7 @@ static int b64_value(int c)
 	return -1;
 }
 
-long dk_base64_decode(const char *in, size_t len, unsigned char *out)
+long docker_base64_decode(const char *in, size_t len, unsigned char *out)
 {
 	unsigned acc = 0;
 	int bits = 0;
@@ -55,7 +55,7 @@ long dk_base64_decode(const char *in, size_t len, unsigned char *out)
 	return n;
 }
 
-char *dk_base64url(const unsigned char *in, size_t len)
+char *docker_base64url(const unsigned char *in, size_t len)
 {
 	static const char abc[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -76,7 +76,7 @@ char *dk_base64url(const unsigned char *in, size_t len)
 }
 
 /* Scheme, path and the Hub's aliases dropped: "https://index.docker.io/v1/" -> "docker.io". */
-void dk_auth_key_domain(const char *key, char *out, size_t size)
+void docker_auth_key_domain(const char *key, char *out, size_t size)
 {
 	const char *s = strstr(key, "://");
 	s = s ? s + 3 : key;
@@ -98,7 +98,7 @@ static char *dup_str(const cJSON *o, const char *key)
 }
 
 /* `auth` is base64 "user:password"; a bad value gives empty credentials. */
-static void cred_from_entry(const cJSON *e, const char *server, struct dk_cred *c)
+static void cred_from_entry(const cJSON *e, const char *server, struct docker_cred *c)
 {
 	memset(c, 0, sizeof *c);
 	c->server = strdup(server);
@@ -110,7 +110,7 @@ static void cred_from_entry(const cJSON *e, const char *server, struct dk_cred *
 		return;
 	size_t len = strlen(a->valuestring);
 	unsigned char *raw = malloc(len * 3 / 4 + 4);
-	long n = raw ? dk_base64_decode(a->valuestring, len, raw) : -1;
+	long n = raw ? docker_base64_decode(a->valuestring, len, raw) : -1;
 	char *colon = n > 0 ? memchr(raw, ':', (size_t)n) : NULL;
 	if (colon) {
 		c->username = strndup((char *)raw, (size_t)(colon - (char *)raw));
@@ -126,7 +126,7 @@ static const cJSON *find_key(const cJSON *obj, const char *domain)
 	cJSON_ArrayForEach(e, obj) {
 		if (!e->string)
 			continue;
-		dk_auth_key_domain(e->string, d, sizeof d);
+		docker_auth_key_domain(e->string, d, sizeof d);
 		if (strcmp(d, domain) == 0)
 			return e;
 	}
@@ -139,7 +139,7 @@ static void set_helper(char *helper, size_t size, const cJSON *v)
 		snprintf(helper, size, "%s", v->valuestring);
 }
 
-int dk_auth_lookup(const char *json, const char *domain, struct dk_cred *cred,
+int docker_auth_lookup(const char *json, const char *domain, struct docker_cred *cred,
 		   char *helper, size_t helper_size)
 {
 	cJSON *root = cJSON_Parse(json);
@@ -175,7 +175,7 @@ static bool helper_name_ok(const char *s)
 	return true;
 }
 
-static int run_helper(const char *prog, const char *server, struct dk_buf *out)
+static int run_helper(const char *prog, const char *server, struct docker_buf *out)
 {
 	int in[2], res[2];
 	if (pipe(in) < 0)
@@ -205,7 +205,7 @@ static int run_helper(const char *prog, const char *server, struct dk_buf *out)
 			continue;
 		if (n < 0)
 			break;
-		dk_buf_put(out, chunk, (size_t)n);
+		docker_buf_put(out, chunk, (size_t)n);
 	}
 	close(res[0]);
 	int st = 0;
@@ -214,17 +214,17 @@ static int run_helper(const char *prog, const char *server, struct dk_buf *out)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
 }
 
-int dk_auth_helper(const char *helper, const char *server, struct dk_cred *cred)
+int docker_auth_helper(const char *helper, const char *server, struct docker_cred *cred)
 {
 	if (!helper_name_ok(helper))
 		return -1;
 	char prog[300];
 	snprintf(prog, sizeof prog, "docker-credential-%s", helper);
-	struct dk_buf out;
-	dk_buf_init(&out, DK_MAX_CONFIG);
+	struct docker_buf out;
+	docker_buf_init(&out, DOCKER_MAX_CONFIG);
 	int rc = run_helper(prog, server, &out);
 	cJSON *j = rc == 0 ? cJSON_Parse(out.p ? out.p : "") : NULL;
-	dk_buf_release(&out);
+	docker_buf_release(&out);
 	if (rc != 0 || !j)
 		return rc == 1 ? 0 : -1;   /* helpers exit non-zero for "not found" */
 	memset(cred, 0, sizeof *cred);
@@ -241,7 +241,7 @@ int dk_auth_helper(const char *helper, const char *server, struct dk_cred *cred)
 	return 1;
 }
 
-char *dk_auth_header(const struct dk_cred *c)
+char *docker_auth_header(const struct docker_cred *c)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (c->identity_token) {
@@ -256,12 +256,12 @@ char *dk_auth_header(const struct dk_cred *c)
 		cJSON_AddStringToObject(o, "serveraddress", c->server);
 	char *json = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	char *out = json ? dk_base64url((unsigned char *)json, strlen(json)) : NULL;
+	char *out = json ? docker_base64url((unsigned char *)json, strlen(json)) : NULL;
 	free(json);
 	return out;
 }
 
-void dk_cred_release(struct dk_cred *c)
+void docker_cred_release(struct docker_cred *c)
 {
 	free(c->username);
 	free(c->password);

@@ -17,56 +17,56 @@
 
 #include "internal.h"
 
-static struct dk_ctx *ctx_of(void *p) { return p; }
+static struct docker_ctx *ctx_of(void *p) { return p; }
 
 /* ---- prepare and teardown ----------------------------------------------------- */
 
-static int create_network(struct dk_ctx *x, const char *name, const char *driver, struct diag_list *dl)
+static int create_network(struct docker_ctx *x, const char *name, const char *driver, struct diag_list *dl)
 {
 	cJSON *b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "Name", name);
 	cJSON_AddStringToObject(b, "Driver", driver ? driver : "bridge");
 	cJSON_AddBoolToObject(b, "CheckDuplicate", true);
-	cJSON_AddItemToObject(b, "Labels", dk_labels(x->run, x->p->name, NULL));
+	cJSON_AddItemToObject(b, "Labels", docker_labels(x->run, x->p->name, NULL));
 	char err[512];
-	long st = dk_call(x->c, "POST", "/networks/create", b, NULL, err, sizeof err);
+	long st = docker_call(x->c, "POST", "/networks/create", b, NULL, err, sizeof err);
 	cJSON_Delete(b);
 	if (st / 100 == 2)
 		return 0;
 	return diag_error(dl, x->p->pos, "docker-error", "cannot create network '%s': %s", name, err);
 }
 
-static int create_volume(struct dk_ctx *x, const char *name, struct diag_list *dl)
+static int create_volume(struct docker_ctx *x, const char *name, struct diag_list *dl)
 {
 	cJSON *b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "Name", name);
-	cJSON_AddItemToObject(b, "Labels", dk_labels(x->run, x->p->name, NULL));
+	cJSON_AddItemToObject(b, "Labels", docker_labels(x->run, x->p->name, NULL));
 	char err[512];
-	long st = dk_call(x->c, "POST", "/volumes/create", b, NULL, err, sizeof err);
+	long st = docker_call(x->c, "POST", "/volumes/create", b, NULL, err, sizeof err);
 	cJSON_Delete(b);
 	if (st / 100 == 2)
 		return 0;
 	return diag_error(dl, x->p->pos, "docker-error", "cannot create volume '%s': %s", name, err);
 }
 
-static void forget_run(struct dk_ctx *x)
+static void forget_run(struct docker_ctx *x)
 {
-	for (struct dk_job *j = x->jobs, *n; j; j = n) {
+	for (struct docker_job *j = x->jobs, *n; j; j = n) {
 		n = j->next;
-		dk_req_free(j->logs);
+		docker_req_free(j->logs);
 		free(j->name);
 		free(j->digest);
 		free(j);
 	}
 	x->jobs = NULL;
-	for (struct dk_artifact *a = x->artifacts, *n; a; a = n) {
+	for (struct docker_artifact *a = x->artifacts, *n; a; a = n) {
 		n = a->next;
 		free(a->name);
-		dk_buf_release(&a->tar);
+		docker_buf_release(&a->tar);
 		free(a);
 	}
 	x->artifacts = NULL;
-	for (struct dk_image *m = x->images, *n; m; m = n) {
+	for (struct docker_image *m = x->images, *n; m; m = n) {
 		n = m->next;
 		free(m->name), free(m->digest), free(m);
 	}
@@ -85,24 +85,24 @@ static void forget_run(struct dk_ctx *x)
 static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pipeline *p,
 		   struct diag_list *dl)
 {
-	struct dk_ctx *x = ctx_of(ctx);
+	struct docker_ctx *x = ctx_of(ctx);
 	forget_run(x);
 	snprintf(x->run, sizeof x->run, "%s", run->run_id);
 	x->p = p;
 	const char *art = run->artifacts_dir ? run->artifacts_dir : x->opt.artifacts_dir;
 	x->artifacts_dir = art ? strdup(art) : NULL;
-	x->network = dk_name(x->run, p->name, NULL);
+	x->network = docker_name(x->run, p->name, NULL);
 	x->volumes = calloc(p->nvolumes + 1, sizeof *x->volumes);
 	x->networks = calloc(p->nnetworks + 1, sizeof *x->networks);
 	if (create_network(x, x->network, NULL, dl) < 0)
 		return -1;
 	for (size_t i = 0; i < p->nnetworks; i++) {
-		x->networks[i] = dk_name(x->run, p->name, p->networks[i].name);
+		x->networks[i] = docker_name(x->run, p->name, p->networks[i].name);
 		if (create_network(x, x->networks[i], p->networks[i].driver, dl) < 0)
 			return -1;
 	}
 	if (p->workspace.base) {
-		x->workspace = dk_name(x->run, p->name, "workspace");
+		x->workspace = docker_name(x->run, p->name, "workspace");
 		if (create_volume(x, x->workspace, dl) < 0)
 			return -1;
 	}
@@ -112,7 +112,7 @@ static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pip
 			continue;               /* host: a bind; memory: a tmpfs per step */
 		char name[300];
 		snprintf(name, sizeof name, "vol-%s", v->name);
-		x->volumes[i] = dk_name(x->run, p->name, name);
+		x->volumes[i] = docker_name(x->run, p->name, name);
 		if (create_volume(x, x->volumes[i], dl) < 0)
 			return -1;
 	}
@@ -120,7 +120,7 @@ static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pip
 }
 
 /* Lists `kind` ("containers", "networks", "volumes") carrying this pipeline's labels. */
-static cJSON *list_labelled(struct dk_client *c, const char *kind, const char *run, const char *pipeline)
+static cJSON *list_labelled(struct docker_client *c, const char *kind, const char *run, const char *pipeline)
 {
 	cJSON *f = cJSON_CreateObject();
 	cJSON *l = cJSON_AddArrayToObject(f, "label");
@@ -133,7 +133,7 @@ static cJSON *list_labelled(struct dk_client *c, const char *kind, const char *r
 	}
 	char *fs = cJSON_PrintUnformatted(f);
 	cJSON_Delete(f);
-	char *ef = dk_escape(fs);
+	char *ef = docker_escape(fs);
 	free(fs);
 	char path[2048];
 	snprintf(path, sizeof path, "/%s%s?filters=%s", kind, strcmp(kind, "containers") == 0 ? "/json" : "", ef);
@@ -141,7 +141,7 @@ static cJSON *list_labelled(struct dk_client *c, const char *kind, const char *r
 		strncat(path, "&all=1", sizeof path - strlen(path) - 1);
 	free(ef);
 	cJSON *out = NULL;
-	dk_call(c, "GET", path, NULL, &out, NULL, 0);
+	docker_call(c, "GET", path, NULL, &out, NULL, 0);
 	if (strcmp(kind, "volumes") == 0 && out) {
 		cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(out, "Volumes");
 		cJSON_Delete(out);
@@ -150,7 +150,7 @@ static cJSON *list_labelled(struct dk_client *c, const char *kind, const char *r
 	return out;
 }
 
-static void remove_listed(struct dk_client *c, const char *kind, cJSON *list)
+static void remove_listed(struct docker_client *c, const char *kind, cJSON *list)
 {
 	const cJSON *e;
 	cJSON_ArrayForEach(e, list) {
@@ -160,11 +160,11 @@ static void remove_listed(struct dk_client *c, const char *kind, cJSON *list)
 		char path[400];
 		snprintf(path, sizeof path, "/%s/%s%s", kind, id->valuestring,
 			 strcmp(kind, "containers") == 0 ? "?force=1&v=1" : strcmp(kind, "volumes") == 0 ? "?force=1" : "");
-		dk_call(c, "DELETE", path, NULL, NULL, NULL, 0);
+		docker_call(c, "DELETE", path, NULL, NULL, NULL, 0);
 	}
 }
 
-static void remove_run(struct dk_client *c, const char *run, const char *pipeline)
+static void remove_run(struct docker_client *c, const char *run, const char *pipeline)
 {
 	static const char *const kinds[] = {"containers", "networks", "volumes"};
 	for (size_t k = 0; k < 3; k++) {
@@ -176,11 +176,11 @@ static void remove_run(struct dk_client *c, const char *run, const char *pipelin
 
 static void teardown(void *ctx)
 {
-	struct dk_ctx *x = ctx_of(ctx);
+	struct docker_ctx *x = ctx_of(ctx);
 	if (!x->p)
 		return;
-	for (struct dk_job *j = x->jobs; j; j = j->next) {
-		dk_req_free(j->logs);
+	for (struct docker_job *j = x->jobs; j; j = j->next) {
+		docker_req_free(j->logs);
 		j->logs = NULL;
 	}
 	remove_run(x->c, x->run, x->p->name);
@@ -189,14 +189,14 @@ static void teardown(void *ctx)
 
 /* ---- start -------------------------------------------------------------------- */
 
-static bool image_exists(struct dk_ctx *x, const char *image, char **digest)
+static bool image_exists(struct docker_ctx *x, const char *image, char **digest)
 {
-	char *e = dk_escape(image);
+	char *e = docker_escape(image);
 	char path[1200];
 	snprintf(path, sizeof path, "/images/%s/json", e);
 	free(e);
 	cJSON *o = NULL;
-	long st = dk_call(x->c, "GET", path, NULL, &o, NULL, 0);
+	long st = docker_call(x->c, "GET", path, NULL, &o, NULL, 0);
 	if (digest && o) {
 		const cJSON *rd = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "RepoDigests"), 0);
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "Id");
@@ -210,18 +210,18 @@ static bool image_exists(struct dk_ctx *x, const char *image, char **digest)
 	return st == 200;
 }
 
-static struct dk_image *known_image(struct dk_ctx *x, const char *image)
+static struct docker_image *known_image(struct docker_ctx *x, const char *image)
 {
-	for (struct dk_image *m = x->images; m; m = m->next)
+	for (struct docker_image *m = x->images; m; m = m->next)
 		if (strcmp(m->name, image) == 0)
 			return m;
 	return NULL;
 }
 
 /* Remembers `image` as ready for the rest of the pipeline, with its digest. */
-static struct dk_image *remember_image(struct dk_ctx *x, const char *image)
+static struct docker_image *remember_image(struct docker_ctx *x, const char *image)
 {
-	struct dk_image *m = calloc(1, sizeof *m);
+	struct docker_image *m = calloc(1, sizeof *m);
 	if (!m)
 		abort();
 	m->name = strdup(image);
@@ -232,27 +232,27 @@ static struct dk_image *remember_image(struct dk_ctx *x, const char *image)
 
 /* Pulls when the policy wants it (once per pipeline, except `always`); a
  * failed refresh of a present image is only a warning. */
-static int ensure_image(struct dk_ctx *x, struct dk_job *j, struct diag_list *dl)
+static int ensure_image(struct docker_ctx *x, struct docker_job *j, struct diag_list *dl)
 {
 	const struct ir_step *s = j->step;
 	if (s->image && s->pull != IR_PULL_ALWAYS && known_image(x, s->image))
 		return 0;
-	struct dk_ref ref;
+	struct docker_ref ref;
 	const char *why;
 	if (!s->image)
 		return diag_error(dl, s->pos, "docker-error", "step '%s' has no image", s->name);
-	if (dk_ref_parse(&ref, s->image, &why) < 0)
+	if (docker_ref_parse(&ref, s->image, &why) < 0)
 		return diag_error(dl, s->pos, "image-invalid", "image '%s' of step '%s' is not valid: %s",
 				  s->image, s->name, why);
 	bool exists = image_exists(x, s->image, NULL);
-	if (!dk_ref_pull_due(&ref, s->pull, exists)) {
+	if (!docker_ref_pull_due(&ref, s->pull, exists)) {
 		if (!exists)
 			return diag_error(dl, s->pos, "image-pull-failed",
 					  "image '%s' is not present and the pull policy is never", s->image);
 		return 0;
 	}
 	char err[1024];
-	if (dk_pull(x->c, &x->opt, x->p, s->image, err, sizeof err) == 0)
+	if (docker_pull(x->c, &x->opt, x->p, s->image, err, sizeof err) == 0)
 		return 0;
 	if (exists && s->pull == IR_PULL_DEFAULT) {
 		diag_warning(dl, s->pos, "image-pull-failed", "cannot refresh image '%s', using the local copy: %s",
@@ -264,7 +264,7 @@ static int ensure_image(struct dk_ctx *x, struct dk_job *j, struct diag_list *dl
 
 static void on_log(void *arg, int stream, const char *data, size_t len)
 {
-	struct dk_job *j = arg;
+	struct docker_job *j = arg;
 	if (!j->job)
 		return;
 	if (stream == 3) {
@@ -279,22 +279,22 @@ static void on_log(void *arg, int stream, const char *data, size_t len)
 
 static void on_log_bytes(void *arg, const char *data, size_t len)
 {
-	struct dk_job *j = arg;
-	dk_demux_feed(&j->demux, data, len, on_log, j);
+	struct docker_job *j = arg;
+	docker_demux_feed(&j->demux, data, len, on_log, j);
 }
 
-static int create_container(struct dk_ctx *x, struct dk_job *j, struct rt_job *job, struct diag_list *dl)
+static int create_container(struct docker_ctx *x, struct docker_job *j, struct rt_job *job, struct diag_list *dl)
 {
-	cJSON *cfg = dk_container_config(x, j, &job->env);
+	cJSON *cfg = docker_container_config(x, j, &job->env);
 	char path[600], err[1024];
-	char *en = dk_escape(j->name);
+	char *en = docker_escape(j->name);
 	snprintf(path, sizeof path, "/containers/create?name=%s", en);
 	free(en);
 	cJSON *out = NULL;
-	long st = dk_call(x->c, "POST", path, cfg, &out, err, sizeof err);
+	long st = docker_call(x->c, "POST", path, cfg, &out, err, sizeof err);
 	if (st == 404 && j->step->pull != IR_PULL_NEVER &&
-	    dk_pull(x->c, &x->opt, x->p, j->step->image, err, sizeof err) == 0)
-		st = dk_call(x->c, "POST", path, cfg, &out, err, sizeof err);
+	    docker_pull(x->c, &x->opt, x->p, j->step->image, err, sizeof err) == 0)
+		st = docker_call(x->c, "POST", path, cfg, &out, err, sizeof err);
 	cJSON_Delete(cfg);
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(out, "Id");
 	if (st / 100 == 2 && cJSON_IsString(id))
@@ -306,7 +306,7 @@ static int create_container(struct dk_ctx *x, struct dk_job *j, struct rt_job *j
 	return 0;
 }
 
-static int connect_networks(struct dk_ctx *x, struct dk_job *j, struct diag_list *dl)
+static int connect_networks(struct docker_ctx *x, struct docker_job *j, struct diag_list *dl)
 {
 	const struct ir_step *s = j->step;
 	for (size_t i = 0; i < s->networks.n && !s->network_mode; i++) {
@@ -321,10 +321,10 @@ static int connect_networks(struct dk_ctx *x, struct dk_job *j, struct diag_list
 		cJSON *al = cJSON_AddArrayToObject(cJSON_AddObjectToObject(b, "EndpointConfig"), "Aliases");
 		cJSON_AddItemToArray(al, cJSON_CreateString(s->name));
 		char path[600], err[512];
-		char *en = dk_escape(net);
+		char *en = docker_escape(net);
 		snprintf(path, sizeof path, "/networks/%s/connect", en);
 		free(en);
-		long st = dk_call(x->c, "POST", path, b, NULL, err, sizeof err);
+		long st = docker_call(x->c, "POST", path, b, NULL, err, sizeof err);
 		cJSON_Delete(b);
 		if (st / 100 != 2)
 			return diag_error(dl, s->pos, "docker-error", "cannot connect step '%s' to network '%s': %s",
@@ -333,43 +333,43 @@ static int connect_networks(struct dk_ctx *x, struct dk_job *j, struct diag_list
 	return 0;
 }
 
-static int run_container(struct dk_ctx *x, struct dk_job *j, struct diag_list *dl)
+static int run_container(struct docker_ctx *x, struct docker_job *j, struct diag_list *dl)
 {
 	char err[1024], path[300];
-	if (dk_container_upload(x, j, err, sizeof err) < 0)
+	if (docker_container_upload(x, j, err, sizeof err) < 0)
 		return diag_error(dl, j->step->pos, "docker-error", "step '%s': %s", j->step->name, err);
 	if (connect_networks(x, j, dl) < 0)
 		return -1;
 	snprintf(path, sizeof path, "/containers/%s/start", j->id);
-	if (dk_call(x->c, "POST", path, NULL, NULL, err, sizeof err) / 100 != 2)
+	if (docker_call(x->c, "POST", path, NULL, NULL, err, sizeof err) / 100 != 2)
 		return diag_error(dl, j->step->pos, "docker-error", "cannot start step '%s': %s", j->step->name, err);
 	snprintf(path, sizeof path, "/containers/%s/logs?follow=1&stdout=1&stderr=1", j->id);
-	j->logs = dk_req_new(x->c, "GET", path);
-	dk_req_stream(j->logs, on_log_bytes, j);
-	dk_req_start(j->logs);
+	j->logs = docker_req_new(x->c, "GET", path);
+	docker_req_stream(j->logs, on_log_bytes, j);
+	docker_req_start(j->logs);
 	return 0;
 }
 
 static int start(void *ctx, struct rt_job *job, struct diag_list *dl)
 {
-	struct dk_ctx *x = ctx_of(ctx);
-	struct dk_job *j = calloc(1, sizeof *j);
+	struct docker_ctx *x = ctx_of(ctx);
+	struct docker_job *j = calloc(1, sizeof *j);
 	if (!j)
 		abort();
 	j->x = x, j->job = job, j->step = job->step;
-	dk_demux_init(&j->demux);
+	docker_demux_init(&j->demux);
 	char idx[32];
 	snprintf(idx, sizeof idx, "%zu", (size_t)(job->step - x->p->steps));
-	j->name = dk_name(x->run, idx, job->step->name);
+	j->name = docker_name(x->run, idx, job->step->name);
 	j->next = x->jobs, x->jobs = j;
 	job->backend_data = j;
 	char err[1024];
-	if (!job->step->detach && dk_services_ready(x, err, sizeof err) < 0)
+	if (!job->step->detach && docker_services_ready(x, err, sizeof err) < 0)
 		return diag_error(dl, job->step->pos, "service-not-ready", "step '%s' cannot start: %s",
 				  job->step->name, err);
 	if (ensure_image(x, j, dl) < 0 || create_container(x, j, job, dl) < 0)
 		return -1;
-	struct dk_image *m = known_image(x, job->step->image);
+	struct docker_image *m = known_image(x, job->step->image);
 	if (!m || job->step->pull == IR_PULL_ALWAYS)
 		m = remember_image(x, job->step->image);
 	j->digest = m->digest ? strdup(m->digest) : NULL;
@@ -379,17 +379,17 @@ static int start(void *ctx, struct rt_job *job, struct diag_list *dl)
 
 /* ---- poll, stop ---------------------------------------------------------------- */
 
-static void inspect_exit(struct dk_ctx *x, struct dk_job *j, struct rt_exit *e, char *err, size_t errsize)
+static void inspect_exit(struct docker_ctx *x, struct docker_job *j, struct rt_exit *e, char *err, size_t errsize)
 {
 	char path[300];
 	snprintf(path, sizeof path, "/containers/%s/wait", j->id);
-	if (dk_call(x->c, "POST", path, NULL, NULL, err, errsize) / 100 != 2) {
+	if (docker_call(x->c, "POST", path, NULL, NULL, err, errsize) / 100 != 2) {
 		e->error = err;
 		return;
 	}
 	snprintf(path, sizeof path, "/containers/%s/json", j->id);
 	cJSON *o = NULL;
-	if (dk_call(x->c, "GET", path, NULL, &o, err, errsize) / 100 != 2) {
+	if (docker_call(x->c, "GET", path, NULL, &o, err, errsize) / 100 != 2) {
 		e->error = err;
 		return;
 	}
@@ -402,24 +402,24 @@ static void inspect_exit(struct dk_ctx *x, struct dk_job *j, struct rt_exit *e, 
 	cJSON_Delete(o);
 }
 
-static void finish(struct dk_ctx *x, struct dk_job *j)
+static void finish(struct docker_ctx *x, struct docker_job *j)
 {
 	char err[1024] = "", xerr[1024];
 	struct rt_exit e = {.code = -1};
-	if (dk_req_status(j->logs) / 100 != 2) {
-		snprintf(err, sizeof err, "lost the log stream of step '%s': %s", j->step->name, dk_req_error(j->logs));
+	if (docker_req_status(j->logs) / 100 != 2) {
+		snprintf(err, sizeof err, "lost the log stream of step '%s': %s", j->step->name, docker_req_error(j->logs));
 		e.error = err;
 	} else {
 		inspect_exit(x, j, &e, err, sizeof err);
 	}
 	if (j->engine_error[0] && !e.error)
 		e.error = j->engine_error;
-	if (!e.error && dk_container_export(x, j, xerr, sizeof xerr) < 0)
+	if (!e.error && docker_container_export(x, j, xerr, sizeof xerr) < 0)
 		e.error = xerr;
 	if (!j->step->detach) {
 		char path[300];
 		snprintf(path, sizeof path, "/containers/%s?force=1&v=1", j->id);
-		j->removed = dk_call(x->c, "DELETE", path, NULL, NULL, NULL, 0) / 100 == 2;
+		j->removed = docker_call(x->c, "DELETE", path, NULL, NULL, NULL, 0) / 100 == 2;
 	}
 	struct rt_job *job = j->job;
 	j->job = NULL;
@@ -428,32 +428,32 @@ static void finish(struct dk_ctx *x, struct dk_job *j)
 
 static int poll_jobs(void *ctx, int timeout_ms)
 {
-	struct dk_ctx *x = ctx_of(ctx);
-	if (dk_client_run(x->c, timeout_ms) < 0)
+	struct docker_ctx *x = ctx_of(ctx);
+	if (docker_client_run(x->c, timeout_ms) < 0)
 		return -1;
-	for (struct dk_job *j = x->jobs; j; j = j->next)
-		if (j->job && j->logs && dk_req_done(j->logs))
+	for (struct docker_job *j = x->jobs; j; j = j->next)
+		if (j->job && j->logs && docker_req_done(j->logs))
 			finish(x, j);
 	return 0;
 }
 
 static void stop(void *ctx, struct rt_job *job, bool hurry)
 {
-	struct dk_ctx *x = ctx_of(ctx);
-	struct dk_job *j = job->backend_data;
+	struct docker_ctx *x = ctx_of(ctx);
+	struct docker_job *j = job->backend_data;
 	if (!j || !j->id[0])
 		return;
 	j->stopping = true;
 	char path[300];
 	snprintf(path, sizeof path, "/containers/%s/kill?signal=%s", j->id, hurry ? "SIGKILL" : "SIGTERM");
-	dk_call(x->c, "POST", path, NULL, NULL, NULL, 0);
+	docker_call(x->c, "POST", path, NULL, NULL, NULL, 0);
 }
 
 static void free_ctx(void *ctx)
 {
-	struct dk_ctx *x = ctx_of(ctx);
+	struct docker_ctx *x = ctx_of(ctx);
 	forget_run(x);
-	dk_client_free(x->c);
+	docker_client_free(x->c);
 	free(x);
 }
 
@@ -473,10 +473,10 @@ int docker_backend_new(struct rt_backend *out, const struct docker_options *opt,
 	struct docker_options o = {0};
 	if (opt)
 		o = *opt;
-	struct dk_client *c = dk_client_new(o.host, 5000, dl);
+	struct docker_client *c = docker_client_new(o.host, 5000, dl);
 	if (!c)
 		return -1;
-	struct dk_ctx *x = calloc(1, sizeof *x);
+	struct docker_ctx *x = calloc(1, sizeof *x);
 	if (!x)
 		abort();
 	x->opt = o;
@@ -491,9 +491,9 @@ bool docker_engine_answers(const char *host, int timeout_ms)
 {
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct dk_client *c = dk_client_new(host, timeout_ms, &dl);
+	struct docker_client *c = docker_client_new(host, timeout_ms, &dl);
 	bool ok = c != NULL;
 	diag_list_release(&dl);
-	dk_client_free(c);
+	docker_client_free(c);
 	return ok;
 }

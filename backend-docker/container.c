@@ -67,7 +67,7 @@ static void add_mount(cJSON *mounts, const char *type, const char *src, const ch
 	cJSON_AddItemToArray(mounts, m);
 }
 
-static void add_volumes(struct dk_ctx *x, const struct ir_step *s, cJSON *host)
+static void add_volumes(struct docker_ctx *x, const struct ir_step *s, cJSON *host)
 {
 	cJSON *mounts = cJSON_AddArrayToObject(host, "Mounts");
 	cJSON *binds = cJSON_AddArrayToObject(host, "Binds");
@@ -123,7 +123,7 @@ static void add_devices_ports(const struct ir_step *s, cJSON *cfg, cJSON *host)
 	}
 }
 
-static void add_host(struct dk_ctx *x, const struct ir_step *s, cJSON *cfg)
+static void add_host(struct docker_ctx *x, const struct ir_step *s, cJSON *cfg)
 {
 	cJSON *host = cJSON_AddObjectToObject(cfg, "HostConfig");
 	add_volumes(x, s, host);
@@ -164,7 +164,7 @@ static void add_command(const struct ir_step *s, cJSON *cfg)
 		cJSON *ep = cJSON_AddArrayToObject(cfg, "Entrypoint");
 		cJSON_AddItemToArray(ep, cJSON_CreateString(s->shell ? s->shell : "/bin/sh"));
 		cJSON *cmd = cJSON_AddArrayToObject(cfg, "Cmd");
-		cJSON_AddItemToArray(cmd, cJSON_CreateString(DK_SCRIPT_PATH));
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(DOCKER_SCRIPT_PATH));
 		return;
 	}
 	if (s->entrypoint.v)
@@ -173,7 +173,7 @@ static void add_command(const struct ir_step *s, cJSON *cfg)
 		cJSON_AddItemToObject(cfg, "Cmd", strs(&s->command));
 }
 
-static char *work_dir(struct dk_ctx *x, const struct ir_step *s)
+static char *work_dir(struct docker_ctx *x, const struct ir_step *s)
 {
 	if (s->working_dir)
 		return strdup(s->working_dir);
@@ -187,7 +187,7 @@ static char *work_dir(struct dk_ctx *x, const struct ir_step *s)
 	return d;
 }
 
-cJSON *dk_container_config(struct dk_ctx *x, struct dk_job *j, const struct ir_env *env)
+cJSON *docker_container_config(struct docker_ctx *x, struct docker_job *j, const struct ir_env *env)
 {
 	const struct ir_step *s = j->step;
 	cJSON *cfg = cJSON_CreateObject();
@@ -200,7 +200,7 @@ cJSON *dk_container_config(struct dk_ctx *x, struct dk_job *j, const struct ir_e
 	free(wd);
 	if (s->user)
 		cJSON_AddStringToObject(cfg, "User", s->user);
-	cJSON_AddItemToObject(cfg, "Labels", dk_labels(x->run, x->p->name, s->name));
+	cJSON_AddItemToObject(cfg, "Labels", docker_labels(x->run, x->p->name, s->name));
 	add_health(s->health, cfg);
 	add_host(x, s, cfg);
 	if (!s->network_mode) {
@@ -215,24 +215,24 @@ cJSON *dk_container_config(struct dk_ctx *x, struct dk_job *j, const struct ir_e
 
 /* ---- the archive API ----------------------------------------------------------- */
 
-static int put_archive(struct dk_ctx *x, struct dk_job *j, const char *dir,
-		       const struct dk_buf *tar, char *err, size_t errsize)
+static int put_archive(struct docker_ctx *x, struct docker_job *j, const char *dir,
+		       const struct docker_buf *tar, char *err, size_t errsize)
 {
-	char *ed = dk_escape(dir);
+	char *ed = docker_escape(dir);
 	char path[1200];
 	snprintf(path, sizeof path, "/containers/%s/archive?path=%s&noOverwriteDirNonDir=true", j->id, ed);
 	free(ed);
-	struct dk_req *r = dk_req_new(x->c, "PUT", path);
-	dk_req_body(r, "application/x-tar", tar->p ? tar->p : "", tar->len);
-	long st = dk_req_call(r);
+	struct docker_req *r = docker_req_new(x->c, "PUT", path);
+	docker_req_body(r, "application/x-tar", tar->p ? tar->p : "", tar->len);
+	long st = docker_req_call(r);
 	if (st / 100 != 2)
-		snprintf(err, errsize, "copying into '%s' failed: %s", dir, dk_req_error(r));
-	dk_req_free(r);
+		snprintf(err, errsize, "copying into '%s' failed: %s", dir, docker_req_error(r));
+	docker_req_free(r);
 	return st / 100 == 2 ? 0 : -1;
 }
 
 /* Every parent directory of `path` as its own tar entry, so the engine makes them. */
-static void add_parents(struct dk_buf *tar, const char *path)
+static void add_parents(struct docker_buf *tar, const char *path)
 {
 	char d[4096];
 	snprintf(d, sizeof d, "%s", path);
@@ -240,7 +240,7 @@ static void add_parents(struct dk_buf *tar, const char *path)
 		if (*p != '/')
 			continue;
 		*p = 0;
-		dk_tar_add(tar, d, 0755, '5', NULL, 0);
+		docker_tar_add(tar, d, 0755, '5', NULL, 0);
 		*p = '/';
 	}
 }
@@ -254,14 +254,14 @@ static const struct ir_file *find_file(const struct ir_pipeline *p, const char *
 }
 
 /* One tar at "/" with the script and the plain files; archive files separately. */
-static int upload_files(struct dk_ctx *x, struct dk_job *j, char *err, size_t errsize)
+static int upload_files(struct docker_ctx *x, struct docker_job *j, char *err, size_t errsize)
 {
 	const struct ir_step *s = j->step;
-	struct dk_buf tar;
-	dk_buf_init(&tar, DK_MAX_ARTIFACT);
+	struct docker_buf tar;
+	docker_buf_init(&tar, DOCKER_MAX_ARTIFACT);
 	if (s->script) {
-		add_parents(&tar, DK_SCRIPT_PATH);
-		dk_tar_add(&tar, DK_SCRIPT_PATH, 0755, '0', s->script, strlen(s->script));
+		add_parents(&tar, DOCKER_SCRIPT_PATH);
+		docker_tar_add(&tar, DOCKER_SCRIPT_PATH, 0755, '0', s->script, strlen(s->script));
 	}
 	int rc = 0;
 	for (size_t i = 0; i < s->nfiles && rc == 0; i++) {
@@ -273,38 +273,38 @@ static int upload_files(struct dk_ctx *x, struct dk_job *j, char *err, size_t er
 		}
 		size_t n = strlen(f->data ? f->data : "");
 		unsigned char *raw = malloc(n * 3 / 4 + 4);
-		long len = raw ? dk_base64_decode(f->data ? f->data : "", n, raw) : -1;
+		long len = raw ? docker_base64_decode(f->data ? f->data : "", n, raw) : -1;
 		if (len < 0) {
 			snprintf(err, errsize, "file '%s' is not valid base64", f->name);
 			rc = -1;
 		} else if (f->archive) {
-			struct dk_buf t2 = {.p = (char *)raw, .len = (size_t)len};
-			struct dk_buf dirs;
-			dk_buf_init(&dirs, 1 << 20);
+			struct docker_buf t2 = {.p = (char *)raw, .len = (size_t)len};
+			struct docker_buf dirs;
+			docker_buf_init(&dirs, 1 << 20);
 			char full[4096];
 			snprintf(full, sizeof full, "%s/", s->files[i].path);
 			add_parents(&dirs, full);
-			dk_tar_end(&dirs);
+			docker_tar_end(&dirs);
 			rc = put_archive(x, j, "/", &dirs, err, errsize);
-			dk_buf_release(&dirs);
+			docker_buf_release(&dirs);
 			if (rc == 0)
 				rc = put_archive(x, j, s->files[i].path, &t2, err, errsize);
 		} else {
 			add_parents(&tar, s->files[i].path);
-			dk_tar_add(&tar, s->files[i].path, s->files[i].mode ? s->files[i].mode : 0644, '0', raw, (size_t)len);
+			docker_tar_add(&tar, s->files[i].path, s->files[i].mode ? s->files[i].mode : 0644, '0', raw, (size_t)len);
 		}
 		free(raw);
 	}
-	dk_tar_end(&tar);
+	docker_tar_end(&tar);
 	if (rc == 0 && tar.len > 1024)
 		rc = put_archive(x, j, "/", &tar, err, errsize);
-	dk_buf_release(&tar);
+	docker_buf_release(&tar);
 	return rc;
 }
 
-static struct dk_artifact *find_artifact(struct dk_ctx *x, const char *name)
+static struct docker_artifact *find_artifact(struct docker_ctx *x, const char *name)
 {
-	for (struct dk_artifact *a = x->artifacts; a; a = a->next)
+	for (struct docker_artifact *a = x->artifacts; a; a = a->next)
 		if (strcmp(a->name, name) == 0)
 			return a;
 	return NULL;
@@ -325,20 +325,20 @@ static void parent_of(const char *path, char *out, size_t size)
 }
 
 /* Artifact paths are relative to the step's working directory unless absolute. */
-static void artifact_path(struct dk_ctx *x, const struct ir_step *s, const char *path, char *out, size_t size)
+static void artifact_path(struct docker_ctx *x, const struct ir_step *s, const char *path, char *out, size_t size)
 {
 	char *wd = path[0] == '/' ? NULL : work_dir(x, s);
 	snprintf(out, size, "%s%s%s", wd ? wd : "", wd ? "/" : "", path);
 	free(wd);
 }
 
-int dk_container_upload(struct dk_ctx *x, struct dk_job *j, char *err, size_t errsize)
+int docker_container_upload(struct docker_ctx *x, struct docker_job *j, char *err, size_t errsize)
 {
 	if (upload_files(x, j, err, errsize) < 0)
 		return -1;
 	const struct ir_step *s = j->step;
 	for (size_t i = 0; i < s->nimports; i++) {
-		struct dk_artifact *a = find_artifact(x, s->imports[i].name);
+		struct docker_artifact *a = find_artifact(x, s->imports[i].name);
 		if (!a) {
 			snprintf(err, errsize, "artifact '%s' was not exported by an earlier step", s->imports[i].name);
 			return -1;
@@ -346,23 +346,23 @@ int dk_container_upload(struct dk_ctx *x, struct dk_job *j, char *err, size_t er
 		char parent[4096], full_path[4096];
 		artifact_path(x, s, s->imports[i].path, full_path, sizeof full_path);
 		parent_of(full_path, parent, sizeof parent);
-		struct dk_buf dirs;
-		dk_buf_init(&dirs, 1 << 20);
+		struct docker_buf dirs;
+		docker_buf_init(&dirs, 1 << 20);
 		char full[4200];
 		snprintf(full, sizeof full, "%s/", parent);
 		add_parents(&dirs, full);
-		dk_tar_end(&dirs);
+		docker_tar_end(&dirs);
 		int rc = dirs.len > 1024 ? put_archive(x, j, "/", &dirs, err, errsize) : 0;
-		dk_buf_release(&dirs);
+		docker_buf_release(&dirs);
 		if (rc < 0 || put_archive(x, j, parent, &a->tar, err, errsize) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int save_artifact(struct dk_ctx *x, const char *name, struct dk_buf *tar, char *err, size_t errsize)
+static int save_artifact(struct docker_ctx *x, const char *name, struct docker_buf *tar, char *err, size_t errsize)
 {
-	struct dk_artifact *a = find_artifact(x, name);
+	struct docker_artifact *a = find_artifact(x, name);
 	if (!a) {
 		a = calloc(1, sizeof *a);
 		if (!a)
@@ -370,46 +370,46 @@ static int save_artifact(struct dk_ctx *x, const char *name, struct dk_buf *tar,
 		a->name = strdup(name);
 		a->next = x->artifacts, x->artifacts = a;
 	}
-	dk_buf_release(&a->tar);
+	docker_buf_release(&a->tar);
 	a->tar = *tar;
 	if (!x->artifacts_dir)
 		return 0;
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%s/%s", x->artifacts_dir, name);
-	if (dk_tar_extract(a->tar.p, a->tar.len, dir) < 0) {
+	if (docker_tar_extract(a->tar.p, a->tar.len, dir) < 0) {
 		snprintf(err, errsize, "writing artifact '%s' to '%s' failed: %s", name, dir, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-int dk_container_export(struct dk_ctx *x, struct dk_job *j, char *err, size_t errsize)
+int docker_container_export(struct docker_ctx *x, struct docker_job *j, char *err, size_t errsize)
 {
 	const struct ir_step *s = j->step;
 	for (size_t i = 0; i < s->nexports; i++) {
 		char full_path[4096];
 		artifact_path(x, s, s->exports[i].path, full_path, sizeof full_path);
-		char *ep = dk_escape(full_path);
+		char *ep = docker_escape(full_path);
 		char path[1200];
 		snprintf(path, sizeof path, "/containers/%s/archive?path=%s", j->id, ep);
 		free(ep);
-		struct dk_req *r = dk_req_new(x->c, "GET", path);
-		dk_req_keep(r, DK_MAX_ARTIFACT);
-		long st = dk_req_call(r);
+		struct docker_req *r = docker_req_new(x->c, "GET", path);
+		docker_req_keep(r, DOCKER_MAX_ARTIFACT);
+		long st = docker_req_call(r);
 		size_t len;
-		const char *text = dk_req_text(r, &len);
+		const char *text = docker_req_text(r, &len);
 		if (st != 200) {
-			snprintf(err, errsize, "exporting '%s' failed: %s", s->exports[i].path, dk_req_error(r));
-			dk_req_free(r);
+			snprintf(err, errsize, "exporting '%s' failed: %s", s->exports[i].path, docker_req_error(r));
+			docker_req_free(r);
 			return -1;
 		}
-		struct dk_buf tar;
-		dk_buf_init(&tar, DK_MAX_ARTIFACT);
-		dk_buf_put(&tar, text, len);
-		dk_req_free(r);
+		struct docker_buf tar;
+		docker_buf_init(&tar, DOCKER_MAX_ARTIFACT);
+		docker_buf_put(&tar, text, len);
+		docker_req_free(r);
 		if (tar.overflow) {
-			dk_buf_release(&tar);
-			snprintf(err, errsize, "artifact '%s' is larger than %u MiB", s->exports[i].name, DK_MAX_ARTIFACT >> 20);
+			docker_buf_release(&tar);
+			snprintf(err, errsize, "artifact '%s' is larger than %u MiB", s->exports[i].name, DOCKER_MAX_ARTIFACT >> 20);
 			return -1;
 		}
 		if (save_artifact(x, s->exports[i].name, &tar, err, errsize) < 0)
@@ -447,12 +447,12 @@ static bool port_open(const char *ip, int port)
 }
 
 /* 1 ready, 0 not yet, -1 never will be (it stopped). */
-static int service_state(struct dk_ctx *x, struct dk_job *j, char *err, size_t errsize)
+static int service_state(struct docker_ctx *x, struct docker_job *j, char *err, size_t errsize)
 {
 	char path[200];
 	snprintf(path, sizeof path, "/containers/%s/json", j->id);
 	cJSON *o = NULL;
-	if (dk_call(x->c, "GET", path, NULL, &o, err, errsize) / 100 != 2)
+	if (docker_call(x->c, "GET", path, NULL, &o, err, errsize) / 100 != 2)
 		return -1;
 	const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "State");
 	const cJSON *running = cJSON_GetObjectItemCaseSensitive(state, "Running");
@@ -472,16 +472,16 @@ static int service_state(struct dk_ctx *x, struct dk_job *j, char *err, size_t e
 	return rc;
 }
 
-int dk_services_ready(struct dk_ctx *x, char *err, size_t errsize)
+int docker_services_ready(struct docker_ctx *x, char *err, size_t errsize)
 {
 	int64_t limit = (x->opt.service_timeout > 0 ? x->opt.service_timeout : 60) * INT64_C(1000);
-	for (struct dk_job *j = x->jobs; j; j = j->next) {
+	for (struct docker_job *j = x->jobs; j; j = j->next) {
 		if (j->ready || !j->step->detach || !j->step->health || j->removed)
 			continue;
 		int64_t deadline = now_ms() + limit;
 		int rc;
 		while ((rc = service_state(x, j, err, errsize)) == 0 && now_ms() < deadline)
-			dk_client_run(x->c, 200);
+			docker_client_run(x->c, 200);
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {

@@ -10,12 +10,12 @@
 
 #include "internal.h"
 
-void dk_demux_init(struct dk_demux *d)
+void docker_demux_init(struct docker_demux *d)
 {
 	memset(d, 0, sizeof *d);
 }
 
-void dk_demux_feed(struct dk_demux *d, const char *data, size_t len, dk_demux_fn *fn, void *arg)
+void docker_demux_feed(struct docker_demux *d, const char *data, size_t len, docker_demux_fn *fn, void *arg)
 {
 	while (len > 0) {
 		if (d->left == 0) {

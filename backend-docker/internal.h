@@ -21,30 +21,30 @@
 #include "docker.h"
 
 /* Ceilings. */
-#define DK_MAX_BODY (8u << 20)          /* a JSON response */
-#define DK_MAX_ARTIFACT (512u << 20)    /* one exported path, as a tar */
-#define DK_MAX_CONFIG (1u << 20)        /* config.json, a helper's answer */
-#define DK_MAX_PROGRESS_LINE (64u * 1024)
-#define DK_API_MAX "1.47"               /* the newest API version used */
-#define DK_API_MIN "1.24"
+#define DOCKER_MAX_BODY (8u << 20)          /* a JSON response */
+#define DOCKER_MAX_ARTIFACT (512u << 20)    /* one exported path, as a tar */
+#define DOCKER_MAX_CONFIG (1u << 20)        /* config.json, a helper's answer */
+#define DOCKER_MAX_PROGRESS_LINE (64u * 1024)
+#define DOCKER_API_MAX "1.47"               /* the newest API version used */
+#define DOCKER_API_MIN "1.24"
 
 /* ---- a growable buffer with a ceiling ---------------------------------- */
 
-struct dk_buf {
+struct docker_buf {
 	char *p;
 	size_t len, cap, max;
 	bool overflow;              /* a put went past `max` and was cut */
 };
 
-void dk_buf_init(struct dk_buf *b, size_t max);
-void dk_buf_release(struct dk_buf *b);
+void docker_buf_init(struct docker_buf *b, size_t max);
+void docker_buf_release(struct docker_buf *b);
 /* Appends; past `max` the rest is dropped and `overflow` set.  Keeps a NUL after the data. */
-void dk_buf_put(struct dk_buf *b, const void *data, size_t len);
+void docker_buf_put(struct docker_buf *b, const void *data, size_t len);
 
 /* ---- ref.c: image references ------------------------------------------- */
 
 /* `registry/path:tag@digest`, normalised as Docker does. */
-struct dk_ref {
+struct docker_ref {
 	char domain[256];           /* "docker.io" when none is written */
 	char path[512];             /* "library/alpine" for "alpine" */
 	char tag[129];              /* "latest" when neither tag nor digest */
@@ -52,27 +52,27 @@ struct dk_ref {
 };
 
 /* 0, or -1 with a reason in `why` (a static string). */
-int dk_ref_parse(struct dk_ref *r, const char *s, const char **why);
+int docker_ref_parse(struct docker_ref *r, const char *s, const char **why);
 /* True when a pull is due for `policy`, `exists` saying if the image is local. */
-bool dk_ref_pull_due(const struct dk_ref *r, enum ir_pull policy, bool exists);
+bool docker_ref_pull_due(const struct docker_ref *r, enum ir_pull policy, bool exists);
 /* The registry key config.json uses for the domain ("https://index.docker.io/v1/"). */
-const char *dk_ref_auth_key(const struct dk_ref *r);
+const char *docker_ref_auth_key(const struct docker_ref *r);
 
 /* ---- auth.c: registry credentials -------------------------------------- */
 
-struct dk_cred {
+struct docker_cred {
 	char *username, *password, *identity_token;
 	char *server;               /* the registry as written in the config */
 };
 
 /* Standard base64 (padding optional, whitespace skipped) into `out`
  * (room for len*3/4+3 bytes); returns the length or -1. */
-long dk_base64_decode(const char *in, size_t len, unsigned char *out);
+long docker_base64_decode(const char *in, size_t len, unsigned char *out);
 /* base64url with padding, as X-Registry-Auth wants; free() it. */
-char *dk_base64url(const unsigned char *in, size_t len);
+char *docker_base64url(const unsigned char *in, size_t len);
 
 /* The domain an auths key names: "https://index.docker.io/v1/" -> "docker.io". */
-void dk_auth_key_domain(const char *key, char *out, size_t size);
+void docker_auth_key_domain(const char *key, char *out, size_t size);
 
 /*
  * Finds credentials for `domain` in config.json text: `auths` entries
@@ -81,13 +81,13 @@ void dk_auth_key_domain(const char *key, char *out, size_t size);
  * with `cred` filled, 0 when the config knows nothing for the domain, -1
  * when the text is not JSON.  Odd keys never crash.
  */
-int dk_auth_lookup(const char *json, const char *domain, struct dk_cred *cred,
+int docker_auth_lookup(const char *json, const char *domain, struct docker_cred *cred,
 		   char *helper, size_t helper_size);
 /* Runs docker-credential-<helper> get; 1 found, 0 none, -1 failed. */
-int dk_auth_helper(const char *helper, const char *server, struct dk_cred *cred);
+int docker_auth_helper(const char *helper, const char *server, struct docker_cred *cred);
 /* The X-Registry-Auth value for `cred`; free() it. */
-char *dk_auth_header(const struct dk_cred *cred);
-void dk_cred_release(struct dk_cred *c);
+char *docker_auth_header(const struct docker_cred *cred);
+void docker_cred_release(struct docker_cred *c);
 
 /* ---- demux.c: the multiplexed log stream ------------------------------- */
 
@@ -97,28 +97,28 @@ void dk_cred_release(struct dk_cred *c);
  * stdin, 1 stdout, 2 stderr, 3 the engine's own error.  The decoder
  * keeps only the header across calls; payload bytes go straight out.
  */
-struct dk_demux {
+struct docker_demux {
 	unsigned char head[8];
 	size_t have;                /* header bytes seen */
 	uint32_t left;              /* payload bytes left in this frame */
 	int stream;
 };
 
-typedef void dk_demux_fn(void *arg, int stream, const char *data, size_t len);
+typedef void docker_demux_fn(void *arg, int stream, const char *data, size_t len);
 
-void dk_demux_init(struct dk_demux *d);
-void dk_demux_feed(struct dk_demux *d, const char *data, size_t len, dk_demux_fn *fn, void *arg);
+void docker_demux_init(struct docker_demux *d);
+void docker_demux_feed(struct docker_demux *d, const char *data, size_t len, docker_demux_fn *fn, void *arg);
 
 /* ---- tar.c --------------------------------------------------------------- */
 
 /* Appends one ustar entry; `type` '0' file or '5' directory.  -1 if the name does not fit. */
-int dk_tar_add(struct dk_buf *b, const char *name, int mode, char type,
+int docker_tar_add(struct docker_buf *b, const char *name, int mode, char type,
 	       const void *data, size_t len);
 /* Appends the two zero blocks that end an archive. */
-void dk_tar_end(struct dk_buf *b);
+void docker_tar_end(struct docker_buf *b);
 
-/* One entry seen by dk_tar_each. */
-struct dk_tar_entry {
+/* One entry seen by docker_tar_each. */
+struct docker_tar_entry {
 	char name[512];
 	char type;                  /* '0' file, '5' directory, other kinds as read */
 	int mode;
@@ -126,80 +126,80 @@ struct dk_tar_entry {
 	size_t size;
 };
 
-typedef int dk_tar_fn(void *arg, const struct dk_tar_entry *e);
+typedef int docker_tar_fn(void *arg, const struct docker_tar_entry *e);
 
 /* Calls `fn` per entry; stops at the end, a malformed block (-1) or fn's non-zero. */
-int dk_tar_each(const char *tar, size_t len, dk_tar_fn *fn, void *arg);
+int docker_tar_each(const char *tar, size_t len, docker_tar_fn *fn, void *arg);
 
 /* Extracts regular files and directories below `dir`, refusing names
  * that climb out.  0, or -1 with errno. */
-int dk_tar_extract(const char *tar, size_t len, const char *dir);
+int docker_tar_extract(const char *tar, size_t len, const char *dir);
 
 /* ---- names.c --------------------------------------------------------------- */
 
 /* `pipec-<run>-<parts...>` with every character Docker refuses made '-'; free() it. */
-char *dk_name(const char *run, const char *a, const char *b);
+char *docker_name(const char *run, const char *a, const char *b);
 /* A label object {pipec.run, pipec.pipeline, pipec.step (when non-NULL), pipec.owner}. */
-cJSON *dk_labels(const char *run, const char *pipeline, const char *step);
+cJSON *docker_labels(const char *run, const char *pipeline, const char *step);
 /* "<hostname>:<pid>": who owns the resources of this run. */
-const char *dk_owner(void);
+const char *docker_owner(void);
 
 /* ---- api.c: the Engine API over one curl multi handle --------------------- */
 
-struct dk_client;
-struct dk_req;
+struct docker_client;
+struct docker_req;
 
-typedef void dk_data_fn(void *arg, const char *data, size_t len);
+typedef void docker_data_fn(void *arg, const char *data, size_t len);
 
 /*
  * Connects to `host` (NULL: DOCKER_HOST or the default socket), pings it
  * and settles the API version.  NULL after recording why
  * [docker-unreachable]; `timeout_ms` bounds the ping.
  */
-struct dk_client *dk_client_new(const char *host, int timeout_ms, struct diag_list *dl);
-void dk_client_free(struct dk_client *c);
+struct docker_client *docker_client_new(const char *host, int timeout_ms, struct diag_list *dl);
+void docker_client_free(struct docker_client *c);
 /* "unix:///var/run/docker.sock" and the like, for messages. */
-const char *dk_client_host(const struct dk_client *c);
+const char *docker_client_host(const struct docker_client *c);
 /* "1.41": the negotiated version. */
-const char *dk_client_api(const struct dk_client *c);
+const char *docker_client_api(const struct docker_client *c);
 
 /*
  * A request to `path` below the versioned prefix ("/containers/json?all=1").
- * Add a body and headers, then start it (asynchronous: dk_client_run()
+ * Add a body and headers, then start it (asynchronous: docker_client_run()
  * drives it) or call it (waits, driving every other transfer meanwhile).
  */
-struct dk_req *dk_req_new(struct dk_client *c, const char *method, const char *path);
-void dk_req_body(struct dk_req *r, const char *type, const void *data, size_t len);
-void dk_req_json(struct dk_req *r, const cJSON *body);
-void dk_req_header(struct dk_req *r, const char *header);
-void dk_req_timeout(struct dk_req *r, long ms);
-/* Streams the response to `fn` instead of keeping it (ceiling DK_MAX_BODY otherwise). */
-void dk_req_stream(struct dk_req *r, dk_data_fn *fn, void *arg);
-void dk_req_keep(struct dk_req *r, size_t max);
-void dk_req_start(struct dk_req *r);
+struct docker_req *docker_req_new(struct docker_client *c, const char *method, const char *path);
+void docker_req_body(struct docker_req *r, const char *type, const void *data, size_t len);
+void docker_req_json(struct docker_req *r, const cJSON *body);
+void docker_req_header(struct docker_req *r, const char *header);
+void docker_req_timeout(struct docker_req *r, long ms);
+/* Streams the response to `fn` instead of keeping it (ceiling DOCKER_MAX_BODY otherwise). */
+void docker_req_stream(struct docker_req *r, docker_data_fn *fn, void *arg);
+void docker_req_keep(struct docker_req *r, size_t max);
+void docker_req_start(struct docker_req *r);
 /* Starts if needed and waits; returns the HTTP status, or 0 when no answer came. */
-long dk_req_call(struct dk_req *r);
-bool dk_req_done(const struct dk_req *r);
-long dk_req_status(const struct dk_req *r);
+long docker_req_call(struct docker_req *r);
+bool docker_req_done(const struct docker_req *r);
+long docker_req_status(const struct docker_req *r);
 /* The response body kept, NUL-terminated. */
-const char *dk_req_text(const struct dk_req *r, size_t *len);
+const char *docker_req_text(const struct docker_req *r, size_t *len);
 /* The engine's `message`, or curl's error, for diagnostics. */
-const char *dk_req_error(struct dk_req *r);
-void dk_req_free(struct dk_req *r);
+const char *docker_req_error(struct docker_req *r);
+void docker_req_free(struct docker_req *r);
 
 /* Waits up to `timeout_ms` for transfers to progress; -1 on a curl failure. */
-int dk_client_run(struct dk_client *c, int timeout_ms);
+int docker_client_run(struct docker_client *c, int timeout_ms);
 
 /*
  * One-shot JSON call: sends `body` (may be NULL), stores the parsed
  * response in `*out` when non-NULL (cJSON_Delete it), returns the status
  * (0: no answer) and copies the error text to `err` on failure.
  */
-long dk_call(struct dk_client *c, const char *method, const char *path,
+long docker_call(struct docker_client *c, const char *method, const char *path,
 	     const cJSON *body, cJSON **out, char *err, size_t errsize);
 
 /* A URL-encoded copy of `s`; free() it. */
-char *dk_escape(const char *s);
+char *docker_escape(const char *s);
 
 /* ---- pull.c: images --------------------------------------------------------- */
 
@@ -209,44 +209,44 @@ char *dk_escape(const char *s);
  * DOCKER_CONFIG or ~/.docker and its credential helpers.  NULL when
  * nothing matches; free() it.
  */
-char *dk_pull_auth(const struct docker_options *opt, const struct ir_pipeline *p,
-		   const struct dk_ref *ref);
+char *docker_pull_auth(const struct docker_options *opt, const struct ir_pipeline *p,
+		   const struct docker_ref *ref);
 
 /*
  * Pulls `image`, reading the progress stream to its end (an `error`
  * object in it is a failure) and reporting progress to opt->progress.
  * 0, or -1 with the reason in `err`.
  */
-int dk_pull(struct dk_client *c, const struct docker_options *opt,
+int docker_pull(struct docker_client *c, const struct docker_options *opt,
 	    const struct ir_pipeline *p, const char *image, char *err, size_t errsize);
 
 /* ---- backend.c and container.c: the run ------------------------------------- */
 
 /* One step's container. */
-struct dk_job {
-	struct dk_ctx *x;
+struct docker_job {
+	struct docker_ctx *x;
 	struct rt_job *job;         /* NULL once its exit is reported */
 	const struct ir_step *step;
 	char *name;
 	char id[80];
-	struct dk_req *logs;        /* the follow-mode log stream */
-	struct dk_demux demux;
+	struct docker_req *logs;        /* the follow-mode log stream */
+	struct docker_demux demux;
 	char engine_error[512];     /* from stream 3 */
 	char *digest;
 	bool removed, ready, stopping;
-	struct dk_job *next;
+	struct docker_job *next;
 };
 
 /* An exported path kept for later steps (a tar). */
-struct dk_artifact {
+struct docker_artifact {
 	char *name;
-	struct dk_buf tar;
-	struct dk_artifact *next;
+	struct docker_buf tar;
+	struct docker_artifact *next;
 };
 
-struct dk_ctx {
+struct docker_ctx {
 	struct docker_options opt;
-	struct dk_client *c;
+	struct docker_client *c;
 	char run[40];
 	const struct ir_pipeline *p;
 	char *artifacts_dir;
@@ -254,28 +254,28 @@ struct dk_ctx {
 	char *workspace;            /* the workspace volume */
 	char **volumes;             /* per pipeline volume: the Docker name, or NULL */
 	char **networks;            /* per pipeline network */
-	struct dk_job *jobs;
-	struct dk_artifact *artifacts;
-	struct dk_image *images;    /* images this pipeline already has */
+	struct docker_job *jobs;
+	struct docker_artifact *artifacts;
+	struct docker_image *images;    /* images this pipeline already has */
 };
 
 /* An image made ready once per pipeline run, with its digest for the report. */
-struct dk_image {
+struct docker_image {
 	char *name;
 	char *digest;
-	struct dk_image *next;
+	struct docker_image *next;
 };
 
 /* Builds the POST /containers/create body for `j`. */
-cJSON *dk_container_config(struct dk_ctx *x, struct dk_job *j, const struct ir_env *env);
+cJSON *docker_container_config(struct docker_ctx *x, struct docker_job *j, const struct ir_env *env);
 /* Copies the script, files and imported artifacts in; 0 or -1 with `err`. */
-int dk_container_upload(struct dk_ctx *x, struct dk_job *j, char *err, size_t errsize);
+int docker_container_upload(struct docker_ctx *x, struct docker_job *j, char *err, size_t errsize);
 /* Copies exports out (to later steps and --artifacts); 0 or -1 with `err`. */
-int dk_container_export(struct dk_ctx *x, struct dk_job *j, char *err, size_t errsize);
+int docker_container_export(struct docker_ctx *x, struct docker_job *j, char *err, size_t errsize);
 /* Waits until every started service is ready; 0 or -1 with `err`. */
-int dk_services_ready(struct dk_ctx *x, char *err, size_t errsize);
+int docker_services_ready(struct docker_ctx *x, char *err, size_t errsize);
 
 /* Where step scripts go inside a container. */
-#define DK_SCRIPT_PATH "/pipec/script.sh"
+#define DOCKER_SCRIPT_PATH "/pipec/script.sh"
 
 #endif

@@ -12,19 +12,19 @@
 
 #include "internal.h"
 
-void dk_buf_init(struct dk_buf *b, size_t max)
+void docker_buf_init(struct docker_buf *b, size_t max)
 {
 	memset(b, 0, sizeof *b);
 	b->max = max;
 }
 
-void dk_buf_release(struct dk_buf *b)
+void docker_buf_release(struct docker_buf *b)
 {
 	free(b->p);
-	dk_buf_init(b, b->max);
+	docker_buf_init(b, b->max);
 }
 
-void dk_buf_put(struct dk_buf *b, const void *data, size_t len)
+void docker_buf_put(struct docker_buf *b, const void *data, size_t len)
 {
 	if (len > b->max - b->len) {
 		len = b->max - b->len;
@@ -58,7 +58,7 @@ static void mangle(char *s)
 	}
 }
 
-char *dk_name(const char *run, const char *a, const char *b)
+char *docker_name(const char *run, const char *a, const char *b)
 {
 	size_t n = strlen(run) + (a ? strlen(a) : 0) + (b ? strlen(b) : 0) + 16;
 	char *s = malloc(n);
@@ -69,7 +69,7 @@ char *dk_name(const char *run, const char *a, const char *b)
 	return s;
 }
 
-cJSON *dk_labels(const char *run, const char *pipeline, const char *step)
+cJSON *docker_labels(const char *run, const char *pipeline, const char *step)
 {
 	cJSON *l = cJSON_CreateObject();
 	cJSON_AddStringToObject(l, "pipec.run", run);
@@ -77,11 +77,11 @@ cJSON *dk_labels(const char *run, const char *pipeline, const char *step)
 		cJSON_AddStringToObject(l, "pipec.pipeline", pipeline);
 	if (step)
 		cJSON_AddStringToObject(l, "pipec.step", step);
-	cJSON_AddStringToObject(l, "pipec.owner", dk_owner());
+	cJSON_AddStringToObject(l, "pipec.owner", docker_owner());
 	return l;
 }
 
-const char *dk_owner(void)
+const char *docker_owner(void)
 {
 	static char owner[300];
 	if (!owner[0]) {

@@ -19,7 +19,7 @@ static bool owner_alive(const char *owner)
 	const char *colon = owner ? strrchr(owner, ':') : NULL;
 	if (!colon)
 		return false;
-	const char *mine = dk_owner();
+	const char *mine = docker_owner();
 	const char *my_colon = strrchr(mine, ':');
 	if ((size_t)(colon - owner) != (size_t)(my_colon - mine) || strncmp(owner, mine, (size_t)(colon - owner)) != 0)
 		return false;   /* another host's: cannot tell, and prune is per host */
@@ -57,7 +57,7 @@ static void push(struct docker_prune_list *l, const char *kind, const cJSON *e)
 	l->n++;
 }
 
-static int prune_kind(struct dk_client *c, const char *kind, bool dry_run,
+static int prune_kind(struct docker_client *c, const char *kind, bool dry_run,
 		      struct docker_prune_list *out, struct diag_list *dl)
 {
 	static const struct ir_pos none = {.file = "docker"};
@@ -65,7 +65,7 @@ static int prune_kind(struct dk_client *c, const char *kind, bool dry_run,
 	snprintf(path, sizeof path, "/%s%s?filters=%%7B%%22label%%22%%3A%%5B%%22pipec.run%%22%%5D%%7D%s",
 		 kind, strcmp(kind, "containers") == 0 ? "/json" : "", strcmp(kind, "containers") == 0 ? "&all=1" : "");
 	cJSON *list = NULL;
-	if (dk_call(c, "GET", path, NULL, &list, err, sizeof err) / 100 != 2)
+	if (docker_call(c, "GET", path, NULL, &list, err, sizeof err) / 100 != 2)
 		return diag_error(dl, none, "docker-error", "cannot list %s: %s", kind, err);
 	const cJSON *arr = strcmp(kind, "volumes") == 0 ? cJSON_GetObjectItemCaseSensitive(list, "Volumes") : list;
 	const cJSON *e;
@@ -79,7 +79,7 @@ static int prune_kind(struct dk_client *c, const char *kind, bool dry_run,
 			continue;
 		snprintf(path, sizeof path, "/%s/%s%s", kind, id->valuestring,
 			 strcmp(kind, "networks") == 0 ? "" : strcmp(kind, "volumes") == 0 ? "?force=1" : "?force=1&v=1");
-		if (dk_call(c, "DELETE", path, NULL, NULL, err, sizeof err) / 100 != 2)
+		if (docker_call(c, "DELETE", path, NULL, NULL, err, sizeof err) / 100 != 2)
 			diag_error(dl, none, "docker-error", "cannot remove %s '%s': %s", what, display_name(e), err);
 	}
 	cJSON_Delete(list);
@@ -90,14 +90,14 @@ int docker_prune(const char *host, bool dry_run, struct docker_prune_list *out,
 		 struct diag_list *dl)
 {
 	memset(out, 0, sizeof *out);
-	struct dk_client *c = dk_client_new(host, 5000, dl);
+	struct docker_client *c = docker_client_new(host, 5000, dl);
 	if (!c)
 		return -1;
 	size_t before = dl->nerrors;
 	static const char *const kinds[] = {"containers", "networks", "volumes"};
 	for (size_t k = 0; k < 3; k++)
 		prune_kind(c, kinds[k], dry_run, out, dl);
-	dk_client_free(c);
+	docker_client_free(c);
 	return dl->nerrors > before ? -1 : 0;
 }
 

@@ -20,12 +20,12 @@ static char *read_small(const char *path)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
-	struct dk_buf b;
-	dk_buf_init(&b, DK_MAX_CONFIG);
+	struct docker_buf b;
+	docker_buf_init(&b, DOCKER_MAX_CONFIG);
 	char chunk[4096];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		dk_buf_put(&b, chunk, n);
+		docker_buf_put(&b, chunk, n);
 	fclose(f);
 	return b.p;
 }
@@ -52,12 +52,12 @@ static char *secret_value(const struct docker_options *opt, const struct ir_pipe
 }
 
 /* 1 with `cred` filled when `json` (a config.json) knows the registry. */
-static int lookup_config(const char *json, const struct dk_ref *ref, struct dk_cred *cred)
+static int lookup_config(const char *json, const struct docker_ref *ref, struct docker_cred *cred)
 {
 	char helper[128];
-	int found = dk_auth_lookup(json, ref->domain, cred, helper, sizeof helper);
+	int found = docker_auth_lookup(json, ref->domain, cred, helper, sizeof helper);
 	if (found == 0 && helper[0])
-		found = dk_auth_helper(helper, dk_ref_auth_key(ref), cred) == 1;
+		found = docker_auth_helper(helper, docker_ref_auth_key(ref), cred) == 1;
 	return found == 1;
 }
 
@@ -72,10 +72,10 @@ static char *user_config(const struct docker_options *opt)
 	return read_small(path);
 }
 
-char *dk_pull_auth(const struct docker_options *opt, const struct ir_pipeline *p,
-		   const struct dk_ref *ref)
+char *docker_pull_auth(const struct docker_options *opt, const struct ir_pipeline *p,
+		   const struct docker_ref *ref)
 {
-	struct dk_cred cred;
+	struct docker_cred cred;
 	int found = 0;
 	for (size_t i = 0; p && i < p->pull_secrets.n && !found; i++) {
 		char *json = secret_value(opt, p, p->pull_secrets.v[i]);
@@ -89,8 +89,8 @@ char *dk_pull_auth(const struct docker_options *opt, const struct ir_pipeline *p
 	}
 	if (!found)
 		return NULL;
-	char *h = dk_auth_header(&cred);
-	dk_cred_release(&cred);
+	char *h = docker_auth_header(&cred);
+	docker_cred_release(&cred);
 	return h;
 }
 
@@ -99,7 +99,7 @@ char *dk_pull_auth(const struct docker_options *opt, const struct ir_pipeline *p
 struct pull_state {
 	const struct docker_options *opt;
 	const char *image;
-	struct dk_buf line;
+	struct docker_buf line;
 	char error[512];
 	char digest[160];
 };
@@ -145,8 +145,8 @@ static void on_data(void *arg, const char *data, size_t len)
 	struct pull_state *s = arg;
 	for (size_t i = 0; i < len; i++) {
 		if (data[i] != '\n') {
-			if (s->line.len < DK_MAX_PROGRESS_LINE)
-				dk_buf_put(&s->line, data + i, 1);
+			if (s->line.len < DOCKER_MAX_PROGRESS_LINE)
+				docker_buf_put(&s->line, data + i, 1);
 			continue;
 		}
 		if (s->line.len)
@@ -155,56 +155,56 @@ static void on_data(void *arg, const char *data, size_t len)
 	}
 }
 
-static struct dk_req *pull_request(struct dk_client *c, const struct docker_options *opt,
-				   const struct ir_pipeline *p, const struct dk_ref *ref)
+static struct docker_req *pull_request(struct docker_client *c, const struct docker_options *opt,
+				   const struct ir_pipeline *p, const struct docker_ref *ref)
 {
 	char *from = malloc(strlen(ref->domain) + strlen(ref->path) + 2);
 	if (!from)
 		abort();
 	sprintf(from, "%s/%s", ref->domain, ref->path);
-	char *ef = dk_escape(from), *et = dk_escape(ref->digest[0] ? ref->digest : ref->tag);
+	char *ef = docker_escape(from), *et = docker_escape(ref->digest[0] ? ref->digest : ref->tag);
 	char *path = malloc(strlen(ef) + strlen(et) + 64);
 	if (!path)
 		abort();
 	sprintf(path, "/images/create?fromImage=%s&tag=%s", ef, et);
-	struct dk_req *r = dk_req_new(c, "POST", path);
+	struct docker_req *r = docker_req_new(c, "POST", path);
 	free(from), free(ef), free(et), free(path);
-	char *auth = dk_pull_auth(opt, p, ref);
+	char *auth = docker_pull_auth(opt, p, ref);
 	if (auth) {
 		char *h = malloc(strlen(auth) + 32);
 		if (!h)
 			abort();
 		sprintf(h, "X-Registry-Auth: %s", auth);
-		dk_req_header(r, h);
+		docker_req_header(r, h);
 		free(h);
 		free(auth);
 	}
 	return r;
 }
 
-int dk_pull(struct dk_client *c, const struct docker_options *opt,
+int docker_pull(struct docker_client *c, const struct docker_options *opt,
 	    const struct ir_pipeline *p, const char *image, char *err, size_t errsize)
 {
-	struct dk_ref ref;
+	struct docker_ref ref;
 	const char *why;
-	if (dk_ref_parse(&ref, image, &why) < 0) {
+	if (docker_ref_parse(&ref, image, &why) < 0) {
 		snprintf(err, errsize, "%s", why);
 		return -1;
 	}
 	struct pull_state s = {.opt = opt, .image = image};
-	dk_buf_init(&s.line, DK_MAX_PROGRESS_LINE + 1);
-	struct dk_req *r = pull_request(c, opt, p, &ref);
-	dk_req_stream(r, on_data, &s);
+	docker_buf_init(&s.line, DOCKER_MAX_PROGRESS_LINE + 1);
+	struct docker_req *r = pull_request(c, opt, p, &ref);
+	docker_req_stream(r, on_data, &s);
 	if (opt->progress && !opt->progress_tty)
 		fprintf(opt->progress, "pulling image %s\n", image);
-	long st = dk_req_call(r);
+	long st = docker_req_call(r);
 	if (s.line.len)
 		on_line(&s, s.line.p);
 	if (opt->progress && opt->progress_tty)
 		fputs("\r\033[K", opt->progress);
 	int rc = 0;
 	if (st / 100 != 2) {
-		snprintf(err, errsize, "%s", dk_req_error(r));
+		snprintf(err, errsize, "%s", docker_req_error(r));
 		rc = -1;
 	} else if (s.error[0]) {
 		snprintf(err, errsize, "%s", s.error);
@@ -212,7 +212,7 @@ int dk_pull(struct dk_client *c, const struct docker_options *opt,
 	} else if (opt->progress) {
 		fprintf(opt->progress, "pulled image %s%s%s\n", image, s.digest[0] ? " " : "", s.digest);
 	}
-	dk_req_free(r);
-	dk_buf_release(&s.line);
+	docker_req_free(r);
+	docker_buf_release(&s.line);
 	return rc;
 }

@@ -58,7 +58,7 @@ static int copy(char *dst, size_t size, const char *s, size_t len)
 	return 0;
 }
 
-static int split_digest(struct dk_ref *r, const char *s, size_t *len, const char **why)
+static int split_digest(struct docker_ref *r, const char *s, size_t *len, const char **why)
 {
 	const char *at = memchr(s, '@', *len);
 	if (!at)
@@ -73,7 +73,7 @@ static int split_digest(struct dk_ref *r, const char *s, size_t *len, const char
 	return 0;
 }
 
-static int split_tag(struct dk_ref *r, const char *s, size_t *len, const char **why)
+static int split_tag(struct docker_ref *r, const char *s, size_t *len, const char **why)
 {
 	const char *slash = NULL, *colon = NULL;
 	for (size_t i = 0; i < *len; i++) {
@@ -92,7 +92,7 @@ static int split_tag(struct dk_ref *r, const char *s, size_t *len, const char **
 	return 0;
 }
 
-int dk_ref_parse(struct dk_ref *r, const char *s, const char **why)
+int docker_ref_parse(struct docker_ref *r, const char *s, const char **why)
 {
 	memset(r, 0, sizeof *r);
 	*why = "invalid reference format";
@@ -129,7 +129,7 @@ int dk_ref_parse(struct dk_ref *r, const char *s, const char **why)
 }
 
 /* `default` pulls a `latest` tag every run and anything else when missing. */
-bool dk_ref_pull_due(const struct dk_ref *r, enum ir_pull policy, bool exists)
+bool docker_ref_pull_due(const struct docker_ref *r, enum ir_pull policy, bool exists)
 {
 	switch (policy) {
 	case IR_PULL_ALWAYS:
@@ -146,7 +146,7 @@ bool dk_ref_pull_due(const struct dk_ref *r, enum ir_pull policy, bool exists)
 	return !exists;
 }
 
-const char *dk_ref_auth_key(const struct dk_ref *r)
+const char *docker_ref_auth_key(const struct docker_ref *r)
 {
 	if (strcmp(r->domain, "docker.io") == 0)
 		return "https://index.docker.io/v1/";

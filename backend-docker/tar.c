@@ -37,7 +37,7 @@ static int set_name(unsigned char *h, const char *name)
 	return -1;
 }
 
-int dk_tar_add(struct dk_buf *b, const char *name, int mode, char type,
+int docker_tar_add(struct docker_buf *b, const char *name, int mode, char type,
 	       const void *data, size_t len)
 {
 	unsigned char h[512] = {0};
@@ -58,19 +58,19 @@ int dk_tar_add(struct dk_buf *b, const char *name, int mode, char type,
 	for (size_t i = 0; i < sizeof h; i++)
 		sum += h[i];
 	snprintf((char *)h + 148, 8, "%06o", sum);
-	dk_buf_put(b, h, sizeof h);
+	docker_buf_put(b, h, sizeof h);
 	static const char zero[512];
 	if (len) {
-		dk_buf_put(b, data, len);
-		dk_buf_put(b, zero, (512 - len % 512) % 512);
+		docker_buf_put(b, data, len);
+		docker_buf_put(b, zero, (512 - len % 512) % 512);
 	}
 	return 0;
 }
 
-void dk_tar_end(struct dk_buf *b)
+void docker_tar_end(struct docker_buf *b)
 {
 	static const char zero[1024];
-	dk_buf_put(b, zero, sizeof zero);
+	docker_buf_put(b, zero, sizeof zero);
 }
 
 static unsigned long long octal(const char *s, size_t n)
@@ -94,7 +94,7 @@ static void header_name(const char *h, char *out, size_t size)
 		snprintf(out, size, "%s", name);
 }
 
-int dk_tar_each(const char *tar, size_t len, dk_tar_fn *fn, void *arg)
+int docker_tar_each(const char *tar, size_t len, docker_tar_fn *fn, void *arg)
 {
 	char longname[512] = {0};
 	for (size_t off = 0; off + 512 <= len;) {
@@ -104,7 +104,7 @@ int dk_tar_each(const char *tar, size_t len, dk_tar_fn *fn, void *arg)
 		unsigned long long size = octal(h + 124, 12);
 		if (size > len - off - 512)
 			return -1;
-		struct dk_tar_entry e = {.type = h[156] ? h[156] : '0',
+		struct docker_tar_entry e = {.type = h[156] ? h[156] : '0',
 					 .mode = (int)octal(h + 100, 8),
 					 .data = h + 512, .size = (size_t)size};
 		off += 512 + ((size_t)size + 511) / 512 * 512;
@@ -155,7 +155,7 @@ static int mkdirs(char *path)
 	return 0;
 }
 
-static int extract_one(void *arg, const struct dk_tar_entry *e)
+static int extract_one(void *arg, const struct docker_tar_entry *e)
 {
 	const char *dir = arg;
 	if (!name_safe(e->name))
@@ -184,11 +184,11 @@ static int extract_one(void *arg, const struct dk_tar_entry *e)
 	return close(fd);
 }
 
-int dk_tar_extract(const char *tar, size_t len, const char *dir)
+int docker_tar_extract(const char *tar, size_t len, const char *dir)
 {
 	char base[4096];
 	snprintf(base, sizeof base, "%s/", dir);
 	if (mkdirs(base) < 0)
 		return -1;
-	return dk_tar_each(tar, len, extract_one, (void *)dir);
+	return docker_tar_each(tar, len, extract_one, (void *)dir);
 }

@@ -4,34 +4,34 @@
 
 #include "backend-docker/internal.h"
 
-static int lookup(const char *json, const char *domain, struct dk_cred *c, char *helper)
+static int lookup(const char *json, const char *domain, struct docker_cred *c, char *helper)
 {
-	return dk_auth_lookup(json, domain, c, helper, 128);
+	return docker_auth_lookup(json, domain, c, helper, 128);
 }
 
 Test(auth, hub_entry_by_url_key)
 {
 	const char *json = "{\"auths\":{\"https://index.docker.io/v1/\":"
 			   "{\"auth\":\"b2N0b2NhdDpjb3JyZWN0LWhvcnNlLWJhdHRlcnktc3RhcGxl\"}}}";
-	struct dk_cred c;
+	struct docker_cred c;
 	char helper[128];
 	cr_assert_eq(lookup(json, "docker.io", &c, helper), 1);
 	cr_expect_str_eq(c.username, "octocat");
 	cr_expect_str_eq(c.password, "correct-horse-battery-staple");
-	dk_cred_release(&c);
+	docker_cred_release(&c);
 	cr_expect_eq(lookup(json, "gcr.io", &c, helper), 0);
-	dk_cred_release(&c);
+	docker_cred_release(&c);
 }
 
 Test(auth, password_with_colon_and_newline)
 {
 	const char *json = "{\"auths\":{\"gcr.io\":{\"auth\":\"X2pzb25fa2V5Onh4eDpiYXIK\"}}}";
-	struct dk_cred c;
+	struct docker_cred c;
 	char helper[128];
 	cr_assert_eq(lookup(json, "gcr.io", &c, helper), 1);
 	cr_expect_str_eq(c.username, "_json_key");
 	cr_expect_str_eq(c.password, "xxx:bar\n");
-	dk_cred_release(&c);
+	docker_cred_release(&c);
 }
 
 Test(auth, key_spellings_match_one_domain)
@@ -40,10 +40,10 @@ Test(auth, key_spellings_match_one_domain)
 					   "http://docker.io/v2", "registry-1.docker.io"};
 	char d[256];
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		dk_auth_key_domain(keys[i], d, sizeof d);
+		docker_auth_key_domain(keys[i], d, sizeof d);
 		cr_expect_str_eq(d, "docker.io", "key '%s'", keys[i]);
 	}
-	dk_auth_key_domain("192.168.1.1:5000", d, sizeof d);
+	docker_auth_key_domain("192.168.1.1:5000", d, sizeof d);
 	cr_expect_str_eq(d, "192.168.1.1:5000");
 }
 
@@ -53,17 +53,17 @@ Test(auth, odd_keys_and_values_never_crash)
 			   "\"\":{},\"192.168.1.1:5000\":{\"auth\":\"!!!\"},\"x\":7,"
 			   "\"127.0.0.1:5000\":{\"username\":\"u\",\"password\":\"p\"}},"
 			   "\"credHelpers\":[1,2],\"credsStore\":5}";
-	struct dk_cred c;
+	struct docker_cred c;
 	char helper[128];
 	cr_expect_eq(lookup(json, "docker.io", &c, helper), 0);
-	dk_cred_release(&c);
+	docker_cred_release(&c);
 	cr_assert_eq(lookup(json, "192.168.1.1:5000", &c, helper), 1);
 	cr_expect_null(c.username);     /* undecodable: no credentials, no crash */
-	dk_cred_release(&c);
+	docker_cred_release(&c);
 	cr_assert_eq(lookup(json, "127.0.0.1:5000", &c, helper), 1);
 	cr_expect_str_eq(c.username, "u");
 	cr_expect_str_eq(c.password, "p");
-	dk_cred_release(&c);
+	docker_cred_release(&c);
 	cr_expect_eq(lookup("not json", "docker.io", &c, helper), -1);
 	cr_expect_eq(lookup("[1]", "docker.io", &c, helper), -1);
 }
@@ -72,25 +72,25 @@ Test(auth, helpers_named_per_registry_and_default)
 {
 	const char *json = "{\"auths\":{\"gcr.io\":{}},\"credHelpers\":{\"gcr.io\":\"gcloud\"},"
 			   "\"credsStore\":\"desktop\"}";
-	struct dk_cred c;
+	struct docker_cred c;
 	char helper[128];
 	cr_expect_eq(lookup(json, "gcr.io", &c, helper), 0);
 	cr_expect_str_eq(helper, "gcloud");
 	cr_expect_eq(lookup(json, "quay.io", &c, helper), 0);
 	cr_expect_str_eq(helper, "desktop");
-	cr_expect_eq(dk_auth_helper("../../bin/sh", "x", &c), -1);
+	cr_expect_eq(docker_auth_helper("../../bin/sh", "x", &c), -1);
 }
 
 Test(auth, registry_auth_header_known_answer)
 {
-	struct dk_cred c = {.username = "octocat", .password = "correct-horse-battery-staple"};
-	char *h = dk_auth_header(&c);
+	struct docker_cred c = {.username = "octocat", .password = "correct-horse-battery-staple"};
+	char *h = docker_auth_header(&c);
 	cr_expect_str_eq(h, "eyJ1c2VybmFtZSI6Im9jdG9jYXQiLCJwYXNzd29yZCI6ImNvcnJlY3QtaG9yc2UtYmF0dGVyeS1zdGFwbGUifQ==");
 	free(h);
-	struct dk_cred t = {.identity_token = "tok", .server = "gcr.io"};
-	h = dk_auth_header(&t);
+	struct docker_cred t = {.identity_token = "tok", .server = "gcr.io"};
+	h = docker_auth_header(&t);
 	unsigned char raw[256];
-	long n = dk_base64_decode(h, strlen(h), raw);
+	long n = docker_base64_decode(h, strlen(h), raw);
 	cr_assert_gt(n, 0);
 	cr_expect_eq(memcmp(raw, "{\"identitytoken\":\"tok\",\"serveraddress\":\"gcr.io\"}", (size_t)n), 0);
 	free(h);
@@ -99,9 +99,9 @@ Test(auth, registry_auth_header_known_answer)
 Test(auth, base64_both_alphabets)
 {
 	unsigned char out[16];
-	cr_expect_eq(dk_base64_decode("aGk=", 4, out), 2);
+	cr_expect_eq(docker_base64_decode("aGk=", 4, out), 2);
 	cr_expect_eq(memcmp(out, "hi", 2), 0);
-	cr_expect_eq(dk_base64_decode("-_8", 3, out), 2);
+	cr_expect_eq(docker_base64_decode("-_8", 3, out), 2);
 	cr_expect_eq(out[0], 0xfb);
-	cr_expect_eq(dk_base64_decode("a$b", 3, out), -1);
+	cr_expect_eq(docker_base64_decode("a$b", 3, out), -1);
 }

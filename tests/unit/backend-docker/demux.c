@@ -53,10 +53,10 @@ Test(demux, whole_buffer)
 {
 	char buf[256];
 	size_t n = sample(buf);
-	struct dk_demux d;
+	struct docker_demux d;
 	struct sink s = {0};
-	dk_demux_init(&d);
-	dk_demux_feed(&d, buf, n, collect, &s);
+	docker_demux_init(&d);
+	docker_demux_feed(&d, buf, n, collect, &s);
 	check(&s);
 }
 
@@ -65,11 +65,11 @@ Test(demux, every_two_way_split)
 	char buf[256];
 	size_t n = sample(buf);
 	for (size_t cut = 0; cut <= n; cut++) {
-		struct dk_demux d;
+		struct docker_demux d;
 		struct sink s = {0};
-		dk_demux_init(&d);
-		dk_demux_feed(&d, buf, cut, collect, &s);
-		dk_demux_feed(&d, buf + cut, n - cut, collect, &s);
+		docker_demux_init(&d);
+		docker_demux_feed(&d, buf, cut, collect, &s);
+		docker_demux_feed(&d, buf + cut, n - cut, collect, &s);
 		check(&s);
 	}
 }
@@ -78,11 +78,11 @@ Test(demux, one_byte_at_a_time)
 {
 	char buf[256];
 	size_t n = sample(buf);
-	struct dk_demux d;
+	struct docker_demux d;
 	struct sink s = {0};
-	dk_demux_init(&d);
+	docker_demux_init(&d);
 	for (size_t i = 0; i < n; i++)
-		dk_demux_feed(&d, buf + i, 1, collect, &s);
+		docker_demux_feed(&d, buf + i, 1, collect, &s);
 	check(&s);
 }
 
@@ -90,11 +90,11 @@ Test(demux, big_frame_is_not_buffered)
 {
 	/* a header announcing 1 GiB: payload bytes flow out as they come */
 	const unsigned char h[8] = {1, 0, 0, 0, 0x40, 0, 0, 0};
-	struct dk_demux d;
+	struct docker_demux d;
 	struct sink s = {0};
-	dk_demux_init(&d);
-	dk_demux_feed(&d, (const char *)h, 8, collect, &s);
-	dk_demux_feed(&d, "abc", 3, collect, &s);
+	docker_demux_init(&d);
+	docker_demux_feed(&d, (const char *)h, 8, collect, &s);
+	docker_demux_feed(&d, "abc", 3, collect, &s);
 	cr_expect_eq(s.len[0], 3);
 	cr_expect_eq(d.left, (1u << 30) - 3);
 }

@@ -7,17 +7,17 @@
 
 Test(names, mangled_and_prefixed)
 {
-	char *n = dk_name("ab12", "my pipeline", "step/1:x");
+	char *n = docker_name("ab12", "my pipeline", "step/1:x");
 	cr_expect_str_eq(n, "pipec-ab12-my-pipeline-step-1-x");
 	free(n);
-	n = dk_name("ab12", "p", NULL);
+	n = docker_name("ab12", "p", NULL);
 	cr_expect_str_eq(n, "pipec-ab12-p");
 	free(n);
 }
 
 Test(names, labels_carry_raw_values_and_owner)
 {
-	cJSON *l = dk_labels("r1", "my pipeline", "build");
+	cJSON *l = docker_labels("r1", "my pipeline", "build");
 	cr_expect_str_eq(cJSON_GetObjectItem(l, "pipec.run")->valuestring, "r1");
 	cr_expect_str_eq(cJSON_GetObjectItem(l, "pipec.pipeline")->valuestring, "my pipeline");
 	cr_expect_str_eq(cJSON_GetObjectItem(l, "pipec.step")->valuestring, "build");
@@ -26,20 +26,20 @@ Test(names, labels_carry_raw_values_and_owner)
 	const char *owner = cJSON_GetObjectItem(l, "pipec.owner")->valuestring;
 	cr_expect_str_eq(owner + strlen(owner) - strlen(pid), pid);
 	cJSON_Delete(l);
-	l = dk_labels("r1", "p", NULL);
+	l = docker_labels("r1", "p", NULL);
 	cr_expect_null(cJSON_GetObjectItem(l, "pipec.step"));
 	cJSON_Delete(l);
 }
 
 Test(names, buffer_stops_at_its_ceiling)
 {
-	struct dk_buf b;
-	dk_buf_init(&b, 10);
-	dk_buf_put(&b, "0123456", 7);
+	struct docker_buf b;
+	docker_buf_init(&b, 10);
+	docker_buf_put(&b, "0123456", 7);
 	cr_expect(!b.overflow);
-	dk_buf_put(&b, "789abc", 6);
+	docker_buf_put(&b, "789abc", 6);
 	cr_expect(b.overflow);
 	cr_expect_eq(b.len, 10);
 	cr_expect_str_eq(b.p, "0123456789");
-	dk_buf_release(&b);
+	docker_buf_release(&b);
 }

@@ -15,7 +15,7 @@ struct seen {
 	int n;
 };
 
-static int record(void *arg, const struct dk_tar_entry *e)
+static int record(void *arg, const struct docker_tar_entry *e)
 {
 	struct seen *s = arg;
 	snprintf(s->names[s->n], 512, "%s", e->name);
@@ -28,10 +28,10 @@ static int record(void *arg, const struct dk_tar_entry *e)
 
 Test(tar, one_file_known_layout)
 {
-	struct dk_buf b;
-	dk_buf_init(&b, 1 << 20);
-	cr_assert_eq(dk_tar_add(&b, "/tmp/greeting.txt", 0644, '0', "hello world", 11), 0);
-	dk_tar_end(&b);
+	struct docker_buf b;
+	docker_buf_init(&b, 1 << 20);
+	cr_assert_eq(docker_tar_add(&b, "/tmp/greeting.txt", 0644, '0', "hello world", 11), 0);
+	docker_tar_end(&b);
 	cr_expect_eq(b.len, 512 + 512 + 1024);
 	cr_expect_str_eq(b.p, "tmp/greeting.txt");
 	cr_expect_eq(memcmp(b.p + 257, "ustar", 5), 0);
@@ -42,12 +42,12 @@ Test(tar, one_file_known_layout)
 		sum += (i >= 148 && i < 156) ? ' ' : (unsigned char)b.p[i];
 	cr_expect_eq(strtoul(b.p + 148, NULL, 8), sum);
 	struct seen s = {0};
-	cr_expect_eq(dk_tar_each(b.p, b.len, record, &s), 0);
+	cr_expect_eq(docker_tar_each(b.p, b.len, record, &s), 0);
 	cr_assert_eq(s.n, 1);
 	cr_expect_str_eq(s.names[0], "tmp/greeting.txt");
 	cr_expect_eq(s.modes[0], 0644);
 	cr_expect_eq(s.sizes[0], 11);
-	dk_buf_release(&b);
+	docker_buf_release(&b);
 }
 
 Test(tar, long_names_use_the_prefix)
@@ -57,44 +57,44 @@ Test(tar, long_names_use_the_prefix)
 	name[120] = '/';
 	memset(name + 121, 'f', 90);
 	name[211] = 0;
-	struct dk_buf b;
-	dk_buf_init(&b, 1 << 20);
-	cr_assert_eq(dk_tar_add(&b, name, 0755, '0', "x", 1), 0);
-	dk_tar_add(&b, "dir", 0755, '5', NULL, 0);
-	dk_tar_end(&b);
+	struct docker_buf b;
+	docker_buf_init(&b, 1 << 20);
+	cr_assert_eq(docker_tar_add(&b, name, 0755, '0', "x", 1), 0);
+	docker_tar_add(&b, "dir", 0755, '5', NULL, 0);
+	docker_tar_end(&b);
 	struct seen s = {0};
-	dk_tar_each(b.p, b.len, record, &s);
+	docker_tar_each(b.p, b.len, record, &s);
 	cr_assert_eq(s.n, 2);
 	cr_expect_str_eq(s.names[0], name);
 	cr_expect_eq(s.types[1], '5');
 	char toolong[400];
 	memset(toolong, 'x', 399);
 	toolong[399] = 0;
-	cr_expect_eq(dk_tar_add(&b, toolong, 0644, '0', "", 0), -1);
-	dk_buf_release(&b);
+	cr_expect_eq(docker_tar_add(&b, toolong, 0644, '0', "", 0), -1);
+	docker_buf_release(&b);
 }
 
 Test(tar, truncated_archive_is_an_error)
 {
-	struct dk_buf b;
-	dk_buf_init(&b, 1 << 20);
-	dk_tar_add(&b, "f", 0644, '0', "0123456789", 10);
+	struct docker_buf b;
+	docker_buf_init(&b, 1 << 20);
+	docker_tar_add(&b, "f", 0644, '0', "0123456789", 10);
 	struct seen s = {0};
-	cr_expect_eq(dk_tar_each(b.p, 512 + 4, record, &s), -1);
-	cr_expect_eq(dk_tar_each(b.p, 100, record, &s), 0);   /* no whole header: nothing */
-	dk_buf_release(&b);
+	cr_expect_eq(docker_tar_each(b.p, 512 + 4, record, &s), -1);
+	cr_expect_eq(docker_tar_each(b.p, 100, record, &s), 0);   /* no whole header: nothing */
+	docker_buf_release(&b);
 }
 
 Test(tar, extract_writes_files_and_refuses_escapes)
 {
 	char dir[] = "/tmp/pipec-tar-XXXXXX";
 	cr_assert_not_null(mkdtemp(dir));
-	struct dk_buf b;
-	dk_buf_init(&b, 1 << 20);
-	dk_tar_add(&b, "out/", 0755, '5', NULL, 0);
-	dk_tar_add(&b, "out/a.txt", 0600, '0', "abc", 3);
-	dk_tar_end(&b);
-	cr_assert_eq(dk_tar_extract(b.p, b.len, dir), 0);
+	struct docker_buf b;
+	docker_buf_init(&b, 1 << 20);
+	docker_tar_add(&b, "out/", 0755, '5', NULL, 0);
+	docker_tar_add(&b, "out/a.txt", 0600, '0', "abc", 3);
+	docker_tar_end(&b);
+	cr_assert_eq(docker_tar_extract(b.p, b.len, dir), 0);
 	char path[300];
 	snprintf(path, sizeof path, "%s/out/a.txt", dir);
 	FILE *f = fopen(path, "r");
@@ -103,16 +103,16 @@ Test(tar, extract_writes_files_and_refuses_escapes)
 	cr_expect_eq(fread(got, 1, 7, f), 3);
 	fclose(f);
 	cr_expect_str_eq(got, "abc");
-	struct dk_buf evil;
-	dk_buf_init(&evil, 1 << 20);
-	dk_tar_add(&evil, "x/../../escape", 0644, '0', "no", 2);
-	dk_tar_end(&evil);
-	cr_expect_eq(dk_tar_extract(evil.p, evil.len, dir), -1);
+	struct docker_buf evil;
+	docker_buf_init(&evil, 1 << 20);
+	docker_tar_add(&evil, "x/../../escape", 0644, '0', "no", 2);
+	docker_tar_end(&evil);
+	cr_expect_eq(docker_tar_extract(evil.p, evil.len, dir), -1);
 	snprintf(path, sizeof path, "%s/../escape", dir);
 	cr_expect_neq(access(path, F_OK), 0);
 	unlink(path);
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	cr_expect_eq(system(path), 0);
-	dk_buf_release(&b);
-	dk_buf_release(&evil);
+	docker_buf_release(&b);
+	docker_buf_release(&evil);
 }
