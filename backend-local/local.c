@@ -90,6 +90,9 @@ static int make_dirs(struct local *l, struct diag_list *dl)
 				  "cannot make the run directory: %s", strerror(e));
 	}
 	const char *ws = l->run->workspace_dir;
+	char cwd[4096];
+	if (ws && ws[0] != '/' && getcwd(cwd, sizeof cwd))
+		ws = ir_printf(l->a, "%s/%s", cwd, ws);     /* steps may change directory */
 	l->workspace = ws ? ir_strdup(l->a, ws) : ir_printf(l->a, "%s/workspace", l->run_dir);
 	int r = make_dir(l->workspace, dl);
 	r |= make_dir(ir_printf(l->a, "%s/scripts", l->run_dir), dl);
