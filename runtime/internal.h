@@ -4,8 +4,8 @@
  *
  * mask.c replaces secret values in text, log.c turns a step's byte
  * stream into prefixed, masked lines, secrets.c keeps and resolves
- * secret values, sched.c drives the backend, report.c renders the run
- * record.
+ * secret values, run.c orders the pipelines, sched.c drives the backend
+ * through one pipeline, report.c renders the run record.
  */
 #ifndef PIPEC_RUNTIME_INTERNAL_H
 #define PIPEC_RUNTIME_INTERNAL_H
@@ -101,6 +101,50 @@ const char *rt_secret_resolve(const struct rt_secrets *s, const struct ir_pipeli
 
 /* Reads a whole file of at most `max` bytes; NULL with errno set. */
 char *rt_read_file(const char *path, size_t max, size_t *len);
+
+/* ---- sched.c and run.c ------------------------------------------------- */
+
+/* Why a pipeline stops starting steps; larger values win. */
+enum stop { STOP_NONE, STOP_EARLY, STOP_TIMEOUT, STOP_CANCEL };
+
+struct node;
+struct run;
+
+/* One pipeline being run. */
+struct prun {
+	struct run *run;
+	const struct ir_pipeline *p;
+	struct rt_pipeline_report *rep;
+	struct node *nodes;
+	size_t n, running, services;
+	enum stop stop;
+	bool failed;
+	int64_t deadline;
+	struct ir_env secrets;      /* resolved values by name */
+	int width;
+};
+
+/* The whole run. */
+struct run {
+	const struct rt_options *opt;
+	struct rt_backend *b;
+	struct rt_run_info info;
+	struct ir_arena *a;
+	struct diag_list *dl;
+	struct rt_mask mask;
+	struct rt_log_sink sink;
+	int grace;
+	struct prun *pruns;
+	size_t *order;              /* pipelines in the order they run */
+};
+
+/* Builds the pipeline's graph and resolves its secrets (errors in run->dl). */
+void rt_pipeline_init(struct run *run, struct prun *r, const struct ir_pipeline *p,
+		      struct rt_pipeline_report *rep);
+/* Prepares, runs and tears down the pipeline; fills r->rep. */
+void rt_pipeline_run(struct prun *r);
+/* Adds a secret value to the run's mask; an error [secret-limit] if full. */
+void rt_mask_secret(struct run *run, const char *value, struct ir_pos pos);
 
 /* ---- time ------------------------------------------------------------ */
 

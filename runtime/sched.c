@@ -1,9 +1,9 @@
 /*
- * sched.c - runs pipelines: the schedule, policies, timeouts, interrupts.
+ * sched.c - runs one pipeline: the schedule, policies, timeouts, interrupts.
  *
- * Everything is checked before anything starts: the step graphs (unknown
- * dependencies, cycles), the pipeline order and every secret a step asks
- * for.  Then each pipeline is one loop on one thread: start what is
+ * rt_pipeline_init() checks what can be checked before anything starts:
+ * the step graph (unknown dependencies, cycles) and every secret a step
+ * asks for.  rt_pipeline_run() is then one loop on one thread: start what is
  * ready, let the backend's poll() wait for output and exits, react to
  * the clock and to interrupts, repeat until no step runs.  The backend's
  * callbacks only record what happened; every backend call is made from
@@ -25,16 +25,9 @@
 #include "internal.h"
 
 #define POLL_MAX_MS 200             /* bounds the wait for an interrupt */
-#define DEFAULT_GRACE_MS 5000
 #define NAME_WIDTH_MAX 24
 
 enum phase { N_WAITING, N_RUNNING, N_DONE };
-
-/* Why a pipeline stops starting steps; larger values win. */
-enum stop { STOP_NONE, STOP_EARLY, STOP_TIMEOUT, STOP_CANCEL };
-
-struct run;
-struct prun;
 
 struct node {
 	struct rt_job job;
@@ -48,56 +41,9 @@ struct node {
 	struct rt_log log;
 };
 
-struct prun {
-	struct run *run;
-	const struct ir_pipeline *p;
-	struct rt_pipeline_report *rep;
-	struct node *nodes;
-	size_t n, running, services;
-	enum stop stop;
-	bool failed;
-	int64_t deadline;
-	struct ir_env secrets;      /* resolved values by name */
-	int width;
-};
-
-struct run {
-	const struct rt_options *opt;
-	struct rt_backend *b;
-	struct rt_run_info info;
-	struct ir_arena *a;
-	struct diag_list *dl;
-	struct rt_mask mask;
-	struct rt_log_sink sink;
-	int grace;
-	struct prun *pruns;
-	size_t *order;              /* pipelines in the order they run */
-};
-
 static const char *const palette[] = {
 	"\033[32m", "\033[33m", "\033[34m", "\033[35m", "\033[36m", "\033[91m",
 };
-
-int64_t rt_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t rt_wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-const char *rt_status_name(enum rt_status s)
-{
-	static const char *const names[] = {"pending", "skipped", "success", "failure",
-					    "cancelled"};
-	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
-}
 
 static struct rt_backend_ops const *ops(struct prun *r)
 {
@@ -204,7 +150,7 @@ static const char *secret_value(const struct prun *r, const char *name)
 }
 
 /* A value that cannot be masked must not reach a step: it is an error. */
-static void mask(struct run *run, const char *value, struct ir_pos pos)
+void rt_mask_secret(struct run *run, const char *value, struct ir_pos pos)
 {
 	if (rt_mask_add(&run->mask, value, strlen(value)) < 0)
 		diag_error(run->dl, pos, "secret-limit",
@@ -231,7 +177,7 @@ static void resolve_secrets(struct prun *r)
 				continue;
 			r->secrets.v[r->secrets.n++] = (struct ir_kv){ir_strdup(run->a, name),
 								     ir_strdup(run->a, v)};
-			mask(run, v, s->pos);
+			rt_mask_secret(run, v, s->pos);
 		}
 	}
 }
@@ -249,7 +195,7 @@ static int name_width(const struct ir_pipeline *p)
 	return w > NAME_WIDTH_MAX ? NAME_WIDTH_MAX : w;
 }
 
-static void prun_init(struct run *run, struct prun *r, const struct ir_pipeline *p,
+void rt_pipeline_init(struct run *run, struct prun *r, const struct ir_pipeline *p,
 		      struct rt_pipeline_report *rep)
 {
 	r->run = run;
@@ -706,7 +652,7 @@ static void settle(struct prun *r)
 	rt_log_sink_flush(&r->run->sink);
 }
 
-static void run_pipeline(struct prun *r)
+void rt_pipeline_run(struct prun *r)
 {
 	struct run *run = r->run;
 	r->rep->started_ms = rt_wall_ms();
@@ -721,174 +667,4 @@ static void run_pipeline(struct prun *r)
 	r->rep->status = r->stop == STOP_CANCEL ? RT_CANCELLED
 			 : r->failed            ? RT_FAILURE
 						: RT_SUCCESS;
-}
-
-/* ---- pipelines ------------------------------------------------------------- */
-
-static size_t pipeline_index(const struct ir_doc *d, const char *name)
-{
-	for (size_t i = 0; i < d->npipelines; i++)
-		if (d->pipelines[i].name && strcmp(d->pipelines[i].name, name) == 0)
-			return i;
-	return d->npipelines;
-}
-
-static bool deps_placed(const struct ir_doc *d, size_t i, const bool *placed,
-			struct diag_list *dl, bool report)
-{
-	const struct ir_pipeline *p = &d->pipelines[i];
-	bool ok = true;
-	for (size_t k = 0; k < p->depends_on.n; k++) {
-		size_t j = pipeline_index(d, p->depends_on.v[k]);
-		if (j == d->npipelines) {
-			if (report)
-				diag_error(dl, p->pos, "unknown-pipeline-dependency",
-					   "pipeline '%s' depends on unknown pipeline '%s'",
-					   p->name, p->depends_on.v[k]);
-		} else if (!placed[j]) {
-			ok = false;
-		}
-	}
-	return ok;
-}
-
-/* File order, except that a pipeline comes after those it depends on. */
-static void order_pipelines(struct run *run, const struct ir_doc *d)
-{
-	bool *placed = calloc(d->npipelines + 1, sizeof *placed);
-	if (!placed)
-		abort();
-	run->order = ir_calloc(run->a, d->npipelines + 1, sizeof *run->order);
-	for (size_t i = 0; i < d->npipelines; i++)
-		deps_placed(d, i, placed, run->dl, true);
-	size_t n = 0;
-	for (bool progress = true; progress && n < d->npipelines;) {
-		progress = false;
-		for (size_t i = 0; i < d->npipelines; i++) {
-			if (placed[i] || !deps_placed(d, i, placed, run->dl, false))
-				continue;
-			placed[i] = progress = true;
-			run->order[n++] = i;
-			break;
-		}
-	}
-	for (size_t i = 0; i < d->npipelines && n < d->npipelines; i++)
-		if (!placed[i]) {
-			diag_error(run->dl, d->pipelines[i].pos, "pipeline-dependency-cycle",
-				   "pipeline '%s' is part of a dependency cycle",
-				   d->pipelines[i].name);
-			break;
-		}
-	free(placed);
-}
-
-/* Why pipeline `i` must not run, given the pipelines before it; or NULL. */
-static const char *pipeline_gate(struct run *run, const struct ir_doc *d, size_t i)
-{
-	const struct ir_pipeline *p = &d->pipelines[i];
-	if (p->skip)
-		return p->skip->reason ? p->skip->reason : "ruled out when compiled";
-	bool failed = false;
-	for (size_t k = 0; k < p->depends_on.n; k++) {
-		size_t j = pipeline_index(d, p->depends_on.v[k]);
-		if (j < d->npipelines && run->pruns[j].rep->status != RT_SUCCESS &&
-		    run->pruns[j].rep->status != RT_SKIPPED)
-			failed = true;
-	}
-	switch (p->run_policy) {
-	case IR_RUN_NEVER: return "run policy is never";
-	case IR_RUN_ON_SUCCESS: return failed ? "a pipeline it depends on failed" : NULL;
-	case IR_RUN_ON_FAILURE: return failed ? NULL : "no pipeline it depends on failed";
-	case IR_RUN_ALWAYS: return NULL;
-	}
-	return NULL;
-}
-
-static void skip_pipeline(struct prun *r, enum rt_status st, const char *why)
-{
-	r->rep->status = st;
-	for (size_t i = 0; i < r->n; i++) {
-		r->rep->steps[i].status = st;
-		r->rep->steps[i].reason = why;
-	}
-}
-
-static enum rt_status run_all(struct run *run, const struct ir_doc *d, struct rt_report *out)
-{
-	enum rt_status st = RT_SUCCESS;
-	for (size_t k = 0; k < d->npipelines; k++) {
-		struct prun *r = &run->pruns[run->order[k]];
-		const char *why = pipeline_gate(run, d, run->order[k]);
-		if (st == RT_CANCELLED)
-			skip_pipeline(r, RT_CANCELLED, "the run was interrupted");
-		else if (why)
-			skip_pipeline(r, RT_SKIPPED, why);
-		else
-			run_pipeline(r);
-		if (r->rep->status == RT_CANCELLED)
-			st = RT_CANCELLED;
-		else if (r->rep->status == RT_FAILURE && st == RT_SUCCESS)
-			st = RT_FAILURE;
-	}
-	out->status = st;
-	return st;
-}
-
-static void make_run_id(char *id)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^
-		     ((uint64_t)getpid() << 16);
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	snprintf(id, 17, "%016llx", (unsigned long long)x);
-}
-
-static void run_init(struct run *run, const struct ir_doc *d, struct rt_backend *b,
-		     const struct rt_options *opt, struct rt_report *out, struct diag_list *dl)
-{
-	memset(run, 0, sizeof *run);
-	run->opt = opt;
-	run->b = b;
-	run->a = ir_arena_new();
-	run->dl = dl;
-	run->grace = opt->grace_ms > 0 ? opt->grace_ms : DEFAULT_GRACE_MS;
-	rt_mask_init(&run->mask);
-	run->sink = (struct rt_log_sink){.out = opt->out ? opt->out : stdout,
-					 .timestamps = opt->timestamps, .mask = &run->mask};
-	memset(out, 0, sizeof *out);
-	out->backend = b->ops->name;
-	make_run_id(out->run_id);
-	run->info = (struct rt_run_info){out->run_id, opt->workspace_dir, NULL, false};
-	out->npipelines = d->npipelines;
-	out->pipelines = calloc(d->npipelines + 1, sizeof *out->pipelines);
-	run->pruns = ir_calloc(run->a, d->npipelines + 1, sizeof *run->pruns);
-	if (!out->pipelines)
-		abort();
-	for (size_t i = 0; opt->secrets && i < opt->secrets->n; i++)
-		mask(run, opt->secrets->v[i].value, (struct ir_pos){.file = "--secret"});
-}
-
-enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
-		      const struct rt_options *opt, struct rt_report *out,
-		      struct diag_list *dl)
-{
-	struct run run;
-	size_t errors = dl->nerrors;
-	run_init(&run, doc, b, opt, out, dl);
-	for (size_t i = 0; i < doc->npipelines; i++)
-		prun_init(&run, &run.pruns[i], &doc->pipelines[i], &out->pipelines[i]);
-	order_pipelines(&run, doc);
-	enum rt_status st = RT_PENDING;
-	out->started_ms = rt_wall_ms();
-	if (dl->nerrors == errors)
-		st = run_all(&run, doc, out);
-	out->finished_ms = rt_wall_ms();
-	rt_buf_release(&run.sink.scratch);
-	rt_buf_release(&run.sink.pending);
-	rt_mask_release(&run.mask);
-	ir_arena_free(run.a);
-	return st;
 }
