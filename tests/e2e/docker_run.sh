@@ -266,3 +266,46 @@ check "no engine: fails" [ $? -ne 0 ]
 check "no engine: says how to go on" has "$TMP/err" "--backend=local"
 DOCKER_HOST=unix://$TMP/no.sock "$PIPEC" run "$TMP/basic.yml" >"$TMP/out" 2>"$TMP/err"
 check "no engine: the default falls back to local with a notice" has "$TMP/err" "running on the local backend"
+
+cat >"$TMP/timeout.yml" <<'YML'
+kind: pipeline
+type: docker
+name: timeout
+clone:
+  disable: true
+steps:
+- name: forever
+  image: busybox:1.35
+  commands: [sleep 300]
+YML
+prun "$TMP/timeout.yml" --step-timeout 2s --grace 1s
+check "step timeout: the run fails" [ $? -eq 1 ]
+leak_check "step timeout"
+
+# tcp://: the engine's socket behind a TCP forwarder on 127.0.0.1.
+sock=${DOCKER_HOST#unix://}
+python3 - "$sock" >"$TMP/port" 2>/dev/null <<'PY' &
+import socket, sys, threading
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(16)
+print(srv.getsockname()[1], flush=True)
+def pipe(a, b):
+    try:
+        while (d := a.recv(65536)):
+            b.sendall(d)
+    except OSError:
+        pass
+    for s in (a, b):
+        try: s.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+while True:
+    c, _ = srv.accept()
+    u = socket.socket(socket.AF_UNIX); u.connect(sys.argv[1])
+    threading.Thread(target=pipe, args=(c, u), daemon=True).start()
+    threading.Thread(target=pipe, args=(u, c), daemon=True).start()
+PY
+fwd=$!
+i=0; while [ ! -s "$TMP/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+DOCKER_HOST=tcp://127.0.0.1:$(cat "$TMP/port") "$PIPEC" run --backend=docker "$TMP/basic.yml" >"$TMP/out" 2>"$TMP/err"
+check "tcp://: a run over TCP succeeds" [ $? -eq 0 ]
+kill $fwd 2>/dev/null; wait $fwd 2>/dev/null
+leak_check "tcp://"
