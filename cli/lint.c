@@ -5,7 +5,9 @@
  * Each file is compiled and checked on its own, so one broken file does
  * not hide another's findings; all findings are printed together, sorted
  * by position, on stdout.  The exit status says whether any finding
- * should fail the check: errors always, warnings with --strict.
+ * should fail the check: errors always, warnings with --strict.  An
+ * editor linting an unsaved buffer pipes it in as `-` and names it with
+ * --stdin-name, so positions name the file being edited.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -14,7 +16,7 @@
 #include "cli.h"
 #include "validate/validate.h"
 
-enum { OPT_FORMAT = 256, OPT_STRICT, OPT_TRUSTED, OPT_NON_ROOT, OPT_LIST };
+enum { OPT_FORMAT = 256, OPT_STRICT, OPT_TRUSTED, OPT_NON_ROOT, OPT_LIST, OPT_STDIN_NAME };
 
 static const struct option lint_options[] = {
 	{"format", required_argument, NULL, OPT_FORMAT},
@@ -22,6 +24,7 @@ static const struct option lint_options[] = {
 	{"trusted", no_argument, NULL, OPT_TRUSTED},
 	{"require-non-root", no_argument, NULL, OPT_NON_ROOT},
 	{"list-rules", no_argument, NULL, OPT_LIST},
+	{"stdin-name", required_argument, NULL, OPT_STDIN_NAME},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -29,6 +32,7 @@ static const struct option lint_options[] = {
 struct lint_opts {
 	enum diag_format format;
 	bool strict, list;
+	const char *stdin_name;
 	struct val_policy policy;
 };
 
@@ -60,6 +64,7 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
 		case OPT_TRUSTED: o->policy.trusted = true; break;
 		case OPT_NON_ROOT: o->policy.require_non_root = true; break;
 		case OPT_LIST: o->list = true; break;
+		case OPT_STDIN_NAME: o->stdin_name = optarg; break;
 		case 'h': fputs(cmd_lint.usage, stdout); return EXIT_OK;
 		default: return cli_usage_error("lint", "invalid option");
 		}
@@ -77,6 +82,22 @@ static void list_rules(void)
 		       val_rules[i].summary);
 }
 
+/* Like cli_load(), but stdin ("-") is named `stdin_name` when given. */
+static struct ir_doc *load(const char *path, const char *stdin_name, struct ir_arena *a,
+			   struct diag_list *dl)
+{
+	if (strcmp(path, "-") != 0 || !stdin_name)
+		return cli_load(path, NULL, a, dl);
+	struct cli_file f;
+	if (cli_read_file(path, &f, dl) < 0)
+		return NULL;
+	struct fe_context ctx;
+	fe_context_default(&ctx, ".", a);
+	struct ir_doc *doc = fe_compile(stdin_name, f.text, f.len, &ctx, a, dl);
+	free(f.text);
+	return doc;
+}
+
 static int lint(int argc, char **argv)
 {
 	struct lint_opts o = {.format = DIAG_TEXT};
@@ -91,7 +112,7 @@ static int lint(int argc, char **argv)
 	diag_list_init(&dl);
 	for (int i = optind; i < argc; i++) {
 		struct ir_arena *a = ir_arena_new();
-		struct ir_doc *doc = cli_load(argv[i], NULL, a, &dl);
+		struct ir_doc *doc = load(argv[i], o.stdin_name, a, &dl);
 		if (doc)
 			val_check(doc, &o.policy, &dl);
 		ir_arena_free(a);
@@ -106,7 +127,7 @@ static int lint(int argc, char **argv)
 const struct command cmd_lint = {
 	"lint", lint, "report every problem in pipeline files",
 	"usage: pipec lint [--format=gcc|json|sarif] [--strict] [--trusted]\n"
-	"                  [--require-non-root] FILE...\n"
+	"                  [--require-non-root] [--stdin-name=PATH] FILE...\n"
 	"       pipec lint --list-rules\n"
 	"\n"
 	"Compiles and checks each FILE (YAML or IR JSON) and prints every finding,\n"
@@ -118,6 +139,7 @@ const struct command cmd_lint = {
 	"      --trusted           allow what reaches the host (privileged, host\n"
 	"                          volumes, devices, host network and ports)\n"
 	"      --require-non-root  steps that run or may run as root are errors\n"
+	"      --stdin-name=PATH   name standard input (FILE '-') PATH in findings\n"
 	"      --list-rules        print every validator rule id and exit\n"
 	"\n"
 	"Exit status: 0 no errors (warnings only, unless --strict), 1 findings that\n"

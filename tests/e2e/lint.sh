@@ -58,6 +58,8 @@ check "latest tag warned" grep -q "bad.yml:15:3: warning: .*\[image-latest\]" "$
 check "all findings in one run" test "$(wc -l <"$TMP/out")" -eq 3
 expect_exit 1 "several files, one run" $PIPEC lint "$TMP/clean.yml" "$TMP/bad.yml" "$TMP/warn.yml"
 check "findings of every file" test "$(grep -c . "$TMP/out")" -eq 4
+expect_exit 0 "stdin is linted" sh -c "$PIPEC lint --stdin-name=ci/.drone.yml - <'$TMP/warn.yml'"
+check "stdin findings carry the given name" grep -q "^ci/.drone.yml:7:3: warning: .*\[image-latest\]$" "$TMP/out"
 expect_exit 2 "unknown format is a usage error" $PIPEC lint --format=xml "$TMP/clean.yml"
 expect_exit 2 "no file is a usage error" $PIPEC lint
 
