@@ -426,10 +426,21 @@ static void finish(struct docker_ctx *x, struct docker_job *j)
 	rt_job_exited(job, &e);
 }
 
+static bool any_ended(struct docker_ctx *x)
+{
+	for (struct docker_job *j = x->jobs; j; j = j->next)
+		if (j->job && j->logs && docker_req_done(j->logs))
+			return true;
+	return false;
+}
+
 static int poll_jobs(void *ctx, int timeout_ms)
 {
 	struct docker_ctx *x = ctx_of(ctx);
-	if (docker_client_run(x->c, timeout_ms) < 0)
+	/* a stream may have ended during an earlier call: never wait then */
+	if (docker_client_run(x->c, 0) < 0)
+		return -1;
+	if (!any_ended(x) && docker_client_run(x->c, timeout_ms) < 0)
 		return -1;
 	for (struct docker_job *j = x->jobs; j; j = j->next)
 		if (j->job && j->logs && docker_req_done(j->logs))
