@@ -78,9 +78,10 @@ printf 'kind: pipeline\nsteps:\n- name: \300\200\n  image: \355\240\200\n' >"$TM
 survives "invalid utf-8" "$TMP/utf8.yml"
 awk 'BEGIN { print "a: &a [x, x, x, x, x, x, x, x, x, x]";
 	for (i = 1; i < 30; i++) { printf "a%d: &a%d [", i, i;
-		for (j = 0; j < 10; j++) printf "%s*a%s", j ? ", " : "", i > 1 ? i - 1 : "";
+		for (j = 0; j < 10; j++) printf "%s*a%s", (j ? ", " : ""), (i > 1 ? i - 1 : "");
 		print "]" } }' >"$TMP/laughs.yml"
 survives "billion laughs" "$TMP/laughs.yml"
+check "billion laughs hits the alias ceiling" grep -q "alias-limit" "$TMP/err"
 printf 'kind: pipeline\nsteps:\n- <<: [*x, *y]\n' >"$TMP/alias.yml"
 survives "unknown aliases" "$TMP/alias.yml"
 printf 'kind: pipeline\nsteps: &s\n- name: a\n  image: b\n  commands: *s\n' >"$TMP/self.yml"
