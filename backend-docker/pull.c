@@ -5,7 +5,7 @@
  * per line; a failure that happens after the first byte (a denied layer,
  * a missing tag) arrives as an `error` object in that stream, so the
  * stream is read to its end and every line parsed.  Progress goes to
- * opt->progress: on a terminal one line per layer redrawn in place,
+ * opt->progress: on a terminal a bar per layer, redrawn in place,
  * otherwise one line when a pull starts and one when it ends.
  */
 #include <stdlib.h>
@@ -96,13 +96,53 @@ char *docker_pull_auth(const struct docker_options *opt, const struct ir_pipelin
 
 /* ---- the progress stream ---------------------------------------------------- */
 
+#define PULL_MAX_LAYERS 32              /* bars drawn; more layers share the last */
+
+struct layer {
+	char id[16];
+	char status[24];
+	double cur, total;
+};
+
 struct pull_state {
 	const struct docker_options *opt;
 	const char *image;
 	struct docker_buf line;
 	char error[512];
 	char digest[160];
+	struct layer layers[PULL_MAX_LAYERS];
+	int nlayers, drawn;         /* bars known, lines on screen */
 };
+
+static struct layer *layer_of(struct pull_state *s, const char *id)
+{
+	for (int i = 0; i < s->nlayers; i++)
+		if (strcmp(s->layers[i].id, id) == 0)
+			return &s->layers[i];
+	if (s->nlayers == PULL_MAX_LAYERS)
+		return &s->layers[PULL_MAX_LAYERS - 1];
+	struct layer *l = &s->layers[s->nlayers++];
+	snprintf(l->id, sizeof l->id, "%.12s", id);
+	return l;
+}
+
+/* Redraws one bar per layer in place: up to the first bar, then each line. */
+static void draw(struct pull_state *s)
+{
+	FILE *out = s->opt->progress;
+	if (s->drawn)
+		fprintf(out, "\033[%dA", s->drawn);
+	for (int i = 0; i < s->nlayers; i++) {
+		const struct layer *l = &s->layers[i];
+		int width = 30, fill = l->total > 0 ? (int)(width * l->cur / l->total) : 0;
+		if (fill > width)
+			fill = width;
+		fprintf(out, "\r\033[K%s %s: %-22s [%.*s%*s]\n", s->image, l->id, l->status, fill,
+			"==============================", width - fill, "");
+	}
+	s->drawn = s->nlayers;
+	fflush(out);
+}
 
 static void show_layer(struct pull_state *s, const cJSON *o)
 {
@@ -111,17 +151,15 @@ static void show_layer(struct pull_state *s, const cJSON *o)
 	const cJSON *pd = cJSON_GetObjectItemCaseSensitive(o, "progressDetail");
 	const cJSON *cur = cJSON_GetObjectItemCaseSensitive(pd, "current");
 	const cJSON *tot = cJSON_GetObjectItemCaseSensitive(pd, "total");
-	if (!cJSON_IsString(id) || !cJSON_IsString(st))
-		return;
-	int width = 30, fill = 0;
-	if (cJSON_IsNumber(cur) && cJSON_IsNumber(tot) && tot->valuedouble > 0)
-		fill = (int)(width * cur->valuedouble / tot->valuedouble);
-	if (fill > width)
-		fill = width;
-	fprintf(s->opt->progress, "\r\033[K%s %.12s: %-20.20s [%.*s%*s]", s->image,
-		id->valuestring, st->valuestring, fill, "==============================",
-		width - fill, "");
-	fflush(s->opt->progress);
+	if (!cJSON_IsString(id) || !cJSON_IsString(st) || strchr(id->valuestring, ':'))
+		return;                 /* tag lines ("latest: Pulling from ...") are no layer */
+	struct layer *l = layer_of(s, id->valuestring);
+	snprintf(l->status, sizeof l->status, "%s", st->valuestring);
+	if (cJSON_IsNumber(cur) && cJSON_IsNumber(tot))
+		l->cur = cur->valuedouble, l->total = tot->valuedouble;
+	else if (strstr(st->valuestring, "complete") || strstr(st->valuestring, "exists"))
+		l->cur = l->total = 1;
+	draw(s);
 }
 
 static void on_line(struct pull_state *s, const char *text)
@@ -200,8 +238,6 @@ int docker_pull(struct docker_client *c, const struct docker_options *opt,
 	long st = docker_req_call(r);
 	if (s.line.len)
 		on_line(&s, s.line.p);
-	if (opt->progress && opt->progress_tty)
-		fputs("\r\033[K", opt->progress);
 	int rc = 0;
 	if (st / 100 != 2) {
 		snprintf(err, errsize, "%s", docker_req_error(r));
