@@ -194,25 +194,25 @@ static void on_data(void *arg, const char *data, size_t len)
 }
 
 static struct docker_req *pull_request(struct docker_client *c, const struct docker_options *opt,
-				   const struct ir_pipeline *p, const struct docker_ref *ref)
+				       const struct ir_pipeline *p, const struct docker_ref *ref)
 {
-	char *from = malloc(strlen(ref->domain) + strlen(ref->path) + 2);
-	if (!from)
-		abort();
-	sprintf(from, "%s/%s", ref->domain, ref->path);
+	char from[sizeof ref->domain + sizeof ref->path + 2];
+	snprintf(from, sizeof from, "%s/%s", ref->domain, ref->path);
 	char *ef = docker_escape(from), *et = docker_escape(ref->digest[0] ? ref->digest : ref->tag);
-	char *path = malloc(strlen(ef) + strlen(et) + 64);
+	size_t n = strlen(ef) + strlen(et) + 64;
+	char *path = malloc(n);
 	if (!path)
 		abort();
-	sprintf(path, "/images/create?fromImage=%s&tag=%s", ef, et);
+	snprintf(path, n, "/images/create?fromImage=%s&tag=%s", ef, et);
 	struct docker_req *r = docker_req_new(c, "POST", path);
-	free(from), free(ef), free(et), free(path);
+	free(ef), free(et), free(path);
 	char *auth = docker_pull_auth(opt, p, ref);
 	if (auth) {
-		char *h = malloc(strlen(auth) + 32);
+		n = strlen(auth) + 32;
+		char *h = malloc(n);
 		if (!h)
 			abort();
-		sprintf(h, "X-Registry-Auth: %s", auth);
+		snprintf(h, n, "X-Registry-Auth: %s", auth);
 		docker_req_header(r, h);
 		free(h);
 		free(auth);

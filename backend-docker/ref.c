@@ -108,10 +108,10 @@ int docker_ref_parse(struct docker_ref *r, const char *s, const char **why)
 			return -1;
 		path = slash + 1;
 	} else {
-		strcpy(r->domain, "docker.io");
+		snprintf(r->domain, sizeof r->domain, "docker.io");
 	}
 	if (strcmp(r->domain, "index.docker.io") == 0)
-		strcpy(r->domain, "docker.io");
+		snprintf(r->domain, sizeof r->domain, "docker.io");
 	size_t plen = len - (size_t)(path - s);
 	bool library = strcmp(r->domain, "docker.io") == 0 && !memchr(path, '/', plen);
 	size_t off = library ? 8 : 0;
@@ -124,7 +124,7 @@ int docker_ref_parse(struct docker_ref *r, const char *s, const char **why)
 		return -1;
 	}
 	if (!r->tag[0] && !r->digest[0])
-		strcpy(r->tag, "latest");
+		snprintf(r->tag, sizeof r->tag, "latest");
 	return 0;
 }
 
