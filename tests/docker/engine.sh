@@ -17,6 +17,7 @@
 
 ENGINE_DIR=
 ENGINE_PID=
+ENGINE_PRIVATE=     # 1 when the engine was started for the tests
 
 # Prints the DOCKER_HOST of an engine that answers, or fails.
 engine_find() {
@@ -46,6 +47,7 @@ engine_start() {
 	while [ $i -lt 300 ]; do
 		if DOCKER_HOST=unix://$sock docker version >/dev/null 2>&1; then
 			export DOCKER_HOST=unix://$sock
+			ENGINE_PRIVATE=1
 			return 0
 		fi
 		kill -0 "$ENGINE_PID" 2>/dev/null || break

@@ -4,7 +4,9 @@
 #
 #   images_build     makes busybox, redis and postgres (skips those present)
 #                    and tags them with the names the drone-runtime samples
-#                    use (alpine:3.8, redis:4-alpine, postgres:9-alpine, ...)
+#                    use (alpine:3.8, redis:4-alpine, postgres:9-alpine, ...);
+#                    on an engine the tests did not start, names that are
+#                    already taken are left as they are
 #
 # Needs busybox-static, redis-server and postgresql installed on the host.
 
@@ -131,7 +133,11 @@ images_build() {
 			"image_$img" || { rm -rf "$IMG_TMP"; echo "# building image $img failed" >&2; return 1; }
 		fi
 		eval "tags=\$IMG_TAGS_$img"
-		for t in $tags; do docker tag "pipec-test/$img:1" "$t" >/dev/null || return 1; done
+		# on an engine the tests did not start, never replace someone's image
+		for t in $tags; do
+			[ "$ENGINE_PRIVATE" = 1 ] || ! have_image "$t" || continue
+			docker tag "pipec-test/$img:1" "$t" >/dev/null || return 1
+		done
 	done
 	rm -rf "$IMG_TMP"
 }
