@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 #include "validate/validate.h"
 
@@ -98,6 +100,50 @@ static struct ir_doc *load(const char *path, const char *stdin_name, struct ir_a
 	return doc;
 }
 
+/*
+ * SARIF viewers show a rule's description and default level; the printer
+ * in ir/ knows only ids, so the validator's rules are described here.
+ */
+static void describe_rules(cJSON *log)
+{
+	static const char *const level[] = {"note", "warning", "error"};
+	cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(log, "runs"), 0);
+	cJSON *driver = cJSON_GetObjectItem(cJSON_GetObjectItem(run, "tool"), "driver");
+	cJSON *r;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(driver, "rules")) {
+		const struct val_rule *v = val_rule_find(cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")));
+		if (!v)
+			continue;
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "shortDescription"), "text", v->summary);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "defaultConfiguration"), "level",
+					level[v->severity]);
+	}
+}
+
+static void print_sarif(const struct diag_list *dl)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (!mem) {
+		diag_print(stdout, dl, DIAG_SARIF, false);
+		return;
+	}
+	diag_print(mem, dl, DIAG_SARIF, false);
+	fclose(mem);
+	cJSON *log = cJSON_Parse(buf);
+	if (log) {
+		describe_rules(log);
+		char *text = cJSON_Print(log);
+		printf("%s\n", text ? text : buf);
+		free(text);
+	} else {
+		fputs(buf, stdout);
+	}
+	free(buf);
+	cJSON_Delete(log);
+}
+
 static int lint(int argc, char **argv)
 {
 	struct lint_opts o = {.format = DIAG_TEXT};
@@ -118,7 +164,10 @@ static int lint(int argc, char **argv)
 		ir_arena_free(a);
 	}
 	diag_sort(&dl);
-	diag_print(stdout, &dl, o.format, o.format == DIAG_TEXT && diag_want_color(stdout));
+	if (o.format == DIAG_SARIF)
+		print_sarif(&dl);
+	else
+		diag_print(stdout, &dl, o.format, o.format == DIAG_TEXT && diag_want_color(stdout));
 	bool failed = dl.nerrors || (o.strict && dl.nwarnings);
 	diag_list_release(&dl);
 	return failed ? EXIT_FAILED : EXIT_OK;

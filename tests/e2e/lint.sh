@@ -105,6 +105,8 @@ assert len(run["results"]) == 4
 for r in run["results"]:
     assert rules[r["ruleIndex"]]["id"] == r["ruleId"], r
 assert len({r["id"] for r in rules}) == len(rules) == 4
+assert all(r["shortDescription"]["text"] for r in rules if r["id"] != "io-error")
+assert {r["id"]: r["defaultConfiguration"]["level"] for r in rules}["runs-as-root"] == "warning"
 EOF2
 if sh tests/npm-deps.sh; then
 	check "sarif validates against the SARIF 2.1.0 schema" python3 - "$TMP/lint.sarif" \
