@@ -32,10 +32,25 @@ engine_find() {
 	return 1
 }
 
+# Removes the dirs of private engines whose dockerd is gone (a test run
+# killed before its EXIT trap); live ones are left alone.
+engine_sweep() {
+	for d in "${TMPDIR:-/tmp}"/pipec-dockerd.*; do
+		[ -d "$d" ] || continue
+		p=$(cat "$d/dockerd.pid" 2>/dev/null)
+		[ -n "$p" ] && kill -0 "$p" 2>/dev/null && continue
+		[ -z "$p" ] && [ -n "$(find "$d" -maxdepth 0 -mmin -2)" ] && continue  # still starting
+		awk -v d="$d" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r |
+			while read -r m; do umount -l "$m" 2>/dev/null; done
+		rm -rf "$d"
+	done
+}
+
 # Starts dockerd under a temp dir and waits up to 30 s for it to answer.
 engine_start() {
 	[ "$(id -u)" -eq 0 ] || return 1
 	command -v dockerd >/dev/null 2>&1 || return 1
+	engine_sweep
 	ENGINE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pipec-dockerd.XXXXXX")
 	sock=$ENGINE_DIR/docker.sock
 	dockerd --data-root "$ENGINE_DIR/data" --exec-root "$ENGINE_DIR/exec" \
