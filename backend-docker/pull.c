@@ -151,8 +151,8 @@ static void show_layer(struct pull_state *s, const cJSON *o)
 	const cJSON *pd = cJSON_GetObjectItemCaseSensitive(o, "progressDetail");
 	const cJSON *cur = cJSON_GetObjectItemCaseSensitive(pd, "current");
 	const cJSON *tot = cJSON_GetObjectItemCaseSensitive(pd, "total");
-	if (!cJSON_IsString(id) || !cJSON_IsString(st) || strchr(id->valuestring, ':'))
-		return;                 /* tag lines ("latest: Pulling from ...") are no layer */
+	if (!cJSON_IsString(id) || !cJSON_IsString(st) || strncmp(st->valuestring, "Pulling from", 12) == 0)
+		return;                 /* the tag's own line ("1: Pulling from ...") is no layer */
 	struct layer *l = layer_of(s, id->valuestring);
 	snprintf(l->status, sizeof l->status, "%s", st->valuestring);
 	if (cJSON_IsNumber(cur) && cJSON_IsNumber(tot))
