@@ -66,8 +66,9 @@ struct docker_prune_list {
 };
 
 /*
- * Finds every container, network and volume labelled pipec.run whose run
- * is not alive on this host, and removes them unless `dry_run`.  Fills
+ * Finds every container, network and volume labelled pipec.run that a
+ * pipec on this host made and that is no longer alive, and removes them
+ * unless `dry_run`.  Runs started from other hosts are left to them.  Fills
  * `out` (release with docker_prune_list_release()) and returns 0, or -1
  * after recording why.
  */

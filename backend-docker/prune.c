@@ -3,8 +3,9 @@
  *
  * Everything pipec makes carries pipec.run and pipec.owner
  * ("<host>:<pid>").  A resource whose owner is a live process on this
- * host belongs to a running pipec and is left alone; the rest is removed,
- * containers first (they hold networks and volumes).
+ * host belongs to a running pipec, and one made from another host (an
+ * engine shared over tcp://) may too: both are left alone.  The rest is
+ * removed, containers first (they hold networks and volumes).
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,7 +23,7 @@ static bool owner_alive(const char *owner)
 	const char *mine = docker_owner();
 	const char *my_colon = strrchr(mine, ':');
 	if ((size_t)(colon - owner) != (size_t)(my_colon - mine) || strncmp(owner, mine, (size_t)(colon - owner)) != 0)
-		return false;   /* another host's: cannot tell, and prune is per host */
+		return true;    /* another host's run: only that host can tell, so spare it */
 	long pid = strtol(colon + 1, NULL, 10);
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
