@@ -1,24 +1,32 @@
 /*
  * write.c - ir_write(), canonical IR v1 JSON.
  *
- * The document is first turned into a cJSON tree by walking the shape
- * tables of shape.c, so keys come out in ir.h's declaration order and
- * zero values are left out in one place.  Integers enter the tree as raw
- * text, never as doubles, so 64-bit values survive exactly.  cJSON's own
- * printer puts arrays on one line and indents with tabs, so the tree is
- * printed here: two-space indent, one element per line, or one line for
- * IR_WRITE_COMPACT.  cJSON still escapes every string.
+ * The text is emitted straight into one growable buffer while walking the
+ * shape tables of shape.c, so keys come out in ir.h's declaration order
+ * and zero values are left out in one place.  No JSON tree is built: a
+ * large IR would spend more time making and freeing the tree than
+ * printing it.  An embedded object that turns out to have no fields is
+ * taken back by truncating the buffer to where its key began.  Integers
+ * are printed from int64_t, so 64-bit values survive exactly.  Layout:
+ * two-space indent, one element per line, or one line for
+ * IR_WRITE_COMPACT.  Strings are escaped here as cJSON escapes them
+ * (short escapes where JSON has them, other control bytes as \u00xx,
+ * everything else, UTF-8 included, passed through), so the text is the
+ * same as any earlier writer's.
  */
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "internal.h"
 
 _Static_assert(sizeof(enum ir_pull) == sizeof(int), "IR enums are stored as int");
+
+struct out {
+	char *p;
+	size_t len, cap;
+	bool compact;
+};
 
 static void out_of_memory(void)
 {
@@ -26,31 +34,125 @@ static void out_of_memory(void)
 	abort();
 }
 
-static cJSON *checked(cJSON *item)
+/* Makes room for `n` more bytes and the final NUL. */
+static void reserve(struct out *o, size_t n)
 {
-	if (!item)
+	if (o->len + n + 1 <= o->cap)
+		return;
+	size_t cap = o->cap ? o->cap : 4096;
+	while (cap < o->len + n + 1)
+		cap *= 2;
+	char *p = realloc(o->p, cap);
+	if (!p)
 		out_of_memory();
-	return item;
+	o->p = p;
+	o->cap = cap;
 }
 
-static void add(cJSON *obj, const char *key, cJSON *item)
+static void put(struct out *o, const char *s, size_t n)
 {
-	cJSON_AddItemToObject(obj, key, checked(item));
+	reserve(o, n);
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
 }
 
-static cJSON *int_item(int64_t v)
+static void newline(struct out *o, int depth)
+{
+	if (o->compact)
+		return;
+	reserve(o, 1 + 2 * (size_t)depth);
+	o->p[o->len++] = '\n';
+	memset(o->p + o->len, ' ', 2 * (size_t)depth);
+	o->len += 2 * (size_t)depth;
+}
+
+/* The escape for byte `c`, or NULL when it stands for itself. */
+static const char *short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"': return "\\\"";
+	case '\\': return "\\\\";
+	case '\b': return "\\b";
+	case '\f': return "\\f";
+	case '\n': return "\\n";
+	case '\r': return "\\r";
+	case '\t': return "\\t";
+	default: return NULL;
+	}
+}
+
+/* A JSON string literal for `s`; runs of plain bytes are copied whole. */
+static void put_string(struct out *o, const char *s)
+{
+	put(o, "\"", 1);
+	const char *run = s;
+	for (;; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(o, run, (size_t)(s - run));
+		if (!c)
+			break;
+		const char *esc = short_escape(c);
+		if (esc) {
+			put(o, esc, 2);
+		} else {
+			char u[8];
+			snprintf(u, sizeof u, "\\u%04x", c);
+			put(o, u, 6);
+		}
+		run = s + 1;
+	}
+	put(o, "\"", 1);
+}
+
+static void put_int(struct out *o, int64_t v)
 {
 	char buf[32];
-	snprintf(buf, sizeof buf, "%" PRId64, v);
-	return cJSON_CreateRaw(buf);
+	int n = snprintf(buf, sizeof buf, "%" PRId64, v);
+	put(o, buf, (size_t)n);
 }
 
-static cJSON *strs_item(const struct ir_strs *s)
+/*
+ * Members of one object or array: `first` tells whether a comma is due.
+ * Each member starts on its own line one level deeper than the container.
+ */
+struct members {
+	int depth;
+	bool first;
+};
+
+static void member(struct out *o, struct members *m)
 {
-	cJSON *arr = checked(cJSON_CreateArray());
-	for (size_t i = 0; i < s->n; i++)
-		cJSON_AddItemToArray(arr, checked(cJSON_CreateString(s->v[i] ? s->v[i] : "")));
-	return arr;
+	if (!m->first)
+		put(o, ",", 1);
+	m->first = false;
+	newline(o, m->depth + 1);
+}
+
+static void key(struct out *o, struct members *m, const char *name)
+{
+	member(o, m);
+	put_string(o, name);
+	put(o, ": ", o->compact ? 1 : 2);
+}
+
+static void close_members(struct out *o, const struct members *m, char bracket)
+{
+	if (!m->first)
+		newline(o, m->depth);
+	put(o, &bracket, 1);
+}
+
+static void write_strs(struct out *o, const struct ir_strs *s, int depth)
+{
+	struct members m = {depth, true};
+	put(o, "[", 1);
+	for (size_t i = 0; i < s->n; i++) {
+		member(o, &m);
+		put_string(o, s->v[i] ? s->v[i] : "");
+	}
+	close_members(o, &m, ']');
 }
 
 static int kv_cmp(const void *a, const void *b)
@@ -61,7 +163,7 @@ static int kv_cmp(const void *a, const void *b)
 }
 
 /* An environment map, sorted by key so equal maps print equally. */
-static cJSON *env_item(const struct ir_env *env)
+static void write_env(struct out *o, const struct ir_env *env, int depth)
 {
 	const struct ir_kv **sorted = malloc(env->n * sizeof *sorted);
 	if (!sorted)
@@ -69,190 +171,134 @@ static cJSON *env_item(const struct ir_env *env)
 	for (size_t i = 0; i < env->n; i++)
 		sorted[i] = &env->v[i];
 	qsort(sorted, env->n, sizeof *sorted, kv_cmp);
-	cJSON *obj = checked(cJSON_CreateObject());
-	for (size_t i = 0; i < env->n; i++)
-		add(obj, sorted[i]->key ? sorted[i]->key : "",
-		    cJSON_CreateString(sorted[i]->value ? sorted[i]->value : ""));
+	struct members m = {depth, true};
+	put(o, "{", 1);
+	for (size_t i = 0; i < env->n; i++) {
+		key(o, &m, sorted[i]->key ? sorted[i]->key : "");
+		put_string(o, sorted[i]->value ? sorted[i]->value : "");
+	}
+	close_members(o, &m, '}');
 	free(sorted);
-	return obj;
 }
 
-static cJSON *shape_item(const struct shape *s, const void *obj);
+static bool write_shape(struct out *o, const struct shape *s, const void *obj, int depth);
 
-static cJSON *array_item(const struct field *f, const char *base)
+static void write_array(struct out *o, const struct field *f, const char *base, int depth)
 {
 	size_t n = *(const size_t *)(base + f->count_off);
 	const char *items = *(const char *const *)(base + f->off);
-	cJSON *arr = checked(cJSON_CreateArray());
-	for (size_t i = 0; i < n && items; i++)
-		cJSON_AddItemToArray(arr, shape_item(f->shape, items + i * f->shape->size));
-	return arr;
+	struct members m = {depth, true};
+	put(o, "[", 1);
+	for (size_t i = 0; i < n && items; i++) {
+		member(o, &m);
+		write_shape(o, f->shape, items + i * f->shape->size, depth + 1);
+	}
+	close_members(o, &m, ']');
 }
 
-/* Adds `f` of the struct at `base` to `obj`, unless it is at its zero value. */
-static void write_field(cJSON *obj, const struct field *f, const char *base)
+/* An embedded struct is left out, key and all, when none of its fields is set. */
+static void write_obj(struct out *o, struct members *m, const struct field *f, const void *p)
+{
+	size_t mark = o->len;
+	bool first = m->first;
+	key(o, m, f->name);
+	if (!write_shape(o, f->shape, p, m->depth + 1) && !f->always) {
+		o->len = mark;
+		m->first = first;
+	}
+}
+
+/* Writes `f` of the struct at `base` as a member of `m`, unless it is at its zero value. */
+static void write_field(struct out *o, struct members *m, const struct field *f,
+			const char *base)
 {
 	const void *p = base + f->off;
+	int depth = m->depth + 1;
 	switch (f->kind) {
 	case F_STR: {
 		const char *v = *(const char *const *)p;
-		if (v || f->always)
-			add(obj, f->name, cJSON_CreateString(v ? v : ""));
+		if (v || f->always) {
+			key(o, m, f->name);
+			put_string(o, v ? v : "");
+		}
 		break;
 	}
 	case F_BOOL:
-		if (*(const bool *)p)
-			add(obj, f->name, cJSON_CreateTrue());
+		if (*(const bool *)p) {
+			key(o, m, f->name);
+			put(o, "true", 4);
+		}
 		break;
 	case F_INT:
-		if (*(const int *)p || f->always)
-			add(obj, f->name, int_item(*(const int *)p));
+		if (*(const int *)p || f->always) {
+			key(o, m, f->name);
+			put_int(o, *(const int *)p);
+		}
 		break;
 	case F_I64:
-		if (*(const int64_t *)p)
-			add(obj, f->name, int_item(*(const int64_t *)p));
+		if (*(const int64_t *)p) {
+			key(o, m, f->name);
+			put_int(o, *(const int64_t *)p);
+		}
 		break;
 	case F_ENUM:
-		if (*(const int *)p || f->always)
-			add(obj, f->name, cJSON_CreateString(f->enumer->name(*(const unsigned *)p)));
+		if (*(const int *)p || f->always) {
+			key(o, m, f->name);
+			put_string(o, f->enumer->name(*(const unsigned *)p));
+		}
 		break;
 	case F_STRS:
-		if (((const struct ir_strs *)p)->v)
-			add(obj, f->name, strs_item(p));
+		if (((const struct ir_strs *)p)->v) {
+			key(o, m, f->name);
+			write_strs(o, p, depth);
+		}
 		break;
 	case F_ENV:
-		if (((const struct ir_env *)p)->n)
-			add(obj, f->name, env_item(p));
+		if (((const struct ir_env *)p)->n) {
+			key(o, m, f->name);
+			write_env(o, p, depth);
+		}
 		break;
 	case F_POS:
-		if (((const struct ir_pos *)p)->line > 0)
-			add(obj, f->name, shape_item(f->shape, p));
+		if (((const struct ir_pos *)p)->line > 0) {
+			key(o, m, f->name);
+			write_shape(o, f->shape, p, depth);
+		}
 		break;
-	case F_OBJ: {
-		cJSON *sub = shape_item(f->shape, p);
-		if (sub->child || f->always)
-			add(obj, f->name, sub);
-		else
-			cJSON_Delete(sub);
+	case F_OBJ:
+		write_obj(o, m, f, p);
 		break;
-	}
 	case F_PTR:
-		if (*(const void *const *)p)
-			add(obj, f->name, shape_item(f->shape, *(const void *const *)p));
+		if (*(const void *const *)p) {
+			key(o, m, f->name);
+			write_shape(o, f->shape, *(const void *const *)p, depth);
+		}
 		break;
 	case F_ARR:
-		if (*(const size_t *)(base + f->count_off) || f->always)
-			add(obj, f->name, array_item(f, base));
+		if (*(const size_t *)(base + f->count_off) || f->always) {
+			key(o, m, f->name);
+			write_array(o, f, base, depth);
+		}
 		break;
 	}
 }
 
-static cJSON *shape_item(const struct shape *s, const void *obj)
+/* Writes the struct `obj` as a JSON object; false when it had no field to write. */
+static bool write_shape(struct out *o, const struct shape *s, const void *obj, int depth)
 {
-	cJSON *o = checked(cJSON_CreateObject());
+	struct members m = {depth, true};
+	put(o, "{", 1);
 	for (size_t i = 0; i < s->nfields; i++)
-		write_field(o, &s->fields[i], obj);
-	return o;
-}
-
-/* ---- the printer ----------------------------------------------------- */
-
-struct out {
-	char *p;
-	size_t len, cap;
-	bool compact;
-	char *scratch;          /* where cJSON escapes one string */
-	size_t scratch_cap;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		while (cap < o->len + n + 1)
-			cap *= 2;
-		char *p = realloc(o->p, cap);
-		if (!p)
-			out_of_memory();
-		o->p = p;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-	o->p[o->len] = '\0';
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
-static void newline(struct out *o, int depth)
-{
-	if (o->compact)
-		return;
-	put(o, "\n", 1);
-	for (int i = 0; i < depth; i++)
-		put(o, "  ", 2);
-}
-
-/*
- * A JSON string literal for `s`, escaped by cJSON into a scratch buffer
- * big enough for the worst case (every byte a six-byte \u escape), so
- * the many short strings of an IR cost no allocation each.
- */
-static void put_string(struct out *o, const char *s)
-{
-	size_t need = strlen(s) * 6 + 3 + 5;    /* cJSON asks for 5 spare bytes */
-	if (need > INT_MAX)
-		out_of_memory();
-	if (need > o->scratch_cap) {
-		free(o->scratch);
-		o->scratch_cap = need > 4096 ? need : 4096;
-		o->scratch = malloc(o->scratch_cap);
-		if (!o->scratch)
-			out_of_memory();
-	}
-	cJSON tmp = {.type = cJSON_String | cJSON_IsReference, .valuestring = (char *)s};
-	if (!cJSON_PrintPreallocated(&tmp, o->scratch, (int)o->scratch_cap, false))
-		out_of_memory();
-	puts_(o, o->scratch);
-}
-
-static void print_item(struct out *o, const cJSON *v, int depth)
-{
-	if (cJSON_IsRaw(v)) {
-		puts_(o, v->valuestring);
-	} else if (cJSON_IsString(v)) {
-		put_string(o, v->valuestring);
-	} else if (cJSON_IsBool(v)) {
-		puts_(o, cJSON_IsTrue(v) ? "true" : "false");
-	} else {
-		bool obj = cJSON_IsObject(v);
-		put(o, obj ? "{" : "[", 1);
-		for (const cJSON *c = v->child; c; c = c->next) {
-			newline(o, depth + 1);
-			if (obj) {
-				put_string(o, c->string);
-				puts_(o, o->compact ? ":" : ": ");
-			}
-			print_item(o, c, depth + 1);
-			if (c->next)
-				put(o, ",", 1);
-		}
-		if (v->child)
-			newline(o, depth);
-		put(o, obj ? "}" : "]", 1);
-	}
+		write_field(o, &m, &s->fields[i], obj);
+	close_members(o, &m, '}');
+	return !m.first;
 }
 
 char *ir_write(const struct ir_doc *d, unsigned flags)
 {
-	cJSON *tree = shape_item(&ir_shape_doc, d);
 	struct out o = {.compact = flags & IR_WRITE_COMPACT};
-	print_item(&o, tree, 0);
+	write_shape(&o, &ir_shape_doc, d, 0);
 	put(&o, "\n", 1);
-	cJSON_Delete(tree);
-	free(o.scratch);
+	o.p[o.len] = '\0';
 	return o.p;
 }
