@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "validate/validate.h"
 
-enum { OPT_NO_OPTIMIZE = 256, OPT_TRUSTED, OPT_NON_ROOT };
+enum { OPT_NO_OPTIMIZE = 256, OPT_TRUSTED, OPT_UNTRUSTED, OPT_NON_ROOT };
 
 static const struct option build_options[] = {
 	{"output", required_argument, NULL, 'o'},
@@ -20,7 +20,9 @@ static const struct option build_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"no-optimize", no_argument, NULL, OPT_NO_OPTIMIZE},
 	{"trusted", no_argument, NULL, OPT_TRUSTED},
+	{"untrusted", no_argument, NULL, OPT_UNTRUSTED},
 	{"require-non-root", no_argument, NULL, OPT_NON_ROOT},
+	CLI_CONTEXT_OPTIONS,
 	{0},
 };
 
@@ -38,13 +40,14 @@ static void merge_docs(struct ir_doc *dst, const struct ir_doc *src, struct ir_a
 }
 
 /* Compiles and checks every input as one document; NULL when any failed. */
-static struct ir_doc *load_all(int n, char **paths, const struct val_policy *pol,
-			       struct ir_arena *a, struct diag_list *dl)
+static struct ir_doc *load_all(int n, char **paths, const struct fe_context *ctx,
+			       const struct val_policy *pol, struct ir_arena *a,
+			       struct diag_list *dl)
 {
 	struct ir_doc *all = ir_alloc(a, sizeof *all);
 	all->version = IR_VERSION;
 	for (int i = 0; i < n; i++) {
-		struct ir_doc *d = cli_load(paths[i], NULL, a, dl);
+		struct ir_doc *d = cli_load(paths[i], ctx, a, dl);
 		if (d)
 			merge_docs(all, d, a);
 	}
@@ -58,27 +61,36 @@ static int build(int argc, char **argv)
 	const char *out = "-";
 	unsigned flags = 0;
 	bool optimize = true;
-	struct val_policy pol = {0};
-	int c;
+	struct val_policy pol = {.trusted = true};
+	struct ir_arena *a = ir_arena_new();
+	struct fe_context ctx;
+	fe_context_default(&ctx, ".", a);
+	int c, rc = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", build_options, NULL)) != -1) {
+	while (rc < 0 && (c = getopt_long(argc, argv, "o:h", build_options, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'c': flags |= IR_WRITE_COMPACT; break;
 		case OPT_NO_OPTIMIZE: optimize = false; break;
 		case OPT_TRUSTED: pol.trusted = true; break;
+		case OPT_UNTRUSTED: pol.trusted = false; break;
 		case OPT_NON_ROOT: pol.require_non_root = true; break;
-		case 'h': fputs(cmd_build.usage, stdout); return EXIT_OK;
-		default: return cli_usage_error("build", "invalid option");
+		case 'h': fputs(cmd_build.usage, stdout); rc = EXIT_OK; break;
+		default:
+			if (!cli_context_option(&ctx, c, optarg))
+				rc = cli_usage_error("build", "invalid option");
 		}
 	}
-	if (optind >= argc)
-		return cli_usage_error("build", "no input file");
-	struct ir_arena *a = ir_arena_new();
+	if (rc < 0 && optind >= argc)
+		rc = cli_usage_error("build", "no input file");
+	if (rc >= 0) {
+		ir_arena_free(a);
+		return rc;
+	}
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct ir_doc *doc = load_all(argc - optind, argv + optind, &pol, a, &dl);
-	int rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
+	struct ir_doc *doc = load_all(argc - optind, argv + optind, &ctx, &pol, a, &dl);
+	rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
 	if (doc && rc == EXIT_OK && optimize)
 		val_normalize(doc, a, 0);
 	if (doc && rc == EXIT_OK) {
@@ -94,24 +106,33 @@ static int build(int argc, char **argv)
 
 static int validate(int argc, char **argv)
 {
-	struct val_policy pol = {0};
-	int c;
+	struct val_policy pol = {.trusted = true};
+	struct ir_arena *a = ir_arena_new();
+	struct fe_context ctx;
+	fe_context_default(&ctx, ".", a);
+	int c, rc = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", build_options + 2, NULL)) != -1) {
+	while (rc < 0 && (c = getopt_long(argc, argv, "h", build_options + 2, NULL)) != -1) {
 		switch (c) {
-		case 'h': fputs(cmd_validate.usage, stdout); return EXIT_OK;
+		case 'h': fputs(cmd_validate.usage, stdout); rc = EXIT_OK; break;
 		case OPT_TRUSTED: pol.trusted = true; break;
+		case OPT_UNTRUSTED: pol.trusted = false; break;
 		case OPT_NON_ROOT: pol.require_non_root = true; break;
-		default: return cli_usage_error("validate", "invalid option");
+		default:
+			if (c == OPT_NO_OPTIMIZE || !cli_context_option(&ctx, c, optarg))
+				rc = cli_usage_error("validate", "invalid option");
 		}
 	}
-	if (optind >= argc)
-		return cli_usage_error("validate", "no input file");
-	struct ir_arena *a = ir_arena_new();
+	if (rc < 0 && optind >= argc)
+		rc = cli_usage_error("validate", "no input file");
+	if (rc >= 0) {
+		ir_arena_free(a);
+		return rc;
+	}
 	struct diag_list dl;
 	diag_list_init(&dl);
-	load_all(argc - optind, argv + optind, &pol, a, &dl);
-	int rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
+	load_all(argc - optind, argv + optind, &ctx, &pol, a, &dl);
+	rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
 	diag_list_release(&dl);
 	ir_arena_free(a);
 	return rc;
@@ -119,8 +140,8 @@ static int validate(int argc, char **argv)
 
 const struct command cmd_build = {
 	"build", build, "compile pipeline files to IR JSON",
-	"usage: pipec build [-o OUT] [--compact] [--no-optimize] [--trusted]\n"
-	"                   [--require-non-root] FILE...\n"
+	"usage: pipec build [-o OUT] [--compact] [--no-optimize] [--untrusted]\n"
+	"                   [--require-non-root] [CONTEXT] FILE...\n"
 	"       pipec FILE... -o OUT\n"
 	"\n"
 	"Compiles each FILE (Drone-style YAML, pipec IR JSON or drone-runtime IR)\n"
@@ -130,18 +151,25 @@ const struct command cmd_build = {
 	"      --compact     write the IR on one line\n"
 	"      --no-optimize keep the IR as lowered: no explicit defaults and edges,\n"
 	"                    skipped steps kept, no reordering\n"
-	"      --trusted     allow what reaches the host (see pipec help lint)\n"
+	"      --untrusted   refuse what reaches the host, as `pipec lint` and\n"
+	"                    `pipec run` do (see pipec help lint)\n"
 	"      --require-non-root  steps that run or may run as root are errors\n"
+	"\n"
+	CLI_CONTEXT_USAGE
 	"\n"
 	"Exit status: 0 ok, 2 invalid input (every problem is reported).\n",
 };
 
 const struct command cmd_validate = {
 	"validate", validate, "check pipeline files without writing IR",
-	"usage: pipec validate [--trusted] [--require-non-root] FILE...\n"
+	"usage: pipec validate [--untrusted] [--require-non-root] [CONTEXT] FILE...\n"
 	"\n"
 	"Compiles and checks each FILE and reports every problem as\n"
-	"file:line:col: error: message [rule].\n"
+	"file:line:col: error: message [rule].  What a step may reach on the host\n"
+	"(privileged, host volumes, ...) is checked by `pipec lint` and `pipec run`,\n"
+	"or here with --untrusted.\n"
+	"\n"
+	CLI_CONTEXT_USAGE
 	"\n"
 	"Exit status: 0 valid, 2 invalid input.\n",
 };

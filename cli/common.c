@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,4 +113,35 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	fprintf(stderr, "\nTry 'pipec help %s' for more information.\n", cmd);
 	va_end(ap);
 	return EXIT_USAGE;
+}
+
+/* The context's build fields, in the order of CLI_CONTEXT_OPTIONS. */
+static const size_t context_fields[] = {
+	offsetof(struct fe_context, branch), offsetof(struct fe_context, event),
+	offsetof(struct fe_context, ref), offsetof(struct fe_context, repo),
+	offsetof(struct fe_context, target), offsetof(struct fe_context, cron),
+	offsetof(struct fe_context, instance), offsetof(struct fe_context, action),
+	offsetof(struct fe_context, commit),
+};
+#define NCONTEXT_FIELDS (sizeof context_fields / sizeof context_fields[0])
+
+static const char **context_field(const struct fe_context *ctx, size_t i)
+{
+	return (const char **)((char *)ctx + context_fields[i]);
+}
+
+bool cli_context_option(struct fe_context *ctx, int c, const char *arg)
+{
+	size_t i = (size_t)(c - CLI_OPT_CONTEXT);
+	if (c < CLI_OPT_CONTEXT || i >= NCONTEXT_FIELDS)
+		return false;
+	*context_field(ctx, i) = arg;
+	return true;
+}
+
+void cli_context_merge(struct fe_context *ctx, const struct fe_context *over)
+{
+	for (size_t i = 0; i < NCONTEXT_FIELDS; i++)
+		if (*context_field(over, i))
+			*context_field(ctx, i) = *context_field(over, i);
 }

@@ -28,6 +28,7 @@ static const struct option lint_options[] = {
 	{"list-rules", no_argument, NULL, OPT_LIST},
 	{"stdin-name", required_argument, NULL, OPT_STDIN_NAME},
 	{"help", no_argument, NULL, 'h'},
+	CLI_CONTEXT_OPTIONS,
 	{0},
 };
 
@@ -36,6 +37,7 @@ struct lint_opts {
 	bool strict, list;
 	const char *stdin_name;
 	struct val_policy policy;
+	struct fe_context ctx;
 };
 
 static int parse_format(const char *s, enum diag_format *out)
@@ -68,7 +70,9 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
 		case OPT_LIST: o->list = true; break;
 		case OPT_STDIN_NAME: o->stdin_name = optarg; break;
 		case 'h': fputs(cmd_lint.usage, stdout); return EXIT_OK;
-		default: return cli_usage_error("lint", "invalid option");
+		default:
+			if (!cli_context_option(&o->ctx, c, optarg))
+				return cli_usage_error("lint", "invalid option");
 		}
 	}
 	if (!o->list && optind >= argc)
@@ -85,17 +89,15 @@ static void list_rules(void)
 }
 
 /* Like cli_load(), but stdin ("-") is named `stdin_name` when given. */
-static struct ir_doc *load(const char *path, const char *stdin_name, struct ir_arena *a,
+static struct ir_doc *load(const char *path, const struct lint_opts *o, struct ir_arena *a,
 			   struct diag_list *dl)
 {
-	if (strcmp(path, "-") != 0 || !stdin_name)
-		return cli_load(path, NULL, a, dl);
+	if (strcmp(path, "-") != 0 || !o->stdin_name)
+		return cli_load(path, &o->ctx, a, dl);
 	struct cli_file f;
 	if (cli_read_file(path, &f, dl) < 0)
 		return NULL;
-	struct fe_context ctx;
-	fe_context_default(&ctx, ".", a);
-	struct ir_doc *doc = fe_compile(stdin_name, f.text, f.len, &ctx, a, dl);
+	struct ir_doc *doc = fe_compile(o->stdin_name, f.text, f.len, &o->ctx, a, dl);
 	free(f.text);
 	return doc;
 }
@@ -147,18 +149,22 @@ static void print_sarif(const struct diag_list *dl)
 static int lint(int argc, char **argv)
 {
 	struct lint_opts o = {.format = DIAG_TEXT};
+	struct ir_arena *ctx_arena = ir_arena_new();
+	fe_context_default(&o.ctx, ".", ctx_arena);
 	int rc = parse_args(argc, argv, &o);
-	if (rc >= 0)
-		return rc;
-	if (o.list) {
+	if (rc < 0 && o.list) {
 		list_rules();
-		return EXIT_OK;
+		rc = EXIT_OK;
+	}
+	if (rc >= 0) {
+		ir_arena_free(ctx_arena);
+		return rc;
 	}
 	struct diag_list dl;
 	diag_list_init(&dl);
 	for (int i = optind; i < argc; i++) {
 		struct ir_arena *a = ir_arena_new();
-		struct ir_doc *doc = load(argv[i], o.stdin_name, a, &dl);
+		struct ir_doc *doc = load(argv[i], &o, a, &dl);
 		if (doc)
 			val_check(doc, &o.policy, &dl);
 		ir_arena_free(a);
@@ -170,6 +176,7 @@ static int lint(int argc, char **argv)
 		diag_print(stdout, &dl, o.format, o.format == DIAG_TEXT && diag_want_color(stdout));
 	bool failed = dl.nerrors || (o.strict && dl.nwarnings);
 	diag_list_release(&dl);
+	ir_arena_free(ctx_arena);
 	return failed ? EXIT_FAILED : EXIT_OK;
 }
 
@@ -190,6 +197,8 @@ const struct command cmd_lint = {
 	"      --require-non-root  steps that run or may run as root are errors\n"
 	"      --stdin-name=PATH   name standard input (FILE '-') PATH in findings\n"
 	"      --list-rules        print every validator rule id and exit\n"
+	"\n"
+	CLI_CONTEXT_USAGE
 	"\n"
 	"Exit status: 0 no errors (warnings only, unless --strict), 1 findings that\n"
 	"fail, 2 bad usage.  Rules: docs/lint-rules.md.\n",

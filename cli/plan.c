@@ -133,10 +133,7 @@ static void print_pipeline(const struct ir_pipeline *p, const struct skipped *sk
 }
 
 static const struct option plan_options[] = {
-	{"branch", required_argument, NULL, 'b'},
-	{"event", required_argument, NULL, 'e'},
-	{"ref", required_argument, NULL, 'r'},
-	{"target", required_argument, NULL, 't'},
+	CLI_CONTEXT_OPTIONS,
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -146,15 +143,13 @@ static int parse_plan_args(int argc, char **argv, struct fe_context *ctx)
 {
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:e:r:t:h", plan_options, NULL)) != -1) {
-		switch (c) {
-		case 'b': ctx->branch = optarg; break;
-		case 'e': ctx->event = optarg; break;
-		case 'r': ctx->ref = optarg; break;
-		case 't': ctx->target = optarg; break;
-		case 'h': fputs(cmd_plan.usage, stdout); return EXIT_OK;
-		default: return cli_usage_error("plan", "invalid option");
+	while ((c = getopt_long(argc, argv, "h", plan_options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(cmd_plan.usage, stdout);
+			return EXIT_OK;
 		}
+		if (!cli_context_option(ctx, c, optarg))
+			return cli_usage_error("plan", "invalid option");
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("plan", "expected one input file");
@@ -192,13 +187,15 @@ static int plan(int argc, char **argv)
 
 const struct command cmd_plan = {
 	"plan", plan, "show what a run would do, without running it",
-	"usage: pipec plan [--branch=B] [--event=E] [--ref=R] [--target=T] FILE\n"
+	"usage: pipec plan [CONTEXT] FILE\n"
 	"\n"
 	"Prints each pipeline that would run, its steps in stages (steps of one\n"
 	"stage may run in parallel; [after ...] names what a step waits for), and\n"
 	"every step or pipeline the conditions rule out, with the reason and the\n"
 	"position of the clause.  Conditions are evaluated against the checkout\n"
 	"in the current directory; the options set the build to plan for.\n"
+	"\n"
+	CLI_CONTEXT_USAGE
 	"\n"
 	"Exit status: 0 ok, 2 invalid input.\n",
 };

@@ -1,0 +1,67 @@
+# The command line: help, version, exit codes, output files, the build
+# context options that `when` and `trigger` see.
+. tests/lib.sh
+
+expect_exit 0 "--help exits 0" "$PIPEC" --help
+check "--help names the exit codes" grep -q '130 interrupted' "$TMP/out"
+expect_exit 0 "--version exits 0" "$PIPEC" --version
+check "--version names the IR version" grep -q 'IR v1' "$TMP/out"
+expect_exit 2 "no arguments is a usage error" "$PIPEC"
+for c in build validate lint run plan graph schema prune; do
+	expect_exit 0 "help $c" "$PIPEC" help "$c"
+	check "help $c prints its usage" grep -q "usage: pipec" "$TMP/out"
+done
+expect_exit 2 "help of an unknown command" "$PIPEC" help frobnicate
+expect_exit 2 "unknown option" "$PIPEC" build --frobnicate samples/hello-world.yml
+expect_exit 2 "missing input file" "$PIPEC" build "$TMP/missing.yml"
+check "a missing file is named with its error" grep -q "missing.yml: error: cannot open" "$TMP/err"
+
+cat >"$TMP/when.yml" <<'YML'
+kind: pipeline
+type: exec
+name: ctx
+steps:
+- name: always
+  commands: [echo hi]
+- name: main-only
+  commands: [echo main]
+  when:
+    branch: main
+- name: tags-only
+  commands: [echo tag]
+  when:
+    event: tag
+YML
+expect_exit 0 "pipec FILE -o OUT writes the IR" "$PIPEC" "$TMP/when.yml" -o "$TMP/a.json"
+check "the IR file holds the pipeline" grep -q '"name": "ctx"' "$TMP/a.json"
+"$PIPEC" build "$TMP/when.yml" -o - >"$TMP/b.json" 2>/dev/null
+check "-o - writes the same IR to stdout" cmp -s "$TMP/a.json" "$TMP/b.json"
+
+# With --no-optimize skipped steps stay in the IR, with their reason.
+skipped() {
+	"$PIPEC" build --no-optimize "$@" "$TMP/when.yml" -o - 2>/dev/null |
+		python3 -c 'import json,sys; d=json.load(sys.stdin)
+print(" ".join(s["name"] for s in d["pipelines"][0]["steps"] if "skip" in s))'
+}
+check "--branch main keeps main-only" [ "$(skipped --branch=main --event=push)" = "tags-only" ]
+check "--branch dev skips main-only" [ "$(skipped --branch=dev --event=push)" = "main-only tags-only" ]
+check "--event tag keeps tags-only" [ "$(skipped --branch=main --event=tag)" = "" ]
+"$PIPEC" plan --branch=dev --event=push "$TMP/when.yml" >"$TMP/plan" 2>&1
+check "plan names the clause that skips a step" grep -q "branch 'dev' does not match when.branch" "$TMP/plan"
+"$PIPEC" run --backend=local --branch=dev "$TMP/when.yml" >"$TMP/run" 2>&1
+check "run honours --branch" sh -c "! grep -q 'main\$' '$TMP/run' && grep -q 'hi\$' '$TMP/run'"
+
+cat >"$TMP/host.yml" <<'YML'
+kind: pipeline
+type: docker
+name: host
+steps:
+- name: s
+  image: busybox:1.36
+  privileged: true
+  commands: [true]
+YML
+expect_exit 0 "validate checks structure, not trust" "$PIPEC" validate "$TMP/host.yml"
+expect_exit 2 "validate --untrusted applies the trust policy" "$PIPEC" validate --untrusted "$TMP/host.yml"
+expect_exit 1 "lint applies the trust policy" "$PIPEC" lint "$TMP/host.yml"
+expect_exit 0 "lint --trusted allows it" "$PIPEC" lint --trusted "$TMP/host.yml"
