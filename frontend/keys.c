@@ -109,6 +109,13 @@ static const struct fe_key when_keys[] = {
 };
 KEYSET(fe_keys_when, "when", when_keys, "conditions that must all hold");
 
+/* The long form of one clause: when.branch: {include: [...], exclude: [...]} */
+static const struct fe_key condition_keys[CO_N] = {
+	[CO_INCLUDE] = {"include", FE_T_STRS, NULL, false, "patterns of which one must match (none given: any value)"},
+	[CO_EXCLUDE] = {"exclude", FE_T_STRS, NULL, false, "patterns none of which may match"},
+};
+KEYSET(fe_keys_condition, "condition", condition_keys, "values the clause accepts and rejects");
+
 static const struct fe_key step_keys[ST_N] = {
 	[ST_NAME] = {"name", FE_T_STR, NULL, true, "the step's name, unique in the pipeline"},
 	[ST_IMAGE] = {"image", FE_T_STR, NULL, false, "the container image (required except in exec pipelines)"},

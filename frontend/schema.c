@@ -19,7 +19,7 @@ static const struct fe_keyset *const definitions[] = {
 	&fe_keys_clone, &fe_keys_volume, &fe_keys_volume_temp, &fe_keys_volume_host,
 	&fe_keys_mount, &fe_keys_device, &fe_keys_port, &fe_keys_resources,
 	&fe_keys_limits, &fe_keys_concurrency, &fe_keys_secret, &fe_keys_secret_get,
-	&fe_keys_signature, &fe_keys_from_secret, &fe_keys_when,
+	&fe_keys_signature, &fe_keys_from_secret, &fe_keys_when, &fe_keys_condition,
 };
 
 #define NDEFS (sizeof definitions / sizeof *definitions)
@@ -31,7 +31,7 @@ static const char *def_name(const struct fe_keyset *ks)
 		"pipeline", "step", "platform", "workspace", "clone", "volume",
 		"volume_temp", "volume_host", "mount", "device", "port",
 		"resources", "limits", "concurrency", "secret", "secret_get",
-		"signature", "from_secret", "when",
+		"signature", "from_secret", "when", "condition",
 	};
 	for (size_t i = 0; i < NDEFS; i++)
 		if (definitions[i] == ks)
@@ -137,12 +137,7 @@ static cJSON *key_schema(const struct fe_key *k)
 static cJSON *condition(void)
 {
 	cJSON *list = one_of(typed("string"), array_of(typed("string")));
-	cJSON *ie = typed("object"), *props = cJSON_AddObjectToObject(ie, "properties");
-	cJSON_AddItemToObject(props, "include", cJSON_Duplicate(list, true));
-	cJSON_AddItemToObject(props, "exclude", cJSON_Duplicate(list, true));
-	cJSON_AddFalseToObject(ie, "additionalProperties");
-	cJSON *o = one_of(list, ie);
-	return o;
+	return one_of(list, ref(def_name(&fe_keys_condition)));
 }
 
 static cJSON *keyset_schema(const struct fe_keyset *ks)
