@@ -56,46 +56,65 @@ static struct ir_doc *load_all(int n, char **paths, const struct fe_context *ctx
 	return dl->nerrors ? NULL : all;
 }
 
-static int build(int argc, char **argv)
-{
-	const char *out = "-";
-	unsigned flags = 0;
-	bool optimize = true;
-	struct val_policy pol = {.trusted = true};
-	struct ir_arena *a = ir_arena_new();
+struct build_opts {
+	const char *out;
+	unsigned flags;
+	bool optimize;
+	struct val_policy policy;
 	struct fe_context ctx;
-	fe_context_default(&ctx, ".", a);
-	int c, rc = -1;
+};
+
+/* -1 to go on, or the exit status to return at once. */
+static int parse_args(int argc, char **argv, const struct command *cmd, struct build_opts *o)
+{
+	bool writes = cmd == &cmd_build;
+	int c;
 	optind = 1;
-	while (rc < 0 && (c = getopt_long(argc, argv, "o:h", build_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, writes ? "o:h" : "h", build_options, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'c': flags |= IR_WRITE_COMPACT; break;
-		case OPT_NO_OPTIMIZE: optimize = false; break;
-		case OPT_TRUSTED: pol.trusted = true; break;
-		case OPT_UNTRUSTED: pol.trusted = false; break;
-		case OPT_NON_ROOT: pol.require_non_root = true; break;
-		case 'h': fputs(cmd_build.usage, stdout); rc = EXIT_OK; break;
+		case 'o': o->out = optarg; break;
+		case 'c': o->flags |= IR_WRITE_COMPACT; break;
+		case OPT_NO_OPTIMIZE: o->optimize = false; break;
+		case OPT_TRUSTED: o->policy.trusted = true; break;
+		case OPT_UNTRUSTED: o->policy.trusted = false; break;
+		case OPT_NON_ROOT: o->policy.require_non_root = true; break;
+		case 'h': fputs(cmd->usage, stdout); return EXIT_OK;
 		default:
-			if (!cli_context_option(&ctx, c, optarg))
-				rc = cli_usage_error("build", "invalid option");
+			if (!cli_context_option(&o->ctx, c, optarg))
+				return cli_usage_error(cmd->name, "invalid option");
 		}
+		if (!writes && (c == 'c' || c == OPT_NO_OPTIMIZE))
+			return cli_usage_error(cmd->name, "invalid option");
 	}
-	if (rc < 0 && optind >= argc)
-		rc = cli_usage_error("build", "no input file");
+	if (optind >= argc)
+		return cli_usage_error(cmd->name, "no input file");
+	return -1;
+}
+
+/*
+ * build and validate: compile every input, check, and for build normalize
+ * and write.  Trust is not checked unless asked: what may reach the host
+ * is a question for lint and run, not for the IR.
+ */
+static int compile(int argc, char **argv, const struct command *cmd)
+{
+	struct ir_arena *a = ir_arena_new();
+	struct build_opts o = {.out = "-", .optimize = true, .policy.trusted = true};
+	fe_context_default(&o.ctx, ".", a);
+	int rc = parse_args(argc, argv, cmd, &o);
 	if (rc >= 0) {
 		ir_arena_free(a);
 		return rc;
 	}
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct ir_doc *doc = load_all(argc - optind, argv + optind, &ctx, &pol, a, &dl);
+	struct ir_doc *doc = load_all(argc - optind, argv + optind, &o.ctx, &o.policy, a, &dl);
 	rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
-	if (doc && rc == EXIT_OK && optimize)
-		val_normalize(doc, a, 0);
-	if (doc && rc == EXIT_OK) {
-		char *json = ir_write(doc, flags);
-		if (cli_write_output(out, json) < 0)
+	if (doc && cmd == &cmd_build) {
+		if (o.optimize)
+			val_normalize(doc, a, 0);
+		char *json = ir_write(doc, o.flags);
+		if (cli_write_output(o.out, json) < 0)
 			rc = EXIT_FAILED;
 		free(json);
 	}
@@ -104,38 +123,14 @@ static int build(int argc, char **argv)
 	return rc;
 }
 
+static int build(int argc, char **argv)
+{
+	return compile(argc, argv, &cmd_build);
+}
+
 static int validate(int argc, char **argv)
 {
-	struct val_policy pol = {.trusted = true};
-	struct ir_arena *a = ir_arena_new();
-	struct fe_context ctx;
-	fe_context_default(&ctx, ".", a);
-	int c, rc = -1;
-	optind = 1;
-	while (rc < 0 && (c = getopt_long(argc, argv, "h", build_options + 2, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(cmd_validate.usage, stdout); rc = EXIT_OK; break;
-		case OPT_TRUSTED: pol.trusted = true; break;
-		case OPT_UNTRUSTED: pol.trusted = false; break;
-		case OPT_NON_ROOT: pol.require_non_root = true; break;
-		default:
-			if (c == OPT_NO_OPTIMIZE || !cli_context_option(&ctx, c, optarg))
-				rc = cli_usage_error("validate", "invalid option");
-		}
-	}
-	if (rc < 0 && optind >= argc)
-		rc = cli_usage_error("validate", "no input file");
-	if (rc >= 0) {
-		ir_arena_free(a);
-		return rc;
-	}
-	struct diag_list dl;
-	diag_list_init(&dl);
-	load_all(argc - optind, argv + optind, &ctx, &pol, a, &dl);
-	rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
-	diag_list_release(&dl);
-	ir_arena_free(a);
-	return rc;
+	return compile(argc, argv, &cmd_validate);
 }
 
 const struct command cmd_build = {

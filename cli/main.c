@@ -81,9 +81,16 @@ int main(int argc, char **argv)
 		printf("pipec %s (IR v%d)\n", PIPEC_VERSION, IR_VERSION);
 		return EXIT_OK;
 	}
+	/* getopt prefixes its messages with argv[0]: make it "pipec CMD" */
+	static char prog[64];
 	const struct command *c = find_command(arg);
-	if (c)
-		return c->run(argc - 1, argv + 1);
-	/* no command name: build, with argv[0] standing in for the name */
-	return cmd_build.run(argc, argv);
+	if (c) {
+		argc--;
+		argv++;
+	} else {
+		c = &cmd_build;     /* no command name: argv[0] stands in for it */
+	}
+	snprintf(prog, sizeof prog, "pipec %s", c->name);
+	argv[0] = prog;
+	return c->run(argc, argv);
 }
