@@ -88,29 +88,76 @@ struct val_graph *val_graph_pipelines(const struct ir_doc *d, struct ir_arena *a
 	return graph_new(names, deps, n, a);
 }
 
-static bool ready(const struct val_graph *g, size_t i, const bool *placed)
+/* A binary min-heap of node indices: the ready nodes, lowest first. */
+struct heap {
+	size_t *v, n;
+};
+
+static void heap_push(struct heap *h, size_t x)
 {
-	for (size_t k = 0; k < g->ndep[i]; k++)
-		if (!placed[g->dep[i][k]])
-			return false;
-	return true;
+	size_t i = h->n++;
+	for (; i > 0 && h->v[(i - 1) / 2] > x; i = (i - 1) / 2)
+		h->v[i] = h->v[(i - 1) / 2];
+	h->v[i] = x;
 }
 
-/* Kahn's algorithm, always taking the lowest ready index: stable. */
+static size_t heap_pop(struct heap *h)
+{
+	size_t top = h->v[0], last = h->v[--h->n], i = 0;
+	for (size_t c; (c = 2 * i + 1) < h->n; i = c) {
+		if (c + 1 < h->n && h->v[c + 1] < h->v[c])
+			c++;
+		if (last <= h->v[c])
+			break;
+		h->v[i] = h->v[c];
+	}
+	h->v[i] = last;
+	return top;
+}
+
+/*
+ * The dependents of each node, as one array sliced by `first`:
+ * node d's dependents are users[first[d]] .. users[first[d + 1] - 1].
+ */
+static size_t *dependents(const struct val_graph *g, size_t **first, struct ir_arena *a)
+{
+	size_t *at = ir_calloc(a, g->n + 1, sizeof *at);
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t k = 0; k < g->ndep[i]; k++)
+			at[g->dep[i][k] + 1]++;
+	for (size_t i = 0; i < g->n; i++)
+		at[i + 1] += at[i];
+	size_t *users = ir_calloc(a, at[g->n] ? at[g->n] : 1, sizeof *users);
+	size_t *fill = ir_calloc(a, g->n ? g->n : 1, sizeof *fill);
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t k = 0; k < g->ndep[i]; k++) {
+			size_t d = g->dep[i][k];
+			users[at[d] + fill[d]++] = i;
+		}
+	*first = at;
+	return users;
+}
+
+/*
+ * Kahn's algorithm, always taking the lowest ready index: stable.  The
+ * ready nodes wait in a heap and each placed node releases its
+ * dependents, so the order costs O((n + edges) log n).
+ */
 size_t val_graph_order(const struct val_graph *g, size_t *order, struct ir_arena *a)
 {
-	bool *placed = ir_calloc(a, g->n ? g->n : 1, sizeof *placed);
+	size_t *first, *users = dependents(g, &first, a);
+	size_t *waiting = ir_calloc(a, g->n ? g->n : 1, sizeof *waiting);
+	struct heap h = {ir_calloc(a, g->n ? g->n : 1, sizeof *h.v), 0};
+	for (size_t i = 0; i < g->n; i++)
+		if (!(waiting[i] = g->ndep[i]))
+			heap_push(&h, i);
 	size_t len = 0;
-	for (bool progress = true; progress && len < g->n;) {
-		progress = false;
-		for (size_t i = 0; i < g->n; i++) {
-			if (placed[i] || !ready(g, i, placed))
-				continue;
-			placed[i] = true;
-			order[len++] = i;
-			progress = true;
-			break;
-		}
+	while (h.n) {
+		size_t i = heap_pop(&h);
+		order[len++] = i;
+		for (size_t u = first[i]; u < first[i + 1]; u++)
+			if (--waiting[users[u]] == 0)
+				heap_push(&h, users[u]);
 	}
 	return len;
 }

@@ -8,8 +8,9 @@
  * embedded DNS resolves any network alias, underscores included (Drone
  * samples use `redis_1`); Kubernetes names Services with lowercase RFC
  * 1123 labels only.  Local steps have no network names.  Uniqueness is
- * checked by comparing each name with the earlier ones, reporting at the
- * later one.
+ * checked through graph.c's sorted index, which finds the first node of
+ * each name in O(log n); a later node of the same name is reported, at
+ * its own position, pointing back at the first.
  */
 #include <ctype.h>
 #include <string.h>
@@ -55,25 +56,37 @@ static void check_dns(struct val_ctx *c, const struct ir_pipeline *p,
 			     "step name '%s' is not a valid DNS label", s->name);
 }
 
+/* Whether an earlier node bears names[i]; `first` gets the earliest one. */
+static bool earlier(const struct val_index *x, const char *const *names, size_t i,
+		    size_t *first)
+{
+	*first = val_index_find(x, names[i]);
+	return *first < i;
+}
+
 static void check_steps(struct val_ctx *c, const struct ir_pipeline *p)
 {
 	const char *pname = p->name ? p->name : "";
 	if (p->nsteps == 0)
 		diag_error(c->dl, p->pos, "no-steps", "pipeline '%s' has no steps", pname);
-	for (size_t i = 0; i < p->nsteps && val_pipeline_fits(p); i++) {
+	if (!val_pipeline_fits(p))
+		return;
+	const char **names = ir_calloc(c->scratch, p->nsteps ? p->nsteps : 1, sizeof *names);
+	for (size_t i = 0; i < p->nsteps; i++)
+		names[i] = p->steps[i].name;
+	struct val_index *index = val_index_new(names, p->nsteps, c->scratch);
+	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct ir_step *s = &p->steps[i];
+		size_t j;
 		if (is_blank(s->name)) {
 			diag_error(c->dl, s->pos, "missing-name",
 				   "step %zu of pipeline '%s' has no name", i + 1, pname);
 			continue;
 		}
-		for (size_t j = 0; j < i; j++)
-			if (p->steps[j].name && strcmp(p->steps[j].name, s->name) == 0) {
-				diag_error(c->dl, s->pos, "duplicate-step-name",
-					   "step name '%s' is used more than once in pipeline '%s' (first at line %d)",
-					   s->name, pname, p->steps[j].pos.line);
-				break;
-			}
+		if (earlier(index, names, i, &j))
+			diag_error(c->dl, s->pos, "duplicate-step-name",
+				   "step name '%s' is used more than once in pipeline '%s' (first at line %d)",
+				   s->name, pname, p->steps[j].pos.line);
 		check_dns(c, p, s);
 	}
 }
@@ -81,17 +94,20 @@ static void check_steps(struct val_ctx *c, const struct ir_pipeline *p)
 void val_check_names(struct val_ctx *c)
 {
 	const struct ir_doc *d = c->doc;
-	for (size_t i = 0; i < d->npipelines; i++) {
+	size_t n = d->npipelines;
+	const char **names = ir_calloc(c->scratch, n ? n : 1, sizeof *names);
+	for (size_t i = 0; i < n; i++)
+		names[i] = d->pipelines[i].name;
+	struct val_index *index = val_index_new(names, n, c->scratch);
+	for (size_t i = 0; i < n; i++) {
 		const struct ir_pipeline *p = &d->pipelines[i];
+		size_t j;
 		if (is_blank(p->name))
 			diag_error(c->dl, p->pos, "missing-name", "pipeline %zu has no name", i + 1);
-		for (size_t j = 0; !is_blank(p->name) && j < i && i < VAL_MAX_STEPS; j++)
-			if (d->pipelines[j].name && strcmp(d->pipelines[j].name, p->name) == 0) {
-				diag_error(c->dl, p->pos, "duplicate-pipeline-name",
-					   "pipeline name '%s' is used more than once (first at line %d)",
-					   p->name, d->pipelines[j].pos.line);
-				break;
-			}
+		else if (i < VAL_MAX_STEPS && earlier(index, names, i, &j))
+			diag_error(c->dl, p->pos, "duplicate-pipeline-name",
+				   "pipeline name '%s' is used more than once (first at line %d)",
+				   p->name, d->pipelines[j].pos.line);
 		check_steps(c, p);
 	}
 }

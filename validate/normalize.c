@@ -18,12 +18,15 @@
  *      in the written order).
  * Steps 4-6 apply to the pipelines of the document as well.
  *
- * Edge sets are bitsets over node indices: `eff` holds a node's direct
- * dependencies after skipped nodes are bypassed, `reach` everything it
- * transitively depends on.  Both are filled in one pass in topological
- * order, so the work is O(n^2 / 64) per pipeline.
+ * `eff` lists a node's direct dependencies after skipped nodes are
+ * bypassed, filled in one pass in topological order.  An edge can only be
+ * redundant at a node with two or more of them, so only then is `reach`,
+ * a bitset row per node of everything it transitively depends on, built;
+ * a chain, the common case, costs time linear in its edges, and a fan-in
+ * O(n * edges / 64).
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -138,59 +141,105 @@ struct rewrite {
 	struct val_graph *g;
 	const char **names;
 	const bool *removed;
-	struct bits eff, reach;
+	size_t **eff, *neff;        /* direct dependencies, skipped ones bypassed */
+	struct bits reach;          /* words == 0 when no edge can be redundant */
 	size_t *order, nkept;       /* kept nodes, in their new order */
 };
 
-/* Fills eff and reach in topological order; -1 on a cycle. */
+/*
+ * eff(i): i's dependencies, each skipped one replaced by its own eff,
+ * without repeats (`seen` holds i + 1 for what node i already has).
+ */
+static void bypass(struct rewrite *r, size_t i, size_t *seen, struct ir_arena *s)
+{
+	const struct val_graph *g = r->g;
+	size_t most = 0;
+	for (size_t k = 0; k < g->ndep[i]; k++)
+		most += r->removed[g->dep[i][k]] ? r->neff[g->dep[i][k]] : 1;
+	r->eff[i] = ir_calloc(s, most ? most : 1, sizeof **r->eff);
+	for (size_t k = 0; k < g->ndep[i]; k++) {
+		size_t d = g->dep[i][k];
+		const size_t *from = r->removed[d] ? r->eff[d] : &d;
+		size_t nfrom = r->removed[d] ? r->neff[d] : 1;
+		for (size_t e = 0; e < nfrom; e++)
+			if (seen[from[e]] != i + 1) {
+				seen[from[e]] = i + 1;
+				r->eff[i][r->neff[i]++] = from[e];
+			}
+	}
+}
+
+/* Whether some kept node has two direct dependencies, one maybe redundant. */
+static bool fans_in(const struct rewrite *r)
+{
+	for (size_t i = 0; i < r->g->n; i++)
+		if (!r->removed[i] && r->neff[i] > 1)
+			return true;
+	return false;
+}
+
+/* reach(i): eff(i) and what each of those reaches, in topological order. */
+static void fill_reach(struct rewrite *r, const size_t *topo, struct ir_arena *s)
+{
+	size_t n = r->g->n;
+	r->reach.words = (n + 63) / 64;
+	r->reach.v = ir_calloc(s, n * r->reach.words + 1, sizeof(uint64_t));
+	for (size_t t = 0; t < n; t++) {
+		size_t i = topo[t];
+		uint64_t *ri = row(&r->reach, i);
+		for (size_t k = 0; !r->removed[i] && k < r->neff[i]; k++) {
+			set(ri, r->eff[i][k]);
+			merge_row(ri, row(&r->reach, r->eff[i][k]), r->reach.words);
+		}
+	}
+}
+
+/* Fills eff, and reach when needed, in topological order; -1 on a cycle. */
 static int close_over(struct rewrite *r, struct ir_arena *s)
 {
 	size_t n = r->g->n;
 	size_t *topo = ir_calloc(s, n ? n : 1, sizeof *topo);
 	if (val_graph_order(r->g, topo, s) < n)
 		return -1;
-	r->eff.words = r->reach.words = (n + 63) / 64;
-	r->eff.v = ir_calloc(s, n * r->eff.words + 1, sizeof(uint64_t));
-	r->reach.v = ir_calloc(s, n * r->reach.words + 1, sizeof(uint64_t));
-	for (size_t t = 0; t < n; t++) {
-		size_t i = topo[t];
-		for (size_t k = 0; k < r->g->ndep[i]; k++) {
-			size_t d = r->g->dep[i][k];
-			if (r->removed[d])
-				merge_row(row(&r->eff, i), row(&r->eff, d), r->eff.words);
-			else
-				set(row(&r->eff, i), d);
-		}
-		for (size_t d = 0; d < n; d++)
-			if (has(row(&r->eff, i), d)) {
-				set(row(&r->reach, i), d);
-				merge_row(row(&r->reach, i), row(&r->reach, d), r->reach.words);
-			}
-	}
+	size_t *seen = ir_calloc(s, n ? n : 1, sizeof *seen);
+	r->eff = ir_calloc(s, n ? n : 1, sizeof *r->eff);
+	r->neff = ir_calloc(s, n ? n : 1, sizeof *r->neff);
+	for (size_t t = 0; t < n; t++)
+		bypass(r, topo[t], seen, s);
+	r->reach.words = 0;
+	if (fans_in(r))
+		fill_reach(r, topo, s);
 	return 0;
+}
+
+static int by_index(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	return (a > b) - (a < b);
 }
 
 /*
  * An edge i -> d is redundant when another direct dependency e reaches d.
  * In a DAG no e reaches itself, so d is redundant exactly when it is in
- * the union of reach(e) over i's direct dependencies.
+ * the union of reach(e) over i's direct dependencies.  A single
+ * dependency is never redundant.  Kept edges are listed by index.
  */
 static void reduce_node(struct rewrite *r, size_t i, uint64_t *covered, struct ir_arena *s)
 {
 	struct val_graph *g = r->g;
-	const uint64_t *eff = row(&r->eff, i);
-	size_t deg = 0;
-	memset(covered, 0, r->reach.words * sizeof *covered);
-	for (size_t e = 0; e < g->n; e++)
-		if (has(eff, e)) {
-			merge_row(covered, row(&r->reach, e), r->reach.words);
-			deg++;
-		}
+	const size_t *eff = r->eff[i];
+	size_t deg = r->removed[i] ? 0 : r->neff[i];
 	g->dep[i] = ir_calloc(s, deg ? deg : 1, sizeof **g->dep);
 	g->ndep[i] = 0;
-	for (size_t d = 0; !r->removed[i] && d < g->n; d++)
-		if (has(eff, d) && !has(covered, d))
-			g->dep[i][g->ndep[i]++] = d;
+	if (deg > 1) {
+		memset(covered, 0, r->reach.words * sizeof *covered);
+		for (size_t k = 0; k < deg; k++)
+			merge_row(covered, row(&r->reach, eff[k]), r->reach.words);
+	}
+	for (size_t k = 0; k < deg; k++)
+		if (deg == 1 || !has(covered, eff[k]))
+			g->dep[i][g->ndep[i]++] = eff[k];
+	qsort(g->dep[i], g->ndep[i], sizeof **g->dep, by_index);
 }
 
 /* Replaces the graph's edges by the reduced ones and orders kept nodes. */
