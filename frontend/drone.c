@@ -19,11 +19,20 @@
 
 /* ---- small builders -------------------------------------------------- */
 
+/*
+ * Substitution counts columns from the scalar's first character, which
+ * for a quoted scalar is the one after the quote.  (Escapes in a double
+ * quoted scalar still shift what follows them; a newline in the value
+ * makes substitution report at the scalar itself.)
+ */
 char *fe_drone_str(struct lower *lw, const struct fe_node *n, bool in_commands)
 {
 	if (!n || n->kind != FE_SCALAR)
 		return NULL;
-	return fe_subst(n->str, n->len, lw->ctx, in_commands, n->pos, lw->a, lw->dl);
+	struct ir_pos pos = n->pos;
+	if (n->style == FE_STYLE_SINGLE || n->style == FE_STYLE_DOUBLE)
+		pos.col++;
+	return fe_subst(n->str, n->len, lw->ctx, in_commands, pos, lw->a, lw->dl);
 }
 
 struct ir_strs fe_drone_strs(struct lower *lw, const struct fe_node *n)

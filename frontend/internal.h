@@ -22,6 +22,10 @@
 
 enum fe_node_kind { FE_SCALAR, FE_SEQ, FE_MAP };
 
+/* How a scalar was written; quoting moves its text right of `pos`. */
+enum fe_style { FE_STYLE_PLAIN, FE_STYLE_SINGLE, FE_STYLE_DOUBLE,
+		FE_STYLE_LITERAL, FE_STYLE_FOLDED };
+
 struct fe_pair;
 
 /* One YAML node.  Aliases are resolved when read: a node may be shared. */
@@ -33,6 +37,7 @@ struct fe_node {
 	char *str;
 	size_t len;
 	bool plain;                 /* unquoted: may be null, bool or number */
+	unsigned char style;        /* enum fe_style */
 	/* FE_SEQ */
 	struct fe_node **items;
 	size_t nitems;

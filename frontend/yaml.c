@@ -185,6 +185,17 @@ static struct fe_node *node_new(struct reader *r, enum fe_node_kind kind,
 
 static struct fe_node *parse_node(struct reader *r, yaml_event_t *ev, int depth);
 
+static unsigned char scalar_style(yaml_scalar_style_t st)
+{
+	switch (st) {
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE: return FE_STYLE_SINGLE;
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE: return FE_STYLE_DOUBLE;
+	case YAML_LITERAL_SCALAR_STYLE: return FE_STYLE_LITERAL;
+	case YAML_FOLDED_SCALAR_STYLE: return FE_STYLE_FOLDED;
+	default: return FE_STYLE_PLAIN;
+	}
+}
+
 static struct fe_node *scalar(struct reader *r, yaml_event_t *ev)
 {
 	struct fe_node *n = node_new(r, FE_SCALAR, ev->start_mark,
@@ -193,6 +204,7 @@ static struct fe_node *scalar(struct reader *r, yaml_event_t *ev)
 			    ev->data.scalar.length);
 	n->len = ev->data.scalar.length;
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !n->tag;
+	n->style = scalar_style(ev->data.scalar.style);
 	anchor_set(r, ev->data.scalar.anchor, n);
 	return n;
 }
