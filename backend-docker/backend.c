@@ -89,8 +89,7 @@ static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pip
 	forget_run(x);
 	snprintf(x->run, sizeof x->run, "%s", run->run_id);
 	x->p = p;
-	const char *art = run->artifacts_dir ? run->artifacts_dir : x->opt.artifacts_dir;
-	x->artifacts_dir = art ? strdup(art) : NULL;
+	x->artifacts_dir = run->artifacts_dir ? strdup(run->artifacts_dir) : NULL;
 	x->network = docker_name(x->run, p->name, NULL);
 	x->volumes = calloc(p->nvolumes + 1, sizeof *x->volumes);
 	x->networks = calloc(p->nnetworks + 1, sizeof *x->networks);

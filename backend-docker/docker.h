@@ -33,7 +33,6 @@ struct docker_options {
 	const char *config_dir;     /* NULL: $DOCKER_CONFIG, then ~/.docker */
 	int service_timeout;        /* seconds a service may take to be ready, 0: 60 */
 	const struct rt_secrets *secrets;   /* values of image_pull_secrets */
-	const char *artifacts_dir;  /* exported paths go to DIR/NAME, NULL: nowhere */
 	FILE *progress;             /* pull progress, NULL: none */
 	bool progress_tty;          /* per-layer bars instead of a line per image */
 };

@@ -15,6 +15,8 @@
 
 #define LOCAL_READ_CHUNK (64u * 1024)
 #define LOCAL_EOF_WAIT_MS 1000      /* leader gone, pipes still open */
+/* Longer scripts go to a file: one argv string may hold at most 128 KiB. */
+#define LOCAL_MAX_INLINE_SCRIPT (64u * 1024)
 
 /* One started process (one attempt of a step). */
 struct local_proc {

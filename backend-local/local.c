@@ -233,14 +233,55 @@ static char *write_script(struct local *l, const struct ir_step *s, struct diag_
 	return path;
 }
 
-static char **make_argv(struct local *l, const struct ir_step *s, struct diag_list *dl)
+/* A POSIX-like shell, which takes its script with -c. */
+static bool takes_dash_c(const char *shell)
 {
-	if (s->script) {
-		char **argv = ir_calloc(l->a, 3, sizeof *argv);
-		argv[0] = s->shell ? s->shell : "/bin/sh";
-		argv[1] = write_script(l, s, dl);
-		return argv[1] ? argv : NULL;
+	static const char *const known[] = {"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"};
+	const char *base = strrchr(shell, '/');
+	base = base ? base + 1 : shell;
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strcmp(base, known[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Secret values never reach argv, not even written out in a script. */
+static bool quotes_secret(const struct rt_job *job, const char *script)
+{
+	for (size_t i = 0; i < job->secrets.n; i++) {
+		const char *v = job->secrets.v[i].value;
+		if (v && *v && strstr(script, v))
+			return true;
 	}
+	return false;
+}
+
+/*
+ * `SHELL -c SCRIPT` when the script fits in one argument: a file per
+ * step costs an inode allocation and removal, which on a disk-backed
+ * /tmp is the most expensive part of a short step.  Larger scripts, and
+ * shells that may not know -c, get `SHELL FILE`.
+ */
+static char **script_argv(struct local *l, const struct rt_job *job, struct diag_list *dl)
+{
+	const struct ir_step *s = job->step;
+	char **argv = ir_calloc(l->a, 4, sizeof *argv);
+	argv[0] = s->shell ? s->shell : "/bin/sh";
+	if (strlen(s->script) < LOCAL_MAX_INLINE_SCRIPT && takes_dash_c(argv[0]) &&
+	    !quotes_secret(job, s->script)) {
+		argv[1] = "-c";
+		argv[2] = s->script;
+		return argv;
+	}
+	argv[1] = write_script(l, s, dl);
+	return argv[1] ? argv : NULL;
+}
+
+static char **make_argv(struct local *l, const struct rt_job *job, struct diag_list *dl)
+{
+	const struct ir_step *s = job->step;
+	if (s->script)
+		return script_argv(l, job, dl);
 	size_t n = s->entrypoint.n + s->command.n;
 	char **argv = ir_calloc(l->a, n + 1, sizeof *argv);
 	for (size_t i = 0; i < s->entrypoint.n; i++)
@@ -253,7 +294,7 @@ static char **make_argv(struct local *l, const struct ir_step *s, struct diag_li
 static int local_start(void *ctx, struct rt_job *job, struct diag_list *dl)
 {
 	struct local *l = ctx;
-	char **argv = l->a ? make_argv(l, job->step, dl) : NULL;
+	char **argv = l->a ? make_argv(l, job, dl) : NULL;
 	if (!argv)
 		return -1;
 	return local_spawn(l, job, argv, make_env(l, job), work_dir(l, job->step), dl);

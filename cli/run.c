@@ -109,7 +109,7 @@ static int take_option(struct run_args *ra, int c, struct diag_list *dl)
 	case OPT_LOG_DIR: o->log_dir = optarg; return 0;
 	case OPT_TIMESTAMPS: o->timestamps = true; return 0;
 	case OPT_TRUSTED: ra->policy.trusted = true; return 0;
-	case OPT_ARTIFACTS: cli_docker_options.artifacts_dir = optarg; return 0;
+	case OPT_ARTIFACTS: o->artifacts_dir = optarg; return 0;
 	case OPT_SERVICE_TIMEOUT:
 		if ((cli_docker_options.service_timeout = parse_duration(optarg)) <= 0)
 			return cli_usage_error("run", "'%s' is not a duration (90, 90s, 5m, 2h)", optarg);
@@ -248,6 +248,18 @@ static int exit_code(enum rt_status st)
 	}
 }
 
+/*
+ * Input only a backend can judge (a step the local backend cannot run) is
+ * refused before that pipeline starts: invalid input, like a check.
+ */
+static bool refused_input(const struct diag_list *dl)
+{
+	for (size_t i = 0; i < dl->len; i++)
+		if (strcmp(dl->items[i].rule, "local-needs-image") == 0)
+			return true;
+	return false;
+}
+
 static int execute(const char *path, struct run_args *ra, struct diag_list *dl)
 {
 	struct ir_arena *a = ir_arena_new();
@@ -272,7 +284,7 @@ static int execute(const char *path, struct run_args *ra, struct diag_list *dl)
 	rt_report_release(&rep);
 	rt_backend_release(&b);
 	ir_arena_free(a);
-	return exit_code(st);
+	return st == RT_FAILURE && refused_input(dl) ? EXIT_USAGE : exit_code(st);
 }
 
 static int run(int argc, char **argv)
@@ -307,7 +319,7 @@ const struct command cmd_run = {
 	"      --backend NAME         where steps run: docker or local (default: docker\n"
 	"                             when the pipeline asks for it and an engine answers)\n"
 	"      --service-timeout DUR  how long a service may take to be ready (60s)\n"
-	"      --artifacts DIR        also write exported paths to DIR/NAME (docker)\n"
+	"      --artifacts DIR        also write exported paths to DIR/NAME\n"
 	"      --backend-plugin PATH  load the backend from a shared object\n"
 	"  -j, --parallel N           at most N steps at once (0: no bound)\n"
 	"      --timeout DUR          stop a pipeline running longer (90, 90s, 5m, 2h)\n"

@@ -173,7 +173,8 @@ static void run_init(struct run *run, const struct ir_doc *d, struct rt_backend 
 	memset(out, 0, sizeof *out);
 	out->backend = b->ops->name;
 	make_run_id(out->run_id);
-	run->info = (struct rt_run_info){out->run_id, opt->workspace_dir, NULL, false};
+	run->info = (struct rt_run_info){out->run_id, opt->workspace_dir, opt->artifacts_dir,
+					 false};
 	out->npipelines = d->npipelines;
 	out->pipelines = calloc(d->npipelines + 1, sizeof *out->pipelines);
 	run->pruns = ir_calloc(run->a, d->npipelines + 1, sizeof *run->pruns);
@@ -183,12 +184,34 @@ static void run_init(struct run *run, const struct ir_doc *d, struct rt_backend 
 		rt_mask_secret(run, opt->secrets->v[i].value, (struct ir_pos){.file = "--secret"});
 }
 
+/* Diagnostics reach the terminal and the report: hide secrets there too. */
+static void mask_diags(struct run *run, size_t from)
+{
+	struct rt_buf b = {0};
+	for (size_t i = from; run->mask.n && i < run->dl->len; i++) {
+		struct diag *d = &run->dl->items[i];
+		size_t n = strlen(d->message);
+		b.len = 0;
+		rt_mask_apply(&run->mask, d->message, n, &b);
+		if (b.len == n && (n == 0 || memcmp(b.p, d->message, n) == 0))
+			continue;
+		char *m = malloc(b.len + 1);
+		if (!m)
+			abort();
+		memcpy(m, b.p, b.len);
+		m[b.len] = '\0';
+		free(d->message);
+		d->message = m;
+	}
+	rt_buf_release(&b);
+}
+
 enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
 		      const struct rt_options *opt, struct rt_report *out,
 		      struct diag_list *dl)
 {
 	struct run run;
-	size_t errors = dl->nerrors;
+	size_t errors = dl->nerrors, first = dl->len;
 	run_init(&run, doc, b, opt, out, dl);
 	for (size_t i = 0; i < doc->npipelines; i++)
 		rt_pipeline_init(&run, &run.pruns[i], &doc->pipelines[i], &out->pipelines[i]);
@@ -198,6 +221,7 @@ enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
 	if (dl->nerrors == errors)
 		st = run_all(&run, doc, out);
 	out->finished_ms = rt_wall_ms();
+	mask_diags(&run, first);
 	rt_buf_release(&run.sink.scratch);
 	rt_buf_release(&run.sink.pending);
 	rt_mask_release(&run.mask);

@@ -31,6 +31,7 @@ struct rt_job {
 	/* Set by the backend when it knows it (e.g. "sha256:..."); the
 	 * runtime copies it when the job ends. */
 	const char *image_digest;
+	struct ir_env secrets;      /* those of env's values that are secrets */
 };
 
 /* How a step ended. */
@@ -126,6 +127,7 @@ struct rt_options {
 	int grace_ms;               /* SIGTERM to SIGKILL when stopping, 0: 5000 */
 	const char *workspace_dir;  /* NULL: a fresh directory per run */
 	const char *log_dir;        /* NULL: no log files */
+	const char *artifacts_dir;  /* exported paths also go to DIR/NAME; NULL: not */
 	bool timestamps;            /* prefix lines with the wall-clock time */
 	bool color;                 /* a color per step (for a terminal) */
 	FILE *out;                  /* where step output goes; NULL: stdout */
@@ -192,7 +194,8 @@ struct rt_report {
  *    interrupts.
  *
  * Step failures are recorded in `dl` at the step's position
- * [step-failed].  Returns the run's status (RT_SUCCESS, RT_FAILURE or
+ * [step-failed].  Every message recorded during the run has the secret
+ * values masked, like the logs: an error may quote a command line.  Returns the run's status (RT_SUCCESS, RT_FAILURE or
  * RT_CANCELLED), or RT_PENDING when nothing could start (invalid input).
  */
 enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,

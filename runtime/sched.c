@@ -277,7 +277,8 @@ static void build_env(struct node *n)
 	const struct ir_step *s = n->job.step;
 	struct ir_arena *a = n->r->run->a;
 	struct ir_kv *v = ir_calloc(a, s->environment.n + s->nsecrets + 1, sizeof *v);
-	size_t k = 0;
+	struct ir_kv *sv = ir_calloc(a, s->nsecrets + 1, sizeof *sv);
+	size_t k = 0, ns = 0;
 	for (size_t i = 0; i < s->environment.n; i++)
 		v[k++] = s->environment.v[i];
 	for (size_t i = 0; i < s->nsecrets; i++) {
@@ -289,9 +290,11 @@ static void build_env(struct node *n)
 		while (at < k && strcmp(v[at].key, env) != 0)
 			at++;           /* a secret replaces a plain variable of its name */
 		v[at] = (struct ir_kv){(char *)env, (char *)val};
+		sv[ns++] = v[at];
 		k += at == k;
 	}
 	n->job.env = (struct ir_env){v, k};
+	n->job.secrets = (struct ir_env){sv, ns};
 }
 
 static void release(struct node *n)

@@ -10,10 +10,14 @@
 #           (target: <= 8 MiB), next to /bin/sh's as a yardstick
 #   Ir      callgrind instructions per output byte on the masking path
 #           (rt_mask_apply) against the whole of pipec's work per byte
-# PIPEC may name the binary (default ./pipec); BENCH_MB the mask size.
+# Timed figures are medians of BENCH_RUNS (default 9, at least 7) runs of
+# each side, interleaved.  PIPEC may name the binary (default ./pipec);
+# BENCH_MB the mask size.
 set -e
 PIPEC=${PIPEC:-./pipec}
 MB=${BENCH_MB:-256}
+RUNS=${BENCH_RUNS:-9}
+[ "$RUNS" -ge 7 ] || RUNS=7
 T=$(mktemp -d "${TMPDIR:-/tmp}/pipec-bench.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 LINE='a log line of typical length, with some words in it 0123456789'
@@ -34,17 +38,22 @@ steps() {
 	printf ']}]}\n'
 }
 
-# race: runs `mine` and `base` alternately, seven times each, so a busy
-# machine weighs on both alike; sets $mine and $base to the fastest (ns)
+# median: the middle of the numbers on stdin
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# race: runs `mine` and `base` alternately, RUNS times each (at least 7),
+# so a busy machine weighs on both alike; sets $mine and $base to the
+# medians (ns)
 race() {
-	m= b=
-	for _ in 1 2 3 4 5 6 7; do
-		s=$(now); run_mine >/dev/null 2>&1; e=$(now)
-		if [ -z "$m" ] || [ $((e - s)) -lt "$m" ]; then m=$((e - s)); fi
-		s=$(now); run_base >/dev/null 2>&1; e=$(now)
-		if [ -z "$b" ] || [ $((e - s)) -lt "$b" ]; then b=$((e - s)); fi
+	: >"$T/mine.ns"
+	: >"$T/base.ns"
+	k=0
+	while [ $k -lt "$RUNS" ]; do
+		s=$(now); run_mine >/dev/null 2>&1; e=$(now); echo $((e - s)) >>"$T/mine.ns"
+		s=$(now); run_base >/dev/null 2>&1; e=$(now); echo $((e - s)) >>"$T/base.ns"
+		k=$((k + 1))
 	done
-	mine=$m base=$b
+	mine=$(median <"$T/mine.ns") base=$(median <"$T/base.ns")
 }
 
 loop200() {
@@ -57,7 +66,7 @@ steps 100 >"$T/steps100.json"
 run_mine() { "$PIPEC" run "$T/steps200.json"; }
 run_base() { loop200; }
 race
-echo "run.steps: 200 steps $(ms "$mine") ms, shell loop $(ms "$base") ms, ratio $(ratio "$mine" "$base") (target <= 1.20)"
+echo "run.steps: 200 steps median $(ms "$mine") ms, shell loop median $(ms "$base") ms, ratio $(ratio "$mine" "$base") (target <= 1.20; $RUNS runs each)"
 
 bytes=$((MB * 1024 * 1024))
 cat >"$T/print.json" <<JSON
@@ -68,7 +77,7 @@ pipe_cat() { yes "$LINE" | head -c $bytes | cat >/dev/null; }
 run_mine() { "$PIPEC" run --secret TOKEN=not-in-the-output-4f1c "$T/print.json"; }
 run_base() { pipe_cat; }
 race
-echo "run.mask: $MB MiB in $(ms "$mine") ms, through cat $(ms "$base") ms, throughput ratio $(ratio "$base" "$mine") (target >= 0.80)"
+echo "run.mask: $MB MiB median $(ms "$mine") ms, through cat median $(ms "$base") ms, throughput ratio $(ratio "$base" "$mine") (target >= 0.80; $RUNS runs each)"
 
 # the last of 100 steps reads pipec's own high-water mark (its parent's)
 # and how much of pipec is its own memory rather than shared libraries
