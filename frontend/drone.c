@@ -154,6 +154,20 @@ int64_t fe_drone_size(const char *s)
 
 /* ---- secrets ----------------------------------------------------------- */
 
+/* A second document of a name is an error; the first one stays. */
+static bool secret_repeated(struct lower *lw, const struct fe_node *name_node,
+			    const char *name)
+{
+	const struct ir_secret *first = find_secret(lw->secrets, lw->nsecrets, name);
+	if (!first)
+		return false;
+	diag_error(lw->dl, name_node->pos, "duplicate-secret",
+		   "duplicate secret '%s' (first at line %d)", name, first->pos.line);
+	diag_add(lw->dl, DIAG_NOTE, first->pos, "duplicate-secret",
+		 "secret '%s' is first declared here", name);
+	return true;
+}
+
 /*
  * kind: secret
  * name: token
@@ -165,7 +179,7 @@ static void lower_secret(struct lower *lw, const struct fe_node *doc)
 	if (fe_keys_check(&fe_keys_secret, doc, v, lw->dl) || !v[SE_NAME])
 		return;
 	struct ir_secret s = {.pos = doc->pos, .name = fe_drone_str(lw, v[SE_NAME], false)};
-	if (!s.name)
+	if (!s.name || secret_repeated(lw, v[SE_NAME], s.name))
 		return;
 	int sources = !!v[SE_GET] + !!v[SE_ENV] + !!v[SE_FILE] + !!v[SE_DATA];
 	if (sources != 1) {
