@@ -410,10 +410,12 @@ static void lower_when(struct pbuild *pb, const struct fe_node *n, struct ir_ste
 static void lower_env(struct pbuild *pb, const struct fe_node **v, struct ir_step *s)
 {
 	struct lower *lw = pb->lw;
-	struct envb env = {0};
+	/* the pipeline's keys are already distinct: copied whole, not set one by one */
+	struct envb env = {.n = pb->env.n, .cap = pb->env.n + 8};
+	env.v = ir_calloc(lw->a, env.cap, sizeof *env.v);
+	if (pb->env.n)
+		memcpy(env.v, pb->env.v, pb->env.n * sizeof *env.v);
 	struct refb refs = {0};
-	for (size_t i = 0; i < pb->env.n; i++)
-		fe_drone_env_set(lw->a, &env, pb->env.v[i].key, pb->env.v[i].value);
 	fe_drone_env_set(lw->a, &env, "DRONE_STEP_NAME", s->name);
 	for (size_t i = 0; i < pb->refs.n; i++)
 		fe_drone_ref_add(lw->a, &refs, pb->refs.v[i].name, pb->refs.v[i].env);

@@ -81,29 +81,82 @@ static const char *short_escape(unsigned char c)
 	}
 }
 
-/* A JSON string literal for `s`; runs of plain bytes are copied whole. */
+/* Bytes a JSON string cannot hold as they are: control bytes, `"` and `\`. */
+static bool needs_escape(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
+static void put_escape(struct out *o, unsigned char c)
+{
+	const char *esc = short_escape(c);
+	if (esc) {
+		put(o, esc, 2);
+	} else {
+		char u[8];
+		snprintf(u, sizeof u, "\\u%04x", c);
+		put(o, u, 6);
+	}
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Whether any of the 8 bytes in `x` is below `n` (n <= 128). */
+static uint64_t any_below(uint64_t x, unsigned char n)
+{
+	return (x - ONES * n) & ~x & HIGHS;
+}
+
+/* The length of the prefix of `s` (of `n` bytes) that needs no escape, 8 bytes at a time. */
+static size_t plain_span(const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		if (any_below(x, 0x20) | any_below(x ^ (ONES * '"'), 1) |
+		    any_below(x ^ (ONES * '\\'), 1))
+			break;
+	}
+	while (i < n && !needs_escape((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/*
+ * A JSON string literal for `s`.  Strings are mostly plain: the bytes
+ * needing no escape are found a word at a time and copied as one run.
+ */
 static void put_string(struct out *o, const char *s)
 {
-	put(o, "\"", 1);
-	const char *run = s;
-	for (;; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		put(o, run, (size_t)(s - run));
-		if (!c)
+	size_t n = strlen(s);
+	reserve(o, n + 2);
+	o->p[o->len++] = '"';
+	for (;;) {
+		size_t run = plain_span(s, n);
+		put(o, s, run);
+		if (run == n)
 			break;
-		const char *esc = short_escape(c);
-		if (esc) {
-			put(o, esc, 2);
-		} else {
-			char u[8];
-			snprintf(u, sizeof u, "\\u%04x", c);
-			put(o, u, 6);
-		}
-		run = s + 1;
+		put_escape(o, (unsigned char)s[run]);
+		s += run + 1;
+		n -= run + 1;
 	}
 	put(o, "\"", 1);
+}
+
+/* A field name: the shape tables spell them in plain ASCII, so no escaping. */
+static void put_name(struct out *o, const char *name)
+{
+	size_t n = strlen(name);
+	reserve(o, n + 4);
+	o->p[o->len++] = '"';
+	memcpy(o->p + o->len, name, n);
+	o->len += n;
+	o->p[o->len++] = '"';
+	o->p[o->len++] = ':';
+	if (!o->compact)
+		o->p[o->len++] = ' ';
 }
 
 static void put_int(struct out *o, int64_t v)
@@ -131,6 +184,13 @@ static void member(struct out *o, struct members *m)
 }
 
 static void key(struct out *o, struct members *m, const char *name)
+{
+	member(o, m);
+	put_name(o, name);
+}
+
+/* A key the user wrote (an environment variable's name) is escaped. */
+static void user_key(struct out *o, struct members *m, const char *name)
 {
 	member(o, m);
 	put_string(o, name);
@@ -162,6 +222,19 @@ static int kv_cmp(const void *a, const void *b)
 	return strcmp(x->key ? x->key : "", y->key ? y->key : "");
 }
 
+/*
+ * Whether the keys are already in order, as the frontend's injected
+ * variables mostly are.  glibc's qsort sorts stably where it can, so
+ * skipping it for ordered input changes nothing.
+ */
+static bool in_order(const struct ir_kv **v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (kv_cmp(&v[i - 1], &v[i]) > 0)
+			return false;
+	return true;
+}
+
 /* An environment map, sorted by key so equal maps print equally. */
 static void write_env(struct out *o, const struct ir_env *env, int depth)
 {
@@ -170,11 +243,12 @@ static void write_env(struct out *o, const struct ir_env *env, int depth)
 		out_of_memory();
 	for (size_t i = 0; i < env->n; i++)
 		sorted[i] = &env->v[i];
-	qsort(sorted, env->n, sizeof *sorted, kv_cmp);
+	if (!in_order(sorted, env->n))
+		qsort(sorted, env->n, sizeof *sorted, kv_cmp);
 	struct members m = {depth, true};
 	put(o, "{", 1);
 	for (size_t i = 0; i < env->n; i++) {
-		key(o, &m, sorted[i]->key ? sorted[i]->key : "");
+		user_key(o, &m, sorted[i]->key ? sorted[i]->key : "");
 		put_string(o, sorted[i]->value ? sorted[i]->value : "");
 	}
 	close_members(o, &m, '}');
