@@ -3,7 +3,8 @@
  *
  * local.c owns the run directory, the environment and the operations
  * table; proc.c starts processes and turns pipe data and SIGCHLD into
- * rt_job_output() and rt_job_exited() calls.
+ * rt_job_output() and rt_job_exited() calls; share.c places pipeline
+ * files and copies artifacts; health.c waits for services to be ready.
  */
 #ifndef PIPEC_BACKEND_LOCAL_INTERNAL_H
 #define PIPEC_BACKEND_LOCAL_INTERNAL_H
@@ -17,6 +18,11 @@
 #define LOCAL_EOF_WAIT_MS 1000      /* leader gone, pipes still open */
 /* Longer scripts go to a file: one argv string may hold at most 128 KiB. */
 #define LOCAL_MAX_INLINE_SCRIPT (64u * 1024)
+#define LOCAL_MAX_PATH 4096
+/* Health checks when the IR leaves them open: about a minute in all. */
+#define LOCAL_HEALTH_INTERVAL_MS 500
+#define LOCAL_HEALTH_TIMEOUT_MS 5000
+#define LOCAL_HEALTH_RETRIES 120
 
 /* One started process (one attempt of a step). */
 struct local_proc {
@@ -25,8 +31,11 @@ struct local_proc {
 	pid_t pid;
 	int fd[2];                  /* stdout, stderr; -1 when closed */
 	bool reaped, reported;
+	bool ready, unready;        /* a service's health check passed, failed */
 	int status;
 	int64_t reaped_at;
+	char **envp;                /* what it was started with, for health checks */
+	const char *dir;
 };
 
 struct local {
@@ -40,6 +49,10 @@ struct local {
 	struct pollfd *pfds;
 	struct local_proc **owners;
 	size_t pcap;
+	pid_t check_pid;            /* a running health command, or 0 */
+	bool check_done;
+	int check_status;
+	char err[1024];             /* why an export failed */
 	char buf[LOCAL_READ_CHUNK];
 };
 
@@ -47,6 +60,8 @@ struct local {
 int local_spawn(struct local *l, struct rt_job *job, char **argv, char **envp,
 		const char *dir, struct diag_list *dl);
 int local_poll(void *ctx, int timeout_ms);
+/* Reads output and reaps for up to `timeout_ms`, reporting no ends. */
+void local_pump(struct local *l, int timeout_ms);
 void local_stop(void *ctx, struct rt_job *job, bool hurry);
 /* Kills every process the pipeline started and reaps it. */
 void local_kill_all(struct local *l);
@@ -55,5 +70,26 @@ int local_signals_init(void);
 void local_signals_release(void);
 
 int64_t local_now_ms(void);
+
+/* local.c: where container paths are on the host. */
+const char *local_work_dir(struct local *l, const struct ir_step *s);
+/* The workspace path standing for `path`, or NULL when outside it. */
+const char *local_in_workspace(struct local *l, const char *path);
+void local_remove_tree(const char *dir);
+
+/* share.c: files, artifacts, and the tools that copy them. */
+const char *local_host_path(struct local *l, const struct ir_step *s, const char *path);
+int local_mkdirs(const char *path);
+/* Runs argv (no shell) to its end; -1 with the reason in `err`. */
+int local_tool(struct local *l, char *const argv[], char *err, size_t size);
+/* Writes the step's pipeline files; -1 after a diagnostic. */
+int local_place_files(struct local *l, const struct ir_step *s, struct diag_list *dl);
+/* Copies the step's imports into place; -1 after a diagnostic. */
+int local_import(struct local *l, const struct ir_step *s, struct diag_list *dl);
+/* Copies a finished step's exports to the store; why not, or NULL. */
+const char *local_export(struct local *l, const struct ir_step *s);
+
+/* health.c: waits until the running services are ready; -1 after a diagnostic. */
+int local_services_ready(struct local *l, const struct ir_step *step, struct diag_list *dl);
 
 #endif

@@ -52,7 +52,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return 0;
 }
 
-static void remove_tree(const char *dir)
+void local_remove_tree(const char *dir)
 {
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -113,7 +113,7 @@ static void local_teardown(void *ctx)
 		return;
 	local_kill_all(l);
 	if (l->run_dir)
-		remove_tree(l->run_dir);
+		local_remove_tree(l->run_dir);
 	ir_arena_free(l->a);
 	l->a = NULL;
 	l->run_dir = l->workspace = NULL;
@@ -157,7 +157,8 @@ static bool overridden(const struct rt_job *job, const char *kv)
 	for (size_t i = 0; i < job->env.n; i++)
 		if (sets(kv, job->env.v[i].key))
 			return true;
-	return sets(kv, "PIPEC_WORKSPACE") || strncmp(kv, "PIPEC_VOLUME_", 13) == 0;
+	return sets(kv, "PIPEC_WORKSPACE") || sets(kv, "PIPEC_ROOT") ||
+	       strncmp(kv, "PIPEC_VOLUME_", 13) == 0;
 }
 
 /* The IR's workspace variables name the container path: point them here. */
@@ -175,7 +176,7 @@ static char **make_env(struct local *l, const struct rt_job *job)
 	while (environ[host])
 		host++;
 	const struct ir_step *s = job->step;
-	char **env = ir_calloc(l->a, host + job->env.n + s->nvolumes + 2, sizeof *env);
+	char **env = ir_calloc(l->a, host + job->env.n + s->nvolumes + 3, sizeof *env);
 	size_t n = 0;
 	for (size_t i = 0; i < host; i++)
 		if (!overridden(job, environ[i]))
@@ -183,6 +184,7 @@ static char **make_env(struct local *l, const struct rt_job *job)
 	for (size_t i = 0; i < job->env.n; i++)
 		env[n++] = host_value(l, &job->env.v[i]);
 	env[n++] = ir_printf(l->a, "PIPEC_WORKSPACE=%s", l->workspace);
+	env[n++] = ir_printf(l->a, "PIPEC_ROOT=%s/root", l->run_dir);
 	for (size_t i = 0; i < s->nvolumes; i++) {
 		const char *dir = volume_dir(l, s->volumes[i].name);
 		if (dir)
@@ -192,28 +194,39 @@ static char **make_env(struct local *l, const struct rt_job *job)
 }
 
 /*
- * The working directory: the workspace stands for the IR's
- * workspace base/path, so a directory under it maps inside; a relative
- * one is taken from the workspace; any other is used as written.
+ * The workspace stands for the IR's workspace base/path: a path under
+ * base/path maps inside it, base itself and other paths under it to the
+ * workspace.  NULL for a path outside.
  */
-static const char *work_dir(struct local *l, const struct ir_step *s)
+const char *local_in_workspace(struct local *l, const char *path)
+{
+	const struct ir_workspace *w = &l->p->workspace;
+	const char *full = w->base ? ir_printf(l->a, "%s%s%s", w->base, w->path ? "/" : "",
+					       w->path ? w->path : "")
+				   : NULL;
+	size_t n = full ? strlen(full) : 0;
+	if (full && strncmp(path, full, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+		return ir_printf(l->a, "%s%s", l->workspace, path + n);
+	size_t b = w->base ? strlen(w->base) : 0;
+	if (b && strncmp(path, w->base, b) == 0 && (path[b] == '\0' || path[b] == '/'))
+		return l->workspace;
+	return NULL;
+}
+
+/*
+ * The working directory: the workspace, or the step's, which maps as
+ * above; a relative one is taken from the workspace; any other is used
+ * as written.
+ */
+const char *local_work_dir(struct local *l, const struct ir_step *s)
 {
 	const char *wd = s->working_dir;
 	if (!wd || !*wd)
 		return l->workspace;
 	if (wd[0] != '/')
 		return ir_printf(l->a, "%s/%s", l->workspace, wd);
-	const struct ir_workspace *w = &l->p->workspace;
-	const char *full = w->base ? ir_printf(l->a, "%s%s%s", w->base, w->path ? "/" : "",
-					       w->path ? w->path : "")
-				   : NULL;
-	size_t n = full ? strlen(full) : 0;
-	if (full && strncmp(wd, full, n) == 0 && (wd[n] == '\0' || wd[n] == '/'))
-		return ir_printf(l->a, "%s%s", l->workspace, wd + n);
-	size_t b = w->base ? strlen(w->base) : 0;
-	if (b && strncmp(wd, w->base, b) == 0 && (wd[b] == '\0' || wd[b] == '/'))
-		return l->workspace;
-	return wd;
+	const char *ws = local_in_workspace(l, wd);
+	return ws ? ws : wd;
 }
 
 static char *write_script(struct local *l, const struct ir_step *s, struct diag_list *dl)
@@ -294,10 +307,18 @@ static char **make_argv(struct local *l, const struct rt_job *job, struct diag_l
 static int local_start(void *ctx, struct rt_job *job, struct diag_list *dl)
 {
 	struct local *l = ctx;
-	char **argv = l->a ? make_argv(l, job, dl) : NULL;
+	const struct ir_step *s = job->step;
+	if (!l->a)
+		return -1;
+	char **env = make_env(l, job);
+	if (!s->detach && local_services_ready(l, s, dl) < 0)
+		return -1;
+	if (local_place_files(l, s, dl) < 0 || local_import(l, s, dl) < 0)
+		return -1;
+	char **argv = make_argv(l, job, dl);
 	if (!argv)
 		return -1;
-	return local_spawn(l, job, argv, make_env(l, job), work_dir(l, job->step), dl);
+	return local_spawn(l, job, argv, env, local_work_dir(l, s), dl);
 }
 
 static void local_free(void *ctx)

@@ -125,10 +125,11 @@ static int spawn_failed(struct rt_job *job, char **argv, const char *dir, int e,
 }
 
 static struct local_proc *add_proc(struct local *l, struct rt_job *job, pid_t pid, int out,
-				   int err)
+				   int err, char **envp, const char *dir)
 {
 	struct local_proc *p = ir_alloc(l->a, sizeof *p);
-	*p = (struct local_proc){.next = l->procs, .job = job, .pid = pid, .fd = {out, err}};
+	*p = (struct local_proc){.next = l->procs, .job = job, .pid = pid, .fd = {out, err},
+				 .envp = envp, .dir = dir};
 	l->procs = p;
 	job->backend_data = p;
 	return p;
@@ -153,7 +154,7 @@ int local_spawn(struct local *l, struct rt_job *job, char **argv, char **envp,
 	}
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
-	add_proc(l, job, pid, out[0], err[0]);
+	add_proc(l, job, pid, out[0], err[0], envp, dir);
 	return 0;
 no_pipe:
 	return diag_error(dl, job->step->pos, "step-failed", "step '%s' cannot start: %s",
@@ -223,6 +224,11 @@ static void reap_all(struct local *l)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == l->check_pid) {
+			l->check_status = status;
+			l->check_done = true;
+			continue;
+		}
 		struct local_proc *p = find_pid(l, pid);
 		if (!p)
 			continue;       /* an orphan we adopted */
@@ -256,15 +262,14 @@ static void report_ended(struct local *l)
 		close_fd(&p->fd[1]);
 		p->reported = true;
 		struct rt_exit e = exit_of(p->status);
+		if (!e.signal && (e.code == 0 || e.code == 78) && !p->job->step->detach)
+			e.error = local_export(l, p->job->step);
 		rt_job_exited(p->job, &e);
 	}
 }
 
-int local_poll(void *ctx, int timeout_ms)
+static int pump(struct local *l, int timeout_ms)
 {
-	struct local *l = ctx;
-	if (!l->a)
-		return 0;
 	size_t n = collect_fds(l);
 	int r = poll(l->pfds, n, timeout_ms);
 	for (size_t i = 1; r > 0 && i < n; i++)
@@ -273,8 +278,22 @@ int local_poll(void *ctx, int timeout_ms)
 			drain(l, p, p->fd[0] == l->pfds[i].fd ? 0 : 1);
 		}
 	reap_all(l);
-	report_ended(l);
 	return r < 0 && errno != EINTR ? -1 : 0;
+}
+
+void local_pump(struct local *l, int timeout_ms)
+{
+	pump(l, timeout_ms);
+}
+
+int local_poll(void *ctx, int timeout_ms)
+{
+	struct local *l = ctx;
+	if (!l->a)
+		return 0;
+	int r = pump(l, timeout_ms);
+	report_ended(l);
+	return r;
 }
 
 void local_stop(void *ctx, struct rt_job *job, bool hurry)

@@ -174,7 +174,7 @@ static void run_init(struct run *run, const struct ir_doc *d, struct rt_backend 
 	out->backend = b->ops->name;
 	make_run_id(out->run_id);
 	run->info = (struct rt_run_info){out->run_id, opt->workspace_dir, opt->artifacts_dir,
-					 false};
+					 false, opt->interrupts};
 	out->npipelines = d->npipelines;
 	out->pipelines = calloc(d->npipelines + 1, sizeof *out->pipelines);
 	run->pruns = ir_calloc(run->a, d->npipelines + 1, sizeof *run->pruns);

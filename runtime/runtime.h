@@ -48,6 +48,9 @@ struct rt_run_info {
 	const char *workspace_dir;  /* host directory, or NULL for the backend's own */
 	const char *artifacts_dir;  /* host directory for exported paths, or NULL */
 	bool hurry;                 /* a second interrupt: stop without grace */
+	/* > 0 once the run is interrupted: a backend waiting on its own
+	 * (for a service to be ready) stops waiting.  NULL: never. */
+	volatile sig_atomic_t *interrupts;
 };
 
 struct rt_backend_ops {

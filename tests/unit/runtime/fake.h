@@ -4,7 +4,8 @@
  * The fake backend runs nothing: poll() ends the oldest running step
  * (never a service) with the exit code in its EXIT variable (default 0)
  * after printing "ran NAME".  It records the order of starts and the
- * largest number of steps running at once.
+ * largest number of steps running at once, and what prepare() and
+ * start() were told.
  */
 #ifndef PIPEC_TESTS_RUNTIME_FAKE_H
 #define PIPEC_TESTS_RUNTIME_FAKE_H
@@ -23,14 +24,16 @@ struct fake {
 	size_t n, max_running, starts, prepares, teardowns;
 	char order[1024];
 	bool fail_prepare;
+	const char *artifacts_dir;  /* as prepare() was told */
+	size_t secrets_seen;        /* secret values start() was told of */
 };
 
 static inline int fake_prepare(void *ctx, const struct rt_run_info *run,
 			       const struct ir_pipeline *p, struct diag_list *dl)
 {
 	struct fake *f = ctx;
-	(void)run;
 	f->prepares++;
+	f->artifacts_dir = run->artifacts_dir;
 	if (f->fail_prepare)
 		return diag_error(dl, p->pos, "test", "prepare failed");
 	return 0;
@@ -45,6 +48,7 @@ static inline int fake_start(void *ctx, struct rt_job *job, struct diag_list *dl
 	f->stopped[f->n] = false;
 	f->running[f->n++] = job;
 	f->starts++;
+	f->secrets_seen += job->secrets.n;
 	if (f->n > f->max_running)
 		f->max_running = f->n;
 	return 0;

@@ -310,3 +310,46 @@ Test(sched, report_json_names_steps_and_states)
 	cr_assert(strstr(json, "\"status\":\t\"failure\""));
 	free(json);
 }
+
+Test(sched, diagnostics_mask_secret_values)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
+	p->steps[0].name = "tok3n-value";      /* quoted by the failure */
+	ir_set_env(A, &p->steps[0], "EXIT", "3");
+	p->steps[0].secrets = ir_calloc(A, 1, sizeof *p->steps[0].secrets);
+	p->steps[0].secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
+	p->steps[0].nsecrets = 1;
+	struct rt_secrets s;
+	rt_secrets_init(&s);
+	rt_secrets_set(&s, "token", "tok3n-value");
+	O.secrets = &s;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert(has_diag("step-failed", "step '********' exited with status 3"));
+	for (size_t i = 0; i < DL.len; i++)
+		cr_assert_null(strstr(DL.items[i].message, "tok3n"), "%s", DL.items[i].message);
+	cr_assert_eq(F.secrets_seen, 1);
+	rt_secrets_release(&s);
+}
+
+Test(sched, diagnostics_before_the_run_keep_their_text)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
+	ir_set_env(A, &p->steps[0], "EXIT", "3");
+	diag_error(&DL, p->pos, "test", "earlier note naming tok3n-value");
+	struct rt_secrets s;
+	rt_secrets_init(&s);
+	rt_secrets_set(&s, "token", "tok3n-value");
+	O.secrets = &s;
+	run();
+	cr_assert(has_diag("test", "earlier note naming tok3n-value"));
+	rt_secrets_release(&s);
+}
+
+Test(sched, the_artifacts_dir_reaches_the_backend)
+{
+	ir_one_pipeline(A, &D, 1);
+	O.artifacts_dir = "some/dir";
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(F.artifacts_dir, "some/dir");
+	cr_assert_eq(F.secrets_seen, 0);
+}

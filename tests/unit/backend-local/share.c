@@ -1,0 +1,339 @@
+/*
+ * share.c - the local backend's scripts, artifacts, pipeline files and
+ * service health checks, run through the runtime.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend-local/local.h"
+
+static struct ir_arena *A;
+static struct ir_doc D;
+static struct rt_backend B;
+static struct rt_report R;
+static struct diag_list DL;
+static struct rt_options O;
+static char *out_text;
+static size_t out_len;
+static FILE *out;
+static char tmp[64];
+
+static void setup(void)
+{
+	A = ir_arena_new();
+	memset(&D, 0, sizeof D);
+	diag_list_init(&DL);
+	out = open_memstream(&out_text, &out_len);
+	O = (struct rt_options){.out = out, .grace_ms = 200};
+	strcpy(tmp, "/tmp/pipec-share-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmp));
+	setenv("TMPDIR", tmp, 1);
+	cr_assert_eq(local_backend_new(&B, &DL), 0);
+}
+
+static void teardown(void)
+{
+	rt_backend_release(&B);
+	rt_report_release(&R);
+	diag_list_release(&DL);
+	fclose(out);
+	free(out_text);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", tmp);
+	ir_arena_free(A);
+}
+
+TestSuite(share, .init = setup, .fini = teardown);
+
+static struct ir_pipeline *pipeline(size_t n)
+{
+	D.version = IR_VERSION;
+	D.npipelines = 1;
+	D.pipelines = ir_calloc(A, 1, sizeof *D.pipelines);
+	struct ir_pipeline *p = D.pipelines;
+	p->name = "p";
+	p->nsteps = n;
+	p->steps = ir_calloc(A, n, sizeof *p->steps);
+	for (size_t i = 0; i < n; i++) {
+		p->steps[i].name = ir_printf(A, "s%zu", i);
+		p->steps[i].pos = (struct ir_pos){.file = "t.yml", .line = (int)i + 2, .col = 3};
+	}
+	return p;
+}
+
+static enum rt_status run(void)
+{
+	enum rt_status st = rt_run(&D, &B, &O, &R, &DL);
+	fflush(out);
+	return st;
+}
+
+static bool has_diag(const char *rule, const char *text)
+{
+	for (size_t i = 0; i < DL.len; i++)
+		if (strcmp(DL.items[i].rule, rule) == 0 && strstr(DL.items[i].message, text))
+			return true;
+	return false;
+}
+
+static struct ir_artifact *artifacts(const char *name, const char *path)
+{
+	struct ir_artifact *a = ir_calloc(A, 1, sizeof *a);
+	*a = (struct ir_artifact){ir_strdup(A, name), ir_strdup(A, path)};
+	return a;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return NULL;
+	char *s = ir_alloc(A, 4096);
+	size_t n = fread(s, 1, 4095, fp);
+	s[n] = '\0';
+	fclose(fp);
+	return s;
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *base64(const unsigned char *d, size_t n)
+{
+	char *o = ir_alloc(A, n / 3 * 4 + 5), *w = o;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) |
+			     (i + 2 < n ? d[i + 2] : 0);
+		*w++ = b64[v >> 18 & 63];
+		*w++ = b64[v >> 12 & 63];
+		*w++ = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		*w++ = i + 2 < n ? b64[v & 63] : '=';
+	}
+	*w = '\0';
+	return o;
+}
+
+/* ---- scripts ---------------------------------------------------------------- */
+
+Test(share, a_short_script_runs_without_a_file)
+{
+	struct ir_pipeline *p = pipeline(1);
+	p->steps[0].script = "echo \"$0\"\n";
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(out_text, "s0 | /bin/sh\n");
+}
+
+Test(share, a_script_quoting_a_secret_is_kept_out_of_argv)
+{
+	struct ir_pipeline *p = pipeline(1);
+	struct ir_step *s = &p->steps[0];
+	s->script = "case \"$0\" in *.sh) echo file;; *) echo argv;; esac # v4lue\n";
+	s->secrets = ir_calloc(A, 1, sizeof *s->secrets);
+	s->secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
+	s->nsecrets = 1;
+	struct rt_secrets sec;
+	rt_secrets_init(&sec);
+	rt_secrets_set(&sec, "token", "v4lue");
+	O.secrets = &sec;
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(out_text, "s0 | file\n");
+	rt_secrets_release(&sec);
+}
+
+Test(share, a_long_script_runs_from_a_file)
+{
+	struct ir_pipeline *p = pipeline(1);
+	size_t n = 70 * 1024;
+	char *s = ir_alloc(A, n + 64);
+	memset(s, '#', n);
+	strcpy(s + n, "\ncase \"$0\" in *.sh) echo file;; *) echo argv;; esac\n");
+	p->steps[0].script = s;
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(out_text, "s0 | file\n");
+}
+
+/* ---- artifacts ---------------------------------------------------------------- */
+
+Test(share, exports_reach_later_imports_and_the_artifacts_dir)
+{
+	struct ir_pipeline *p = pipeline(2);
+	p->steps[0].script = "mkdir -p out/sub && echo one > out/sub/a && echo two > r.txt\n";
+	p->steps[0].exports = ir_calloc(A, 2, sizeof *p->steps[0].exports);
+	p->steps[0].exports[0] = *artifacts("bin", "out");
+	p->steps[0].exports[1] = *artifacts("rep", "r.txt");
+	p->steps[0].nexports = 2;
+	p->steps[1].script = "rm -rf out r.txt; cat got/sub/a deep/copy.txt\n";
+	p->steps[1].imports = ir_calloc(A, 2, sizeof *p->steps[1].imports);
+	p->steps[1].imports[0] = *artifacts("bin", "got");
+	p->steps[1].imports[1] = *artifacts("rep", "deep/copy.txt");
+	p->steps[1].nimports = 2;
+	O.artifacts_dir = ir_printf(A, "%s/art", tmp);
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(out_text, "s1 | one\ns1 | two\n");
+	cr_assert_str_eq(slurp(ir_printf(A, "%s/art/bin/out/sub/a", tmp)), "one\n");
+	cr_assert_str_eq(slurp(ir_printf(A, "%s/art/rep/r.txt", tmp)), "two\n");
+}
+
+Test(share, an_import_nobody_exported_is_an_error)
+{
+	struct ir_pipeline *p = pipeline(1);
+	p->steps[0].script = "echo ran\n";
+	p->steps[0].imports = artifacts("nope", "x");
+	p->steps[0].nimports = 1;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_eq(out_len, 0);
+	cr_assert(has_diag("step-failed",
+			   "step 's0' cannot import 'nope': artifact 'nope' was not exported"));
+}
+
+Test(share, exporting_a_missing_path_fails_the_step)
+{
+	struct ir_pipeline *p = pipeline(1);
+	p->steps[0].script = "true\n";
+	p->steps[0].exports = artifacts("bin", "missing");
+	p->steps[0].nexports = 1;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert(has_diag("step-failed", "cannot export 'missing' as 'bin'"));
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static struct ir_file_mount *mount(const char *name, const char *path, int mode)
+{
+	struct ir_file_mount *m = ir_calloc(A, 1, sizeof *m);
+	*m = (struct ir_file_mount){ir_strdup(A, name), ir_strdup(A, path), mode};
+	return m;
+}
+
+Test(share, files_are_written_with_their_mode)
+{
+	struct ir_pipeline *p = pipeline(1);
+	p->workspace = (struct ir_workspace){.base = "/drone", .path = "src"};
+	p->files = ir_calloc(A, 1, sizeof *p->files);
+	p->files[0] = (struct ir_file){.name = "cfg", .data = base64((const unsigned char *)"hi\n", 3)};
+	p->nfiles = 1;
+	struct ir_step *s = &p->steps[0];
+	s->files = ir_calloc(A, 2, sizeof *s->files);
+	s->files[0] = *mount("cfg", "/etc/app/cfg", 0600);
+	s->files[1] = *mount("cfg", "/drone/src/conf/x", 0755);
+	s->nfiles = 2;
+	s->script = "cat \"$PIPEC_ROOT/etc/app/cfg\" conf/x; "
+		    "stat -c %a \"$PIPEC_ROOT/etc/app/cfg\" conf/x\n";
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(out_text, "s0 | hi\ns0 | hi\ns0 | 600\ns0 | 755\n");
+}
+
+Test(share, archives_are_extracted_at_the_mount_path)
+{
+	char *src = ir_printf(A, "%s/src", tmp), *tar = ir_printf(A, "%s/a.tar", tmp);
+	mkdir(src, 0755);
+	FILE *fp = fopen(ir_printf(A, "%s/inside.txt", src), "w");
+	fputs("packed\n", fp);
+	fclose(fp);
+	cr_assert_eq(system(ir_printf(A, "tar -C '%s' -cf '%s' inside.txt", src, tar)), 0);
+	fp = fopen(tar, "rb");
+	unsigned char *data = ir_alloc(A, 1 << 16);
+	size_t n = fread(data, 1, 1 << 16, fp);
+	fclose(fp);
+	struct ir_pipeline *p = pipeline(1);
+	p->files = ir_calloc(A, 1, sizeof *p->files);
+	p->files[0] = (struct ir_file){.name = "pack", .data = base64(data, n), .archive = true};
+	p->nfiles = 1;
+	p->steps[0].files = mount("pack", "unpacked", 0);
+	p->steps[0].nfiles = 1;
+	p->steps[0].script = "cat unpacked/inside.txt\n";
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(out_text, "s0 | packed\n");
+}
+
+Test(share, a_bad_archive_is_an_error_at_the_step)
+{
+	struct ir_pipeline *p = pipeline(1);
+	p->files = ir_calloc(A, 1, sizeof *p->files);
+	p->files[0] = (struct ir_file){.name = "pack", .data = "bm90IGEgdGFy", .archive = true};
+	p->nfiles = 1;
+	p->steps[0].files = mount("pack", "x", 0);
+	p->steps[0].nfiles = 1;
+	p->steps[0].script = "echo ran\n";
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_eq(out_len, 0);
+	cr_assert(has_diag("step-failed", "step 's0' cannot place file 'pack' at 'x': 'tar' failed"));
+}
+
+/* ---- health ------------------------------------------------------------------------ */
+
+static struct ir_health *health(const char *const *argv, size_t argc, int port)
+{
+	struct ir_health *h = ir_calloc(A, 1, sizeof *h);
+	h->command.v = ir_calloc(A, argc + 1, sizeof *h->command.v);
+	for (size_t i = 0; i < argc; i++)
+		h->command.v[i] = ir_strdup(A, argv[i]);
+	h->command.n = argc;
+	h->port = port;
+	h->interval_ms = 50;
+	h->retries = 100;
+	return h;
+}
+
+Test(share, a_health_command_holds_back_the_steps)
+{
+	struct ir_pipeline *p = pipeline(2);
+	p->steps[0].detach = true;
+	p->steps[0].script = "sleep 0.3; echo up; touch ready; sleep 30\n";
+	static const char *const check[] = {"test", "-e", "ready"};
+	p->steps[0].health = health(check, 3, 0);
+	p->steps[1].script = "test -e ready && echo saw it\n";
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert(strstr(out_text, "s0 | up\n"));
+	cr_assert(strstr(out_text, "s1 | saw it\n"));
+}
+
+Test(share, a_health_port_holds_back_the_steps)
+{
+	struct ir_pipeline *p = pipeline(2);
+	p->steps[0].detach = true;
+	p->steps[0].script = "sleep 0.3; touch listening; "
+			     "exec python3 -c 'import socket,time\n"
+			     "s=socket.socket(); s.bind((\"127.0.0.1\", 18779)); s.listen(); "
+			     "time.sleep(30)'\n";
+	p->steps[0].health = health(NULL, 0, 18779);
+	p->steps[1].script = "test -e listening && echo after\n";
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert(strstr(out_text, "s1 | after\n"));
+}
+
+Test(share, an_unready_service_is_an_error_at_its_position)
+{
+	struct ir_pipeline *p = pipeline(3);
+	p->steps[0].detach = true;
+	p->steps[0].script = "sleep 30\n";
+	static const char *const check[] = {"false"};
+	p->steps[0].health = health(check, 1, 0);
+	p->steps[0].health->retries = 3;
+	p->steps[1].script = "echo ran\n";
+	p->steps[2].script = "echo ran too\n";
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_null(strstr(out_text, "ran"));
+	cr_assert(has_diag("service-not-ready",
+			   "service 's0' is not ready after 3 tries: the health command exited "
+			   "with status 1"));
+	cr_assert_eq(DL.items[0].pos.line, 2);
+}
+
+Test(share, a_service_ending_before_it_is_ready_fails_at_once)
+{
+	struct ir_pipeline *p = pipeline(2);
+	p->steps[0].detach = true;
+	p->steps[0].script = "exit 4\n";
+	static const char *const check[] = {"false"};
+	p->steps[0].health = health(check, 1, 0);
+	p->steps[1].script = "echo ran\n";
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert(has_diag("service-not-ready", "service 's0' ended before it was ready"));
+}
