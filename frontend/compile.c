@@ -53,11 +53,13 @@ static struct ir_doc *compile_yaml(const char *path, const char *text,
 				   size_t len, const struct fe_context *ctx,
 				   struct ir_arena *a, struct diag_list *dl)
 {
-	struct fe_docs docs = {0};
+	/* The tree is freed once lowered; the IR keeps only its scalar text. */
+	struct fe_docs docs = {.tree = ir_arena_new()};
 	size_t before = dl->nerrors;
 	fe_yaml_read(path, text, len, a, &docs, dl);
 	/* Lower what was read even after a syntax error: one run, all errors. */
 	struct ir_doc *d = fe_drone_lower(&docs, ctx, a, dl);
+	ir_arena_free(docs.tree);
 	return dl->nerrors > before ? NULL : d;
 }
 

@@ -56,12 +56,16 @@ struct fe_pair {
 struct fe_docs {
 	struct fe_node **v;
 	size_t n;
+	/* Where the nodes and their arrays go, when not in the main arena:
+	 * set before reading to free the tree once it is lowered. */
+	struct ir_arena *tree;
 };
 
 /*
  * Reads every document of a YAML stream.  Positions count from 1.  On a
  * syntax error or a ceiling, records a diagnostic and returns -1; the
- * documents read before it are kept in `out`.
+ * documents read before it are kept in `out`.  Scalar text is allocated
+ * in `a`, the nodes in out->tree when set, else in `a` too.
  */
 int fe_yaml_read(const char *path, const char *text, size_t len,
 		 struct ir_arena *a, struct fe_docs *out, struct diag_list *dl);

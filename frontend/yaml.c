@@ -13,6 +13,14 @@
  * no later walk of the tree can do more work than that bound allows.
  * Merge keys (`<<`) are applied while a map is built; keys written in
  * the map win over merged ones, and earlier merge sources over later.
+ *
+ * The children of the sequences and maps being read wait on two stacks
+ * shared by the whole reader (a child is complete, and its own children
+ * popped, before its parent pushes it), so a node's arrays are copied to
+ * the arena once, at its end, with no allocation per node.  A caller may
+ * give the tree (nodes and their arrays) an arena of its own, to free it
+ * once the tree is lowered; scalar text stays in the main arena, as the
+ * IR keeps pointing at it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +32,12 @@
 
 #define WEIGHT_MAX (SIZE_MAX / 4)
 
+/* A growable stack of pointers or pairs, malloc'd. */
+struct vec {
+	void *v;
+	size_t n, cap, size;
+};
+
 struct anchor {
 	const char *name;
 	struct fe_node *node;
@@ -34,8 +48,10 @@ struct reader {
 	const char *path;
 	const char *text;
 	size_t len;
-	struct ir_arena *a;
+	struct ir_arena *a;         /* scalar text */
+	struct ir_arena *tree;      /* nodes, their arrays, anchor names */
 	struct diag_list *dl;
+	struct vec *items, *pairs;  /* children of the open nodes */
 	struct anchor *anchors;     /* open addressing, malloc'd */
 	size_t nanchors, cap;
 	size_t alias_nodes;
@@ -152,7 +168,7 @@ static void anchor_set(struct reader *r, const yaml_char_t *name, struct fe_node
 		anchor_grow(r);
 	struct anchor *s = anchor_slot(r->anchors, r->cap, (const char *)name);
 	if (!s->name) {
-		s->name = ir_strdup(r->a, (const char *)name);
+		s->name = ir_strdup(r->tree, (const char *)name);
 		r->nanchors++;
 	}
 	s->node = n;
@@ -175,10 +191,10 @@ static size_t add_weight(size_t a, size_t b)
 static struct fe_node *node_new(struct reader *r, enum fe_node_kind kind,
 				yaml_mark_t m, const yaml_char_t *tag)
 {
-	struct fe_node *n = ir_alloc(r->a, sizeof *n);
+	struct fe_node *n = ir_alloc(r->tree, sizeof *n);
 	n->kind = kind;
 	n->pos = mark_pos(r, m);
-	n->tag = tag ? ir_strdup(r->a, (const char *)tag) : NULL;
+	n->tag = tag ? ir_strdup(r->tree, (const char *)tag) : NULL;
 	n->weight = 1;
 	return n;
 }
@@ -224,22 +240,16 @@ static struct fe_node *alias(struct reader *r, yaml_event_t *ev)
 		     ir_printf(r->a, "%d", FE_MAX_ALIAS_NODES));
 		return NULL;
 	}
-	struct fe_node *n = ir_alloc(r->a, sizeof *n);
+	struct fe_node *n = ir_alloc(r->tree, sizeof *n);
 	*n = *target;
 	n->pos = pos;
 	return n;
 }
 
-/* A growable array of pointers or pairs, copied into the arena at the end. */
-struct vec {
-	void *v;
-	size_t n, cap, size;
-};
-
 static void vec_push(struct vec *v, const void *item)
 {
 	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 8;
+		v->cap = v->cap ? v->cap * 2 : 64;
 		v->v = realloc(v->v, v->cap * v->size);
 		if (!v->v)
 			abort();
@@ -248,12 +258,19 @@ static void vec_push(struct vec *v, const void *item)
 	v->n++;
 }
 
-static void *vec_take(struct vec *v, struct ir_arena *a)
+static void *vec_at(const struct vec *v, size_t i)
 {
-	void *out = ir_calloc(a, v->n ? v->n : 1, v->size);
-	if (v->n)
-		memcpy(out, v->v, v->n * v->size);
-	free(v->v);
+	return (char *)v->v + i * v->size;
+}
+
+/* Pops what was pushed since `base` into an arena array. */
+static void *vec_pop_to(struct vec *v, size_t base, struct ir_arena *a)
+{
+	size_t n = v->n - base;
+	void *out = ir_calloc(a, n ? n : 1, v->size);
+	if (n)
+		memcpy(out, vec_at(v, base), n * v->size);
+	v->n = base;
 	return out;
 }
 
@@ -262,7 +279,7 @@ static struct fe_node *sequence(struct reader *r, yaml_event_t *ev, int depth)
 	struct fe_node *n = node_new(r, FE_SEQ, ev->start_mark,
 				     ev->data.sequence_start.tag);
 	yaml_char_t *anchor = ev->data.sequence_start.anchor;
-	struct vec items = {.size = sizeof(struct fe_node *)};
+	size_t base = r->items->n;
 	yaml_event_t e;
 	while (next(r, &e)) {
 		if (e.type == YAML_SEQUENCE_END_EVENT) {
@@ -271,12 +288,12 @@ static struct fe_node *sequence(struct reader *r, yaml_event_t *ev, int depth)
 		}
 		struct fe_node *item = parse_node(r, &e, depth + 1);
 		if (item) {
-			vec_push(&items, &item);
+			vec_push(r->items, &item);
 			n->weight = add_weight(n->weight, item->weight);
 		}
 	}
-	n->nitems = items.n;
-	n->items = vec_take(&items, r->a);
+	n->nitems = r->items->n - base;
+	n->items = vec_pop_to(r->items, base, r->tree);
 	anchor_set(r, anchor, n);
 	return n;
 }
@@ -292,17 +309,17 @@ static bool same_key(const struct fe_node *a, const struct fe_node *b)
 	       memcmp(a->str, b->str, a->len) == 0;
 }
 
-static bool has_key(const struct vec *pairs, const struct fe_node *k)
+/* Whether the pairs pushed since `base` have key `k`. */
+static bool has_key(const struct vec *pairs, size_t base, const struct fe_node *k)
 {
-	const struct fe_pair *p = pairs->v;
-	for (size_t i = 0; i < pairs->n; i++)
-		if (same_key(p[i].key, k))
+	for (size_t i = base; i < pairs->n; i++)
+		if (same_key(((const struct fe_pair *)vec_at(pairs, i))->key, k))
 			return true;
 	return false;
 }
 
 /* `<<: *a` or `<<: [*a, *b]`: adds the pairs whose keys are not set yet. */
-static void merge(struct reader *r, struct vec *pairs, const struct fe_node *src)
+static void merge(struct reader *r, size_t base, const struct fe_node *src)
 {
 	const struct fe_node *const *srcs = &src;
 	size_t n = 1;
@@ -317,8 +334,8 @@ static void merge(struct reader *r, struct vec *pairs, const struct fe_node *src
 			continue;
 		}
 		for (size_t j = 0; j < srcs[i]->npairs; j++)
-			if (!has_key(pairs, srcs[i]->pairs[j].key))
-				vec_push(pairs, &srcs[i]->pairs[j]);
+			if (!has_key(r->pairs, base, srcs[i]->pairs[j].key))
+				vec_push(r->pairs, &srcs[i]->pairs[j]);
 	}
 }
 
@@ -335,10 +352,27 @@ static int cmp_pair_key(const void *x, const void *y)
 	return c;
 }
 
-/* Sorting (not pairwise comparison) keeps a huge hostile map linear-ish. */
+/* Small maps, the usual ones, are compared pairwise: most have no repeat. */
+#define FEW_PAIRS 16
+
+static bool any_repeat(const struct fe_pair *pairs, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (same_key(pairs[j].key, pairs[i].key))
+				return true;
+	return false;
+}
+
+/*
+ * Repeats are reported in key order, from a sorted copy: sorting (not
+ * pairwise comparison) keeps a huge hostile map linear-ish.
+ */
 static void check_duplicates(struct reader *r, struct fe_pair *pairs, size_t n)
 {
-	const struct fe_pair **v = malloc((n ? n : 1) * sizeof *v);
+	if (n < 2 || (n <= FEW_PAIRS && !any_repeat(pairs, n)))
+		return;
+	const struct fe_pair **v = malloc(n * sizeof *v);
 	size_t m = 0;
 	if (!v)
 		abort();
@@ -357,22 +391,16 @@ static void check_duplicates(struct reader *r, struct fe_pair *pairs, size_t n)
 	free(v);
 }
 
-static void map_item(struct vec *pairs, struct vec *merges,
-		     struct fe_node *k, struct fe_node *v)
-{
-	if (is_merge_key(k))
-		vec_push(merges, &v);
-	else
-		vec_push(pairs, &(struct fe_pair){k, v});
-}
-
+/*
+ * A map's pairs wait on the pair stack and its merge sources on the item
+ * stack; the merges are applied after the written pairs are checked.
+ */
 static struct fe_node *mapping(struct reader *r, yaml_event_t *ev, int depth)
 {
 	struct fe_node *n = node_new(r, FE_MAP, ev->start_mark,
 				     ev->data.mapping_start.tag);
 	yaml_char_t *anchor = ev->data.mapping_start.anchor;
-	struct vec pairs = {.size = sizeof(struct fe_pair)};
-	struct vec merges = {.size = sizeof(struct fe_node *)};
+	size_t base = r->pairs->n, merges = r->items->n;
 	yaml_event_t e;
 	while (next(r, &e)) {
 		if (e.type == YAML_MAPPING_END_EVENT) {
@@ -383,16 +411,18 @@ static struct fe_node *mapping(struct reader *r, yaml_event_t *ev, int depth)
 		struct fe_node *v = next(r, &e) ? parse_node(r, &e, depth + 1) : NULL;
 		if (!k || !v)
 			continue;
-		map_item(&pairs, &merges, k, v);
+		if (is_merge_key(k))
+			vec_push(r->items, &v);
+		else
+			vec_push(r->pairs, &(struct fe_pair){k, v});
 		n->weight = add_weight(n->weight, add_weight(k->weight, v->weight));
 	}
-	check_duplicates(r, pairs.v, pairs.n);
-	struct fe_node **m = merges.v;
-	for (size_t i = 0; i < merges.n; i++)
-		merge(r, &pairs, m[i]);
-	free(merges.v);
-	n->npairs = pairs.n;
-	n->pairs = vec_take(&pairs, r->a);
+	check_duplicates(r, vec_at(r->pairs, base), r->pairs->n - base);
+	for (size_t i = merges; i < r->items->n; i++)
+		merge(r, base, *(struct fe_node **)vec_at(r->items, i));
+	r->items->n = merges;
+	n->npairs = r->pairs->n - base;
+	n->pairs = vec_pop_to(r->pairs, base, r->tree);
 	anchor_set(r, anchor, n);
 	return n;
 }
@@ -447,7 +477,11 @@ static bool document(struct reader *r, struct vec *docs)
 int fe_yaml_read(const char *path, const char *text, size_t len,
 		 struct ir_arena *a, struct fe_docs *out, struct diag_list *dl)
 {
-	struct reader r = {.path = path, .text = text, .len = len, .a = a, .dl = dl};
+	struct vec items = {.size = sizeof(struct fe_node *)};
+	struct vec pairs = {.size = sizeof(struct fe_pair)};
+	struct reader r = {.path = path, .text = text, .len = len, .a = a,
+			   .tree = out->tree ? out->tree : a, .dl = dl,
+			   .items = &items, .pairs = &pairs};
 	struct vec docs = {.size = sizeof(struct fe_node *)};
 	yaml_event_t e;
 	yaml_parser_initialize(&r.parser);
@@ -458,8 +492,11 @@ int fe_yaml_read(const char *path, const char *text, size_t len,
 		;
 	yaml_parser_delete(&r.parser);
 	free(r.anchors);
+	free(items.v);
+	free(pairs.v);
 	out->n = docs.n;
-	out->v = vec_take(&docs, a);
+	out->v = vec_pop_to(&docs, 0, r.tree);
+	free(docs.v);
 	return r.failed ? -1 : 0;
 }
 
