@@ -368,8 +368,64 @@ steps:
   commands: ["true"]
 EOF
 "$PIPEC" run --backend=local "$T/image.yml" >"$T/out" 2>"$T/err"; rc=$?
-name_="an image-only step is an error naming it at its position"
-expect sh -c "[ $rc != 0 ] && grep -q \"image.yml:7:3: error: service 'redis' has no commands.*\[local-needs-image\]\" '$T/err'"
+name_="an image-only step is invalid input (exit 2) naming it at its position"
+expect sh -c "[ $rc = 2 ] && grep -q \"image.yml:7:3: error: service 'redis' has no commands.*\[local-needs-image\]\" '$T/err'"
+
+# ---- artifacts, files, health, masked diagnostics -------------------------
+# ir NAME: writes the IR JSON on stdin to $T/NAME.json; irrun runs it like run
+ir() { cat >"$T/$1.json"; }
+irrun() { name=$1; shift; "$PIPEC" run "$@" "$T/$name.json" >"$T/out" 2>"$T/err"; rc=$?; }
+
+ir share <<'EOF'
+{"version": 1, "pipelines": [{"name": "share", "type": "local",
+ "files": [{"name": "cfg", "data": "aGVsbG8K"}],
+ "steps": [
+  {"name": "make", "script": "mkdir -p out/sub && echo one > out/sub/a && echo two > r.txt\n",
+   "exports": [{"name": "bin", "path": "out"}, {"name": "rep", "path": "r.txt"}]},
+  {"name": "use", "script": "rm -rf out r.txt; cat got/sub/a r2.txt \"$PIPEC_ROOT/etc/cfg\"; stat -c %a \"$PIPEC_ROOT/etc/cfg\"\n",
+   "files": [{"name": "cfg", "path": "/etc/cfg", "mode": 384}],
+   "imports": [{"name": "bin", "path": "got"}, {"name": "rep", "path": "r2.txt"}]}]}]}
+EOF
+irrun share --artifacts "$T/art"
+name_="exports reach later steps' imports"
+expect sh -c "[ $rc = 0 ] && grep -q '^use  | one\$' '$T/out' && grep -q '^use  | two\$' '$T/out'"
+name_="--artifacts writes each export to DIR/NAME on the local backend"
+expect sh -c "[ \"\$(cat '$T/art/bin/out/sub/a' '$T/art/rep/r.txt')\" = \"\$(printf 'one\ntwo')\" ]"
+name_="pipeline files are written with their mode"
+expect sh -c "grep -q '^use  | hello\$' '$T/out' && grep -q '^use  | 600\$' '$T/out'"
+
+ir healthy <<'EOF'
+{"version": 1, "pipelines": [{"name": "healthy", "type": "local", "steps": [
+  {"name": "svc", "detach": true, "script": "sleep 0.3; touch ready; sleep 30\n",
+   "health": {"command": ["test", "-e", "ready"], "interval_ms": 50}},
+  {"name": "use", "script": "test -e ready && echo saw it\n"}]}]}
+EOF
+irrun healthy
+name_="a step waits for a service's health check"
+expect sh -c "[ $rc = 0 ] && grep -q '^use | saw it\$' '$T/out'"
+
+ir unhealthy <<'EOF'
+{"version": 1, "pipelines": [{"name": "unhealthy", "type": "local", "steps": [
+  {"name": "svc", "detach": true, "script": "sleep 30\n",
+   "source": {"file": "u.yml", "line": 4, "column": 3},
+   "health": {"command": ["false"], "interval_ms": 20, "retries": 3}},
+  {"name": "use", "script": "echo ran\n"}]}]}
+EOF
+irrun unhealthy
+name_="a service never ready is an error at its position; its dependents never run"
+expect sh -c "[ $rc = 1 ] && ! grep -q ran '$T/out' && grep -q \"^u.yml:4:3: error: service 'svc' is not ready after 3 tries.*service-not-ready\" '$T/err'"
+
+ir quoted <<'EOF'
+{"version": 1, "pipelines": [{"name": "quoted", "type": "local",
+ "secrets": [{"name": "token"}], "steps": [
+  {"name": "use", "shell": "/nonexistent/s3cr3t-value", "script": "true\n",
+   "secrets": [{"name": "token", "env": "TOKEN"}]}]}]}
+EOF
+irrun quoted --secret token=s3cr3t-value --report "$T/quoted.json"
+name_="secret values are masked in diagnostics and the report"
+expect sh -c "[ $rc = 1 ] && grep -q \"cannot run '/nonexistent/[*]\{8\}'\" '$T/err' && ! grep -q s3cr3t '$T/err' '$T/quoted.json'"
+name_="no run directory is left in the temp directory"
+expect sh -c "[ -z \"\$(ls '$TMPDIR')\" ]"
 
 # ---- backends -----------------------------------------------------------------
 pipeline plug <<EOF
