@@ -59,7 +59,7 @@ static struct ir_doc *compile_yaml(const char *path, const char *text,
 	fe_yaml_read(path, text, len, a, &docs, dl);
 	/* Lower what was read even after a syntax error: one run, all errors. */
 	struct ir_doc *d = fe_drone_lower(&docs, ctx, a, dl);
-	ir_arena_free(docs.tree);
+	fe_docs_release(&docs);
 	return dl->nerrors > before ? NULL : d;
 }
 

@@ -25,6 +25,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <yaml.h>
 
@@ -192,7 +195,7 @@ static struct fe_node *node_new(struct reader *r, enum fe_node_kind kind,
 				yaml_mark_t m, const yaml_char_t *tag)
 {
 	struct fe_node *n = ir_alloc(r->tree, sizeof *n);
-	n->kind = kind;
+	n->kind = (unsigned char)kind;
 	n->pos = mark_pos(r, m);
 	n->tag = tag ? ir_strdup(r->tree, (const char *)tag) : NULL;
 	n->weight = 1;
@@ -218,7 +221,7 @@ static struct fe_node *scalar(struct reader *r, yaml_event_t *ev)
 				     ev->data.scalar.tag);
 	n->str = ir_strndup(r->a, (const char *)ev->data.scalar.value,
 			    ev->data.scalar.length);
-	n->len = ev->data.scalar.length;
+	n->len = (uint32_t)ev->data.scalar.length;
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !n->tag;
 	n->style = scalar_style(ev->data.scalar.style);
 	anchor_set(r, ev->data.scalar.anchor, n);
@@ -292,7 +295,7 @@ static struct fe_node *sequence(struct reader *r, yaml_event_t *ev, int depth)
 			n->weight = add_weight(n->weight, item->weight);
 		}
 	}
-	n->nitems = r->items->n - base;
+	n->nitems = (uint32_t)(r->items->n - base);
 	n->items = vec_pop_to(r->items, base, r->tree);
 	anchor_set(r, anchor, n);
 	return n;
@@ -421,7 +424,7 @@ static struct fe_node *mapping(struct reader *r, yaml_event_t *ev, int depth)
 	for (size_t i = merges; i < r->items->n; i++)
 		merge(r, base, *(struct fe_node **)vec_at(r->items, i));
 	r->items->n = merges;
-	n->npairs = r->pairs->n - base;
+	n->npairs = (uint32_t)(r->pairs->n - base);
 	n->pairs = vec_pop_to(r->pairs, base, r->tree);
 	anchor_set(r, anchor, n);
 	return n;
@@ -498,6 +501,17 @@ int fe_yaml_read(const char *path, const char *text, size_t len,
 	out->v = vec_pop_to(&docs, 0, r.tree);
 	free(docs.v);
 	return r.failed ? -1 : 0;
+}
+
+void fe_docs_release(struct fe_docs *docs)
+{
+	ir_arena_free(docs->tree);
+	*docs = (struct fe_docs){0};
+#ifdef __GLIBC__
+	/* The tree was most of the heap; hand its pages back, or the IR's
+	 * printed text, allocated later and apart, would add to the peak. */
+	malloc_trim(0);
+#endif
 }
 
 struct fe_node *fe_map_get(const struct fe_node *map, const char *key)
