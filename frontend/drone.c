@@ -471,6 +471,7 @@ static void lower_steps(struct pbuild *pb, const struct fe_node **v)
 		depend_on_clone(pb, s, false);
 	}
 	check_names(lw, p, pb->clone);
+	fe_drone_check_artifacts(pb);
 }
 
 /* ---- pipelines ---------------------------------------------------------- */

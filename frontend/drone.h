@@ -29,6 +29,19 @@ struct refb {
 	size_t n, cap;
 };
 
+/* An export or import of a step, kept for the pipeline-wide check. */
+struct artref {
+	size_t step;                /* index in the pipeline's steps */
+	struct ir_artifact *art;
+	struct ir_pos pos;
+	bool import;
+};
+
+struct artb {
+	struct artref *v;
+	size_t n, cap;
+};
+
 /* One pipeline being lowered. */
 struct pbuild {
 	struct lower *lw;
@@ -36,6 +49,7 @@ struct pbuild {
 	struct envb env;            /* injected + pipeline `environment` */
 	struct refb refs;           /* pipeline `environment` from_secret */
 	size_t secrets_cap;
+	struct artb arts;           /* every step's exports and imports */
 	bool clone;                 /* a clone step comes first */
 	bool graph;                 /* some step has depends_on */
 };
@@ -61,6 +75,20 @@ void fe_drone_lower_env(struct pbuild *pb, const struct fe_node *n,
 /* Lowers one step or service map into `s`. */
 void fe_drone_step(struct pbuild *pb, const struct fe_node *map, bool service,
 		   struct ir_step *s);
+
+/* healthcheck: {...} (drone_ext.c); call once s->detach is final. */
+void fe_drone_health(struct pbuild *pb, const struct fe_node *n, struct ir_step *s);
+
+/* exports: [...] and imports: [...] of the step at index `idx`. */
+void fe_drone_artifacts(struct pbuild *pb, const struct fe_node *exports,
+			const struct fe_node *imports, size_t idx, struct ir_step *s);
+
+/*
+ * Once every step is lowered: export names are unique, and each import
+ * names an export of a step that runs before it (taking its path when it
+ * gives none).
+ */
+void fe_drone_check_artifacts(struct pbuild *pb);
 
 /* Parses "512MiB", "1g", 1048576 into bytes; -1 when malformed. */
 int64_t fe_drone_size(const char *s);

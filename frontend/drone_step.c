@@ -470,4 +470,6 @@ void fe_drone_step(struct pbuild *pb, const struct fe_node *map, bool service,
 	lower_resources(lw, v[ST_RESOURCES], s);
 	if (service)
 		s->detach = true;
+	fe_drone_health(pb, v[ST_HEALTHCHECK], s);
+	fe_drone_artifacts(pb, v[ST_EXPORTS], v[ST_IMPORTS], (size_t)(s - pb->p->steps), s);
 }

@@ -116,6 +116,29 @@ static const struct fe_key condition_keys[CO_N] = {
 };
 KEYSET(fe_keys_condition, "condition", condition_keys, "values the clause accepts and rejects");
 
+/* pipec's extensions, spelt as docker compose spells a health check. */
+static const struct fe_key healthcheck_keys[HC_N] = {
+	[HC_TEST] = {"test", FE_T_STRS, NULL, false, "a command that exits 0 once the service is ready: a shell command, [CMD, arg, ...], [CMD-SHELL, command] or [NONE]"},
+	[HC_PORT] = {"port", FE_T_INT, NULL, false, "ready once this port accepts a TCP connection (pipec extension to compose)"},
+	[HC_INTERVAL] = {"interval", FE_T_DURATION, NULL, false, "time between tries, e.g. 1s or 1m30s"},
+	[HC_TIMEOUT] = {"timeout", FE_T_DURATION, NULL, false, "time one try may take, e.g. 5s"},
+	[HC_RETRIES] = {"retries", FE_T_INT, NULL, false, "failed tries before the service counts as unhealthy"},
+	[HC_DISABLE] = {"disable", FE_T_BOOL, NULL, false, "no health check (as test: [NONE])"},
+};
+KEYSET(fe_keys_healthcheck, "healthcheck", healthcheck_keys, "how to tell the service is ready; steps after it wait (pipec extension)");
+
+static const struct fe_key export_keys[AR_N] = {
+	[AR_NAME] = {"name", FE_T_STR, NULL, false, "the name imports use (default: the path as written)"},
+	[AR_PATH] = {"path", FE_T_STR, NULL, true, "a file or directory, relative to the working directory unless absolute"},
+};
+KEYSET(fe_keys_export, "export", export_keys, "a path copied out of the step when it finishes (pipec extension)");
+
+static const struct fe_key import_keys[AR_N] = {
+	[AR_NAME] = {"name", FE_T_STR, NULL, true, "the name of an export of a step that runs before this one"},
+	[AR_PATH] = {"path", FE_T_STR, NULL, false, "where it goes, relative to the working directory unless absolute (default: the exported path)"},
+};
+KEYSET(fe_keys_import, "import", import_keys, "an export of an earlier step copied in before the step starts (pipec extension)");
+
 static const struct fe_key step_keys[ST_N] = {
 	[ST_NAME] = {"name", FE_T_STR, NULL, true, "the step's name, unique in the pipeline"},
 	[ST_IMAGE] = {"image", FE_T_STR, NULL, false, "the container image (required except in exec pipelines)"},
@@ -141,6 +164,9 @@ static const struct fe_key step_keys[ST_N] = {
 	[ST_PORTS] = {"ports", FE_T_PORTS, &fe_keys_port, false, "ports the step listens on"},
 	[ST_RESOURCES] = {"resources", FE_T_OBJ, &fe_keys_resources, false, "CPU and memory limits"},
 	[ST_SHM_SIZE] = {"shm_size", FE_T_SIZE, NULL, false, "size of /dev/shm"},
+	[ST_HEALTHCHECK] = {"healthcheck", FE_T_OBJ, &fe_keys_healthcheck, false, "pipec extension: how to tell a service is ready, as in docker compose"},
+	[ST_EXPORTS] = {"exports", FE_T_ARTIFACTS, &fe_keys_export, false, "pipec extension: paths later steps can import"},
+	[ST_IMPORTS] = {"imports", FE_T_ARTIFACTS, &fe_keys_import, false, "pipec extension: exports of earlier steps copied in first"},
 };
 KEYSET(fe_keys_step, "step", step_keys, "a container run by the pipeline");
 
@@ -265,7 +291,9 @@ static const char *type_error(enum fe_type t, const struct fe_node *n)
 	case FE_T_COND: return n->kind == FE_MAP ? NULL : "a map";
 	case FE_T_OBJS:
 		return n->kind == FE_SEQ && all_maps(n) ? NULL : "a sequence of maps";
-	case FE_T_PORTS: return n->kind == FE_SEQ ? NULL : "a sequence";
+	case FE_T_PORTS:
+	case FE_T_ARTIFACTS: return n->kind == FE_SEQ ? NULL : "a sequence";
+	case FE_T_DURATION: return scalar ? NULL : "a duration such as 10s";
 	case FE_T_ANY: return NULL;
 	}
 	return NULL;

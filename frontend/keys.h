@@ -28,6 +28,8 @@ enum fe_type {
 	FE_T_OBJS,      /* a sequence of maps checked against `sub` */
 	FE_T_COND,      /* a condition map (when/trigger) */
 	FE_T_PORTS,     /* a sequence of port numbers or `port` maps */
+	FE_T_DURATION,  /* a duration as docker compose writes it: 1m30s, 500ms */
+	FE_T_ARTIFACTS, /* a sequence of paths or maps checked against `sub` */
 };
 
 struct fe_keyset;
@@ -35,7 +37,7 @@ struct fe_keyset;
 struct fe_key {
 	const char *name;
 	enum fe_type type;
-	const struct fe_keyset *sub;    /* FE_T_OBJ, FE_T_OBJS, FE_T_PORTS */
+	const struct fe_keyset *sub;    /* FE_T_OBJ, FE_T_OBJS, FE_T_PORTS, FE_T_ARTIFACTS */
 	bool required;
 	const char *desc;               /* one line, for the schema */
 };
@@ -55,7 +57,8 @@ enum { ST_NAME, ST_IMAGE, ST_PULL, ST_COMMANDS, ST_ENTRYPOINT, ST_COMMAND,
        ST_ENVIRONMENT, ST_SETTINGS, ST_WHEN, ST_DEPENDS_ON, ST_DETACH,
        ST_PRIVILEGED, ST_USER, ST_VOLUMES, ST_FAILURE, ST_WORKING_DIR,
        ST_NETWORK_MODE, ST_DNS, ST_DNS_SEARCH, ST_EXTRA_HOSTS, ST_DEVICES,
-       ST_PORTS, ST_RESOURCES, ST_SHM_SIZE, ST_N };
+       ST_PORTS, ST_RESOURCES, ST_SHM_SIZE, ST_HEALTHCHECK, ST_EXPORTS,
+       ST_IMPORTS, ST_N };
 enum { PF_OS, PF_ARCH, PF_VARIANT, PF_VERSION, PF_N };
 enum { WS_BASE, WS_PATH, WS_N };
 enum { CL_DISABLE, CL_DEPTH, CL_SKIP_VERIFY, CL_N };
@@ -72,13 +75,15 @@ enum { SG_PATH, SG_NAME, SG_N };
 enum { SI_KIND, SI_HMAC, SI_N };
 enum { FS_FROM_SECRET, FS_N };
 enum { CO_INCLUDE, CO_EXCLUDE, CO_N };
+enum { HC_TEST, HC_PORT, HC_INTERVAL, HC_TIMEOUT, HC_RETRIES, HC_DISABLE, HC_N };
+enum { AR_NAME, AR_PATH, AR_N };        /* exports and imports */
 
 extern const struct fe_keyset fe_keys_pipeline, fe_keys_step, fe_keys_platform,
 	fe_keys_workspace, fe_keys_clone, fe_keys_volume, fe_keys_volume_temp,
 	fe_keys_volume_host, fe_keys_mount, fe_keys_device, fe_keys_port,
 	fe_keys_resources, fe_keys_limits, fe_keys_concurrency, fe_keys_secret,
 	fe_keys_secret_get, fe_keys_signature, fe_keys_from_secret, fe_keys_when,
-	fe_keys_condition;
+	fe_keys_condition, fe_keys_healthcheck, fe_keys_export, fe_keys_import;
 
 /* The largest keyset, for callers' value arrays. */
 #define FE_KEYS_MAX 32

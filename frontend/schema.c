@@ -20,6 +20,7 @@ static const struct fe_keyset *const definitions[] = {
 	&fe_keys_mount, &fe_keys_device, &fe_keys_port, &fe_keys_resources,
 	&fe_keys_limits, &fe_keys_concurrency, &fe_keys_secret, &fe_keys_secret_get,
 	&fe_keys_signature, &fe_keys_from_secret, &fe_keys_when, &fe_keys_condition,
+	&fe_keys_healthcheck, &fe_keys_export, &fe_keys_import,
 };
 
 #define NDEFS (sizeof definitions / sizeof *definitions)
@@ -31,7 +32,8 @@ static const char *def_name(const struct fe_keyset *ks)
 		"pipeline", "step", "platform", "workspace", "clone", "volume",
 		"volume_temp", "volume_host", "mount", "device", "port",
 		"resources", "limits", "concurrency", "secret", "secret_get",
-		"signature", "from_secret", "when", "condition",
+		"signature", "from_secret", "when", "condition", "healthcheck",
+		"export", "import",
 	};
 	for (size_t i = 0; i < NDEFS; i++)
 		if (definitions[i] == ks)
@@ -97,6 +99,14 @@ static cJSON *boolean(void)
 	return one_of(typed("boolean"), e);
 }
 
+/* Go's time.ParseDuration, which docker compose uses: 1m30s, 2.5s, 0. */
+static cJSON *duration(void)
+{
+	cJSON *o = typed("string");
+	cJSON_AddStringToObject(o, "pattern", "^(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|ms|s|m|h))+)$");
+	return o;
+}
+
 static cJSON *key_schema(const struct fe_key *k)
 {
 	cJSON *o = NULL;
@@ -122,6 +132,8 @@ static cJSON *key_schema(const struct fe_key *k)
 	case FE_T_OBJS: o = array_of(ref(def_name(k->sub))); break;
 	case FE_T_COND: o = ref("when"); break;
 	case FE_T_PORTS: o = array_of(one_of(typed("integer"), ref("port"))); break;
+	case FE_T_DURATION: o = duration(); break;
+	case FE_T_ARTIFACTS: o = array_of(one_of(typed("string"), ref(def_name(k->sub)))); break;
 	}
 	/* A $ref ignores its siblings in draft-07: wrap to keep the text. */
 	if (cJSON_GetObjectItem(o, "$ref")) {
