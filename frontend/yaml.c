@@ -514,13 +514,14 @@ void fe_docs_release(struct fe_docs *docs)
 #endif
 }
 
+/* The first byte is compared before the call: most keys differ there. */
 struct fe_node *fe_map_get(const struct fe_node *map, const char *key)
 {
 	if (!map || map->kind != FE_MAP)
 		return NULL;
 	for (size_t i = 0; i < map->npairs; i++) {
 		const struct fe_node *k = map->pairs[i].key;
-		if (k->kind == FE_SCALAR && strcmp(k->str, key) == 0)
+		if (k->kind == FE_SCALAR && k->str[0] == key[0] && strcmp(k->str, key) == 0)
 			return map->pairs[i].value;
 	}
 	return NULL;
@@ -528,7 +529,7 @@ struct fe_node *fe_map_get(const struct fe_node *map, const char *key)
 
 bool fe_is_null(const struct fe_node *n)
 {
-	if (!n || n->kind != FE_SCALAR || !n->plain)
+	if (!n || n->kind != FE_SCALAR || !n->plain || n->len > 4)
 		return false;
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 	for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)

@@ -108,17 +108,26 @@ static uint64_t any_below(uint64_t x, unsigned char n)
 	return (x - ONES * n) & ~x & HIGHS;
 }
 
-/* The length of the prefix of `s` (of `n` bytes) that needs no escape, 8 bytes at a time. */
+/* Whether the 8 bytes at `s` hold one that needs an escape. */
+static bool word_needs_escape(const char *s)
+{
+	uint64_t x;
+	memcpy(&x, s, 8);
+	return any_below(x, 0x20) | any_below(x ^ (ONES * '"'), 1) |
+	       any_below(x ^ (ONES * '\\'), 1);
+}
+
+/*
+ * The length of the prefix of `s` (of `n` bytes) that needs no escape,
+ * 8 bytes at a time; a short tail is read as the string's last 8 bytes.
+ */
 static size_t plain_span(const char *s, size_t n)
 {
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x;
-		memcpy(&x, s + i, 8);
-		if (any_below(x, 0x20) | any_below(x ^ (ONES * '"'), 1) |
-		    any_below(x ^ (ONES * '\\'), 1))
-			break;
-	}
+	while (i + 8 <= n && !word_needs_escape(s + i))
+		i += 8;
+	if (i + 8 > n && n >= 8 && !word_needs_escape(s + n - 8))
+		return n;
 	while (i < n && !needs_escape((unsigned char)s[i]))
 		i++;
 	return i;
@@ -223,16 +232,26 @@ static int kv_cmp(const void *a, const void *b)
 }
 
 /*
- * Whether the keys are already in order, as the frontend's injected
- * variables mostly are.  glibc's qsort sorts stably where it can, so
- * skipping it for ordered input changes nothing.
+ * Environments arrive mostly in order (the injected variables, then a
+ * few of the step's own), where an insertion sort does about n
+ * comparisons.  Both it and glibc's qsort (a merge sort) are stable, so
+ * the text is the same whichever runs; a large map gets qsort.
  */
-static bool in_order(const struct ir_kv **v, size_t n)
+#define FEW_VARS 64
+
+static void sort_env(const struct ir_kv **v, size_t n)
 {
-	for (size_t i = 1; i < n; i++)
-		if (kv_cmp(&v[i - 1], &v[i]) > 0)
-			return false;
-	return true;
+	if (n > FEW_VARS) {
+		qsort(v, n, sizeof *v, kv_cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		const struct ir_kv *x = v[i];
+		size_t j = i;
+		for (; j > 0 && kv_cmp(&v[j - 1], &x) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 /* An environment map, sorted by key so equal maps print equally. */
@@ -243,8 +262,7 @@ static void write_env(struct out *o, const struct ir_env *env, int depth)
 		out_of_memory();
 	for (size_t i = 0; i < env->n; i++)
 		sorted[i] = &env->v[i];
-	if (!in_order(sorted, env->n))
-		qsort(sorted, env->n, sizeof *sorted, kv_cmp);
+	sort_env(sorted, env->n);
 	struct members m = {depth, true};
 	put(o, "{", 1);
 	for (size_t i = 0; i < env->n; i++) {
