@@ -76,4 +76,24 @@ int docker_prune(const char *host, bool dry_run, struct docker_prune_list *out,
 
 void docker_prune_list_release(struct docker_prune_list *l);
 
+/*
+ * pipec loads this backend as a module, lib/pipec/docker.so, only when
+ * it is used, so that libcurl and the TLS libraries behind it stay out of
+ * every other command.  The module exports this one table, named
+ * DOCKER_MODULE_SYMBOL, holding the functions above; it also exports
+ * PIPEC_BACKEND_SYMBOL (the backend with default options), so
+ * `--backend-plugin` loads it too.
+ */
+struct docker_module {
+	int (*backend_new)(struct rt_backend *out, const struct docker_options *opt,
+			   struct diag_list *dl);
+	bool (*engine_answers)(const char *host, int timeout_ms);
+	int (*prune)(const char *host, bool dry_run, struct docker_prune_list *out,
+		     struct diag_list *dl);
+	void (*prune_list_release)(struct docker_prune_list *l);
+};
+
+extern const struct docker_module docker_module;
+#define DOCKER_MODULE_SYMBOL "docker_module"
+
 #endif

@@ -40,6 +40,15 @@ void cli_backend_names(FILE *out);
 /* Options for the Docker backend, filled by `pipec run` (backends.c). */
 extern struct docker_options cli_docker_options;
 
+/* True when a Docker engine answers within `timeout_ms` (backends.c). */
+bool cli_docker_answers(int timeout_ms);
+
+/*
+ * Runs the Docker backend's prune (backend-docker/docker.h) and prints a
+ * line per item to `out`; 0, or -1 after recording why.
+ */
+int cli_docker_prune(const char *host, bool dry_run, FILE *out, struct diag_list *dl);
+
 /* A file read whole, NUL-terminated. */
 struct cli_file {
 	char *text;

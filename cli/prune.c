@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "backend-docker/docker.h"
 
 static const struct option prune_options[] = {
 	{"dry-run", no_argument, NULL, 'n'},
@@ -37,12 +36,7 @@ static int prune(int argc, char **argv)
 		return cli_usage_error("prune", "unexpected argument '%s'", argv[optind]);
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct docker_prune_list l;
-	int rc = docker_prune(host, dry_run, &l, &dl);
-	for (size_t i = 0; i < l.n; i++)
-		printf("%s %s %s (run %s)\n", dry_run ? "would remove" : "removed", l.v[i].kind,
-		       l.v[i].name, l.v[i].run);
-	docker_prune_list_release(&l);
+	int rc = cli_docker_prune(host, dry_run, stdout, &dl);
 	cli_report(&dl);
 	diag_list_release(&dl);
 	return rc < 0 ? EXIT_FAILED : EXIT_OK;

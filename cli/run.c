@@ -215,7 +215,7 @@ static const char *default_backend(const struct ir_doc *doc)
 		wants |= doc->pipelines[i].backend == IR_BACKEND_DOCKER;
 	if (!wants)
 		return "local";
-	if (docker_engine_answers(NULL, 2000))
+	if (cli_docker_answers(2000))
 		return "docker";
 	fputs("pipec: no docker engine answers; running on the local backend "
 	      "(start an engine or pass --backend)\n", stderr);

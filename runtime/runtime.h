@@ -89,6 +89,17 @@ int rt_backend_load(struct rt_backend *b, const char *path, struct diag_list *dl
 /* Frees the backend's context and closes its plugin.  Safe on a zeroed one. */
 void rt_backend_release(struct rt_backend *b);
 
+/*
+ * Opens the shared object at `path` and returns the address of its
+ * `symbol`, with the object's handle in *handle (close it with
+ * rt_plugin_close(), or hand it to a struct rt_backend's `plugin`).
+ * NULL after recording why [backend-plugin].
+ */
+void *rt_plugin_open(const char *path, const char *symbol, void **handle,
+		     struct diag_list *dl);
+
+void rt_plugin_close(void *handle);
+
 /* A plugin shared object exports this symbol (PIPEC_BACKEND_SYMBOL). */
 typedef int rt_backend_plugin_fn(struct rt_backend *out, struct diag_list *dl);
 #define PIPEC_BACKEND_SYMBOL "pipec_backend_new"

@@ -26,7 +26,7 @@ if [ "$ONLY" != unit ]; then
 	for t in tests/e2e/*.sh; do
 		[ -f "$t" ] || continue
 		echo "== $t"
-		PIPEC=${PIPEC:-./$B/pipec} sh "$t" >"$log" 2>&1
+		PIPEC=${PIPEC:-./$B/bin/pipec} sh "$t" >"$log" 2>&1
 		rc=$?
 		cat "$log"
 		p=$(grep -c '^ok - ' "$log") f=$(grep -c '^not ok - ' "$log")
