@@ -7,8 +7,9 @@
  * in the service's directory with its environment, exiting 0; or the
  * port accepting a TCP connection on 127.0.0.1.  It is tried up to
  * `retries` times, `interval_ms` apart, each try given `timeout_ms`.
- * While waiting the services' output keeps streaming (local_pump()), an
- * interrupt ends the wait, and a service that ends first fails at once.
+ * While waiting, the pipes are still read (local_pump()) so no service
+ * blocks on a full pipe; an interrupt ends the wait, and a service that
+ * ends first fails at once.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
