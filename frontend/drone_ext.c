@@ -20,6 +20,14 @@
 
 #include "drone.h"
 
+/*
+ * Dependencies followed while checking the order of imports, per
+ * pipeline.  A walk per import costs up to the whole graph; past this
+ * the remaining imports are checked by name only, and the backend still
+ * refuses an import nothing exported before it.
+ */
+#define FE_MAX_ARTIFACT_WALK (1u << 22)
+
 /* ---- healthcheck ------------------------------------------------------ */
 
 /* A run of digits with an optional fraction: "1", "2.5", ".5". */
@@ -278,12 +286,15 @@ void fe_drone_artifacts(struct pbuild *pb, const struct fe_node *exports,
 
 /* ---- the pipeline-wide check ------------------------------------------ */
 
-/* Steps by name, so walking depends_on costs a search, not a scan. */
+/* depends_on as step indices, resolved once for every walk. */
 struct graph {
 	const struct ir_pipeline *p;
-	const struct ir_step **byname;  /* named steps sorted by name */
-	size_t n;
-	bool *seen;
+	size_t *first;              /* step i's parents: dep[first[i] .. first[i+1]] */
+	size_t *dep;
+	size_t *seen;               /* == walk: visited in the current walk */
+	size_t walk;
+	size_t *stack;              /* steps still to visit, each pushed once */
+	size_t work;                /* dependencies followed, up to the ceiling */
 	bool ordered;               /* no depends_on: steps run in file order */
 };
 
@@ -293,48 +304,72 @@ static int cmp_name(const void *x, const void *y)
 		      (*(const struct ir_step *const *)y)->name);
 }
 
+/* The step named `name` in `byname` (sorted), or NULL. */
+static const struct ir_step *find_step(const struct ir_step **byname, size_t n,
+				       const char *name)
+{
+	struct ir_step key = {.name = (char *)name};
+	const struct ir_step *k = &key;
+	const struct ir_step **hit = bsearch(&k, byname, n, sizeof *byname, cmp_name);
+	return hit ? *hit : NULL;
+}
+
 static void graph_init(struct graph *g, struct pbuild *pb)
 {
 	const struct ir_pipeline *p = pb->p;
+	struct ir_arena *a = pb->lw->a;
+	size_t n = 0, ndeps = 0;
 	*g = (struct graph){.p = p, .ordered = !pb->graph};
-	g->byname = ir_calloc(pb->lw->a, p->nsteps + 1, sizeof *g->byname);
-	g->seen = ir_calloc(pb->lw->a, p->nsteps + 1, sizeof *g->seen);
-	for (size_t i = 0; i < p->nsteps; i++)
+	const struct ir_step **byname = ir_calloc(a, p->nsteps + 1, sizeof *byname);
+	for (size_t i = 0; i < p->nsteps; i++) {
 		if (p->steps[i].name)
-			g->byname[g->n++] = &p->steps[i];
-	qsort(g->byname, g->n, sizeof *g->byname, cmp_name);
-}
-
-/* The index of the step named `name`, or -1. */
-static long graph_find(const struct graph *g, const char *name)
-{
-	size_t lo = 0, hi = g->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(g->byname[mid]->name, name);
-		if (c == 0)
-			return (long)(g->byname[mid] - g->p->steps);
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+			byname[n++] = &p->steps[i];
+		ndeps += p->steps[i].depends_on.n;
 	}
-	return -1;
+	qsort(byname, n, sizeof *byname, cmp_name);
+	g->first = ir_calloc(a, p->nsteps + 1, sizeof *g->first);
+	g->dep = ir_calloc(a, ndeps + 1, sizeof *g->dep);
+	for (size_t i = 0, m = 0; i < p->nsteps; i++) {
+		g->first[i] = m;
+		for (size_t j = 0; j < p->steps[i].depends_on.n; j++) {
+			const struct ir_step *d = find_step(byname, n, p->steps[i].depends_on.v[j]);
+			if (d)
+				g->dep[m++] = (size_t)(d - p->steps);
+		}
+		g->first[i + 1] = m;
+	}
+	g->seen = ir_calloc(a, p->nsteps + 1, sizeof *g->seen);
+	g->stack = ir_calloc(a, p->nsteps + 1, sizeof *g->stack);
 }
 
-/* With depends_on: `from` is an ancestor of `to`; without: it comes first. */
+/*
+ * With depends_on: `from` is an ancestor of `to`; without: it comes
+ * first.  The walk keeps its own stack: a chain of dependencies may be
+ * as long as the file allows.
+ */
 static bool runs_before(struct graph *g, size_t from, size_t to)
 {
+	size_t top = 0;
 	if (g->ordered)
 		return from < to;
-	if (g->seen[to])
-		return false;
-	g->seen[to] = true;
-	const struct ir_strs *deps = &g->p->steps[to].depends_on;
-	for (size_t i = 0; i < deps->n; i++) {
-		long k = graph_find(g, deps->v[i]);
-		if (k >= 0 && ((size_t)k == from || runs_before(g, from, (size_t)k)))
-			return true;
+	if (g->work > FE_MAX_ARTIFACT_WALK)
+		return true;                /* unknown: let it pass */
+	g->walk++;
+	g->seen[to] = g->walk;
+	g->stack[top++] = to;
+	while (top) {
+		size_t s = g->stack[--top];
+		if ((g->work += g->first[s + 1] - g->first[s]) > FE_MAX_ARTIFACT_WALK)
+			return true;        /* unknown: let it pass */
+		for (size_t i = g->first[s]; i < g->first[s + 1]; i++) {
+			size_t k = g->dep[i];
+			if (k == from)
+				return true;
+			if (g->seen[k] != g->walk) {
+				g->seen[k] = g->walk;
+				g->stack[top++] = k;
+			}
+		}
 	}
 	return false;
 }
@@ -375,7 +410,6 @@ static void check_import(struct pbuild *pb, struct graph *g, const struct artref
 		unknown_artifact(pb, r);
 		return;
 	}
-	memset(g->seen, 0, p->nsteps * sizeof *g->seen);
 	if (e->step == r->step || !runs_before(g, e->step, r->step)) {
 		diag_error(pb->lw->dl, r->pos, "unknown-artifact",
 			   "artifact '%s' comes from step '%s', which does not run before step '%s'",

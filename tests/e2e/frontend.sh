@@ -124,7 +124,8 @@ fi
 # turned into a broken substitution, a sequence or a map.
 bad=0 n=0
 for src in tests/golden/drone/step-keys.yml tests/golden/drone/pipeline-keys.yml \
-	   tests/golden/drone/secrets.yml; do
+	   tests/golden/drone/secrets.yml tests/golden/drone/healthcheck.yml \
+	   tests/golden/drone/artifacts.yml; do
 	lines=$(wc -l <"$src")
 	i=1
 	while [ "$i" -le "$lines" ]; do
