@@ -14,7 +14,8 @@
  * everything else, UTF-8 included, passed through), so the text is the
  * same as any earlier writer's.
  */
-#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,11 +35,8 @@ static void out_of_memory(void)
 	abort();
 }
 
-/* Makes room for `n` more bytes and the final NUL. */
-static void reserve(struct out *o, size_t n)
+static void grow(struct out *o, size_t n)
 {
-	if (o->len + n + 1 <= o->cap)
-		return;
 	size_t cap = o->cap ? o->cap : 4096;
 	while (cap < o->len + n + 1)
 		cap *= 2;
@@ -49,7 +47,14 @@ static void reserve(struct out *o, size_t n)
 	o->cap = cap;
 }
 
-static void put(struct out *o, const char *s, size_t n)
+/* Makes room for `n` more bytes and the final NUL; the test alone is inlined. */
+static inline void reserve(struct out *o, size_t n)
+{
+	if (o->len + n + 1 > o->cap)
+		grow(o, n);
+}
+
+static inline void put(struct out *o, const char *s, size_t n)
 {
 	reserve(o, n);
 	memcpy(o->p + o->len, s, n);
@@ -168,11 +173,17 @@ static void put_name(struct out *o, const char *name)
 		o->p[o->len++] = ' ';
 }
 
+/* Decimal digits written backwards: snprintf costs more than the rest of a field. */
 static void put_int(struct out *o, int64_t v)
 {
-	char buf[32];
-	int n = snprintf(buf, sizeof buf, "%" PRId64, v);
-	put(o, buf, (size_t)n);
+	char buf[24], *p = buf + sizeof buf;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	put(o, p, (size_t)(buf + sizeof buf - p));
 }
 
 /*
