@@ -68,17 +68,36 @@ static int64_t duration_ms(const char *s)
 	return total > INT_MAX ? -1 : (int64_t)(total + 0.5);
 }
 
-static void duration(struct lower *lw, const struct fe_node *n, const char *what, int *out)
+/* 0 with the milliseconds in *out (left alone when `n` is absent), or -1. */
+static int duration(struct lower *lw, const struct fe_node *n, const char *what, int *out)
 {
 	if (!n)
-		return;
+		return 0;
 	char *text = fe_drone_str(lw, n, false);
-	int64_t ms = text ? duration_ms(text) : 0;
+	if (!text)
+		return -1;
+	int64_t ms = duration_ms(text);
 	if (ms < 0)
-		diag_error(lw->dl, n->pos, "invalid-value",
-			   "%s: expected a duration such as 10s, 500ms or 1m30s, got '%s'",
-			   what, text);
-	*out = ms < 0 ? 0 : (int)ms;
+		return diag_error(lw->dl, n->pos, "invalid-value",
+				  "%s: expected a duration such as 10s, 500ms or 1m30s, got '%s'",
+				  what, text);
+	*out = (int)ms;
+	return 0;
+}
+
+/* The same for an integer from `lo` to `hi` (the key table made it an integer). */
+static int number(struct lower *lw, const struct fe_node *n, const char *what,
+		  long lo, long hi, int *out)
+{
+	if (!n)
+		return 0;
+	long v = strtol(n->str, NULL, 10);
+	if (v < lo || v > hi)
+		return diag_error(lw->dl, n->pos, "invalid-value",
+				  "%s: expected a number from %ld to %ld, got '%s'",
+				  what, lo, hi, n->str);
+	*out = (int)v;
+	return 0;
 }
 
 static struct ir_strs shell(struct lower *lw, const struct fe_node *cmd)
@@ -141,27 +160,13 @@ static int health_test(struct lower *lw, const struct fe_node *n, struct ir_strs
 	return bad_test(lw, n);
 }
 
+/* Every value is checked, so one run reports each mistake; -1 after any. */
 static int health_numbers(struct lower *lw, const struct fe_node **v, struct ir_health *h)
 {
-	int errors = 0;
-	if (v[HC_PORT]) {
-		long port = strtol(v[HC_PORT]->str, NULL, 10);
-		if (port < 1 || port > 65535)
-			errors += diag_error(lw->dl, v[HC_PORT]->pos, "invalid-value",
-					     "port: expected a number from 1 to 65535, got '%s'",
-					     v[HC_PORT]->str) < 0;
-		h->port = (int)port;
-	}
-	if (v[HC_RETRIES]) {
-		long n = strtol(v[HC_RETRIES]->str, NULL, 10);
-		if (n < 0 || n > INT_MAX)
-			errors += diag_error(lw->dl, v[HC_RETRIES]->pos, "invalid-value",
-					     "retries: expected a number from 0 up, got '%s'",
-					     v[HC_RETRIES]->str) < 0;
-		h->retries = n < 0 || n > INT_MAX ? 0 : (int)n;
-	}
-	duration(lw, v[HC_INTERVAL], "interval", &h->interval_ms);
-	duration(lw, v[HC_TIMEOUT], "timeout", &h->timeout_ms);
+	int errors = number(lw, v[HC_PORT], "port", 1, 65535, &h->port);
+	errors |= number(lw, v[HC_RETRIES], "retries", 0, INT_MAX, &h->retries);
+	errors |= duration(lw, v[HC_INTERVAL], "interval", &h->interval_ms);
+	errors |= duration(lw, v[HC_TIMEOUT], "timeout", &h->timeout_ms);
 	return errors;
 }
 
@@ -174,7 +179,9 @@ void fe_drone_health(struct pbuild *pb, const struct fe_node *n, struct ir_step 
 		return;
 	struct ir_health *h = ir_alloc(lw->a, sizeof *h);
 	int test = v[HC_TEST] ? health_test(lw, v[HC_TEST], &h->command) : 0;
-	if (test == 1 || health_numbers(lw, v, h) || test < 0)
+	if (test == 1)
+		return;                     /* test: [NONE] */
+	if ((health_numbers(lw, v, h) | test) < 0)
 		return;
 	if (!v[HC_TEST] && !v[HC_PORT]) {
 		diag_error(lw->dl, n->pos, "missing-key",
