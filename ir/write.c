@@ -23,10 +23,18 @@
 
 _Static_assert(sizeof(enum ir_pull) == sizeof(int), "IR enums are stored as int");
 
+/* The last environment written: its keys as written, and their sorted order. */
+struct env_order {
+	const char **keys;
+	size_t *order;
+	size_t n, cap;
+};
+
 struct out {
 	char *p;
 	size_t len, cap;
 	bool compact;
+	struct env_order env;
 };
 
 static void out_of_memory(void)
@@ -243,26 +251,76 @@ static int kv_cmp(const void *a, const void *b)
 }
 
 /*
- * Environments arrive mostly in order (the injected variables, then a
- * few of the step's own), where an insertion sort does about n
- * comparisons.  Both it and glibc's qsort (a merge sort) are stable, so
- * the text is the same whichever runs; a large map gets qsort.
+ * Steps' environments share most of their keys, written first and in the
+ * same order (the injected and pipeline variables, copied).  The order
+ * found for the last environment is kept; the next one starts from it
+ * for the keys it shares (the same pointers, in the same places) and
+ * inserts the rest by binary search, each after the keys equal to it.
+ * That is a stable sort, as glibc's qsort (a merge sort) is, so the text
+ * is the same whichever runs; many new keys at once go to qsort.
  */
 #define FEW_VARS 64
 
-static void sort_env(const struct ir_kv **v, size_t n)
+static void remember_order(struct env_order *last, const struct ir_env *env,
+			   const struct ir_kv *const *sorted)
 {
-	if (n > FEW_VARS) {
-		qsort(v, n, sizeof *v, kv_cmp);
-		return;
+	if (env->n > last->cap) {
+		free(last->keys);
+		free(last->order);
+		last->cap = env->n;
+		last->keys = malloc(env->n * sizeof *last->keys);
+		last->order = malloc(env->n * sizeof *last->order);
+		if (!last->keys || !last->order)
+			out_of_memory();
 	}
-	for (size_t i = 1; i < n; i++) {
-		const struct ir_kv *x = v[i];
-		size_t j = i;
-		for (; j > 0 && kv_cmp(&v[j - 1], &x) > 0; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
+	for (size_t i = 0; i < env->n; i++) {
+		last->keys[i] = env->v[i].key;
+		last->order[i] = (size_t)(sorted[i] - env->v);
 	}
+	last->n = env->n;
+}
+
+static size_t upper_bound(const struct ir_kv **v, size_t n, const struct ir_kv *x)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (kv_cmp(&v[mid], &x) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* How many leading keys `env` shares with the last environment sorted. */
+static size_t shared_keys(const struct env_order *last, const struct ir_env *env)
+{
+	size_t k = 0;
+	while (k < env->n && k < last->n && env->v[k].key == last->keys[k])
+		k++;
+	return k;
+}
+
+/* The shared keys in the last order, then the others inserted; `v` gets the result. */
+static void sort_env(struct env_order *last, const struct ir_env *env, const struct ir_kv **v)
+{
+	size_t k = shared_keys(last, env), m = 0;
+	if (env->n - k > FEW_VARS) {
+		for (size_t i = 0; i < env->n; i++)
+			v[i] = &env->v[i];
+		qsort(v, env->n, sizeof *v, kv_cmp);
+	} else {
+		for (size_t j = 0; j < last->n; j++)
+			if (last->order[j] < k)
+				v[m++] = &env->v[last->order[j]];
+		for (size_t i = k; i < env->n; i++, m++) {
+			size_t at = upper_bound(v, m, &env->v[i]);
+			memmove(v + at + 1, v + at, (m - at) * sizeof *v);
+			v[at] = &env->v[i];
+		}
+	}
+	remember_order(last, env, v);
 }
 
 /* An environment map, sorted by key so equal maps print equally. */
@@ -271,9 +329,7 @@ static void write_env(struct out *o, const struct ir_env *env, int depth)
 	const struct ir_kv **sorted = malloc(env->n * sizeof *sorted);
 	if (!sorted)
 		out_of_memory();
-	for (size_t i = 0; i < env->n; i++)
-		sorted[i] = &env->v[i];
-	sort_env(sorted, env->n);
+	sort_env(&o->env, env, sorted);
 	struct members m = {depth, true};
 	put(o, "{", 1);
 	for (size_t i = 0; i < env->n; i++) {
@@ -403,5 +459,7 @@ char *ir_write(const struct ir_doc *d, unsigned flags)
 	write_shape(&o, &ir_shape_doc, d, 0);
 	put(&o, "\n", 1);
 	o.p[o.len] = '\0';
+	free(o.env.keys);
+	free(o.env.order);
 	return o.p;
 }
