@@ -2,46 +2,57 @@
  * graph.c - dependency graphs by index, their topological order and their
  * cycles.
  *
- * Names are resolved to indices once, through a sorted index (first node
+ * Names are resolved to indices once, through a hash index (first node
  * of a name wins, as duplicate names are reported elsewhere); every later
  * pass works on integers.  Graphs are bounded by VAL_MAX_STEPS, so the
  * recursive walk stays shallow.
  */
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "internal.h"
 
-static int by_name(const void *x, const void *y)
+/* FNV-1a: short names, few collisions, no setup. */
+static size_t hash(const char *s)
 {
-	const struct val_index_entry *a = x, *b = y;
-	int c = strcmp(a->name, b->name);
-	return c ? c : (a->at > b->at) - (a->at < b->at);
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+	return (size_t)h;
+}
+
+/* The slot holding `name`, or the empty one where it would go. */
+static size_t *probe(const struct val_index *x, const char *name)
+{
+	size_t i = hash(name) & x->mask;
+	while (x->slot[i] && strcmp(x->names[x->slot[i] - 1], name) != 0)
+		i = (i + 1) & x->mask;
+	return &x->slot[i];
 }
 
 struct val_index *val_index_new(const char *const *names, size_t n, struct ir_arena *a)
 {
 	struct val_index *x = ir_alloc(a, sizeof *x);
-	x->e = ir_calloc(a, n ? n : 1, sizeof *x->e);
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	x->names = ir_calloc(a, n ? n : 1, sizeof *x->names);
+	x->slot = ir_calloc(a, cap, sizeof *x->slot);
+	x->mask = cap - 1;
 	x->nnodes = n;
-	for (size_t i = 0; i < n; i++)
-		if (names[i])
-			x->e[x->n++] = (struct val_index_entry){names[i], i};
-	qsort(x->e, x->n, sizeof *x->e, by_name);
+	for (size_t i = 0; i < n; i++) {
+		x->names[i] = names[i];
+		size_t *s = names[i] ? probe(x, names[i]) : NULL;
+		if (s && !*s)
+			*s = i + 1;
+	}
 	return x;
 }
 
 size_t val_index_find(const struct val_index *x, const char *name)
 {
-	size_t lo = 0, hi = x->n;
-	while (name && lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(x->e[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return name && lo < x->n && strcmp(x->e[lo].name, name) == 0 ? x->e[lo].at : x->nnodes;
+	size_t *s = name ? probe(x, name) : NULL;
+	return s && *s ? *s - 1 : x->nnodes;
 }
 
 static struct val_graph *graph_new(const char *const *names,

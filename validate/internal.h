@@ -30,14 +30,11 @@ void val_check_policy(struct val_ctx *c);
 void val_check_images(struct val_ctx *c);
 void val_check_placement(struct val_ctx *c);
 
-/* Names sorted for lookup: a node's index by name in O(log n). */
-struct val_index_entry {
-	const char *name;
-	size_t at;
-};
+/* Names hashed for lookup: a node's index by name in O(1). */
 struct val_index {
-	struct val_index_entry *e;
-	size_t n, nnodes;
+	const char **names;     /* the nodes' names, by index */
+	size_t *slot;           /* open addressing: node index + 1, 0 empty */
+	size_t mask, nnodes;
 };
 
 /* Indexes `n` names (NULL ones left out); the first of equal names wins. */

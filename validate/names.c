@@ -8,9 +8,9 @@
  * embedded DNS resolves any network alias, underscores included (Drone
  * samples use `redis_1`); Kubernetes names Services with lowercase RFC
  * 1123 labels only.  Local steps have no network names.  Uniqueness is
- * checked through graph.c's sorted index, which finds the first node of
- * each name in O(log n); a later node of the same name is reported, at
- * its own position, pointing back at the first.
+ * checked through graph.c's hash index, which finds the first node of
+ * each name at once; a later node of the same name is reported, at its
+ * own position, pointing back at the first.
  */
 #include <ctype.h>
 #include <string.h>
