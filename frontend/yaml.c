@@ -41,6 +41,33 @@ struct vec {
 	size_t n, cap, size;
 };
 
+/*
+ * A run of arena memory handed out in small pieces: nodes (zeroed by the
+ * arena) and scalar text (bytes, no alignment).  One arena allocation per
+ * SLAB_SIZE bytes instead of one per node or string.  Small enough that
+ * the arena's zeroing stays a plain loop of vector stores.
+ */
+#define SLAB_SIZE 2048
+
+struct slab {
+	char *p;
+	size_t left;
+};
+
+static void *slab_take(struct slab *s, struct ir_arena *a, size_t size)
+{
+	if (size > SLAB_SIZE / 4)
+		return ir_alloc(a, size);
+	if (s->left < size) {
+		s->p = ir_alloc(a, SLAB_SIZE);
+		s->left = SLAB_SIZE;
+	}
+	void *out = s->p;
+	s->p += size;
+	s->left -= size;
+	return out;
+}
+
 struct anchor {
 	const char *name;
 	struct fe_node *node;
@@ -55,6 +82,8 @@ struct reader {
 	struct ir_arena *tree;      /* nodes, their arrays, anchor names */
 	struct diag_list *dl;
 	struct vec *items, *pairs;  /* children of the open nodes */
+	struct slab node_slab;      /* where the next node goes */
+	struct slab text_slab;      /* where the next scalar text goes */
 	struct anchor *anchors;     /* open addressing, malloc'd */
 	size_t nanchors, cap;
 	size_t alias_nodes;
@@ -163,10 +192,8 @@ static void anchor_grow(struct reader *r)
 }
 
 /* A later anchor of the same name replaces the earlier one, as in YAML. */
-static void anchor_set(struct reader *r, const yaml_char_t *name, struct fe_node *n)
+static void anchor_add(struct reader *r, const yaml_char_t *name, struct fe_node *n)
 {
-	if (!name)
-		return;
 	if ((r->nanchors + 1) * 2 > r->cap)
 		anchor_grow(r);
 	struct anchor *s = anchor_slot(r->anchors, r->cap, (const char *)name);
@@ -175,6 +202,13 @@ static void anchor_set(struct reader *r, const yaml_char_t *name, struct fe_node
 		r->nanchors++;
 	}
 	s->node = n;
+}
+
+/* Most nodes have no anchor: that test alone is inlined. */
+static inline void anchor_set(struct reader *r, const yaml_char_t *name, struct fe_node *n)
+{
+	if (name)
+		anchor_add(r, name, n);
 }
 
 static struct fe_node *anchor_get(struct reader *r, const char *name)
@@ -191,10 +225,17 @@ static size_t add_weight(size_t a, size_t b)
 	return a + b > WEIGHT_MAX ? WEIGHT_MAX : a + b;
 }
 
+/* A zeroed node: slab pieces are a multiple of the node's own alignment. */
+static struct fe_node *node_alloc(struct reader *r)
+{
+	_Static_assert(sizeof(struct fe_node) % _Alignof(struct fe_node) == 0, "nodes tile");
+	return slab_take(&r->node_slab, r->tree, sizeof(struct fe_node));
+}
+
 static struct fe_node *node_new(struct reader *r, enum fe_node_kind kind,
 				yaml_mark_t m, const yaml_char_t *tag)
 {
-	struct fe_node *n = ir_alloc(r->tree, sizeof *n);
+	struct fe_node *n = node_alloc(r);
 	n->kind = (unsigned char)kind;
 	n->pos = mark_pos(r, m);
 	n->tag = tag ? ir_strdup(r->tree, (const char *)tag) : NULL;
@@ -215,12 +256,21 @@ static unsigned char scalar_style(yaml_scalar_style_t st)
 	}
 }
 
+/* A scalar's text, NUL-terminated, packed with the others in the main arena. */
+static char *text_copy(struct reader *r, const char *s, size_t len)
+{
+	char *t = slab_take(&r->text_slab, r->a, len + 1);
+	memcpy(t, s, len);
+	t[len] = '\0';
+	return t;
+}
+
 static struct fe_node *scalar(struct reader *r, yaml_event_t *ev)
 {
 	struct fe_node *n = node_new(r, FE_SCALAR, ev->start_mark,
 				     ev->data.scalar.tag);
-	n->str = ir_strndup(r->a, (const char *)ev->data.scalar.value,
-			    ev->data.scalar.length);
+	n->str = text_copy(r, (const char *)ev->data.scalar.value,
+			   ev->data.scalar.length);
 	n->len = (uint32_t)ev->data.scalar.length;
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !n->tag;
 	n->style = scalar_style(ev->data.scalar.style);
@@ -243,7 +293,7 @@ static struct fe_node *alias(struct reader *r, yaml_event_t *ev)
 		     ir_printf(r->a, "%d", FE_MAX_ALIAS_NODES));
 		return NULL;
 	}
-	struct fe_node *n = ir_alloc(r->tree, sizeof *n);
+	struct fe_node *n = node_alloc(r);
 	*n = *target;
 	n->pos = pos;
 	return n;

@@ -69,14 +69,25 @@ static inline void put(struct out *o, const char *s, size_t n)
 	o->len += n;
 }
 
+/*
+ * A new line indented two spaces a level.  IR nests at most a few levels:
+ * a fixed run of spaces is copied whole, only the needed part kept.
+ */
 static void newline(struct out *o, int depth)
 {
+	static const char line[] = "\n                                ";
+	size_t n = 1 + 2 * (size_t)depth;
 	if (o->compact)
 		return;
-	reserve(o, 1 + 2 * (size_t)depth);
-	o->p[o->len++] = '\n';
-	memset(o->p + o->len, ' ', 2 * (size_t)depth);
-	o->len += 2 * (size_t)depth;
+	reserve(o, sizeof line);
+	if (n > sizeof line - 1) {
+		put(o, "\n", 1);
+		for (int i = 0; i < depth; i++)
+			put(o, "  ", 2);
+		return;
+	}
+	memcpy(o->p + o->len, line, sizeof line - 1);
+	o->len += n;
 }
 
 /* The escape for byte `c`, or NULL when it stands for itself. */

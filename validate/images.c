@@ -50,7 +50,8 @@ static void check_plugin(struct val_ctx *c, const struct ir_step *s)
 	if (is_blank(s->script))
 		return;
 	for (size_t i = 0; i < s->environment.n; i++)
-		if (strncmp(s->environment.v[i].key, "PLUGIN_", 7) == 0) {
+		if (s->environment.v[i].key[0] == 'P' &&
+		    strncmp(s->environment.v[i].key, "PLUGIN_", 7) == 0) {
 			diag_warning(c->dl, s->pos, "settings-with-commands",
 				     "step '%s' has both settings and commands: the commands replace the plugin, which never reads its settings",
 				     s->name);
