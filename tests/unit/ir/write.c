@@ -1,0 +1,152 @@
+/*
+ * write.c - ir_write()'s own string escaping and environment order:
+ * strings come out exactly as cJSON's printer spells them, and each
+ * environment in key order, equal keys in the order written, however the
+ * environments before it looked.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+
+#include "fixture.h"
+
+static struct ir_arena *arena;
+
+static void setup(void)
+{
+	arena = ir_arena_new();
+	srand(5);
+}
+
+static void teardown(void)
+{
+	ir_arena_free(arena);
+}
+
+TestSuite(write, .init = setup, .fini = teardown);
+
+/* `s` as cJSON prints a JSON string; caller frees. */
+static char *cjson_spelling(const char *s)
+{
+	cJSON *str = cJSON_CreateString(s);
+	char *out = cJSON_PrintUnformatted(str);
+	cJSON_Delete(str);
+	return out;
+}
+
+/* True when the compact text of `d` holds `"name":<spelling>,`. */
+static bool has_name(const struct ir_doc *d, const char *spelling)
+{
+	char *text = ir_write(d, IR_WRITE_COMPACT);
+	char *want = malloc(strlen(spelling) + 16);
+	cr_assert_not_null(want);
+	strcpy(want, "\"name\":");
+	strcat(want, spelling);
+	strcat(want, ",");
+	bool found = strstr(text, want) != NULL;
+	free(want);
+	free(text);
+	return found;
+}
+
+Test(write, control_bytes_quotes_and_backslashes_are_escaped)
+{
+	struct ir_doc *d = fixture_min(arena);
+	d->pipelines[0].name = "a\x01" "b\x1f\"q\\ \t\n\r\b\f \x7f \xc3\xa9 long enough to span words";
+	cr_assert(has_name(d, "\"a\\u0001b\\u001f\\\"q\\\\ \\t\\n\\r\\b\\f \x7f \xc3\xa9 "
+			   "long enough to span words\""));
+}
+
+/* Random strings, mostly bytes that need care, at every length up to 40. */
+Test(write, strings_are_spelled_as_cjson_spells_them)
+{
+	static const char special[] = "\"\\/a\x7f\xc3\xa9";
+	for (int round = 0; round < 4000; round++) {
+		struct ir_doc *d = fixture_min(arena);
+		size_t n = (size_t)(round % 41);
+		char *s = ir_calloc(arena, n + 1, 1);
+		for (size_t i = 0; i < n; i++) {
+			int k = rand() % 4;
+			s[i] = (char)(k == 0 ? 1 + rand() % 31
+				      : k == 1 ? special[rand() % (int)(sizeof special - 1)]
+				      : 1 + rand() % 255);
+		}
+		d->pipelines[0].name = s;
+		char *want = cjson_spelling(s);
+		cr_assert(has_name(d, want), "round %d: %s", round, want);
+		free(want);
+	}
+}
+
+static const char *const pool[] = {"A", "B", "CI", "CI_WORKSPACE", "DRONE", "DRONE_STEP_NAME",
+				   "DRONE_X", "Z", "a", "", "k\"q"};
+
+/* A random environment; with `prev`, maybe starting with a copy of its first entries. */
+static struct ir_env random_env(const struct ir_env *prev)
+{
+	size_t share = prev && prev->n && rand() % 4 ? (size_t)rand() % (prev->n + 1) : 0;
+	size_t extra = (size_t)(rand() % 6) + (rand() % 5 == 0 ? (size_t)(rand() % 90) : 0);
+	struct ir_env env = {ir_calloc(arena, share + extra + 1, sizeof *env.v), share + extra};
+	if (share)
+		memcpy(env.v, prev->v, share * sizeof *env.v);
+	for (size_t i = share; i < env.n; i++) {
+		const char *k = pool[rand() % (int)(sizeof pool / sizeof *pool)];
+		env.v[i].key = rand() % 2 ? (char *)k : ir_strdup(arena, k);
+		env.v[i].value = ir_printf(arena, "%zu", i);
+	}
+	return env;
+}
+
+/*
+ * Checks one environment object as cJSON parsed it: keys in byte order,
+ * equal keys with their values in written (here increasing) order.
+ */
+static void check_env(const cJSON *obj, size_t n)
+{
+	size_t seen = 0;
+	const cJSON *prev = NULL;
+	for (const cJSON *c = obj->child; c; c = c->next, seen++) {
+		if (prev) {
+			int cmp = strcmp(prev->string, c->string);
+			cr_assert_leq(cmp, 0, "'%s' before '%s'", prev->string, c->string);
+			if (cmp == 0)
+				cr_assert_lt(atoi(prev->valuestring), atoi(c->valuestring),
+					     "equal keys '%s' out of written order", c->string);
+		}
+		prev = c;
+	}
+	cr_assert_eq(seen, n);
+}
+
+Test(write, environments_are_in_key_order_whatever_came_before)
+{
+	for (int round = 0; round < 300; round++) {
+		struct ir_doc *d = fixture_min(arena);
+		struct ir_pipeline *p = &d->pipelines[0];
+		size_t nsteps = 1 + (size_t)(rand() % 8);
+		struct ir_step *steps = ir_calloc(arena, nsteps, sizeof *steps);
+		for (size_t i = 0; i < nsteps; i++) {
+			steps[i] = p->steps[0];
+			steps[i].name = ir_printf(arena, "s%zu", i);
+			steps[i].environment = random_env(i ? &steps[i - 1].environment : NULL);
+		}
+		p->steps = steps;
+		p->nsteps = nsteps;
+		char *text = ir_write(d, 0);
+		cJSON *root = cJSON_Parse(text);
+		cr_assert_not_null(root, "round %d: not JSON", round);
+		const cJSON *js = cJSON_GetObjectItem(cJSON_GetArrayItem(
+			cJSON_GetObjectItem(root, "pipelines"), 0), "steps");
+		for (size_t i = 0; i < nsteps; i++) {
+			const cJSON *env = cJSON_GetObjectItem(cJSON_GetArrayItem(js, (int)i),
+							       "environment");
+			cr_assert_eq(env != NULL, steps[i].environment.n > 0);
+			if (env)
+				check_env(env, steps[i].environment.n);
+		}
+		cJSON_Delete(root);
+		free(text);
+	}
+}
