@@ -278,12 +278,13 @@ static bool quotes_secret(const struct rt_job *job, const char *script)
 static char **script_argv(struct local *l, const struct rt_job *job, struct diag_list *dl)
 {
 	const struct ir_step *s = job->step;
-	char **argv = ir_calloc(l->a, 4, sizeof *argv);
+	char **argv = ir_calloc(l->a, 5, sizeof *argv);
 	argv[0] = s->shell ? s->shell : "/bin/sh";
 	if (strlen(s->script) < LOCAL_MAX_INLINE_SCRIPT && takes_dash_c(argv[0]) &&
 	    !quotes_secret(job, s->script)) {
 		argv[1] = "-c";
-		argv[2] = s->script;
+		argv[2] = "--";         /* a script may begin with '-' */
+		argv[3] = s->script;
 		return argv;
 	}
 	argv[1] = write_script(l, s, dl);

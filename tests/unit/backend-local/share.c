@@ -129,6 +129,14 @@ Test(share, a_short_script_runs_without_a_file)
 	cr_assert_str_eq(out_text, "s0 | /bin/sh\n");
 }
 
+Test(share, a_script_may_begin_with_a_dash)
+{
+	struct ir_pipeline *p = pipeline(1);
+	p->steps[0].script = "-\necho fine\n";
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert(strstr(out_text, "s0 | fine\n"), "%s", out_text);
+}
+
 Test(share, a_script_quoting_a_secret_is_kept_out_of_argv)
 {
 	struct ir_pipeline *p = pipeline(1);
