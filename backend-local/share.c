@@ -99,13 +99,24 @@ int local_tool(struct local *l, char *const argv[], char *err, size_t size)
 
 /* ---- paths ------------------------------------------------------------------ */
 
+static bool climbs(const char *path)
+{
+	for (const char *c = path; (c = strstr(c, "..")); c += 2)
+		if ((c == path || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+			return true;
+	return false;
+}
+
 /*
  * A container path on the host: relative to the step's working
  * directory, the IR's workspace to the run's workspace, any other
- * absolute path under the run's root directory ($PIPEC_ROOT).
+ * absolute path under the run's root directory ($PIPEC_ROOT).  NULL for
+ * a path with a ".." component, which could leave them.
  */
 const char *local_host_path(struct local *l, const struct ir_step *s, const char *path)
 {
+	if (climbs(path))
+		return NULL;
 	if (path[0] != '/')
 		return ir_printf(l->a, "%s/%s", local_work_dir(l, s), path);
 	const char *ws = local_in_workspace(l, path);
@@ -224,6 +235,8 @@ static int place_file(struct local *l, const struct ir_step *s, const struct ir_
 	if (!data)
 		return say(err, size, "pipeline file '%s' is not valid base64", m->name), -1;
 	const char *path = local_host_path(l, s, m->path);
+	if (!path)
+		return say(err, size, "'..' may not appear in the path"), -1;
 	if (f->archive)
 		return extract(l, path, data, len, err, size);
 	if (local_mkdirs(parent_of(l->a, path)) < 0 ||
@@ -259,10 +272,9 @@ static const char *store_name(struct ir_arena *a, const char *name)
 	return s;
 }
 
-/* `cp -a SRC DIR/` into a directory emptied first: the newest export wins. */
+/* `cp -a SRC DIR/`; what DIR held stays unless overwritten. */
 static int copy_into(struct local *l, const char *src, const char *dir, char *err, size_t size)
 {
-	local_remove_tree(dir);
 	if (local_mkdirs(dir) < 0)
 		return say(err, size, "cannot make '%s': %s", dir, strerror(errno)), -1;
 	char *argv[] = {"cp", "-a", "--", (char *)src, ir_printf(l->a, "%s/", dir), NULL};
@@ -274,11 +286,14 @@ static int export_one(struct local *l, const struct ir_step *s, const struct ir_
 {
 	const char *src = local_host_path(l, s, x->path);
 	struct stat st;
-	if (lstat(src, &st) < 0)
+	if (!src || lstat(src, &st) < 0)
 		return say(err, size, "cannot export '%s' as '%s': %s", x->path, x->name,
-			   strerror(errno)), -1;
+			   src ? strerror(errno) : "'..' may not appear in the path"), -1;
 	const char *name = store_name(l->a, x->name);
-	if (copy_into(l, src, ir_printf(l->a, "%s/artifacts/%s", l->run_dir, name), err, size) < 0)
+	/* The store keeps only the newest export of a name. */
+	const char *store = ir_printf(l->a, "%s/artifacts/%s", l->run_dir, name);
+	local_remove_tree(store);
+	if (copy_into(l, src, store, err, size) < 0)
 		return -1;
 	if (l->run->artifacts_dir &&
 	    copy_into(l, src, ir_printf(l->a, "%s/%s", l->run->artifacts_dir, name), err, size) < 0)
@@ -321,6 +336,8 @@ static int import_one(struct local *l, const struct ir_step *s, const struct ir_
 		return say(err, size, "artifact '%s' was not exported by an earlier step",
 			   x->name), -1;
 	const char *dst = local_host_path(l, s, x->path);
+	if (!dst)
+		return say(err, size, "'..' may not appear in the path '%s'", x->path), -1;
 	struct stat st;
 	bool dir = stat(src, &st) == 0 && S_ISDIR(st.st_mode);
 	if (local_mkdirs(dir ? dst : parent_of(l->a, dst)) < 0)

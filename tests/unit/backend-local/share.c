@@ -210,6 +210,21 @@ Test(share, exporting_a_missing_path_fails_the_step)
 	cr_assert(has_diag("step-failed", "cannot export 'missing' as 'bin'"));
 }
 
+Test(share, paths_that_climb_out_are_refused)
+{
+	struct ir_pipeline *p = pipeline(2);
+	p->steps[0].script = "echo x > f\n";
+	p->steps[0].exports = artifacts("f", "f");
+	p->steps[0].nexports = 1;
+	p->steps[1].script = "echo ran\n";
+	p->steps[1].imports = artifacts("f", "../../escaped");
+	p->steps[1].nimports = 1;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_null(strstr(out_text, "ran"));
+	cr_assert(has_diag("step-failed", "'..' may not appear in the path '../../escaped'"));
+	cr_assert_eq(access(ir_printf(A, "%s/escaped", tmp), F_OK), -1);
+}
+
 /* ---- files ---------------------------------------------------------------------- */
 
 static struct ir_file_mount *mount(const char *name, const char *path, int mode)
