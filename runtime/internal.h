@@ -55,6 +55,9 @@ void rt_buf_put(struct rt_buf *b, const void *data, size_t len);
  */
 void rt_mask_apply(struct rt_mask *m, const char *in, size_t len, struct rt_buf *out);
 
+/* A masked copy of `s`, to free(). */
+char *rt_mask_dup(struct rt_mask *m, const char *s);
+
 /* ---- log.c ------------------------------------------------------------ */
 
 /* Where a step's lines go and how they look. */

@@ -148,3 +148,11 @@ void rt_mask_apply(struct rt_mask *m, const char *in, size_t len, struct rt_buf 
 	}
 	rt_buf_put(out, in + pos, len - pos);
 }
+
+char *rt_mask_dup(struct rt_mask *m, const char *s)
+{
+	struct rt_buf b = {0};
+	rt_mask_apply(m, s, strlen(s), &b);
+	rt_buf_put(&b, "", 1);
+	return b.p;
+}

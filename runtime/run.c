@@ -187,23 +187,12 @@ static void run_init(struct run *run, const struct ir_doc *d, struct rt_backend 
 /* Diagnostics reach the terminal and the report: hide secrets there too. */
 static void mask_diags(struct run *run, size_t from)
 {
-	struct rt_buf b = {0};
 	for (size_t i = from; run->mask.n && i < run->dl->len; i++) {
 		struct diag *d = &run->dl->items[i];
-		size_t n = strlen(d->message);
-		b.len = 0;
-		rt_mask_apply(&run->mask, d->message, n, &b);
-		if (b.len == n && (n == 0 || memcmp(b.p, d->message, n) == 0))
-			continue;
-		char *m = malloc(b.len + 1);
-		if (!m)
-			abort();
-		memcpy(m, b.p, b.len);
-		m[b.len] = '\0';
+		char *m = rt_mask_dup(&run->mask, d->message);
 		free(d->message);
 		d->message = m;
 	}
-	rt_buf_release(&b);
 }
 
 enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,

@@ -505,7 +505,7 @@ void rt_job_exited(struct rt_job *job, const struct rt_exit *e)
 	rt_log_flush(&n->log);
 	free((char *)n->rep->exit.error);
 	n->rep->exit = *e;
-	n->rep->exit.error = e->error ? strdup(e->error) : NULL;
+	n->rep->exit.error = e->error ? rt_mask_dup(&n->r->run->mask, e->error) : NULL;
 	n->rep->finished_ms = rt_wall_ms();
 	if (job->image_digest && !n->rep->image_digest)
 		n->rep->image_digest = strdup(job->image_digest);

@@ -2,8 +2,8 @@
  * fake.h - a backend for the scheduler tests, and IR builders.
  *
  * The fake backend runs nothing: poll() ends the oldest running step
- * (never a service) with the exit code in its EXIT variable (default 0)
- * after printing "ran NAME".  It records the order of starts and the
+ * (never a service) with the exit code in its EXIT variable (default 0),
+ * or the error after "error:" there, after printing "ran NAME".  It records the order of starts and the
  * largest number of steps running at once, and what prepare() and
  * start() were told.
  */
@@ -83,7 +83,10 @@ static inline int fake_poll(void *ctx, int timeout_ms)
 		char line[128];
 		int len = snprintf(line, sizeof line, "ran %s\n", job->step->name);
 		rt_job_output(job, 1, line, (size_t)len);
-		fake_end(f, i, (struct rt_exit){.code = code ? atoi(code) : 0});
+		if (code && strncmp(code, "error:", 6) == 0)
+			fake_end(f, i, (struct rt_exit){.code = -1, .error = code + 6});
+		else
+			fake_end(f, i, (struct rt_exit){.code = code ? atoi(code) : 0});
 		return 0;
 	}
 	struct timespec ts = {0, (timeout_ms < 10 ? timeout_ms : 10) * 1000000L};

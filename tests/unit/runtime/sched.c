@@ -353,3 +353,21 @@ Test(sched, the_artifacts_dir_reaches_the_backend)
 	cr_assert_str_eq(F.artifacts_dir, "some/dir");
 	cr_assert_eq(F.secrets_seen, 0);
 }
+
+Test(sched, a_backend_error_is_masked_in_the_report)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
+	ir_set_env(A, &p->steps[0], "EXIT", "error:engine said tok3n-value is bad");
+	struct rt_secrets s;
+	rt_secrets_init(&s);
+	rt_secrets_set(&s, "token", "tok3n-value");
+	O.secrets = &s;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_str_eq(R.pipelines[0].steps[0].exit.error, "engine said ******** is bad");
+	cr_assert(has_diag("step-failed", "could not run: engine said ******** is bad"));
+	char *json = rt_report_json(&R);
+	cr_assert_null(strstr(json, "tok3n"));
+	cr_assert_not_null(strstr(json, "engine said ******** is bad"));
+	free(json);
+	rt_secrets_release(&s);
+}
