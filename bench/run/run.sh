@@ -3,6 +3,8 @@
 # measured here, in the same run:
 #   steps   200 sequential `true` steps, against a shell loop running
 #           `/bin/sh -c true` 200 times (target: <= 1.2x the time)
+#   floor   the same, against floor.c spawning `/bin/sh -c true` 200 times
+#           with posix_spawn and pipes: pipec's own cost per step
 #   mask    a step printing 256 MiB through pipec with a secret to mask,
 #           against the same command piped to `cat >/dev/null`
 #           (target: >= 0.8x the throughput)
@@ -67,6 +69,14 @@ run_mine() { "$PIPEC" run "$T/steps200.json"; }
 run_base() { loop200; }
 race
 echo "run.steps: 200 steps median $(ms "$mine") ms, shell loop median $(ms "$base") ms, ratio $(ratio "$mine" "$base") (target <= 1.20; $RUNS runs each)"
+
+# the same steps against a bare posix_spawn loop (bench/run/floor.c): how
+# much of the time is pipec's own, apart from what spawning costs here
+if ${CC:-cc} -O2 -o "$T/floor" "$(dirname "$0")/floor.c" 2>/dev/null; then
+	run_base() { "$T/floor" 200; }
+	race
+	echo "run.floor: 200 steps median $(ms "$mine") ms, posix_spawn loop median $(ms "$base") ms, ratio $(ratio "$mine" "$base") (pipec's own share; $RUNS runs each)"
+fi
 
 bytes=$((MB * 1024 * 1024))
 cat >"$T/print.json" <<JSON
