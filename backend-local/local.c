@@ -95,11 +95,11 @@ static int make_dirs(struct local *l, struct diag_list *dl)
 		ws = ir_printf(l->a, "%s/%s", cwd, ws);     /* steps may change directory */
 	l->workspace = ws ? ir_strdup(l->a, ws) : ir_printf(l->a, "%s/workspace", l->run_dir);
 	int r = make_dir(l->workspace, dl);
-	r |= make_dir(ir_printf(l->a, "%s/scripts", l->run_dir), dl);
-	r |= make_dir(ir_printf(l->a, "%s/volumes", l->run_dir), dl);
+	/* Each directory costs an inode: only those the pipeline uses. */
 	for (size_t i = 0; i < l->p->nvolumes; i++)
 		if (l->p->volumes[i].kind != IR_VOLUME_HOST)
-			r |= make_dir(ir_printf(l->a, "%s/volumes/%s", l->run_dir,
+			r |= make_dir(ir_printf(l->a, "%s/volumes", l->run_dir), dl) |
+			     make_dir(ir_printf(l->a, "%s/volumes/%s", l->run_dir,
 						l->p->volumes[i].name), dl);
 	return r ? -1 : 0;
 }
@@ -127,6 +127,7 @@ static int local_prepare(void *ctx, const struct rt_run_info *run,
 	l->run = run;
 	l->p = p;
 	l->a = ir_arena_new();
+	l->nscripts = 0;
 	if (check_steps(p, dl) < 0)
 		return -1;
 	return make_dirs(l, dl);
@@ -231,7 +232,10 @@ const char *local_work_dir(struct local *l, const struct ir_step *s)
 
 static char *write_script(struct local *l, const struct ir_step *s, struct diag_list *dl)
 {
-	char *path = ir_printf(l->a, "%s/scripts/%u.sh", l->run_dir, l->nscripts++);
+	char *dir = ir_printf(l->a, "%s/scripts", l->run_dir);
+	if (l->nscripts == 0)
+		mkdir(dir, 0700);       /* a failure shows when the file is opened */
+	char *path = ir_printf(l->a, "%s/%u.sh", dir, l->nscripts++);
 	FILE *fp = fopen(path, "w");
 	bool bad = !fp;
 	if (fp) {

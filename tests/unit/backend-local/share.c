@@ -154,6 +154,23 @@ Test(share, a_script_quoting_a_secret_is_kept_out_of_argv)
 	rt_secrets_release(&sec);
 }
 
+Test(share, every_pipeline_can_write_script_files)
+{
+	struct ir_pipeline *p = pipeline(1);
+	size_t n = 70 * 1024;
+	char *s = ir_alloc(A, n + 16);
+	memset(s, '#', n);
+	strcpy(s + n, "\necho $0\n");
+	p->steps[0].script = s;
+	D.pipelines = ir_calloc(A, 2, sizeof *D.pipelines);
+	D.pipelines[0] = D.pipelines[1] = *p;
+	D.pipelines[1].name = "q";
+	D.npipelines = 2;
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_eq(R.pipelines[1].status, RT_SUCCESS);
+	cr_assert(strstr(out_text, "/scripts/0.sh\ns0 | "), "%s", out_text);
+}
+
 Test(share, a_long_script_runs_from_a_file)
 {
 	struct ir_pipeline *p = pipeline(1);
