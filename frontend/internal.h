@@ -31,16 +31,20 @@ struct fe_pair;
 
 /*
  * One YAML node.  Aliases are resolved when read: a node may be shared.
- * Fields of the other kinds stay zero.  Sizes and counts are 32-bit (the
- * input stops at FE_MAX_INPUT) and the small fields are packed, so a
- * node takes 96 bytes in the arena, not 112: a large file has many.
+ * The counts of the other kinds stay zero, so a loop over a node's items
+ * or pairs runs only for its own kind; a sequence's items and a map's
+ * pairs share one pointer.  Sizes and counts are 32-bit (the input stops
+ * at FE_MAX_INPUT) and the small fields are packed, so a node takes 80
+ * bytes in the arena, not 112: a large file has many.
  */
 struct fe_node {
 	struct ir_pos pos;          /* where the node (or alias) starts */
 	const char *tag;            /* explicit tag, or NULL */
 	char *str;                  /* FE_SCALAR */
-	struct fe_node **items;     /* FE_SEQ */
-	struct fe_pair *pairs;      /* FE_MAP, merge keys (<<) already applied */
+	union {
+		struct fe_node **items; /* FE_SEQ: nitems of them */
+		struct fe_pair *pairs;  /* FE_MAP: npairs, merge keys (<<) applied */
+	};
 	/* Nodes in the subtree with aliases expanded (saturating): what
 	 * reading it again through an alias costs. */
 	size_t weight;

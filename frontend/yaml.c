@@ -35,6 +35,9 @@
 
 #define WEIGHT_MAX (SIZE_MAX / 4)
 
+/* A large file has many nodes: keep them at 80 bytes on 64-bit hosts. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct fe_node) <= 80, "fe_node grew");
+
 /* A growable stack of pointers or pairs, malloc'd. */
 struct vec {
 	void *v;
