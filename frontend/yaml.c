@@ -310,7 +310,12 @@ static void vec_push(struct vec *v, const void *item)
 		if (!v->v)
 			abort();
 	}
-	memcpy((char *)v->v + v->n * v->size, item, v->size);
+	/* the two kinds of stack, copied as what they hold, not by a call */
+	char *at = (char *)v->v + v->n * v->size;
+	if (v->size == sizeof(struct fe_pair))
+		*(struct fe_pair *)at = *(const struct fe_pair *)item;
+	else
+		*(struct fe_node **)at = *(struct fe_node *const *)item;
 	v->n++;
 }
 

@@ -214,7 +214,7 @@ struct members {
 	bool first;
 };
 
-static void member(struct out *o, struct members *m)
+static inline void member(struct out *o, struct members *m)
 {
 	if (!m->first)
 		put(o, ",", 1);
@@ -222,7 +222,7 @@ static void member(struct out *o, struct members *m)
 	newline(o, m->depth + 1);
 }
 
-static void key(struct out *o, struct members *m, const char *name)
+static inline void key(struct out *o, struct members *m, const char *name)
 {
 	member(o, m);
 	put_name(o, name);
