@@ -6,39 +6,43 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
+/*
+ * Reads the whole stream.  A regular file's size sizes the buffer, so a
+ * large input is held once rather than in a doubled buffer; pipes grow.
+ */
 static int read_stream(FILE *fp, const char *path, struct cli_file *f,
 		       struct diag_list *dl)
 {
+	struct stat st;
 	size_t cap = 4096, len = 0;
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= FE_MAX_INPUT)
+		cap = (size_t)st.st_size + 2;   /* room for the NUL and to see EOF */
 	char *buf = malloc(cap);
 	struct ir_pos pos = {.file = path};
-	for (;;) {
-		if (buf && len + 1 >= cap && cap <= FE_MAX_INPUT) {
+	for (size_t n = 1; buf && n > 0 && len <= FE_MAX_INPUT;) {
+		if (len + 1 == cap) {
 			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
+			if (!nb)
 				free(buf);
-				buf = NULL;
-			}
 			buf = nb;
 			cap *= 2;
 		}
-		if (!buf)
-			return diag_error(dl, pos, "io-error", "out of memory reading the file");
-		size_t n = fread(buf + len, 1, cap - 1 - len, fp);
-		len += n;
-		if (len > FE_MAX_INPUT) {
-			free(buf);
-			return diag_error(dl, pos, "input-too-large",
-					  "file is larger than %u MiB", FE_MAX_INPUT >> 20);
+		if (buf) {
+			n = fread(buf + len, 1, cap - 1 - len, fp);
+			len += n;
 		}
-		if (n == 0)
-			break;
 	}
-	if (ferror(fp)) {
+	if (!buf)
+		return diag_error(dl, pos, "io-error", "out of memory reading the file");
+	if (len > FE_MAX_INPUT || ferror(fp)) {
 		free(buf);
+		if (len > FE_MAX_INPUT)
+			return diag_error(dl, pos, "input-too-large", "file is larger than %u MiB",
+					  FE_MAX_INPUT >> 20);
 		return diag_error(dl, pos, "io-error", "cannot read: %s", strerror(errno));
 	}
 	buf[len] = '\0';

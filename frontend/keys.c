@@ -371,8 +371,11 @@ int fe_keys_check(const struct fe_keyset *ks, const struct fe_node *map,
 		errors += check_pair(ks, &map->pairs[i], v, dl) < 0;
 	for (size_t i = 0; i < ks->n; i++) {
 		const struct fe_key *k = &ks->keys[i];
+		if (!k->required)
+			continue;
+		/* not v[i]: a wrong-typed key was reported, it is not missing */
 		const struct fe_node *val = fe_map_get(map, k->name);
-		if (k->required && (!val || fe_is_null(val))) {
+		if (!val || fe_is_null(val)) {
 			diag_error(dl, map->pos, "missing-key",
 				   "%s is missing required key '%s'", ks->name, k->name);
 			errors++;
