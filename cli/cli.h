@@ -78,6 +78,34 @@ int cli_write_output(const char *path, const char *text);
 struct ir_doc *cli_load_checked(const char *path, const struct fe_context *ctx,
 				struct ir_arena *a, struct diag_list *dl);
 
+/*
+ * The build that `when` and `trigger` are evaluated against, as options
+ * every compiling command accepts.  Put CLI_CONTEXT_OPTIONS in the
+ * command's option table and hand unknown option codes to
+ * cli_context_option() before calling them invalid.
+ */
+enum { CLI_OPT_CONTEXT = 0x1000 };
+#define CLI_CONTEXT_OPTIONS \
+	{"branch", required_argument, NULL, CLI_OPT_CONTEXT + 0}, \
+	{"event", required_argument, NULL, CLI_OPT_CONTEXT + 1}, \
+	{"ref", required_argument, NULL, CLI_OPT_CONTEXT + 2}, \
+	{"repo", required_argument, NULL, CLI_OPT_CONTEXT + 3}, \
+	{"target", required_argument, NULL, CLI_OPT_CONTEXT + 4}, \
+	{"cron", required_argument, NULL, CLI_OPT_CONTEXT + 5}, \
+	{"instance", required_argument, NULL, CLI_OPT_CONTEXT + 6}, \
+	{"action", required_argument, NULL, CLI_OPT_CONTEXT + 7}, \
+	{"commit", required_argument, NULL, CLI_OPT_CONTEXT + 8}
+#define CLI_CONTEXT_USAGE \
+	"Build context (default: the git checkout here, event push):\n" \
+	"  --branch=B --event=E --ref=R --repo=OWNER/NAME --target=T\n" \
+	"  --cron=NAME --instance=HOST --action=A --commit=SHA\n"
+
+/* Sets the context field for option code `c`; false if `c` is not one. */
+bool cli_context_option(struct fe_context *ctx, int c, const char *arg);
+
+/* Copies the build fields that `over` sets into `ctx`. */
+void cli_context_merge(struct fe_context *ctx, const struct fe_context *over);
+
 /* Prints `pipec: msg` to stderr and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -44,6 +44,7 @@ static const struct option run_options[] = {
 	{"service-timeout", required_argument, NULL, OPT_SERVICE_TIMEOUT},
 	{"artifacts", required_argument, NULL, OPT_ARTIFACTS},
 	{"help", no_argument, NULL, 'h'},
+	CLI_CONTEXT_OPTIONS,
 	{0},
 };
 
@@ -52,6 +53,7 @@ struct run_args {
 	struct rt_options opt;
 	struct rt_secrets secrets;
 	struct val_policy policy;
+	struct fe_context context;      /* only what the options set */
 };
 
 static volatile sig_atomic_t interrupts;
@@ -135,7 +137,10 @@ static int take_option(struct run_args *ra, int c, struct diag_list *dl)
 		return 0;
 	}
 	case 'h': fputs(cmd_run.usage, stdout); return -EXIT_OK - 1;
-	default: return cli_usage_error("run", "invalid option");
+	default:
+		if (cli_context_option(&ra->context, c, optarg))
+			return 0;
+		return cli_usage_error("run", "invalid option");
 	}
 }
 
@@ -144,7 +149,9 @@ static struct ir_doc *compile(const char *path, struct run_args *ra, struct ir_a
 {
 	struct fe_context ctx;
 	fe_context_default(&ctx, ".", a);
-	ctx.workspace_dir = ra->opt.workspace_dir;
+	cli_context_merge(&ctx, &ra->context);
+	/* A run brings its workspace from the host, so no step clones one. */
+	ctx.workspace_dir = ra->opt.workspace_dir ? ra->opt.workspace_dir : ".";
 	struct ir_doc *doc = cli_load(path, &ctx, a, dl);
 	if (!doc || val_check(doc, &ra->policy, dl))
 		return NULL;
