@@ -340,7 +340,9 @@ const struct command cmd_run = {
 	"      --log-dir DIR          also write each step's output to DIR/PIPELINE/STEP.log\n"
 	"      --timestamps           prefix each line with the time\n"
 	"      --report FILE          write the run record as JSON to FILE\n"
-	"      --trusted              allow what reaches the host (see pipec build)\n"
+	"      --trusted              allow what reaches the host (see pipec help lint)\n"
+	"\n"
+	CLI_CONTEXT_USAGE
 	"\n"
 	"Exit status: 0 success, 1 a step failed, 2 invalid input or missing\n"
 	"secret, 130 interrupted.  See docs/run.md.\n",
