@@ -4,6 +4,7 @@
 set -e
 cd "$(dirname "$0")/.."
 sh bench/frontend/run.sh
+sh bench/ir/run.sh
 sh bench/lint/run.sh
 sh bench/run/run.sh
 sh bench/docker/run.sh

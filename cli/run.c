@@ -241,8 +241,10 @@ static int make_backend(struct run_args *ra, const struct ir_doc *doc, struct rt
 		cli_docker_options.progress = stderr;
 		cli_docker_options.progress_tty = isatty(2);
 	}
+	if (cli_backend_new(ra->backend, b, dl) < 0)
+		return -1;
 	fprintf(stderr, "pipec: running on the %s backend\n", ra->backend);
-	return cli_backend_new(ra->backend, b, dl);
+	return 0;
 }
 
 static int exit_code(enum rt_status st)

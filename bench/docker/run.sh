@@ -20,7 +20,7 @@ MB=${BENCH_MB:-256}
 T=$(mktemp -d "${TMPDIR:-/tmp}/pipec-bench.XXXXXX")
 . tests/docker/engine.sh
 . tests/docker/images.sh
-trap 'engine_down; rm -rf "$T"' EXIT
+trap 'set +e; engine_down; rm -rf "$T"' EXIT
 if ! engine_up; then
 	echo "docker: no engine answers and none could be started; skipped"
 	exit 0
