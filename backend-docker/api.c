@@ -110,6 +110,32 @@ static int version_cmp(const char *a, const char *b)
 	return amin < bmin ? -1 : amin > bmin;
 }
 
+/* A failed TLS handshake; an engine that rejects the client's
+ * certificate may only say so on the first read. */
+static bool tls_failed(CURLcode e)
+{
+	switch (e) {
+	case CURLE_SSL_CONNECT_ERROR: case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER:
+	case CURLE_PEER_FAILED_VERIFICATION: case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR: case CURLE_SSL_CLIENTCERT: case CURLE_RECV_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* What to do next: "start one" misleads when an engine is there but
+ * the certificates, or TLS itself, do not match. */
+static const char *unreachable_hint(const struct docker_client *c, const struct docker_req *r)
+{
+	bool answered = r->done && r->result == CURLE_OK;
+	if (c->tls && r->done && tls_failed(r->result))
+		return "check ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH or run with --backend=local";
+	if (!c->tls && !c->unix_path[0] && answered && r->status == 400)
+		return "if it expects TLS, set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or run with --backend=local";
+	return "start one (e.g. 'sudo systemctl start docker') or run with --backend=local";
+}
+
 /* Why nothing answered, in the user's terms rather than curl's. */
 static void unreachable(struct docker_client *c, struct docker_req *r, struct diag_list *dl)
 {
@@ -120,10 +146,10 @@ static void unreachable(struct docker_client *c, struct docker_req *r, struct di
 	else if (r->done && r->result == CURLE_OK)
 		snprintf(why, sizeof why, "it answered the ping with HTTP status %ld", r->status);
 	else
-		snprintf(why, sizeof why, "%s", docker_req_error(r));
-	diag_error(dl, pos, "docker-unreachable",
-		   "no docker engine answers at '%s': %s; start one (e.g. 'sudo systemctl start docker') or run with --backend=local",
-		   c->host, why);
+		snprintf(why, sizeof why, "%s%s", c->tls && tls_failed(r->result) ? "TLS failed: " : "",
+			 docker_req_error(r));
+	diag_error(dl, pos, "docker-unreachable", "no docker engine answers at '%s': %s; %s",
+		   c->host, why, unreachable_hint(c, r));
 }
 
 static int negotiate(struct docker_client *c, int timeout_ms, struct diag_list *dl)

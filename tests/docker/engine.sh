@@ -12,7 +12,10 @@
 # started engine running after the test for the next one run with
 # PIPEC_DOCKER_KEEP=1 to reuse (engine_down then only forgets it; stop it
 # with `kill $(cat <dir>/dockerd.pid)`); PIPEC_DOCKER_NO_START=1 forbids
-# starting one.  The Docker tests assume no other test run shares the
+# starting one.  ENGINE_ARGS, set before engine_up, adds dockerd options
+# (another listener, e.g. TLS on tcp://); an engine that already answers
+# lacks them, so a private one is then always started and never kept.
+# The Docker tests assume no other test run shares the
 # engine: their leak checks look at every pipec-labelled resource.
 
 ENGINE_DIR=
@@ -56,7 +59,7 @@ engine_start() {
 	dockerd --data-root "$ENGINE_DIR/data" --exec-root "$ENGINE_DIR/exec" \
 		-H "unix://$sock" --pidfile "$ENGINE_DIR/dockerd.pid" \
 		--storage-driver overlay2 --iptables=false --ip6tables=false \
-		--bridge=none >"$ENGINE_DIR/dockerd.log" 2>&1 &
+		--bridge=none ${ENGINE_ARGS:-} >"$ENGINE_DIR/dockerd.log" 2>&1 &
 	ENGINE_PID=$!
 	i=0
 	while [ $i -lt 300 ]; do
@@ -76,6 +79,11 @@ engine_start() {
 
 # Exports DOCKER_HOST for an answering engine; 0 on success.
 engine_up() {
+	if [ -n "${ENGINE_ARGS:-}" ]; then
+		[ "${PIPEC_DOCKER_NO_START:-}" = 1 ] && return 1
+		engine_start
+		return
+	fi
 	if h=$(engine_find); then
 		export DOCKER_HOST=$h
 		return 0
