@@ -19,6 +19,7 @@
  * passwords are never copied: the IR names secrets and the runtime asks for
  * their values.  docs/drone-runtime.md is the field-by-field table.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -102,6 +103,31 @@ static void type_error(struct imp *im, const struct jp *at, const char *want,
 {
 	diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-type",
 		 "expected %s, got %s", want, kind_of(got));
+}
+
+/*
+ * The shorthands for the importer's two commonest findings: a reference
+ * or element that cannot be resolved and is skipped, and a value with no
+ * IR equivalent.
+ */
+static __attribute__((format(printf, 3, 4))) void
+ignored(struct imp *im, const struct jp *at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vadd(im->dl, DIAG_WARNING, pos_at(im, at),
+		  "drone-runtime-unresolved-ref", fmt, ap);
+	va_end(ap);
+}
+
+static __attribute__((format(printf, 3, 4))) void
+dropped(struct imp *im, const struct jp *at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vadd(im->dl, DIAG_NOTE, pos_at(im, at), "drone-runtime-dropped",
+		  fmt, ap);
+	va_end(ap);
 }
 
 /* ---- Field access under the Go decoder's rules ------------------------ */
@@ -338,6 +364,80 @@ static int get_enum(struct imp *im, const cJSON *obj, const char *key,
 			 "unknown %s '%s' is read as '%s'", key, f->valuestring,
 			 dflt);
 	return v < 0 ? 0 : v;
+}
+
+/* ---- Arrays of objects ------------------------------------------------- */
+
+#define OBJS_STRS 3             /* string fields read from each element */
+
+/*
+ * An array of objects, walked one element at a time.  Nearly every array
+ * in both formats is one: each element that is not an object is reported
+ * and skipped, each object's keys are checked against `known`, and the
+ * string fields `strs` names are read into `s`, in order, before the
+ * reader sees the object.  The caller fills `known` and `strs`; the rest
+ * belongs to objs_open() and objs_next().
+ */
+struct objs {
+	const char *const *known;
+	const char *strs[OBJS_STRS];
+	char *s[OBJS_STRS];     /* the current object's strings, NULL if unset */
+	struct jp arr, at;      /* pointers of the array and the current object */
+	const cJSON *next;
+	size_t i;
+};
+
+/* Finds the array `key` of `obj`; returns it, or NULL, for sizing. */
+static const cJSON *objs_open(struct imp *im, struct objs *it,
+			      const cJSON *obj, const char *key,
+			      const struct jp *up)
+{
+	const cJSON *arr = get_arr(im, obj, key, up, &it->arr);
+	it->next = arr ? arr->child : NULL;
+	it->i = 0;
+	return arr;
+}
+
+/* The next object of the array, or NULL at its end. */
+static const cJSON *objs_next(struct imp *im, struct objs *it)
+{
+	while (it->next) {
+		const cJSON *e = it->next;
+		it->next = e->next;
+		it->at = (struct jp){&it->arr, NULL, it->i++};
+		if (!(e = as_obj(im, e, it->known, &it->at)))
+			continue;
+		for (size_t k = 0; k < OBJS_STRS && it->strs[k]; k++)
+			it->s[k] = get_str(im, e, it->strs[k], &it->at);
+		return e;
+	}
+	return NULL;
+}
+
+/* Warns about an element whose `what` lacks its name. */
+static void unnamed(struct imp *im, const struct objs *it, const char *what)
+{
+	ignored(im, &it->at, "%s without a name is ignored", what);
+}
+
+/* True when both strings read are set, else warns about `what`. */
+static bool both(struct imp *im, const struct objs *it, const char *what)
+{
+	if (it->s[0] && it->s[1])
+		return true;
+	ignored(im, &it->at, "%s without a source and target is ignored", what);
+	return false;
+}
+
+/* Calls `each` on every object of the array `key` of `obj`. */
+static void each_obj(struct imp *im, const cJSON *obj, const char *key,
+		     const struct jp *up, const char *const *known,
+		     void (*each)(struct imp *, const cJSON *, const struct jp *))
+{
+	struct objs it = {.known = known};
+	objs_open(im, &it, obj, key, up);
+	for (const cJSON *o; (o = objs_next(im, &it));)
+		each(im, o, &it.at);
 }
 
 /* ---- Base64 and data URLs --------------------------------------------- */
@@ -665,58 +765,39 @@ static const char *const old_copy_keys[] = {"source", "target", "data", NULL};
 /* "networks": [{"name": "n", "driver": "bridge", "driver_opts": {}}] */
 static void old_networks(struct imp *im, const cJSON *top)
 {
-	struct jp aj;
-	const cJSON *arr = get_arr(im, top, "networks", NULL, &aj), *e;
+	struct objs it = {.known = old_netvol_keys, .strs = {"name", "driver"}};
 	struct ir_pipeline *p = im->p;
-	p->networks = room(im->a, arr, 0, sizeof *p->networks);
-	size_t i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {&aj, NULL, i++};
-		const cJSON *o = as_obj(im, e, old_netvol_keys, &at);
-		if (!o)
-			continue;
-		char *name = get_str(im, o, "name", &at);
-		char *driver = get_str(im, o, "driver", &at);
-		drop(im, o, "driver_opts", &at, "IR networks carry no driver options");
-		if (!name) {
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "network without a name is ignored");
-			continue;
-		}
-		p->networks[p->nnetworks++] = (struct ir_network){name, driver};
+	p->networks = room(im->a, objs_open(im, &it, top, "networks", NULL), 0,
+			   sizeof *p->networks);
+	for (const cJSON *o; (o = objs_next(im, &it));) {
+		drop(im, o, "driver_opts", &it.at, "IR networks carry no driver options");
+		if (!it.s[0])
+			unnamed(im, &it, "network");
+		else
+			p->networks[p->nnetworks++] =
+				(struct ir_network){it.s[0], it.s[1]};
 	}
 }
 
 /* "volumes": [{"name": "v", "driver": "local", "driver_opts": {}}] */
 static void old_volumes(struct imp *im, const cJSON *top)
 {
-	struct jp aj;
-	const cJSON *arr = get_arr(im, top, "volumes", NULL, &aj), *e;
-	size_t i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {&aj, NULL, i++};
-		const cJSON *o = as_obj(im, e, old_netvol_keys, &at);
-		if (!o)
-			continue;
-		char *name = get_str(im, o, "name", &at);
-		char *driver = get_str(im, o, "driver", &at);
+	struct objs it = {.known = old_netvol_keys, .strs = {"name", "driver"}};
+	objs_open(im, &it, top, "volumes", NULL);
+	for (const cJSON *o; (o = objs_next(im, &it));) {
+		char *name = it.s[0], *driver = it.s[1];
 		if (driver && strcmp(driver, "local") != 0)
-			diag_add(im->dl, DIAG_NOTE, pos_at(im, &at),
-				 "drone-runtime-dropped",
-				 "volume driver '%s' is dropped: IR volumes are local",
-				 driver);
-		drop(im, o, "driver_opts", &at, "IR volumes carry no driver options");
+			dropped(im, &it.at, "volume driver '%s' is dropped: IR "
+				"volumes are local", driver);
+		drop(im, o, "driver_opts", &it.at, "IR volumes carry no driver options");
 		if (!name)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "volume without a name is ignored");
+			unnamed(im, &it, "volume");
 		else if (find_volume(im->p, name))
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &it.at),
 				 "drone-runtime-duplicate-name",
 				 "volume '%s' is declared twice", name);
 		else
-			add_volume(im, name, IR_VOLUME_TEMP, &at);
+			add_volume(im, name, IR_VOLUME_TEMP, &it.at);
 	}
 }
 
@@ -724,28 +805,20 @@ static void old_volumes(struct imp *im, const cJSON *top)
 static void old_secrets(struct imp *im, struct ir_step *s, const cJSON *o,
 			const struct jp *sj)
 {
-	struct jp aj;
-	const cJSON *arr = get_arr(im, o, "secrets", sj, &aj), *e;
-	s->secrets = room(im->a, arr, 0, sizeof *s->secrets);
-	size_t i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {&aj, NULL, i++};
-		const cJSON *so = as_obj(im, e, old_secret_keys, &at);
-		if (!so)
-			continue;
-		char *name = get_str(im, so, "name", &at);
-		char *value = get_str(im, so, "value", &at);
-		get_str(im, so, "mount", &at);
-		get_bool(im, so, "mask", &at);
+	struct objs it = {.known = old_secret_keys,
+			  .strs = {"name", "value", "mount"}};
+	s->secrets = room(im->a, objs_open(im, &it, o, "secrets", sj), 0,
+			  sizeof *s->secrets);
+	for (const cJSON *so; (so = objs_next(im, &it));) {
+		char *name = it.s[0];
+		get_bool(im, so, "mask", &it.at);
 		if (!name) {
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "secret without a name is ignored");
+			unnamed(im, &it, "secret");
 			continue;
 		}
-		if (value)
-			secret_value_dropped(im, name, &at);
-		add_secret(im, name, &at);
+		if (it.s[1])
+			secret_value_dropped(im, name, &it.at);
+		add_secret(im, name, &it.at);
 		s->secrets[s->nsecrets++] = (struct ir_secret_ref){name, name};
 	}
 }
@@ -782,27 +855,16 @@ static struct ir_volume *old_mount_volume(struct imp *im, const char *name,
 }
 
 /* "volumes": [{"name": "v", "target": "/data"}, {"source": "/host", "target": "/x:ro"}] */
-static void old_mounts(struct imp *im, struct ir_step *s, const cJSON *arr,
-		       const struct jp *aj)
+static void old_mounts(struct imp *im, struct ir_step *s, struct objs *it)
 {
-	const cJSON *e;
-	size_t i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {aj, NULL, i++};
-		const cJSON *o = as_obj(im, e, old_mount_keys, &at);
-		if (!o)
-			continue;
-		char *name = get_str(im, o, "name", &at);
-		char *source = get_str(im, o, "source", &at);
-		char *target = get_str(im, o, "target", &at);
+	while (objs_next(im, it)) {
+		char *name = it->s[0], *source = it->s[1], *target = it->s[2];
 		if (!target || (!name && !source)) {
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "volume mount without %s is ignored",
-				 target ? "a name or source" : "a target");
+			ignored(im, &it->at, "volume mount without %s is ignored",
+				target ? "a name or source" : "a target");
 			continue;
 		}
-		struct ir_volume *v = old_mount_volume(im, name, source, &at);
+		struct ir_volume *v = old_mount_volume(im, name, source, &it->at);
 		if (!v)
 			continue;
 		struct ir_mount *m = &s->volumes[s->nvolumes++];
@@ -877,12 +939,14 @@ static void old_tmpfs(struct imp *im, struct ir_step *s, const cJSON *arr,
 static void old_step_volumes(struct imp *im, struct ir_step *s,
 			     const cJSON *o, const struct jp *sj)
 {
-	struct jp aj, tj;
-	const cJSON *arr = get_arr(im, o, "volumes", sj, &aj);
+	struct objs it = {.known = old_mount_keys,
+			  .strs = {"name", "source", "target"}};
+	struct jp tj;
+	const cJSON *arr = objs_open(im, &it, o, "volumes", sj);
 	const cJSON *tmp = get_arr(im, o, "tmpfs", sj, &tj);
 	s->volumes = room(im->a, arr, (size_t)cJSON_GetArraySize(tmp),
 			  sizeof *s->volumes);
-	old_mounts(im, s, arr, &aj);
+	old_mounts(im, s, &it);
 	old_tmpfs(im, s, tmp, &tj);
 }
 
@@ -890,62 +954,37 @@ static void old_step_volumes(struct imp *im, struct ir_step *s,
 static void old_devices(struct imp *im, struct ir_step *s, const cJSON *o,
 			const struct jp *sj)
 {
-	struct jp aj;
-	const cJSON *arr = get_arr(im, o, "devices", sj, &aj), *e;
-	s->devices = room(im->a, arr, 0, sizeof *s->devices);
-	size_t i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {&aj, NULL, i++};
-		const cJSON *d = as_obj(im, e, old_device_keys, &at);
-		if (!d)
-			continue;
-		char *src = get_str(im, d, "source", &at);
-		char *dst = get_str(im, d, "target", &at);
-		if (!src || !dst) {
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "device without a source and target is ignored");
-			continue;
-		}
-		s->devices[s->ndevices++] = (struct ir_device){src, dst};
-	}
+	struct objs it = {.known = old_device_keys, .strs = {"source", "target"}};
+	s->devices = room(im->a, objs_open(im, &it, o, "devices", sj), 0,
+			  sizeof *s->devices);
+	while (objs_next(im, &it))
+		if (both(im, &it, "device"))
+			s->devices[s->ndevices++] = (struct ir_device){it.s[0], it.s[1]};
 }
 
 /* "networks": [{"name": "net", "aliases": ["svc"]}] */
 static void old_step_networks(struct imp *im, struct ir_step *s,
 			      const cJSON *o, const struct jp *sj)
 {
-	struct jp aj;
-	const cJSON *arr = get_arr(im, o, "networks", sj, &aj), *e;
+	struct objs it = {.known = old_stepnet_keys, .strs = {"name"}};
+	const cJSON *arr = objs_open(im, &it, o, "networks", sj);
 	if (arr && arr->child && s->network_mode) {
-		diag_add(im->dl, DIAG_NOTE, pos_at(im, &aj),
-			 "drone-runtime-dropped",
-			 "'networks' is dropped: drone-runtime joined no network "
-			 "when 'network_mode' was set");
+		dropped(im, &it.arr, "'networks' is dropped: drone-runtime joined "
+			"no network when 'network_mode' was set");
 		return;
 	}
 	s->networks.v = room(im->a, arr, 0, sizeof *s->networks.v);
-	size_t i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {&aj, NULL, i++};
-		const cJSON *n = as_obj(im, e, old_stepnet_keys, &at);
-		if (!n)
-			continue;
-		char *name = get_str(im, n, "name", &at);
-		struct ir_strs aliases = get_strs(im, n, "aliases", &at);
+	for (const cJSON *n; (n = objs_next(im, &it));) {
+		struct ir_strs aliases = get_strs(im, n, "aliases", &it.at);
 		for (size_t k = 0; k < aliases.n; k++)
 			if (strcmp(aliases.v[k], s->name) != 0)
-				diag_add(im->dl, DIAG_NOTE, pos_at(im, &at),
-					 "drone-runtime-dropped",
-					 "network alias '%s' is dropped: a step is "
-					 "reachable by its name only",
-					 aliases.v[k]);
-		if (name)
-			s->networks.v[s->networks.n++] = name;
+				dropped(im, &it.at, "network alias '%s' is dropped: "
+					"a step is reachable by its name only",
+					aliases.v[k]);
+		if (it.s[0])
+			s->networks.v[s->networks.n++] = it.s[0];
 		else
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "network without a name is ignored");
+			unnamed(im, &it, "network");
 	}
 	if (!s->networks.n)
 		s->networks.v = NULL;
@@ -958,25 +997,13 @@ static void old_step_networks(struct imp *im, struct ir_step *s,
 static void old_backup(struct imp *im, struct ir_step *s, const cJSON *o,
 		       const struct jp *sj)
 {
-	struct jp aj;
-	const cJSON *arr = get_arr(im, o, "backup", sj, &aj), *e;
-	s->exports = room(im->a, arr, 0, sizeof *s->exports);
-	size_t i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {&aj, NULL, i++};
-		const cJSON *b = as_obj(im, e, old_copy_keys, &at);
-		if (!b)
-			continue;
-		char *src = get_str(im, b, "source", &at);
-		char *dst = get_str(im, b, "target", &at);
-		if (!src || !dst) {
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "backup without a source and target is ignored");
-			continue;
-		}
-		s->exports[s->nexports++] = (struct ir_artifact){dst, src};
-	}
+	struct objs it = {.known = old_copy_keys, .strs = {"source", "target"}};
+	s->exports = room(im->a, objs_open(im, &it, o, "backup", sj), 0,
+			  sizeof *s->exports);
+	while (objs_next(im, &it))
+		if (both(im, &it, "backup"))
+			s->exports[s->nexports++] =
+				(struct ir_artifact){it.s[1], it.s[0]};
 }
 
 /* The path a step of an earlier stage backs up to `name`, or NULL. */
@@ -1031,33 +1058,23 @@ static void old_restore_inline(struct imp *im, struct ir_step *s,
 static void old_restore(struct imp *im, struct ir_step *s, const cJSON *o,
 			const struct jp *sj)
 {
-	struct jp aj;
-	const cJSON *arr = get_arr(im, o, "restore", sj, &aj), *e;
+	struct objs it = {.known = old_copy_keys, .strs = {"source", "target"}};
+	const cJSON *arr = objs_open(im, &it, o, "restore", sj);
 	s->imports = room(im->a, arr, 0, sizeof *s->imports);
 	s->files = room(im->a, arr, 0, sizeof *s->files);
-	size_t i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {&aj, NULL, i++};
-		const cJSON *r = as_obj(im, e, old_copy_keys, &at);
-		if (!r)
-			continue;
+	while (objs_next(im, &it)) {
 		const char *exported;
-		char *src = get_str(im, r, "source", &at);
-		char *dst = get_str(im, r, "target", &at);
-		if (!src || !dst)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "restore without a source and target is ignored");
-		else if (strncasecmp(src, "data:", 5) == 0)
-			old_restore_inline(im, s, src, dst, &at);
+		char *src = it.s[0], *dst = it.s[1];
+		if (!both(im, &it, "restore"))
+			continue;
+		if (strncasecmp(src, "data:", 5) == 0)
+			old_restore_inline(im, s, src, dst, &it.at);
 		else if ((exported = backed_up_before(im, src)))
 			s->imports[s->nimports++] = (struct ir_artifact){
 				src, import_path(im->a, dst, exported)};
 		else
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "restore source '%s' is backed up by no earlier step "
-				 "and is ignored", src);
+			ignored(im, &it.at, "restore source '%s' is backed up by "
+				"no earlier step and is ignored", src);
 	}
 }
 
@@ -1176,25 +1193,15 @@ static void stage_depends(struct imp *im, size_t lo, size_t hi, size_t plo,
 /* "pipeline": [{"name": "stage_0", "steps": [...]}, ...] */
 static void old_stages(struct imp *im, const cJSON *top)
 {
-	struct jp aj;
-	const cJSON *arr = get_arr(im, top, "pipeline", NULL, &aj), *e;
-	size_t plo = 0, phi = 0, i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {&aj, NULL, i++};
-		const cJSON *st = as_obj(im, e, old_stage_keys, &at);
-		if (!st)
-			continue;
-		get_str(im, st, "name", &at);
-		get_str(im, st, "alias", &at);
-		struct jp sj;
-		const cJSON *steps = get_arr(im, st, "steps", &at, &sj), *x;
-		size_t lo = im->stage_lo = im->p->nsteps, j = 0;
-		cJSON_ArrayForEach(x, steps) {
-			struct jp xj = {&sj, NULL, j++};
-			const cJSON *so = as_obj(im, x, old_step_keys, &xj);
-			if (so)
-				old_step(im, so, &xj, i - 1, j - 1);
-		}
+	struct objs it = {.known = old_stage_keys, .strs = {"name", "alias"}};
+	size_t plo = 0, phi = 0;
+	objs_open(im, &it, top, "pipeline", NULL);
+	for (const cJSON *st; (st = objs_next(im, &it));) {
+		struct objs steps = {.known = old_step_keys};
+		size_t lo = im->stage_lo = im->p->nsteps;
+		objs_open(im, &steps, st, "steps", &it.at);
+		for (const cJSON *so; (so = objs_next(im, &steps));)
+			old_step(im, so, &steps.at, it.at.index, steps.at.index);
 		stage_depends(im, lo, im->p->nsteps, plo, phi);
 		if (im->p->nsteps > lo) {
 			plo = lo;
@@ -1293,28 +1300,23 @@ static void new_volume(struct imp *im, const cJSON *o, const struct jp *at)
 	const cJSON *host = get_obj(im, o, "host", host_keys, at, &hj);
 	char *hpath = host ? get_str(im, host, "path", &hj) : NULL;
 	if (!m.name)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
-			 "drone-runtime-unresolved-ref",
-			 "volume without a name is ignored");
+		ignored(im, at, "volume without a name is ignored");
 	else if (find_volume(im->p, m.name))
 		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
 			 "drone-runtime-duplicate-name",
 			 "volume '%s' is declared twice; the first is used",
 			 m.name);
 	else if (host && !temp && !hpath)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, &hj),
-			 "drone-runtime-unresolved-ref",
-			 "host volume '%s' has no path and is ignored", m.name);
+		ignored(im, &hj, "host volume '%s' has no path and is ignored",
+			m.name);
 	else if (host && !temp) {
 		struct ir_volume *v = add_volume(im, m.name, IR_VOLUME_HOST, at);
 		if (v)
 			v->host_path = hpath;
 	} else {
 		if (!temp)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
-				 "drone-runtime-unresolved-ref",
-				 "volume '%s' has neither 'temp' nor 'host' and "
-				 "becomes a temp volume", m.name);
+			ignored(im, at, "volume '%s' has neither 'temp' nor 'host' "
+				"and becomes a temp volume", m.name);
 		new_temp_volume(im, m.name, temp, temp ? &tj : at, at);
 	}
 }
@@ -1322,42 +1324,27 @@ static void new_volume(struct imp *im, const cJSON *o, const struct jp *at)
 /* "auths": [{"address": "index.docker.io", "username": "u", "password": "p"}] */
 static void new_auths(struct imp *im, const cJSON *docker, const struct jp *dj)
 {
-	struct jp aj;
-	const cJSON *arr = get_arr(im, docker, "auths", dj, &aj), *e;
-	size_t i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {&aj, NULL, i++};
-		const cJSON *o = as_obj(im, e, auth_keys, &at);
-		if (!o)
-			continue;
-		char *addr = get_str(im, o, "address", &at);
-		char *user = get_str(im, o, "username", &at);
-		char *pass = get_str(im, o, "password", &at);
-		if (user || pass)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
+	struct objs it = {.known = auth_keys,
+			  .strs = {"address", "username", "password"}};
+	objs_open(im, &it, docker, "auths", dj);
+	while (objs_next(im, &it))
+		if (it.s[1] || it.s[2])
+			diag_add(im->dl, DIAG_WARNING, pos_at(im, &it.at),
 				 "drone-runtime-secret-value",
 				 "credentials for registry '%s' are not carried into "
 				 "the IR; supply them at run time",
-				 addr ? addr : "");
-	}
+				 it.s[0] ? it.s[0] : "");
 }
 
 /* "docker": {"auths": [...], "volumes": [...]} */
 static void new_docker(struct imp *im, const cJSON *top)
 {
-	struct jp dj, vj;
+	struct jp dj;
 	const cJSON *docker = get_obj(im, top, "docker", docker_keys, NULL, &dj);
 	if (!docker)
 		return;
 	new_auths(im, docker, &dj);
-	const cJSON *arr = get_arr(im, docker, "volumes", &dj, &vj), *e;
-	size_t i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {&vj, NULL, i++};
-		const cJSON *o = as_obj(im, e, volume_keys, &at);
-		if (o)
-			new_volume(im, o, &at);
-	}
+	each_obj(im, docker, "volumes", &dj, volume_keys, new_volume);
 }
 
 /* "secrets": [{"metadata": {"name": "s"}, "data": "value"}] */
@@ -1366,9 +1353,7 @@ static void new_secret(struct imp *im, const cJSON *o, const struct jp *at)
 	struct meta m = get_meta(im, o, at);
 	char *data = get_str(im, o, "data", at);
 	if (!m.name) {
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
-			 "drone-runtime-unresolved-ref",
-			 "secret without a name is ignored");
+		ignored(im, at, "secret without a name is ignored");
 		return;
 	}
 	if (data)
@@ -1392,9 +1377,8 @@ static void new_file(struct imp *im, const cJSON *o, const struct jp *at)
 			 "drone-runtime-base64",
 			 "illegal base64 data at input byte %zu", bad);
 	if (!m.name)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
-			 "drone-runtime-unresolved-ref",
-			 "file without a name cannot be referenced and is ignored");
+		ignored(im, at, "file without a name cannot be referenced and is "
+			"ignored");
 	else if (file_taken(im->p, m.name))
 		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
 			 "drone-runtime-duplicate-name",
@@ -1404,138 +1388,112 @@ static void new_file(struct imp *im, const cJSON *o, const struct jp *at)
 		add_file(im, m.name, data, at);
 }
 
-/* Calls `each` on every object of the top-level array `key`. */
-static void each_top(struct imp *im, const cJSON *top, const char *key,
-		     const char *const *known,
-		     void (*each)(struct imp *, const cJSON *, const struct jp *))
-{
-	struct jp aj;
-	const cJSON *arr = get_arr(im, top, key, NULL, &aj), *e;
-	size_t i = 0;
-	cJSON_ArrayForEach(e, arr) {
-		struct jp at = {&aj, NULL, i++};
-		const cJSON *o = as_obj(im, e, known, &at);
-		if (o)
-			each(im, o, &at);
-	}
-}
-
-/* Iterates the objects of a step's array `key`, sizing `*out` first. */
-#define EACH_REF(im, o, key, known, sj, out, e, at, ...)                      \
-	do {                                                                  \
-		struct jp aj_;                                                \
-		const cJSON *arr_ = get_arr(im, o, key, sj, &aj_), *x_;       \
-		out = room((im)->a, arr_, 0, sizeof *(out));                  \
-		size_t i_ = 0;                                                \
-		cJSON_ArrayForEach(x_, arr_) {                                \
-			struct jp at = {&aj_, NULL, i_++};                    \
-			const cJSON *e = as_obj(im, x_, known, &at);          \
-			if (e)                                                \
-				__VA_ARGS__                                   \
-		}                                                             \
-	} while (0)
-
 static void unresolved(struct imp *im, const struct jp *at, const char *what,
 		       const char *name, const char *where)
 {
 	if (name)
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
-			 "drone-runtime-unresolved-ref",
-			 "%s '%s' is not declared in '%s' and is ignored", what,
-			 name, where);
+		ignored(im, at, "%s '%s' is not declared in '%s' and is ignored",
+			what, name, where);
 	else
-		diag_add(im->dl, DIAG_WARNING, pos_at(im, at),
-			 "drone-runtime-unresolved-ref",
-			 "%s reference without a name is ignored", what);
+		ignored(im, at, "%s reference without a name is ignored", what);
 }
 
 /* "secrets": [{"name": "s", "env": "TOKEN"}] */
 static void new_step_secrets(struct imp *im, struct ir_step *s,
 			     const cJSON *o, const struct jp *sj)
 {
-	EACH_REF(im, o, "secrets", secret_ref_keys, sj, s->secrets, r, at, {
-		char *name = get_str(im, r, "name", &at);
-		char *env = get_str(im, r, "env", &at);
+	struct objs it = {.known = secret_ref_keys, .strs = {"name", "env"}};
+	s->secrets = room(im->a, objs_open(im, &it, o, "secrets", sj), 0,
+			  sizeof *s->secrets);
+	while (objs_next(im, &it)) {
+		char *name = it.s[0], *env = it.s[1];
 		if (!name || !find_secret(im->p, name))
-			unresolved(im, &at, "secret", name, "secrets");
+			unresolved(im, &it.at, "secret", name, "secrets");
 		else
 			s->secrets[s->nsecrets++] =
 				(struct ir_secret_ref){name, env ? env : name};
-	});
+	}
+}
+
+/* The declared volume an element `{name, path}` names; NULL after a warning. */
+static struct ir_volume *ref_volume(struct imp *im, const struct objs *it,
+				    const char *what)
+{
+	struct ir_volume *v = it->s[0] ? find_volume(im->p, it->s[0]) : NULL;
+	if (!v)
+		unresolved(im, &it->at, what, it->s[0], "docker.volumes");
+	return v;
 }
 
 /* "volumes": [{"name": "v", "path": "/data"}] */
 static void new_step_volumes(struct imp *im, struct ir_step *s,
 			     const cJSON *o, const struct jp *sj)
 {
-	EACH_REF(im, o, "volumes", mount_ref_keys, sj, s->volumes, r, at, {
-		char *name = get_str(im, r, "name", &at);
-		char *path = get_str(im, r, "path", &at);
-		struct ir_volume *v = name ? find_volume(im->p, name) : NULL;
-		if (!v)
-			unresolved(im, &at, "volume", name, "docker.volumes");
-		else if (!path)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "mount of volume '%s' has no path and is ignored",
-				 name);
-		else
+	struct objs it = {.known = mount_ref_keys, .strs = {"name", "path"}};
+	s->volumes = room(im->a, objs_open(im, &it, o, "volumes", sj), 0,
+			  sizeof *s->volumes);
+	while (objs_next(im, &it)) {
+		struct ir_volume *v = ref_volume(im, &it, "volume");
+		if (v && !it.s[1])
+			ignored(im, &it.at, "mount of volume '%s' has no path and "
+				"is ignored", v->name);
+		else if (v)
 			s->volumes[s->nvolumes++] =
-				(struct ir_mount){.name = v->name, .path = path};
-	});
+				(struct ir_mount){.name = v->name, .path = it.s[1]};
+	}
 }
 
 /* "devices": [{"name": "host-volume", "path": "/dev/xvda"}] */
 static void new_step_devices(struct imp *im, struct ir_step *s,
 			     const cJSON *o, const struct jp *sj)
 {
-	EACH_REF(im, o, "devices", mount_ref_keys, sj, s->devices, r, at, {
-		char *name = get_str(im, r, "name", &at);
-		char *path = get_str(im, r, "path", &at);
-		struct ir_volume *v = name ? find_volume(im->p, name) : NULL;
-		if (!v)
-			unresolved(im, &at, "device volume", name, "docker.volumes");
-		else if (v->kind != IR_VOLUME_HOST || !path)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "device '%s' needs a host volume and a path and is "
-				 "ignored", name);
-		else
+	struct objs it = {.known = mount_ref_keys, .strs = {"name", "path"}};
+	s->devices = room(im->a, objs_open(im, &it, o, "devices", sj), 0,
+			  sizeof *s->devices);
+	while (objs_next(im, &it)) {
+		struct ir_volume *v = ref_volume(im, &it, "device volume");
+		if (v && (v->kind != IR_VOLUME_HOST || !it.s[1]))
+			ignored(im, &it.at, "device '%s' needs a host volume and "
+				"a path and is ignored", it.s[0]);
+		else if (v)
 			s->devices[s->ndevices++] =
-				(struct ir_device){v->host_path, path};
-	});
+				(struct ir_device){v->host_path, it.s[1]};
+	}
 }
 
 /* "files": [{"name": "script", "path": "/usr/bin/init", "mode": 493}] */
 static void new_step_files(struct imp *im, struct ir_step *s,
 			   const cJSON *o, const struct jp *sj)
 {
-	EACH_REF(im, o, "files", file_ref_keys, sj, s->files, r, at, {
-		char *name = get_str(im, r, "name", &at);
-		char *path = get_str(im, r, "path", &at);
-		int64_t mode = get_int(im, r, "mode", &at, 0, UINT32_MAX);
+	struct objs it = {.known = file_ref_keys, .strs = {"name", "path"}};
+	s->files = room(im->a, objs_open(im, &it, o, "files", sj), 0,
+			sizeof *s->files);
+	for (const cJSON *r; (r = objs_next(im, &it));) {
+		char *name = it.s[0], *path = it.s[1];
+		int64_t mode = get_int(im, r, "mode", &it.at, 0, UINT32_MAX);
 		if (!name || !file_taken(im->p, name))
-			unresolved(im, &at, "file", name, "files");
+			unresolved(im, &it.at, "file", name, "files");
 		else if (!path)
-			diag_add(im->dl, DIAG_WARNING, pos_at(im, &at),
-				 "drone-runtime-unresolved-ref",
-				 "file '%s' has no path and is ignored", name);
+			ignored(im, &it.at, "file '%s' has no path and is ignored",
+				name);
 		else
 			s->files[s->nfiles++] = (struct ir_file_mount){
 				name, path, (int)(mode & 07777)};
-	});
+	}
 }
 
 /* "ports": [{"port": 6379, "host": 6379, "protocol": "TCP"}] */
 static void new_step_ports(struct imp *im, struct ir_step *s,
 			   const cJSON *d, const struct jp *dj)
 {
-	EACH_REF(im, d, "ports", port_keys, dj, s->ports, r, at, {
+	struct objs it = {.known = port_keys};
+	s->ports = room(im->a, objs_open(im, &it, d, "ports", dj), 0,
+			sizeof *s->ports);
+	for (const cJSON *r; (r = objs_next(im, &it));)
 		s->ports[s->nports++] = (struct ir_port){
-			.port = (int)get_int(im, r, "port", &at, 0, 65535),
-			.host = (int)get_int(im, r, "host", &at, 0, 65535),
-			.protocol = get_str(im, r, "protocol", &at)};
-	});
+			.port = (int)get_int(im, r, "port", &it.at, 0, 65535),
+			.host = (int)get_int(im, r, "host", &it.at, 0, 65535),
+			.protocol = get_str(im, r, "protocol", &it.at)};
 }
 
 /* "resources": {"limits": {"cpu": 500, "memory": 1073741824}, "requests": {...}} */
@@ -1652,9 +1610,9 @@ static void new_import(struct imp *im, const cJSON *top)
 	drop(im, top, "qemu", NULL, "drone-runtime reserved it and never used it");
 	drop(im, top, "fusion", NULL, "drone-runtime reserved it and never used it");
 	new_docker(im, top);
-	each_top(im, top, "secrets", data_keys, new_secret);
-	each_top(im, top, "files", data_keys, new_file);
-	each_top(im, top, "steps", step_keys, new_step);
+	each_obj(im, top, "secrets", NULL, data_keys, new_secret);
+	each_obj(im, top, "files", NULL, data_keys, new_file);
+	each_obj(im, top, "steps", NULL, step_keys, new_step);
 	serial_chain(im);
 }
 
