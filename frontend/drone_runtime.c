@@ -83,26 +83,11 @@ static struct ir_pos pos_at(struct imp *im, const struct jp *at)
 	return (struct ir_pos){.file = im->path, .pointer = jp_str(im->a, at)};
 }
 
-static const char *kind_of(const cJSON *v)
-{
-	if (cJSON_IsString(v))
-		return "a string";
-	if (cJSON_IsNumber(v))
-		return "a number";
-	if (cJSON_IsBool(v))
-		return "a boolean";
-	if (cJSON_IsArray(v))
-		return "an array";
-	if (cJSON_IsObject(v))
-		return "an object";
-	return "null";
-}
-
 static void type_error(struct imp *im, const struct jp *at, const char *want,
 		       const cJSON *got)
 {
 	diag_add(im->dl, DIAG_ERROR, pos_at(im, at), "drone-runtime-type",
-		 "expected %s, got %s", want, kind_of(got));
+		 "expected %s, got %s", want, ir_json_type_name(got));
 }
 
 /*
@@ -1779,7 +1764,7 @@ static cJSON *parse(const char *path, const char *text, size_t len,
 	if (!cJSON_IsObject(top)) {
 		diag_error(dl, (struct ir_pos){.file = path, .pointer = ""},
 			   "drone-runtime-json", "expected a json object, got %s",
-			   kind_of(top));
+			   ir_json_type_name(top));
 		cJSON_Delete(top);
 		return NULL;
 	}

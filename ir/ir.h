@@ -351,6 +351,10 @@ const char *ir_env_get(const struct ir_env *env, const char *key);
  */
 const char *ir_suggest(const char *word, const char *const *candidates, size_t n);
 
+struct cJSON;
+/* "a string", "a number", "an array", ... for messages about JSON input. */
+const char *ir_json_type_name(const struct cJSON *v);
+
 /* ---- Reading and writing -------------------------------------------- */
 
 /*

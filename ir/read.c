@@ -94,7 +94,7 @@ static int error_at(struct reader *r, const char *rule, const char *fmt, ...)
 	return ret;
 }
 
-static const char *type_name(const cJSON *v)
+const char *ir_json_type_name(const cJSON *v)
 {
 	if (cJSON_IsString(v))
 		return "a string";
@@ -111,7 +111,7 @@ static const char *type_name(const cJSON *v)
 
 static int type_error(struct reader *r, const char *want, const cJSON *v)
 {
-	return error_at(r, "ir-type", "expected %s, got %s", want, type_name(v));
+	return error_at(r, "ir-type", "expected %s, got %s", want, ir_json_type_name(v));
 }
 
 /* ---- scalars ---------------------------------------------------------- */
@@ -512,7 +512,7 @@ static int check_version(struct reader *r, const cJSON *root)
 	if (!cJSON_IsNumber(v))
 		ret = error_at(r, "ir-version",
 			       "IR version must be an integer, got %s; this pipec reads version %d",
-			       type_name(v), IR_VERSION);
+			       ir_json_type_name(v), IR_VERSION);
 	else if (v->valuedouble != IR_VERSION)
 		ret = error_at(r, "ir-version",
 			       "unsupported IR version %.17g; this pipec reads version %d",
@@ -530,7 +530,7 @@ struct ir_doc *ir_read(const char *path, const char *text, size_t len,
 	struct ir_doc *doc = ir_alloc(a, sizeof *doc);
 	cJSON *root = parse(&r, text, len);
 	if (root && !cJSON_IsObject(root))
-		error_at(&r, "ir-type", "expected an IR document object, got %s", type_name(root));
+		error_at(&r, "ir-type", "expected an IR document object, got %s", ir_json_type_name(root));
 	else if (root && check_version(&r, root) == 0)
 		read_shape(&r, &ir_shape_doc, root, doc);
 	cJSON_Delete(root);

@@ -14,75 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "backend-local/local.h"
+#include "fixture.h"
 
-static struct ir_arena *A;
-static struct ir_doc D;
-static struct rt_backend B;
-static struct rt_report R;
-static struct diag_list DL;
-static struct rt_options O;
-static char *out_text;
-static size_t out_len;
-static FILE *out;
-static char tmp[64];
-
-static void setup(void)
-{
-	A = ir_arena_new();
-	memset(&D, 0, sizeof D);
-	diag_list_init(&DL);
-	out = open_memstream(&out_text, &out_len);
-	O = (struct rt_options){.out = out, .grace_ms = 200};
-	strcpy(tmp, "/tmp/pipec-unit-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmp));
-	setenv("TMPDIR", tmp, 1);
-	cr_assert_eq(local_backend_new(&B, &DL), 0);
-}
-
-static void teardown(void)
-{
-	rt_backend_release(&B);
-	rt_report_release(&R);
-	diag_list_release(&DL);
-	fclose(out);
-	free(out_text);
-	ir_arena_free(A);
-	rmdir(tmp);
-}
-
-TestSuite(local, .init = setup, .fini = teardown);
-
-static struct ir_pipeline *pipeline(size_t n)
-{
-	D.version = IR_VERSION;
-	D.npipelines = 1;
-	D.pipelines = ir_calloc(A, 1, sizeof *D.pipelines);
-	struct ir_pipeline *p = D.pipelines;
-	p->name = "p";
-	p->nsteps = n;
-	p->steps = ir_calloc(A, n, sizeof *p->steps);
-	for (size_t i = 0; i < n; i++) {
-		p->steps[i].name = ir_printf(A, "s%zu", i);
-		p->steps[i].pos = (struct ir_pos){.file = "t.yml", .line = (int)i + 2, .col = 3};
-	}
-	return p;
-}
-
-static enum rt_status run(void)
-{
-	enum rt_status st = rt_run(&D, &B, &O, &R, &DL);
-	fflush(out);
-	return st;
-}
-
-static bool has_diag(const char *rule, const char *text)
-{
-	for (size_t i = 0; i < DL.len; i++)
-		if (strcmp(DL.items[i].rule, rule) == 0 && strstr(DL.items[i].message, text))
-			return true;
-	return false;
-}
+TestSuite(local, .init = fx_setup, .fini = fx_teardown);
 
 static bool dir_empty(const char *dir)
 {
