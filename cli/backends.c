@@ -128,8 +128,12 @@ int cli_backend_new(const char *name, struct rt_backend *b, struct diag_list *dl
 	for (size_t i = 0; i < NBACKENDS; i++)
 		if (strcmp(backends[i].name, name) == 0)
 			return backends[i].make(b, dl);
+	char known[64] = "";
+	for (size_t i = 0; i < NBACKENDS; i++)
+		snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+			 i ? ", " : "", backends[i].name);
 	return diag_error(dl, (struct ir_pos){.file = "--backend"}, "unknown-backend",
-			  "unknown backend '%s'", name);
+			  "unknown backend '%s'; use one of: %s", name, known);
 }
 
 void cli_backend_names(FILE *out)
