@@ -113,10 +113,9 @@ static int compile(int argc, char **argv, const struct command *cmd)
 	if (doc && cmd == &cmd_build) {
 		if (o.optimize)
 			val_normalize(doc, a, 0);
-		char *json = ir_write(doc, o.flags);
-		if (cli_write_output(o.out, json) < 0)
+		FILE *fp = cli_open_output(o.out);
+		if (!fp || ir_write_file(doc, o.flags, fp) < 0 || cli_close_output(fp, o.out) < 0)
 			rc = EXIT_FAILED;
-		free(json);
 	}
 	diag_list_release(&dl);
 	ir_arena_free(a);

@@ -50,14 +50,6 @@ bool cli_docker_answers(int timeout_ms);
 int cli_docker_prune(const char *host, bool dry_run, FILE *out, struct diag_list *dl);
 
 /* A file read whole, NUL-terminated. */
-struct cli_file {
-	char *text;
-	size_t len;
-};
-
-/* Reads `path` ("-" is stdin) up to FE_MAX_INPUT bytes; records errors. */
-int cli_read_file(const char *path, struct cli_file *f, struct diag_list *dl);
-
 /*
  * Reads and compiles one input with the default build context overridden
  * by `ctx` when non-NULL.  Returns NULL after recording errors.
@@ -70,6 +62,12 @@ size_t cli_report(struct diag_list *dl);
 
 /* Writes `text` to `path` ("-" is stdout); 0 or -1 after a message. */
 int cli_write_output(const char *path, const char *text);
+
+/* Opens `path` ("-" is stdout) for writing; NULL after a message. */
+FILE *cli_open_output(const char *path);
+
+/* Closes (or flushes stdout) what cli_open_output() gave; 0 or -1 after a message. */
+int cli_close_output(FILE *fp, const char *path);
 
 /*
  * cli_load(), then val_check() with a trusting policy: for commands that

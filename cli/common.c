@@ -6,79 +6,18 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
-
-/*
- * Reads the whole stream.  A regular file's size sizes the buffer, so a
- * large input is held once rather than in a doubled buffer; pipes grow.
- */
-static int read_stream(FILE *fp, const char *path, struct cli_file *f,
-		       struct diag_list *dl)
-{
-	struct stat st;
-	size_t cap = 4096, len = 0;
-	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= FE_MAX_INPUT)
-		cap = (size_t)st.st_size + 2;   /* room for the NUL and to see EOF */
-	char *buf = malloc(cap);
-	struct ir_pos pos = {.file = path};
-	for (size_t n = 1; buf && n > 0 && len <= FE_MAX_INPUT;) {
-		if (len + 1 == cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb)
-				free(buf);
-			buf = nb;
-			cap *= 2;
-		}
-		if (buf) {
-			n = fread(buf + len, 1, cap - 1 - len, fp);
-			len += n;
-		}
-	}
-	if (!buf)
-		return diag_error(dl, pos, "io-error", "out of memory reading the file");
-	if (len > FE_MAX_INPUT || ferror(fp)) {
-		free(buf);
-		if (len > FE_MAX_INPUT)
-			return diag_error(dl, pos, "input-too-large", "file is larger than %u MiB",
-					  FE_MAX_INPUT >> 20);
-		return diag_error(dl, pos, "io-error", "cannot read: %s", strerror(errno));
-	}
-	buf[len] = '\0';
-	f->text = buf;
-	f->len = len;
-	return 0;
-}
-
-int cli_read_file(const char *path, struct cli_file *f, struct diag_list *dl)
-{
-	if (strcmp(path, "-") == 0)
-		return read_stream(stdin, "<stdin>", f, dl);
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return diag_error(dl, (struct ir_pos){.file = path}, "io-error",
-				  "cannot open: %s", strerror(errno));
-	int r = read_stream(fp, path, f, dl);
-	fclose(fp);
-	return r;
-}
 
 struct ir_doc *cli_load(const char *path, const struct fe_context *ctx,
 			struct ir_arena *a, struct diag_list *dl)
 {
-	struct cli_file f;
-	if (cli_read_file(path, &f, dl) < 0)
-		return NULL;
 	struct fe_context def;
 	if (!ctx) {
 		fe_context_default(&def, ".", a);
 		ctx = &def;
 	}
-	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	struct ir_doc *doc = fe_compile(name, f.text, f.len, ctx, a, dl);
-	free(f.text);
-	return doc;
+	return fe_compile_file(path, NULL, ctx, a, dl);
 }
 
 size_t cli_report(struct diag_list *dl)
@@ -88,14 +27,16 @@ size_t cli_report(struct diag_list *dl)
 	return dl->nerrors;
 }
 
-int cli_write_output(const char *path, const char *text)
+FILE *cli_open_output(const char *path)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	if (!fp) {
+	if (!fp)
 		fprintf(stderr, "pipec: cannot write %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	fputs(text, fp);
+	return fp;
+}
+
+int cli_close_output(FILE *fp, const char *path)
+{
 	int bad = ferror(fp);
 	if (fp != stdout)
 		bad |= fclose(fp);
@@ -106,6 +47,15 @@ int cli_write_output(const char *path, const char *text)
 		return -1;
 	}
 	return 0;
+}
+
+int cli_write_output(const char *path, const char *text)
+{
+	FILE *fp = cli_open_output(path);
+	if (!fp)
+		return -1;
+	fputs(text, fp);
+	return cli_close_output(fp, path);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -94,12 +94,7 @@ static struct ir_doc *load(const char *path, const struct lint_opts *o, struct i
 {
 	if (strcmp(path, "-") != 0 || !o->stdin_name)
 		return cli_load(path, &o->ctx, a, dl);
-	struct cli_file f;
-	if (cli_read_file(path, &f, dl) < 0)
-		return NULL;
-	struct ir_doc *doc = fe_compile(o->stdin_name, f.text, f.len, &o->ctx, a, dl);
-	free(f.text);
-	return doc;
+	return fe_compile_file(path, o->stdin_name, &o->ctx, a, dl);
 }
 
 /*

@@ -1,14 +1,20 @@
 /*
- * compile.c - fe_compile(), the frontend's one entry point.
+ * compile.c - fe_compile() and fe_compile_file(), the frontend's entry
+ * points.
  *
  * The input format is told by content, not by file name: text whose first
  * significant character (after an optional UTF-8 byte order mark and
  * whitespace) is `{` is JSON.  JSON with a top-level `pipelines` key is
  * pipec's own IR v1; any other JSON object is drone-runtime IR.
  * Everything else is YAML in the Drone dialect, read into a node tree
- * and lowered.
+ * and lowered.  A file the frontend reads itself is freed as soon as it
+ * has been read, before lowering: the tree holds all the IR needs, and
+ * a large file's text would otherwise add its size to the peak.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -49,17 +55,46 @@ static bool is_ir_v1(const char *text, size_t len)
 	return yes;
 }
 
-static struct ir_doc *compile_yaml(const char *path, const char *text,
-				   size_t len, const struct fe_context *ctx,
+/* `owned` is the text when it is ours to free, else NULL. */
+static struct ir_doc *compile_yaml(const char *path, const char *text, size_t len,
+				   char *owned, const struct fe_context *ctx,
 				   struct ir_arena *a, struct diag_list *dl)
 {
 	/* The tree is freed once lowered; the IR keeps only its scalar text. */
 	struct fe_docs docs = {.tree = ir_arena_new()};
 	size_t before = dl->nerrors;
 	fe_yaml_read(path, text, len, a, &docs, dl);
+	free(owned);
 	/* Lower what was read even after a syntax error: one run, all errors. */
 	struct ir_doc *d = fe_drone_lower(&docs, ctx, a, dl);
 	fe_docs_release(&docs);
+	return dl->nerrors > before ? NULL : d;
+}
+
+static struct ir_doc *compile(const char *path, const char *text, size_t len, char *owned,
+			      const struct fe_context *ctx, struct ir_arena *a,
+			      struct diag_list *dl)
+{
+	struct ir_pos pos = {.file = path, .line = 1, .col = 1};
+	size_t before = dl->nerrors;
+	struct fe_context none = {0};
+	if (!ctx)
+		ctx = &none;
+	size_t off = skip_lead(text, len);
+	struct ir_doc *d;
+	if (len > FE_MAX_INPUT) {
+		diag_error(dl, pos, "input-too-large",
+			   "input is larger than %u bytes", FE_MAX_INPUT);
+		d = NULL;
+	} else if (off < len && text[off] == '{') {
+		if (is_ir_v1(text + off, len - off))
+			d = ir_read(path, text + off, len - off, a, dl);
+		else
+			d = fe_drone_runtime_import(path, text + off, len - off, a, dl);
+	} else {
+		return compile_yaml(path, text, len, owned, ctx, a, dl);
+	}
+	free(owned);
 	return dl->nerrors > before ? NULL : d;
 }
 
@@ -67,25 +102,69 @@ struct ir_doc *fe_compile(const char *path, const char *text, size_t len,
 			  const struct fe_context *ctx, struct ir_arena *a,
 			  struct diag_list *dl)
 {
-	struct ir_pos pos = {.file = path, .line = 1, .col = 1};
-	size_t before = dl->nerrors;
-	if (len > FE_MAX_INPUT) {
-		diag_error(dl, pos, "input-too-large",
-			   "input is larger than %u bytes", FE_MAX_INPUT);
+	return compile(path, text, len, NULL, ctx, a, dl);
+}
+
+/*
+ * Reads the whole stream, stopping just past FE_MAX_INPUT.  A regular
+ * file's size sizes the buffer, so a large input is held once rather
+ * than in a doubled buffer; pipes grow.  NULL after recording an error.
+ */
+static char *read_stream(FILE *fp, const char *name, size_t *len, struct diag_list *dl)
+{
+	struct stat st;
+	size_t cap = 4096, n = 0;
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= FE_MAX_INPUT)
+		cap = (size_t)st.st_size + 2;   /* room for the NUL and to see EOF */
+	char *buf = malloc(cap);
+	struct ir_pos pos = {.file = name};
+	for (size_t got = 1; buf && got > 0 && n <= FE_MAX_INPUT;) {
+		if (n + 1 == cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+			cap *= 2;
+		}
+		if (buf) {
+			got = fread(buf + n, 1, cap - 1 - n, fp);
+			n += got;
+		}
+	}
+	if (!buf) {
+		diag_error(dl, pos, "io-error", "out of memory reading the file");
 		return NULL;
 	}
-	struct fe_context none = {0};
-	if (!ctx)
-		ctx = &none;
-	size_t off = skip_lead(text, len);
-	struct ir_doc *d;
-	if (off < len && text[off] == '{') {
-		if (is_ir_v1(text + off, len - off))
-			d = ir_read(path, text + off, len - off, a, dl);
+	if (n > FE_MAX_INPUT || ferror(fp)) {
+		free(buf);
+		if (n > FE_MAX_INPUT)
+			diag_error(dl, pos, "input-too-large", "file is larger than %u MiB",
+				   FE_MAX_INPUT >> 20);
 		else
-			d = fe_drone_runtime_import(path, text + off, len - off, a, dl);
-	} else {
-		d = compile_yaml(path, text, len, ctx, a, dl);
+			diag_error(dl, pos, "io-error", "cannot read: %s", strerror(errno));
+		return NULL;
 	}
-	return dl->nerrors > before ? NULL : d;
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+struct ir_doc *fe_compile_file(const char *path, const char *name,
+			       const struct fe_context *ctx, struct ir_arena *a,
+			       struct diag_list *dl)
+{
+	bool in = strcmp(path, "-") == 0;
+	if (!name)
+		name = in ? "<stdin>" : path;
+	FILE *fp = in ? stdin : fopen(path, "rb");
+	if (!fp) {
+		diag_error(dl, (struct ir_pos){.file = name}, "io-error", "cannot open: %s",
+			   strerror(errno));
+		return NULL;
+	}
+	size_t len;
+	char *text = read_stream(fp, name, &len, dl);
+	if (!in)
+		fclose(fp);
+	return text ? compile(name, text, len, text, ctx, a, dl) : NULL;
 }

@@ -25,14 +25,20 @@
  * quoted scalar still shift what follows them; a newline in the value
  * makes substitution report at the scalar itself.)
  */
-char *fe_drone_str(struct lower *lw, const struct fe_node *n, bool in_commands)
+char *fe_drone_str_in(struct lower *lw, const struct fe_node *n, bool in_commands,
+		      struct ir_arena *a)
 {
 	if (!n || n->kind != FE_SCALAR)
 		return NULL;
-	struct ir_pos pos = n->pos;
+	struct ir_pos pos = fe_pos(n);
 	if (n->style == FE_STYLE_SINGLE || n->style == FE_STYLE_DOUBLE)
 		pos.col++;
-	return fe_subst(n->str, n->len, lw->ctx, in_commands, pos, lw->a, lw->dl);
+	return fe_subst(n->str, n->len, lw->ctx, in_commands, pos, a, lw->dl);
+}
+
+char *fe_drone_str(struct lower *lw, const struct fe_node *n, bool in_commands)
+{
+	return fe_drone_str_in(lw, n, in_commands, lw->a);
 }
 
 struct ir_strs fe_drone_strs(struct lower *lw, const struct fe_node *n)
@@ -161,7 +167,7 @@ static bool secret_repeated(struct lower *lw, const struct fe_node *name_node,
 	const struct ir_secret *first = find_secret(lw->secrets, lw->nsecrets, name);
 	if (!first)
 		return false;
-	diag_error(lw->dl, name_node->pos, "duplicate-secret",
+	diag_error(lw->dl, fe_pos(name_node), "duplicate-secret",
 		   "duplicate secret '%s' (first at line %d)", name, first->pos.line);
 	diag_add(lw->dl, DIAG_NOTE, first->pos, "duplicate-secret",
 		 "secret '%s' is first declared here", name);
@@ -178,18 +184,18 @@ static void lower_secret(struct lower *lw, const struct fe_node *doc)
 	const struct fe_node *v[SE_N], *g[SG_N];
 	if (fe_keys_check(&fe_keys_secret, doc, v, lw->dl) || !v[SE_NAME])
 		return;
-	struct ir_secret s = {.pos = doc->pos, .name = fe_drone_str(lw, v[SE_NAME], false)};
+	struct ir_secret s = {.pos = fe_pos(doc), .name = fe_drone_str(lw, v[SE_NAME], false)};
 	if (!s.name || secret_repeated(lw, v[SE_NAME], s.name))
 		return;
 	int sources = !!v[SE_GET] + !!v[SE_ENV] + !!v[SE_FILE] + !!v[SE_DATA];
 	if (sources != 1) {
-		diag_error(lw->dl, doc->pos, sources ? "invalid-value" : "missing-key",
+		diag_error(lw->dl, fe_pos(doc), sources ? "invalid-value" : "missing-key",
 			   "secret '%s' needs exactly one of 'get', 'env' or 'file'",
 			   v[SE_NAME]->str);
 		return;
 	}
 	if (v[SE_DATA]) {
-		diag_error(lw->dl, v[SE_DATA]->pos, "invalid-value",
+		diag_error(lw->dl, fe_pos(v[SE_DATA]), "invalid-value",
 			   "secret '%s': encrypted 'data' is not supported, use 'get', 'env' or 'file'",
 			   v[SE_NAME]->str);
 		return;
@@ -223,7 +229,7 @@ static int lower_backend(struct lower *lw, const struct fe_node *n)
 		if (strcmp(n->str, types[i]) == 0)
 			return (int)backends[i];
 	const char *hint = fe_suggest(n->str, types, 3);
-	diag_error(lw->dl, n->pos, "invalid-value",
+	diag_error(lw->dl, fe_pos(n), "invalid-value",
 		   "type: expected docker, kubernetes or exec, got '%s'%s%s%s", n->str,
 		   hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'" : "");
 	return IR_BACKEND_DOCKER;
@@ -256,13 +262,13 @@ static void lower_volume(struct lower *lw, const struct fe_node *n, struct ir_vo
 {
 	const struct fe_node *v[VO_N], *t[VT_N] = {0}, *h[VH_N] = {0};
 	fe_keys_check(&fe_keys_volume, n, v, lw->dl);
-	vol->pos = n->pos;
+	vol->pos = fe_pos(n);
 	vol->name = fe_drone_str(lw, v[VO_NAME], false);
 	if (!vol->name)
 		vol->name = "";
 	int nkinds = !!fe_map_get(n, "temp") + !!fe_map_get(n, "host");
 	if (nkinds != 1) {
-		diag_error(lw->dl, n->pos, nkinds ? "invalid-value" : "missing-key",
+		diag_error(lw->dl, fe_pos(n), nkinds ? "invalid-value" : "missing-key",
 			   "volume '%s' needs exactly one of 'temp' or 'host'", vol->name);
 		return;
 	}
@@ -279,7 +285,7 @@ static void lower_volume(struct lower *lw, const struct fe_node *n, struct ir_vo
 	if (t[VT_SIZE_LIMIT]) {
 		vol->size_limit = fe_drone_size(t[VT_SIZE_LIMIT]->str);
 		if (vol->size_limit < 0) {
-			diag_error(lw->dl, t[VT_SIZE_LIMIT]->pos, "invalid-value",
+			diag_error(lw->dl, fe_pos(t[VT_SIZE_LIMIT]), "invalid-value",
 				   "size_limit: expected a size such as 512MiB, got '%s'",
 				   t[VT_SIZE_LIMIT]->str);
 			vol->size_limit = 0;
@@ -296,7 +302,7 @@ static void lower_volumes(struct lower *lw, const struct fe_node *n, struct ir_p
 		lower_volume(lw, n->items[i], &p->volumes[p->nvolumes]);
 		for (size_t j = 0; j < p->nvolumes; j++)
 			if (strcmp(p->volumes[j].name, p->volumes[p->nvolumes].name) == 0)
-				diag_error(lw->dl, n->items[i]->pos, "duplicate-volume",
+				diag_error(lw->dl, fe_pos(n->items[i]), "duplicate-volume",
 					   "duplicate volume name '%s' (first at line %d)",
 					   p->volumes[j].name, p->volumes[j].pos.line);
 		p->nvolumes++;
@@ -481,7 +487,7 @@ static void lower_pull_secrets(struct pbuild *pb, const struct fe_node *n)
 	struct ir_pipeline *p = pb->p;
 	p->pull_secrets = fe_drone_strs(pb->lw, n);
 	for (size_t i = 0; i < p->pull_secrets.n; i++)
-		fe_drone_need_secret(pb, p->pull_secrets.v[i], n->pos);
+		fe_drone_need_secret(pb, p->pull_secrets.v[i], fe_pos(n));
 	if (!p->pull_secrets.n)
 		p->pull_secrets = (struct ir_strs){0};
 }
@@ -498,7 +504,7 @@ static void lower_pipeline(struct lower *lw, const struct fe_node *doc,
 	const struct fe_node *v[PL_N];
 	struct pbuild pb = {.lw = lw, .p = p};
 	fe_keys_check(&fe_keys_pipeline, doc, v, lw->dl);
-	p->pos = doc->pos;
+	p->pos = fe_pos(doc);
 	p->name = v[PL_NAME] ? fe_drone_str(lw, v[PL_NAME], false) : "default";
 	if (!p->name)
 		p->name = "default";
@@ -524,23 +530,23 @@ static void lower_pipeline(struct lower *lw, const struct fe_node *doc,
 static int kind_of(struct lower *lw, const struct fe_node *doc)
 {
 	if (doc->kind != FE_MAP)
-		return diag_error(lw->dl, doc->pos, "wrong-type",
+		return diag_error(lw->dl, fe_pos(doc), "wrong-type",
 				  "document: expected a map, got %s", fe_node_kind_name(doc));
 	const struct fe_node *k = fe_map_get(doc, "kind");
 	if (!k || fe_is_null(k))
-		return diag_error(lw->dl, doc->pos, "missing-key",
+		return diag_error(lw->dl, fe_pos(doc), "missing-key",
 				  "document is missing required key 'kind'");
 	if (k->kind != FE_SCALAR)
-		return diag_error(lw->dl, k->pos, "wrong-type",
+		return diag_error(lw->dl, fe_pos(k), "wrong-type",
 				  "kind: expected a string, got %s", fe_node_kind_name(k));
 	for (int i = 0; i < 3; i++)
 		if (strcmp(k->str, kinds[i]) == 0)
 			return i;
 	const char *hint = fe_suggest(k->str, kinds, 3);
 	if (hint)
-		return diag_error(lw->dl, k->pos, "unknown-kind",
+		return diag_error(lw->dl, fe_pos(k), "unknown-kind",
 				  "unknown kind '%s', did you mean '%s'", k->str, hint);
-	return diag_error(lw->dl, k->pos, "unknown-kind",
+	return diag_error(lw->dl, fe_pos(k), "unknown-kind",
 			  "unknown kind '%s', expected pipeline, secret or signature", k->str);
 }
 
@@ -569,7 +575,7 @@ static int *read_kinds(struct lower *lw, const struct fe_docs *docs)
 		if (kind[i] == 1)
 			lower_secret(lw, doc);
 		if (kind[i] == 2 && !fe_keys_check(&fe_keys_signature, doc, sv, lw->dl))
-			diag_add(lw->dl, DIAG_NOTE, doc->pos, "signature-ignored",
+			diag_add(lw->dl, DIAG_NOTE, fe_pos(doc), "signature-ignored",
 				 "signature document ignored: pipec does not verify signatures");
 	}
 	return kind;
@@ -580,7 +586,7 @@ struct ir_doc *fe_drone_lower(const struct fe_docs *docs,
 			      struct diag_list *dl)
 {
 	struct fe_context none = {0};
-	struct lower lw = {.ctx = ctx ? ctx : &none, .a = a, .dl = dl};
+	struct lower lw = {.ctx = ctx ? ctx : &none, .a = a, .scratch = ir_arena_new(), .dl = dl};
 	struct ir_doc *d = ir_alloc(a, sizeof *d);
 	d->version = IR_VERSION;
 	int *kind = read_kinds(&lw, docs);
@@ -589,5 +595,6 @@ struct ir_doc *fe_drone_lower(const struct fe_docs *docs,
 		if (kind[i] == 0)
 			lower_pipeline(&lw, docs->v[i], &d->pipelines[d->npipelines++]);
 	check_pipeline_names(&lw, d);
+	ir_arena_free(lw.scratch);
 	return d;
 }

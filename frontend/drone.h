@@ -12,6 +12,8 @@
 struct lower {
 	const struct fe_context *ctx;
 	struct ir_arena *a;
+	/* What one step needs only while it is lowered: reset after each */
+	struct ir_arena *scratch;
 	struct diag_list *dl;
 	struct ir_secret *secrets;      /* from `kind: secret` documents */
 	size_t nsecrets;
@@ -56,6 +58,10 @@ struct pbuild {
 
 /* A scalar after ${VAR} substitution; NULL for NULL or after an error. */
 char *fe_drone_str(struct lower *lw, const struct fe_node *n, bool in_commands);
+
+/* fe_drone_str(), the result allocated in `a` */
+char *fe_drone_str_in(struct lower *lw, const struct fe_node *n, bool in_commands,
+		      struct ir_arena *a);
 
 /* A scalar or sequence of scalars as strings, substituted. */
 struct ir_strs fe_drone_strs(struct lower *lw, const struct fe_node *n);

@@ -29,7 +29,7 @@ static void lower_pull(struct lower *lw, const struct fe_node *n, struct ir_step
 			return;
 		}
 	}
-	diag_error(lw->dl, n->pos, "invalid-value",
+	diag_error(lw->dl, fe_pos(n), "invalid-value",
 		   "pull: expected always, if-not-exists, never or default, got '%s'",
 		   n->str);
 }
@@ -42,22 +42,26 @@ static void lower_failure(struct lower *lw, const struct fe_node *n, struct ir_s
 	if (strcasecmp(n->str, "ignore") == 0)
 		s->ignore_error = true;
 	else if (strcasecmp(n->str, "fail") != 0)
-		diag_error(lw->dl, n->pos, "invalid-value",
+		diag_error(lw->dl, fe_pos(n), "invalid-value",
 			   "failure: expected ignore or fail, got '%s'", n->str);
 }
 
-/* commands: [make, make test] -> the script /bin/sh runs */
+/*
+ * commands: [make, make test] -> the script /bin/sh runs.  The commands
+ * are substituted into scratch: only the script they make is kept.
+ */
 static void lower_commands(struct lower *lw, const struct fe_node *n, struct ir_step *s)
 {
 	if (!n)
 		return;
-	char **cmds = ir_calloc(lw->a, n->nitems + 1, sizeof *cmds);
+	char **cmds = ir_calloc(lw->scratch, n->nitems + 1, sizeof *cmds);
 	for (size_t i = 0; i < n->nitems; i++) {
-		cmds[i] = fe_drone_str(lw, n->items[i], true);
+		cmds[i] = fe_drone_str_in(lw, n->items[i], true, lw->scratch);
 		if (!cmds[i])
 			cmds[i] = "";
 	}
 	s->script = fe_script(cmds, n->nitems, lw->a);
+	ir_arena_reset(lw->scratch);
 }
 
 /* NAME: value  or  NAME: {from_secret: secret} */
@@ -67,7 +71,7 @@ static void env_pair(struct pbuild *pb, const struct fe_pair *p, struct envb *en
 	struct lower *lw = pb->lw;
 	const struct fe_node *v = p->value;
 	if (p->key->kind != FE_SCALAR) {
-		diag_error(lw->dl, p->key->pos, "wrong-type",
+		diag_error(lw->dl, fe_pos(p->key), "wrong-type",
 			   "environment key: expected a string, got %s",
 			   fe_node_kind_name(p->key));
 		return;
@@ -82,11 +86,11 @@ static void env_pair(struct pbuild *pb, const struct fe_pair *p, struct envb *en
 		if (!name)
 			return;
 		fe_drone_ref_add(lw->a, refs, name, p->key->str);
-		fe_drone_need_secret(pb, name, fs[FS_FROM_SECRET]->pos);
+		fe_drone_need_secret(pb, name, fe_pos(fs[FS_FROM_SECRET]));
 		return;
 	}
 	if (v->kind != FE_SCALAR) {
-		diag_error(lw->dl, v->pos, "wrong-type",
+		diag_error(lw->dl, fe_pos(v), "wrong-type",
 			   "environment.%s: expected a string or {from_secret: name}, got %s",
 			   p->key->str, fe_node_kind_name(v));
 		return;
@@ -132,9 +136,12 @@ static cJSON *to_json(struct lower *lw, const struct fe_node *n, int depth)
 		return arr;
 	}
 	cJSON *obj = cJSON_CreateObject();
-	for (size_t i = 0; i < n->npairs; i++)
-		cJSON_AddItemToObject(obj, n->pairs[i].key->str,
-				      to_json(lw, n->pairs[i].value, depth + 1));
+	for (size_t i = 0; i < n->npairs; i++) {
+		const struct fe_pair *p = &n->pairs[i];
+		/* as at the top of settings: a key that is not a string names nothing */
+		if (p->key->kind == FE_SCALAR)
+			cJSON_AddItemToObject(obj, p->key->str, to_json(lw, p->value, depth + 1));
+	}
 	return obj;
 }
 
@@ -197,7 +204,7 @@ static void lower_settings(struct pbuild *pb, const struct fe_node *n,
 	if (!n)
 		return;
 	if (n->kind != FE_MAP) {
-		diag_error(lw->dl, n->pos, "wrong-type", "settings: expected a map, got %s",
+		diag_error(lw->dl, fe_pos(n), "wrong-type", "settings: expected a map, got %s",
 			   fe_node_kind_name(n));
 		return;
 	}
@@ -210,7 +217,7 @@ static void lower_settings(struct pbuild *pb, const struct fe_node *n,
 		if (fs && p->value->npairs == 1 && fs->kind == FE_SCALAR) {
 			char *secret = fe_drone_str(lw, fs, false);
 			fe_drone_ref_add(lw->a, refs, secret, name);
-			fe_drone_need_secret(pb, secret, fs->pos);
+			fe_drone_need_secret(pb, secret, fe_pos(fs));
 			continue;
 		}
 		char *val = setting_value(lw, p->value);
@@ -236,13 +243,13 @@ static void unknown_volume(struct pbuild *pb, const struct fe_node *at,
 		names[i] = p->volumes[i].name;
 	const char *hint = name ? fe_suggest(name, names, p->nvolumes) : NULL;
 	if (device)
-		diag_error(pb->lw->dl, at->pos, "unknown-volume",
+		diag_error(pb->lw->dl, fe_pos(at), "unknown-volume",
 			   "device '%s' is not a host volume of the pipeline", name ? name : "");
 	else if (hint)
-		diag_error(pb->lw->dl, at->pos, "unknown-volume",
+		diag_error(pb->lw->dl, fe_pos(at), "unknown-volume",
 			   "unknown volume '%s', did you mean '%s'", name, hint);
 	else
-		diag_error(pb->lw->dl, at->pos, "unknown-volume", "unknown volume '%s'",
+		diag_error(pb->lw->dl, fe_pos(at), "unknown-volume", "unknown volume '%s'",
 			   name ? name : "");
 }
 
@@ -302,7 +309,7 @@ static int port_number(struct lower *lw, const struct fe_node *n, int *out)
 	char *end;
 	long v = strtol(n->str, &end, 10);
 	if (*end || v < 1 || v > 65535)
-		return diag_error(lw->dl, n->pos, "invalid-value",
+		return diag_error(lw->dl, fe_pos(n), "invalid-value",
 				  "port: expected a number from 1 to 65535, got '%s'", n->str);
 	*out = (int)v;
 	return 0;
@@ -313,7 +320,7 @@ static int port_protocol(struct lower *lw, const struct fe_node *n, struct ir_po
 	out->protocol = fe_drone_str(lw, n, false);
 	if (!out->protocol || !strcmp(out->protocol, "tcp") || !strcmp(out->protocol, "udp"))
 		return 0;
-	return diag_error(lw->dl, n->pos, "invalid-value",
+	return diag_error(lw->dl, fe_pos(n), "invalid-value",
 			  "protocol: expected tcp or udp, got '%s'", out->protocol);
 }
 
@@ -324,7 +331,7 @@ static int lower_port(struct lower *lw, const struct fe_node *n, struct ir_port 
 	if (n->kind == FE_SCALAR)
 		v[PO_PORT] = n;
 	else if (n->kind != FE_MAP)
-		return diag_error(lw->dl, n->pos, "wrong-type",
+		return diag_error(lw->dl, fe_pos(n), "wrong-type",
 				  "ports: expected a number or a map, got %s",
 				  fe_node_kind_name(n));
 	else if (fe_keys_check(&fe_keys_port, n, v, lw->dl) || !v[PO_PORT])
@@ -352,7 +359,7 @@ static int64_t size_of(struct lower *lw, const struct fe_node *n, const char *wh
 		return 0;
 	int64_t v = fe_drone_size(n->str);
 	if (v < 0)
-		diag_error(lw->dl, n->pos, "invalid-value",
+		diag_error(lw->dl, fe_pos(n), "invalid-value",
 			   "%s: expected a size such as 512MiB, got '%s'", what, n->str);
 	return v < 0 ? 0 : v;
 }
@@ -369,7 +376,7 @@ static int64_t cpu_of(struct lower *lw, const struct fe_node *n)
 	else if (*end != '\0' || end == n->str)
 		v = -1;
 	if (v < 0 || v > 1e6) {
-		diag_error(lw->dl, n->pos, "invalid-value",
+		diag_error(lw->dl, fe_pos(n), "invalid-value",
 			   "cpu: expected a number of cores such as 1.5 or \"500m\", got '%s'",
 			   n->str);
 		return 0;
@@ -410,8 +417,12 @@ static void lower_when(struct pbuild *pb, const struct fe_node *n, struct ir_ste
 static void lower_env(struct pbuild *pb, const struct fe_node **v, struct ir_step *s)
 {
 	struct lower *lw = pb->lw;
-	/* the pipeline's keys are already distinct: copied whole, not set one by one */
-	struct envb env = {.n = pb->env.n, .cap = pb->env.n + 8};
+	/* the pipeline's keys are already distinct: copied whole, not set one by
+	 * one; room for the step's own keys too, as every step has a copy */
+	const struct fe_node *own = v[ST_ENVIRONMENT], *settings = v[ST_SETTINGS];
+	size_t extra = 1 + (own ? own->npairs : 0) +
+		       (settings && settings->kind == FE_MAP ? settings->npairs : 0);
+	struct envb env = {.n = pb->env.n, .cap = pb->env.n + extra};
 	env.v = ir_calloc(lw->a, env.cap, sizeof *env.v);
 	if (pb->env.n)
 		memcpy(env.v, pb->env.v, pb->env.n * sizeof *env.v);
@@ -451,11 +462,11 @@ void fe_drone_step(struct pbuild *pb, const struct fe_node *map, bool service,
 	struct lower *lw = pb->lw;
 	const struct fe_node *v[ST_N];
 	fe_keys_check(&fe_keys_step, map, v, lw->dl);
-	s->pos = map->pos;
+	s->pos = fe_pos(map);
 	s->name = fe_drone_str(lw, v[ST_NAME], false);
 	const struct fe_node *image = fe_map_get(map, "image");
 	if ((!image || fe_is_null(image)) && pb->p->backend != IR_BACKEND_LOCAL)
-		diag_error(lw->dl, map->pos, "missing-key",
+		diag_error(lw->dl, fe_pos(map), "missing-key",
 			   "%s '%s' is missing required key 'image'",
 			   service ? "service" : "step", s->name ? s->name : "");
 	lower_scalars(lw, v, s);

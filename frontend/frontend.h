@@ -43,6 +43,16 @@ struct ir_doc *fe_compile(const char *path, const char *text, size_t len,
 			  struct diag_list *dl);
 
 /*
+ * Reads `path` ("-" is stdin) and compiles it as fe_compile() does.
+ * Diagnostics name the input `name`, or when NULL the path (stdin is
+ * "<stdin>").  The text is freed as soon as it has been read, so a large
+ * file is not held while it is lowered.
+ */
+struct ir_doc *fe_compile_file(const char *path, const char *name,
+			       const struct fe_context *ctx, struct ir_arena *a,
+			       struct diag_list *dl);
+
+/*
  * The JSON Schema (draft-07) of the YAML dialect, for editors using
  * yaml-language-server: every key the compiler accepts, with its type and
  * a description, generated from the same table the compiler checks

@@ -23,7 +23,7 @@
 
 enum fe_node_kind { FE_SCALAR, FE_SEQ, FE_MAP };
 
-/* How a scalar was written; quoting moves its text right of `pos`. */
+/* How a scalar was written; quoting moves its text right of its position. */
 enum fe_style { FE_STYLE_PLAIN, FE_STYLE_SINGLE, FE_STYLE_DOUBLE,
 		FE_STYLE_LITERAL, FE_STYLE_FOLDED };
 
@@ -31,28 +31,38 @@ struct fe_pair;
 
 /*
  * One YAML node.  Aliases are resolved when read: a node may be shared.
- * The counts of the other kinds stay zero, so a loop over a node's items
- * or pairs runs only for its own kind; a sequence's items and a map's
- * pairs share one pointer.  Sizes and counts are 32-bit (the input stops
- * at FE_MAX_INPUT) and the small fields are packed, so a node takes 80
- * bytes in the arena, not 112: a large file has many.
+ * A large file has tens of thousands of nodes, so a node is 32 bytes:
+ * the kinds share one pointer and one count, and the counts are 32-bit
+ * (the input stops at FE_MAX_INPUT).  Read `str` and `len` only on a
+ * scalar, `items` and `nitems` only on a sequence, `pairs` and `npairs`
+ * only on a map; fe_pos() gives the position as diagnostics take it.
  */
 struct fe_node {
-	struct ir_pos pos;          /* where the node (or alias) starts */
-	const char *tag;            /* explicit tag, or NULL */
-	char *str;                  /* FE_SCALAR */
 	union {
-		struct fe_node **items; /* FE_SEQ: nitems of them */
-		struct fe_pair *pairs;  /* FE_MAP: npairs, merge keys (<<) applied */
+		char *str;              /* FE_SCALAR: len bytes and a NUL */
+		struct fe_node **items; /* FE_SEQ */
+		struct fe_pair *pairs;  /* FE_MAP, merge keys (<<) applied */
+	};
+	const char *file;
+	uint32_t line, col;         /* where the node (or alias) starts */
+	union {
+		uint32_t len, nitems, npairs;
 	};
 	/* Nodes in the subtree with aliases expanded (saturating): what
 	 * reading it again through an alias costs. */
-	size_t weight;
-	uint32_t len, nitems, npairs;
-	unsigned char kind;         /* enum fe_node_kind */
-	bool plain;                 /* unquoted: may be null, bool or number */
-	unsigned char style;        /* enum fe_style */
+	uint32_t weight : 26;
+	uint32_t kind : 2;          /* enum fe_node_kind */
+	uint32_t plain : 1;         /* unquoted and untagged: may be null, bool or number */
+	uint32_t style : 3;         /* enum fe_style */
 };
+
+#define FE_WEIGHT_MAX ((1u << 26) - 1)
+_Static_assert(FE_MAX_ALIAS_NODES < FE_WEIGHT_MAX, "a saturated weight is over the alias ceiling");
+
+static inline struct ir_pos fe_pos(const struct fe_node *n)
+{
+	return (struct ir_pos){.file = n->file, .line = (int)n->line, .col = (int)n->col};
+}
 
 struct fe_pair {
 	struct fe_node *key, *value;

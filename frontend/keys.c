@@ -320,11 +320,11 @@ static void unknown_key(const struct fe_keyset *ks, const struct fe_node *k,
 		names[i] = ks->keys[i].name;
 	const char *hint = fe_suggest(k->str, names, ks->n);
 	if (hint)
-		diag_error(dl, k->pos, "unknown-key",
+		diag_error(dl, fe_pos(k), "unknown-key",
 			   "unknown key '%s' in %s, did you mean '%s'", k->str,
 			   ks->name, hint);
 	else
-		diag_error(dl, k->pos, "unknown-key", "unknown key '%s' in %s",
+		diag_error(dl, fe_pos(k), "unknown-key", "unknown key '%s' in %s",
 			   k->str, ks->name);
 }
 
@@ -340,7 +340,7 @@ static int check_pair(const struct fe_keyset *ks, const struct fe_pair *p,
 		      const struct fe_node **v, struct diag_list *dl)
 {
 	if (p->key->kind != FE_SCALAR)
-		return diag_error(dl, p->key->pos, "wrong-type",
+		return diag_error(dl, fe_pos(p->key), "wrong-type",
 				  "%s key: expected a string, got %s", ks->name,
 				  fe_node_kind_name(p->key));
 	int i = find_key(ks, p->key->str);
@@ -354,7 +354,7 @@ static int check_pair(const struct fe_keyset *ks, const struct fe_pair *p,
 	const char *want = type_error(k->type, p->value);
 	if (want) {
 		const struct fe_node *bad = culprit(p->value, k->type);
-		return diag_error(dl, bad->pos, "wrong-type", "%s: expected %s, got %s",
+		return diag_error(dl, fe_pos(bad), "wrong-type", "%s: expected %s, got %s",
 				  k->name, want, fe_node_kind_name(bad));
 	}
 	v[i] = p->value;
@@ -376,7 +376,7 @@ int fe_keys_check(const struct fe_keyset *ks, const struct fe_node *map,
 		/* not v[i]: a wrong-typed key was reported, it is not missing */
 		const struct fe_node *val = fe_map_get(map, k->name);
 		if (!val || fe_is_null(val)) {
-			diag_error(dl, map->pos, "missing-key",
+			diag_error(dl, fe_pos(map), "missing-key",
 				   "%s is missing required key '%s'", ks->name, k->name);
 			errors++;
 		}

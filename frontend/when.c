@@ -369,10 +369,10 @@ static void unknown_key(struct eval *ev, const struct fe_node *key,
 
 	ev->errors++;
 	if (hint)
-		diag_error(ev->dl, key->pos, "unknown-key",
+		diag_error(ev->dl, fe_pos(key), "unknown-key",
 			   "unknown key '%s' in %s, did you mean '%s'", key->str, ctx, hint);
 	else
-		diag_error(ev->dl, key->pos, "unknown-key",
+		diag_error(ev->dl, fe_pos(key), "unknown-key",
 			   "unknown key '%s' in %s", key->str, ctx);
 }
 
@@ -380,7 +380,7 @@ static void wrong_type(struct eval *ev, const struct fe_node *n,
 		       struct where w, const char *expected)
 {
 	ev->errors++;
-	diag_error(ev->dl, n->pos, "wrong-type", "%s: expected %s, got %s",
+	diag_error(ev->dl, fe_pos(n), "wrong-type", "%s: expected %s, got %s",
 		   where_text(ev, w), expected, kind_name(n));
 }
 
@@ -411,7 +411,7 @@ static void check_glob(struct eval *ev, const struct fe_node *n, struct where w)
 	if (glob_ok(n->str, n->len))
 		return;
 	ev->errors++;
-	diag_error(ev->dl, n->pos, "bad-glob",
+	diag_error(ev->dl, fe_pos(n), "bad-glob",
 		   "%s: malformed pattern '%s'", where_text(ev, w), n->str);
 }
 
@@ -433,11 +433,11 @@ static void check_event(struct eval *ev, const struct fe_node *n, struct where w
 			return;
 	hint = ir_suggest(n->str, events, sizeof events / sizeof *events);
 	if (hint)
-		diag_warning(ev->dl, n->pos, "unknown-event",
+		diag_warning(ev->dl, fe_pos(n), "unknown-event",
 			     "unknown event '%s' in %s, did you mean '%s'", n->str,
 			     where_text(ev, w), hint);
 	else
-		diag_warning(ev->dl, n->pos, "unknown-event",
+		diag_warning(ev->dl, fe_pos(n), "unknown-event",
 			     "unknown event '%s' in %s, Drone's events are push, pull_request, "
 			     "tag, promote, rollback, cron and custom", n->str, where_text(ev, w));
 }
@@ -575,7 +575,7 @@ static void match_clause(struct eval *ev, const struct clause *c, const char *va
 	if (!hit && (list_empty(c->include) || list_find(c->include, value, glob_fn)))
 		return;
 	sk = ir_alloc(ev->a, sizeof *sk);
-	sk->pos = hit ? hit->pos : c->key->pos;
+	sk->pos = hit ? fe_pos(hit) : fe_pos(c->key);
 	if (hit)
 		sk->reason = ir_printf(ev->a, "%s '%s' is excluded by %s.%s.exclude %s",
 				       name, value, ev->where, name, list_text(ev->a, c->exclude));
@@ -605,7 +605,7 @@ static void check_status_values(struct eval *ev, const struct fe_node *list)
 		    !strcmp(it->str, "success") || !strcmp(it->str, "failure"))
 			continue;
 		ev->errors++;
-		diag_error(ev->dl, it->pos, "bad-status",
+		diag_error(ev->dl, fe_pos(it), "bad-status",
 			   "unknown status '%s' in %s.status, expected 'success' or 'failure'",
 			   it->str, ev->where);
 	}

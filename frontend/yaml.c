@@ -33,10 +33,8 @@
 
 #include "internal.h"
 
-#define WEIGHT_MAX (SIZE_MAX / 4)
-
-/* A large file has many nodes: keep them at 80 bytes on 64-bit hosts. */
-_Static_assert(sizeof(void *) != 8 || sizeof(struct fe_node) <= 80, "fe_node grew");
+/* A large file has many nodes: keep them at 32 bytes on 64-bit hosts. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct fe_node) <= 32, "fe_node grew");
 
 /* A growable stack of pointers or pairs, malloc'd. */
 struct vec {
@@ -76,6 +74,7 @@ struct anchor {
 	struct fe_node *node;
 };
 
+
 struct reader {
 	yaml_parser_t parser;
 	const char *path;
@@ -87,9 +86,11 @@ struct reader {
 	struct vec *items, *pairs;  /* children of the open nodes */
 	struct slab node_slab;      /* where the next node goes */
 	struct slab text_slab;      /* where the next scalar text goes */
+	const char **short_text;    /* open addressing, malloc'd */
+	size_t nshort, short_cap;
 	struct anchor *anchors;     /* open addressing, malloc'd */
 	size_t nanchors, cap;
-	size_t alias_nodes;
+	uint32_t alias_nodes;
 	bool failed;
 };
 
@@ -223,9 +224,9 @@ static struct fe_node *anchor_get(struct reader *r, const char *name)
 
 /* ---- nodes ----------------------------------------------------------- */
 
-static size_t add_weight(size_t a, size_t b)
+static uint32_t add_weight(uint32_t a, uint32_t b)
 {
-	return a + b > WEIGHT_MAX ? WEIGHT_MAX : a + b;
+	return a + b > FE_WEIGHT_MAX ? FE_WEIGHT_MAX : a + b;
 }
 
 /* A zeroed node: slab pieces are a multiple of the node's own alignment. */
@@ -235,13 +236,18 @@ static struct fe_node *node_alloc(struct reader *r)
 	return slab_take(&r->node_slab, r->tree, sizeof(struct fe_node));
 }
 
-static struct fe_node *node_new(struct reader *r, enum fe_node_kind kind,
-				yaml_mark_t m, const yaml_char_t *tag)
+static void node_place(struct fe_node *n, struct ir_pos pos)
+{
+	n->file = pos.file;
+	n->line = (uint32_t)pos.line;
+	n->col = (uint32_t)pos.col;
+}
+
+static struct fe_node *node_new(struct reader *r, enum fe_node_kind kind, yaml_mark_t m)
 {
 	struct fe_node *n = node_alloc(r);
-	n->kind = (unsigned char)kind;
-	n->pos = mark_pos(r, m);
-	n->tag = tag ? ir_strdup(r->tree, (const char *)tag) : NULL;
+	n->kind = kind;
+	node_place(n, mark_pos(r, m));
 	n->weight = 1;
 	return n;
 }
@@ -259,6 +265,47 @@ static unsigned char scalar_style(yaml_scalar_style_t st)
 	}
 }
 
+/*
+ * Short scalars repeat: every step has its `name:` and `image:` keys, and
+ * most share an image, a branch list, an event.  Each distinct short text
+ * is stored once.  The table holds only pointers and stops growing at
+ * INTERN_SLOTS, so a file of all-different words costs little more than
+ * before.
+ */
+#define INTERN_LEN 24
+#define INTERN_SLOTS (1u << 15)
+
+static size_t text_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;           /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static bool intern_grow(struct reader *r)
+{
+	if (r->short_cap >= INTERN_SLOTS)
+		return false;
+	size_t cap = r->short_cap ? r->short_cap * 2 : 1024;
+	const char **t = calloc(cap, sizeof *t);
+	if (!t)
+		return false;
+	for (size_t i = 0; i < r->short_cap; i++) {
+		const char *e = r->short_text[i];
+		if (!e)
+			continue;
+		size_t j = text_hash(e, strlen(e)) & (cap - 1);
+		while (t[j])
+			j = (j + 1) & (cap - 1);
+		t[j] = e;
+	}
+	free(r->short_text);
+	r->short_text = t;
+	r->short_cap = cap;
+	return true;
+}
+
 /* A scalar's text, NUL-terminated, packed with the others in the main arena. */
 static char *text_copy(struct reader *r, const char *s, size_t len)
 {
@@ -268,14 +315,30 @@ static char *text_copy(struct reader *r, const char *s, size_t len)
 	return t;
 }
 
+/* Texts with a NUL inside are copied: the table tells lengths by the NUL. */
+static char *text_of(struct reader *r, const char *s, size_t len)
+{
+	if (len > INTERN_LEN || memchr(s, '\0', len) ||
+	    (r->nshort * 2 >= r->short_cap && !intern_grow(r)))
+		return text_copy(r, s, len);
+	size_t mask = r->short_cap - 1, i = text_hash(s, len) & mask;
+	for (const char *e; (e = r->short_text[i]); i = (i + 1) & mask)
+		if (strncmp(e, s, len) == 0 && e[len] == '\0')
+			return (char *)e;
+	char *t = text_copy(r, s, len);
+	r->short_text[i] = t;
+	r->nshort++;
+	return t;
+}
+
 static struct fe_node *scalar(struct reader *r, yaml_event_t *ev)
 {
-	struct fe_node *n = node_new(r, FE_SCALAR, ev->start_mark,
-				     ev->data.scalar.tag);
-	n->str = text_copy(r, (const char *)ev->data.scalar.value,
-			   ev->data.scalar.length);
+	struct fe_node *n = node_new(r, FE_SCALAR, ev->start_mark);
+	n->str = text_of(r, (const char *)ev->data.scalar.value,
+			 ev->data.scalar.length);
 	n->len = (uint32_t)ev->data.scalar.length;
-	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !n->tag;
+	/* a tag (`!!str 1`) makes a plain scalar plain text */
+	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
 	n->style = scalar_style(ev->data.scalar.style);
 	anchor_set(r, ev->data.scalar.anchor, n);
 	return n;
@@ -298,7 +361,7 @@ static struct fe_node *alias(struct reader *r, yaml_event_t *ev)
 	}
 	struct fe_node *n = node_alloc(r);
 	*n = *target;
-	n->pos = pos;
+	node_place(n, pos);
 	return n;
 }
 
@@ -337,8 +400,7 @@ static void *vec_pop_to(struct vec *v, size_t base, struct ir_arena *a)
 
 static struct fe_node *sequence(struct reader *r, yaml_event_t *ev, int depth)
 {
-	struct fe_node *n = node_new(r, FE_SEQ, ev->start_mark,
-				     ev->data.sequence_start.tag);
+	struct fe_node *n = node_new(r, FE_SEQ, ev->start_mark);
 	yaml_char_t *anchor = ev->data.sequence_start.anchor;
 	size_t base = r->items->n;
 	yaml_event_t e;
@@ -390,7 +452,7 @@ static void merge(struct reader *r, size_t base, const struct fe_node *src)
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (srcs[i]->kind != FE_MAP) {
-			diag_error(r->dl, srcs[i]->pos, "invalid-merge",
+			diag_error(r->dl, fe_pos(srcs[i]), "invalid-merge",
 				   "a merge key takes a map or a sequence of maps");
 			continue;
 		}
@@ -445,9 +507,9 @@ static void check_duplicates(struct reader *r, struct fe_pair *pairs, size_t n)
 		if (!same_key(v[i - 1]->key, v[i]->key))
 			continue;
 		const struct fe_node *first = v[i - 1]->key, *k = v[i]->key;
-		diag_error(r->dl, k->pos, "duplicate-key",
+		diag_error(r->dl, fe_pos(k), "duplicate-key",
 			   "duplicate key '%s' (first at line %d)", k->str,
-			   first->pos.line);
+			   (int)first->line);
 	}
 	free(v);
 }
@@ -458,8 +520,7 @@ static void check_duplicates(struct reader *r, struct fe_pair *pairs, size_t n)
  */
 static struct fe_node *mapping(struct reader *r, yaml_event_t *ev, int depth)
 {
-	struct fe_node *n = node_new(r, FE_MAP, ev->start_mark,
-				     ev->data.mapping_start.tag);
+	struct fe_node *n = node_new(r, FE_MAP, ev->start_mark);
 	yaml_char_t *anchor = ev->data.mapping_start.anchor;
 	size_t base = r->pairs->n, merges = r->items->n;
 	yaml_event_t e;
@@ -553,6 +614,7 @@ int fe_yaml_read(const char *path, const char *text, size_t len,
 		;
 	yaml_parser_delete(&r.parser);
 	free(r.anchors);
+	free(r.short_text);
 	free(items.v);
 	free(pairs.v);
 	out->n = docs.n;

@@ -41,6 +41,12 @@ struct ir_arena *ir_arena_new(void);
 /* Frees the arena and everything allocated from it.  NULL is fine. */
 void ir_arena_free(struct ir_arena *a);
 
+/*
+ * Frees everything allocated from the arena but keeps its first block:
+ * for scratch work redone many times, such as once per step.
+ */
+void ir_arena_reset(struct ir_arena *a);
+
 /* Returns `size` zeroed bytes owned by the arena. */
 void *ir_alloc(struct ir_arena *a, size_t size);
 
@@ -375,5 +381,11 @@ enum { IR_WRITE_COMPACT = 1 };
  * frees the result with free().
  */
 char *ir_write(const struct ir_doc *d, unsigned flags);
+
+/*
+ * ir_write() straight into `fp`, holding only a small part of the text
+ * at a time.  Returns 0, or -1 when `fp` reports a write error.
+ */
+int ir_write_file(const struct ir_doc *d, unsigned flags, FILE *fp);
 
 #endif

@@ -6,7 +6,10 @@
  * and zero values are left out in one place.  No JSON tree is built: a
  * large IR would spend more time making and freeing the tree than
  * printing it.  An embedded object that turns out to have no fields is
- * taken back by truncating the buffer to where its key began.  Integers
+ * taken back by truncating the buffer to where its key began.
+ * ir_write_file() empties the buffer into its file between array
+ * elements, never while such a take-back is pending, so the output of a
+ * large IR never has to be held whole.  Integers
  * are printed from int64_t, so 64-bit values survive exactly.  Layout:
  * two-space indent, one element per line, or one line for
  * IR_WRITE_COMPACT.  Strings are escaped here as cJSON escapes them
@@ -35,7 +38,20 @@ struct out {
 	size_t len, cap;
 	bool compact;
 	struct env_order env;
+	FILE *sink;     /* ir_write_file()'s file, or NULL */
+	int held;       /* embedded objects open: text that may be taken back */
 };
+
+/* Enough to make each fwrite() worth its call, little next to a large IR. */
+#define FLUSH_AT (32 * 1024)
+
+static void flush(struct out *o)
+{
+	if (o->sink && o->held == 0 && o->len >= FLUSH_AT) {
+		fwrite(o->p, 1, o->len, o->sink);
+		o->len = 0;
+	}
+}
 
 static void out_of_memory(void)
 {
@@ -362,6 +378,7 @@ static void write_array(struct out *o, const struct field *f, const char *base, 
 	for (size_t i = 0; i < n && items; i++) {
 		member(o, &m);
 		write_shape(o, f->shape, items + i * f->shape->size, depth + 1);
+		flush(o);
 	}
 	close_members(o, &m, ']');
 }
@@ -371,11 +388,13 @@ static void write_obj(struct out *o, struct members *m, const struct field *f, c
 {
 	size_t mark = o->len;
 	bool first = m->first;
+	o->held++;
 	key(o, m, f->name);
 	if (!write_shape(o, f->shape, p, m->depth + 1) && !f->always) {
 		o->len = mark;
 		m->first = first;
 	}
+	o->held--;
 }
 
 /* Writes `f` of the struct at `base` as a member of `m`, unless it is at its zero value. */
@@ -464,13 +483,27 @@ static bool write_shape(struct out *o, const struct shape *s, const void *obj, i
 	return !m.first;
 }
 
+static void write_doc(struct out *o, const struct ir_doc *d)
+{
+	write_shape(o, &ir_shape_doc, d, 0);
+	put(o, "\n", 1);
+	o->p[o->len] = '\0';
+	free(o->env.keys);
+	free(o->env.order);
+}
+
 char *ir_write(const struct ir_doc *d, unsigned flags)
 {
 	struct out o = {.compact = flags & IR_WRITE_COMPACT};
-	write_shape(&o, &ir_shape_doc, d, 0);
-	put(&o, "\n", 1);
-	o.p[o.len] = '\0';
-	free(o.env.keys);
-	free(o.env.order);
+	write_doc(&o, d);
 	return o.p;
+}
+
+int ir_write_file(const struct ir_doc *d, unsigned flags, FILE *fp)
+{
+	struct out o = {.compact = flags & IR_WRITE_COMPACT, .sink = fp};
+	write_doc(&o, d);
+	fwrite(o.p, 1, o.len, fp);
+	free(o.p);
+	return ferror(fp) ? -1 : 0;
 }

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "frontend/frontend.h"
 
@@ -266,4 +267,25 @@ Test(lower, documents_without_kind_or_of_the_wrong_shape)
 	cr_assert(has_diag("missing-key", 1, 1));
 	cr_assert(has_diag("wrong-type", 3, 1));
 	cr_assert(has_diag("missing-key", 5, 1), "a secret needs a source");
+}
+
+/* A file read by the frontend compiles as its text does, named as asked. */
+Test(lower, a_file_compiles_like_its_text_and_is_named)
+{
+	const char *text = "kind: pipeline\nsteps:\n- name: a\n  image: busybox:1\n  stpes: 1\n";
+	char path[] = "/tmp/pipec-lower-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	cr_assert_null(fe_compile_file(path, NULL, &ctx, arena, &dl));
+	cr_assert_eq(dl.len, 1);
+	cr_assert_str_eq(dl.items[0].pos.file, path);
+	cr_assert_eq(dl.items[0].pos.line, 5);
+	cr_assert_null(fe_compile_file(path, "shown.yml", &ctx, arena, &dl));
+	cr_assert_eq(dl.len, 2);
+	cr_assert_str_eq(dl.items[1].pos.file, "shown.yml");
+	unlink(path);
+	cr_assert_null(fe_compile_file(path, NULL, &ctx, arena, &dl));
+	cr_assert_str_eq(dl.items[2].rule, "io-error");
 }

@@ -3,6 +3,7 @@
  * merge keys, and the ceilings and errors hostile input meets.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,24 +46,24 @@ Test(yaml, positions_count_from_one)
 	cr_assert_eq(docs.n, 1);
 	struct fe_node *root = docs.v[0];
 	cr_assert_eq(root->kind, FE_MAP);
-	cr_assert_eq(root->pos.line, 3);
-	cr_assert_eq(root->pos.col, 1);
+	cr_assert_eq(root->line, 3);
+	cr_assert_eq(root->col, 1);
 	struct fe_node *steps = fe_map_get(root, "steps");
 	cr_assert_eq(steps->kind, FE_SEQ);
 	struct fe_node *name = fe_map_get(steps->items[0], "name");
 	cr_assert_str_eq(name->str, "a");
-	cr_assert_eq(name->pos.line, 5);
-	cr_assert_eq(name->pos.col, 11);
-	cr_assert_str_eq(name->pos.file, "t.yml");
+	cr_assert_eq(name->line, 5);
+	cr_assert_eq(name->col, 11);
+	cr_assert_str_eq(name->file, "t.yml");
 }
 
 Test(yaml, several_documents_keep_file_lines)
 {
 	cr_assert_eq(read_text("a: 1\n---\nb: 2\n---\n---\nc: 3\n"), 0);
 	cr_assert_eq(docs.n, 4);
-	cr_assert_eq(fe_map_get(docs.v[1], "b")->pos.line, 3);
+	cr_assert_eq(fe_map_get(docs.v[1], "b")->line, 3);
 	cr_assert(fe_is_null(docs.v[2]));
-	cr_assert_eq(fe_map_get(docs.v[3], "c")->pos.line, 6);
+	cr_assert_eq(fe_map_get(docs.v[3], "c")->line, 6);
 }
 
 Test(yaml, scalars_know_plain_from_quoted)
@@ -75,8 +76,8 @@ Test(yaml, scalars_know_plain_from_quoted)
 	struct fe_node *d = fe_map_get(m, "d");
 	cr_assert_eq(d->len, 3, "embedded NUL keeps the length");
 	struct fe_node *e = fe_map_get(m, "e");
-	cr_assert(!e->plain);
-	cr_assert_str_eq(e->tag, "tag:yaml.org,2002:str");
+	cr_assert(!e->plain, "a tag makes a plain scalar text");
+	cr_assert_str_eq(e->str, "1");
 	cr_assert_null(fe_map_get(m, "missing"));
 }
 
@@ -86,8 +87,8 @@ Test(yaml, alias_shares_the_node_at_its_own_position)
 	struct fe_node *a = fe_map_get(docs.v[0], "a"), *b = fe_map_get(docs.v[0], "b");
 	cr_assert_eq(b->kind, FE_SEQ);
 	cr_assert_eq(b->items, a->items, "the subtree is shared, not copied");
-	cr_assert_eq(b->pos.line, 2);
-	cr_assert_eq(b->pos.col, 4);
+	cr_assert_eq(b->line, 2);
+	cr_assert_eq(b->col, 4);
 }
 
 Test(yaml, merge_key_written_keys_win)
@@ -223,4 +224,42 @@ Test(yaml, every_prefix_of_a_file_is_handled)
 		diag_list_release(&l);
 		ir_arena_free(a);
 	}
+}
+
+/* A large file repeats its keys and many values: each short text is kept once. */
+Test(yaml, repeated_short_scalars_share_their_text)
+{
+	cr_assert_eq(read_text("- {name: a, image: golang:1.21}\n"
+			       "- {name: b, image: golang:1.21}\n"
+			       "- {name: \"a\\0b\", image: 'a'}\n"), 0);
+	struct fe_node *s = docs.v[0];
+	struct fe_node *m0 = s->items[0], *m1 = s->items[1], *m2 = s->items[2];
+	cr_assert_eq(m0->pairs[0].key->str, m1->pairs[0].key->str, "keys are shared");
+	cr_assert_eq(fe_map_get(m0, "image")->str, fe_map_get(m1, "image")->str);
+	cr_assert_str_eq(fe_map_get(m1, "name")->str, "b");
+	/* a text with a NUL inside is its own, and never taken for its prefix */
+	struct fe_node *nul = fe_map_get(m2, "name"), *a = fe_map_get(m2, "image");
+	cr_assert_eq(nul->len, 3);
+	cr_assert_eq(memcmp(nul->str, "a\0b", 4), 0);
+	cr_assert_eq(a->len, 1);
+	cr_assert_str_eq(a->str, "a");
+	cr_assert_eq(fe_map_get(m0, "name")->str, a->str, "'a' quoted or not is one text");
+}
+
+/* Past the table's ceiling texts are copied as before: nothing is lost. */
+Test(yaml, many_distinct_short_scalars_all_read)
+{
+	size_t n = 70000, len = 0;
+	char *text = malloc(n * 12 + 1);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "- w%zu\n", i);
+	cr_assert_eq(fe_yaml_read("t.yml", text, len, arena, &docs, &dl), 0);
+	struct fe_node *s = docs.v[0];
+	cr_assert_eq(s->nitems, n);
+	char want[16];
+	for (size_t i = 0; i < n; i += 997) {
+		snprintf(want, sizeof want, "w%zu", i);
+		cr_assert_str_eq(s->items[i]->str, want);
+	}
+	free(text);
 }

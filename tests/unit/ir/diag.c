@@ -40,6 +40,24 @@ Test(arena, strings_and_printf)
 	ir_arena_free(NULL);
 }
 
+/* After a reset the first block is reused and later blocks are gone. */
+Test(arena, reset_reuses_the_first_block)
+{
+	struct ir_arena *a = ir_arena_new();
+	char *first = ir_alloc(a, 16);
+	memset(first, 0xff, 16);
+	for (int i = 0; i < 1000; i++)
+		ir_alloc(a, 1000);       /* several blocks, freed by the reset */
+	ir_alloc(a, 1 << 20);
+	ir_arena_reset(a);
+	unsigned char *again = ir_alloc(a, 16);
+	cr_assert_eq((void *)again, (void *)first, "the first block is handed out again");
+	for (int i = 0; i < 16; i++)
+		cr_assert_eq(again[i], 0, "and zeroed");
+	ir_arena_reset(a);
+	ir_arena_free(a);
+}
+
 static struct ir_pos at(const char *file, int line, int col)
 {
 	return (struct ir_pos){.file = file, .line = line, .col = col};

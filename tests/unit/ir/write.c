@@ -150,3 +150,57 @@ Test(write, environments_are_in_key_order_whatever_came_before)
 		free(text);
 	}
 }
+
+/* ir_write_file() through a real file: the bytes ir_write() gives. */
+static char *write_via_file(const struct ir_doc *d, unsigned flags)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	cr_assert_not_null(fp);
+	cr_assert_eq(ir_write_file(d, flags, fp), 0);
+	fclose(fp);
+	return text;
+}
+
+/*
+ * Enough steps that the file is written in many pieces, each step with
+ * an empty embedded object (resources) that is taken back after its key
+ * was written: a piece boundary must never cut into such a take-back.
+ */
+Test(write, to_a_file_in_pieces_is_the_same_text)
+{
+	struct ir_arena *a = ir_arena_new();
+	struct ir_doc *d = fixture_full(a);
+	struct ir_pipeline *p = &d->pipelines[0];
+	size_t n = 3000;
+	struct ir_step *steps = ir_calloc(a, n, sizeof *steps);
+	for (size_t i = 0; i < n; i++) {
+		steps[i] = p->steps[i % p->nsteps];
+		steps[i].name = ir_printf(a, "step-%zu", i);
+		if (i % 2)
+			steps[i].resources = (struct ir_resources){0};
+	}
+	p->steps = steps;
+	p->nsteps = n;
+	for (unsigned flags = 0; flags <= IR_WRITE_COMPACT; flags++) {
+		char *whole = ir_write(d, flags);
+		char *pieces = write_via_file(d, flags);
+		cr_assert_gt(strlen(whole), 4 * 32768, "the text spans several pieces");
+		cr_assert_str_eq(pieces, whole);
+		free(whole);
+		free(pieces);
+	}
+	ir_arena_free(a);
+}
+
+Test(write, to_a_failing_file_reports_it)
+{
+	struct ir_arena *a = ir_arena_new();
+	FILE *fp = fopen("/dev/full", "w");
+	cr_assert_not_null(fp);
+	setvbuf(fp, NULL, _IONBF, 0);
+	cr_assert_eq(ir_write_file(fixture_full(a), 0, fp), -1);
+	fclose(fp);
+	ir_arena_free(a);
+}
