@@ -30,7 +30,7 @@ char *fe_drone_str_in(struct lower *lw, const struct fe_node *n, bool in_command
 {
 	if (!n || n->kind != FE_SCALAR)
 		return NULL;
-	struct ir_pos pos = fe_pos(n);
+	struct ir_pos pos = fe_pos(lw->file, n);
 	if (n->style == FE_STYLE_SINGLE || n->style == FE_STYLE_DOUBLE)
 		pos.col++;
 	return fe_subst(n->str, n->len, lw->ctx, in_commands, pos, a, lw->dl);
@@ -167,7 +167,7 @@ static bool secret_repeated(struct lower *lw, const struct fe_node *name_node,
 	const struct ir_secret *first = find_secret(lw->secrets, lw->nsecrets, name);
 	if (!first)
 		return false;
-	diag_error(lw->dl, fe_pos(name_node), "duplicate-secret",
+	diag_error(lw->dl, fe_pos(lw->file, name_node), "duplicate-secret",
 		   "duplicate secret '%s' (first at line %d)", name, first->pos.line);
 	diag_add(lw->dl, DIAG_NOTE, first->pos, "duplicate-secret",
 		 "secret '%s' is first declared here", name);
@@ -182,26 +182,26 @@ static bool secret_repeated(struct lower *lw, const struct fe_node *name_node,
 static void lower_secret(struct lower *lw, const struct fe_node *doc)
 {
 	const struct fe_node *v[SE_N], *g[SG_N];
-	if (fe_keys_check(&fe_keys_secret, doc, v, lw->dl) || !v[SE_NAME])
+	if (fe_keys_check(&fe_keys_secret, doc, v, lw->file, lw->dl) || !v[SE_NAME])
 		return;
-	struct ir_secret s = {.pos = fe_pos(doc), .name = fe_drone_str(lw, v[SE_NAME], false)};
+	struct ir_secret s = {.pos = fe_pos(lw->file, doc), .name = fe_drone_str(lw, v[SE_NAME], false)};
 	if (!s.name || secret_repeated(lw, v[SE_NAME], s.name))
 		return;
 	int sources = !!v[SE_GET] + !!v[SE_ENV] + !!v[SE_FILE] + !!v[SE_DATA];
 	if (sources != 1) {
-		diag_error(lw->dl, fe_pos(doc), sources ? "invalid-value" : "missing-key",
+		diag_error(lw->dl, fe_pos(lw->file, doc), sources ? "invalid-value" : "missing-key",
 			   "secret '%s' needs exactly one of 'get', 'env' or 'file'",
 			   v[SE_NAME]->str);
 		return;
 	}
 	if (v[SE_DATA]) {
-		diag_error(lw->dl, fe_pos(v[SE_DATA]), "invalid-value",
+		diag_error(lw->dl, fe_pos(lw->file, v[SE_DATA]), "invalid-value",
 			   "secret '%s': encrypted 'data' is not supported, use 'get', 'env' or 'file'",
 			   v[SE_NAME]->str);
 		return;
 	}
 	if (v[SE_GET]) {
-		if (fe_keys_check(&fe_keys_secret_get, v[SE_GET], g, lw->dl))
+		if (fe_keys_check(&fe_keys_secret_get, v[SE_GET], g, lw->file, lw->dl))
 			return;
 		s.source = IR_SECRET_EXTERNAL;
 		s.ref = ir_printf(lw->a, "%s#%s", g[SG_PATH]->str, g[SG_NAME]->str);
@@ -229,7 +229,7 @@ static int lower_backend(struct lower *lw, const struct fe_node *n)
 		if (strcmp(n->str, types[i]) == 0)
 			return (int)backends[i];
 	const char *hint = fe_suggest(n->str, types, 3);
-	diag_error(lw->dl, fe_pos(n), "invalid-value",
+	diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 		   "type: expected docker, kubernetes or exec, got '%s'%s%s%s", n->str,
 		   hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'" : "");
 	return IR_BACKEND_DOCKER;
@@ -239,7 +239,7 @@ static int lower_backend(struct lower *lw, const struct fe_node *n)
 static void lower_platform(struct lower *lw, const struct fe_node *n, struct ir_platform *pf)
 {
 	const struct fe_node *v[PF_N];
-	if (!n || fe_keys_check(&fe_keys_platform, n, v, lw->dl))
+	if (!n || fe_keys_check(&fe_keys_platform, n, v, lw->file, lw->dl))
 		return;
 	pf->os = fe_drone_str(lw, v[PF_OS], false);
 	pf->arch = fe_drone_str(lw, v[PF_ARCH], false);
@@ -252,7 +252,7 @@ static void lower_workspace(struct lower *lw, const struct fe_node *n, struct ir
 {
 	const struct fe_node *v[WS_N] = {0};
 	if (n)
-		fe_keys_check(&fe_keys_workspace, n, v, lw->dl);
+		fe_keys_check(&fe_keys_workspace, n, v, lw->file, lw->dl);
 	w->base = v[WS_BASE] ? fe_drone_str(lw, v[WS_BASE], false) : "/drone";
 	w->path = v[WS_PATH] ? fe_drone_str(lw, v[WS_PATH], false) : "src";
 }
@@ -261,31 +261,31 @@ static void lower_workspace(struct lower *lw, const struct fe_node *n, struct ir
 static void lower_volume(struct lower *lw, const struct fe_node *n, struct ir_volume *vol)
 {
 	const struct fe_node *v[VO_N], *t[VT_N] = {0}, *h[VH_N] = {0};
-	fe_keys_check(&fe_keys_volume, n, v, lw->dl);
-	vol->pos = fe_pos(n);
+	fe_keys_check(&fe_keys_volume, n, v, lw->file, lw->dl);
+	vol->pos = fe_pos(lw->file, n);
 	vol->name = fe_drone_str(lw, v[VO_NAME], false);
 	if (!vol->name)
 		vol->name = "";
 	int nkinds = !!fe_map_get(n, "temp") + !!fe_map_get(n, "host");
 	if (nkinds != 1) {
-		diag_error(lw->dl, fe_pos(n), nkinds ? "invalid-value" : "missing-key",
+		diag_error(lw->dl, fe_pos(lw->file, n), nkinds ? "invalid-value" : "missing-key",
 			   "volume '%s' needs exactly one of 'temp' or 'host'", vol->name);
 		return;
 	}
 	if (v[VO_HOST]) {
-		fe_keys_check(&fe_keys_volume_host, v[VO_HOST], h, lw->dl);
+		fe_keys_check(&fe_keys_volume_host, v[VO_HOST], h, lw->file, lw->dl);
 		vol->kind = IR_VOLUME_HOST;
 		vol->host_path = fe_drone_str(lw, h[VH_PATH], false);
 		return;
 	}
 	if (v[VO_TEMP])
-		fe_keys_check(&fe_keys_volume_temp, v[VO_TEMP], t, lw->dl);
+		fe_keys_check(&fe_keys_volume_temp, v[VO_TEMP], t, lw->file, lw->dl);
 	bool memory = t[VT_MEDIUM] && strcasecmp(t[VT_MEDIUM]->str, "memory") == 0;
 	vol->kind = memory ? IR_VOLUME_TMPFS : IR_VOLUME_TEMP;
 	if (t[VT_SIZE_LIMIT]) {
 		vol->size_limit = fe_drone_size(t[VT_SIZE_LIMIT]->str);
 		if (vol->size_limit < 0) {
-			diag_error(lw->dl, fe_pos(t[VT_SIZE_LIMIT]), "invalid-value",
+			diag_error(lw->dl, fe_pos(lw->file, t[VT_SIZE_LIMIT]), "invalid-value",
 				   "size_limit: expected a size such as 512MiB, got '%s'",
 				   t[VT_SIZE_LIMIT]->str);
 			vol->size_limit = 0;
@@ -302,7 +302,7 @@ static void lower_volumes(struct lower *lw, const struct fe_node *n, struct ir_p
 		lower_volume(lw, n->items[i], &p->volumes[p->nvolumes]);
 		for (size_t j = 0; j < p->nvolumes; j++)
 			if (strcmp(p->volumes[j].name, p->volumes[p->nvolumes].name) == 0)
-				diag_error(lw->dl, fe_pos(n->items[i]), "duplicate-volume",
+				diag_error(lw->dl, fe_pos(lw->file, n->items[i]), "duplicate-volume",
 					   "duplicate volume name '%s' (first at line %d)",
 					   p->volumes[j].name, p->volumes[j].pos.line);
 		p->nvolumes++;
@@ -459,7 +459,7 @@ static void lower_steps(struct pbuild *pb, const struct fe_node **v)
 	const struct fe_node *steps = v[PL_STEPS], *services = v[PL_SERVICES];
 	const struct fe_node *cl[CL_N] = {0};
 	if (v[PL_CLONE])
-		fe_keys_check(&fe_keys_clone, v[PL_CLONE], cl, lw->dl);
+		fe_keys_check(&fe_keys_clone, v[PL_CLONE], cl, lw->file, lw->dl);
 	pb->clone = fe_bool(cl[CL_DISABLE]) != 1 && !lw->ctx->workspace_dir;
 	pb->graph = any_depends(steps);
 	size_t n = (steps ? steps->nitems : 0) + (services ? services->nitems : 0) + 1;
@@ -487,7 +487,7 @@ static void lower_pull_secrets(struct pbuild *pb, const struct fe_node *n)
 	struct ir_pipeline *p = pb->p;
 	p->pull_secrets = fe_drone_strs(pb->lw, n);
 	for (size_t i = 0; i < p->pull_secrets.n; i++)
-		fe_drone_need_secret(pb, p->pull_secrets.v[i], fe_pos(n));
+		fe_drone_need_secret(pb, p->pull_secrets.v[i], fe_pos(pb->lw->file, n));
 	if (!p->pull_secrets.n)
 		p->pull_secrets = (struct ir_strs){0};
 }
@@ -503,8 +503,8 @@ static void lower_pipeline(struct lower *lw, const struct fe_node *doc,
 {
 	const struct fe_node *v[PL_N];
 	struct pbuild pb = {.lw = lw, .p = p};
-	fe_keys_check(&fe_keys_pipeline, doc, v, lw->dl);
-	p->pos = fe_pos(doc);
+	fe_keys_check(&fe_keys_pipeline, doc, v, lw->file, lw->dl);
+	p->pos = fe_pos(lw->file, doc);
 	p->name = v[PL_NAME] ? fe_drone_str(lw, v[PL_NAME], false) : "default";
 	if (!p->name)
 		p->name = "default";
@@ -513,7 +513,8 @@ static void lower_pipeline(struct lower *lw, const struct fe_node *doc,
 	lower_workspace(lw, v[PL_WORKSPACE], &p->workspace);
 	lower_volumes(lw, v[PL_VOLUMES], p);
 	if (v[PL_TRIGGER]) {
-		fe_trigger_eval(v[PL_TRIGGER], lw->ctx, &p->run_policy, &p->skip, lw->a, lw->dl);
+		fe_trigger_eval(v[PL_TRIGGER], lw->ctx, &p->run_policy, &p->skip, lw->a, lw->file,
+				lw->dl);
 		if (p->skip)
 			p->run_policy = IR_RUN_NEVER;
 	}
@@ -530,23 +531,23 @@ static void lower_pipeline(struct lower *lw, const struct fe_node *doc,
 static int kind_of(struct lower *lw, const struct fe_node *doc)
 {
 	if (doc->kind != FE_MAP)
-		return diag_error(lw->dl, fe_pos(doc), "wrong-type",
+		return diag_error(lw->dl, fe_pos(lw->file, doc), "wrong-type",
 				  "document: expected a map, got %s", fe_node_kind_name(doc));
 	const struct fe_node *k = fe_map_get(doc, "kind");
 	if (!k || fe_is_null(k))
-		return diag_error(lw->dl, fe_pos(doc), "missing-key",
+		return diag_error(lw->dl, fe_pos(lw->file, doc), "missing-key",
 				  "document is missing required key 'kind'");
 	if (k->kind != FE_SCALAR)
-		return diag_error(lw->dl, fe_pos(k), "wrong-type",
+		return diag_error(lw->dl, fe_pos(lw->file, k), "wrong-type",
 				  "kind: expected a string, got %s", fe_node_kind_name(k));
 	for (int i = 0; i < 3; i++)
 		if (strcmp(k->str, kinds[i]) == 0)
 			return i;
 	const char *hint = fe_suggest(k->str, kinds, 3);
 	if (hint)
-		return diag_error(lw->dl, fe_pos(k), "unknown-kind",
+		return diag_error(lw->dl, fe_pos(lw->file, k), "unknown-kind",
 				  "unknown kind '%s', did you mean '%s'", k->str, hint);
-	return diag_error(lw->dl, fe_pos(k), "unknown-kind",
+	return diag_error(lw->dl, fe_pos(lw->file, k), "unknown-kind",
 			  "unknown kind '%s', expected pipeline, secret or signature", k->str);
 }
 
@@ -574,8 +575,8 @@ static int *read_kinds(struct lower *lw, const struct fe_docs *docs)
 		kind[i] = fe_is_null(doc) ? -1 : kind_of(lw, doc);
 		if (kind[i] == 1)
 			lower_secret(lw, doc);
-		if (kind[i] == 2 && !fe_keys_check(&fe_keys_signature, doc, sv, lw->dl))
-			diag_add(lw->dl, DIAG_NOTE, fe_pos(doc), "signature-ignored",
+		if (kind[i] == 2 && !fe_keys_check(&fe_keys_signature, doc, sv, lw->file, lw->dl))
+			diag_add(lw->dl, DIAG_NOTE, fe_pos(lw->file, doc), "signature-ignored",
 				 "signature document ignored: pipec does not verify signatures");
 	}
 	return kind;
@@ -586,7 +587,8 @@ struct ir_doc *fe_drone_lower(const struct fe_docs *docs,
 			      struct diag_list *dl)
 {
 	struct fe_context none = {0};
-	struct lower lw = {.ctx = ctx ? ctx : &none, .a = a, .scratch = ir_arena_new(), .dl = dl};
+	struct lower lw = {.file = docs->file, .ctx = ctx ? ctx : &none, .a = a,
+			   .scratch = ir_arena_new(), .dl = dl};
 	struct ir_doc *d = ir_alloc(a, sizeof *d);
 	d->version = IR_VERSION;
 	int *kind = read_kinds(&lw, docs);

@@ -10,6 +10,7 @@
 
 /* The whole file: its context and the secrets its documents declare. */
 struct lower {
+	const char *file;               /* the file the tree was read from */
 	const struct fe_context *ctx;
 	struct ir_arena *a;
 	/* What one step needs only while it is lowered: reset after each */

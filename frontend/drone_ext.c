@@ -78,7 +78,7 @@ static int duration(struct lower *lw, const struct fe_node *n, const char *what,
 		return -1;
 	int64_t ms = duration_ms(text);
 	if (ms < 0)
-		return diag_error(lw->dl, fe_pos(n), "invalid-value",
+		return diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 				  "%s: expected a duration such as 10s, 500ms or 1m30s, got '%s'",
 				  what, text);
 	*out = (int)ms;
@@ -93,7 +93,7 @@ static int number(struct lower *lw, const struct fe_node *n, const char *what,
 		return 0;
 	long v = strtol(n->str, NULL, 10);
 	if (v < lo || v > hi)
-		return diag_error(lw->dl, fe_pos(n), "invalid-value",
+		return diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 				  "%s: expected a number from %ld to %ld, got '%s'",
 				  what, lo, hi, n->str);
 	*out = (int)v;
@@ -113,20 +113,20 @@ static struct ir_strs shell(struct lower *lw, const struct fe_node *cmd)
 static int bad_test(struct lower *lw, const struct fe_node *n)
 {
 	if (!n->nitems)
-		return diag_error(lw->dl, fe_pos(n), "invalid-value",
+		return diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 				  "test: expected a command, got an empty list");
 	const struct fe_node *first = n->items[0];
 	const char *form = first->str;
 	if (strcmp(form, "CMD") == 0)
-		return diag_error(lw->dl, fe_pos(first), "invalid-value",
+		return diag_error(lw->dl, fe_pos(lw->file, first), "invalid-value",
 				  "test: expected a command after 'CMD'");
 	if (strcmp(form, "CMD-SHELL") == 0)
-		return diag_error(lw->dl, fe_pos(first), "invalid-value",
+		return diag_error(lw->dl, fe_pos(lw->file, first), "invalid-value",
 				  "test: expected one shell command after 'CMD-SHELL'");
 	if (strcmp(form, "NONE") == 0)
-		return diag_error(lw->dl, fe_pos(first), "invalid-value",
+		return diag_error(lw->dl, fe_pos(lw->file, first), "invalid-value",
 				  "test: expected nothing after 'NONE'");
-	return diag_error(lw->dl, fe_pos(first), "invalid-value",
+	return diag_error(lw->dl, fe_pos(lw->file, first), "invalid-value",
 			  "test: expected CMD, CMD-SHELL or NONE first, got '%s'", form);
 }
 
@@ -175,7 +175,7 @@ void fe_drone_health(struct pbuild *pb, const struct fe_node *n, struct ir_step 
 {
 	struct lower *lw = pb->lw;
 	const struct fe_node *v[HC_N];
-	if (!n || fe_keys_check(&fe_keys_healthcheck, n, v, lw->dl) || fe_bool(v[HC_DISABLE]) == 1)
+	if (!n || fe_keys_check(&fe_keys_healthcheck, n, v, lw->file, lw->dl) || fe_bool(v[HC_DISABLE]) == 1)
 		return;
 	struct ir_health *h = ir_alloc(lw->a, sizeof *h);
 	int test = v[HC_TEST] ? health_test(lw, v[HC_TEST], &h->command) : 0;
@@ -184,13 +184,13 @@ void fe_drone_health(struct pbuild *pb, const struct fe_node *n, struct ir_step 
 	if ((health_numbers(lw, v, h) | test) < 0)
 		return;
 	if (!v[HC_TEST] && !v[HC_PORT]) {
-		diag_error(lw->dl, fe_pos(n), "missing-key",
+		diag_error(lw->dl, fe_pos(lw->file, n), "missing-key",
 			   "healthcheck needs 'test' or 'port'");
 		return;
 	}
 	/* Only what runs beside later steps is waited for. */
 	if (!s->detach) {
-		diag_error(lw->dl, fe_pos(n), "invalid-value",
+		diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 			   "healthcheck: step '%s' is not a service or detached, nothing waits for it",
 			   s->name ? s->name : "");
 		return;
@@ -229,7 +229,7 @@ static char *art_path(struct lower *lw, const struct fe_node *n, const char *wha
 		return NULL;
 	char *s = fe_drone_str(lw, n, false);
 	if (s && !*s) {
-		diag_error(lw->dl, fe_pos(n), "invalid-value", "%s: expected a path, got ''", what);
+		diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value", "%s: expected a path, got ''", what);
 		return NULL;
 	}
 	return trim_slashes(s ? ir_strdup(lw->a, s) : NULL);
@@ -253,15 +253,15 @@ static int lower_art(struct lower *lw, const struct fe_node *n, bool import,
 	if (n->kind == FE_SCALAR && !fe_is_null(n)) {
 		v[import ? AR_NAME : AR_PATH] = n;
 	} else if (n->kind != FE_MAP) {
-		return diag_error(lw->dl, fe_pos(n), "wrong-type", "%ss: expected a path or a map, got %s",
+		return diag_error(lw->dl, fe_pos(lw->file, n), "wrong-type", "%ss: expected a path or a map, got %s",
 				  ks->name, fe_node_kind_name(n));
-	} else if (fe_keys_check(ks, n, v, lw->dl)) {
+	} else if (fe_keys_check(ks, n, v, lw->file, lw->dl)) {
 		return -1;
 	}
 	out->path = art_path(lw, v[AR_PATH], "path");
 	out->name = v[AR_NAME] ? art_path(lw, v[AR_NAME], "name") : out->path;
 	if (out->name && climbs(out->name))
-		return diag_error(lw->dl, fe_pos(n), "invalid-value",
+		return diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 				  "%ss: artifact name '%s' goes up with '..', give it a name",
 				  ks->name, out->name);
 	return out->name && (import || out->path) ? 0 : -1;
@@ -274,7 +274,7 @@ static struct ir_artifact *lower_arts(struct pbuild *pb, const struct fe_node *n
 	*count = 0;
 	for (size_t i = 0; i < n->nitems; i++)
 		if (lower_art(pb->lw, n->items[i], import, &v[*count]) == 0)
-			arts_push(pb, (struct artref){idx, &v[(*count)++], fe_pos(n->items[i]), import});
+			arts_push(pb, (struct artref){idx, &v[(*count)++], fe_pos(pb->lw->file, n->items[i]), import});
 	return *count ? v : NULL;
 }
 

@@ -29,7 +29,7 @@ static void lower_pull(struct lower *lw, const struct fe_node *n, struct ir_step
 			return;
 		}
 	}
-	diag_error(lw->dl, fe_pos(n), "invalid-value",
+	diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 		   "pull: expected always, if-not-exists, never or default, got '%s'",
 		   n->str);
 }
@@ -42,7 +42,7 @@ static void lower_failure(struct lower *lw, const struct fe_node *n, struct ir_s
 	if (strcasecmp(n->str, "ignore") == 0)
 		s->ignore_error = true;
 	else if (strcasecmp(n->str, "fail") != 0)
-		diag_error(lw->dl, fe_pos(n), "invalid-value",
+		diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 			   "failure: expected ignore or fail, got '%s'", n->str);
 }
 
@@ -71,7 +71,7 @@ static void env_pair(struct pbuild *pb, const struct fe_pair *p, struct envb *en
 	struct lower *lw = pb->lw;
 	const struct fe_node *v = p->value;
 	if (p->key->kind != FE_SCALAR) {
-		diag_error(lw->dl, fe_pos(p->key), "wrong-type",
+		diag_error(lw->dl, fe_pos(lw->file, p->key), "wrong-type",
 			   "environment key: expected a string, got %s",
 			   fe_node_kind_name(p->key));
 		return;
@@ -80,17 +80,17 @@ static void env_pair(struct pbuild *pb, const struct fe_pair *p, struct envb *en
 		return;         /* Drone skips unset values */
 	if (v->kind == FE_MAP) {
 		const struct fe_node *fs[FS_N];
-		if (fe_keys_check(&fe_keys_from_secret, v, fs, lw->dl) || !fs[FS_FROM_SECRET])
+		if (fe_keys_check(&fe_keys_from_secret, v, fs, lw->file, lw->dl) || !fs[FS_FROM_SECRET])
 			return;
 		char *name = fe_drone_str(lw, fs[FS_FROM_SECRET], false);
 		if (!name)
 			return;
 		fe_drone_ref_add(lw->a, refs, name, p->key->str);
-		fe_drone_need_secret(pb, name, fe_pos(fs[FS_FROM_SECRET]));
+		fe_drone_need_secret(pb, name, fe_pos(lw->file, fs[FS_FROM_SECRET]));
 		return;
 	}
 	if (v->kind != FE_SCALAR) {
-		diag_error(lw->dl, fe_pos(v), "wrong-type",
+		diag_error(lw->dl, fe_pos(lw->file, v), "wrong-type",
 			   "environment.%s: expected a string or {from_secret: name}, got %s",
 			   p->key->str, fe_node_kind_name(v));
 		return;
@@ -204,7 +204,7 @@ static void lower_settings(struct pbuild *pb, const struct fe_node *n,
 	if (!n)
 		return;
 	if (n->kind != FE_MAP) {
-		diag_error(lw->dl, fe_pos(n), "wrong-type", "settings: expected a map, got %s",
+		diag_error(lw->dl, fe_pos(lw->file, n), "wrong-type", "settings: expected a map, got %s",
 			   fe_node_kind_name(n));
 		return;
 	}
@@ -217,7 +217,7 @@ static void lower_settings(struct pbuild *pb, const struct fe_node *n,
 		if (fs && p->value->npairs == 1 && fs->kind == FE_SCALAR) {
 			char *secret = fe_drone_str(lw, fs, false);
 			fe_drone_ref_add(lw->a, refs, secret, name);
-			fe_drone_need_secret(pb, secret, fe_pos(fs));
+			fe_drone_need_secret(pb, secret, fe_pos(lw->file, fs));
 			continue;
 		}
 		char *val = setting_value(lw, p->value);
@@ -243,13 +243,13 @@ static void unknown_volume(struct pbuild *pb, const struct fe_node *at,
 		names[i] = p->volumes[i].name;
 	const char *hint = name ? fe_suggest(name, names, p->nvolumes) : NULL;
 	if (device)
-		diag_error(pb->lw->dl, fe_pos(at), "unknown-volume",
+		diag_error(pb->lw->dl, fe_pos(pb->lw->file, at), "unknown-volume",
 			   "device '%s' is not a host volume of the pipeline", name ? name : "");
 	else if (hint)
-		diag_error(pb->lw->dl, fe_pos(at), "unknown-volume",
+		diag_error(pb->lw->dl, fe_pos(pb->lw->file, at), "unknown-volume",
 			   "unknown volume '%s', did you mean '%s'", name, hint);
 	else
-		diag_error(pb->lw->dl, fe_pos(at), "unknown-volume", "unknown volume '%s'",
+		diag_error(pb->lw->dl, fe_pos(pb->lw->file, at), "unknown-volume", "unknown volume '%s'",
 			   name ? name : "");
 }
 
@@ -262,7 +262,7 @@ static size_t lower_mounts(struct pbuild *pb, const struct fe_node *n, bool devi
 	size_t m = 0;
 	for (size_t i = 0; i < n->nitems; i++) {
 		const struct fe_node *v[MO_N];
-		if (fe_keys_check(ks, n->items[i], v, lw->dl) || !v[MO_NAME] || !v[MO_PATH])
+		if (fe_keys_check(ks, n->items[i], v, lw->file, lw->dl) || !v[MO_NAME] || !v[MO_PATH])
 			continue;
 		char *name = fe_drone_str(lw, v[MO_NAME], false);
 		const struct ir_volume *vol = find_volume(pb->p, name);
@@ -309,7 +309,7 @@ static int port_number(struct lower *lw, const struct fe_node *n, int *out)
 	char *end;
 	long v = strtol(n->str, &end, 10);
 	if (*end || v < 1 || v > 65535)
-		return diag_error(lw->dl, fe_pos(n), "invalid-value",
+		return diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 				  "port: expected a number from 1 to 65535, got '%s'", n->str);
 	*out = (int)v;
 	return 0;
@@ -320,7 +320,7 @@ static int port_protocol(struct lower *lw, const struct fe_node *n, struct ir_po
 	out->protocol = fe_drone_str(lw, n, false);
 	if (!out->protocol || !strcmp(out->protocol, "tcp") || !strcmp(out->protocol, "udp"))
 		return 0;
-	return diag_error(lw->dl, fe_pos(n), "invalid-value",
+	return diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 			  "protocol: expected tcp or udp, got '%s'", out->protocol);
 }
 
@@ -331,10 +331,10 @@ static int lower_port(struct lower *lw, const struct fe_node *n, struct ir_port 
 	if (n->kind == FE_SCALAR)
 		v[PO_PORT] = n;
 	else if (n->kind != FE_MAP)
-		return diag_error(lw->dl, fe_pos(n), "wrong-type",
+		return diag_error(lw->dl, fe_pos(lw->file, n), "wrong-type",
 				  "ports: expected a number or a map, got %s",
 				  fe_node_kind_name(n));
-	else if (fe_keys_check(&fe_keys_port, n, v, lw->dl) || !v[PO_PORT])
+	else if (fe_keys_check(&fe_keys_port, n, v, lw->file, lw->dl) || !v[PO_PORT])
 		return -1;
 	if (port_number(lw, v[PO_PORT], &out->port) < 0)
 		return -1;
@@ -359,7 +359,7 @@ static int64_t size_of(struct lower *lw, const struct fe_node *n, const char *wh
 		return 0;
 	int64_t v = fe_drone_size(n->str);
 	if (v < 0)
-		diag_error(lw->dl, fe_pos(n), "invalid-value",
+		diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 			   "%s: expected a size such as 512MiB, got '%s'", what, n->str);
 	return v < 0 ? 0 : v;
 }
@@ -376,7 +376,7 @@ static int64_t cpu_of(struct lower *lw, const struct fe_node *n)
 	else if (*end != '\0' || end == n->str)
 		v = -1;
 	if (v < 0 || v > 1e6) {
-		diag_error(lw->dl, fe_pos(n), "invalid-value",
+		diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
 			   "cpu: expected a number of cores such as 1.5 or \"500m\", got '%s'",
 			   n->str);
 		return 0;
@@ -388,11 +388,11 @@ static int64_t cpu_of(struct lower *lw, const struct fe_node *n)
 static void lower_resources(struct lower *lw, const struct fe_node *n, struct ir_step *s)
 {
 	const struct fe_node *v[RS_N], *l[RL_N];
-	if (!n || fe_keys_check(&fe_keys_resources, n, v, lw->dl))
+	if (!n || fe_keys_check(&fe_keys_resources, n, v, lw->file, lw->dl))
 		return;
 	if (v[RS_REQUESTS])     /* checked; the IR keeps limits only */
-		fe_keys_check(&fe_keys_limits, v[RS_REQUESTS], l, lw->dl);
-	if (!v[RS_LIMITS] || fe_keys_check(&fe_keys_limits, v[RS_LIMITS], l, lw->dl))
+		fe_keys_check(&fe_keys_limits, v[RS_REQUESTS], l, lw->file, lw->dl);
+	if (!v[RS_LIMITS] || fe_keys_check(&fe_keys_limits, v[RS_LIMITS], l, lw->file, lw->dl))
 		return;
 	s->resources.cpu_millis = cpu_of(lw, l[RL_CPU]);
 	s->resources.memory = size_of(lw, l[RL_MEMORY], "memory");
@@ -408,7 +408,7 @@ static void lower_when(struct pbuild *pb, const struct fe_node *n, struct ir_ste
 	struct lower *lw = pb->lw;
 	if (!n)
 		return;
-	fe_when_eval(n, lw->ctx, &s->run_policy, &s->skip, lw->a, lw->dl);
+	fe_when_eval(n, lw->ctx, &s->run_policy, &s->skip, lw->a, lw->file, lw->dl);
 	if (s->skip)
 		s->run_policy = IR_RUN_NEVER;
 }
@@ -461,12 +461,12 @@ void fe_drone_step(struct pbuild *pb, const struct fe_node *map, bool service,
 {
 	struct lower *lw = pb->lw;
 	const struct fe_node *v[ST_N];
-	fe_keys_check(&fe_keys_step, map, v, lw->dl);
-	s->pos = fe_pos(map);
+	fe_keys_check(&fe_keys_step, map, v, lw->file, lw->dl);
+	s->pos = fe_pos(lw->file, map);
 	s->name = fe_drone_str(lw, v[ST_NAME], false);
 	const struct fe_node *image = fe_map_get(map, "image");
 	if ((!image || fe_is_null(image)) && pb->p->backend != IR_BACKEND_LOCAL)
-		diag_error(lw->dl, fe_pos(map), "missing-key",
+		diag_error(lw->dl, fe_pos(lw->file, map), "missing-key",
 			   "%s '%s' is missing required key 'image'",
 			   service ? "service" : "step", s->name ? s->name : "");
 	lower_scalars(lw, v, s);

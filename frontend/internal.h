@@ -31,11 +31,12 @@ struct fe_pair;
 
 /*
  * One YAML node.  Aliases are resolved when read: a node may be shared.
- * A large file has tens of thousands of nodes, so a node is 32 bytes:
- * the kinds share one pointer and one count, and the counts are 32-bit
- * (the input stops at FE_MAX_INPUT).  Read `str` and `len` only on a
- * scalar, `items` and `nitems` only on a sequence, `pairs` and `npairs`
- * only on a map; fe_pos() gives the position as diagnostics take it.
+ * A large file has a hundred thousand nodes, so a node is 24 bytes: the
+ * kinds share one pointer and one count, the counts are 32-bit (the
+ * input stops at FE_MAX_INPUT), and the file, the same for every node of
+ * a read, is kept by whoever reads the tree.  Read `str` and `len` only
+ * on a scalar, `items` and `nitems` only on a sequence, `pairs` and
+ * `npairs` only on a map.
  */
 struct fe_node {
 	union {
@@ -43,7 +44,6 @@ struct fe_node {
 		struct fe_node **items; /* FE_SEQ */
 		struct fe_pair *pairs;  /* FE_MAP, merge keys (<<) applied */
 	};
-	const char *file;
 	uint32_t line, col;         /* where the node (or alias) starts */
 	union {
 		uint32_t len, nitems, npairs;
@@ -59,9 +59,10 @@ struct fe_node {
 #define FE_WEIGHT_MAX ((1u << 26) - 1)
 _Static_assert(FE_MAX_ALIAS_NODES < FE_WEIGHT_MAX, "a saturated weight is over the alias ceiling");
 
-static inline struct ir_pos fe_pos(const struct fe_node *n)
+/* Where `n` was written in `file`, as diagnostics and the IR take it. */
+static inline struct ir_pos fe_pos(const char *file, const struct fe_node *n)
 {
-	return (struct ir_pos){.file = n->file, .line = (int)n->line, .col = (int)n->col};
+	return (struct ir_pos){.file = file, .line = (int)n->line, .col = (int)n->col};
 }
 
 struct fe_pair {
@@ -73,6 +74,7 @@ _Static_assert(FE_MAX_INPUT <= UINT32_MAX, "node sizes and counts fit 32 bits");
 struct fe_docs {
 	struct fe_node **v;
 	size_t n;
+	const char *file;           /* the path the nodes were read from */
 	/* Where the nodes and their arrays go, when not in the main arena:
 	 * set before reading to free the tree once it is lowered. */
 	struct ir_arena *tree;
@@ -121,7 +123,7 @@ char *fe_script(char *const *commands, size_t n, struct ir_arena *a);
  */
 int fe_when_eval(const struct fe_node *when, const struct fe_context *ctx,
 		 enum ir_run_policy *policy, struct ir_skip **skip,
-		 struct ir_arena *a, struct diag_list *dl);
+		 struct ir_arena *a, const char *file, struct diag_list *dl);
 
 /* Glob match as conditions use it: `*`, `**`, `?`, `[...]`, `{a,b}`. */
 bool fe_glob_match(const char *pattern, const char *s);
@@ -137,7 +139,7 @@ int fe_glob_match_n(const char *pattern, size_t plen, const char *s,
 /* fe_when_eval() for a pipeline's `trigger`: reasons name `trigger.`. */
 int fe_trigger_eval(const struct fe_node *trigger, const struct fe_context *ctx,
 		    enum ir_run_policy *policy, struct ir_skip **skip,
-		    struct ir_arena *a, struct diag_list *dl);
+		    struct ir_arena *a, const char *file, struct diag_list *dl);
 
 /* Lowers drone-runtime IR (either generation) parsed from JSON text. */
 struct ir_doc *fe_drone_runtime_import(const char *path, const char *text,

@@ -313,18 +313,18 @@ static const struct fe_node *culprit(const struct fe_node *n, enum fe_type t)
 }
 
 static void unknown_key(const struct fe_keyset *ks, const struct fe_node *k,
-			struct diag_list *dl)
+			const char *file, struct diag_list *dl)
 {
 	const char *names[FE_KEYS_MAX];
 	for (size_t i = 0; i < ks->n; i++)
 		names[i] = ks->keys[i].name;
 	const char *hint = fe_suggest(k->str, names, ks->n);
 	if (hint)
-		diag_error(dl, fe_pos(k), "unknown-key",
+		diag_error(dl, fe_pos(file, k), "unknown-key",
 			   "unknown key '%s' in %s, did you mean '%s'", k->str,
 			   ks->name, hint);
 	else
-		diag_error(dl, fe_pos(k), "unknown-key", "unknown key '%s' in %s",
+		diag_error(dl, fe_pos(file, k), "unknown-key", "unknown key '%s' in %s",
 			   k->str, ks->name);
 }
 
@@ -337,15 +337,15 @@ static int find_key(const struct fe_keyset *ks, const char *name)
 }
 
 static int check_pair(const struct fe_keyset *ks, const struct fe_pair *p,
-		      const struct fe_node **v, struct diag_list *dl)
+		      const struct fe_node **v, const char *file, struct diag_list *dl)
 {
 	if (p->key->kind != FE_SCALAR)
-		return diag_error(dl, fe_pos(p->key), "wrong-type",
+		return diag_error(dl, fe_pos(file, p->key), "wrong-type",
 				  "%s key: expected a string, got %s", ks->name,
 				  fe_node_kind_name(p->key));
 	int i = find_key(ks, p->key->str);
 	if (i < 0) {
-		unknown_key(ks, p->key, dl);
+		unknown_key(ks, p->key, file, dl);
 		return -1;
 	}
 	const struct fe_key *k = &ks->keys[i];
@@ -354,7 +354,7 @@ static int check_pair(const struct fe_keyset *ks, const struct fe_pair *p,
 	const char *want = type_error(k->type, p->value);
 	if (want) {
 		const struct fe_node *bad = culprit(p->value, k->type);
-		return diag_error(dl, fe_pos(bad), "wrong-type", "%s: expected %s, got %s",
+		return diag_error(dl, fe_pos(file, bad), "wrong-type", "%s: expected %s, got %s",
 				  k->name, want, fe_node_kind_name(bad));
 	}
 	v[i] = p->value;
@@ -362,13 +362,13 @@ static int check_pair(const struct fe_keyset *ks, const struct fe_pair *p,
 }
 
 int fe_keys_check(const struct fe_keyset *ks, const struct fe_node *map,
-		  const struct fe_node **v, struct diag_list *dl)
+		  const struct fe_node **v, const char *file, struct diag_list *dl)
 {
 	int errors = 0;
 	for (size_t i = 0; i < ks->n; i++)
 		v[i] = NULL;
 	for (size_t i = 0; i < map->npairs; i++)
-		errors += check_pair(ks, &map->pairs[i], v, dl) < 0;
+		errors += check_pair(ks, &map->pairs[i], v, file, dl) < 0;
 	for (size_t i = 0; i < ks->n; i++) {
 		const struct fe_key *k = &ks->keys[i];
 		if (!k->required)
@@ -376,7 +376,7 @@ int fe_keys_check(const struct fe_keyset *ks, const struct fe_node *map,
 		/* not v[i]: a wrong-typed key was reported, it is not missing */
 		const struct fe_node *val = fe_map_get(map, k->name);
 		if (!val || fe_is_null(val)) {
-			diag_error(dl, fe_pos(map), "missing-key",
+			diag_error(dl, fe_pos(file, map), "missing-key",
 				   "%s is missing required key '%s'", ks->name, k->name);
 			errors++;
 		}

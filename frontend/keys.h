@@ -95,7 +95,7 @@ extern const struct fe_keyset fe_keys_pipeline, fe_keys_step, fe_keys_platform,
  * errors recorded.
  */
 int fe_keys_check(const struct fe_keyset *ks, const struct fe_node *map,
-		  const struct fe_node **v, struct diag_list *dl);
+		  const struct fe_node **v, const char *file, struct diag_list *dl);
 
 /* "a string", "a sequence", "a map" or "null": what a node is, for messages. */
 const char *fe_node_kind_name(const struct fe_node *n);

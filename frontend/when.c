@@ -328,6 +328,7 @@ struct clause {
 
 struct eval {
 	const char *where;          /* "when" or "trigger" */
+	const char *file;
 	struct ir_arena *a;
 	struct diag_list *dl;
 	int errors;
@@ -369,10 +370,10 @@ static void unknown_key(struct eval *ev, const struct fe_node *key,
 
 	ev->errors++;
 	if (hint)
-		diag_error(ev->dl, fe_pos(key), "unknown-key",
+		diag_error(ev->dl, fe_pos(ev->file, key), "unknown-key",
 			   "unknown key '%s' in %s, did you mean '%s'", key->str, ctx, hint);
 	else
-		diag_error(ev->dl, fe_pos(key), "unknown-key",
+		diag_error(ev->dl, fe_pos(ev->file, key), "unknown-key",
 			   "unknown key '%s' in %s", key->str, ctx);
 }
 
@@ -380,7 +381,7 @@ static void wrong_type(struct eval *ev, const struct fe_node *n,
 		       struct where w, const char *expected)
 {
 	ev->errors++;
-	diag_error(ev->dl, fe_pos(n), "wrong-type", "%s: expected %s, got %s",
+	diag_error(ev->dl, fe_pos(ev->file, n), "wrong-type", "%s: expected %s, got %s",
 		   where_text(ev, w), expected, kind_name(n));
 }
 
@@ -411,7 +412,7 @@ static void check_glob(struct eval *ev, const struct fe_node *n, struct where w)
 	if (glob_ok(n->str, n->len))
 		return;
 	ev->errors++;
-	diag_error(ev->dl, fe_pos(n), "bad-glob",
+	diag_error(ev->dl, fe_pos(ev->file, n), "bad-glob",
 		   "%s: malformed pattern '%s'", where_text(ev, w), n->str);
 }
 
@@ -433,11 +434,11 @@ static void check_event(struct eval *ev, const struct fe_node *n, struct where w
 			return;
 	hint = ir_suggest(n->str, events, sizeof events / sizeof *events);
 	if (hint)
-		diag_warning(ev->dl, fe_pos(n), "unknown-event",
+		diag_warning(ev->dl, fe_pos(ev->file, n), "unknown-event",
 			     "unknown event '%s' in %s, did you mean '%s'", n->str,
 			     where_text(ev, w), hint);
 	else
-		diag_warning(ev->dl, fe_pos(n), "unknown-event",
+		diag_warning(ev->dl, fe_pos(ev->file, n), "unknown-event",
 			     "unknown event '%s' in %s, Drone's events are push, pull_request, "
 			     "tag, promote, rollback, cron and custom", n->str, where_text(ev, w));
 }
@@ -575,7 +576,7 @@ static void match_clause(struct eval *ev, const struct clause *c, const char *va
 	if (!hit && (list_empty(c->include) || list_find(c->include, value, glob_fn)))
 		return;
 	sk = ir_alloc(ev->a, sizeof *sk);
-	sk->pos = hit ? fe_pos(hit) : fe_pos(c->key);
+	sk->pos = hit ? fe_pos(ev->file, hit) : fe_pos(ev->file, c->key);
 	if (hit)
 		sk->reason = ir_printf(ev->a, "%s '%s' is excluded by %s.%s.exclude %s",
 				       name, value, ev->where, name, list_text(ev->a, c->exclude));
@@ -605,7 +606,7 @@ static void check_status_values(struct eval *ev, const struct fe_node *list)
 		    !strcmp(it->str, "success") || !strcmp(it->str, "failure"))
 			continue;
 		ev->errors++;
-		diag_error(ev->dl, fe_pos(it), "bad-status",
+		diag_error(ev->dl, fe_pos(ev->file, it), "bad-status",
 			   "unknown status '%s' in %s.status, expected 'success' or 'failure'",
 			   it->str, ev->where);
 	}
@@ -669,35 +670,35 @@ static void eval_pair(struct eval *ev, const struct fe_pair *p, const struct fe_
 	}
 }
 
-static int eval_map(const char *where, const struct fe_node *cond,
+static int eval_map(struct eval *ev, const struct fe_node *cond,
 		    const struct fe_context *ctx, enum ir_run_policy *policy,
-		    struct ir_skip **skip, struct ir_arena *a, struct diag_list *dl)
+		    struct ir_skip **skip)
 {
-	struct eval ev = {.where = where, .a = a, .dl = dl};
-
 	*policy = IR_RUN_ON_SUCCESS;
 	*skip = NULL;
 	if (!cond || is_null(cond))
 		return 0;
 	if (cond->kind != FE_MAP) {
-		wrong_type(&ev, cond, (struct where){0}, "a map");
+		wrong_type(ev, cond, (struct where){0}, "a map");
 		return -1;
 	}
 	for (size_t i = 0; i < cond->npairs; i++)
-		eval_pair(&ev, &cond->pairs[i], ctx, policy, skip);
-	return ev.errors ? -1 : 0;
+		eval_pair(ev, &cond->pairs[i], ctx, policy, skip);
+	return ev->errors ? -1 : 0;
 }
 
 int fe_when_eval(const struct fe_node *when, const struct fe_context *ctx,
 		 enum ir_run_policy *policy, struct ir_skip **skip,
-		 struct ir_arena *a, struct diag_list *dl)
+		 struct ir_arena *a, const char *file, struct diag_list *dl)
 {
-	return eval_map("when", when, ctx, policy, skip, a, dl);
+	struct eval ev = {.where = "when", .file = file, .a = a, .dl = dl};
+	return eval_map(&ev, when, ctx, policy, skip);
 }
 
 int fe_trigger_eval(const struct fe_node *trigger, const struct fe_context *ctx,
 		    enum ir_run_policy *policy, struct ir_skip **skip,
-		    struct ir_arena *a, struct diag_list *dl)
+		    struct ir_arena *a, const char *file, struct diag_list *dl)
 {
-	return eval_map("trigger", trigger, ctx, policy, skip, a, dl);
+	struct eval ev = {.where = "trigger", .file = file, .a = a, .dl = dl};
+	return eval_map(&ev, trigger, ctx, policy, skip);
 }

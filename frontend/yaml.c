@@ -33,8 +33,8 @@
 
 #include "internal.h"
 
-/* A large file has many nodes: keep them at 32 bytes on 64-bit hosts. */
-_Static_assert(sizeof(void *) != 8 || sizeof(struct fe_node) <= 32, "fe_node grew");
+/* A large file has many nodes: keep them at 24 bytes on 64-bit hosts. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct fe_node) <= 24, "fe_node grew");
 
 /* A growable stack of pointers or pairs, malloc'd. */
 struct vec {
@@ -238,7 +238,6 @@ static struct fe_node *node_alloc(struct reader *r)
 
 static void node_place(struct fe_node *n, struct ir_pos pos)
 {
-	n->file = pos.file;
 	n->line = (uint32_t)pos.line;
 	n->col = (uint32_t)pos.col;
 }
@@ -452,7 +451,7 @@ static void merge(struct reader *r, size_t base, const struct fe_node *src)
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (srcs[i]->kind != FE_MAP) {
-			diag_error(r->dl, fe_pos(srcs[i]), "invalid-merge",
+			diag_error(r->dl, fe_pos(r->path, srcs[i]), "invalid-merge",
 				   "a merge key takes a map or a sequence of maps");
 			continue;
 		}
@@ -507,7 +506,7 @@ static void check_duplicates(struct reader *r, struct fe_pair *pairs, size_t n)
 		if (!same_key(v[i - 1]->key, v[i]->key))
 			continue;
 		const struct fe_node *first = v[i - 1]->key, *k = v[i]->key;
-		diag_error(r->dl, fe_pos(k), "duplicate-key",
+		diag_error(r->dl, fe_pos(r->path, k), "duplicate-key",
 			   "duplicate key '%s' (first at line %d)", k->str,
 			   (int)first->line);
 	}
@@ -618,6 +617,7 @@ int fe_yaml_read(const char *path, const char *text, size_t len,
 	free(items.v);
 	free(pairs.v);
 	out->n = docs.n;
+	out->file = path;
 	out->v = vec_pop_to(&docs, 0, r.tree);
 	free(docs.v);
 	return r.failed ? -1 : 0;

@@ -128,7 +128,7 @@ static void eval(const char *text, const struct fe_context *ctx)
 
 	cr_assert_eq(fe_yaml_read("t.yml", text, strlen(text), fx.a, &docs, &fx.dl), 0);
 	cr_assert_eq(docs.n, 1);
-	fx.rc = fe_when_eval(docs.v[0], ctx, &fx.policy, &fx.skip, fx.a, &fx.dl);
+	fx.rc = fe_when_eval(docs.v[0], ctx, &fx.policy, &fx.skip, fx.a, docs.file, &fx.dl);
 }
 
 static const char *rule(size_t i)
@@ -224,7 +224,7 @@ Test(when, empty_or_null_when_runs_on_success)
 	eval("~\n", &ctx_main);
 	cr_assert_eq(fx.rc, 0);
 	cr_assert_eq(fx.policy, IR_RUN_ON_SUCCESS);
-	fx.rc = fe_when_eval(NULL, &ctx_main, &fx.policy, &fx.skip, fx.a, &fx.dl);
+	fx.rc = fe_when_eval(NULL, &ctx_main, &fx.policy, &fx.skip, fx.a, "t.yml", &fx.dl);
 	cr_assert_eq(fx.rc, 0);
 	cr_assert_null(fx.skip);
 }
@@ -295,7 +295,7 @@ Test(when, trigger_reasons_name_trigger)
 	const char *text = "branch: dev\n";
 
 	cr_assert_eq(fe_yaml_read("t.yml", text, strlen(text), fx.a, &docs, &fx.dl), 0);
-	fx.rc = fe_trigger_eval(docs.v[0], &ctx_main, &fx.policy, &fx.skip, fx.a, &fx.dl);
+	fx.rc = fe_trigger_eval(docs.v[0], &ctx_main, &fx.policy, &fx.skip, fx.a, docs.file, &fx.dl);
 	cr_assert_str_eq(fx.skip->reason, "branch 'main' does not match trigger.branch [dev]");
 }
 

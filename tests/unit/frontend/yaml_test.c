@@ -54,7 +54,7 @@ Test(yaml, positions_count_from_one)
 	cr_assert_str_eq(name->str, "a");
 	cr_assert_eq(name->line, 5);
 	cr_assert_eq(name->col, 11);
-	cr_assert_str_eq(name->file, "t.yml");
+	cr_assert_str_eq(docs.file, "t.yml");
 }
 
 Test(yaml, several_documents_keep_file_lines)
