@@ -328,10 +328,11 @@ static void unknown_key(const struct fe_keyset *ks, const struct fe_node *k,
 			   k->str, ks->name);
 }
 
+/* The first byte is compared before the call: most names differ there. */
 static int find_key(const struct fe_keyset *ks, const char *name)
 {
 	for (size_t i = 0; i < ks->n; i++)
-		if (strcmp(ks->keys[i].name, name) == 0)
+		if (ks->keys[i].name[0] == name[0] && strcmp(ks->keys[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
