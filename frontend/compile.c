@@ -80,13 +80,15 @@ static struct ir_doc *compile(const char *path, const char *text, size_t len, ch
 	struct fe_context none = {0};
 	if (!ctx)
 		ctx = &none;
-	size_t off = skip_lead(text, len);
-	struct ir_doc *d;
 	if (len > FE_MAX_INPUT) {
 		diag_error(dl, pos, "input-too-large",
 			   "input is larger than %u bytes", FE_MAX_INPUT);
-		d = NULL;
-	} else if (off < len && text[off] == '{') {
+		free(owned);
+		return NULL;
+	}
+	size_t off = skip_lead(text, len);
+	struct ir_doc *d;
+	if (off < len && text[off] == '{') {
 		if (is_ir_v1(text + off, len - off))
 			d = ir_read(path, text + off, len - off, a, dl);
 		else
