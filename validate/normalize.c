@@ -270,6 +270,17 @@ static struct ir_strs deps_of(const struct rewrite *r, size_t i, struct ir_arena
 	return out;
 }
 
+/* Whether `order` keeps all `n` in their places: then nothing need move. */
+static bool in_place(const size_t *order, size_t nkept, size_t n)
+{
+	if (nkept != n)
+		return false;
+	for (size_t t = 0; t < n; t++)
+		if (order[t] != t)
+			return false;
+	return true;
+}
+
 static int rewrite_steps(struct ir_pipeline *p, unsigned flags, struct ir_arena *a,
 			 struct ir_arena *s)
 {
@@ -287,6 +298,12 @@ static int rewrite_steps(struct ir_pipeline *p, unsigned flags, struct ir_arena 
 	if (close_over(&r, s) < 0)
 		return -1;
 	reduce_and_order(&r, s);
+	if (in_place(r.order, r.nkept, n)) {
+		/* the usual file: steps already in an order the graph allows */
+		for (size_t t = 0; t < n; t++)
+			p->steps[t].depends_on = deps_of(&r, t, a);
+		return 0;
+	}
 	struct ir_step *steps = ir_calloc(a, r.nkept ? r.nkept : 1, sizeof *steps);
 	for (size_t t = 0; t < r.nkept; t++) {
 		steps[t] = p->steps[r.order[t]];
