@@ -44,7 +44,7 @@ R=$("$OUT/timeit" "$RUNS" "$PIPEC" build "$FILE" -o /dev/null)
 set -- $R; PIPEC_US=$1; PIPEC_KB=$2
 R=$("$OUT/timeit" "$RUNS" "$OUT/fecompile" "$FILE")
 set -- $R; FE_US=$1; FE_KB=$2
-# Starting pipec (loading libcurl and its libraries) costs the same for
+# Starting pipec (loading its libraries, reading the git context) costs the same for
 # any input; shown apart so the compile's own cost is visible.
 R=$("$OUT/timeit" "$RUNS" "$PIPEC" --version)
 set -- $R; START_US=$1
