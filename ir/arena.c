@@ -34,10 +34,11 @@ static void out_of_memory(void)
 }
 
 /*
- * Maps a new block's pages in one call.  A block is filled from start to
- * end, so every page would be touched anyway; taking them one fault at a
- * time costs more than the work done on them (a large file touches
- * thousands).  Where the kernel cannot, the pages fault in as before.
+ * Maps a later block's pages in one call.  A block is filled from start
+ * to end, so every page would be touched anyway; taking them one fault
+ * at a time costs more than the work done on them (a large file touches
+ * thousands).  The first block is left to fault in: most arenas stay
+ * small.  Where the kernel cannot, the pages fault in as before.
  */
 static void populate(void *p, size_t size)
 {
@@ -57,7 +58,8 @@ static struct block *block_new(size_t size, struct block *next)
 	struct block *b = malloc(sizeof *b + size);
 	if (!b)
 		out_of_memory();
-	populate(b->data, size);
+	if (next)
+		populate(b->data, size);
 	b->next = next;
 	b->used = 0;
 	b->size = size;
