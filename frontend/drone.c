@@ -1,5 +1,5 @@
 /*
- * drone.c - lowering Drone 1.x documents to IR v1.
+ * drone.c - lowering Drone 1.x documents to IR v2.
  *
  * Two passes over the documents of a file: the first reads every
  * `kind: secret` (so a pipeline may use a secret declared after it) and
@@ -385,8 +385,6 @@ static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_s
 	}
 	s->script = fe_script(cmds, 5, lw->a);
 	struct envb env = {0};
-	for (size_t i = 0; i < pb->env.n; i++)
-		fe_drone_env_set(lw->a, &env, pb->env.v[i].key, pb->env.v[i].value);
 	fe_drone_env_set(lw->a, &env, "DRONE_STEP_NAME", "clone");
 	if (fe_bool(cl[CL_SKIP_VERIFY]) == 1)
 		fe_drone_env_set(lw->a, &env, "GIT_SSL_NO_VERIFY", "true");
@@ -524,6 +522,7 @@ static void lower_pipeline(struct lower *lw, const struct fe_node *doc,
 		lower_pull_secrets(&pb, v[PL_PULL_SECRETS]);
 	inject_env(&pb, v[PL_TYPE] ? v[PL_TYPE]->str : "docker");
 	fe_drone_lower_env(&pb, v[PL_ENVIRONMENT], &pb.env, &pb.refs);
+	p->environment = (struct ir_env){pb.env.v, pb.env.n};
 	lower_steps(&pb, v);
 }
 

@@ -1,6 +1,6 @@
 /*
  * drone_runtime.c - imports drone-runtime IR, both published generations,
- * as IR v1.
+ * as IR v2.
  *
  * The text is parsed with cJSON and walked once, field by field, under the
  * observable rules of the Go decoder drone-runtime used: keys match

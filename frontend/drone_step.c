@@ -413,19 +413,18 @@ static void lower_when(struct pbuild *pb, const struct fe_node *n, struct ir_ste
 		s->run_policy = IR_RUN_NEVER;
 }
 
-/* The injected environment, then the pipeline's, then the step's own. */
+/*
+ * The step's own variables.  The injected ones and the pipeline's are the
+ * pipeline's environment, which the step's replace by name when it runs.
+ * Sized for the step's keys at once: a large file has many steps.
+ */
 static void lower_env(struct pbuild *pb, const struct fe_node **v, struct ir_step *s)
 {
 	struct lower *lw = pb->lw;
-	/* the pipeline's keys are already distinct: copied whole, not set one by
-	 * one; room for the step's own keys too, as every step has a copy */
 	const struct fe_node *own = v[ST_ENVIRONMENT], *settings = v[ST_SETTINGS];
-	size_t extra = 1 + (own ? own->npairs : 0) +
-		       (settings && settings->kind == FE_MAP ? settings->npairs : 0);
-	struct envb env = {.n = pb->env.n, .cap = pb->env.n + extra};
+	struct envb env = {.cap = 1 + (own ? own->npairs : 0) +
+				  (settings && settings->kind == FE_MAP ? settings->npairs : 0)};
 	env.v = ir_calloc(lw->a, env.cap, sizeof *env.v);
-	if (pb->env.n)
-		memcpy(env.v, pb->env.v, pb->env.n * sizeof *env.v);
 	struct refb refs = {0};
 	fe_drone_env_set(lw->a, &env, "DRONE_STEP_NAME", s->name);
 	for (size_t i = 0; i < pb->refs.n; i++)

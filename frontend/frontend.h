@@ -1,10 +1,10 @@
 /*
- * frontend.h - turns the files users write into IR v1.
+ * frontend.h - turns the files users write into IR v2.
  *
  * Input is one of: a Drone-style YAML pipeline file (`.drone.yml`), an
- * IR v1 JSON file, or a drone-runtime IR file of either published
+ * IR v2 JSON file, or a drone-runtime IR file of either published
  * generation (the 2017-18 stage format or the 2019 spec format).
- * fe_compile() tells them apart by content and lowers each to IR v1.
+ * fe_compile() tells them apart by content and lowers each to IR v2.
  *
  * Everything it returns lives in the caller's arena; diagnostics go to
  * the caller's list, positioned at the text the user wrote.
@@ -35,7 +35,7 @@ struct fe_context {
 };
 
 /*
- * Compiles `text` (`len` bytes, read from `path`) into IR v1.  Returns
+ * Compiles `text` (`len` bytes, read from `path`) into IR v2.  Returns
  * NULL when any error was recorded in `dl`; warnings alone do not fail.
  */
 struct ir_doc *fe_compile(const char *path, const char *text, size_t len,

@@ -1,5 +1,5 @@
 /*
- * ir.h - pipec's intermediate representation (IR v1) and the diagnostics
+ * ir.h - pipec's intermediate representation (IR v2) and the diagnostics
  * every stage shares.
  *
  * Data flows one way: frontend -> ir -> validate -> runtime -> backend.
@@ -29,7 +29,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define IR_VERSION 1
+/*
+ * The IR version written, and the oldest one read.  Version 2 added a
+ * pipeline's `environment`; a version 1 document reads as the same
+ * document in version 2.
+ */
+#define IR_VERSION 2
+#define IR_VERSION_OLDEST 1
 
 /* ---- Arena --------------------------------------------------------- */
 
@@ -131,7 +137,7 @@ void diag_print(FILE *out, const struct diag_list *dl, enum diag_format fmt,
 /* True when `out` is a terminal and NO_COLOR is unset or empty. */
 bool diag_want_color(FILE *out);
 
-/* ---- IR v1 ---------------------------------------------------------- */
+/* ---- IR v2 ---------------------------------------------------------- */
 
 struct ir_strs {
 	char **v;
@@ -323,6 +329,9 @@ struct ir_pipeline {
 	size_t nfiles;
 	struct ir_strs pull_secrets;   /* secrets holding registry auth */
 	int timeout;                   /* seconds, 0: none */
+	/* What every step's environment starts from; a step's own variable
+	 * of the same name replaces it when the step starts. */
+	struct ir_env environment;
 	struct ir_step *steps;
 	size_t nsteps;
 };
@@ -364,7 +373,7 @@ const char *ir_json_type_name(const struct cJSON *v);
 /* ---- Reading and writing -------------------------------------------- */
 
 /*
- * Parses IR v1 JSON from `text` (`len` bytes; `path` names it in
+ * Parses IR v2 JSON from `text` (`len` bytes; `path` names it in
  * diagnostics).  Strict: every type error, unknown key (with a
  * did-you-mean) and unsupported version is reported with its JSON
  * Pointer, all of them in one call.  Returns NULL on any error.

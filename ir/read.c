@@ -1,5 +1,5 @@
 /*
- * read.c - ir_read(), the strict IR v1 reader.
+ * read.c - ir_read(), the strict IR reader.
  *
  * cJSON parses the text; the tree is then checked against the shape
  * tables of shape.c while the IR is filled in.  Nothing stops at the
@@ -505,20 +505,44 @@ static int check_version(struct reader *r, const cJSON *root)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
 	if (!v)
-		return error_at(r, "ir-version", "missing IR version; this pipec reads version %d",
-				IR_VERSION);
+		return error_at(r, "ir-version", "missing IR version; this pipec reads versions %d to %d",
+				IR_VERSION_OLDEST, IR_VERSION);
 	size_t old = ptr_push(r, "version");
 	int ret = 0;
 	if (!cJSON_IsNumber(v))
 		ret = error_at(r, "ir-version",
-			       "IR version must be an integer, got %s; this pipec reads version %d",
-			       ir_json_type_name(v), IR_VERSION);
-	else if (v->valuedouble != IR_VERSION)
+			       "IR version must be an integer, got %s; this pipec reads versions %d to %d",
+			       ir_json_type_name(v), IR_VERSION_OLDEST, IR_VERSION);
+	else if (v->valuedouble < IR_VERSION_OLDEST || v->valuedouble > IR_VERSION ||
+		 v->valuedouble != (int)v->valuedouble)
 		ret = error_at(r, "ir-version",
-			       "unsupported IR version %.17g; this pipec reads version %d",
-			       v->valuedouble, IR_VERSION);
+			       "unsupported IR version %.17g; this pipec reads versions %d to %d",
+			       v->valuedouble, IR_VERSION_OLDEST, IR_VERSION);
 	ptr_pop(r, old);
 	return ret;
+}
+
+/*
+ * A key a version 1 document cannot have: the shape tables describe the
+ * newest version, so what later versions added is refused here.
+ */
+static void check_v1(struct reader *r, const cJSON *root)
+{
+	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(root, "pipelines");
+	const cJSON *p;
+	size_t i = 0;
+	cJSON_ArrayForEach(p, ps) {
+		if (cJSON_GetObjectItemCaseSensitive(p, "environment")) {
+			size_t old = ptr_push(r, "pipelines");
+			ptr_push_index(r, i);
+			ptr_push(r, "environment");
+			error_at(r, "ir-unknown-key",
+				 "unknown key 'environment' in IR version 1; a pipeline's environment "
+				 "needs version 2");
+			ptr_pop(r, old);
+		}
+		i++;
+	}
 }
 
 struct ir_doc *ir_read(const char *path, const char *text, size_t len,
@@ -533,6 +557,10 @@ struct ir_doc *ir_read(const char *path, const char *text, size_t len,
 		error_at(&r, "ir-type", "expected an IR document object, got %s", ir_json_type_name(root));
 	else if (root && check_version(&r, root) == 0)
 		read_shape(&r, &ir_shape_doc, root, doc);
+	if (root && doc->version == 1)
+		check_v1(&r, root);
+	/* an older document means the same in the newest version, written as it */
+	doc->version = IR_VERSION;
 	cJSON_Delete(root);
 	free(r.ptr);
 	return dl->nerrors > before ? NULL : doc;

@@ -1,5 +1,5 @@
 /*
- * shape.c - IR v1 as data: one field table per struct of ir.h.
+ * shape.c - IR v2 as data: one field table per struct of ir.h.
  *
  * The tables list fields in ir.h's declaration order, which is the key
  * order of canonical JSON.  Adding a field to ir.h means adding a line
@@ -217,13 +217,14 @@ static const struct field pipeline_fields[] = {
 	ARR(P, files, nfiles, "files", file),
 	STRS(P, pull_secrets, "pull_secrets"),
 	INT(P, timeout, "timeout", 0, INT_MAX),
+	ENV(P, environment, "environment"),
 	ARR(P, steps, nsteps, "steps", step),
 };
 #undef P
 static const struct shape pipeline = SHAPE(struct ir_pipeline, "pipeline", pipeline_fields);
 
 static const struct field doc_fields[] = {
-	INT(struct ir_doc, version, "version", IR_VERSION, IR_VERSION, REQ),
+	INT(struct ir_doc, version, "version", IR_VERSION_OLDEST, IR_VERSION, REQ),
 	ARR(struct ir_doc, pipelines, npipelines, "pipelines", pipeline, REQ, .min = 1),
 };
 const struct shape ir_shape_doc = SHAPE(struct ir_doc, "document", doc_fields);

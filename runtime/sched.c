@@ -271,14 +271,29 @@ static void init_log(struct node *n, size_t index)
 
 /* ---- starting ----------------------------------------------------------- */
 
-/* The step's environment: the IR's, then its secrets under their names. */
+static bool env_has(const struct ir_env *env, const char *key)
+{
+	for (size_t i = 0; i < env->n; i++)
+		if (strcmp(env->v[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The step's environment: the pipeline's variables the step does not
+ * set itself, the step's own, then its secrets under their names.
+ */
 static void build_env(struct node *n)
 {
 	const struct ir_step *s = n->job.step;
+	const struct ir_env *shared = &n->r->p->environment;
 	struct ir_arena *a = n->r->run->a;
-	struct ir_kv *v = ir_calloc(a, s->environment.n + s->nsecrets + 1, sizeof *v);
+	struct ir_kv *v = ir_calloc(a, shared->n + s->environment.n + s->nsecrets + 1, sizeof *v);
 	struct ir_kv *sv = ir_calloc(a, s->nsecrets + 1, sizeof *sv);
 	size_t k = 0, ns = 0;
+	for (size_t i = 0; i < shared->n; i++)
+		if (!env_has(&s->environment, shared->v[i].key))
+			v[k++] = shared->v[i];
 	for (size_t i = 0; i < s->environment.n; i++)
 		v[k++] = s->environment.v[i];
 	for (size_t i = 0; i < s->nsecrets; i++) {

@@ -38,8 +38,8 @@ if [ -d "$SAMPLES" ]; then
 		expect_exit 0 "sample $rel validates" "$PIPEC" validate --trusted "$f"
 		rm -f "$TMP/out.json"
 		"$PIPEC" --trusted "$f" -o "$TMP/out.json" 2>/dev/null
-		check "sample $rel compiles to IR v1" json_true "$TMP/out.json" \
-			'd["version"] == 1 and len(d["pipelines"]) == 1 and d["pipelines"][0]["steps"]'
+		check "sample $rel compiles to IR v2" json_true "$TMP/out.json" \
+			'd["version"] == 2 and len(d["pipelines"]) == 1 and d["pipelines"][0]["steps"]'
 		[ -s "$TMP/out.json" ] && cp "$TMP/out.json" "$TMP/ir-$(echo "$rel" | tr / -)"
 	done
 else

@@ -1,5 +1,5 @@
 #!/bin/sh
-# IR v1 end to end: pipec reads IR JSON and writes it back canonically;
+# IR v2 end to end: pipec reads IR JSON and writes it back canonically;
 # everything pipec writes validates against docs/ir.schema.json; the
 # bad and good examples of each docs/rules/ir-*.md page behave as the
 # page says, for pipec and for the schema alike.
@@ -84,7 +84,7 @@ for in in tests/golden/ir/*.json; do
 		"$PIPEC" validate --trusted "$in"
 done
 
-# docs/ir.md's example is what it claims: canonical IR v1, as pipec writes it.
+# docs/ir.md's example is what it claims: canonical IR v2, as pipec writes it.
 awk '/^## Example/ { on = 1; next }
      on && /^```json/ { inblock = 1; next }
      on && inblock && /^```/ { exit }
@@ -286,7 +286,19 @@ expect_exit 2 "a truncated IR exits 2" "$PIPEC" "$TMP/truncated.json" -o -
 check "a truncated IR is reported with line:col" \
 	grep -q "truncated.json:2:[0-9]*: error: " "$TMP/err"
 
-printf '{"version": 2, "pipelines": []}\n' >"$TMP/v2.json"
-expect_exit 2 "a future IR version exits 2" "$PIPEC" "$TMP/v2.json" -o -
+printf '{"version": 3, "pipelines": []}\n' >"$TMP/v3.json"
+expect_exit 2 "a future IR version exits 2" "$PIPEC" "$TMP/v3.json" -o -
 check "a future IR version names the readable ones" \
-	grep -qF "unsupported IR version 2; this pipec reads version 1 [ir-version]" "$TMP/err"
+	grep -qF "unsupported IR version 3; this pipec reads versions 1 to 2 [ir-version]" "$TMP/err"
+
+# Version 1 is still read, and written as the newest version, which means
+# the same; the key version 2 added is refused in a version 1 document.
+V1='{"version": 1, "pipelines": [{"name": "p", "type": "local", "steps": [{"name": "s", "script": "true", "environment": {"A": "1"}}]}]}'
+printf '%s\n' "$V1" >"$TMP/v1.json"
+expect_exit 0 "a version 1 document is read" "$PIPEC" build --no-optimize "$TMP/v1.json" -o "$TMP/v1.out"
+check "a version 1 document is written as version 2" grep -q '"version": 2' "$TMP/v1.out"
+check "a version 1 document keeps its step environment" grep -q '"A": "1"' "$TMP/v1.out"
+printf '{"version": 1, "pipelines": [{"name": "p", "type": "local", "environment": {"A": "1"},\n "steps": [{"name": "s"}]}]}\n' >"$TMP/v1env.json"
+expect_exit 2 "a pipeline environment in version 1 exits 2" "$PIPEC" build "$TMP/v1env.json" -o -
+check "a pipeline environment in version 1 is an unknown key at its pointer" \
+	grep -qF "v1env.json:/pipelines/0/environment: error: unknown key 'environment' in IR version 1; a pipeline's environment needs version 2 [ir-unknown-key]" "$TMP/err"

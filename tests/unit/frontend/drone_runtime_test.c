@@ -1,6 +1,6 @@
 /*
  * drone_runtime_test.c - imports small drone-runtime files of both
- * generations and checks the IR v1 they become, and the diagnostics.
+ * generations and checks the IR v2 they become, and the diagnostics.
  *
  * The inputs are written inline with J(), which turns its argument into
  * a string literal, so the JSON reads as JSON.

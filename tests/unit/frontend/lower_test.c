@@ -70,9 +70,12 @@ Test(lower, clone_step_comes_first)
 	cr_assert_str_eq(p->steps[1].name, "a");
 	cr_assert_null(p->steps[1].shell, "scripts run with /bin/sh");
 	cr_assert(strstr(p->steps[1].script, "echo hi"));
-	cr_assert_str_eq(ir_env_get(&p->steps[1].environment, "DRONE_BRANCH"), "main");
-	cr_assert_str_eq(ir_env_get(&p->steps[1].environment, "DRONE_WORKSPACE"), "/drone/src");
-	cr_assert_str_eq(ir_env_get(&p->steps[1].environment, "CI"), "true");
+	/* Drone's variables are the pipeline's, shared by every step */
+	cr_assert_str_eq(ir_env_get(&p->environment, "DRONE_BRANCH"), "main");
+	cr_assert_str_eq(ir_env_get(&p->environment, "DRONE_WORKSPACE"), "/drone/src");
+	cr_assert_str_eq(ir_env_get(&p->environment, "CI"), "true");
+	cr_assert_null(ir_env_get(&p->steps[1].environment, "DRONE_BRANCH"));
+	cr_assert_str_eq(ir_env_get(&p->steps[1].environment, "DRONE_STEP_NAME"), "a");
 }
 
 Test(lower, no_clone_when_disabled_or_local_workspace)

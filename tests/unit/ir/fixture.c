@@ -124,6 +124,10 @@ struct ir_doc *fixture_full(struct ir_arena *a)
 	p->workspace = (struct ir_workspace){ir_strdup(a, "/drone"), ir_strdup(a, "src")};
 	full_resources(a, p);
 	p->timeout = 3600;
+	p->environment.n = 2;
+	p->environment.v = ir_calloc(a, 2, sizeof(struct ir_kv));
+	p->environment.v[0] = (struct ir_kv){ir_strdup(a, "SHARED"), ir_strdup(a, "by every step")};
+	p->environment.v[1] = (struct ir_kv){ir_strdup(a, "CGO_ENABLED"), ir_strdup(a, "1")};
 	p->nsteps = 1;
 	p->steps = ir_calloc(a, 1, sizeof *p->steps);
 	full_step(a, &p->steps[0]);

@@ -10,6 +10,7 @@
 #ifndef PIPEC_TESTS_RUNTIME_FAKE_H
 #define PIPEC_TESTS_RUNTIME_FAKE_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,7 @@ struct fake {
 	bool fail_prepare;
 	const char *artifacts_dir;  /* as prepare() was told */
 	size_t secrets_seen;        /* secret values start() was told of */
+	char last_env[512];         /* the last started step's, "K=V\n" each */
 };
 
 static inline int fake_prepare(void *ctx, const struct rt_run_info *run,
@@ -49,6 +51,12 @@ static inline int fake_start(void *ctx, struct rt_job *job, struct diag_list *dl
 	f->running[f->n++] = job;
 	f->starts++;
 	f->secrets_seen += job->secrets.n;
+	f->last_env[0] = '\0';
+	for (size_t i = 0; i < job->env.n; i++) {
+		size_t at = strlen(f->last_env);
+		snprintf(f->last_env + at, sizeof f->last_env - at, "%s=%s\n",
+			 job->env.v[i].key, job->env.v[i].value);
+	}
 	if (f->n > f->max_running)
 		f->max_running = f->n;
 	return 0;

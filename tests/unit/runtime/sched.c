@@ -273,6 +273,24 @@ Test(sched, secrets_reach_the_environment_and_are_masked)
 	rt_secrets_release(&s);
 }
 
+/* A pipeline's variable reaches every step; a step's own of the name wins. */
+Test(sched, steps_start_from_the_pipeline_environment)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 2);
+	p->environment.v = ir_calloc(A, 2, sizeof *p->environment.v);
+	p->environment.v[0] = (struct ir_kv){"EXIT", "0"};
+	p->environment.v[1] = (struct ir_kv){"SHARED", "yes"};
+	p->environment.n = 2;
+	ir_set_env(A, &p->steps[1], "EXIT", "4");
+	p->steps[1].ignore_error = true;
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_eq(status_of(0), RT_SUCCESS);
+	cr_assert_eq(R.pipelines[0].steps[1].exit.code, 4, "the step's EXIT replaced the pipeline's");
+	cr_assert(strstr(F.last_env, "SHARED=yes\n"), "%s", F.last_env);
+	const char *first = strstr(F.last_env, "EXIT=");
+	cr_assert(first && !strstr(first + 1, "EXIT="), "a replaced variable is passed once");
+}
+
 Test(sched, pipelines_follow_their_depends_on)
 {
 	D.version = IR_VERSION;
