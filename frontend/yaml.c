@@ -74,7 +74,6 @@ struct anchor {
 	struct fe_node *node;
 };
 
-
 struct reader {
 	yaml_parser_t parser;
 	const char *path;
@@ -314,19 +313,26 @@ static char *text_copy(struct reader *r, const char *s, size_t len)
 	return t;
 }
 
-/* Texts with a NUL inside are copied: the table tells lengths by the NUL. */
+/*
+ * Texts with a NUL inside are copied: the table tells lengths by the NUL.
+ * A full table is still searched; only new texts stay out of it.
+ */
 static char *text_of(struct reader *r, const char *s, size_t len)
 {
-	if (len > INTERN_LEN || memchr(s, '\0', len) ||
-	    (r->nshort * 2 >= r->short_cap && !intern_grow(r)))
+	if (len > INTERN_LEN || memchr(s, '\0', len))
+		return text_copy(r, s, len);
+	bool room = r->nshort * 2 < r->short_cap || intern_grow(r);
+	if (!r->short_cap)
 		return text_copy(r, s, len);
 	size_t mask = r->short_cap - 1, i = text_hash(s, len) & mask;
 	for (const char *e; (e = r->short_text[i]); i = (i + 1) & mask)
 		if (strncmp(e, s, len) == 0 && e[len] == '\0')
 			return (char *)e;
 	char *t = text_copy(r, s, len);
-	r->short_text[i] = t;
-	r->nshort++;
+	if (room) {
+		r->short_text[i] = t;
+		r->nshort++;
+	}
 	return t;
 }
 
