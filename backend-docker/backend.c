@@ -411,6 +411,11 @@ static void finish(struct docker_ctx *x, struct docker_job *j)
 	} else {
 		inspect_exit(x, j, &e, err, sizeof err);
 	}
+	/* The stream has said all it will; its easy handle and buffers
+	 * (some kilobytes) would otherwise stay until teardown, once per
+	 * step, and a long pipeline's memory would grow with its length. */
+	docker_req_free(j->logs);
+	j->logs = NULL;
 	if (j->engine_error[0] && !e.error)
 		e.error = j->engine_error;
 	if (!e.error && docker_container_export(x, j, xerr, sizeof xerr) < 0)
