@@ -56,6 +56,7 @@ static void forget_run(struct docker_ctx *x)
 		docker_req_free(j->logs);
 		free(j->name);
 		free(j->digest);
+		free(j->engine_error);
 		free(j);
 	}
 	x->jobs = NULL;
@@ -261,16 +262,25 @@ static int ensure_image(struct docker_ctx *x, struct docker_job *j, struct diag_
 	return diag_error(dl, s->pos, "image-pull-failed", "cannot pull image '%s': %s", s->image, err);
 }
 
+/* Stream 3 carries the engine's own error about a step; it is rare, so
+ * its room is made only when it speaks rather than in every step. */
+static void keep_engine_error(struct docker_job *j, const char *data, size_t len)
+{
+	if (!j->engine_error && !(j->engine_error = calloc(1, DOCKER_MAX_ENGINE_ERROR)))
+		abort();
+	size_t have = strlen(j->engine_error);
+	size_t room = DOCKER_MAX_ENGINE_ERROR - have - 1;
+	memcpy(j->engine_error + have, data, len < room ? len : room);
+	j->engine_error[have + (len < room ? len : room)] = 0;
+}
+
 static void on_log(void *arg, int stream, const char *data, size_t len)
 {
 	struct docker_job *j = arg;
 	if (!j->job)
 		return;
 	if (stream == 3) {
-		size_t have = strlen(j->engine_error);
-		size_t room = sizeof j->engine_error - have - 1;
-		memcpy(j->engine_error + have, data, len < room ? len : room);
-		j->engine_error[have + (len < room ? len : room)] = 0;
+		keep_engine_error(j, data, len);
 		stream = 2;
 	}
 	rt_job_output(j->job, stream == 2 ? 2 : 1, data, len);
@@ -416,7 +426,7 @@ static void finish(struct docker_ctx *x, struct docker_job *j)
 	 * step, and a long pipeline's memory would grow with its length. */
 	docker_req_free(j->logs);
 	j->logs = NULL;
-	if (j->engine_error[0] && !e.error)
+	if (j->engine_error && j->engine_error[0] && !e.error)
 		e.error = j->engine_error;
 	if (!e.error && docker_container_export(x, j, xerr, sizeof xerr) < 0)
 		e.error = xerr;

@@ -25,6 +25,7 @@
 #define DOCKER_MAX_ARTIFACT (512u << 20)    /* one exported path, as a tar */
 #define DOCKER_MAX_CONFIG (1u << 20)        /* config.json, a helper's answer */
 #define DOCKER_MAX_PROGRESS_LINE (64u * 1024)
+#define DOCKER_MAX_ENGINE_ERROR 512u        /* what a step's stream 3 says, kept */
 #define DOCKER_API_MAX "1.47"               /* the newest API version used */
 #define DOCKER_API_MIN "1.24"
 
@@ -231,7 +232,7 @@ struct docker_job {
 	char id[80];
 	struct docker_req *logs;        /* the follow-mode log stream */
 	struct docker_demux demux;
-	char engine_error[512];     /* from stream 3 */
+	char *engine_error;         /* from stream 3; NULL until the engine speaks there */
 	char *digest;
 	bool removed, ready, stopping;
 	struct docker_job *next;
