@@ -49,11 +49,21 @@ struct rt_buf {
 void rt_buf_release(struct rt_buf *b);
 void rt_buf_put(struct rt_buf *b, const void *data, size_t len);
 
+/* Room for `len` more bytes at the returned end; the caller adds to b->len. */
+char *rt_buf_room(struct rt_buf *b, size_t len);
+
 /*
  * Writes `in` with every occurrence of a pattern replaced by RT_MASK to
  * `out` (appending).  Leftmost match first, the longest on a tie.
  */
 void rt_mask_apply(struct rt_mask *m, const char *in, size_t len, struct rt_buf *out);
+
+/*
+ * The masked text of in[0..*len): `in` itself when no pattern occurs in
+ * it (most output holds no secret, and is then not copied), else `out`'s
+ * text, replacing what `out` held.  Sets *len to the result's length.
+ */
+const char *rt_mask_text(struct rt_mask *m, const char *in, size_t *len, struct rt_buf *out);
 
 /* A masked copy of `s`, to free(). */
 char *rt_mask_dup(struct rt_mask *m, const char *s);

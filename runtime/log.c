@@ -56,21 +56,20 @@ static size_t stamp(char *buf, size_t cap)
 static void emit(struct rt_log *l, const char *text, size_t n)
 {
 	struct rt_log_sink *s = l->sink;
-	if (s->mask && s->mask->n) {
-		s->scratch.len = 0;
-		rt_mask_apply(s->mask, text, n, &s->scratch);
-		text = s->scratch.p;
-		n = s->scratch.len;
-	}
+	if (s->mask && s->mask->n)
+		text = rt_mask_text(s->mask, text, &n, &s->scratch);
 	char ts[32];
 	size_t tslen = s->timestamps ? stamp(ts, sizeof ts) : 0;
 	const char *end = text + n;
 	while (text < end) {
 		const char *nl = memchr(text, '\n', (size_t)(end - text));
 		size_t len = (size_t)(nl - text) + 1;
-		rt_buf_put(&s->pending, l->prefix, l->prefix_len);
-		rt_buf_put(&s->pending, ts, tslen);
-		rt_buf_put(&s->pending, text, len);
+		/* one reservation a line: this runs for every line of output */
+		char *p = rt_buf_room(&s->pending, l->prefix_len + tslen + len);
+		memcpy(p, l->prefix, l->prefix_len);
+		memcpy(p + l->prefix_len, ts, tslen);
+		memcpy(p + l->prefix_len + tslen, text, len);
+		s->pending.len += l->prefix_len + tslen + len;
 		if (l->file) {
 			fwrite(ts, 1, tslen, l->file);
 			fwrite(text, 1, len, l->file);

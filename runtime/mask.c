@@ -89,7 +89,7 @@ void rt_buf_release(struct rt_buf *b)
 	memset(b, 0, sizeof *b);
 }
 
-void rt_buf_put(struct rt_buf *b, const void *data, size_t len)
+char *rt_buf_room(struct rt_buf *b, size_t len)
 {
 	if (b->len + len > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
@@ -101,8 +101,14 @@ void rt_buf_put(struct rt_buf *b, const void *data, size_t len)
 		b->p = p;
 		b->cap = cap;
 	}
+	return b->p + b->len;
+}
+
+void rt_buf_put(struct rt_buf *b, const void *data, size_t len)
+{
+	char *at = rt_buf_room(b, len);
 	if (len)
-		memcpy(b->p + b->len, data, len);
+		memcpy(at, data, len);
 	b->len += len;
 }
 
@@ -129,10 +135,17 @@ static size_t leftmost(const struct rt_mask *m, size_t len)
 	return best;
 }
 
-void rt_mask_apply(struct rt_mask *m, const char *in, size_t len, struct rt_buf *out)
+/* Finds each pattern's first occurrence; false when none occurs. */
+static bool find_all(struct rt_mask *m, const char *in, size_t len)
 {
 	for (size_t i = 0; i < m->n; i++)
 		m->next[i] = find(&m->v[i], in, 0, len);
+	return leftmost(m, len) != m->n;
+}
+
+/* rt_mask_apply() once find_all() has run. */
+static void replace(struct rt_mask *m, const char *in, size_t len, struct rt_buf *out)
+{
 	size_t pos = 0;
 	for (;;) {
 		size_t b = leftmost(m, len);
@@ -147,6 +160,22 @@ void rt_mask_apply(struct rt_mask *m, const char *in, size_t len, struct rt_buf 
 				m->next[i] = find(&m->v[i], in, pos, len);
 	}
 	rt_buf_put(out, in + pos, len - pos);
+}
+
+void rt_mask_apply(struct rt_mask *m, const char *in, size_t len, struct rt_buf *out)
+{
+	find_all(m, in, len);
+	replace(m, in, len, out);
+}
+
+const char *rt_mask_text(struct rt_mask *m, const char *in, size_t *len, struct rt_buf *out)
+{
+	if (!find_all(m, in, *len))
+		return in;
+	out->len = 0;
+	replace(m, in, *len, out);
+	*len = out->len;
+	return out->p;
 }
 
 char *rt_mask_dup(struct rt_mask *m, const char *s)

@@ -11,7 +11,7 @@
 #   rss     pipec's peak resident memory (VmHWM) during a 100-step run
 #           (target: <= 8 MiB), next to /bin/sh's as a yardstick
 #   Ir      callgrind instructions per output byte on the masking path
-#           (rt_mask_apply) against the whole of pipec's work per byte
+#           (rt_mask_text) against the whole of pipec's work per byte
 # Timed figures are medians of BENCH_RUNS (default 9, at least 7) runs of
 # each side, interleaved.  PIPEC may name the binary (default ./pipec);
 # BENCH_MB the mask size.
@@ -107,6 +107,6 @@ if command -v valgrind >/dev/null 2>&1; then
 	total=$(callgrind_annotate --inclusive=yes "$T/cg.out" 2>/dev/null |
 		awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
 	mask=$(callgrind_annotate --inclusive=yes "$T/cg.out" 2>/dev/null |
-		awk '/rt_mask_apply/ { gsub(",", "", $1); print $1; exit }')
+		awk '/rt_mask_text/ { gsub(",", "", $1); print $1; exit }')
 	echo "run.Ir: masking $(ratio "${mask:-0}" $small) instructions/byte, all of pipec $(ratio "${total:-0}" $small) instructions/byte (ratio $(ratio "${mask:-0}" "${total:-1}"))"
 fi

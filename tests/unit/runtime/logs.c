@@ -66,6 +66,28 @@ Test(mask, no_patterns_copies)
 	rt_mask_release(&m);
 }
 
+/* Text holding no secret comes back as itself: the log path copies nothing. */
+Test(mask, text_without_a_secret_is_not_copied)
+{
+	struct rt_mask m;
+	struct rt_buf b = {0};
+	rt_mask_init(&m);
+	rt_mask_add(&m, "hunter2", 7);
+	const char *clean = "nothing to hide\n";
+	size_t len = strlen(clean);
+	cr_assert_eq(rt_mask_text(&m, clean, &len, &b), clean);
+	cr_assert_eq(len, strlen(clean));
+	cr_assert_eq(b.len, 0, "the scratch is untouched");
+	const char *dirty = "pw hunter2!";
+	len = strlen(dirty);
+	const char *out = rt_mask_text(&m, dirty, &len, &b);
+	cr_assert_neq(out, dirty);
+	cr_assert_eq(len, strlen("pw ********!"));
+	cr_assert_eq(memcmp(out, "pw ********!", len), 0);
+	rt_buf_release(&b);
+	rt_mask_release(&m);
+}
+
 struct capture {
 	char *text;
 	size_t len;
