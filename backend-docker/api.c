@@ -12,6 +12,7 @@
  * Paths are then prefixed /v<version>, which old and current engines
  * both accept.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,17 +111,26 @@ static int version_cmp(const char *a, const char *b)
 	return amin < bmin ? -1 : amin > bmin;
 }
 
-/* A failed TLS handshake; an engine that rejects the client's
- * certificate may only say so on the first read. */
-static bool tls_failed(CURLcode e)
+/*
+ * A failed TLS handshake.  An engine that rejects the client's
+ * certificate may only say so on the first read or write, or by dropping
+ * the connection it took before curl has looked at it (how it surfaces
+ * depends on timing).
+ */
+static bool tls_failed(const struct docker_req *r)
 {
-	switch (e) {
+	long os_errno = 0;
+	switch (r->result) {
 	case CURLE_SSL_CONNECT_ERROR: case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER:
 	case CURLE_PEER_FAILED_VERIFICATION: case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR: case CURLE_SSL_CLIENTCERT: case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
 		return true;
-	default:
+	case CURLE_OK:
 		return false;
+	default:
+		curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &os_errno);
+		return os_errno == ECONNRESET || os_errno == ENOTCONN || os_errno == EPIPE;
 	}
 }
 
@@ -129,7 +139,7 @@ static bool tls_failed(CURLcode e)
 static const char *unreachable_hint(const struct docker_client *c, const struct docker_req *r)
 {
 	bool answered = r->done && r->result == CURLE_OK;
-	if (c->tls && r->done && tls_failed(r->result))
+	if (c->tls && r->done && tls_failed(r))
 		return "check ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH or run with --backend=local";
 	if (!c->tls && !c->unix_path[0] && answered && r->status == 400)
 		return "if it expects TLS, set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or run with --backend=local";
@@ -146,7 +156,7 @@ static void unreachable(struct docker_client *c, struct docker_req *r, struct di
 	else if (r->done && r->result == CURLE_OK)
 		snprintf(why, sizeof why, "it answered the ping with HTTP status %ld", r->status);
 	else
-		snprintf(why, sizeof why, "%s%s", c->tls && tls_failed(r->result) ? "TLS failed: " : "",
+		snprintf(why, sizeof why, "%s%s", c->tls && tls_failed(r) ? "TLS failed: " : "",
 			 docker_req_error(r));
 	diag_error(dl, pos, "docker-unreachable", "no docker engine answers at '%s': %s; %s",
 		   c->host, why, unreachable_hint(c, r));
