@@ -10,8 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "ir.h"
 
@@ -33,33 +31,11 @@ static void out_of_memory(void)
 	abort();
 }
 
-/*
- * Maps a later block's pages in one call.  A block is filled from start
- * to end, so every page would be touched anyway; taking them one fault
- * at a time costs more than the work done on them (a large file touches
- * thousands).  The first block is left to fault in: most arenas stay
- * small.  Where the kernel cannot, the pages fault in as before.
- */
-static void populate(void *p, size_t size)
-{
-#ifdef MADV_POPULATE_WRITE
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t from = ((uintptr_t)p + page - 1) & ~(page - 1);
-	uintptr_t to = ((uintptr_t)p + size) & ~(page - 1);
-	if (to > from)
-		(void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
-#else
-	(void)p, (void)size;
-#endif
-}
-
 static struct block *block_new(size_t size, struct block *next)
 {
 	struct block *b = malloc(sizeof *b + size);
 	if (!b)
 		out_of_memory();
-	if (next)
-		populate(b->data, size);
 	b->next = next;
 	b->used = 0;
 	b->size = size;
