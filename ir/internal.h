@@ -50,6 +50,7 @@ struct field {
 	int64_t min, max;                   /* F_INT, F_I64; F_ARR: min items */
 	unsigned required : 1;
 	unsigned always : 1;                /* written even at its zero value */
+	unsigned since : 6;                 /* the IR version that added it; 0: the first */
 };
 
 struct shape {

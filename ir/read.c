@@ -7,6 +7,9 @@
  * the JSON Pointer of where it was found and reading carries on with the
  * next key, so one run reports everything.  Only an unsupported version
  * stops early, since the keys of another version mean something else.
+ * The tables describe the newest version; a key a later version added
+ * (its `since`) is unknown in an older document, which otherwise reads
+ * as the same document in the newest version.
  *
  * Text cJSON would accept but that cannot round-trip is refused before
  * parsing: NUL bytes and \u0000 escapes (C strings would cut them off).
@@ -27,6 +30,7 @@ struct reader {
 	struct diag_list *dl;
 	char *ptr;              /* the JSON Pointer being read */
 	size_t len, cap;
+	int version;            /* the document's, once checked */
 };
 
 /* ---- JSON Pointers ---------------------------------------------------- */
@@ -356,6 +360,9 @@ static int read_shape(struct reader *r, const struct shape *s, const cJSON *v, v
 		int i = find_field(s, c->string);
 		if (i < 0)
 			unknown_key(r, s, c->string);
+		else if (s->fields[i].since > r->version)
+			error_at(r, "ir-unknown-key", "unknown key '%s' in IR version %d; it needs version %u",
+				 c->string, r->version, (unsigned)s->fields[i].since);
 		else if (seen & (UINT64_C(1) << i))
 			error_at(r, "ir-duplicate-key", "duplicate key '%.64s'", c->string);
 		else
@@ -518,31 +525,10 @@ static int check_version(struct reader *r, const cJSON *root)
 		ret = error_at(r, "ir-version",
 			       "unsupported IR version %.17g; this pipec reads versions %d to %d",
 			       v->valuedouble, IR_VERSION_OLDEST, IR_VERSION);
+	else
+		r->version = (int)v->valuedouble;
 	ptr_pop(r, old);
 	return ret;
-}
-
-/*
- * A key a version 1 document cannot have: the shape tables describe the
- * newest version, so what later versions added is refused here.
- */
-static void check_v1(struct reader *r, const cJSON *root)
-{
-	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(root, "pipelines");
-	const cJSON *p;
-	size_t i = 0;
-	cJSON_ArrayForEach(p, ps) {
-		if (cJSON_GetObjectItemCaseSensitive(p, "environment")) {
-			size_t old = ptr_push(r, "pipelines");
-			ptr_push_index(r, i);
-			ptr_push(r, "environment");
-			error_at(r, "ir-unknown-key",
-				 "unknown key 'environment' in IR version 1; a pipeline's environment "
-				 "needs version 2");
-			ptr_pop(r, old);
-		}
-		i++;
-	}
 }
 
 struct ir_doc *ir_read(const char *path, const char *text, size_t len,
@@ -557,8 +543,6 @@ struct ir_doc *ir_read(const char *path, const char *text, size_t len,
 		error_at(&r, "ir-type", "expected an IR document object, got %s", ir_json_type_name(root));
 	else if (root && check_version(&r, root) == 0)
 		read_shape(&r, &ir_shape_doc, root, doc);
-	if (root && doc->version == 1)
-		check_v1(&r, root);
 	/* an older document means the same in the newest version, written as it */
 	doc->version = IR_VERSION;
 	cJSON_Delete(root);

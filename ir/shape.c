@@ -23,7 +23,7 @@
 #define ENUM(T, m, n, e, ...) \
 	{.name = n, .kind = F_ENUM, .off = offsetof(T, m), .enumer = &e, __VA_ARGS__}
 #define STRS(T, m, n)       {.name = n, .kind = F_STRS, .off = offsetof(T, m)}
-#define ENV(T, m, n)        {.name = n, .kind = F_ENV, .off = offsetof(T, m)}
+#define ENV(T, m, n, ...)   {.name = n, .kind = F_ENV, .off = offsetof(T, m), __VA_ARGS__}
 #define POS(T, m, n) \
 	{.name = n, .kind = F_POS, .off = offsetof(T, m), .shape = &ir_shape_pos}
 #define OBJ(T, m, n, s)     {.name = n, .kind = F_OBJ, .off = offsetof(T, m), .shape = &s}
@@ -217,7 +217,7 @@ static const struct field pipeline_fields[] = {
 	ARR(P, files, nfiles, "files", file),
 	STRS(P, pull_secrets, "pull_secrets"),
 	INT(P, timeout, "timeout", 0, INT_MAX),
-	ENV(P, environment, "environment"),
+	ENV(P, environment, "environment", .since = 2),
 	ARR(P, steps, nsteps, "steps", step),
 };
 #undef P

@@ -301,4 +301,4 @@ check "a version 1 document keeps its step environment" grep -q '"A": "1"' "$TMP
 printf '{"version": 1, "pipelines": [{"name": "p", "type": "local", "environment": {"A": "1"},\n "steps": [{"name": "s"}]}]}\n' >"$TMP/v1env.json"
 expect_exit 2 "a pipeline environment in version 1 exits 2" "$PIPEC" build "$TMP/v1env.json" -o -
 check "a pipeline environment in version 1 is an unknown key at its pointer" \
-	grep -qF "v1env.json:/pipelines/0/environment: error: unknown key 'environment' in IR version 1; a pipeline's environment needs version 2 [ir-unknown-key]" "$TMP/err"
+	grep -qF "v1env.json:/pipelines/0/environment: error: unknown key 'environment' in IR version 1; it needs version 2 [ir-unknown-key]" "$TMP/err"
