@@ -68,6 +68,16 @@ enum rt_status run(void)
 	return st;
 }
 
+void use_token(struct ir_step *s, struct rt_secrets *sec)
+{
+	s->secrets = ir_calloc(A, 1, sizeof *s->secrets);
+	s->secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
+	s->nsecrets = 1;
+	rt_secrets_init(sec);
+	rt_secrets_set(sec, "token", "v4lue");
+	O.secrets = sec;
+}
+
 bool has_diag(const char *rule, const char *text)
 {
 	for (size_t i = 0; i < DL.len; i++)

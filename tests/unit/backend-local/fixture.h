@@ -31,6 +31,12 @@ struct ir_pipeline *pipeline(size_t n);
 /* Runs D on the backend and flushes the captured output. */
 enum rt_status run(void);
 
+/*
+ * Step `s` reads secret `token` as TOKEN and the run knows it as "v4lue";
+ * the caller releases `sec` after the run.
+ */
+void use_token(struct ir_step *s, struct rt_secrets *sec);
+
 /* True when a diagnostic with `rule` mentions `text`. */
 bool has_diag(const char *rule, const char *text);
 

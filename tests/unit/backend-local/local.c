@@ -61,13 +61,8 @@ Test(local, environment_secrets_and_workspace)
 	s->environment.v = ir_calloc(A, 1, sizeof *s->environment.v);
 	s->environment.v[0] = (struct ir_kv){"GREETING", "hi"};
 	s->environment.n = 1;
-	s->secrets = ir_calloc(A, 1, sizeof *s->secrets);
-	s->secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
-	s->nsecrets = 1;
 	struct rt_secrets sec;
-	rt_secrets_init(&sec);
-	rt_secrets_set(&sec, "token", "v4lue");
-	O.secrets = &sec;
+	use_token(s, &sec);
 	cr_assert_eq(run(), RT_SUCCESS);
 	cr_assert_str_eq(out_text, "s0 | ********\n");
 	rt_secrets_release(&sec);

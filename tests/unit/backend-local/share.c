@@ -73,13 +73,8 @@ Test(share, a_script_quoting_a_secret_is_kept_out_of_argv)
 	struct ir_pipeline *p = pipeline(1);
 	struct ir_step *s = &p->steps[0];
 	s->script = "case \"$0\" in *.sh) echo file;; *) echo argv;; esac # v4lue\n";
-	s->secrets = ir_calloc(A, 1, sizeof *s->secrets);
-	s->secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
-	s->nsecrets = 1;
 	struct rt_secrets sec;
-	rt_secrets_init(&sec);
-	rt_secrets_set(&sec, "token", "v4lue");
-	O.secrets = &sec;
+	use_token(s, &sec);
 	cr_assert_eq(run(), RT_SUCCESS);
 	cr_assert_str_eq(out_text, "s0 | file\n");
 	rt_secrets_release(&sec);

@@ -158,6 +158,15 @@ static inline void ir_set_env(struct ir_arena *a, struct ir_step *s, const char 
 	s->environment.v = kv;
 }
 
+/* The step reads secret `name` as variable `env`. */
+static inline void ir_use_secret(struct ir_arena *a, struct ir_step *s, const char *name,
+				 const char *env)
+{
+	s->secrets = ir_calloc(a, 1, sizeof *s->secrets);
+	s->secrets[0] = (struct ir_secret_ref){ir_strdup(a, name), ir_strdup(a, env)};
+	s->nsecrets = 1;
+}
+
 static inline void ir_depends(struct ir_arena *a, struct ir_step *s, const char *dep)
 {
 	char **v = ir_calloc(a, s->depends_on.n + 1, sizeof *v);

@@ -56,6 +56,14 @@ static bool has_diag(const char *rule, const char *text)
 	return false;
 }
 
+/* The run knows secret `token` as "tok3n-value"; the caller releases `s`. */
+static void give_token(struct rt_secrets *s)
+{
+	rt_secrets_init(s);
+	rt_secrets_set(s, "token", "tok3n-value");
+	O.secrets = s;
+}
+
 static enum rt_status status_of(size_t i)
 {
 	return R.pipelines[0].steps[i].status;
@@ -249,9 +257,7 @@ Test(sched, unknown_dependency_and_cycle_stop_everything)
 Test(sched, missing_secret_stops_everything)
 {
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
-	p->steps[0].secrets = ir_calloc(A, 1, sizeof *p->steps[0].secrets);
-	p->steps[0].secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
-	p->steps[0].nsecrets = 1;
+	ir_use_secret(A, &p->steps[0], "token", "TOKEN");
 	cr_assert_eq(run(), RT_PENDING);
 	cr_assert_eq(F.prepares, 0);
 	cr_assert(has_diag("secret-missing", "secret 'token' is not set"));
@@ -261,13 +267,9 @@ Test(sched, secrets_reach_the_environment_and_are_masked)
 {
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
 	p->steps[0].name = "tok3n-value";      /* printed by the fake: masked */
-	p->steps[0].secrets = ir_calloc(A, 1, sizeof *p->steps[0].secrets);
-	p->steps[0].secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
-	p->steps[0].nsecrets = 1;
+	ir_use_secret(A, &p->steps[0], "token", "TOKEN");
 	struct rt_secrets s;
-	rt_secrets_init(&s);
-	rt_secrets_set(&s, "token", "tok3n-value");
-	O.secrets = &s;
+	give_token(&s);
 	cr_assert_eq(run(), RT_SUCCESS);
 	cr_assert_str_eq(out_text, "tok3n-value | ran ********\n");
 	rt_secrets_release(&s);
@@ -334,13 +336,9 @@ Test(sched, diagnostics_mask_secret_values)
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
 	p->steps[0].name = "tok3n-value";      /* quoted by the failure */
 	ir_set_env(A, &p->steps[0], "EXIT", "3");
-	p->steps[0].secrets = ir_calloc(A, 1, sizeof *p->steps[0].secrets);
-	p->steps[0].secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
-	p->steps[0].nsecrets = 1;
+	ir_use_secret(A, &p->steps[0], "token", "TOKEN");
 	struct rt_secrets s;
-	rt_secrets_init(&s);
-	rt_secrets_set(&s, "token", "tok3n-value");
-	O.secrets = &s;
+	give_token(&s);
 	cr_assert_eq(run(), RT_FAILURE);
 	cr_assert(has_diag("step-failed", "step '********' exited with status 3"));
 	for (size_t i = 0; i < DL.len; i++)
@@ -355,9 +353,7 @@ Test(sched, diagnostics_before_the_run_keep_their_text)
 	ir_set_env(A, &p->steps[0], "EXIT", "3");
 	diag_error(&DL, p->pos, "test", "earlier note naming tok3n-value");
 	struct rt_secrets s;
-	rt_secrets_init(&s);
-	rt_secrets_set(&s, "token", "tok3n-value");
-	O.secrets = &s;
+	give_token(&s);
 	run();
 	cr_assert(has_diag("test", "earlier note naming tok3n-value"));
 	rt_secrets_release(&s);
@@ -377,9 +373,7 @@ Test(sched, a_backend_error_is_masked_in_the_report)
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
 	ir_set_env(A, &p->steps[0], "EXIT", "error:engine said tok3n-value is bad");
 	struct rt_secrets s;
-	rt_secrets_init(&s);
-	rt_secrets_set(&s, "token", "tok3n-value");
-	O.secrets = &s;
+	give_token(&s);
 	cr_assert_eq(run(), RT_FAILURE);
 	cr_assert_str_eq(R.pipelines[0].steps[0].exit.error, "engine said ******** is bad");
 	cr_assert(has_diag("step-failed", "could not run: engine said ******** is bad"));
