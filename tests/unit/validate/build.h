@@ -1,6 +1,7 @@
 /*
  * build.h - small builders for IR documents in validate's tests, so each
- * test states only what it is about.
+ * test states only what it is about, and the fixture every suite uses:
+ * a fresh arena `a` and diagnostics list `dl` per test.
  */
 #ifndef PIPEC_TEST_VALIDATE_BUILD_H
 #define PIPEC_TEST_VALIDATE_BUILD_H
@@ -69,6 +70,23 @@ static inline const struct diag *find_rule(const struct diag_list *dl, const cha
 		if (strcmp(dl->items[i].rule, rule) == 0)
 			return &dl->items[i];
 	return NULL;
+}
+
+/* The fixture; after the builders, which take their arena as an argument. */
+static struct ir_arena *a;
+static struct diag_list dl;
+
+/* Criterion .init and .fini of every suite here. */
+static void setup(void)
+{
+	a = ir_arena_new();
+	diag_list_init(&dl);
+}
+
+static void teardown(void)
+{
+	diag_list_release(&dl);
+	ir_arena_free(a);
 }
 
 #endif

@@ -9,21 +9,6 @@
 
 #include "build.h"
 
-static struct ir_arena *a;
-static struct diag_list dl;
-
-static void setup(void)
-{
-	a = ir_arena_new();
-	diag_list_init(&dl);
-}
-
-static void teardown(void)
-{
-	diag_list_release(&dl);
-	ir_arena_free(a);
-}
-
 TestSuite(chain, .init = setup, .fini = teardown);
 
 /* Step `i` (counting from 1) depends on `dep`, written as its name. */

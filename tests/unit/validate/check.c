@@ -6,21 +6,6 @@
 
 #include "build.h"
 
-static struct ir_arena *a;
-static struct diag_list dl;
-
-static void setup(void)
-{
-	a = ir_arena_new();
-	diag_list_init(&dl);
-}
-
-static void teardown(void)
-{
-	diag_list_release(&dl);
-	ir_arena_free(a);
-}
-
 TestSuite(check, .init = setup, .fini = teardown);
 
 Test(check, clean_document_has_no_findings)

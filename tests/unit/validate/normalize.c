@@ -9,21 +9,6 @@
 
 #include "build.h"
 
-static struct ir_arena *a;
-static struct diag_list dl;
-
-static void setup(void)
-{
-	a = ir_arena_new();
-	diag_list_init(&dl);
-}
-
-static void teardown(void)
-{
-	diag_list_release(&dl);
-	ir_arena_free(a);
-}
-
 TestSuite(normalize, .init = setup, .fini = teardown);
 
 /* The depends_on of step `name` joined with commas, "" when none. */
