@@ -11,25 +11,11 @@
 #include <string.h>
 
 #include "frontend/internal.h"
+#include "tests/unit/suite.h"
 
 #define J(...) #__VA_ARGS__
 
-static struct ir_arena *arena;
-static struct diag_list dl;
-
-static void setup(void)
-{
-	arena = ir_arena_new();
-	diag_list_init(&dl);
-}
-
-static void teardown(void)
-{
-	diag_list_release(&dl);
-	ir_arena_free(arena);
-}
-
-TestSuite(drone_runtime, .init = setup, .fini = teardown);
+TestSuite(drone_runtime, .init = suite_setup, .fini = suite_teardown);
 
 static struct ir_doc *import_as(const char *path, const char *json)
 {

@@ -8,27 +8,19 @@
 #include <unistd.h>
 
 #include "frontend/frontend.h"
+#include "tests/unit/suite.h"
 
-static struct ir_arena *arena;
-static struct diag_list dl;
 static struct fe_context ctx;
 
 static void setup(void)
 {
-	arena = ir_arena_new();
-	diag_list_init(&dl);
+	suite_setup();
 	ctx = (struct fe_context){.branch = "main", .event = "push",
 				  .ref = "refs/heads/main", .repo = "octo/hello",
 				  .commit = "0123456789abcdef0123456789abcdef01234567"};
 }
 
-static void teardown(void)
-{
-	diag_list_release(&dl);
-	ir_arena_free(arena);
-}
-
-TestSuite(lower, .init = setup, .fini = teardown);
+TestSuite(lower, .init = setup, .fini = suite_teardown);
 
 static struct ir_doc *compile(const char *text)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "frontend/internal.h"
+#include "tests/unit/suite.h"
 
 static const char *const vars[][2] = {
 	{"NAME", "Hello World"},
@@ -29,22 +30,8 @@ static const char *getvar(void *arg, const char *name)
 }
 
 static const struct fe_context ctx = {.getvar = getvar};
-static struct ir_arena *arena;
-static struct diag_list dl;
 
-static void setup(void)
-{
-	arena = ir_arena_new();
-	diag_list_init(&dl);
-}
-
-static void teardown(void)
-{
-	diag_list_release(&dl);
-	ir_arena_free(arena);
-}
-
-TestSuite(subst, .init = setup, .fini = teardown);
+TestSuite(subst, .init = suite_setup, .fini = suite_teardown);
 
 static const struct ir_pos at = {.file = "t.yml", .line = 3, .col = 10};
 

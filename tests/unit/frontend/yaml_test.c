@@ -8,25 +8,17 @@
 #include <string.h>
 
 #include "frontend/internal.h"
+#include "tests/unit/suite.h"
 
-static struct ir_arena *arena;
-static struct diag_list dl;
 static struct fe_docs docs;
 
 static void setup(void)
 {
-	arena = ir_arena_new();
-	diag_list_init(&dl);
+	suite_setup();
 	memset(&docs, 0, sizeof docs);
 }
 
-static void teardown(void)
-{
-	diag_list_release(&dl);
-	ir_arena_free(arena);
-}
-
-TestSuite(yaml, .init = setup, .fini = teardown);
+TestSuite(yaml, .init = setup, .fini = suite_teardown);
 
 static int read_text(const char *text)
 {

@@ -7,23 +7,9 @@
 #include <criterion/criterion.h>
 
 #include "fixture.h"
+#include "tests/unit/suite.h"
 
-static struct ir_arena *arena;
-static struct diag_list dl;
-
-static void setup(void)
-{
-	arena = ir_arena_new();
-	diag_list_init(&dl);
-}
-
-static void teardown(void)
-{
-	diag_list_release(&dl);
-	ir_arena_free(arena);
-}
-
-TestSuite(roundtrip, .init = setup, .fini = teardown);
+TestSuite(roundtrip, .init = suite_setup, .fini = suite_teardown);
 
 /* Reads `text` back, expecting no diagnostics, and writes it again. */
 static char *reread(const char *text, unsigned flags)
