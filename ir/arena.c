@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ir.h"
 
@@ -21,8 +22,15 @@ struct block {
 	max_align_t data[];
 };
 
+/*
+ * Transparent huge pages come in 2 MiB on x86-64 and arm64 with 4 KiB
+ * pages; elsewhere the region is still one mapping, only not huge.
+ */
+#define HUGE_PAGE (2u << 20)
+
 struct ir_arena {
 	struct block *head;
+	struct block *huge;     /* the block ir_arena_expect() mapped, or NULL */
 };
 
 static void out_of_memory(void)
@@ -48,6 +56,7 @@ struct ir_arena *ir_arena_new(void)
 	if (!a)
 		out_of_memory();
 	a->head = block_new(BLOCK_SIZE, NULL);
+	a->huge = NULL;
 	return a;
 }
 
@@ -57,8 +66,11 @@ void ir_arena_free(struct ir_arena *a)
 		return;
 	for (struct block *b = a->head, *next; b; b = next) {
 		next = b->next;
-		free(b);
+		if (b != a->huge)
+			free(b);
 	}
+	if (a->huge)
+		munmap(a->huge, sizeof *a->huge + a->huge->size);
 	free(a);
 }
 
@@ -67,11 +79,52 @@ void ir_arena_reset(struct ir_arena *a)
 	struct block *b = a->head, *next;
 	while (b->next) {
 		next = b->next;
-		free(b);
+		if (b != a->huge)
+			free(b);
 		b = next;
 	}
+	/* The last block is malloc'd: ir_arena_new() made it or a large
+	 * request was chained after it; the huge block is always above. */
 	b->used = 0;
 	a->head = b;
+	if (a->huge) {
+		a->huge->used = 0;
+		a->huge->next = b;
+		a->head = a->huge;
+	}
+}
+
+/*
+ * A large document is megabytes of small allocations.  Faulting them in
+ * 4 KiB at a time was most of a large compile's system time: one trap and
+ * one memory-cgroup charge per page.  One mapping aligned to and marked
+ * for huge pages is faulted in 2 MiB at a time instead.  Only whole huge
+ * pages are mapped, so a small arena never holds more than it asked for.
+ */
+void ir_arena_expect(struct ir_arena *a, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+	size_t size = bytes / HUGE_PAGE * HUGE_PAGE;
+	if (a->huge || size == 0 || size > SIZE_MAX - HUGE_PAGE)
+		return;
+	char *p = mmap(NULL, size + HUGE_PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;     /* blocks come from malloc, as for any arena */
+	char *base = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	if (base > p)
+		munmap(p, (size_t)(base - p));
+	munmap(base + size, HUGE_PAGE - (size_t)(base - p));
+	madvise(base, size, MADV_HUGEPAGE);
+	struct block *b = (struct block *)base;
+	b->next = a->head;
+	b->used = 0;
+	b->size = size - sizeof *b;
+	a->head = a->huge = b;
+#else
+	(void)a;
+	(void)bytes;
+#endif
 }
 
 void *ir_alloc(struct ir_arena *a, size_t size)

@@ -48,10 +48,19 @@ struct ir_arena *ir_arena_new(void);
 void ir_arena_free(struct ir_arena *a);
 
 /*
- * Frees everything allocated from the arena but keeps its first block:
- * for scratch work redone many times, such as once per step.
+ * Frees everything allocated from the arena but keeps its first block
+ * (and what ir_arena_expect() mapped): for scratch work redone many
+ * times, such as once per step.
  */
 void ir_arena_reset(struct ir_arena *a);
+
+/*
+ * Tells the arena it will soon hold about `bytes`.  Whole huge pages of
+ * that are mapped at once and used before any other block, so a large
+ * document is faulted in a few times rather than once per page; below one
+ * huge page (2 MiB) this does nothing.  The first call counts.
+ */
+void ir_arena_expect(struct ir_arena *a, size_t bytes);
 
 /* Returns `size` zeroed bytes owned by the arena. */
 void *ir_alloc(struct ir_arena *a, size_t size);

@@ -2,9 +2,13 @@
  * diag.c - the arena, the diagnostics list and its three printers, and
  * ir_suggest().
  */
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
@@ -55,6 +59,71 @@ Test(arena, reset_reuses_the_first_block)
 	for (int i = 0; i < 16; i++)
 		cr_assert_eq(again[i], 0, "and zeroed");
 	ir_arena_reset(a);
+	ir_arena_free(a);
+}
+
+#define HUGE (2u << 20)
+
+/* Whether the mapping holding `p` is advised for huge pages (smaps "hg"). */
+static bool advised_huge(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool inside = false, hg = false;
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof line, f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (inside && strncmp(line, "VmFlags:", 8) == 0)
+			hg = strstr(line, " hg") != NULL;
+	}
+	fclose(f);
+	return hg;
+}
+
+/* What a large document expects comes from one mapping on huge-page bounds. */
+Test(arena, expected_bytes_come_from_one_huge_page_mapping)
+{
+	struct ir_arena *a = ir_arena_new();
+	ir_arena_expect(a, 5 * (HUGE / 2));     /* whole huge pages: two */
+	char *first = ir_alloc(a, 1024), *p = first;
+	cr_assert_lt((uintptr_t)first % HUGE, 64, "the mapping starts on a huge page");
+	for (int i = 1; i < 4096; i++) {        /* 4 MiB less the block's header */
+		char *q = ir_alloc(a, 1024);
+		if (i < 4095)
+			cr_assert_eq(q, p + 1024, "allocation %d is contiguous", i);
+		p = q;
+	}
+	unsigned char *after = ir_alloc(a, 4096);  /* past the mapping: a block of its own */
+	for (int i = 0; i < 4096; i++)
+		cr_assert_eq(after[i], 0);
+	if (access("/sys/kernel/mm/transparent_hugepage", F_OK) == 0)
+		cr_assert(advised_huge(first), "the kernel is asked for huge pages");
+	memset(first, 0xff, 1024);
+	ir_arena_reset(a);
+	unsigned char *again = ir_alloc(a, 1024);
+	cr_assert_eq((void *)again, (void *)first, "a reset keeps the mapping");
+	for (int i = 0; i < 1024; i++)
+		cr_assert_eq(again[i], 0);
+	ir_arena_free(a);
+}
+
+/* Below one huge page, and on a second call, expecting changes nothing. */
+Test(arena, small_or_repeated_expectations_change_nothing)
+{
+	struct ir_arena *a = ir_arena_new();
+	char *x = ir_alloc(a, 16), *x1 = ir_alloc(a, 16);
+	ptrdiff_t step = x1 - x;
+	ir_arena_expect(a, HUGE - 1);
+	char *x2 = ir_alloc(a, 16);
+	cr_assert_eq(x2, x1 + step, "the first block goes on");
+	ir_arena_expect(a, HUGE);
+	char *y = ir_alloc(a, 16);
+	cr_assert_lt((uintptr_t)y % HUGE, 64);
+	ir_arena_expect(a, 4 * HUGE);
+	char *y2 = ir_alloc(a, 16);
+	cr_assert_eq(y2, y + step, "only the first expectation maps");
 	ir_arena_free(a);
 }
 
