@@ -129,7 +129,7 @@ void ir_arena_expect(struct ir_arena *a, size_t bytes)
 
 void *ir_alloc(struct ir_arena *a, size_t size)
 {
-	const size_t align = sizeof(max_align_t);
+	const size_t align = _Alignof(max_align_t);
 	size = (size + align - 1) & ~(align - 1);
 	if (size == 0)
 		size = align;
