@@ -96,6 +96,25 @@ survives "a map with 20000 keys" "$TMP/wide.yml"
 awk 'BEGIN { for (i = 0; i < 1200; i++) print "---\nkind: signature" }' >"$TMP/docs.yml"
 survives "too many documents" "$TMP/docs.yml"
 
+# A file of a megabyte puts its tree and IR on huge pages (docs/yaml.md,
+# "Large files"): every step in the IR, the same IR from a file and a pipe,
+# and a mistake and a syntax error at its very end still at their lines.
+sh bench/frontend/gen.sh 2000 >"$TMP/large.yml"
+lines=$(wc -l <"$TMP/large.yml")
+"$PIPEC" build --trusted -o "$TMP/large.json" "$TMP/large.yml" 2>"$TMP/err"
+check "a large file compiles, every step in the IR" \
+	[ "$(grep -c '"name": "step-' "$TMP/large.json")" -eq 2000 ]
+cat "$TMP/large.yml" | "$PIPEC" build --trusted - 2>"$TMP/err" | sed "s|\"<stdin>\"|\"$TMP/large.yml\"|" >"$TMP/large2.json"
+check "a large file compiles the same from a pipe" cmp -s "$TMP/large.json" "$TMP/large2.json"
+{ cat "$TMP/large.yml"; printf -- '- name: last\n  image: [busybox]\n'; } >"$TMP/large-bad.yml"
+expect_exit 2 "a mistake at the end of a large file exits 2" "$PIPEC" build "$TMP/large-bad.yml"
+check "and is reported at its line" \
+	grep -q "large-bad.yml:$((lines + 2)):10: error: image: expected a string" "$TMP/err"
+{ cat "$TMP/large.yml"; printf -- '- name: [last\n'; } >"$TMP/large-syntax.yml"
+expect_exit 2 "a syntax error at the end of a large file exits 2" "$PIPEC" build "$TMP/large-syntax.yml"
+check "and is reported past the last step" \
+	grep -q "large-syntax.yml:$((lines + 2)):1: error: .*\[yaml-syntax\]" "$TMP/err"
+
 # The editor schema accepts every sample and golden input and flags a typo.
 "$PIPEC" schema "$TMP/schema.json"
 if python3 -c 'import yaml, jsonschema' 2>/dev/null; then
