@@ -466,11 +466,15 @@ static void lower_steps(struct pbuild *pb, const struct fe_node **v)
 		clone_step(pb, cl, &p->steps[p->nsteps++]);
 	for (size_t i = 0; services && i < services->nitems; i++) {
 		struct ir_step *s = &p->steps[p->nsteps++];
+		if (i + 1 < services->nitems)
+			fe_prefetch(services->items[i + 1]);
 		fe_drone_step(pb, services->items[i], true, s);
 		depend_on_clone(pb, s, true);
 	}
 	for (size_t i = 0; steps && i < steps->nitems; i++) {
 		struct ir_step *s = &p->steps[p->nsteps++];
+		if (i + 1 < steps->nitems)
+			fe_prefetch(steps->items[i + 1]);
 		fe_drone_step(pb, steps->items[i], false, s);
 		depend_on_clone(pb, s, false);
 	}

@@ -95,6 +95,13 @@ void fe_docs_release(struct fe_docs *docs);
 /* The value of `key` in a map node, or NULL. */
 struct fe_node *fe_map_get(const struct fe_node *map, const char *key);
 
+/*
+ * Asks the cache for the subtree of `n` ahead of a walk over it, such as
+ * the next step's while this one is lowered.  Only a hint: a large file's
+ * tree is far beyond the cache, and lowering waited on it step by step.
+ */
+void fe_prefetch(const struct fe_node *n);
+
 /* True for a plain scalar spelling null (`~`, `null`, empty). */
 bool fe_is_null(const struct fe_node *n);
 

@@ -43,10 +43,12 @@ struct vec {
 };
 
 /*
- * A run of arena memory handed out in small pieces: nodes (zeroed by the
- * arena) and scalar text (bytes, no alignment).  One arena allocation per
- * SLAB_SIZE bytes instead of one per node or string.  Small enough that
- * the arena's zeroing stays a plain loop of vector stores.
+ * A run of arena memory handed out in small pieces: nodes and their
+ * arrays (zeroed by the arena; every piece a multiple of 8 bytes, so all
+ * stay aligned) and scalar text (bytes, no alignment).  One arena
+ * allocation per SLAB_SIZE bytes instead of one per node or string.
+ * Small enough that the arena's zeroing stays a plain loop of vector
+ * stores.
  */
 #define SLAB_SIZE 2048
 
@@ -392,11 +394,14 @@ static void *vec_at(const struct vec *v, size_t i)
 	return (char *)v->v + i * v->size;
 }
 
-/* Pops what was pushed since `base` into an arena array. */
-static void *vec_pop_to(struct vec *v, size_t base, struct ir_arena *a)
+/*
+ * Pops what was pushed since `base` into an array among the nodes, so
+ * that a subtree's nodes and arrays lie in one run (fe_prefetch()).
+ */
+static void *vec_pop_to(struct vec *v, size_t base, struct reader *r)
 {
 	size_t n = v->n - base;
-	void *out = ir_calloc(a, n ? n : 1, v->size);
+	void *out = slab_take(&r->node_slab, r->tree, (n ? n : 1) * v->size);
 	if (n)
 		memcpy(out, vec_at(v, base), n * v->size);
 	v->n = base;
@@ -421,7 +426,7 @@ static struct fe_node *sequence(struct reader *r, yaml_event_t *ev, int depth)
 		}
 	}
 	n->nitems = (uint32_t)(r->items->n - base);
-	n->items = vec_pop_to(r->items, base, r->tree);
+	n->items = vec_pop_to(r->items, base, r);
 	anchor_set(r, anchor, n);
 	return n;
 }
@@ -549,7 +554,7 @@ static struct fe_node *mapping(struct reader *r, yaml_event_t *ev, int depth)
 		merge(r, base, *(struct fe_node **)vec_at(r->items, i));
 	r->items->n = merges;
 	n->npairs = (uint32_t)(r->pairs->n - base);
-	n->pairs = vec_pop_to(r->pairs, base, r->tree);
+	n->pairs = vec_pop_to(r->pairs, base, r);
 	anchor_set(r, anchor, n);
 	return n;
 }
@@ -624,7 +629,7 @@ int fe_yaml_read(const char *path, const char *text, size_t len,
 	free(pairs.v);
 	out->n = docs.n;
 	out->file = path;
-	out->v = vec_pop_to(&docs, 0, r.tree);
+	out->v = vec_pop_to(&docs, 0, &r);
 	free(docs.v);
 	return r.failed ? -1 : 0;
 }
@@ -637,6 +642,29 @@ void fe_docs_release(struct fe_docs *docs)
 	/* The tree was most of the heap; hand its pages back, or the IR's
 	 * printed text, allocated later and apart, would add to the peak. */
 	malloc_trim(0);
+#endif
+}
+
+/*
+ * A map or sequence is made when it starts and its array when it ends,
+ * both from the node slab, so its subtree lies between the two: one run
+ * to ask the cache for.  An alias, or an array too large for the slab,
+ * breaks the run; the cap keeps such a range to a hint's size.
+ */
+#define PREFETCH_MAX 4096
+
+void fe_prefetch(const struct fe_node *n)
+{
+	const char *p = (const char *)n, *end = p + 1;
+	if (n->kind == FE_MAP)
+		end = (const char *)(n->pairs + n->npairs);
+	else if (n->kind == FE_SEQ)
+		end = (const char *)(n->items + n->nitems);
+	if (end <= p || end - p > PREFETCH_MAX)
+		end = p + 1;
+#ifdef __GNUC__
+	for (; p < end; p += 64)
+		__builtin_prefetch(p);
 #endif
 }
 

@@ -257,3 +257,45 @@ Test(yaml, many_distinct_short_scalars_all_read)
 	}
 	free(text);
 }
+
+/* Whether the node at `n` and every node and array below it lie in [lo, hi). */
+static bool within(const struct fe_node *n, const char *lo, const char *hi)
+{
+	const char *p = (const char *)n;
+	if (p < lo || p + sizeof *n > hi)
+		return false;
+	if (n->kind == FE_MAP) {
+		if ((const char *)n->pairs < lo || (const char *)(n->pairs + n->npairs) > hi)
+			return false;
+		for (size_t i = 0; i < n->npairs; i++)
+			if (!within(n->pairs[i].key, lo, hi) || !within(n->pairs[i].value, lo, hi))
+				return false;
+	} else if (n->kind == FE_SEQ) {
+		if ((const char *)n->items < lo || (const char *)(n->items + n->nitems) > hi)
+			return false;
+		for (size_t i = 0; i < n->nitems; i++)
+			if (!within(n->items[i], lo, hi))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * fe_prefetch() asks for one run of memory per subtree: a step's nodes
+ * and arrays all lie between its map node and the end of its pairs.
+ */
+Test(yaml, a_subtree_lies_in_one_run_of_memory)
+{
+	cr_assert_eq(read_text("steps:\n"
+			       "- name: a\n  image: alpine\n  commands: [make, make test]\n"
+			       "  environment: {A: '1', B: '2'}\n  when: {branch: [main]}\n"
+			       "- name: b\n  image: alpine\n"), 0);
+	const struct fe_node *steps = fe_map_get(docs.v[0], "steps");
+	for (size_t i = 0; i < steps->nitems; i++) {
+		const struct fe_node *s = steps->items[i];
+		const char *lo = (const char *)s, *hi = (const char *)(s->pairs + s->npairs);
+		cr_assert(within(s, lo, hi), "step %zu", i);
+		cr_assert_lt(hi - lo, 4096, "and the run is a prefetch's size");
+		fe_prefetch(s);
+	}
+}
