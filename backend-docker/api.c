@@ -19,6 +19,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "internal.h"
 
 struct docker_client {
@@ -185,6 +187,30 @@ static int negotiate(struct docker_client *c, int timeout_ms, struct diag_list *
 	return 0;
 }
 
+/*
+ * curl_global_init() sets OpenSSL up whatever its flags say (they stopped
+ * meaning anything in curl 7.57), and libssh2's set-up does it again:
+ * error strings for every library, every cipher and digest by name, the
+ * system's openssl.cnf, then at exit a cleanup that walks it all.  That
+ * is over a megabyte of the process, most of it libcrypto's code and
+ * tables faulted in.  A client speaking plain HTTP (a Unix socket,
+ * tcp:// without TLS) uses none of it, so OpenSSL is initialised here
+ * first with those parts off; OpenSSL settles each part once, so curl's
+ * own request afterwards finds them settled.  A TLS client gets them
+ * all, as before.  Neither runs OpenSSL's cleanup at exit: it frees
+ * memory the ending process gives back anyway.  The first client of a
+ * process decides; a TLS client after a plain one still works, its
+ * OpenSSL errors then given as codes instead of text.
+ */
+static void openssl_init(bool tls)
+{
+	uint64_t opts = OPENSSL_INIT_NO_ATEXIT;
+	if (!tls)
+		opts |= OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
+			OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS;
+	OPENSSL_init_crypto(opts, NULL);
+}
+
 struct docker_client *docker_client_new(const char *host, int timeout_ms, struct diag_list *dl)
 {
 	struct ir_pos none = {.file = "docker"};
@@ -201,8 +227,8 @@ struct docker_client *docker_client_new(const char *host, int timeout_ms, struct
 		free(c);
 		return NULL;
 	}
-	/* TLS libraries cost megabytes of memory: load them only for TLS */
-	curl_global_init(c->tls ? CURL_GLOBAL_DEFAULT : CURL_GLOBAL_NOTHING);
+	openssl_init(c->tls);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c->multi = curl_multi_init();
 	if (!c->multi || negotiate(c, timeout_ms, dl) < 0) {
 		docker_client_free(c);
