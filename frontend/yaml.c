@@ -683,11 +683,13 @@ struct fe_node *fe_map_get(const struct fe_node *map, const char *key)
 
 bool fe_is_null(const struct fe_node *n)
 {
-	if (!n || n->kind != FE_SCALAR || !n->plain || n->len > 4)
+	if (!n || n->kind != FE_SCALAR || !n->plain)
 		return false;
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-	for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
-		if (strcmp(n->str, nulls[i]) == 0)
-			return true;
-	return false;
+	switch (n->len) {
+	case 0: return true;
+	case 1: return n->str[0] == '~';
+	case 4: return !strcmp(n->str, "null") || !strcmp(n->str, "Null") ||
+		       !strcmp(n->str, "NULL");
+	default: return false;
+	}
 }
