@@ -143,9 +143,31 @@ bool diag_want_color(FILE *out)
 	return isatty(fileno(out)) && !(nc && *nc);
 }
 
+/*
+ * Text a file brought in (a step's name, a bad value) may hold control
+ * bytes: shown raw, a newline would split the one line editors parse and
+ * an escape sequence would drive the terminal.  They are spelled out.
+ */
+static void put_visible(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\t')
+			fputs("\\t", out);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\r')
+			fputs("\\r", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			putc(c, out);
+	}
+}
+
 static void print_location(FILE *out, const struct diag *d)
 {
-	fputs(d->pos.file ? d->pos.file : "<input>", out);
+	put_visible(out, d->pos.file ? d->pos.file : "<input>");
 	if (d->pos.line > 0)
 		fprintf(out, ":%d:%d", d->pos.line, d->pos.col);
 	else if (d->pos.pointer)
@@ -166,7 +188,8 @@ static void print_text(FILE *out, const struct diag_list *dl, bool color)
 				severity_names[d->severity]);
 		else
 			fprintf(out, "%s: ", severity_names[d->severity]);
-		fprintf(out, "%s [%s]\n", d->message, d->rule);
+		put_visible(out, d->message);
+		fprintf(out, " [%s]\n", d->rule);
 	}
 	if (dl->ndropped)
 		fprintf(out, "pipec: %zu more diagnostics not shown [too-many-diagnostics]\n",

@@ -211,6 +211,19 @@ Test(diag, text_format)
 	diag_list_release(&dl);
 }
 
+/* Control bytes from the file are spelled out: one diagnostic, one line. */
+Test(diag, text_format_spells_out_control_bytes)
+{
+	struct diag_list dl;
+	diag_list_init(&dl);
+	diag_error(&dl, (struct ir_pos){.file = "a\nb.yml", .line = 2, .col = 3}, "bad-name",
+		   "step '%s' is odd", "x\ty\r\nz\033[2J\x7f");
+	char *text = render(&dl, DIAG_TEXT, false);
+	cr_assert_str_eq(text, "a\\nb.yml:2:3: error: step 'x\\ty\\r\\nz\\x1b[2J\\x7f' is odd [bad-name]\n");
+	free(text);
+	diag_list_release(&dl);
+}
+
 Test(diag, json_format)
 {
 	struct diag_list dl;
