@@ -119,18 +119,20 @@ echo "docker.output: $MB MiB through pipec $(ms "$mine") ms, curl on the logs en
 # Peak RSS from time(1), for 100 steps and, as the baseline, for one:
 # what pipec costs before any step runs against what each step adds.
 # Meanwhile /proc is sampled for what the last sample held: pipec's own
-# heap and stack, and the shared libraries mapped (libcurl's closure is
-# most of the figure; docs/docker.md, "Memory").
-# peak_rss IR: prints "PEAK_KB OWN_KB LIBS_KB"
+# heap and stack, the shared libraries mapped (libcurl's closure is most
+# of the figure; docs/docker.md, "Memory") and anonymous mappings (large
+# allocations, other threads' stacks and malloc arenas).  The peak itself
+# comes at exit, as the libraries' destructors run, after the last sample.
+# peak_rss IR: prints "PEAK_KB OWN_KB LIBS_KB ANON_KB"
 peak_rss() {
 	/usr/bin/time -f %M -o "$T/rss" "$PIPEC" run --backend=docker "$1" >/dev/null 2>&1 &
 	tpid=$!
-	last="0 0"
+	last="0 0 0"
 	while kill -0 $tpid 2>/dev/null; do
 		for p in $(pgrep -P $tpid 2>/dev/null); do
 			s=$(awk '/^[0-9a-f]+-/ { n = $6 }
-				/^Rss:/ { if (n == "[heap]" || n == "[stack]") own += $2; else if (n ~ /\.so/) lib += $2 }
-				END { if (own) print own, lib }' /proc/$p/smaps 2>/dev/null)
+				/^Rss:/ { if (n == "[heap]" || n == "[stack]") own += $2; else if (n ~ /\.so/) lib += $2; else if (n == "") anon += $2 }
+				END { if (own) print own, lib, anon + 0 }' /proc/$p/smaps 2>/dev/null)
 			[ -n "$s" ] && last=$s
 		done
 		sleep 0.05
@@ -144,4 +146,4 @@ set -- $(peak_rss "$T/steps1.json")
 one=$1
 set -- $(peak_rss "$T/steps100.json")
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-echo "docker.rss: 100 steps, peak RSS $(mib "$1") MiB (target <= 10), 1 step $(mib "$one") MiB, ratio $(ratio "$1" "$one"); of it shared libraries $(mib "$3") MiB, pipec's heap and stack $(mib "$2") MiB"
+echo "docker.rss: 100 steps, peak RSS $(mib "$1") MiB (target <= 10), 1 step $(mib "$one") MiB, ratio $(ratio "$1" "$one"); last sampled: shared libraries $(mib "$3") MiB, pipec's heap and stack $(mib "$2") MiB, anonymous mappings $(mib "$4") MiB"
