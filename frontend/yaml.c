@@ -25,9 +25,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include <yaml.h>
 
@@ -638,11 +635,6 @@ void fe_docs_release(struct fe_docs *docs)
 {
 	ir_arena_free(docs->tree);
 	*docs = (struct fe_docs){0};
-#ifdef __GLIBC__
-	/* The tree was most of the heap; hand its pages back, or the IR's
-	 * printed text, allocated later and apart, would add to the peak. */
-	malloc_trim(0);
-#endif
 }
 
 /*
