@@ -63,7 +63,7 @@ static struct ir_doc *compile_yaml(const char *path, const char *text, size_t le
 	/* The tree is freed once lowered; the IR keeps only its scalar text. */
 	struct fe_docs docs = {.tree = ir_arena_new()};
 	size_t before = dl->nerrors;
-	/* Drone files make about 2.4 times their size in tree and in IR. */
+	/* Drone files make about 2.3 times their size in tree and in IR. */
 	ir_arena_expect(docs.tree, len / 2 * 5);
 	ir_arena_expect(a, len / 2 * 5);
 	fe_yaml_read(path, text, len, a, &docs, dl);
