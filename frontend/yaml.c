@@ -647,16 +647,17 @@ void fe_docs_release(struct fe_docs *docs)
 
 void fe_prefetch(const struct fe_node *n)
 {
-	const char *p = (const char *)n, *end = p + 1;
+	/* addresses as numbers: an alias's array is another object */
+	uintptr_t p = (uintptr_t)n, end = p + 1;
 	if (n->kind == FE_MAP)
-		end = (const char *)(n->pairs + n->npairs);
+		end = (uintptr_t)(n->pairs + n->npairs);
 	else if (n->kind == FE_SEQ)
-		end = (const char *)(n->items + n->nitems);
+		end = (uintptr_t)(n->items + n->nitems);
 	if (end <= p || end - p > PREFETCH_MAX)
 		end = p + 1;
 #ifdef __GNUC__
 	for (; p < end; p += 64)
-		__builtin_prefetch(p);
+		__builtin_prefetch((const void *)p);
 #endif
 }
 
