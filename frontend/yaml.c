@@ -681,8 +681,9 @@ bool fe_is_null(const struct fe_node *n)
 	switch (n->len) {
 	case 0: return true;
 	case 1: return n->str[0] == '~';
-	case 4: return !strcmp(n->str, "null") || !strcmp(n->str, "Null") ||
-		       !strcmp(n->str, "NULL");
+	case 4: return (n->str[0] == 'n' || n->str[0] == 'N') &&
+		       (!strcmp(n->str, "null") || !strcmp(n->str, "Null") ||
+			!strcmp(n->str, "NULL"));
 	default: return false;
 	}
 }
