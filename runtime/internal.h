@@ -76,6 +76,7 @@ struct rt_log_sink {
 	bool timestamps;
 	struct rt_mask *mask;
 	struct rt_buf scratch;      /* masked text, reused */
+	struct rt_buf head;         /* what goes before each line, reused */
 	struct rt_buf pending;      /* lines not yet handed to `out` */
 };
 
@@ -83,6 +84,9 @@ struct rt_log_sink {
 
 /* Hands the pending lines to `out` (and flushes it). */
 void rt_log_sink_flush(struct rt_log_sink *s);
+
+/* Frees the sink's buffers (not `out` or `mask`, which it borrows). */
+void rt_log_sink_release(struct rt_log_sink *s);
 
 /* One step's output: a held partial line per stream, its prefix. */
 struct rt_log {

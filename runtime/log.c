@@ -60,16 +60,22 @@ static void emit(struct rt_log *l, const char *text, size_t n)
 		text = rt_mask_text(s->mask, text, &n, &s->scratch);
 	char ts[32];
 	size_t tslen = s->timestamps ? stamp(ts, sizeof ts) : 0;
+	/* What goes before every line, put together once: this loop runs
+	 * for every line of output, so it makes no call it can avoid. */
+	struct rt_buf *out = &s->pending;
+	char *head = rt_buf_room(&s->head, l->prefix_len + tslen);
+	memcpy(head, l->prefix, l->prefix_len);
+	memcpy(head + l->prefix_len, ts, tslen);
+	size_t hlen = l->prefix_len + tslen;
 	const char *end = text + n;
 	while (text < end) {
 		const char *nl = memchr(text, '\n', (size_t)(end - text));
 		size_t len = (size_t)(nl - text) + 1;
-		/* one reservation a line: this runs for every line of output */
-		char *p = rt_buf_room(&s->pending, l->prefix_len + tslen + len);
-		memcpy(p, l->prefix, l->prefix_len);
-		memcpy(p + l->prefix_len, ts, tslen);
-		memcpy(p + l->prefix_len + tslen, text, len);
-		s->pending.len += l->prefix_len + tslen + len;
+		char *p = out->cap - out->len >= hlen + len ? out->p + out->len
+							     : rt_buf_room(out, hlen + len);
+		memcpy(p, head, hlen);
+		memcpy(p + hlen, text, len);
+		out->len += hlen + len;
 		if (l->file) {
 			fwrite(ts, 1, tslen, l->file);
 			fwrite(text, 1, len, l->file);
@@ -86,6 +92,13 @@ void rt_log_sink_flush(struct rt_log_sink *s)
 		fwrite(s->pending.p, 1, s->pending.len, s->out);
 	s->pending.len = 0;
 	fflush(s->out);
+}
+
+void rt_log_sink_release(struct rt_log_sink *s)
+{
+	rt_buf_release(&s->scratch);
+	rt_buf_release(&s->head);
+	rt_buf_release(&s->pending);
 }
 
 /* Ends the held line with a newline and writes it. */

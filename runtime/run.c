@@ -211,8 +211,7 @@ enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
 		st = run_all(&run, doc, out);
 	out->finished_ms = rt_wall_ms();
 	mask_diags(&run, first);
-	rt_buf_release(&run.sink.scratch);
-	rt_buf_release(&run.sink.pending);
+	rt_log_sink_release(&run.sink);
 	rt_mask_release(&run.mask);
 	ir_arena_free(run.a);
 	return st;

@@ -115,8 +115,7 @@ static const char *capture_text(struct capture *c)
 static void capture_release(struct capture *c)
 {
 	rt_log_release(&c->log);
-	rt_buf_release(&c->sink.scratch);
-	rt_buf_release(&c->sink.pending);
+	rt_log_sink_release(&c->sink);
 	rt_mask_release(&c->mask);
 	fclose(c->fp);
 	free(c->text);
