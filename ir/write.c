@@ -205,7 +205,8 @@ static size_t plain_span(const char *s, size_t n)
 
 /*
  * A JSON string literal for `s`.  Strings are mostly plain: the bytes
- * needing no escape are found a word at a time and copied as one run.
+ * needing no escape are found many at a time (plain_span()) and copied
+ * as one run.
  */
 static void put_string(struct out *o, const char *s)
 {
