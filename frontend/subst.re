@@ -542,6 +542,12 @@ char *fe_subst(const char *in, size_t len, const struct fe_context *ctx,
 	       bool in_commands, struct ir_pos pos, struct ir_arena *a,
 	       struct diag_list *dl)
 {
+	/*
+	 * Most scalars hold no `$`: they are returned as they are, which
+	 * keeps the lowering from copying every string of the file.
+	 */
+	if (!len || !memchr(in, '$', len))
+		return in ? (char *)in : ir_strdup(a, "");
 	struct sub s = {
 		.ctx = ctx, .in_commands = in_commands, .pos = pos, .a = a, .dl = dl,
 		.one_line = memchr(in, '\n', len) == NULL,
@@ -550,13 +556,6 @@ char *fe_subst(const char *in, size_t len, const struct fe_context *ctx,
 	char os[BUF_STACK];
 	struct buf out = BUF_INIT(os);
 	char *res = NULL;
-
-	/*
-	 * Most scalars hold no `$`: they are returned as they are, which
-	 * keeps the lowering from copying every string of the file.
-	 */
-	if (!len || !memchr(in, '$', len))
-		return in ? (char *)in : ir_strdup(a, "");
 	/* The scanners stop at the NUL the caller guarantees at in[len]. */
 	if (put(&s, &out, "", 0) == 0 && expand(&s, &t, &out) == 0)
 		res = ir_strndup(a, out.p, out.len);
