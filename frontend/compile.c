@@ -64,8 +64,9 @@ static struct ir_doc *compile_yaml(const char *path, const char *text, size_t le
 	struct fe_docs docs = {.tree = ir_arena_new()};
 	size_t before = dl->nerrors;
 	/* Drone files make about 2.3 times their size in tree and in IR. */
-	ir_arena_expect(docs.tree, len / 2 * 5);
-	ir_arena_expect(a, len / 2 * 5);
+	size_t expect = len / 2 * 5;
+	ir_arena_expect(docs.tree, expect);
+	ir_arena_expect(a, expect);
 	fe_yaml_read(path, text, len, a, &docs, dl);
 	free(owned);
 	/* Lower what was read even after a syntax error: one run, all errors. */

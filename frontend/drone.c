@@ -450,6 +450,19 @@ static void depend_on_clone(struct pbuild *pb, struct ir_step *s, bool service)
 	s->depends_on = (struct ir_strs){v, s->depends_on.n + 1};
 }
 
+/* The next item's subtree is asked for while this one is lowered. */
+static void lower_list(struct pbuild *pb, const struct fe_node *list, bool service)
+{
+	struct ir_pipeline *p = pb->p;
+	for (size_t i = 0; list && i < list->nitems; i++) {
+		struct ir_step *s = &p->steps[p->nsteps++];
+		if (i + 1 < list->nitems)
+			fe_prefetch(list->items[i + 1]);
+		fe_drone_step(pb, list->items[i], service, s);
+		depend_on_clone(pb, s, service);
+	}
+}
+
 static void lower_steps(struct pbuild *pb, const struct fe_node **v)
 {
 	struct lower *lw = pb->lw;
@@ -464,20 +477,8 @@ static void lower_steps(struct pbuild *pb, const struct fe_node **v)
 	p->steps = ir_calloc(lw->a, n, sizeof *p->steps);
 	if (pb->clone)
 		clone_step(pb, cl, &p->steps[p->nsteps++]);
-	for (size_t i = 0; services && i < services->nitems; i++) {
-		struct ir_step *s = &p->steps[p->nsteps++];
-		if (i + 1 < services->nitems)
-			fe_prefetch(services->items[i + 1]);
-		fe_drone_step(pb, services->items[i], true, s);
-		depend_on_clone(pb, s, true);
-	}
-	for (size_t i = 0; steps && i < steps->nitems; i++) {
-		struct ir_step *s = &p->steps[p->nsteps++];
-		if (i + 1 < steps->nitems)
-			fe_prefetch(steps->items[i + 1]);
-		fe_drone_step(pb, steps->items[i], false, s);
-		depend_on_clone(pb, s, false);
-	}
+	lower_list(pb, services, true);
+	lower_list(pb, steps, false);
 	check_names(lw, p, pb->clone);
 	fe_drone_check_artifacts(pb);
 }

@@ -4,9 +4,10 @@
  * Blocks are chained and never moved, so pointers into them stay valid
  * until ir_arena_free().  Large requests get a block of their own.  An
  * arena told what to expect takes one block of whole huge pages first
- * (ir_arena_expect()); the rest are malloc'd.  Allocation failure aborts: a half-built IR is of no use to anybody, and
- * the inputs that could ask for unbounded memory (alias expansion, file
- * size) are bounded where they are read.
+ * (ir_arena_expect()); the rest are malloc'd.  Allocation failure
+ * aborts: a half-built IR is of no use to anybody, and the inputs that
+ * could ask for unbounded memory (alias expansion, file size) are
+ * bounded where they are read.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -49,8 +49,17 @@ struct rt_buf {
 void rt_buf_release(struct rt_buf *b);
 void rt_buf_put(struct rt_buf *b, const void *data, size_t len);
 
-/* Room for `len` more bytes at the returned end; the caller adds to b->len. */
-char *rt_buf_room(struct rt_buf *b, size_t len);
+/* rt_buf_room() when `b` lacks the room: grows it. */
+char *rt_buf_grow(struct rt_buf *b, size_t len);
+
+/*
+ * Room for `len` more bytes at the returned end; the caller adds to
+ * b->len.  Inline, since log streaming asks once a line.
+ */
+static inline char *rt_buf_room(struct rt_buf *b, size_t len)
+{
+	return b->p && b->cap - b->len >= len ? b->p + b->len : rt_buf_grow(b, len);
+}
 
 /*
  * Writes `in` with every occurrence of a pattern replaced by RT_MASK to
@@ -76,7 +85,7 @@ struct rt_log_sink {
 	bool timestamps;
 	struct rt_mask *mask;
 	struct rt_buf scratch;      /* masked text, reused */
-	struct rt_buf head;         /* what goes before each line, reused */
+	struct rt_buf head;         /* prefix and timestamp joined, reused */
 	struct rt_buf pending;      /* lines not yet handed to `out` */
 };
 

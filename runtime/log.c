@@ -60,19 +60,23 @@ static void emit(struct rt_log *l, const char *text, size_t n)
 		text = rt_mask_text(s->mask, text, &n, &s->scratch);
 	char ts[32];
 	size_t tslen = s->timestamps ? stamp(ts, sizeof ts) : 0;
-	/* What goes before every line, put together once: this loop runs
-	 * for every line of output, so it makes no call it can avoid. */
+	/* What goes before every line, in one piece: this loop runs for
+	 * every line of output.  A timestamp is joined to the prefix once. */
 	struct rt_buf *out = &s->pending;
-	char *head = rt_buf_room(&s->head, l->prefix_len + tslen);
-	memcpy(head, l->prefix, l->prefix_len);
-	memcpy(head + l->prefix_len, ts, tslen);
-	size_t hlen = l->prefix_len + tslen;
+	const char *head = l->prefix;
+	size_t hlen = l->prefix_len;
+	if (tslen) {
+		char *h = rt_buf_room(&s->head, hlen + tslen);
+		memcpy(h, l->prefix, hlen);
+		memcpy(h + hlen, ts, tslen);
+		head = h;
+		hlen += tslen;
+	}
 	const char *end = text + n;
 	while (text < end) {
 		const char *nl = memchr(text, '\n', (size_t)(end - text));
 		size_t len = (size_t)(nl - text) + 1;
-		char *p = out->cap - out->len >= hlen + len ? out->p + out->len
-							     : rt_buf_room(out, hlen + len);
+		char *p = rt_buf_room(out, hlen + len);
 		memcpy(p, head, hlen);
 		memcpy(p + hlen, text, len);
 		out->len += hlen + len;

@@ -89,7 +89,7 @@ void rt_buf_release(struct rt_buf *b)
 	memset(b, 0, sizeof *b);
 }
 
-char *rt_buf_room(struct rt_buf *b, size_t len)
+char *rt_buf_grow(struct rt_buf *b, size_t len)
 {
 	if (b->len + len > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
