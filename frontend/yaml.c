@@ -73,6 +73,12 @@ struct anchor {
 	struct fe_node *node;
 };
 
+/* A short text stored once; hash and length decide before its bytes do. */
+struct interned {
+	const char *text;
+	uint32_t hash, len;
+};
+
 struct reader {
 	yaml_parser_t parser;
 	const char *path;
@@ -84,7 +90,7 @@ struct reader {
 	struct vec *items, *pairs;  /* children of the open nodes */
 	struct slab node_slab;      /* where the next node goes */
 	struct slab text_slab;      /* where the next scalar text goes */
-	const char **short_text;    /* open addressing, malloc'd */
+	struct interned *short_text; /* open addressing, malloc'd */
 	size_t nshort, short_cap;
 	struct anchor *anchors;     /* open addressing, malloc'd */
 	size_t nanchors, cap;
@@ -272,12 +278,44 @@ static unsigned char scalar_style(yaml_scalar_style_t st)
 #define INTERN_LEN 24
 #define INTERN_SLOTS (1u << 15)
 
-static size_t text_hash(const char *s, size_t len)
+static uint64_t load64(const char *p)
 {
-	uint32_t h = 2166136261u;           /* FNV-1a */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static uint32_t load32(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/*
+ * Words, not bytes: a bytewise hash is one multiply per byte, each
+ * waiting on the last, and this runs for most scalars of a file.  The
+ * words overlap rather than run past the text (so nothing outside the
+ * scalar's allocation is read); equal texts still hash alike.
+ */
+static uint32_t text_hash(const char *s, size_t len)
+{
+	uint64_t a = 0, b = 0, c = 0;
+	if (len >= 8) {
+		a = load64(s);
+		b = load64(s + len - 8);
+		if (len > 16)
+			c = load64(s + 8);
+	} else if (len >= 4) {
+		a = load32(s);
+		b = load32(s + len - 4);
+	} else if (len > 0) {
+		a = (unsigned char)s[0] | (unsigned)(unsigned char)s[len / 2] << 8 |
+		    (unsigned)(unsigned char)s[len - 1] << 16;
+	}
+	uint64_t h = (a * 0x9E3779B97F4A7C15u) ^ (b * 0xC2B2AE3D27D4EB4Fu) ^
+		     (c * 0x165667B19E3779F9u) ^ len;
+	return (uint32_t)((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9u >> 32);
 }
 
 static bool intern_grow(struct reader *r)
@@ -285,17 +323,17 @@ static bool intern_grow(struct reader *r)
 	if (r->short_cap >= INTERN_SLOTS)
 		return false;
 	size_t cap = r->short_cap ? r->short_cap * 2 : 1024;
-	const char **t = calloc(cap, sizeof *t);
+	struct interned *t = calloc(cap, sizeof *t);
 	if (!t)
 		return false;
 	for (size_t i = 0; i < r->short_cap; i++) {
-		const char *e = r->short_text[i];
-		if (!e)
+		const struct interned *e = &r->short_text[i];
+		if (!e->text)
 			continue;
-		size_t j = text_hash(e, strlen(e)) & (cap - 1);
-		while (t[j])
+		size_t j = e->hash & (cap - 1);
+		while (t[j].text)
 			j = (j + 1) & (cap - 1);
-		t[j] = e;
+		t[j] = *e;
 	}
 	free(r->short_text);
 	r->short_text = t;
@@ -313,23 +351,24 @@ static char *text_copy(struct reader *r, const char *s, size_t len)
 }
 
 /*
- * Texts with a NUL inside are copied: the table tells lengths by the NUL.
- * A full table is still searched; only new texts stay out of it.
+ * A full table is still searched; only new texts stay out of it.  A text
+ * with a NUL inside is stored like any other: its length is kept.
  */
 static char *text_of(struct reader *r, const char *s, size_t len)
 {
-	if (len > INTERN_LEN || memchr(s, '\0', len))
+	if (len > INTERN_LEN)
 		return text_copy(r, s, len);
 	bool room = r->nshort * 2 < r->short_cap || intern_grow(r);
 	if (!r->short_cap)
 		return text_copy(r, s, len);
-	size_t mask = r->short_cap - 1, i = text_hash(s, len) & mask;
-	for (const char *e; (e = r->short_text[i]); i = (i + 1) & mask)
-		if (strncmp(e, s, len) == 0 && e[len] == '\0')
-			return (char *)e;
+	uint32_t h = text_hash(s, len);
+	size_t mask = r->short_cap - 1, i = h & mask;
+	for (struct interned *e; (e = &r->short_text[i])->text; i = (i + 1) & mask)
+		if (e->hash == h && e->len == len && memcmp(e->text, s, len) == 0)
+			return (char *)e->text;
 	char *t = text_copy(r, s, len);
 	if (room) {
-		r->short_text[i] = t;
+		r->short_text[i] = (struct interned){t, h, (uint32_t)len};
 		r->nshort++;
 	}
 	return t;
@@ -337,13 +376,19 @@ static char *text_of(struct reader *r, const char *s, size_t len)
 
 static struct fe_node *scalar(struct reader *r, yaml_event_t *ev)
 {
-	struct fe_node *n = node_new(r, FE_SCALAR, ev->start_mark);
-	n->str = text_of(r, (const char *)ev->data.scalar.value,
-			 ev->data.scalar.length);
-	n->len = (uint32_t)ev->data.scalar.length;
-	/* a tag (`!!str 1`) makes a plain scalar plain text */
-	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
-	n->style = scalar_style(ev->data.scalar.style);
+	struct fe_node *n = node_alloc(r);
+	struct ir_pos pos = mark_pos(r, ev->start_mark);
+	size_t len = ev->data.scalar.length;
+	/* One store of the whole node: its bit-fields set one by one would
+	 * each read back the word the last one wrote. */
+	*n = (struct fe_node){
+		.str = text_of(r, (const char *)ev->data.scalar.value, len),
+		.line = (uint32_t)pos.line, .col = (uint32_t)pos.col,
+		.len = (uint32_t)len, .weight = 1, .kind = FE_SCALAR,
+		/* a tag (`!!str 1`) makes a plain scalar plain text */
+		.plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag,
+		.style = scalar_style(ev->data.scalar.style),
+	};
 	anchor_set(r, ev->data.scalar.anchor, n);
 	return n;
 }
@@ -430,7 +475,8 @@ static struct fe_node *sequence(struct reader *r, yaml_event_t *ev, int depth)
 
 static bool is_merge_key(const struct fe_node *k)
 {
-	return k->kind == FE_SCALAR && k->plain && strcmp(k->str, "<<") == 0;
+	return k->kind == FE_SCALAR && k->plain && k->len == 2 && k->str[0] == '<' &&
+	       k->str[1] == '<';
 }
 
 static bool same_key(const struct fe_node *a, const struct fe_node *b)
