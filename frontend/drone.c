@@ -73,11 +73,12 @@ static void *grow(struct ir_arena *a, void *old, size_t n, size_t *cap, size_t s
 	return v;
 }
 
+/* The first byte is compared before the call: most names differ there. */
 void fe_drone_env_set(struct ir_arena *a, struct envb *e, const char *key,
 		      const char *value)
 {
 	for (size_t i = 0; i < e->n; i++) {
-		if (strcmp(e->v[i].key, key) == 0) {
+		if (e->v[i].key[0] == key[0] && strcmp(e->v[i].key, key) == 0) {
 			e->v[i].value = (char *)value;
 			return;
 		}
@@ -401,6 +402,15 @@ static int cmp_step(const void *x, const void *y)
 	return c ? c : (a > b) - (a < b);
 }
 
+/* Steps are often written in name order already (step-01, step-02, ...). */
+static bool names_ordered(const struct ir_step *const *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i - 1]->name, v[i]->name) > 0)
+			return false;
+	return true;
+}
+
 /* Sorted by name, then by position in the pipeline: repeats are adjacent. */
 static void check_names(struct lower *lw, const struct ir_pipeline *p, bool clone)
 {
@@ -409,7 +419,8 @@ static void check_names(struct lower *lw, const struct ir_pipeline *p, bool clon
 	for (size_t i = 0; i < p->nsteps; i++)
 		if (p->steps[i].name)
 			v[n++] = &p->steps[i];
-	qsort(v, n, sizeof *v, cmp_step);
+	if (!names_ordered(v, n))
+		qsort(v, n, sizeof *v, cmp_step);
 	for (size_t i = 1, g = 0; i < n; i++) {
 		const struct ir_step *first = v[g], *s = v[i];
 		if (strcmp(first->name, s->name) != 0) {

@@ -460,11 +460,12 @@ void fe_drone_step(struct pbuild *pb, const struct fe_node *map, bool service,
 {
 	struct lower *lw = pb->lw;
 	const struct fe_node *v[ST_N];
-	fe_keys_check(&fe_keys_step, map, v, lw->file, lw->dl);
+	uint32_t given;
+	fe_keys_check_given(&fe_keys_step, map, v, &given, lw->file, lw->dl);
 	s->pos = fe_pos(lw->file, map);
 	s->name = fe_drone_str(lw, v[ST_NAME], false);
-	const struct fe_node *image = fe_map_get(map, "image");
-	if ((!image || fe_is_null(image)) && pb->p->backend != IR_BACKEND_LOCAL)
+	/* given, not v[]: a wrong-typed image was reported, it is not missing */
+	if (!(given & 1u << ST_IMAGE) && pb->p->backend != IR_BACKEND_LOCAL)
 		diag_error(lw->dl, fe_pos(lw->file, map), "missing-key",
 			   "%s '%s' is missing required key 'image'",
 			   service ? "service" : "step", s->name ? s->name : "");

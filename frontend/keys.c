@@ -337,50 +337,73 @@ static int find_key(const struct fe_keyset *ks, const char *name)
 	return -1;
 }
 
-static int check_pair(const struct fe_keyset *ks, const struct fe_pair *p,
-		      const struct fe_node **v, const char *file, struct diag_list *dl)
+/* One map being checked: what it has given so far, bit i for key i. */
+struct check {
+	const struct fe_keyset *ks;
+	const struct fe_node **v;
+	uint32_t named;             /* keys written, with a value or not */
+	uint32_t given;             /* keys first written with a value */
+	const char *file;
+	struct diag_list *dl;
+};
+
+_Static_assert(FE_KEYS_MAX <= 32, "a keyset's keys fit a 32-bit mask");
+
+static int check_pair(struct check *c, const struct fe_pair *p)
 {
+	const struct fe_keyset *ks = c->ks;
 	if (p->key->kind != FE_SCALAR)
-		return diag_error(dl, fe_pos(file, p->key), "wrong-type",
+		return diag_error(c->dl, fe_pos(c->file, p->key), "wrong-type",
 				  "%s key: expected a string, got %s", ks->name,
 				  fe_node_kind_name(p->key));
 	int i = find_key(ks, p->key->str);
 	if (i < 0) {
-		unknown_key(ks, p->key, file, dl);
+		unknown_key(ks, p->key, c->file, c->dl);
 		return -1;
 	}
 	const struct fe_key *k = &ks->keys[i];
-	if (fe_is_null(p->value))
+	bool null = fe_is_null(p->value);
+	/* A repeated key is present when its first value is, as fe_map_get() sees it. */
+	if (!(c->named & 1u << i) && !null)
+		c->given |= 1u << i;
+	c->named |= 1u << i;
+	if (null)
 		return 0;
 	const char *want = type_error(k->type, p->value);
 	if (want) {
 		const struct fe_node *bad = culprit(p->value, k->type);
-		return diag_error(dl, fe_pos(file, bad), "wrong-type", "%s: expected %s, got %s",
+		return diag_error(c->dl, fe_pos(c->file, bad), "wrong-type", "%s: expected %s, got %s",
 				  k->name, want, fe_node_kind_name(bad));
 	}
-	v[i] = p->value;
+	c->v[i] = p->value;
 	return 0;
+}
+
+int fe_keys_check_given(const struct fe_keyset *ks, const struct fe_node *map,
+			const struct fe_node **v, uint32_t *given, const char *file,
+			struct diag_list *dl)
+{
+	struct check c = {.ks = ks, .v = v, .file = file, .dl = dl};
+	int errors = 0;
+	for (size_t i = 0; i < ks->n; i++)
+		v[i] = NULL;
+	for (size_t i = 0; i < map->npairs; i++)
+		errors += check_pair(&c, &map->pairs[i]) < 0;
+	/* not v[i]: a wrong-typed key was reported, it is not missing */
+	for (size_t i = 0; i < ks->n; i++) {
+		if (!ks->keys[i].required || c.given & 1u << i)
+			continue;
+		diag_error(dl, fe_pos(file, map), "missing-key",
+			   "%s is missing required key '%s'", ks->name, ks->keys[i].name);
+		errors++;
+	}
+	*given = c.given;
+	return errors;
 }
 
 int fe_keys_check(const struct fe_keyset *ks, const struct fe_node *map,
 		  const struct fe_node **v, const char *file, struct diag_list *dl)
 {
-	int errors = 0;
-	for (size_t i = 0; i < ks->n; i++)
-		v[i] = NULL;
-	for (size_t i = 0; i < map->npairs; i++)
-		errors += check_pair(ks, &map->pairs[i], v, file, dl) < 0;
-	for (size_t i = 0; i < ks->n; i++) {
-		const struct fe_key *k = &ks->keys[i];
-		if (!k->required)
-			continue;
-		/* not v[i]: a wrong-typed key was reported, it is not missing */
-		const struct fe_node *val = fe_map_get(map, k->name);
-		if (!val || fe_is_null(val)) {
-			diag_error(dl, fe_pos(file, map), "missing-key",
-				   "%s is missing required key '%s'", ks->name, k->name);
-			errors++;
-		}
-	}
-	return errors;
+	uint32_t given;
+	return fe_keys_check_given(ks, map, v, &given, file, dl);
 }

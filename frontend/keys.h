@@ -97,6 +97,15 @@ extern const struct fe_keyset fe_keys_pipeline, fe_keys_step, fe_keys_platform,
 int fe_keys_check(const struct fe_keyset *ks, const struct fe_node *map,
 		  const struct fe_node **v, const char *file, struct diag_list *dl);
 
+/*
+ * fe_keys_check() that also sets bit i of *given when key i is written
+ * with a value, even one of the wrong type: what the map has, without
+ * looking it up again.
+ */
+int fe_keys_check_given(const struct fe_keyset *ks, const struct fe_node *map,
+			const struct fe_node **v, uint32_t *given, const char *file,
+			struct diag_list *dl);
+
 /* "a string", "a sequence", "a map" or "null": what a node is, for messages. */
 const char *fe_node_kind_name(const struct fe_node *n);
 

@@ -26,20 +26,18 @@ static const char quote_escape[] = "'\\''";
  * The length of the text echoed for `cmd`: a literal block (`- |`) ends
  * in a newline that would print as an empty line after the command.
  */
-static size_t echo_len(const char *cmd)
+static size_t echo_len(const char *cmd, size_t n)
 {
-	size_t n = strlen(cmd);
-
 	while (n && cmd[n - 1] == '\n')
 		n--;
 	return n;
 }
 
-/* Bytes the single-quoted echo of `cmd` takes, quotes included. */
-static size_t echo_size(const char *cmd)
+/* Bytes the single-quoted echo of `cmd` (`len` bytes) takes, quotes included. */
+static size_t echo_size(const char *cmd, size_t len)
 {
-	size_t len = echo_len(cmd), n = sizeof echo_head - 1 + sizeof echo_tail - 1 + len;
-	const char *q = cmd, *end = cmd + len;
+	const char *q = cmd, *end = cmd + echo_len(cmd, len);
+	size_t n = sizeof echo_head - 1 + sizeof echo_tail - 1 + (size_t)(end - cmd);
 
 	while ((q = memchr(q, '\'', (size_t)(end - q)))) {
 		n += sizeof quote_escape - 2;
@@ -55,9 +53,9 @@ static char *put(char *p, const char *s, size_t n)
 }
 
 /* Copies the text between quotes in runs; each quote becomes '\''. */
-static char *put_echo(char *p, const char *cmd)
+static char *put_echo(char *p, const char *cmd, size_t len)
 {
-	const char *at = cmd, *end = cmd + echo_len(cmd), *q;
+	const char *at = cmd, *end = cmd + echo_len(cmd, len), *q;
 
 	p = put(p, echo_head, sizeof echo_head - 1);
 	while ((q = memchr(at, '\'', (size_t)(end - at)))) {
@@ -74,10 +72,8 @@ static char *put_echo(char *p, const char *cmd)
  * line.  A command ending in a backslash would continue onto the echo:
  * an empty line after it takes the continuation instead.
  */
-static char *put_command(char *p, const char *cmd)
+static char *put_command(char *p, const char *cmd, size_t len)
 {
-	size_t len = strlen(cmd);
-
 	p = put(p, cmd, len);
 	*p++ = '\n';
 	if (len && cmd[len - 1] == '\\')
@@ -90,13 +86,19 @@ char *fe_script(char *const *commands, size_t n, struct ir_arena *a)
 	size_t size = sizeof script_head - 1 + 1;
 	char *out, *p;
 
-	for (size_t i = 0; i < n; i++)
-		size += echo_size(commands[i]) + strlen(commands[i]) + 2;
+	/* Each pass measures a command once; its parts take the length. */
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(commands[i]);
+
+		size += echo_size(commands[i], len) + len + 2;
+	}
 	out = ir_alloc(a, size);
 	p = put(out, script_head, sizeof script_head - 1);
 	for (size_t i = 0; i < n; i++) {
-		p = put_echo(p, commands[i]);
-		p = put_command(p, commands[i]);
+		size_t len = strlen(commands[i]);
+
+		p = put_echo(p, commands[i], len);
+		p = put_command(p, commands[i], len);
 	}
 	*p = '\0';
 	return out;

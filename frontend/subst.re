@@ -54,7 +54,8 @@ struct sub {
 	const struct fe_context *ctx;
 	bool in_commands;
 	struct ir_pos pos;
-	bool one_line;              /* the scalar has no newline: columns work */
+	const char *in;             /* the scalar, for pos_at() */
+	size_t len;
 	struct ir_arena *a;
 	struct diag_list *dl;
 	int errors;
@@ -71,6 +72,11 @@ struct text {
 
 /* ---- Output buffer -------------------------------------------------- */
 
+/*
+ * The buffer grows to at most the ceiling (and its NUL), so a put that
+ * finds room in it stays within the ceiling: only a put that does not
+ * fit needs to check it (make_room()).
+ */
 static int grow(struct sub *s, struct buf *b, size_t need)
 {
 	size_t cap = b->cap;
@@ -78,6 +84,8 @@ static int grow(struct sub *s, struct buf *b, size_t need)
 
 	while (cap < need)
 		cap *= 2;
+	if (cap > SUBST_MAX_OUTPUT + 1)
+		cap = SUBST_MAX_OUTPUT + 1;
 	np = b->p == b->stack ? malloc(cap) : realloc(b->p, cap);
 	if (!np) {
 		s->full = true;
@@ -92,7 +100,8 @@ static int grow(struct sub *s, struct buf *b, size_t need)
 	return 0;
 }
 
-static int put(struct sub *s, struct buf *b, const char *p, size_t n)
+/* Room for n more bytes and a NUL within the ceiling; -1 after reporting. */
+static int make_room(struct sub *s, struct buf *b, size_t n)
 {
 	if (n > SUBST_MAX_OUTPUT - b->len) {
 		if (!s->full)
@@ -102,7 +111,13 @@ static int put(struct sub *s, struct buf *b, const char *p, size_t n)
 		s->errors++;
 		return -1;
 	}
-	if (b->len + n + 1 > b->cap && grow(s, b, b->len + n + 1))
+	return grow(s, b, b->len + n + 1);
+}
+
+/* Every byte of a result passes here: the common case is one compare. */
+static int put(struct sub *s, struct buf *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap && make_room(s, b, n))
 		return -1;
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
@@ -116,7 +131,9 @@ static struct ir_pos pos_at(const struct sub *s, const struct text *t, const cha
 {
 	struct ir_pos pos = s->pos;
 
-	if (s->one_line)
+	/* Columns work only in a scalar on one line; looked at only for a
+	 * diagnostic, so a clean scalar is never scanned for a newline. */
+	if (!memchr(s->in, '\n', s->len))
 		pos.col += (int)(t->origin + (size_t)(at - t->p));
 	return pos;
 }
@@ -517,12 +534,32 @@ static const char *form(struct sub *s, const struct text *t, const char *start,
 	return f.close + 1;
 }
 
+/*
+ * Outside an argument only `$` starts a form (a backslash is copied as
+ * it is), so the text up to the next `$` is copied as one run rather
+ * than byte by byte through the scanner.
+ */
+static const char *plain_run(struct sub *s, const char *cur, const char *lim,
+			     struct buf *out)
+{
+	const char *dollar = memchr(cur, '$', (size_t)(lim - cur));
+
+	if (!dollar)
+		dollar = lim;
+	put(s, out, cur, (size_t)(dollar - cur));
+	return dollar;
+}
+
 static int expand(struct sub *s, const struct text *t, struct buf *out)
 {
 	const char *cur = t->p, *lim = t->end, *mar, *tok;
 
 	(void)mar;
 	while (!s->full) {
+		if (!t->in_arg && cur < lim && *cur != '$') {
+			cur = plain_run(s, cur, lim, out);
+			continue;
+		}
 		tok = cur;
 		/*!re2c
 		"$$"             { put(s, out, "$", 1); continue; }
@@ -550,7 +587,7 @@ char *fe_subst(const char *in, size_t len, const struct fe_context *ctx,
 		return in ? (char *)in : ir_strdup(a, "");
 	struct sub s = {
 		.ctx = ctx, .in_commands = in_commands, .pos = pos, .a = a, .dl = dl,
-		.one_line = memchr(in, '\n', len) == NULL,
+		.in = in, .len = len,
 	};
 	struct text t = {.p = in, .end = in + len};
 	char os[BUF_STACK];
