@@ -92,7 +92,7 @@ static inline void put(struct out *o, const char *s, size_t n)
  * A new line indented two spaces a level.  IR nests at most a few levels:
  * a fixed run of spaces is copied whole, only the needed part kept.
  */
-static void newline(struct out *o, int depth)
+static inline void newline(struct out *o, int depth)
 {
 	static const char line[] = "\n                                ";
 	size_t n = 1 + 2 * (size_t)depth;
@@ -109,120 +109,117 @@ static void newline(struct out *o, int depth)
 	o->len += n;
 }
 
-/* The escape for byte `c`, or NULL when it stands for itself. */
-static const char *short_escape(unsigned char c)
+/*
+ * How each byte is spelled in a JSON string: 0 when it stands for
+ * itself, else the letter after the backslash (`u` for the \u00xx form).
+ */
+static const char escape_of[256] = {
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+	['"'] = '"', ['\\'] = '\\',
+};
+
+/* Strings are scanned and copied a block at a time. */
+#define BLOCK 16
+
+/* The \u00xx form, for control bytes JSON has no short escape for. */
+static void put_unicode(struct out *o, unsigned char c)
 {
-	switch (c) {
-	case '"': return "\\\"";
-	case '\\': return "\\\\";
-	case '\b': return "\\b";
-	case '\f': return "\\f";
-	case '\n': return "\\n";
-	case '\r': return "\\r";
-	case '\t': return "\\t";
-	default: return NULL;
-	}
+	static const char hex[] = "0123456789abcdef";
+	char *d = o->p + o->len;
+	memcpy(d, "\\u00", 4);
+	d[4] = hex[c >> 4];
+	d[5] = hex[c & 15];
+	o->len += 6;
 }
 
-/* Bytes a JSON string cannot hold as they are: control bytes, `"` and `\`. */
-static bool needs_escape(unsigned char c)
+/*
+ * Writes the escape for byte `c`, with `left` bytes of the string still
+ * to come after it: the room put_string() reserved counted one byte for
+ * `c`, and the escape takes up to five more.
+ */
+static inline void put_escape(struct out *o, unsigned char c, size_t left)
 {
-	return c < 0x20 || c == '"' || c == '\\';
-}
-
-static void put_escape(struct out *o, unsigned char c)
-{
-	const char *esc = short_escape(c);
-	if (esc) {
-		put(o, esc, 2);
-	} else {
-		char u[8];
-		snprintf(u, sizeof u, "\\u%04x", c);
-		put(o, u, 6);
+	reserve(o, 6 + left + 1 + BLOCK);
+	if (escape_of[c] == 'u') {
+		put_unicode(o, c);
+		return;
 	}
+	o->p[o->len] = '\\';
+	o->p[o->len + 1] = escape_of[c];
+	o->len += 2;
 }
 
 #if defined(__SSE2__) && defined(__GNUC__)
 /*
- * The length of the prefix of `s` (of `n` bytes) that needs no escape,
- * 16 bytes at a time (SSE2 is part of every x86-64): the first byte that
- * needs one is found in the compare's mask, not by a byte loop.  Unsigned
- * `< 0x20` is a signed compare once the top bits are flipped.
+ * Copies the BLOCK bytes at `s` to `d` whole and returns how many of
+ * them, from the first, need no escape.  SSE2 is part of every x86-64:
+ * the first byte needing one is found in the compare's mask, not by a
+ * byte loop.  Unsigned `< 0x20` is a signed compare once the top bits
+ * are flipped.
  */
-static size_t plain_span(const char *s, size_t n)
+static inline size_t copy_plain(char *d, const char *s)
 {
 	const __m128i flip = _mm_set1_epi8((char)0x80);
 	const __m128i ctl = _mm_set1_epi8((char)(0x20 ^ 0x80));
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	size_t i = 0;
-	for (; i + 16 <= n; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i m = _mm_or_si128(_mm_cmplt_epi8(_mm_xor_si128(x, flip), ctl),
-					 _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)));
-		unsigned bits = (unsigned)_mm_movemask_epi8(m);
-		if (bits)
-			return i + (size_t)__builtin_ctz(bits);
-	}
-	while (i < n && !needs_escape((unsigned char)s[i]))
-		i++;
-	return i;
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	_mm_storeu_si128((__m128i *)(void *)d, x);
+	__m128i m = _mm_or_si128(_mm_cmplt_epi8(_mm_xor_si128(x, flip), ctl),
+				 _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)));
+	unsigned bits = (unsigned)_mm_movemask_epi8(m);
+	return bits ? (size_t)__builtin_ctz(bits) : BLOCK;
 }
 #else
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-
-/* Whether any of the 8 bytes in `x` is below `n` (n <= 128). */
-static uint64_t any_below(uint64_t x, unsigned char n)
-{
-	return (x - ONES * n) & ~x & HIGHS;
-}
-
-/* Whether the 8 bytes at `s` hold one that needs an escape. */
-static bool word_needs_escape(const char *s)
-{
-	uint64_t x;
-	memcpy(&x, s, 8);
-	return any_below(x, 0x20) | any_below(x ^ (ONES * '"'), 1) |
-	       any_below(x ^ (ONES * '\\'), 1);
-}
-
-/*
- * The length of the prefix of `s` (of `n` bytes) that needs no escape,
- * 8 bytes at a time; a short tail is read as the string's last 8 bytes.
- */
-static size_t plain_span(const char *s, size_t n)
+/* Copies the bytes at `s` that need no escape to `d`, at most BLOCK; returns how many. */
+static inline size_t copy_plain(char *d, const char *s)
 {
 	size_t i = 0;
-	while (i + 8 <= n && !word_needs_escape(s + i))
-		i += 8;
-	if (i + 8 > n && n >= 8 && !word_needs_escape(s + n - 8))
-		return n;
-	while (i < n && !needs_escape((unsigned char)s[i]))
-		i++;
+	for (; i < BLOCK && !escape_of[(unsigned char)s[i]]; i++)
+		d[i] = s[i];
 	return i;
 }
 #endif
 
 /*
- * A JSON string literal for `s`.  Strings are mostly plain: the bytes
- * needing no escape are found many at a time (plain_span()) and copied
- * as one run.
+ * Writes the string at `s`, of `n` bytes, up to and including its first
+ * byte that needs an escape, or its first BLOCK bytes when none does;
+ * returns how many it took.  BLOCK bytes must be readable at `s`, and
+ * when `n` is less, the byte at `n` must need an escape (a NUL does).
+ */
+static inline size_t put_block(struct out *o, const char *s, size_t n)
+{
+	size_t run = copy_plain(o->p + o->len, s);
+	o->len += run;
+	if (run == BLOCK || run == n)
+		return run;
+	put_escape(o, (unsigned char)s[run], n - run - 1);
+	return run + 1;
+}
+
+/*
+ * A JSON string literal for `s`.  Strings are mostly plain: each block
+ * is copied whole and the output advanced past its plain bytes only, so
+ * a run costs no more than its blocks, and an escape no more than its
+ * own bytes.  The room for the string and a block's spill is reserved
+ * once.  The last few bytes, too few for a block, are scanned from a
+ * padded copy, since reading past a string's end is not allowed.
  */
 static void put_string(struct out *o, const char *s)
 {
-	size_t n = strlen(s);
-	reserve(o, n + 2);
+	size_t n = strlen(s), i = 0;
+	reserve(o, n + 2 + BLOCK);
 	o->p[o->len++] = '"';
-	for (;;) {
-		size_t run = plain_span(s, n);
-		put(o, s, run);
-		if (run == n)
-			break;
-		put_escape(o, (unsigned char)s[run]);
-		s += run + 1;
-		n -= run + 1;
+	while (n - i >= BLOCK)
+		i += put_block(o, s + i, n - i);
+	if (i < n) {
+		char tail[2 * BLOCK] = {0};
+		size_t t = 0, left = n - i;
+		memcpy(tail, s + i, left);
+		while (t < left)
+			t += put_block(o, tail + t, left - t);
 	}
-	put(o, "\"", 1);
+	o->p[o->len++] = '"';
 }
 
 /* A field name: the shape tables spell them in plain ASCII, so no escaping. */

@@ -80,6 +80,28 @@ Test(write, strings_are_spelled_as_cjson_spells_them)
 	}
 }
 
+/*
+ * One byte that needs an escape at each place of strings up to 70 bytes
+ * long: inside a block, at a block's edges and in the last bytes, which
+ * are too few for a block.
+ */
+Test(write, an_escape_anywhere_in_a_long_string)
+{
+	static const char needs[] = "\"\\\n\x01\x1f";
+	for (size_t n = 1; n <= 70; n++) {
+		for (size_t at = 0; at < n; at++) {
+			struct ir_doc *d = fixture_min(arena);
+			char *s = ir_calloc(arena, n + 1, 1);
+			memset(s, 'x', n);
+			s[at] = needs[(n + at) % (sizeof needs - 1)];
+			d->pipelines[0].name = s;
+			char *want = cjson_spelling(s);
+			cr_assert(has_name(d, want), "length %zu, escape at %zu: %s", n, at, want);
+			free(want);
+		}
+	}
+}
+
 static const char *const pool[] = {"A", "B", "CI", "CI_WORKSPACE", "DRONE", "DRONE_STEP_NAME",
 				   "DRONE_X", "Z", "a", "", "k\"q"};
 
