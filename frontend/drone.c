@@ -159,6 +159,41 @@ int64_t fe_drone_size(const char *s)
 	return (int64_t)(v * (double)unit);
 }
 
+/* ---- variables --------------------------------------------------------- */
+
+/*
+ * A large file substitutes the same few variables at every step, and a
+ * lookup may search the whole environment: the lowering asks the
+ * caller's context once per name and keeps a copy of the answer for the
+ * rest of the file.  Names past VAR_MEMO_MAX are asked every time.
+ */
+#define VAR_MEMO_MAX 64
+
+struct var {
+	const char *name, *value;       /* value NULL: unset */
+};
+
+struct var_memo {
+	const struct fe_context *ctx;   /* the caller's, asked on a miss */
+	struct ir_arena *a;
+	struct var v[VAR_MEMO_MAX];
+	size_t n;
+};
+
+static const char *memo_getvar(void *arg, const char *name)
+{
+	struct var_memo *m = arg;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].name[0] == name[0] && strcmp(m->v[i].name, name) == 0)
+			return m->v[i].value;
+	const char *value = m->ctx->getvar(m->ctx->getvar_arg, name);
+	if (m->n == VAR_MEMO_MAX)
+		return value;
+	struct var *v = &m->v[m->n++];
+	*v = (struct var){ir_strdup(m->a, name), value ? ir_strdup(m->a, value) : NULL};
+	return v->value;
+}
+
 /* ---- secrets ----------------------------------------------------------- */
 
 /* A second document of a name is an error; the first one stays. */
@@ -601,8 +636,13 @@ struct ir_doc *fe_drone_lower(const struct fe_docs *docs,
 			      const struct fe_context *ctx, struct ir_arena *a,
 			      struct diag_list *dl)
 {
-	struct fe_context none = {0};
-	struct lower lw = {.file = docs->file, .ctx = ctx ? ctx : &none, .a = a,
+	struct var_memo memo = {.ctx = ctx, .a = a};
+	struct fe_context c = ctx ? *ctx : (struct fe_context){0};
+	if (c.getvar) {
+		c.getvar = memo_getvar;
+		c.getvar_arg = &memo;
+	}
+	struct lower lw = {.file = docs->file, .ctx = &c, .a = a,
 			   .scratch = ir_arena_new(), .dl = dl};
 	struct ir_doc *d = ir_alloc(a, sizeof *d);
 	d->version = IR_VERSION;

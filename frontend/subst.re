@@ -441,6 +441,19 @@ static int apply_replace(struct sub *s, const struct text *t, const struct form 
 	return r;
 }
 
+/*
+ * The default of a set variable is not used: it is substituted anyway
+ * only when that could report something, a form inside it or a default
+ * past the ceiling.
+ */
+static bool default_unused(const struct form *f, struct value v)
+{
+	size_t n = (size_t)(f->close - f->arg);
+
+	return (f->op == OP_DEFAULT || f->op == OP_ODD_DEFAULT) && v.len &&
+	       n <= SUBST_MAX_OUTPUT && !memchr(f->arg, '$', n);
+}
+
 /* Applies an operator with one substituted argument. */
 static int apply_arg(struct sub *s, const struct text *t, const struct form *f,
 		     struct value v, struct buf *out)
@@ -448,6 +461,9 @@ static int apply_arg(struct sub *s, const struct text *t, const struct form *f,
 	char as[BUF_STACK];
 	struct buf ab = BUF_INIT(as);
 	struct value arg;
+
+	if (default_unused(f, v))
+		return put(s, out, v.p, v.len);
 	int r = expand_arg(s, t, f->arg, f->close, &arg, &ab);
 
 	if (!r) {

@@ -430,7 +430,7 @@ static void check_event(struct eval *ev, const struct fe_node *n, struct where w
 	if (strpbrk(n->str, "*?[{\\") || is_null(n))
 		return;
 	for (size_t i = 0; i < sizeof events / sizeof *events; i++)
-		if (strcmp(n->str, events[i]) == 0)
+		if (n->str[0] == events[i][0] && strcmp(n->str, events[i]) == 0)
 			return;
 	hint = ir_suggest(n->str, events, sizeof events / sizeof *events);
 	if (hint)
@@ -443,12 +443,17 @@ static void check_event(struct eval *ev, const struct fe_node *n, struct where w
 			     "tag, promote, rollback, cron and custom", n->str, where_text(ev, w));
 }
 
-/* A pattern list is one string or a sequence of strings. */
+/*
+ * A pattern list is one string or a sequence of strings.  The clause's
+ * field says what its strings are: status names are not globs, events
+ * are also checked against Drone's.
+ */
 static void check_patterns(struct eval *ev, const struct fe_node *list,
-			   struct where w, bool glob)
+			   struct where w, enum clause_field f)
 {
 	const struct fe_node *const *items = (const struct fe_node *const *)&list;
 	size_t n = 1;
+	bool glob = f != C_STATUS;
 
 	if (list->kind == FE_SEQ) {
 		items = (const struct fe_node *const *)list->items;
@@ -459,7 +464,7 @@ static void check_patterns(struct eval *ev, const struct fe_node *list,
 			wrong_type(ev, items[i], w, "a string");
 		else if (glob)
 			check_glob(ev, items[i], w);
-		if (items[i]->kind == FE_SCALAR && !strcmp(w.clause, "event"))
+		if (items[i]->kind == FE_SCALAR && f == C_EVENT)
 			check_event(ev, items[i], w);
 	}
 }
@@ -469,19 +474,19 @@ static void check_patterns(struct eval *ev, const struct fe_node *list,
  * branch: [main, "release/v*"]
  * branch: {include: [main], exclude: [dev]}
  */
-static void read_clause(struct eval *ev, const struct fe_pair *p, struct clause *c)
+static void read_clause(struct eval *ev, const struct fe_pair *p, enum clause_field f,
+			struct clause *c)
 {
 	static const char *const ie[] = {"include", "exclude"};
 	struct where w = {.clause = p->key->str};
 	const struct fe_node *v = p->value;
-	bool glob = strcmp(p->key->str, "status") != 0;
 
 	*c = (struct clause){.key = p->key};
 	if (v->kind != FE_MAP) {
 		if (is_null(v))
 			wrong_type(ev, v, w, "a string, a list or an include/exclude map");
 		else
-			check_patterns(ev, v, w, glob);
+			check_patterns(ev, v, w, f);
 		c->include = v;
 		return;
 	}
@@ -498,7 +503,7 @@ static void read_clause(struct eval *ev, const struct fe_pair *p, struct clause 
 			continue;
 		}
 		*(inc ? &c->include : &c->exclude) = q->value;
-		check_patterns(ev, q->value, (struct where){p->key->str, q->key->str}, glob);
+		check_patterns(ev, q->value, (struct where){p->key->str, q->key->str}, f);
 	}
 }
 
@@ -639,10 +644,11 @@ static const char *context_value(const struct fe_context *ctx, enum clause_field
 	}
 }
 
+/* The first byte is compared before the call: most names differ there. */
 static int field_of(const char *key)
 {
 	for (int i = 0; i < C_NFIELDS; i++)
-		if (strcmp(key, clause_names[i]) == 0)
+		if (key[0] == clause_names[i][0] && strcmp(key, clause_names[i]) == 0)
 			return i;
 	return -1;
 }
@@ -660,7 +666,7 @@ static void eval_pair(struct eval *ev, const struct fe_pair *p, const struct fe_
 			unknown_key(ev, p->key, (struct where){0}, clause_names, C_NFIELDS);
 		return;
 	}
-	read_clause(ev, p, &c);
+	read_clause(ev, p, (enum clause_field)f, &c);
 	if (f == C_STATUS) {
 		check_status_values(ev, c.include);
 		check_status_values(ev, c.exclude);
