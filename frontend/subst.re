@@ -100,8 +100,11 @@ static int grow(struct sub *s, struct buf *b, size_t need)
 	return 0;
 }
 
-/* Room for n more bytes and a NUL within the ceiling; -1 after reporting. */
-static int make_room(struct sub *s, struct buf *b, size_t n)
+/*
+ * Room for n more bytes and a NUL within the ceiling; -1 after reporting.
+ * Kept out of line: put() then has little to save around its copy.
+ */
+static __attribute__((noinline)) int make_room(struct sub *s, struct buf *b, size_t n)
 {
 	if (n > SUBST_MAX_OUTPUT - b->len) {
 		if (!s->full)

@@ -386,14 +386,17 @@ static void wrong_type(struct eval *ev, const struct fe_node *n,
 }
 
 /*
- * A brace-free pattern is checked by a scan; one with braces by a trial
- * match, which also counts its alternatives against the ceiling.
+ * A pattern is checked by a scan until its first brace; one with braces
+ * by a trial match, which also counts its alternatives against the
+ * ceiling (the scan skips escapes and classes as the match does).
  */
 static bool glob_ok(const char *p, size_t n)
 {
-	if (n > GLOB_MAX_PATTERN || memchr(p, '{', n))
+	if (n > GLOB_MAX_PATTERN)
 		return fe_glob_match_n(p, n, "", 0, true) >= 0;
 	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '{')
+			return fe_glob_match_n(p, n, "", 0, true) >= 0;
 		if (p[i] == '\\') {
 			if (++i == n)
 				return false;
@@ -418,7 +421,8 @@ static void check_glob(struct eval *ev, const struct fe_node *n, struct where w)
 
 /*
  * Drone's events are a fixed set, and a misspelt one never matches: the
- * step would silently never run.  Patterns are left alone.
+ * step would silently never run.  Patterns are left alone.  `n` is a
+ * string, not null.
  */
 static void check_event(struct eval *ev, const struct fe_node *n, struct where w)
 {
@@ -427,7 +431,7 @@ static void check_event(struct eval *ev, const struct fe_node *n, struct where w
 	};
 	const char *hint;
 
-	if (strpbrk(n->str, "*?[{\\") || is_null(n))
+	if (strpbrk(n->str, "*?[{\\"))
 		return;
 	for (size_t i = 0; i < sizeof events / sizeof *events; i++)
 		if (n->str[0] == events[i][0] && strcmp(n->str, events[i]) == 0)
@@ -460,12 +464,16 @@ static void check_patterns(struct eval *ev, const struct fe_node *list,
 		n = list->nitems;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (items[i]->kind != FE_SCALAR || is_null(items[i]))
-			wrong_type(ev, items[i], w, "a string");
-		else if (glob)
-			check_glob(ev, items[i], w);
-		if (items[i]->kind == FE_SCALAR && f == C_EVENT)
-			check_event(ev, items[i], w);
+		const struct fe_node *it = items[i];
+
+		if (it->kind != FE_SCALAR || is_null(it)) {
+			wrong_type(ev, it, w, "a string");
+			continue;
+		}
+		if (glob)
+			check_glob(ev, it, w);
+		if (f == C_EVENT)
+			check_event(ev, it, w);
 	}
 }
 
