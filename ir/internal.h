@@ -42,6 +42,7 @@ struct shape;
 
 struct field {
 	const char *name;
+	size_t namelen;                     /* strlen(name), known when compiled */
 	enum field_kind kind;
 	size_t off;
 	size_t count_off;                   /* F_ARR: the size_t count */

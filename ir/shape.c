@@ -14,22 +14,25 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define SHAPE(T, what, fields) {what, sizeof(T), fields, COUNT(fields)}
 
-#define STR(T, m, n, ...)  {.name = n, .kind = F_STR, .off = offsetof(T, m), __VA_ARGS__}
-#define BOOL(T, m, n)       {.name = n, .kind = F_BOOL, .off = offsetof(T, m)}
+/* A field's JSON name, and its length counted when the table is compiled. */
+#define NAME(n) .name = n, .namelen = sizeof(n) - 1
+
+#define STR(T, m, n, ...)  {NAME(n), .kind = F_STR, .off = offsetof(T, m), __VA_ARGS__}
+#define BOOL(T, m, n)       {NAME(n), .kind = F_BOOL, .off = offsetof(T, m)}
 #define INT(T, m, n, lo, hi, ...) \
-	{.name = n, .kind = F_INT, .off = offsetof(T, m), .min = lo, .max = hi, __VA_ARGS__}
+	{NAME(n), .kind = F_INT, .off = offsetof(T, m), .min = lo, .max = hi, __VA_ARGS__}
 #define I64(T, m, n) \
-	{.name = n, .kind = F_I64, .off = offsetof(T, m), .min = 0, .max = IR_INT_EXACT}
+	{NAME(n), .kind = F_I64, .off = offsetof(T, m), .min = 0, .max = IR_INT_EXACT}
 #define ENUM(T, m, n, e, ...) \
-	{.name = n, .kind = F_ENUM, .off = offsetof(T, m), .enumer = &e, __VA_ARGS__}
-#define STRS(T, m, n)       {.name = n, .kind = F_STRS, .off = offsetof(T, m)}
-#define ENV(T, m, n, ...)   {.name = n, .kind = F_ENV, .off = offsetof(T, m), __VA_ARGS__}
+	{NAME(n), .kind = F_ENUM, .off = offsetof(T, m), .enumer = &e, __VA_ARGS__}
+#define STRS(T, m, n)       {NAME(n), .kind = F_STRS, .off = offsetof(T, m)}
+#define ENV(T, m, n, ...)   {NAME(n), .kind = F_ENV, .off = offsetof(T, m), __VA_ARGS__}
 #define POS(T, m, n) \
-	{.name = n, .kind = F_POS, .off = offsetof(T, m), .shape = &ir_shape_pos}
-#define OBJ(T, m, n, s)     {.name = n, .kind = F_OBJ, .off = offsetof(T, m), .shape = &s}
-#define PTR(T, m, n, s)     {.name = n, .kind = F_PTR, .off = offsetof(T, m), .shape = &s}
+	{NAME(n), .kind = F_POS, .off = offsetof(T, m), .shape = &ir_shape_pos}
+#define OBJ(T, m, n, s)     {NAME(n), .kind = F_OBJ, .off = offsetof(T, m), .shape = &s}
+#define PTR(T, m, n, s)     {NAME(n), .kind = F_PTR, .off = offsetof(T, m), .shape = &s}
 #define ARR(T, m, c, n, s, ...) \
-	{.name = n, .kind = F_ARR, .off = offsetof(T, m), .count_off = offsetof(T, c), \
+	{NAME(n), .kind = F_ARR, .off = offsetof(T, m), .count_off = offsetof(T, c), \
 	 .shape = &s, __VA_ARGS__}
 
 /* A required field: the reader insists on it and the writer always writes it. */

@@ -29,10 +29,14 @@
 
 _Static_assert(sizeof(enum ir_pull) == sizeof(int), "IR enums are stored as int");
 
-/* The last environment written: its keys as written, and their sorted order. */
+/*
+ * The last environment written: its keys as written, and their sorted
+ * order; and the room where the next one is sorted.
+ */
 struct env_order {
 	const char **keys;
 	size_t *order;
+	const struct ir_kv **sorted;
 	size_t n, cap;
 };
 
@@ -88,24 +92,31 @@ static inline void put(struct out *o, const char *s, size_t n)
 	o->len += n;
 }
 
+/* A new line and the deepest indent copied whole: IR nests only a few levels. */
+static const char indent[] = "\n                                ";
+
+/* Past the levels `indent` holds: a level at a time. */
+static void deep_newline(struct out *o, int depth)
+{
+	put(o, "\n", 1);
+	for (int i = 0; i < depth; i++)
+		put(o, "  ", 2);
+}
+
 /*
- * A new line indented two spaces a level.  IR nests at most a few levels:
- * a fixed run of spaces is copied whole, only the needed part kept.
+ * A new line indented two spaces a level, in room the caller reserved
+ * for `indent`: the fixed run is copied whole, only the needed part kept.
  */
 static inline void newline(struct out *o, int depth)
 {
-	static const char line[] = "\n                                ";
 	size_t n = 1 + 2 * (size_t)depth;
 	if (o->compact)
 		return;
-	reserve(o, sizeof line);
-	if (n > sizeof line - 1) {
-		put(o, "\n", 1);
-		for (int i = 0; i < depth; i++)
-			put(o, "  ", 2);
+	if (n >= sizeof indent) {
+		deep_newline(o, depth);
 		return;
 	}
-	memcpy(o->p + o->len, line, sizeof line - 1);
+	memcpy(o->p + o->len, indent, sizeof indent - 1);
 	o->len += n;
 }
 
@@ -122,32 +133,32 @@ static const char escape_of[256] = {
 /* Strings are scanned and copied a block at a time. */
 #define BLOCK 16
 
-/* The \u00xx form, for control bytes JSON has no short escape for. */
-static void put_unicode(struct out *o, unsigned char c)
+/* The \u00xx form at `d`, for control bytes without a short escape; returns its end. */
+static char *put_unicode(char *d, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
-	char *d = o->p + o->len;
 	memcpy(d, "\\u00", 4);
 	d[4] = hex[c >> 4];
 	d[5] = hex[c & 15];
-	o->len += 6;
+	return d + 6;
 }
 
 /*
- * Writes the escape for byte `c`, with `left` bytes of the string still
- * to come after it: the room put_string() reserved counted one byte for
- * `c`, and the escape takes up to five more.
+ * Writes the escape for byte `c` at `d`, the end of the text, with `left`
+ * bytes of the string still to come after it: the room put_string()
+ * reserved counted one byte for `c`, and the escape takes up to five
+ * more.  Returns the new end, in the buffer as it may have moved.
  */
-static inline void put_escape(struct out *o, unsigned char c, size_t left)
+static inline char *put_escape(struct out *o, char *d, unsigned char c, size_t left)
 {
+	o->len = (size_t)(d - o->p);
 	reserve(o, 6 + left + 1 + BLOCK);
-	if (escape_of[c] == 'u') {
-		put_unicode(o, c);
-		return;
-	}
-	o->p[o->len] = '\\';
-	o->p[o->len + 1] = escape_of[c];
-	o->len += 2;
+	d = o->p + o->len;
+	if (escape_of[c] == 'u')
+		return put_unicode(d, c);
+	d[0] = '\\';
+	d[1] = escape_of[c];
+	return d + 2;
 }
 
 #if defined(__SSE2__) && defined(__GNUC__)
@@ -182,58 +193,51 @@ static inline size_t copy_plain(char *d, const char *s)
 #endif
 
 /*
- * Writes the string at `s`, of `n` bytes, up to and including its first
- * byte that needs an escape, or its first BLOCK bytes when none does;
- * returns how many it took.  BLOCK bytes must be readable at `s`, and
- * when `n` is less, the byte at `n` must need an escape (a NUL does).
+ * Writes the block at `s + *i` to `d`: its bytes up to the first that
+ * needs an escape, and that one escaped when it comes before `n`, the
+ * string's length.  Advances `*i` past what it took and returns the new
+ * end of the text.  BLOCK bytes must be readable at `s + *i`, and the
+ * byte at `n` must need an escape (a NUL does) when fewer are left.
  */
-static inline size_t put_block(struct out *o, const char *s, size_t n)
+static inline char *put_block(struct out *o, char *d, const char *s, size_t *i, size_t n)
 {
-	size_t run = copy_plain(o->p + o->len, s);
-	o->len += run;
-	if (run == BLOCK || run == n)
-		return run;
-	put_escape(o, (unsigned char)s[run], n - run - 1);
-	return run + 1;
+	size_t run = copy_plain(d, s + *i);
+	d += run;
+	*i += run;
+	if (run < BLOCK && *i < n) {
+		unsigned char c = (unsigned char)s[(*i)++];
+		d = put_escape(o, d, c, n - *i);
+	}
+	return d;
 }
 
 /*
  * A JSON string literal for `s`.  Strings are mostly plain: each block
- * is copied whole and the output advanced past its plain bytes only, so
- * a run costs no more than its blocks, and an escape no more than its
- * own bytes.  The room for the string and a block's spill is reserved
- * once.  The last few bytes, too few for a block, are scanned from a
- * padded copy, since reading past a string's end is not allowed.
+ * is copied whole and the text advanced past its plain bytes only, so a
+ * run costs no more than its blocks, and an escape no more than its own
+ * bytes.  The room for the string and a block's spill is reserved once,
+ * and the end of the text kept in a local, since a store through the
+ * buffer's `char *` could otherwise change `o->len` as far as the
+ * compiler knows.  The last few bytes, too few for a block, are scanned
+ * from a padded copy: reading past a string's end is not allowed.
  */
 static void put_string(struct out *o, const char *s)
 {
 	size_t n = strlen(s), i = 0;
 	reserve(o, n + 2 + BLOCK);
-	o->p[o->len++] = '"';
+	char *d = o->p + o->len;
+	*d++ = '"';
 	while (n - i >= BLOCK)
-		i += put_block(o, s + i, n - i);
+		d = put_block(o, d, s, &i, n);
 	if (i < n) {
 		char tail[2 * BLOCK] = {0};
 		size_t t = 0, left = n - i;
 		memcpy(tail, s + i, left);
 		while (t < left)
-			t += put_block(o, tail + t, left - t);
+			d = put_block(o, d, tail, &t, left);
 	}
-	o->p[o->len++] = '"';
-}
-
-/* A field name: the shape tables spell them in plain ASCII, so no escaping. */
-static void put_name(struct out *o, const char *name)
-{
-	size_t n = strlen(name);
-	reserve(o, n + 4);
-	o->p[o->len++] = '"';
-	memcpy(o->p + o->len, name, n);
-	o->len += n;
-	o->p[o->len++] = '"';
-	o->p[o->len++] = ':';
-	if (!o->compact)
-		o->p[o->len++] = ' ';
+	*d++ = '"';
+	o->len = (size_t)(d - o->p);
 }
 
 /* Decimal digits written backwards: snprintf costs more than the rest of a field. */
@@ -258,18 +262,30 @@ struct members {
 	bool first;
 };
 
+/* Starts a member of `m`: the comma after the one before, then its own line. */
 static inline void member(struct out *o, struct members *m)
 {
+	reserve(o, 1 + sizeof indent);
 	if (!m->first)
-		put(o, ",", 1);
+		o->p[o->len++] = ',';
 	m->first = false;
 	newline(o, m->depth + 1);
 }
 
-static inline void key(struct out *o, struct members *m, const char *name)
+/*
+ * Starts the member of `m` that field `f` makes, up to its value.  Names
+ * come from the shape tables, plain ASCII with their lengths counted, so
+ * they are copied as they are.
+ */
+static void key(struct out *o, struct members *m, const struct field *f)
 {
 	member(o, m);
-	put_name(o, name);
+	reserve(o, f->namelen + 4);
+	char *d = o->p + o->len;
+	d[0] = '"';
+	memcpy(d + 1, f->name, f->namelen);
+	memcpy(d + 1 + f->namelen, "\": ", 3);
+	o->len += f->namelen + (o->compact ? 3 : 4);
 }
 
 /* A key the user wrote (an environment variable's name) is escaped. */
@@ -282,9 +298,10 @@ static void user_key(struct out *o, struct members *m, const char *name)
 
 static void close_members(struct out *o, const struct members *m, char bracket)
 {
+	reserve(o, sizeof indent + 1);
 	if (!m->first)
 		newline(o, m->depth);
-	put(o, &bracket, 1);
+	o->p[o->len++] = bracket;
 }
 
 static void write_strs(struct out *o, const struct ir_strs *s, int depth)
@@ -316,18 +333,28 @@ static int kv_cmp(const void *a, const void *b)
  */
 #define FEW_VARS 64
 
+static void *resize(void *p, size_t n, size_t size)
+{
+	p = realloc(p, n * size);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+/* Room for an environment of `n` keys, the last order kept: steps share one. */
+static void env_room(struct env_order *last, size_t n)
+{
+	if (n <= last->cap)
+		return;
+	last->keys = resize(last->keys, n, sizeof *last->keys);
+	last->order = resize(last->order, n, sizeof *last->order);
+	last->sorted = resize(last->sorted, n, sizeof *last->sorted);
+	last->cap = n;
+}
+
 static void remember_order(struct env_order *last, const struct ir_env *env,
 			   const struct ir_kv *const *sorted)
 {
-	if (env->n > last->cap) {
-		free(last->keys);
-		free(last->order);
-		last->cap = env->n;
-		last->keys = malloc(env->n * sizeof *last->keys);
-		last->order = malloc(env->n * sizeof *last->order);
-		if (!last->keys || !last->order)
-			out_of_memory();
-	}
 	for (size_t i = 0; i < env->n; i++) {
 		last->keys[i] = env->v[i].key;
 		last->order[i] = (size_t)(sorted[i] - env->v);
@@ -381,9 +408,8 @@ static void sort_env(struct env_order *last, const struct ir_env *env, const str
 /* An environment map, sorted by key so equal maps print equally. */
 static void write_env(struct out *o, const struct ir_env *env, int depth)
 {
-	const struct ir_kv **sorted = malloc(env->n * sizeof *sorted);
-	if (!sorted)
-		out_of_memory();
+	env_room(&o->env, env->n);
+	const struct ir_kv **sorted = o->env.sorted;
 	sort_env(&o->env, env, sorted);
 	struct members m = {depth, true};
 	put(o, "{", 1);
@@ -392,7 +418,6 @@ static void write_env(struct out *o, const struct ir_env *env, int depth)
 		put_string(o, sorted[i]->value ? sorted[i]->value : "");
 	}
 	close_members(o, &m, '}');
-	free(sorted);
 }
 
 static bool write_shape(struct out *o, const struct shape *s, const void *obj, int depth);
@@ -417,7 +442,7 @@ static void write_obj(struct out *o, struct members *m, const struct field *f, c
 	size_t mark = o->len;
 	bool first = m->first;
 	o->held++;
-	key(o, m, f->name);
+	key(o, m, f);
 	if (!write_shape(o, f->shape, p, m->depth + 1) && !f->always) {
 		o->len = mark;
 		m->first = first;
@@ -435,50 +460,50 @@ static void write_field(struct out *o, struct members *m, const struct field *f,
 	case F_STR: {
 		const char *v = *(const char *const *)p;
 		if (v || f->always) {
-			key(o, m, f->name);
+			key(o, m, f);
 			put_string(o, v ? v : "");
 		}
 		break;
 	}
 	case F_BOOL:
 		if (*(const bool *)p) {
-			key(o, m, f->name);
+			key(o, m, f);
 			put(o, "true", 4);
 		}
 		break;
 	case F_INT:
 		if (*(const int *)p || f->always) {
-			key(o, m, f->name);
+			key(o, m, f);
 			put_int(o, *(const int *)p);
 		}
 		break;
 	case F_I64:
 		if (*(const int64_t *)p) {
-			key(o, m, f->name);
+			key(o, m, f);
 			put_int(o, *(const int64_t *)p);
 		}
 		break;
 	case F_ENUM:
 		if (*(const int *)p || f->always) {
-			key(o, m, f->name);
+			key(o, m, f);
 			put_string(o, f->enumer->name(*(const unsigned *)p));
 		}
 		break;
 	case F_STRS:
 		if (((const struct ir_strs *)p)->v) {
-			key(o, m, f->name);
+			key(o, m, f);
 			write_strs(o, p, depth);
 		}
 		break;
 	case F_ENV:
 		if (((const struct ir_env *)p)->n) {
-			key(o, m, f->name);
+			key(o, m, f);
 			write_env(o, p, depth);
 		}
 		break;
 	case F_POS:
 		if (((const struct ir_pos *)p)->line > 0) {
-			key(o, m, f->name);
+			key(o, m, f);
 			write_shape(o, f->shape, p, depth);
 		}
 		break;
@@ -487,13 +512,13 @@ static void write_field(struct out *o, struct members *m, const struct field *f,
 		break;
 	case F_PTR:
 		if (*(const void *const *)p) {
-			key(o, m, f->name);
+			key(o, m, f);
 			write_shape(o, f->shape, *(const void *const *)p, depth);
 		}
 		break;
 	case F_ARR:
 		if (*(const size_t *)(base + f->count_off) || f->always) {
-			key(o, m, f->name);
+			key(o, m, f);
 			write_array(o, f, base, depth);
 		}
 		break;
@@ -518,6 +543,7 @@ static void write_doc(struct out *o, const struct ir_doc *d)
 	o->p[o->len] = '\0';
 	free(o->env.keys);
 	free(o->env.order);
+	free(o->env.sorted);
 }
 
 char *ir_write(const struct ir_doc *d, unsigned flags)

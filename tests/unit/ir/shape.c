@@ -109,3 +109,20 @@ Test(shape, json_names_are_unique_per_object)
 			for (size_t j = i + 1; j < all[k]->nfields; j++)
 				cr_assert_str_neq(all[k]->fields[i].name, all[k]->fields[j].name);
 }
+
+/* Each field's `namelen` is its name's length, in `s` and the shapes below it. */
+static void check_name_lengths(const struct shape *s, size_t depth)
+{
+	cr_assert_lt(depth, 10);
+	for (size_t i = 0; i < s->nfields; i++) {
+		const struct field *f = &s->fields[i];
+		cr_assert_eq(f->namelen, strlen(f->name), "%s: '%s'", s->what, f->name);
+		if (f->shape)
+			check_name_lengths(f->shape, depth + 1);
+	}
+}
+
+Test(shape, name_lengths_are_counted_right)
+{
+	check_name_lengths(&ir_shape_doc, 0);
+}
