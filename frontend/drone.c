@@ -8,7 +8,9 @@
  * clone step unless cloning is off or a local workspace replaces it, its
  * services as detached steps, then its steps (drone_step.c).  Nothing is
  * random: names come from the file, secrets and volumes keep file order,
- * so the same file and context give the same IR byte for byte.
+ * so the same file and context give the same IR byte for byte.  The
+ * context is asked for each substitution variable once per file, as a
+ * large file asks for the same few at every step.
  */
 #include <ctype.h>
 #include <stdlib.h>
