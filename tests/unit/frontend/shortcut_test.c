@@ -18,7 +18,7 @@ static int asked_nope;
 
 static const char *getvar(void *arg, const char *name)
 {
-	static char values[128][16];
+	static char values[128][32];
 	int i;
 	(void)arg;
 	if (sscanf(name, "V%d", &i) != 1 || i < 0 || i >= 100) {
@@ -152,7 +152,7 @@ Test(shortcut, many_variables_are_all_substituted)
 	const struct ir_env *env = &d->pipelines[0].steps[0].environment;
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < 100; i++) {
-			char key[16], want[16];
+			char key[32], want[32];
 			snprintf(key, sizeof key, "E%d_%d", round, i);
 			snprintf(want, sizeof want, "val-V%d", i);
 			cr_assert_str_eq(ir_env_get(env, key), want);
