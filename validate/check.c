@@ -3,8 +3,10 @@
  * rule table.
  *
  * The families are independent: each walks the document on its own and
- * reports what it finds, so one run lists every problem.  Scratch memory
- * (graphs, suggestion lists) comes from an arena freed before returning.
+ * reports what it finds, so one run lists every problem.  What several
+ * need, the index of each pipeline's step names, is made once, on first
+ * use, and kept in the context.  Scratch memory (indexes, graphs,
+ * suggestion lists) comes from an arena freed before returning.
  * The table below is the public list of rule ids; `pipec lint
  * --list-rules` prints it and tests/e2e/rules.sh checks it against the
  * pages in docs/rules/.
@@ -58,6 +60,13 @@ const struct val_rule *val_rule_find(const char *id)
 	return NULL;
 }
 
+struct val_index *val_steps_index(struct val_ctx *c, size_t i)
+{
+	if (!c->steps[i])
+		c->steps[i] = val_index_steps(&c->doc->pipelines[i], c->scratch);
+	return c->steps[i];
+}
+
 bool val_pipeline_fits(const struct ir_pipeline *p)
 {
 	return p->nsteps <= VAL_MAX_STEPS;
@@ -90,6 +99,7 @@ size_t val_check(const struct ir_doc *doc, const struct val_policy *policy,
 		.dl = dl,
 		.scratch = ir_arena_new(),
 	};
+	c.steps = ir_calloc(c.scratch, doc->npipelines ? doc->npipelines : 1, sizeof *c.steps);
 	check_sizes(&c);
 	val_check_names(&c);
 	val_check_deps(&c);

@@ -6,7 +6,9 @@
  * pipec does not).  An unknown target gets the closest existing name as a
  * suggestion.  Cycles are found by a depth-first walk and reported with
  * the whole path, `a -> b -> a` reading "a depends on b, which depends on
- * a", at the first node of the path.
+ * a", at the first node of the path.  Both checks walk one graph per
+ * list of nodes: its index resolves each target once, and a node with
+ * fewer edges than targets is the only place to look for an unknown one.
  */
 #include <string.h>
 
@@ -20,17 +22,22 @@ static const char *hint(struct val_ctx *c, const char *name, const char *const *
 	return s ? ir_printf(c->scratch, " (did you mean '%s'?)", s) : "";
 }
 
-static void check_step_targets(struct val_ctx *c, const struct ir_pipeline *p)
+/*
+ * Reports the depends_on targets that name no step.  The graph left them
+ * out, so a step with as many edges as targets has none and is not
+ * looked up again.
+ */
+static void check_step_targets(struct val_ctx *c, const struct ir_pipeline *p,
+			       const struct val_graph *g)
 {
-	const char **names = ir_calloc(c->scratch, p->nsteps ? p->nsteps : 1, sizeof *names);
-	for (size_t i = 0; i < p->nsteps; i++)
-		names[i] = p->steps[i].name;
-	struct val_index *index = val_index_new(names, p->nsteps, c->scratch);
+	const char *const *names = g->index->names;
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct ir_step *s = &p->steps[i];
+		if (g->ndep[i] == s->depends_on.n)
+			continue;
 		for (size_t k = 0; k < s->depends_on.n; k++) {
 			const char *t = s->depends_on.v[k];
-			if (val_index_find(index, t) < p->nsteps)
+			if (val_index_find(g->index, t) < p->nsteps)
 				continue;
 			diag_error(c->dl, s->pos, "unknown-dependency",
 				   "step '%s' depends on unknown step '%s'%s", s->name ? s->name : "",
@@ -39,19 +46,18 @@ static void check_step_targets(struct val_ctx *c, const struct ir_pipeline *p)
 	}
 }
 
-static void check_pipeline_targets(struct val_ctx *c)
+/* The same for pipelines. */
+static void check_pipeline_targets(struct val_ctx *c, const struct val_graph *g)
 {
 	const struct ir_doc *d = c->doc;
-	const char **names = ir_calloc(c->scratch, d->npipelines ? d->npipelines : 1,
-				       sizeof *names);
-	for (size_t i = 0; i < d->npipelines; i++)
-		names[i] = d->pipelines[i].name;
-	struct val_index *index = val_index_new(names, d->npipelines, c->scratch);
+	const char *const *names = g->index->names;
 	for (size_t i = 0; i < d->npipelines; i++) {
 		const struct ir_pipeline *p = &d->pipelines[i];
+		if (g->ndep[i] == p->depends_on.n)
+			continue;
 		for (size_t k = 0; k < p->depends_on.n; k++) {
 			const char *t = p->depends_on.v[k];
-			if (val_index_find(index, t) < d->npipelines)
+			if (val_index_find(g->index, t) < d->npipelines)
 				continue;
 			diag_error(c->dl, p->pos, "unknown-pipeline-dependency",
 				   "pipeline '%s' depends on unknown pipeline '%s'%s",
@@ -84,43 +90,37 @@ static void report_cycle(void *arg, const size_t *path, size_t len)
 	diag_error(r->c->dl, r->pos[path[0]], r->rule, "%s dependency cycle: %s", r->what, buf);
 }
 
-static void check_step_cycles(struct val_ctx *c, const struct ir_pipeline *p)
+/* One graph of the steps serves both checks; its index has their names. */
+static void check_steps(struct val_ctx *c, size_t pi)
 {
-	const char **names = ir_calloc(c->scratch, p->nsteps ? p->nsteps : 1, sizeof *names);
+	const struct ir_pipeline *p = &c->doc->pipelines[pi];
+	struct val_graph *g = val_graph_steps(p, val_steps_index(c, pi), c->scratch);
 	struct ir_pos *pos = ir_calloc(c->scratch, p->nsteps ? p->nsteps : 1, sizeof *pos);
-	for (size_t i = 0; i < p->nsteps; i++) {
-		names[i] = p->steps[i].name;
+	for (size_t i = 0; i < p->nsteps; i++)
 		pos[i] = p->steps[i].pos;
-	}
-	struct cycle_report r = {c, "dependency-cycle", "step", names, pos};
-	val_graph_cycles(val_graph_steps(p, c->scratch), report_cycle, &r, c->scratch);
+	check_step_targets(c, p, g);
+	struct cycle_report r = {c, "dependency-cycle", "step", g->index->names, pos};
+	val_graph_cycles(g, report_cycle, &r, c->scratch);
 }
 
-static void check_pipeline_cycles(struct val_ctx *c)
+static void check_pipelines(struct val_ctx *c)
 {
 	const struct ir_doc *d = c->doc;
-	size_t n = d->npipelines ? d->npipelines : 1;
-	const char **names = ir_calloc(c->scratch, n, sizeof *names);
-	struct ir_pos *pos = ir_calloc(c->scratch, n, sizeof *pos);
-	for (size_t i = 0; i < d->npipelines; i++) {
-		names[i] = d->pipelines[i].name;
+	struct val_index *index = val_index_pipelines(d, c->scratch);
+	struct val_graph *g = val_graph_pipelines(d, index, c->scratch);
+	struct ir_pos *pos = ir_calloc(c->scratch, d->npipelines ? d->npipelines : 1, sizeof *pos);
+	for (size_t i = 0; i < d->npipelines; i++)
 		pos[i] = d->pipelines[i].pos;
-	}
-	struct cycle_report r = {c, "pipeline-dependency-cycle", "pipeline", names, pos};
-	val_graph_cycles(val_graph_pipelines(d, c->scratch), report_cycle, &r, c->scratch);
+	check_pipeline_targets(c, g);
+	struct cycle_report r = {c, "pipeline-dependency-cycle", "pipeline", index->names, pos};
+	val_graph_cycles(g, report_cycle, &r, c->scratch);
 }
 
 void val_check_deps(struct val_ctx *c)
 {
-	for (size_t i = 0; i < c->doc->npipelines; i++) {
-		const struct ir_pipeline *p = &c->doc->pipelines[i];
-		if (!val_pipeline_fits(p))
-			continue;
-		check_step_targets(c, p);
-		check_step_cycles(c, p);
-	}
-	if (c->doc->npipelines <= VAL_MAX_STEPS) {
-		check_pipeline_targets(c);
-		check_pipeline_cycles(c);
-	}
+	for (size_t i = 0; i < c->doc->npipelines; i++)
+		if (val_pipeline_fits(&c->doc->pipelines[i]))
+			check_steps(c, i);
+	if (c->doc->npipelines <= VAL_MAX_STEPS)
+		check_pipelines(c);
 }

@@ -37,14 +37,19 @@ struct val_index *val_index_new(const char *const *names, size_t n, struct ir_ar
 	while (cap < 2 * n)
 		cap *= 2;
 	x->names = ir_calloc(a, n ? n : 1, sizeof *x->names);
+	x->first = ir_calloc(a, n ? n : 1, sizeof *x->first);
 	x->slot = ir_calloc(a, cap, sizeof *x->slot);
 	x->mask = cap - 1;
 	x->nnodes = n;
 	for (size_t i = 0; i < n; i++) {
 		x->names[i] = names[i];
-		size_t *s = names[i] ? probe(x, names[i]) : NULL;
-		if (s && !*s)
+		x->first[i] = n;
+		if (!names[i])
+			continue;
+		size_t *s = probe(x, names[i]);
+		if (!*s)
 			*s = i + 1;
+		x->first[i] = *s - 1;
 	}
 	return x;
 }
@@ -55,13 +60,29 @@ size_t val_index_find(const struct val_index *x, const char *name)
 	return s && *s ? *s - 1 : x->nnodes;
 }
 
-static struct val_graph *graph_new(const char *const *names,
-				   const struct ir_strs *const *deps, size_t n,
+struct val_index *val_index_steps(const struct ir_pipeline *p, struct ir_arena *a)
+{
+	const char **names = ir_calloc(a, p->nsteps ? p->nsteps : 1, sizeof *names);
+	for (size_t i = 0; i < p->nsteps; i++)
+		names[i] = p->steps[i].name;
+	return val_index_new(names, p->nsteps, a);
+}
+
+struct val_index *val_index_pipelines(const struct ir_doc *d, struct ir_arena *a)
+{
+	const char **names = ir_calloc(a, d->npipelines ? d->npipelines : 1, sizeof *names);
+	for (size_t i = 0; i < d->npipelines; i++)
+		names[i] = d->pipelines[i].name;
+	return val_index_new(names, d->npipelines, a);
+}
+
+static struct val_graph *graph_new(struct val_index *index, const struct ir_strs *const *deps,
 				   struct ir_arena *a)
 {
-	struct val_index *index = val_index_new(names, n, a);
+	size_t n = index->nnodes;
 	struct val_graph *g = ir_alloc(a, sizeof *g);
 	g->n = n;
+	g->index = index;
 	g->dep = ir_calloc(a, n ? n : 1, sizeof *g->dep);
 	g->ndep = ir_calloc(a, n ? n : 1, sizeof *g->ndep);
 	for (size_t i = 0; i < n; i++) {
@@ -75,28 +96,23 @@ static struct val_graph *graph_new(const char *const *names,
 	return g;
 }
 
-struct val_graph *val_graph_steps(const struct ir_pipeline *p, struct ir_arena *a)
+struct val_graph *val_graph_steps(const struct ir_pipeline *p, struct val_index *index,
+				  struct ir_arena *a)
 {
-	size_t n = p->nsteps;
-	const char **names = ir_calloc(a, n ? n : 1, sizeof *names);
-	const struct ir_strs **deps = ir_calloc(a, n ? n : 1, sizeof *deps);
-	for (size_t i = 0; i < n; i++) {
-		names[i] = p->steps[i].name;
+	const struct ir_strs **deps = ir_calloc(a, p->nsteps ? p->nsteps : 1, sizeof *deps);
+	for (size_t i = 0; i < p->nsteps; i++)
 		deps[i] = &p->steps[i].depends_on;
-	}
-	return graph_new(names, deps, n, a);
+	return graph_new(index, deps, a);
 }
 
-struct val_graph *val_graph_pipelines(const struct ir_doc *d, struct ir_arena *a)
+struct val_graph *val_graph_pipelines(const struct ir_doc *d, struct val_index *index,
+				      struct ir_arena *a)
 {
-	size_t n = d->npipelines;
-	const char **names = ir_calloc(a, n ? n : 1, sizeof *names);
-	const struct ir_strs **deps = ir_calloc(a, n ? n : 1, sizeof *deps);
-	for (size_t i = 0; i < n; i++) {
-		names[i] = d->pipelines[i].name;
+	const struct ir_strs **deps = ir_calloc(a, d->npipelines ? d->npipelines : 1,
+						sizeof *deps);
+	for (size_t i = 0; i < d->npipelines; i++)
 		deps[i] = &d->pipelines[i].depends_on;
-	}
-	return graph_new(names, deps, n, a);
+	return graph_new(index, deps, a);
 }
 
 /* A binary min-heap of node indices: the ready nodes, lowest first. */

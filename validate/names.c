@@ -56,25 +56,22 @@ static void check_dns(struct val_ctx *c, const struct ir_pipeline *p,
 			     "step name '%s' is not a valid DNS label", s->name);
 }
 
-/* Whether an earlier node bears names[i]; `first` gets the earliest one. */
-static bool earlier(const struct val_index *x, const char *const *names, size_t i,
-		    size_t *first)
+/* Whether an earlier node bears node i's name; `first` gets the earliest one. */
+static bool earlier(const struct val_index *x, size_t i, size_t *first)
 {
-	*first = val_index_find(x, names[i]);
+	*first = x->first[i];
 	return *first < i;
 }
 
-static void check_steps(struct val_ctx *c, const struct ir_pipeline *p)
+static void check_steps(struct val_ctx *c, size_t pi)
 {
+	const struct ir_pipeline *p = &c->doc->pipelines[pi];
 	const char *pname = p->name ? p->name : "";
 	if (p->nsteps == 0)
 		diag_error(c->dl, p->pos, "no-steps", "pipeline '%s' has no steps", pname);
 	if (!val_pipeline_fits(p))
 		return;
-	const char **names = ir_calloc(c->scratch, p->nsteps ? p->nsteps : 1, sizeof *names);
-	for (size_t i = 0; i < p->nsteps; i++)
-		names[i] = p->steps[i].name;
-	struct val_index *index = val_index_new(names, p->nsteps, c->scratch);
+	struct val_index *index = val_steps_index(c, pi);
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct ir_step *s = &p->steps[i];
 		size_t j;
@@ -83,7 +80,7 @@ static void check_steps(struct val_ctx *c, const struct ir_pipeline *p)
 				   "step %zu of pipeline '%s' has no name", i + 1, pname);
 			continue;
 		}
-		if (earlier(index, names, i, &j))
+		if (earlier(index, i, &j))
 			diag_error(c->dl, s->pos, "duplicate-step-name",
 				   "step name '%s' is used more than once in pipeline '%s' (first at line %d)",
 				   s->name, pname, p->steps[j].pos.line);
@@ -94,20 +91,16 @@ static void check_steps(struct val_ctx *c, const struct ir_pipeline *p)
 void val_check_names(struct val_ctx *c)
 {
 	const struct ir_doc *d = c->doc;
-	size_t n = d->npipelines;
-	const char **names = ir_calloc(c->scratch, n ? n : 1, sizeof *names);
-	for (size_t i = 0; i < n; i++)
-		names[i] = d->pipelines[i].name;
-	struct val_index *index = val_index_new(names, n, c->scratch);
-	for (size_t i = 0; i < n; i++) {
+	struct val_index *index = val_index_pipelines(d, c->scratch);
+	for (size_t i = 0; i < d->npipelines; i++) {
 		const struct ir_pipeline *p = &d->pipelines[i];
 		size_t j;
 		if (is_blank(p->name))
 			diag_error(c->dl, p->pos, "missing-name", "pipeline %zu has no name", i + 1);
-		else if (i < VAL_MAX_STEPS && earlier(index, names, i, &j))
+		else if (i < VAL_MAX_STEPS && earlier(index, i, &j))
 			diag_error(c->dl, p->pos, "duplicate-pipeline-name",
 				   "pipeline name '%s' is used more than once (first at line %d)",
 				   p->name, d->pipelines[j].pos.line);
-		check_steps(c, p);
+		check_steps(c, i);
 	}
 }

@@ -143,6 +143,7 @@ struct rewrite {
 	const bool *removed;
 	size_t **eff, *neff;        /* direct dependencies, skipped ones bypassed */
 	struct bits reach;          /* words == 0 when no edge can be redundant */
+	size_t *topo;               /* all nodes in topological order, before the rewrite */
 	size_t *order, nkept;       /* kept nodes, in their new order */
 };
 
@@ -198,7 +199,7 @@ static void fill_reach(struct rewrite *r, const size_t *topo, struct ir_arena *s
 static int close_over(struct rewrite *r, struct ir_arena *s)
 {
 	size_t n = r->g->n;
-	size_t *topo = ir_calloc(s, n ? n : 1, sizeof *topo);
+	size_t *topo = r->topo = ir_calloc(s, n ? n : 1, sizeof *topo);
 	if (val_graph_order(r->g, topo, s) < n)
 		return -1;
 	size_t *seen = ir_calloc(s, n ? n : 1, sizeof *seen);
@@ -239,18 +240,35 @@ static void reduce_node(struct rewrite *r, size_t i, uint64_t *covered, struct i
 	for (size_t k = 0; k < deg; k++)
 		if (deg == 1 || !has(covered, eff[k]))
 			g->dep[i][g->ndep[i]++] = eff[k];
-	qsort(g->dep[i], g->ndep[i], sizeof **g->dep, by_index);
+	if (g->ndep[i] > 1)
+		qsort(g->dep[i], g->ndep[i], sizeof **g->dep, by_index);
 }
 
-/* Replaces the graph's edges by the reduced ones and orders kept nodes. */
+static bool any_removed(const struct rewrite *r)
+{
+	for (size_t i = 0; i < r->g->n; i++)
+		if (r->removed[i])
+			return true;
+	return false;
+}
+
+/*
+ * Replaces the graph's edges by the reduced ones and orders kept nodes.
+ * The order takes a node once everything it reaches is placed, and
+ * dropping redundant edges changes nothing a node reaches: unless
+ * skipped nodes were bypassed, the order found before stands.
+ */
 static void reduce_and_order(struct rewrite *r, struct ir_arena *s)
 {
 	struct val_graph *g = r->g;
 	uint64_t *covered = ir_calloc(s, r->reach.words + 1, sizeof *covered);
 	for (size_t i = 0; i < g->n; i++)
 		reduce_node(r, i, covered, s);
-	size_t *all = ir_calloc(s, g->n ? g->n : 1, sizeof *all);
-	size_t placed = val_graph_order(g, all, s);
+	size_t *all = r->topo, placed = g->n;
+	if (any_removed(r)) {
+		all = ir_calloc(s, g->n ? g->n : 1, sizeof *all);
+		placed = val_graph_order(g, all, s);
+	}
 	r->order = ir_calloc(s, g->n ? g->n : 1, sizeof *r->order);
 	r->nkept = 0;
 	for (size_t t = 0; t < placed; t++)
@@ -258,10 +276,27 @@ static void reduce_and_order(struct rewrite *r, struct ir_arena *s)
 			r->order[r->nkept++] = all[t];
 }
 
-/* The reduced depends_on of node i, as names in the caller's arena. */
-static struct ir_strs deps_of(const struct rewrite *r, size_t i, struct ir_arena *a)
+/* Whether `list` names node i's reduced dependencies already, in their order. */
+static bool names_deps(const struct rewrite *r, size_t i, const struct ir_strs *list)
+{
+	if (r->g->ndep[i] == 0 || list->n != r->g->ndep[i])
+		return false;
+	for (size_t k = 0; k < list->n; k++)
+		if (!same_str(list->v[k], r->names[r->g->dep[i][k]]))
+			return false;
+	return true;
+}
+
+/*
+ * The reduced depends_on of node i, whose list was `was`: that list when
+ * it says the same, as most do, or names in the caller's arena.
+ */
+static struct ir_strs deps_of(const struct rewrite *r, size_t i, const struct ir_strs *was,
+			      struct ir_arena *a)
 {
 	struct ir_strs out = {0};
+	if (names_deps(r, i, was))
+		return *was;
 	if (!r->g->ndep[i])
 		return out;
 	out.v = ir_calloc(a, r->g->ndep[i], sizeof *out.v);
@@ -285,15 +320,12 @@ static int rewrite_steps(struct ir_pipeline *p, unsigned flags, struct ir_arena 
 			 struct ir_arena *s)
 {
 	size_t n = p->nsteps;
-	struct rewrite r = {.g = val_graph_steps(p, s)};
-	const char **names = ir_calloc(s, n ? n : 1, sizeof *names);
+	struct rewrite r = {.g = val_graph_steps(p, val_index_steps(p, s), s)};
 	bool *removed = ir_calloc(s, n ? n : 1, sizeof *removed);
-	for (size_t i = 0; i < n; i++) {
-		names[i] = p->steps[i].name;
+	for (size_t i = 0; i < n; i++)
 		removed[i] = !(flags & VAL_KEEP_SKIPPED) &&
 			     val_is_skipped(p->steps[i].skip, p->steps[i].run_policy);
-	}
-	r.names = names;
+	r.names = r.g->index->names;
 	r.removed = removed;
 	if (close_over(&r, s) < 0)
 		return -1;
@@ -301,13 +333,13 @@ static int rewrite_steps(struct ir_pipeline *p, unsigned flags, struct ir_arena 
 	if (in_place(r.order, r.nkept, n)) {
 		/* the usual file: steps already in an order the graph allows */
 		for (size_t t = 0; t < n; t++)
-			p->steps[t].depends_on = deps_of(&r, t, a);
+			p->steps[t].depends_on = deps_of(&r, t, &p->steps[t].depends_on, a);
 		return 0;
 	}
 	struct ir_step *steps = ir_calloc(a, r.nkept ? r.nkept : 1, sizeof *steps);
 	for (size_t t = 0; t < r.nkept; t++) {
 		steps[t] = p->steps[r.order[t]];
-		steps[t].depends_on = deps_of(&r, r.order[t], a);
+		steps[t].depends_on = deps_of(&r, r.order[t], &steps[t].depends_on, a);
 	}
 	p->steps = steps;
 	p->nsteps = r.nkept;
@@ -318,15 +350,12 @@ static int rewrite_pipelines(struct ir_doc *d, unsigned flags, struct ir_arena *
 			     struct ir_arena *s)
 {
 	size_t n = d->npipelines;
-	struct rewrite r = {.g = val_graph_pipelines(d, s)};
-	const char **names = ir_calloc(s, n ? n : 1, sizeof *names);
+	struct rewrite r = {.g = val_graph_pipelines(d, val_index_pipelines(d, s), s)};
 	bool *removed = ir_calloc(s, n ? n : 1, sizeof *removed);
-	for (size_t i = 0; i < n; i++) {
-		names[i] = d->pipelines[i].name;
+	for (size_t i = 0; i < n; i++)
 		removed[i] = !(flags & VAL_KEEP_SKIPPED) &&
 			     val_is_skipped(d->pipelines[i].skip, d->pipelines[i].run_policy);
-	}
-	r.names = names;
+	r.names = r.g->index->names;
 	r.removed = removed;
 	if (close_over(&r, s) < 0)
 		return -1;
@@ -334,7 +363,7 @@ static int rewrite_pipelines(struct ir_doc *d, unsigned flags, struct ir_arena *
 	struct ir_pipeline *ps = ir_calloc(a, r.nkept ? r.nkept : 1, sizeof *ps);
 	for (size_t t = 0; t < r.nkept; t++) {
 		ps[t] = d->pipelines[r.order[t]];
-		ps[t].depends_on = deps_of(&r, r.order[t], a);
+		ps[t].depends_on = deps_of(&r, r.order[t], &ps[t].depends_on, a);
 	}
 	d->pipelines = ps;
 	d->npipelines = r.nkept;

@@ -167,32 +167,45 @@ static bool skipped_at(const bool *skipped, int i)
 	return skipped[i];
 }
 
+/*
+ * A pipeline of N steps in a fresh arena, each step depending on each
+ * lower one with a chance of 1 in `one_in` (edges only to lower indices
+ * keep it acyclic); with `skipped`, about a quarter of the steps are
+ * skipped and marked there.  Then the order written is shuffled.
+ */
+static struct ir_doc *random_dag(int one_in, bool *skipped)
+{
+	ir_arena_free(a);
+	a = ir_arena_new();
+	struct ir_doc *d = doc_new(a, 1, N);
+	struct ir_pipeline *p = &d->pipelines[0];
+	for (int i = 0; i < N; i++) {
+		struct ir_step *s = &p->steps[i];
+		s->depends_on.v = ir_calloc(a, N, sizeof(char *));
+		for (int j = 0; j < i; j++)
+			if (rand() % one_in == 0)
+				s->depends_on.v[s->depends_on.n++] = ir_printf(a, "s%d", j + 1);
+		if (skipped)
+			skipped[i] = rand() % 4 == 0;
+		if (skipped && skipped[i])
+			s->run_policy = IR_RUN_NEVER;
+	}
+	for (int i = N - 1; i > 0; i--) {
+		int j = rand() % (i + 1);
+		struct ir_step t = p->steps[i];
+		p->steps[i] = p->steps[j];
+		p->steps[j] = t;
+	}
+	return d;
+}
+
 Test(normalize, random_dags_keep_every_constraint)
 {
 	srand(4);
 	for (int round = 0; round < 200; round++) {
-		ir_arena_free(a);
-		a = ir_arena_new();
-		struct ir_doc *d = doc_new(a, 1, N);
-		struct ir_pipeline *p = &d->pipelines[0];
 		bool skipped[N] = {0};
-		/* edges only to lower indices keep it acyclic; shuffle the order written */
-		for (int i = 0; i < N; i++) {
-			struct ir_step *s = &p->steps[i];
-			s->depends_on.v = ir_calloc(a, N, sizeof(char *));
-			for (int j = 0; j < i; j++)
-				if (rand() % 5 == 0)
-					s->depends_on.v[s->depends_on.n++] = ir_printf(a, "s%d", j + 1);
-			skipped[i] = rand() % 4 == 0;
-			if (skipped[i])
-				s->run_policy = IR_RUN_NEVER;
-		}
-		for (int i = N - 1; i > 0; i--) {
-			int j = rand() % (i + 1);
-			struct ir_step t = p->steps[i];
-			p->steps[i] = p->steps[j];
-			p->steps[j] = t;
-		}
+		struct ir_doc *d = random_dag(5, skipped);
+		struct ir_pipeline *p = &d->pipelines[0];
 		int idx[N];
 		for (int i = 0; i < N; i++)
 			idx[i] = atoi(p->steps[i].name + 1) - 1;
@@ -238,6 +251,43 @@ Test(normalize, random_dags_keep_every_constraint)
 					cr_assert(k == m || !after[y][x], "redundant edge");
 				}
 		}
+	}
+}
+
+/* Whether every dependency of the step written at `i` is placed. */
+static bool ready(const struct ir_pipeline *p, int i, const bool *placed)
+{
+	const struct ir_strs *ds = &p->steps[i].depends_on;
+	for (size_t k = 0; k < ds->n; k++)
+		if (!placed[ir_step_find(p, ds->v[k]) - p->steps])
+			return false;
+	return true;
+}
+
+/*
+ * With nothing skipped the order is the stable one, each time the first
+ * step as written whose dependencies are placed, however many redundant
+ * edges are dropped on the way.
+ */
+Test(normalize, order_is_the_first_ready_as_written)
+{
+	srand(9);
+	for (int round = 0; round < 200; round++) {
+		struct ir_doc *d = random_dag(3, NULL);
+		struct ir_pipeline *p = &d->pipelines[0];
+		const char *want[N];
+		bool placed[N] = {0};
+		for (int t = 0; t < N; t++) {
+			int i = 0;
+			while (placed[i] || !ready(p, i, placed))
+				i++;
+			placed[i] = true;
+			want[t] = p->steps[i].name;
+		}
+		cr_assert_eq(val_normalize(d, a, 0), 0);
+		cr_assert_eq(p->nsteps, (size_t)N);
+		for (int t = 0; t < N; t++)
+			cr_assert_str_eq(p->steps[t].name, want[t], "round %d, place %d", round, t);
 	}
 }
 
