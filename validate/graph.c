@@ -85,8 +85,14 @@ static struct val_graph *graph_new(struct val_index *index, const struct ir_strs
 	g->index = index;
 	g->dep = ir_calloc(a, n ? n : 1, sizeof *g->dep);
 	g->ndep = ir_calloc(a, n ? n : 1, sizeof *g->ndep);
+	size_t edges = 0;
+	for (size_t i = 0; i < n; i++)
+		edges += deps[i]->n;
+	/* one allocation for all edges, not one per node: each list is a slice */
+	size_t *all = ir_calloc(a, edges ? edges : 1, sizeof *all);
 	for (size_t i = 0; i < n; i++) {
-		g->dep[i] = ir_calloc(a, deps[i]->n ? deps[i]->n : 1, sizeof **g->dep);
+		g->dep[i] = all;
+		all += deps[i]->n;
 		for (size_t k = 0; k < deps[i]->n; k++) {
 			size_t j = val_index_find(index, deps[i]->v[k]);
 			if (j < n)

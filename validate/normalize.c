@@ -223,14 +223,15 @@ static int by_index(const void *x, const void *y)
  * An edge i -> d is redundant when another direct dependency e reaches d.
  * In a DAG no e reaches itself, so d is redundant exactly when it is in
  * the union of reach(e) over i's direct dependencies.  A single
- * dependency is never redundant.  Kept edges are listed by index.
+ * dependency is never redundant.  Kept edges are listed by index, in
+ * eff(i)'s own room: nothing reads eff(i) once node i is reduced.
  */
-static void reduce_node(struct rewrite *r, size_t i, uint64_t *covered, struct ir_arena *s)
+static void reduce_node(struct rewrite *r, size_t i, uint64_t *covered)
 {
 	struct val_graph *g = r->g;
-	const size_t *eff = r->eff[i];
+	size_t *eff = r->eff[i];
 	size_t deg = r->removed[i] ? 0 : r->neff[i];
-	g->dep[i] = ir_calloc(s, deg ? deg : 1, sizeof **g->dep);
+	g->dep[i] = eff;
 	g->ndep[i] = 0;
 	if (deg > 1) {
 		memset(covered, 0, r->reach.words * sizeof *covered);
@@ -263,7 +264,7 @@ static void reduce_and_order(struct rewrite *r, struct ir_arena *s)
 	struct val_graph *g = r->g;
 	uint64_t *covered = ir_calloc(s, r->reach.words + 1, sizeof *covered);
 	for (size_t i = 0; i < g->n; i++)
-		reduce_node(r, i, covered, s);
+		reduce_node(r, i, covered);
 	size_t *all = r->topo, placed = g->n;
 	if (any_removed(r)) {
 		all = ir_calloc(s, g->n ? g->n : 1, sizeof *all);
