@@ -102,8 +102,24 @@ struct fe_node *fe_map_get(const struct fe_node *map, const char *key);
  */
 void fe_prefetch(const struct fe_node *n);
 
-/* True for a plain scalar spelling null (`~`, `null`, empty). */
-bool fe_is_null(const struct fe_node *n);
+/* Whether 4 bytes spell null (`null`, `Null`, `NULL`). */
+bool fe_null_word(const char *s);
+
+/*
+ * True for a plain scalar spelling null (`~`, `null`, empty).  Inline:
+ * every key check asks it of every value, and length alone settles most.
+ */
+static inline bool fe_is_null(const struct fe_node *n)
+{
+	if (!n || n->kind != FE_SCALAR || !n->plain)
+		return false;
+	switch (n->len) {
+	case 0: return true;
+	case 1: return n->str[0] == '~';
+	case 4: return fe_null_word(n->str);
+	default: return false;
+	}
+}
 
 /*
  * Expands ${VAR} forms in one scalar (see docs/yaml.md for the forms).

@@ -347,19 +347,13 @@ static const char *where_text(struct eval *ev, struct where w)
 			 w.sub ? w.sub : "");
 }
 
-/* fe_is_null() for the common case cheaply: null is spelt in 4 bytes or less. */
-static bool is_null(const struct fe_node *n)
-{
-	return n->kind == FE_SCALAR && n->plain && n->len <= 4 && fe_is_null(n);
-}
-
 static const char *kind_name(const struct fe_node *n)
 {
 	if (n->kind == FE_SEQ)
 		return "a sequence";
 	if (n->kind == FE_MAP)
 		return "a map";
-	return is_null(n) ? "null" : "a string";
+	return fe_is_null(n) ? "null" : "a string";
 }
 
 static void unknown_key(struct eval *ev, const struct fe_node *key,
@@ -466,7 +460,7 @@ static void check_patterns(struct eval *ev, const struct fe_node *list,
 	for (size_t i = 0; i < n; i++) {
 		const struct fe_node *it = items[i];
 
-		if (it->kind != FE_SCALAR || is_null(it)) {
+		if (it->kind != FE_SCALAR || fe_is_null(it)) {
 			wrong_type(ev, it, w, "a string");
 			continue;
 		}
@@ -491,7 +485,7 @@ static void read_clause(struct eval *ev, const struct fe_pair *p, enum clause_fi
 
 	*c = (struct clause){.key = p->key};
 	if (v->kind != FE_MAP) {
-		if (is_null(v))
+		if (fe_is_null(v))
 			wrong_type(ev, v, w, "a string, a list or an include/exclude map");
 		else
 			check_patterns(ev, v, w, f);
@@ -615,7 +609,7 @@ static void check_status_values(struct eval *ev, const struct fe_node *list)
 	for (size_t i = 0; i < n; i++) {
 		const struct fe_node *it = list->kind == FE_SEQ ? list->items[i] : list;
 
-		if (it->kind != FE_SCALAR || is_null(it) ||
+		if (it->kind != FE_SCALAR || fe_is_null(it) ||
 		    !strcmp(it->str, "success") || !strcmp(it->str, "failure"))
 			continue;
 		ev->errors++;
@@ -690,7 +684,7 @@ static int eval_map(struct eval *ev, const struct fe_node *cond,
 {
 	*policy = IR_RUN_ON_SUCCESS;
 	*skip = NULL;
-	if (!cond || is_null(cond))
+	if (!cond || fe_is_null(cond))
 		return 0;
 	if (cond->kind != FE_MAP) {
 		wrong_type(ev, cond, (struct where){0}, "a map");

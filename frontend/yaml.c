@@ -720,16 +720,8 @@ struct fe_node *fe_map_get(const struct fe_node *map, const char *key)
 	return NULL;
 }
 
-bool fe_is_null(const struct fe_node *n)
+bool fe_null_word(const char *s)
 {
-	if (!n || n->kind != FE_SCALAR || !n->plain)
-		return false;
-	switch (n->len) {
-	case 0: return true;
-	case 1: return n->str[0] == '~';
-	case 4: return (n->str[0] == 'n' || n->str[0] == 'N') &&
-		       (!strcmp(n->str, "null") || !strcmp(n->str, "Null") ||
-			!strcmp(n->str, "NULL"));
-	default: return false;
-	}
+	return (s[0] == 'n' || s[0] == 'N') &&
+	       (!strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"));
 }
