@@ -262,14 +262,20 @@ struct members {
 	bool first;
 };
 
-/* Starts a member of `m`: the comma after the one before, then its own line. */
-static inline void member(struct out *o, struct members *m)
+/* The comma after the member before, then the next one's line, in reserved room. */
+static inline void comma_line(struct out *o, struct members *m)
 {
-	reserve(o, 1 + sizeof indent);
 	if (!m->first)
 		o->p[o->len++] = ',';
 	m->first = false;
 	newline(o, m->depth + 1);
+}
+
+/* Starts a member of `m`. */
+static inline void member(struct out *o, struct members *m)
+{
+	reserve(o, 1 + sizeof indent);
+	comma_line(o, m);
 }
 
 /*
@@ -279,8 +285,9 @@ static inline void member(struct out *o, struct members *m)
  */
 static void key(struct out *o, struct members *m, const struct field *f)
 {
-	member(o, m);
-	reserve(o, f->namelen + 4);
+	reserve(o, 1 + sizeof indent + f->namelen + 4);
+	comma_line(o, m);
+	reserve(o, f->namelen + 4);     /* a line past `indent` took its own room */
 	char *d = o->p + o->len;
 	d[0] = '"';
 	memcpy(d + 1, f->name, f->namelen);
