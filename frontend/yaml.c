@@ -414,21 +414,28 @@ static struct fe_node *alias(struct reader *r, yaml_event_t *ev)
 	return n;
 }
 
-static void vec_push(struct vec *v, const void *item)
+/* Room for one more: out of line, as it is seldom needed. */
+static void vec_grow(struct vec *v)
 {
-	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 64;
-		v->v = realloc(v->v, v->cap * v->size);
-		if (!v->v)
-			abort();
-	}
-	/* the two kinds of stack, copied as what they hold, not by a call */
-	char *at = (char *)v->v + v->n * v->size;
-	if (v->size == sizeof(struct fe_pair))
-		*(struct fe_pair *)at = *(const struct fe_pair *)item;
-	else
-		*(struct fe_node **)at = *(struct fe_node *const *)item;
-	v->n++;
+	v->cap = v->cap ? v->cap * 2 : 64;
+	v->v = realloc(v->v, v->cap * v->size);
+	if (!v->v)
+		abort();
+}
+
+/* One push per node read: a stack's element type is known at each call. */
+static inline void push_node(struct vec *v, struct fe_node *n)
+{
+	if (v->n == v->cap)
+		vec_grow(v);
+	((struct fe_node **)v->v)[v->n++] = n;
+}
+
+static inline void push_pair(struct vec *v, struct fe_pair p)
+{
+	if (v->n == v->cap)
+		vec_grow(v);
+	((struct fe_pair *)v->v)[v->n++] = p;
 }
 
 static void *vec_at(const struct vec *v, size_t i)
@@ -463,7 +470,7 @@ static struct fe_node *sequence(struct reader *r, yaml_event_t *ev, int depth)
 		}
 		struct fe_node *item = parse_node(r, &e, depth + 1);
 		if (item) {
-			vec_push(r->items, &item);
+			push_node(r->items, item);
 			n->weight = add_weight(n->weight, item->weight);
 		}
 	}
@@ -511,7 +518,7 @@ static void merge(struct reader *r, size_t base, const struct fe_node *src)
 		}
 		for (size_t j = 0; j < srcs[i]->npairs; j++)
 			if (!has_key(r->pairs, base, srcs[i]->pairs[j].key))
-				vec_push(r->pairs, &srcs[i]->pairs[j]);
+				push_pair(r->pairs, srcs[i]->pairs[j]);
 	}
 }
 
@@ -587,9 +594,9 @@ static struct fe_node *mapping(struct reader *r, yaml_event_t *ev, int depth)
 		if (!k || !v)
 			continue;
 		if (is_merge_key(k))
-			vec_push(r->items, &v);
+			push_node(r->items, v);
 		else
-			vec_push(r->pairs, &(struct fe_pair){k, v});
+			push_pair(r->pairs, (struct fe_pair){k, v});
 		n->weight = add_weight(n->weight, add_weight(k->weight, v->weight));
 	}
 	check_duplicates(r, vec_at(r->pairs, base), r->pairs->n - base);
@@ -643,7 +650,7 @@ static bool document(struct reader *r, struct vec *docs)
 	}
 	struct fe_node *root = next(r, &e) ? parse_node(r, &e, 1) : NULL;
 	if (root && !r->failed)
-		vec_push(docs, &root);
+		push_node(docs, root);
 	if (next(r, &e))    /* DOCUMENT-END */
 		yaml_event_delete(&e);
 	return !r->failed;
