@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "tests/unit/suite.h"
 
 struct ir_arena *A;
 struct ir_doc D;
@@ -80,8 +81,5 @@ void use_token(struct ir_step *s, struct rt_secrets *sec)
 
 bool has_diag(const char *rule, const char *text)
 {
-	for (size_t i = 0; i < DL.len; i++)
-		if (strcmp(DL.items[i].rule, rule) == 0 && strstr(DL.items[i].message, text))
-			return true;
-	return false;
+	return suite_has_diag(&DL, rule, text);
 }

@@ -56,14 +56,6 @@ static int count_diag(const char *rule, int line)
 	return n;
 }
 
-static bool has_message(const char *rule, const char *part)
-{
-	for (size_t i = 0; i < dl.len; i++)
-		if (strcmp(dl.items[i].rule, rule) == 0 && strstr(dl.items[i].message, part))
-			return true;
-	return false;
-}
-
 Test(shortcut, a_key_written_twice_is_present_as_first_written)
 {
 	compile("kind: pipeline\nsteps:\n"
@@ -72,9 +64,9 @@ Test(shortcut, a_key_written_twice_is_present_as_first_written)
 		"- name: c\n  image: alpine\n  image: ~\n");    /* 9: first given */
 	cr_assert_eq(count_diag("duplicate-key", 0), 3);
 	cr_assert_eq(count_diag("missing-key", 3), 1);
-	cr_assert(has_message("missing-key", "step 'a' is missing required key 'image'"));
+	cr_assert(suite_has_diag(&dl, "missing-key", "step 'a' is missing required key 'image'"));
 	cr_assert_eq(count_diag("missing-key", 6), 1);
-	cr_assert(has_message("missing-key", "step is missing required key 'name'"));
+	cr_assert(suite_has_diag(&dl, "missing-key", "step is missing required key 'name'"));
 	cr_assert_eq(count_diag("missing-key", 9), 0);
 }
 
@@ -103,7 +95,7 @@ Test(shortcut, repeated_step_names_in_order_and_out_of_order)
 		"- name: b\n  image: x\n");     /* 8 */
 	cr_assert_eq(count_diag("duplicate-step-name", 0), 1);
 	cr_assert_eq(count_diag("duplicate-step-name", 8), 1);
-	cr_assert(has_message("duplicate-step-name", "(first at line 6)"));
+	cr_assert(suite_has_diag(&dl, "duplicate-step-name", "(first at line 6)"));
 	diag_list_release(&dl);
 	diag_list_init(&dl);
 	compile("kind: pipeline\nclone: {disable: true}\nsteps:\n"
@@ -114,7 +106,7 @@ Test(shortcut, repeated_step_names_in_order_and_out_of_order)
 	cr_assert_eq(count_diag("duplicate-step-name", 0), 2);
 	cr_assert_eq(count_diag("duplicate-step-name", 8), 1);
 	cr_assert_eq(count_diag("duplicate-step-name", 10), 1);
-	cr_assert(!has_message("duplicate-step-name", "(first at line 8)"),
+	cr_assert(!suite_has_diag(&dl, "duplicate-step-name", "(first at line 8)"),
 		  "each repeat names the first step of the name");
 }
 
@@ -169,7 +161,7 @@ Test(shortcut, a_default_is_substituted_when_used_or_when_it_could_warn)
 				   "  - echo ${V1:-plain} ${EMPTY:-used} ${V1:-${UNSET_INNER}}\n"
 				   "  - echo ${V1:-${bad form}}\n");
 	cr_assert_null(d, "the malformed form in the unused default is still an error");
-	cr_assert(has_message("subst-in-commands", "'UNSET_INNER' is not set"));
+	cr_assert(suite_has_diag(&dl, "subst-in-commands", "'UNSET_INNER' is not set"));
 	cr_assert_eq(count_diag("bad-substitution", 8), 1);
 	diag_list_release(&dl);
 	diag_list_init(&dl);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "fake.h"
+#include "tests/unit/suite.h"
 
 static struct ir_arena *A;
 static struct ir_doc D;
@@ -50,10 +51,7 @@ static enum rt_status run(void)
 
 static bool has_diag(const char *rule, const char *text)
 {
-	for (size_t i = 0; i < DL.len; i++)
-		if (strcmp(DL.items[i].rule, rule) == 0 && strstr(DL.items[i].message, text))
-			return true;
-	return false;
+	return suite_has_diag(&DL, rule, text);
 }
 
 /* The run knows secret `token` as "tok3n-value"; the caller releases `s`. */
