@@ -52,6 +52,22 @@ static size_t stamp(char *buf, size_t cap)
 	return n < 0 ? 0 : (size_t)n;
 }
 
+/* The --log-dir file takes the lines unprefixed, each after its timestamp. */
+static void put_file(FILE *f, const char *ts, size_t tslen, const char *text, size_t n)
+{
+	if (!tslen) {
+		fwrite(text, 1, n, f);
+		return;
+	}
+	for (const char *end = text + n; text < end;) {
+		const char *nl = memchr(text, '\n', (size_t)(end - text));
+		size_t len = (size_t)(nl - text) + 1;
+		fwrite(ts, 1, tslen, f);
+		fwrite(text, 1, len, f);
+		text += len;
+	}
+}
+
 /* Writes `n` bytes of complete lines (the last ends in '\n'). */
 static void emit(struct rt_log *l, const char *text, size_t n)
 {
@@ -72,6 +88,8 @@ static void emit(struct rt_log *l, const char *text, size_t n)
 		head = h;
 		hlen += tslen;
 	}
+	if (l->file)
+		put_file(l->file, ts, tslen, text, n);
 	const char *end = text + n;
 	while (text < end) {
 		const char *nl = memchr(text, '\n', (size_t)(end - text));
@@ -80,10 +98,6 @@ static void emit(struct rt_log *l, const char *text, size_t n)
 		memcpy(p, head, hlen);
 		memcpy(p + hlen, text, len);
 		out->len += hlen + len;
-		if (l->file) {
-			fwrite(ts, 1, tslen, l->file);
-			fwrite(text, 1, len, l->file);
-		}
 		text += len;
 	}
 	if (s->pending.len >= RT_OUT_CHUNK)

@@ -352,6 +352,10 @@ name_="the summary names each step with its status"
 expect grep -q '^  fail  *failure  *3' "$T/err"
 name_="run directories and temp volumes are removed"
 expect sh -c "[ -z \"\$(ls '$TMPDIR')\" ]"
+run record --timestamps --log-dir "$T/tlogs" --workspace "$T/ws"
+name_="--log-dir with --timestamps puts the time before each line, not the step's name"
+expect sh -c "grep -Eqx '[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} hello' '$T/tlogs/record/read.log' &&
+	grep -Eq '^read  \| [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} hello$' '$T/out'"
 
 cat >"$T/image.yml" <<EOF
 kind: pipeline
