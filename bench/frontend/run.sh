@@ -1,8 +1,9 @@
 #!/bin/sh
 # Frontend benchmark: compiles a generated 2,000-step (~1 MB) Drone file
 # with `pipec build` and reports, all measured in this run:
-#   - pipec's median time as a ratio to a bare libyaml event scan of the
-#     same file (yamlscan.c; target <= 1.5x),
+#   - pipec's time as a ratio to a bare libyaml event scan of the same
+#     file (yamlscan.c; target <= 1.5x): the two run in turn, and the
+#     figure is the median of the rounds' ratios,
 #   - how many times faster it is than python3 with yaml.CSafeLoader and
 #     json.dumps (target >= 10x),
 #   - pipec's peak RSS as a ratio to the input size (target <= 8x),
