@@ -265,20 +265,14 @@ struct members {
 	bool first;
 };
 
-/* The comma after the member before, then the next one's line, in reserved room. */
-static inline void comma_line(struct out *o, struct members *m)
+/* Starts a member of `m`: the comma after the one before, then its line. */
+static inline void member(struct out *o, struct members *m)
 {
+	reserve(o, 1 + sizeof indent);
 	if (!m->first)
 		o->p[o->len++] = ',';
 	m->first = false;
 	newline(o, m->depth + 1);
-}
-
-/* Starts a member of `m`. */
-static inline void member(struct out *o, struct members *m)
-{
-	reserve(o, 1 + sizeof indent);
-	comma_line(o, m);
 }
 
 /*
@@ -288,9 +282,8 @@ static inline void member(struct out *o, struct members *m)
  */
 static void key(struct out *o, struct members *m, const struct field *f)
 {
-	reserve(o, 1 + sizeof indent + f->namelen + 4);
-	comma_line(o, m);
-	reserve(o, f->namelen + 4);     /* a line past `indent` took its own room */
+	member(o, m);
+	reserve(o, f->namelen + 4);
 	char *d = o->p + o->len;
 	d[0] = '"';
 	memcpy(d + 1, f->name, f->namelen);
@@ -308,10 +301,11 @@ static void user_key(struct out *o, struct members *m, const char *name)
 
 static void close_members(struct out *o, const struct members *m, char bracket)
 {
-	reserve(o, sizeof indent + 1);
-	if (!m->first)
+	if (!m->first) {
+		reserve(o, sizeof indent);
 		newline(o, m->depth);
-	o->p[o->len++] = bracket;
+	}
+	put(o, &bracket, 1);
 }
 
 static void write_strs(struct out *o, const struct ir_strs *s, int depth)

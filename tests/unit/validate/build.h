@@ -1,7 +1,7 @@
 /*
  * build.h - small builders for IR documents in validate's tests, so each
- * test states only what it is about, and the fixture every suite uses:
- * a fresh arena `a` and diagnostics list `dl` per test.
+ * test states only what it is about.  Suites use suite.h's fixture: a
+ * fresh `arena` and diagnostics list `dl` per test.
  */
 #ifndef PIPEC_TEST_VALIDATE_BUILD_H
 #define PIPEC_TEST_VALIDATE_BUILD_H
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ir/ir.h"
+#include "tests/unit/suite.h"
 #include "validate/validate.h"
 
 /* A document of `n` docker pipelines named p1.., each with `steps` steps s1.. */
@@ -54,39 +55,22 @@ static inline struct ir_strs strs(struct ir_arena *a, ...)
 }
 
 /* How many diagnostics carry `rule`. */
-static inline size_t count_rule(const struct diag_list *dl, const char *rule)
+static inline size_t count_rule(const struct diag_list *l, const char *rule)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < dl->len; i++)
-		if (strcmp(dl->items[i].rule, rule) == 0)
+	for (size_t i = 0; i < l->len; i++)
+		if (strcmp(l->items[i].rule, rule) == 0)
 			n++;
 	return n;
 }
 
 /* The first diagnostic with `rule`, or NULL. */
-static inline const struct diag *find_rule(const struct diag_list *dl, const char *rule)
+static inline const struct diag *find_rule(const struct diag_list *l, const char *rule)
 {
-	for (size_t i = 0; i < dl->len; i++)
-		if (strcmp(dl->items[i].rule, rule) == 0)
-			return &dl->items[i];
+	for (size_t i = 0; i < l->len; i++)
+		if (strcmp(l->items[i].rule, rule) == 0)
+			return &l->items[i];
 	return NULL;
-}
-
-/* The fixture; after the builders, which take their arena as an argument. */
-static struct ir_arena *a;
-static struct diag_list dl;
-
-/* Criterion .init and .fini of every suite here. */
-static void setup(void)
-{
-	a = ir_arena_new();
-	diag_list_init(&dl);
-}
-
-static void teardown(void)
-{
-	diag_list_release(&dl);
-	ir_arena_free(a);
 }
 
 #endif

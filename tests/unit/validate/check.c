@@ -6,24 +6,24 @@
 
 #include "build.h"
 
-TestSuite(check, .init = setup, .fini = teardown);
+TestSuite(check, .init = suite_setup, .fini = suite_teardown);
 
 Test(check, clean_document_has_no_findings)
 {
-	struct ir_doc *d = doc_new(a, 2, 3);
-	d->pipelines[1].steps[2].depends_on = strs(a, "s1", NULL);
+	struct ir_doc *d = doc_new(arena, 2, 3);
+	d->pipelines[1].steps[2].depends_on = strs(arena, "s1", NULL);
 	cr_assert_eq(val_check(d, NULL, &dl), 0);
 	cr_assert_eq(dl.len, 0, "first: %s", dl.len ? dl.items[0].message : "");
 }
 
 Test(check, every_reported_rule_is_in_the_table)
 {
-	struct ir_doc *d = doc_new(a, 2, 3);
-	d->pipelines[1].name = ir_strdup(a, "p1");
-	d->pipelines[0].steps[1].name = ir_strdup(a, "s1");
+	struct ir_doc *d = doc_new(arena, 2, 3);
+	d->pipelines[1].name = ir_strdup(arena, "p1");
+	d->pipelines[0].steps[1].name = ir_strdup(arena, "s1");
 	d->pipelines[0].steps[2].privileged = true;
-	d->pipelines[0].steps[2].image = ir_strdup(a, "alpine");
-	d->pipelines[0].steps[2].depends_on = strs(a, "nope", NULL);
+	d->pipelines[0].steps[2].image = ir_strdup(arena, "alpine");
+	d->pipelines[0].steps[2].depends_on = strs(arena, "nope", NULL);
 	val_check(d, NULL, &dl);
 	cr_assert_geq(dl.len, 5);
 	for (size_t i = 0; i < dl.len; i++)
@@ -32,8 +32,8 @@ Test(check, every_reported_rule_is_in_the_table)
 
 Test(check, duplicate_step_names_reported_at_the_second)
 {
-	struct ir_doc *d = doc_new(a, 1, 3);
-	d->pipelines[0].steps[2].name = ir_strdup(a, "s1");
+	struct ir_doc *d = doc_new(arena, 1, 3);
+	d->pipelines[0].steps[2].name = ir_strdup(arena, "s1");
 	cr_assert_eq(val_check(d, NULL, &dl), 1);
 	const struct diag *x = find_rule(&dl, "duplicate-step-name");
 	cr_assert_not_null(x);
@@ -44,8 +44,8 @@ Test(check, duplicate_step_names_reported_at_the_second)
 
 Test(check, duplicate_pipeline_names)
 {
-	struct ir_doc *d = doc_new(a, 3, 1);
-	d->pipelines[2].name = ir_strdup(a, "p1");
+	struct ir_doc *d = doc_new(arena, 3, 1);
+	d->pipelines[2].name = ir_strdup(arena, "p1");
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "duplicate-pipeline-name"), 1);
 	cr_assert_eq(find_rule(&dl, "duplicate-pipeline-name")->pos.line, 201);
@@ -53,8 +53,8 @@ Test(check, duplicate_pipeline_names)
 
 Test(check, missing_names)
 {
-	struct ir_doc *d = doc_new(a, 1, 2);
-	d->pipelines[0].steps[0].name = ir_strdup(a, "");
+	struct ir_doc *d = doc_new(arena, 1, 2);
+	d->pipelines[0].steps[0].name = ir_strdup(arena, "");
 	d->pipelines[0].name = NULL;
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "missing-name"), 2);
@@ -62,12 +62,12 @@ Test(check, missing_names)
 
 Test(check, unknown_dependency_in_any_order_with_suggestion)
 {
-	struct ir_doc *d = doc_new(a, 1, 3);
+	struct ir_doc *d = doc_new(arena, 1, 3);
 	struct ir_pipeline *p = &d->pipelines[0];
-	p->steps[0].name = ir_strdup(a, "test");
-	p->steps[0].depends_on = strs(a, "build", NULL);   /* a later step: fine */
-	p->steps[1].name = ir_strdup(a, "build");
-	p->steps[2].depends_on = strs(a, "biuld", NULL);
+	p->steps[0].name = ir_strdup(arena, "test");
+	p->steps[0].depends_on = strs(arena, "build", NULL);   /* a later step: fine */
+	p->steps[1].name = ir_strdup(arena, "build");
+	p->steps[2].depends_on = strs(arena, "biuld", NULL);
 	cr_assert_eq(val_check(d, NULL, &dl), 1);
 	const struct diag *x = find_rule(&dl, "unknown-dependency");
 	cr_assert_not_null(x);
@@ -77,11 +77,11 @@ Test(check, unknown_dependency_in_any_order_with_suggestion)
 
 Test(check, cycle_reported_with_whole_path)
 {
-	struct ir_doc *d = doc_new(a, 1, 4);
+	struct ir_doc *d = doc_new(arena, 1, 4);
 	struct ir_pipeline *p = &d->pipelines[0];
-	p->steps[0].depends_on = strs(a, "s2", NULL);
-	p->steps[1].depends_on = strs(a, "s3", NULL);
-	p->steps[2].depends_on = strs(a, "s1", NULL);
+	p->steps[0].depends_on = strs(arena, "s2", NULL);
+	p->steps[1].depends_on = strs(arena, "s3", NULL);
+	p->steps[2].depends_on = strs(arena, "s1", NULL);
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "dependency-cycle"), 1);
 	cr_assert_str_eq(find_rule(&dl, "dependency-cycle")->message,
@@ -90,8 +90,8 @@ Test(check, cycle_reported_with_whole_path)
 
 Test(check, self_dependency_is_a_cycle)
 {
-	struct ir_doc *d = doc_new(a, 1, 2);
-	d->pipelines[0].steps[1].depends_on = strs(a, "s2", NULL);
+	struct ir_doc *d = doc_new(arena, 1, 2);
+	d->pipelines[0].steps[1].depends_on = strs(arena, "s2", NULL);
 	val_check(d, NULL, &dl);
 	cr_assert_str_eq(find_rule(&dl, "dependency-cycle")->message,
 			 "step dependency cycle: s2 -> s2");
@@ -99,10 +99,10 @@ Test(check, self_dependency_is_a_cycle)
 
 Test(check, pipeline_dependencies)
 {
-	struct ir_doc *d = doc_new(a, 3, 1);
-	d->pipelines[0].depends_on = strs(a, "p2", NULL);
-	d->pipelines[1].depends_on = strs(a, "p1", NULL);
-	d->pipelines[2].depends_on = strs(a, "p4", NULL);
+	struct ir_doc *d = doc_new(arena, 3, 1);
+	d->pipelines[0].depends_on = strs(arena, "p2", NULL);
+	d->pipelines[1].depends_on = strs(arena, "p1", NULL);
+	d->pipelines[2].depends_on = strs(arena, "p4", NULL);
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "pipeline-dependency-cycle"), 1);
 	cr_assert_str_eq(find_rule(&dl, "pipeline-dependency-cycle")->message,
@@ -112,7 +112,7 @@ Test(check, pipeline_dependencies)
 
 Test(check, missing_image_and_missing_command)
 {
-	struct ir_doc *d = doc_new(a, 2, 1);
+	struct ir_doc *d = doc_new(arena, 2, 1);
 	d->pipelines[0].steps[0].image = NULL;
 	d->pipelines[1].backend = IR_BACKEND_LOCAL;
 	d->pipelines[1].steps[0].image = NULL;
@@ -125,13 +125,13 @@ Test(check, missing_image_and_missing_command)
 
 Test(check, latest_and_untagged_images_warn)
 {
-	struct ir_doc *d = doc_new(a, 1, 5);
+	struct ir_doc *d = doc_new(arena, 1, 5);
 	struct ir_step *s = d->pipelines[0].steps;
-	s[0].image = ir_strdup(a, "golang");
-	s[1].image = ir_strdup(a, "golang:latest");
-	s[2].image = ir_strdup(a, "registry:5000/team/golang");
-	s[3].image = ir_strdup(a, "registry:5000/team/golang:1.22");
-	s[4].image = ir_strdup(a, "golang@sha256:0123");
+	s[0].image = ir_strdup(arena, "golang");
+	s[1].image = ir_strdup(arena, "golang:latest");
+	s[2].image = ir_strdup(arena, "registry:5000/team/golang");
+	s[3].image = ir_strdup(arena, "registry:5000/team/golang:1.22");
+	s[4].image = ir_strdup(arena, "golang@sha256:0123");
 	cr_assert_eq(val_check(d, NULL, &dl), 0);
 	cr_assert_eq(count_rule(&dl, "image-latest"), 3);
 	cr_assert_eq(dl.nwarnings, 3);
@@ -140,23 +140,23 @@ Test(check, latest_and_untagged_images_warn)
 
 Test(check, volumes_and_secrets_must_be_declared)
 {
-	struct ir_doc *d = doc_new(a, 1, 1);
+	struct ir_doc *d = doc_new(arena, 1, 1);
 	struct ir_pipeline *p = &d->pipelines[0];
 	p->nvolumes = 1;
-	p->volumes = ir_calloc(a, 1, sizeof *p->volumes);
-	p->volumes[0].name = ir_strdup(a, "cache");
+	p->volumes = ir_calloc(arena, 1, sizeof *p->volumes);
+	p->volumes[0].name = ir_strdup(arena, "cache");
 	p->nsecrets = 1;
-	p->secrets = ir_calloc(a, 1, sizeof *p->secrets);
-	p->secrets[0].name = ir_strdup(a, "token");
+	p->secrets = ir_calloc(arena, 1, sizeof *p->secrets);
+	p->secrets[0].name = ir_strdup(arena, "token");
 	struct ir_step *s = &p->steps[0];
 	s->nvolumes = 2;
-	s->volumes = ir_calloc(a, 2, sizeof *s->volumes);
-	s->volumes[0] = (struct ir_mount){ir_strdup(a, "cache"), ir_strdup(a, "/c"), false};
-	s->volumes[1] = (struct ir_mount){ir_strdup(a, "cahce"), ir_strdup(a, "rel"), false};
+	s->volumes = ir_calloc(arena, 2, sizeof *s->volumes);
+	s->volumes[0] = (struct ir_mount){ir_strdup(arena, "cache"), ir_strdup(arena, "/c"), false};
+	s->volumes[1] = (struct ir_mount){ir_strdup(arena, "cahce"), ir_strdup(arena, "rel"), false};
 	s->nsecrets = 2;
-	s->secrets = ir_calloc(a, 2, sizeof *s->secrets);
-	s->secrets[0] = (struct ir_secret_ref){ir_strdup(a, "token"), ir_strdup(a, "TOKEN")};
-	s->secrets[1] = (struct ir_secret_ref){ir_strdup(a, "tokne"), ir_strdup(a, "X")};
+	s->secrets = ir_calloc(arena, 2, sizeof *s->secrets);
+	s->secrets[0] = (struct ir_secret_ref){ir_strdup(arena, "token"), ir_strdup(arena, "TOKEN")};
+	s->secrets[1] = (struct ir_secret_ref){ir_strdup(arena, "tokne"), ir_strdup(arena, "X")};
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "unknown-volume"), 1);
 	cr_assert(strstr(find_rule(&dl, "unknown-volume")->message, "did you mean 'cache'"));
@@ -167,15 +167,15 @@ Test(check, volumes_and_secrets_must_be_declared)
 
 Test(check, conflicting_and_reserved_volumes)
 {
-	struct ir_doc *d = doc_new(a, 1, 1);
+	struct ir_doc *d = doc_new(arena, 1, 1);
 	struct ir_pipeline *p = &d->pipelines[0];
 	p->nvolumes = 4;
-	p->volumes = ir_calloc(a, 4, sizeof *p->volumes);
-	p->volumes[0].name = ir_strdup(a, "cache");
-	p->volumes[1].name = ir_strdup(a, "cache");         /* identical: merged later */
-	p->volumes[2] = (struct ir_volume){.name = ir_strdup(a, "cache"), .kind = IR_VOLUME_TMPFS,
+	p->volumes = ir_calloc(arena, 4, sizeof *p->volumes);
+	p->volumes[0].name = ir_strdup(arena, "cache");
+	p->volumes[1].name = ir_strdup(arena, "cache");         /* identical: merged later */
+	p->volumes[2] = (struct ir_volume){.name = ir_strdup(arena, "cache"), .kind = IR_VOLUME_TMPFS,
 					    .size_limit = 1024};
-	p->volumes[3].name = ir_strdup(a, "workspace");
+	p->volumes[3].name = ir_strdup(arena, "workspace");
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "duplicate-volume"), 1);
 	cr_assert_eq(count_rule(&dl, "reserved-volume-name"), 1);
@@ -183,14 +183,14 @@ Test(check, conflicting_and_reserved_volumes)
 
 Test(check, dns_names_error_for_services_warn_for_steps)
 {
-	struct ir_doc *d = doc_new(a, 1, 4);
+	struct ir_doc *d = doc_new(arena, 1, 4);
 	struct ir_step *s = d->pipelines[0].steps;
-	s[0].name = ir_strdup(a, "build & test");
-	s[1].name = ir_strdup(a, "my db");
+	s[0].name = ir_strdup(arena, "build & test");
+	s[1].name = ir_strdup(arena, "my db");
 	s[1].detach = true;
-	s[2].name = ir_strdup(a, "redis-6");
+	s[2].name = ir_strdup(arena, "redis-6");
 	s[2].detach = true;
-	s[3].name = ir_strdup(a, "redis_1");     /* Docker's DNS resolves it */
+	s[3].name = ir_strdup(arena, "redis_1");     /* Docker's DNS resolves it */
 	s[3].detach = true;
 	cr_assert_eq(val_check(d, NULL, &dl), 1);
 	cr_assert_eq(count_rule(&dl, "invalid-dns-name"), 2);
@@ -199,15 +199,15 @@ Test(check, dns_names_error_for_services_warn_for_steps)
 
 Test(check, dns_names_on_kubernetes_are_lowercase_labels)
 {
-	struct ir_doc *d = doc_new(a, 2, 3);
+	struct ir_doc *d = doc_new(arena, 2, 3);
 	d->pipelines[0].backend = IR_BACKEND_KUBE;
 	struct ir_step *s = d->pipelines[0].steps;
-	s[0].name = ir_strdup(a, "redis_1");
+	s[0].name = ir_strdup(arena, "redis_1");
 	s[0].detach = true;
-	s[1].name = ir_strdup(a, "Redis");
+	s[1].name = ir_strdup(arena, "Redis");
 	s[1].detach = true;
 	d->pipelines[1].backend = IR_BACKEND_LOCAL;
-	d->pipelines[1].steps[0].name = ir_strdup(a, "build & test");
+	d->pipelines[1].steps[0].name = ir_strdup(arena, "build & test");
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "invalid-dns-name"), 2);
 	cr_assert_eq(dl.nerrors, 2);
@@ -215,12 +215,12 @@ Test(check, dns_names_on_kubernetes_are_lowercase_labels)
 
 Test(check, platform_os_and_arch)
 {
-	struct ir_doc *d = doc_new(a, 2, 1);
-	d->pipelines[0].platform.os = ir_strdup(a, "darwin");
-	d->pipelines[0].platform.arch = ir_strdup(a, "x86_64");
+	struct ir_doc *d = doc_new(arena, 2, 1);
+	d->pipelines[0].platform.os = ir_strdup(arena, "darwin");
+	d->pipelines[0].platform.arch = ir_strdup(arena, "x86_64");
 	d->pipelines[1].backend = IR_BACKEND_LOCAL;
-	d->pipelines[1].platform.os = ir_strdup(a, "darwin");
-	d->pipelines[1].platform.arch = ir_strdup(a, "arm64");
+	d->pipelines[1].platform.os = ir_strdup(arena, "darwin");
+	d->pipelines[1].platform.arch = ir_strdup(arena, "arm64");
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "invalid-platform-os"), 1);
 	cr_assert_eq(count_rule(&dl, "invalid-platform-arch"), 1);
@@ -229,13 +229,13 @@ Test(check, platform_os_and_arch)
 
 Test(check, container_keys_on_a_local_pipeline)
 {
-	struct ir_doc *d = doc_new(a, 1, 1);
+	struct ir_doc *d = doc_new(arena, 1, 1);
 	d->pipelines[0].backend = IR_BACKEND_LOCAL;
 	struct ir_step *s = &d->pipelines[0].steps[0];
-	s->dns = strs(a, "1.1.1.1", NULL);
-	s->extra_hosts = strs(a, "db:10.0.0.2", NULL);
+	s->dns = strs(arena, "1.1.1.1", NULL);
+	s->extra_hosts = strs(arena, "db:10.0.0.2", NULL);
 	s->nports = 1;
-	s->ports = ir_calloc(a, 1, sizeof *s->ports);
+	s->ports = ir_calloc(arena, 1, sizeof *s->ports);
 	s->ports[0].port = 8080;
 	struct val_policy trusted = {.trusted = true};
 	val_check(d, &trusted, &dl);
@@ -244,11 +244,11 @@ Test(check, container_keys_on_a_local_pipeline)
 
 Test(check, malformed_ports_and_extra_hosts)
 {
-	struct ir_doc *d = doc_new(a, 1, 1);
+	struct ir_doc *d = doc_new(arena, 1, 1);
 	struct ir_step *s = &d->pipelines[0].steps[0];
-	s->extra_hosts = strs(a, "db", "cache:10.0.0.3", ":1.2.3.4", NULL);
+	s->extra_hosts = strs(arena, "db", "cache:10.0.0.3", ":1.2.3.4", NULL);
 	s->nports = 2;
-	s->ports = ir_calloc(a, 2, sizeof *s->ports);
+	s->ports = ir_calloc(arena, 2, sizeof *s->ports);
 	s->ports[0].port = 70000;
 	s->ports[1].port = 80;
 	val_check(d, NULL, &dl);
@@ -259,25 +259,25 @@ Test(check, malformed_ports_and_extra_hosts)
 /* One step doing everything a trusted repository may do. */
 static struct ir_doc *host_reaching_doc(void)
 {
-	struct ir_doc *d = doc_new(a, 1, 1);
+	struct ir_doc *d = doc_new(arena, 1, 1);
 	struct ir_pipeline *p = &d->pipelines[0];
 	p->nvolumes = 2;
-	p->volumes = ir_calloc(a, 2, sizeof *p->volumes);
-	p->volumes[0] = (struct ir_volume){.name = ir_strdup(a, "sock"), .kind = IR_VOLUME_HOST,
-					    .host_path = ir_strdup(a, "/var/run/docker.sock"), false};
-	p->volumes[1] = (struct ir_volume){.name = ir_strdup(a, "mem"), .kind = IR_VOLUME_TMPFS};
+	p->volumes = ir_calloc(arena, 2, sizeof *p->volumes);
+	p->volumes[0] = (struct ir_volume){.name = ir_strdup(arena, "sock"), .kind = IR_VOLUME_HOST,
+					    .host_path = ir_strdup(arena, "/var/run/docker.sock"), false};
+	p->volumes[1] = (struct ir_volume){.name = ir_strdup(arena, "mem"), .kind = IR_VOLUME_TMPFS};
 	struct ir_step *s = &p->steps[0];
 	s->privileged = true;
-	s->network_mode = ir_strdup(a, "host");
+	s->network_mode = ir_strdup(arena, "host");
 	s->ndevices = 1;
-	s->devices = ir_calloc(a, 1, sizeof *s->devices);
-	s->devices[0] = (struct ir_device){ir_strdup(a, "/dev/kvm"), ir_strdup(a, "/dev/kvm")};
+	s->devices = ir_calloc(arena, 1, sizeof *s->devices);
+	s->devices[0] = (struct ir_device){ir_strdup(arena, "/dev/kvm"), ir_strdup(arena, "/dev/kvm")};
 	s->nports = 1;
-	s->ports = ir_calloc(a, 1, sizeof *s->ports);
+	s->ports = ir_calloc(arena, 1, sizeof *s->ports);
 	s->ports[0] = (struct ir_port){.port = 80, .host = 8080};
 	s->nvolumes = 1;
-	s->volumes = ir_calloc(a, 1, sizeof *s->volumes);
-	s->volumes[0] = (struct ir_mount){ir_strdup(a, "sock"), ir_strdup(a, "/var/run/docker.sock"), false};
+	s->volumes = ir_calloc(arena, 1, sizeof *s->volumes);
+	s->volumes[0] = (struct ir_mount){ir_strdup(arena, "sock"), ir_strdup(arena, "/var/run/docker.sock"), false};
 	return d;
 }
 
@@ -303,11 +303,11 @@ Test(check, policy_allows_host_access_when_trusted)
 
 Test(check, root_steps)
 {
-	struct ir_doc *d = doc_new(a, 2, 3);
+	struct ir_doc *d = doc_new(arena, 2, 3);
 	struct ir_step *s = d->pipelines[0].steps;
-	s[0].user = ir_strdup(a, "root");
-	s[1].user = ir_strdup(a, "0:0");
-	s[2].user = ir_strdup(a, "1000");
+	s[0].user = ir_strdup(arena, "root");
+	s[1].user = ir_strdup(arena, "0:0");
+	s[2].user = ir_strdup(arena, "1000");
 	d->pipelines[1].backend = IR_BACKEND_LOCAL;
 	cr_assert_eq(val_check(d, NULL, &dl), 0);
 	cr_assert_eq(count_rule(&dl, "runs-as-root"), 2);
@@ -316,10 +316,10 @@ Test(check, root_steps)
 
 Test(check, require_non_root_also_rejects_unset_users)
 {
-	struct ir_doc *d = doc_new(a, 2, 3);
+	struct ir_doc *d = doc_new(arena, 2, 3);
 	struct ir_step *s = d->pipelines[0].steps;
-	s[0].user = ir_strdup(a, "root");
-	s[2].user = ir_strdup(a, "1000");
+	s[0].user = ir_strdup(arena, "root");
+	s[2].user = ir_strdup(arena, "1000");
 	d->pipelines[1].backend = IR_BACKEND_LOCAL;    /* runs as the caller: not flagged */
 	struct val_policy pol = {.require_non_root = true};
 	cr_assert_eq(val_check(d, &pol, &dl), 2);
@@ -328,14 +328,14 @@ Test(check, require_non_root_also_rejects_unset_users)
 
 Test(check, empty_pipeline)
 {
-	struct ir_doc *d = doc_new(a, 1, 0);
+	struct ir_doc *d = doc_new(arena, 1, 0);
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "no-steps"), 1);
 }
 
 Test(check, oversized_pipeline_is_one_finding)
 {
-	struct ir_doc *d = doc_new(a, 1, VAL_MAX_STEPS + 1);
+	struct ir_doc *d = doc_new(arena, 1, VAL_MAX_STEPS + 1);
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "too-many-steps"), 1);
 	cr_assert_eq(dl.nerrors, 1);
@@ -343,11 +343,11 @@ Test(check, oversized_pipeline_is_one_finding)
 
 Test(check, all_findings_in_one_run)
 {
-	struct ir_doc *d = doc_new(a, 1, 4);
+	struct ir_doc *d = doc_new(arena, 1, 4);
 	struct ir_step *s = d->pipelines[0].steps;
-	s[1].name = ir_strdup(a, "s1");
+	s[1].name = ir_strdup(arena, "s1");
 	s[2].image = NULL;
-	s[3].depends_on = strs(a, "zz", NULL);
+	s[3].depends_on = strs(arena, "zz", NULL);
 	s[3].privileged = true;
 	val_check(d, NULL, &dl);
 	cr_assert_eq(dl.nerrors, 4);
@@ -355,12 +355,12 @@ Test(check, all_findings_in_one_run)
 
 Test(check, settings_with_commands_warns)
 {
-	struct ir_doc *d = doc_new(a, 1, 2);
+	struct ir_doc *d = doc_new(arena, 1, 2);
 	for (int i = 0; i < 2; i++) {
 		struct ir_step *s = &d->pipelines[0].steps[i];
 		s->environment.n = 1;
-		s->environment.v = ir_calloc(a, 1, sizeof *s->environment.v);
-		s->environment.v[0] = (struct ir_kv){ir_strdup(a, "PLUGIN_REPO"), ir_strdup(a, "x/y")};
+		s->environment.v = ir_calloc(arena, 1, sizeof *s->environment.v);
+		s->environment.v[0] = (struct ir_kv){ir_strdup(arena, "PLUGIN_REPO"), ir_strdup(arena, "x/y")};
 	}
 	d->pipelines[0].steps[1].script = NULL;     /* a plain plugin step */
 	cr_assert_eq(val_check(d, NULL, &dl), 0);

@@ -9,34 +9,34 @@
 
 #include "build.h"
 
-TestSuite(normalize, .init = setup, .fini = teardown);
+TestSuite(normalize, .init = suite_setup, .fini = suite_teardown);
 
 /* The depends_on of step `name` joined with commas, "" when none. */
 static const char *deps(const struct ir_pipeline *p, const char *name)
 {
 	const struct ir_step *s = ir_step_find(p, name);
 	cr_assert_not_null(s, "no step %s", name);
-	char *out = ir_strdup(a, "");
+	char *out = ir_strdup(arena, "");
 	for (size_t i = 0; i < s->depends_on.n; i++)
-		out = ir_printf(a, "%s%s%s", out, i ? "," : "", s->depends_on.v[i]);
+		out = ir_printf(arena, "%s%s%s", out, i ? "," : "", s->depends_on.v[i]);
 	return out;
 }
 
 static const char *order(const struct ir_pipeline *p)
 {
-	char *out = ir_strdup(a, "");
+	char *out = ir_strdup(arena, "");
 	for (size_t i = 0; i < p->nsteps; i++)
-		out = ir_printf(a, "%s%s%s", out, i ? " " : "", p->steps[i].name);
+		out = ir_printf(arena, "%s%s%s", out, i ? " " : "", p->steps[i].name);
 	return out;
 }
 
 Test(normalize, implicit_order_becomes_edges)
 {
-	struct ir_doc *d = doc_new(a, 1, 5);
+	struct ir_doc *d = doc_new(arena, 1, 5);
 	struct ir_pipeline *p = &d->pipelines[0];
 	p->steps[0].detach = true;      /* a service, written first */
 	p->steps[3].detach = true;      /* a detached step after s3 */
-	cr_assert_eq(val_normalize(d, a, 0), 0);
+	cr_assert_eq(val_normalize(d, arena, 0), 0);
 	cr_assert_str_eq(deps(p, "s1"), "");
 	cr_assert_str_eq(deps(p, "s2"), "");
 	cr_assert_str_eq(deps(p, "s3"), "s2");
@@ -46,32 +46,32 @@ Test(normalize, implicit_order_becomes_edges)
 
 Test(normalize, explicit_graph_is_left_alone)
 {
-	struct ir_doc *d = doc_new(a, 1, 3);
+	struct ir_doc *d = doc_new(arena, 1, 3);
 	struct ir_pipeline *p = &d->pipelines[0];
-	p->steps[2].depends_on = strs(a, "s1", NULL);
-	val_normalize(d, a, 0);
+	p->steps[2].depends_on = strs(arena, "s1", NULL);
+	val_normalize(d, arena, 0);
 	cr_assert_str_eq(deps(p, "s2"), "");
 	cr_assert_str_eq(deps(p, "s3"), "s1");
 }
 
 Test(normalize, skipped_steps_removed_and_rewired)
 {
-	struct ir_doc *d = doc_new(a, 1, 4);
+	struct ir_doc *d = doc_new(arena, 1, 4);
 	struct ir_pipeline *p = &d->pipelines[0];
-	p->steps[1].skip = ir_alloc(a, sizeof *p->steps[1].skip);
-	p->steps[1].skip->reason = ir_strdup(a, "branch 'dev' is not in when.branch");
+	p->steps[1].skip = ir_alloc(arena, sizeof *p->steps[1].skip);
+	p->steps[1].skip->reason = ir_strdup(arena, "branch 'dev' is not in when.branch");
 	p->steps[2].run_policy = IR_RUN_NEVER;
-	val_normalize(d, a, 0);
+	val_normalize(d, arena, 0);
 	cr_assert_str_eq(order(p), "s1 s4");
 	cr_assert_str_eq(deps(p, "s4"), "s1");
 }
 
 Test(normalize, keep_skipped_keeps_them)
 {
-	struct ir_doc *d = doc_new(a, 1, 3);
+	struct ir_doc *d = doc_new(arena, 1, 3);
 	struct ir_pipeline *p = &d->pipelines[0];
-	p->steps[1].skip = ir_alloc(a, sizeof *p->steps[1].skip);
-	val_normalize(d, a, VAL_KEEP_SKIPPED);
+	p->steps[1].skip = ir_alloc(arena, sizeof *p->steps[1].skip);
+	val_normalize(d, arena, VAL_KEEP_SKIPPED);
 	cr_assert_str_eq(order(p), "s1 s2 s3");
 	cr_assert_str_eq(deps(p, "s3"), "s2");
 	cr_assert_not_null(ir_step_find(p, "s2")->skip);
@@ -79,37 +79,37 @@ Test(normalize, keep_skipped_keeps_them)
 
 Test(normalize, transitive_reduction_and_duplicates)
 {
-	struct ir_doc *d = doc_new(a, 1, 4);
+	struct ir_doc *d = doc_new(arena, 1, 4);
 	struct ir_pipeline *p = &d->pipelines[0];
-	p->steps[1].depends_on = strs(a, "s1", NULL);
-	p->steps[2].depends_on = strs(a, "s2", "s1", "s2", NULL);
-	p->steps[3].depends_on = strs(a, "s1", "s3", "s2", NULL);
-	val_normalize(d, a, 0);
+	p->steps[1].depends_on = strs(arena, "s1", NULL);
+	p->steps[2].depends_on = strs(arena, "s2", "s1", "s2", NULL);
+	p->steps[3].depends_on = strs(arena, "s1", "s3", "s2", NULL);
+	val_normalize(d, arena, 0);
 	cr_assert_str_eq(deps(p, "s3"), "s2");
 	cr_assert_str_eq(deps(p, "s4"), "s3");
 }
 
 Test(normalize, stable_topological_order)
 {
-	struct ir_doc *d = doc_new(a, 1, 5);
+	struct ir_doc *d = doc_new(arena, 1, 5);
 	struct ir_pipeline *p = &d->pipelines[0];
-	p->steps[0].depends_on = strs(a, "s4", NULL);
-	p->steps[1].depends_on = strs(a, "s5", NULL);
-	p->steps[3].depends_on = strs(a, "s3", NULL);
-	val_normalize(d, a, 0);
+	p->steps[0].depends_on = strs(arena, "s4", NULL);
+	p->steps[1].depends_on = strs(arena, "s5", NULL);
+	p->steps[3].depends_on = strs(arena, "s3", NULL);
+	val_normalize(d, arena, 0);
 	cr_assert_str_eq(order(p), "s3 s4 s1 s5 s2");
 }
 
 Test(normalize, defaults_and_merged_volumes)
 {
-	struct ir_doc *d = doc_new(a, 1, 1);
+	struct ir_doc *d = doc_new(arena, 1, 1);
 	struct ir_pipeline *p = &d->pipelines[0];
 	p->nvolumes = 3;
-	p->volumes = ir_calloc(a, 3, sizeof *p->volumes);
-	p->volumes[0].name = ir_strdup(a, "cache");
-	p->volumes[1].name = ir_strdup(a, "other");
-	p->volumes[2].name = ir_strdup(a, "cache");
-	val_normalize(d, a, 0);
+	p->volumes = ir_calloc(arena, 3, sizeof *p->volumes);
+	p->volumes[0].name = ir_strdup(arena, "cache");
+	p->volumes[1].name = ir_strdup(arena, "other");
+	p->volumes[2].name = ir_strdup(arena, "cache");
+	val_normalize(d, arena, 0);
 	cr_assert_eq(p->nvolumes, 2);
 	cr_assert_str_eq(p->volumes[1].name, "other");
 	cr_assert_str_eq(p->platform.os, "linux");
@@ -119,11 +119,11 @@ Test(normalize, defaults_and_merged_volumes)
 
 Test(normalize, skipped_pipelines_removed)
 {
-	struct ir_doc *d = doc_new(a, 3, 1);
-	d->pipelines[1].skip = ir_alloc(a, sizeof *d->pipelines[1].skip);
-	d->pipelines[1].depends_on = strs(a, "p1", NULL);
-	d->pipelines[2].depends_on = strs(a, "p2", NULL);
-	val_normalize(d, a, 0);
+	struct ir_doc *d = doc_new(arena, 3, 1);
+	d->pipelines[1].skip = ir_alloc(arena, sizeof *d->pipelines[1].skip);
+	d->pipelines[1].depends_on = strs(arena, "p1", NULL);
+	d->pipelines[2].depends_on = strs(arena, "p2", NULL);
+	val_normalize(d, arena, 0);
 	cr_assert_eq(d->npipelines, 2);
 	cr_assert_str_eq(d->pipelines[1].name, "p3");
 	cr_assert_eq(d->pipelines[1].depends_on.n, 1);
@@ -132,10 +132,10 @@ Test(normalize, skipped_pipelines_removed)
 
 Test(normalize, cycle_is_refused)
 {
-	struct ir_doc *d = doc_new(a, 1, 2);
-	d->pipelines[0].steps[0].depends_on = strs(a, "s2", NULL);
-	d->pipelines[0].steps[1].depends_on = strs(a, "s1", NULL);
-	cr_assert_eq(val_normalize(d, a, 0), -1);
+	struct ir_doc *d = doc_new(arena, 1, 2);
+	d->pipelines[0].steps[0].depends_on = strs(arena, "s2", NULL);
+	d->pipelines[0].steps[1].depends_on = strs(arena, "s1", NULL);
+	cr_assert_eq(val_normalize(d, arena, 0), -1);
 	cr_assert_eq(d->pipelines[0].nsteps, 2);
 }
 
@@ -175,16 +175,16 @@ static bool skipped_at(const bool *skipped, int i)
  */
 static struct ir_doc *random_dag(int one_in, bool *skipped)
 {
-	ir_arena_free(a);
-	a = ir_arena_new();
-	struct ir_doc *d = doc_new(a, 1, N);
+	ir_arena_free(arena);
+	arena = ir_arena_new();
+	struct ir_doc *d = doc_new(arena, 1, N);
 	struct ir_pipeline *p = &d->pipelines[0];
 	for (int i = 0; i < N; i++) {
 		struct ir_step *s = &p->steps[i];
-		s->depends_on.v = ir_calloc(a, N, sizeof(char *));
+		s->depends_on.v = ir_calloc(arena, N, sizeof(char *));
 		for (int j = 0; j < i; j++)
 			if (rand() % one_in == 0)
-				s->depends_on.v[s->depends_on.n++] = ir_printf(a, "s%d", j + 1);
+				s->depends_on.v[s->depends_on.n++] = ir_printf(arena, "s%d", j + 1);
 		if (skipped)
 			skipped[i] = rand() % 4 == 0;
 		if (skipped && skipped[i])
@@ -218,7 +218,7 @@ Test(normalize, random_dags_keep_every_constraint)
 			continue;
 
 		cr_assert_eq(val_check(d, NULL, &dl), 0);
-		cr_assert_eq(val_normalize(d, a, 0), 0);
+		cr_assert_eq(val_normalize(d, arena, 0), 0);
 		cr_assert_eq(val_check(d, NULL, &dl), 0, "optimized IR is invalid");
 
 		int kept = 0;
@@ -284,7 +284,7 @@ Test(normalize, order_is_the_first_ready_as_written)
 			placed[i] = true;
 			want[t] = p->steps[i].name;
 		}
-		cr_assert_eq(val_normalize(d, a, 0), 0);
+		cr_assert_eq(val_normalize(d, arena, 0), 0);
 		cr_assert_eq(p->nsteps, (size_t)N);
 		for (int t = 0; t < N; t++)
 			cr_assert_str_eq(p->steps[t].name, want[t], "round %d, place %d", round, t);
@@ -294,21 +294,21 @@ Test(normalize, order_is_the_first_ready_as_written)
 /* Normalizing twice changes nothing the second time. */
 Test(normalize, idempotent)
 {
-	struct ir_doc *d = doc_new(a, 2, 6);
+	struct ir_doc *d = doc_new(arena, 2, 6);
 	struct ir_pipeline *p = &d->pipelines[0];
 	p->steps[0].detach = true;
-	p->steps[2].skip = ir_alloc(a, sizeof *p->steps[2].skip);
-	d->pipelines[1].steps[5].depends_on = strs(a, "s1", "s2", NULL);
-	d->pipelines[1].steps[1].depends_on = strs(a, "s1", NULL);
-	d->pipelines[1].depends_on = strs(a, "p1", NULL);
-	cr_assert_eq(val_normalize(d, a, 0), 0);
+	p->steps[2].skip = ir_alloc(arena, sizeof *p->steps[2].skip);
+	d->pipelines[1].steps[5].depends_on = strs(arena, "s1", "s2", NULL);
+	d->pipelines[1].steps[1].depends_on = strs(arena, "s1", NULL);
+	d->pipelines[1].depends_on = strs(arena, "p1", NULL);
+	cr_assert_eq(val_normalize(d, arena, 0), 0);
 	const char *first[2][7];
 	for (int i = 0; i < 2; i++) {
 		first[i][0] = order(&d->pipelines[i]);
 		for (size_t j = 0; j < d->pipelines[i].nsteps; j++)
 			first[i][j + 1] = deps(&d->pipelines[i], d->pipelines[i].steps[j].name);
 	}
-	cr_assert_eq(val_normalize(d, a, 0), 0);
+	cr_assert_eq(val_normalize(d, arena, 0), 0);
 	for (int i = 0; i < 2; i++) {
 		cr_assert_str_eq(order(&d->pipelines[i]), first[i][0]);
 		for (size_t j = 0; j < d->pipelines[i].nsteps; j++)
