@@ -16,8 +16,6 @@
 
 #define LOCAL_READ_CHUNK (64u * 1024)
 #define LOCAL_EOF_WAIT_MS 1000      /* leader gone, pipes still open */
-/* Longer scripts go to a file: one argv string may hold at most 128 KiB. */
-#define LOCAL_MAX_INLINE_SCRIPT (64u * 1024)
 #define LOCAL_MAX_PATH 4096
 /* Health checks when the IR leaves them open: about a minute in all. */
 #define LOCAL_HEALTH_INTERVAL_MS 500

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,17 +231,25 @@ const char *local_work_dir(struct local *l, const struct ir_step *s)
 	return ws ? ws : wd;
 }
 
+/*
+ * Every script is a file of the run's private directory, readable by its
+ * owner only, whatever it holds: the values that must not reach an argv
+ * are not only the secrets pipec knows of.
+ */
 static char *write_script(struct local *l, const struct ir_step *s, struct diag_list *dl)
 {
 	char *dir = ir_printf(l->a, "%s/scripts", l->run_dir);
 	if (l->nscripts == 0)
 		mkdir(dir, 0700);       /* a failure shows when the file is opened */
 	char *path = ir_printf(l->a, "%s/%u.sh", dir, l->nscripts++);
-	FILE *fp = fopen(path, "w");
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	FILE *fp = fd < 0 ? NULL : fdopen(fd, "w");
 	bool bad = !fp;
 	if (fp) {
 		bad = fputs(s->script, fp) == EOF;
 		bad |= fclose(fp) != 0;
+	} else if (fd >= 0) {
+		close(fd);
 	}
 	if (bad) {
 		diag_error(dl, s->pos, "step-failed", "step '%s' cannot write its script: %s",
@@ -250,47 +259,12 @@ static char *write_script(struct local *l, const struct ir_step *s, struct diag_
 	return path;
 }
 
-/* A POSIX-like shell, which takes its script with -c. */
-static bool takes_dash_c(const char *shell)
-{
-	static const char *const known[] = {"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"};
-	const char *base = strrchr(shell, '/');
-	base = base ? base + 1 : shell;
-	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-		if (strcmp(base, known[i]) == 0)
-			return true;
-	return false;
-}
-
-/* Secret values never reach argv, not even written out in a script. */
-static bool quotes_secret(const struct rt_job *job, const char *script)
-{
-	for (size_t i = 0; i < job->secrets.n; i++) {
-		const char *v = job->secrets.v[i].value;
-		if (v && *v && strstr(script, v))
-			return true;
-	}
-	return false;
-}
-
-/*
- * `SHELL -c SCRIPT` when the script fits in one argument: a file per
- * step costs an inode allocation and removal, which on a disk-backed
- * /tmp is the most expensive part of a short step.  Larger scripts, and
- * shells that may not know -c, get `SHELL FILE`.
- */
+/* `SHELL FILE`: the script never appears in a process's argv. */
 static char **script_argv(struct local *l, const struct rt_job *job, struct diag_list *dl)
 {
 	const struct ir_step *s = job->step;
-	char **argv = ir_calloc(l->a, 5, sizeof *argv);
+	char **argv = ir_calloc(l->a, 3, sizeof *argv);
 	argv[0] = s->shell ? s->shell : "/bin/sh";
-	if (strlen(s->script) < LOCAL_MAX_INLINE_SCRIPT && takes_dash_c(argv[0]) &&
-	    !quotes_secret(job, s->script)) {
-		argv[1] = "-c";
-		argv[2] = "--";         /* a script may begin with '-' */
-		argv[3] = s->script;
-		return argv;
-	}
 	argv[1] = write_script(l, s, dl);
 	return argv[1] ? argv : NULL;
 }

@@ -306,6 +306,23 @@ token=s3cr3t-value run needs --secret-env token
 name_="--secret-env takes the value from a host variable"
 expect test "$rc" = 0
 
+# A script that writes a secret's value out without asking for the secret:
+# pipec cannot tell, so no script ever reaches an argv.  The step reads its
+# own shell's command line while it runs, and the mode of the file it runs.
+pipeline quotes <<EOF
+steps:
+- name: quote
+  commands:
+  - test s3cr3t-value != ''
+  - cat /proc/\$\$\$\$/cmdline > $T/argv2
+  - stat -c %a "\$\$0" > $T/mode
+EOF
+run quotes --secret token=s3cr3t-value
+name_="a script quoting a secret's value runs from a file, not from its argv"
+expect sh -c "[ $rc = 0 ] && grep -aq '^/bin/sh.*/scripts/' '$T/argv2' && ! grep -aq s3cr3t '$T/argv2'"
+name_="a step's script file is readable by its owner only"
+expect sh -c "[ \"\$(cat '$T/mode')\" = 600 ]"
+
 # ---- report, log files, workspace, volumes, services -------------------------
 pipeline record <<EOF
 services:

@@ -52,12 +52,12 @@ static char *base64(const unsigned char *d, size_t n)
 
 /* ---- scripts ---------------------------------------------------------------- */
 
-Test(share, a_short_script_runs_without_a_file)
+Test(share, every_script_runs_from_a_file_only_its_owner_reads)
 {
 	struct ir_pipeline *p = pipeline(1);
-	p->steps[0].script = "echo \"$0\"\n";
+	p->steps[0].script = "case \"$0\" in *.sh) stat -c %a \"$0\";; *) echo argv;; esac\n";
 	cr_assert_eq(run(), RT_SUCCESS);
-	cr_assert_str_eq(out_text, "s0 | /bin/sh\n");
+	cr_assert_str_eq(out_text, "s0 | 600\n");
 }
 
 Test(share, a_script_may_begin_with_a_dash)
