@@ -21,7 +21,7 @@
 
 #include <openssl/crypto.h>
 
-#include "internal.h"
+#include "backend-docker/internal.h"
 
 struct docker_client {
 	CURLM *multi;

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend-docker/internal.h"
 
 static int b64_value(int c)
 {

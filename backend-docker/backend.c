@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "backend-docker/internal.h"
 
 static struct docker_ctx *ctx_of(void *p) { return p; }
 

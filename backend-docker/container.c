@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend-docker/internal.h"
 
 static cJSON *strs(const struct ir_strs *s)
 {

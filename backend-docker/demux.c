@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "backend-docker/internal.h"
 
 void docker_demux_init(struct docker_demux *d)
 {

@@ -18,7 +18,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "docker.h"
+#include "backend-docker/docker.h"
 
 /* Ceilings. */
 #define DOCKER_MAX_BODY (8u << 20)          /* a JSON response */

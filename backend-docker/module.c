@@ -4,7 +4,7 @@
  * module needs from pipec (ir_, diag_, rt_) resolves against the
  * executable when the module is loaded.
  */
-#include "docker.h"
+#include "backend-docker/docker.h"
 
 const struct docker_module docker_module = {
 	.backend_new = docker_backend_new,

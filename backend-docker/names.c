@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend-docker/internal.h"
 
 void docker_buf_init(struct docker_buf *b, size_t max)
 {

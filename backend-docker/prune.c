@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend-docker/internal.h"
 
 static bool owner_alive(const char *owner)
 {

@@ -9,7 +9,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "internal.h"
+#include "backend-docker/internal.h"
 
 static bool is_domain(const char *s, size_t len)
 {

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend-docker/internal.h"
 
 static int set_name(unsigned char *h, const char *name)
 {

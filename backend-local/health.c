@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend-local/internal.h"
 
 static bool interrupted(const struct local *l)
 {

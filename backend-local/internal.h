@@ -12,7 +12,7 @@
 #include <poll.h>
 #include <sys/types.h>
 
-#include "local.h"
+#include "backend-local/local.h"
 
 #define LOCAL_READ_CHUNK (64u * 1024)
 #define LOCAL_EOF_WAIT_MS 1000      /* leader gone, pipes still open */

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend-local/internal.h"
 
 static int chld_pipe[2] = {-1, -1};
 static struct sigaction old_chld;

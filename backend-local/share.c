@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend-local/internal.h"
 
 /* ---- small tools ------------------------------------------------------------ */
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "validate/validate.h"
 
 enum { OPT_NO_OPTIMIZE = 256, OPT_TRUSTED, OPT_UNTRUSTED, OPT_NON_ROOT };

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 struct ir_doc *cli_load(const char *path, const struct fe_context *ctx,
 			struct ir_arena *a, struct diag_list *dl)

@@ -12,7 +12,7 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "validate/validate.h"
 
 enum graph_format { GRAPH_DOT, GRAPH_MERMAID };

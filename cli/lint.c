@@ -15,7 +15,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "validate/validate.h"
 
 enum { OPT_FORMAT = 256, OPT_STRICT, OPT_TRUSTED, OPT_NON_ROOT, OPT_LIST, OPT_STDIN_NAME };

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 #ifndef PIPEC_VERSION
 #define PIPEC_VERSION "0.1.0"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "validate/validate.h"
 
 struct ir_doc *cli_load_checked(const char *path, const struct fe_context *ctx,

@@ -7,7 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static const struct option prune_options[] = {
 	{"dry-run", no_argument, NULL, 'n'},

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "runtime/runtime.h"
 #include "validate/validate.h"
 #include "backend-docker/docker.h"

@@ -18,7 +18,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "internal.h"
+#include "frontend/internal.h"
 
 /* Skips a UTF-8 byte order mark and whitespace; returns the offset. */
 static size_t skip_lead(const char *text, size_t len)

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "frontend/internal.h"
 
 /* Directories climbed looking for `.git`; longest line read from git's files. */
 #define CTX_MAX_CLIMB 64

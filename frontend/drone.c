@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "drone.h"
+#include "frontend/drone.h"
 
 /* ---- small builders -------------------------------------------------- */
 

@@ -6,7 +6,7 @@
 #ifndef PIPEC_FRONTEND_DRONE_H
 #define PIPEC_FRONTEND_DRONE_H
 
-#include "keys.h"
+#include "frontend/keys.h"
 
 /* The whole file: its context and the secrets its documents declare. */
 struct lower {

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drone.h"
+#include "frontend/drone.h"
 
 /*
  * Dependencies followed while checking the order of imports, per

@@ -26,7 +26,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "internal.h"
+#include "frontend/internal.h"
 
 /* Ceilings: a hostile file gets a diagnostic, not unbounded work. */
 #define DR_MAX_STEPS 1000       /* steps in one file */

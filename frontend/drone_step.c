@@ -15,7 +15,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "drone.h"
+#include "frontend/drone.h"
 
 /* pull: always | if-not-exists | never | default (any case) */
 static void lower_pull(struct lower *lw, const struct fe_node *n, struct ir_step *s)

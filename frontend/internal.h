@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "frontend.h"
+#include "frontend/frontend.h"
 
 /* Ceilings: a hostile file gets a diagnostic, not unbounded work. */
 #define FE_MAX_DEPTH 64             /* nesting of sequences and maps */

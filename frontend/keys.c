@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "keys.h"
+#include "frontend/keys.h"
 
 #define KEYSET(var, label, arr, text) \
 	const struct fe_keyset var = {label, arr, sizeof arr / sizeof *arr, text}

@@ -10,7 +10,7 @@
 #ifndef PIPEC_FRONTEND_KEYS_H
 #define PIPEC_FRONTEND_KEYS_H
 
-#include "internal.h"
+#include "frontend/internal.h"
 
 /* What YAML a key takes. */
 enum fe_type {

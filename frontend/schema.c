@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "keys.h"
+#include "frontend/keys.h"
 
 static const struct fe_keyset *const definitions[] = {
 	&fe_keys_pipeline, &fe_keys_step, &fe_keys_platform, &fe_keys_workspace,

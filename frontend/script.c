@@ -15,7 +15,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "frontend/internal.h"
 
 static const char script_head[] = "set -e\n";
 static const char echo_head[] = "printf '+ %s\\n' '";

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "frontend/internal.h"
 
 /* Ceilings on one glob: pattern bytes and brace alternatives tried. */
 #define GLOB_MAX_PATTERN 1024

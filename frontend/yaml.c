@@ -28,7 +28,7 @@
 
 #include <yaml.h>
 
-#include "internal.h"
+#include "frontend/internal.h"
 
 /* A large file has many nodes: keep them at 24 bytes on 64-bit hosts. */
 _Static_assert(sizeof(void *) != 8 || sizeof(struct fe_node) <= 24, "fe_node grew");

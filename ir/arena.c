@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "ir.h"
+#include "ir/ir.h"
 
 #define BLOCK_SIZE (64 * 1024)
 
@@ -35,7 +35,7 @@ struct ir_arena {
 	struct block *huge;     /* the block ir_arena_expect() mapped, or NULL */
 };
 
-static void out_of_memory(void)
+_Noreturn void ir_oom(void)
 {
 	fputs("pipec: out of memory\n", stderr);
 	abort();
@@ -45,7 +45,7 @@ static struct block *block_new(size_t size, struct block *next)
 {
 	struct block *b = malloc(sizeof *b + size);
 	if (!b)
-		out_of_memory();
+		ir_oom();
 	b->next = next;
 	b->used = 0;
 	b->size = size;
@@ -56,7 +56,7 @@ struct ir_arena *ir_arena_new(void)
 {
 	struct ir_arena *a = malloc(sizeof *a);
 	if (!a)
-		out_of_memory();
+		ir_oom();
 	a->head = block_new(BLOCK_SIZE, NULL);
 	a->huge = NULL;
 	return a;
@@ -155,7 +155,7 @@ void *ir_alloc(struct ir_arena *a, size_t size)
 void *ir_calloc(struct ir_arena *a, size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size)
-		out_of_memory();
+		ir_oom();
 	return ir_alloc(a, n * size);
 }
 

@@ -11,17 +11,15 @@
 
 #include <cjson/cJSON.h>
 
-#include "ir.h"
+#include "ir/ir.h"
 
 static char *xstrdup(const char *s)
 {
 	if (!s)
 		return NULL;
 	char *p = strdup(s);
-	if (!p) {
-		fputs("pipec: out of memory\n", stderr);
-		abort();
-	}
+	if (!p)
+		ir_oom();
 	return p;
 }
 
@@ -50,10 +48,8 @@ static struct diag *diag_slot(struct diag_list *dl)
 	if (dl->len == dl->cap) {
 		size_t cap = dl->cap ? dl->cap * 2 : 16;
 		struct diag *items = realloc(dl->items, cap * sizeof *items);
-		if (!items) {
-			fputs("pipec: out of memory\n", stderr);
-			abort();
-		}
+		if (!items)
+			ir_oom();
 		dl->items = items;
 		dl->cap = cap;
 	}

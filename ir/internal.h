@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ir.h"
+#include "ir/ir.h"
 
 /* The largest integer a JSON number holds exactly (2^53 - 1). */
 #define IR_INT_EXACT INT64_C(9007199254740991)

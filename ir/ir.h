@@ -41,6 +41,13 @@
 
 struct ir_arena;
 
+/*
+ * Says "pipec: out of memory" and aborts: the one answer to a failed
+ * allocation anywhere in ir/, since a half-built IR or diagnostic list is
+ * of no use to anybody.
+ */
+_Noreturn void ir_oom(void);
+
 /* Makes an empty arena; aborts only if the first block cannot be had. */
 struct ir_arena *ir_arena_new(void);
 

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "ir.h"
+#include "ir/ir.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

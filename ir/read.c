@@ -22,7 +22,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "internal.h"
+#include "ir/internal.h"
 
 struct reader {
 	const char *path;
@@ -42,10 +42,8 @@ static void ptr_put(struct reader *r, const char *s, size_t n)
 		while (cap < r->len + n + 1)
 			cap *= 2;
 		char *p = realloc(r->ptr, cap);
-		if (!p) {
-			fputs("pipec: out of memory\n", stderr);
-			abort();
-		}
+		if (!p)
+			ir_oom();
 		r->ptr = p;
 		r->cap = cap;
 	}
@@ -219,10 +217,8 @@ static int kv_cmp(const void *a, const void *b)
 static void check_env_dups(struct reader *r, const struct ir_env *env)
 {
 	const struct ir_kv **sorted = malloc((env->n + 1) * sizeof *sorted);
-	if (!sorted) {
-		fputs("pipec: out of memory\n", stderr);
-		abort();
-	}
+	if (!sorted)
+		ir_oom();
 	for (size_t i = 0; i < env->n; i++)
 		sorted[i] = &env->v[i];
 	qsort(sorted, env->n, sizeof *sorted, kv_cmp);

@@ -9,7 +9,7 @@
  */
 #include <limits.h>
 
-#include "internal.h"
+#include "ir/internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define SHAPE(T, what, fields) {what, sizeof(T), fields, COUNT(fields)}

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir.h"
+#include "ir/ir.h"
 
 /* Words longer than this are never close to a key or enum value. */
 #define SUGGEST_MAX_LEN 64

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "ir/internal.h"
 
 _Static_assert(sizeof(enum ir_pull) == sizeof(int), "IR enums are stored as int");
 
@@ -63,12 +63,6 @@ static void flush(struct out *o)
 	}
 }
 
-static void out_of_memory(void)
-{
-	fputs("pipec: out of memory\n", stderr);
-	abort();
-}
-
 static void grow(struct out *o, size_t n)
 {
 	size_t cap = o->cap ? o->cap : 4096;
@@ -76,7 +70,7 @@ static void grow(struct out *o, size_t n)
 		cap *= 2;
 	char *p = realloc(o->p, cap);
 	if (!p)
-		out_of_memory();
+		ir_oom();
 	o->p = p;
 	o->cap = cap;
 }
@@ -341,7 +335,7 @@ static void *resize(void *p, size_t n, size_t size)
 {
 	p = realloc(p, n * size);
 	if (!p)
-		out_of_memory();
+		ir_oom();
 	return p;
 }
 

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "runtime.h"
+#include "runtime/runtime.h"
 
 /* Ceilings. */
 #define RT_MAX_LINE (64u * 1024)    /* a longer line is broken here */

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "runtime/internal.h"
 
 void rt_log_init(struct rt_log *l, struct rt_log_sink *sink, const char *name,
 		 int width, const char *color)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "internal.h"
+#include "runtime/internal.h"
 
 void rt_report_release(struct rt_report *r)
 {

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "runtime/internal.h"
 
 #define DEFAULT_GRACE_MS 5000
 

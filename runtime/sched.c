@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "runtime/internal.h"
 
 #define POLL_MAX_MS 200             /* bounds the wait for an interrupt */
 #define NAME_WIDTH_MAX 24

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime/internal.h"
 
 #define MISSING "secret '%s' is not set; give it with --secret, --secret-file, " \
 		"--secret-env or --secrets"

@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "validate/internal.h"
 
 const struct val_rule val_rules[] = {
 	{"missing-name", DIAG_ERROR, "a pipeline or step has no name"},

@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "validate/internal.h"
 
 /* "; did you mean 'x'?" or "", in the scratch arena. */
 static const char *hint(struct val_ctx *c, const char *name, const char *const *cands,

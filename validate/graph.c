@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
+#include "validate/internal.h"
 
 /* FNV-1a: short names, few collisions, no setup. */
 static size_t hash(const char *s)

@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "validate/internal.h"
 
 static bool is_blank(const char *s)
 {

@@ -10,7 +10,7 @@
 #ifndef PIPEC_VALIDATE_INTERNAL_H
 #define PIPEC_VALIDATE_INTERNAL_H
 
-#include "validate.h"
+#include "validate/validate.h"
 
 /* What every rule family gets. */
 struct val_ctx {

@@ -15,7 +15,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "internal.h"
+#include "validate/internal.h"
 
 static bool is_blank(const char *s)
 {

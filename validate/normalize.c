@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "validate/internal.h"
 
 /* ---- defaults and merging ------------------------------------------ */
 

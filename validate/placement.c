@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "validate/internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

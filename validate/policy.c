@@ -16,7 +16,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "validate/internal.h"
 
 static const char *const docker_sockets[] = {"/var/run/docker.sock", "/run/docker.sock"};
 

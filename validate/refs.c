@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "validate/internal.h"
 
 /* Names the runtime gives its own volumes (Drone's list, kept for imports). */
 static const char *const reserved_volumes[] = {"workspace", "_workspace", "_docker_socket"};

@@ -23,7 +23,7 @@ cc -O2 -o "$OUT/yamlscan" bench/frontend/yamlscan.c $(pkg-config --cflags --libs
 cc -O2 -std=c11 -D_DEFAULT_SOURCE -o "$OUT/timeit" bench/frontend/timeit.c
 # The frontend alone, linked from the archives `make` built.
 LIBDIR=${B:-build}
-cc -O2 -std=c11 -I. -Iir -o "$OUT/fecompile" bench/frontend/fecompile.c \
+cc -O2 -std=c11 -I. -o "$OUT/fecompile" bench/frontend/fecompile.c \
 	"$LIBDIR/libfrontend.a" "$LIBDIR/libir.a" $(pkg-config --libs yaml-0.1 libcjson) -lm
 sh bench/frontend/gen.sh "$STEPS" > "$OUT/bench.yml"
 FILE=$OUT/bench.yml

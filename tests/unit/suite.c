@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "suite.h"
+#include "tests/unit/suite.h"
 
 struct ir_arena *arena;
 struct diag_list dl;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fixture.h"
+#include "tests/unit/backend-local/fixture.h"
 #include "tests/unit/suite.h"
 
 struct ir_arena *A;

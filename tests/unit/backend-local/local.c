@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fixture.h"
+#include "tests/unit/backend-local/fixture.h"
 
 TestSuite(local, .init = fx_setup, .fini = fx_teardown);
 

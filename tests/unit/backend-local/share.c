@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fixture.h"
+#include "tests/unit/backend-local/fixture.h"
 
 TestSuite(share, .init = fx_setup, .fini = fx_teardown);
 

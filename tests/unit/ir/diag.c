@@ -13,7 +13,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 
-#include "fixture.h"
+#include "tests/unit/ir/fixture.h"
 
 Test(arena, allocations_are_zeroed_aligned_and_survive_growth)
 {

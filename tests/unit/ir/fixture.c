@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fixture.h"
+#include "tests/unit/ir/fixture.h"
 
 static struct ir_strs strs(struct ir_arena *a, size_t n, const char *const *v)
 {

@@ -12,7 +12,7 @@
 
 #include <criterion/criterion.h>
 
-#include "fixture.h"
+#include "tests/unit/ir/fixture.h"
 
 /* Reads `len` bytes; checks that NULL comes back exactly on error. */
 static void read_once(const char *text, size_t len)

@@ -6,7 +6,7 @@
 
 #include <criterion/criterion.h>
 
-#include "fixture.h"
+#include "tests/unit/ir/fixture.h"
 #include "tests/unit/suite.h"
 
 TestSuite(roundtrip, .init = suite_setup, .fini = suite_teardown);

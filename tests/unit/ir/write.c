@@ -10,7 +10,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 
-#include "fixture.h"
+#include "tests/unit/ir/fixture.h"
 
 static struct ir_arena *arena;
 

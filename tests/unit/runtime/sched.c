@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 
-#include "fake.h"
+#include "tests/unit/runtime/fake.h"
 #include "tests/unit/suite.h"
 
 static struct ir_arena *A;

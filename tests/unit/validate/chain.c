@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "build.h"
+#include "tests/unit/validate/build.h"
 
 TestSuite(chain, .init = suite_setup, .fini = suite_teardown);
 

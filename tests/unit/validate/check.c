@@ -4,7 +4,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "build.h"
+#include "tests/unit/validate/build.h"
 
 TestSuite(check, .init = suite_setup, .fini = suite_teardown);
 
