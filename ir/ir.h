@@ -386,6 +386,12 @@ struct cJSON;
 /* "a string", "a number", "an array", ... for messages about JSON input. */
 const char *ir_json_type_name(const struct cJSON *v);
 
+/*
+ * The line and column of byte `off` of `text` (columns count bytes, after
+ * any BOM), for findings about a file's text rather than a node in it.
+ */
+struct ir_pos ir_text_pos(const char *path, const char *text, size_t off);
+
 /* ---- Reading and writing -------------------------------------------- */
 
 /*

@@ -381,7 +381,7 @@ static size_t bom_len(const char *text, size_t len)
 }
 
 /* Line and column of byte `off`; columns count bytes, after any BOM. */
-static struct ir_pos text_pos(const char *path, const char *text, size_t off)
+struct ir_pos ir_text_pos(const char *path, const char *text, size_t off)
 {
 	struct ir_pos pos = {.file = path, .line = 1, .col = 1};
 	for (size_t i = bom_len(text, off); i < off; i++) {
@@ -461,12 +461,12 @@ static void syntax_error(struct reader *r, const char *text, size_t len, size_t 
 	if (off >= len)
 		off = len ? len - 1 : 0;
 	char c = len ? text[off] : ' ';
-	struct ir_pos pos = text_pos(r->path, text, off);
+	struct ir_pos pos = ir_text_pos(r->path, text, off);
 	if (nesting_at(text, off).depth >= CJSON_NESTING_LIMIT)
 		diag_error(r->dl, pos, "ir-syntax", "arrays and objects nest deeper than %d levels",
 			   CJSON_NESTING_LIMIT);
 	else if (blank(text, len) || off >= open_tail(text, len))
-		diag_error(r->dl, text_pos(r->path, text, len), "ir-syntax",
+		diag_error(r->dl, ir_text_pos(r->path, text, len), "ir-syntax",
 			   "unexpected end of input; the JSON is incomplete");
 	else if (c > ' ' && c < 127)
 		diag_error(r->dl, pos, "ir-syntax", "invalid JSON near '%c'", c);
@@ -478,7 +478,7 @@ static cJSON *parse(struct reader *r, const char *text, size_t len)
 {
 	size_t nul = find_nul(text, len);
 	if (nul < len) {
-		diag_error(r->dl, text_pos(r->path, text, nul), "ir-syntax",
+		diag_error(r->dl, ir_text_pos(r->path, text, nul), "ir-syntax",
 			   "NUL characters are not allowed in IR");
 		return NULL;
 	}
@@ -495,7 +495,7 @@ static cJSON *parse(struct reader *r, const char *text, size_t len)
 	while (off < len && strchr(" \t\r\n", text[off]))
 		off++;
 	if (off < len) {
-		diag_error(r->dl, text_pos(r->path, text, off), "ir-syntax",
+		diag_error(r->dl, ir_text_pos(r->path, text, off), "ir-syntax",
 			   "unexpected text after the JSON document");
 		cJSON_Delete(root);
 		return NULL;
