@@ -30,6 +30,7 @@ extern const struct command cmd_lint, cmd_graph, cmd_plan;
 extern const struct command cmd_run;
 extern const struct command cmd_prune;
 extern const struct command cmd_schema;
+extern const struct command cmd_lsp;
 
 struct rt_backend;
 /* Makes the backend called `name` (backends.c); -1 after a diagnostic. */

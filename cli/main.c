@@ -22,6 +22,7 @@ static const struct command *const commands[] = {
 	&cmd_run,
 	&cmd_prune,
 	&cmd_schema,
+	&cmd_lsp,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -12,6 +12,7 @@
 #ifndef PIPEC_FRONTEND_H
 #define PIPEC_FRONTEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ir/ir.h"
@@ -63,5 +64,82 @@ char *fe_yaml_schema(void);
 /* Fills `ctx` from the environment and the git checkout in `dir`. */
 void fe_context_default(struct fe_context *ctx, const char *dir,
 			struct ir_arena *a);
+
+/* ---- A file's structure, for editors -------------------------------- */
+
+/*
+ * What an editor asks of a YAML pipeline file: what each document defines
+ * (pipelines, steps, services, volumes, secrets, anchors), what refers to
+ * those definitions by name, and which keys a map at the cursor takes.
+ * Unlike fe_compile(), an outline never fails: a file broken half-way, as
+ * one being typed is, gives what was read before the break, and the maps
+ * still open there run to the end of the file.  An outline owns
+ * everything it returns; fe_outline_free() releases it.
+ */
+
+/*
+ * A stretch of text.  Lines and columns count from 1, columns in
+ * characters (as diagnostics count them); the end is just past the last
+ * character.
+ */
+struct fe_span {
+	int line, col, end_line, end_col;
+};
+
+enum fe_item_kind {
+	/* what a file defines */
+	FE_DEF_PIPELINE, FE_DEF_STEP, FE_DEF_SERVICE, FE_DEF_VOLUME,
+	FE_DEF_SECRET, FE_DEF_ANCHOR,
+	/* what names a definition */
+	FE_USE_STEP,            /* an entry of a step's depends_on */
+	FE_USE_PIPELINE,        /* an entry of a pipeline's depends_on */
+	FE_USE_ALIAS,           /* *name */
+	FE_USE_SECRET,          /* from_secret: name */
+	FE_USE_VOLUME,          /* the name of a step's volume mount */
+};
+
+struct fe_item {
+	enum fe_item_kind kind;
+	const char *name;
+	struct fe_span name_span;   /* the name as written, inside any quotes */
+	struct fe_span span;        /* the whole definition; the name for a use */
+	int doc;                    /* the YAML document it is in, from 0 */
+	int parent;                 /* a step's, service's or volume's pipeline; else -1 */
+};
+
+/* A key a map may hold, and what it means. */
+struct fe_key_doc {
+	const char *name;
+	const char *desc;
+	bool nested;                /* its value is a map or a list of maps */
+	const char *const *values;  /* the values it takes, NULL-terminated; or NULL */
+};
+
+struct fe_outline;
+
+/* Reads the structure of `text` (`len` bytes).  NULL only when out of memory. */
+struct fe_outline *fe_outline_new(const char *text, size_t len);
+void fe_outline_free(struct fe_outline *o);
+
+/* The items in the order they were written. */
+const struct fe_item *fe_outline_items(const struct fe_outline *o, size_t *n);
+
+/*
+ * The keys a map may hold where a key is typed at `line`, `col` (the
+ * column the key starts at): the innermost map over that line whose keys
+ * start at that column.  Returns how many were written to `out` (at most
+ * `cap`); sets bit i of *present (may be NULL) when the map already has
+ * key i on another line.
+ */
+size_t fe_outline_keys_at(const struct fe_outline *o, int line, int col,
+			  struct fe_key_doc *out, size_t cap, unsigned long long *present);
+
+/*
+ * The key written at `line`, `col`, or whose scalar value is there: fills
+ * `doc` and `span` (the key's name), sets *is_value when the position is
+ * on the value, and returns true.
+ */
+bool fe_outline_key_at(const struct fe_outline *o, int line, int col,
+		       struct fe_key_doc *doc, struct fe_span *span, bool *is_value);
 
 #endif
