@@ -31,10 +31,15 @@ static void send_message(void *arg, const char *json, size_t len)
 	fflush(out);
 }
 
-/* file:// URI of the rule pages, installed or beside the build; NULL if neither. */
+/*
+ * file:// URI of the rule pages: installed (PREFIX/bin/pipec), or in the
+ * source tree of a build (build/bin/pipec, build/san/bin/pipec); NULL if
+ * none is there.
+ */
 static char *rules_uri(void)
 {
-	static const char *const rel[] = {"../share/doc/pipec/rules", "../../docs/rules"};
+	static const char *const rel[] = {"../share/doc/pipec/rules", "../../docs/rules",
+					  "../../../docs/rules"};
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n <= 0)

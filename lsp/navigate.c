@@ -10,6 +10,7 @@
  * end of that link, so renaming a step renames every depends_on entry
  * naming it.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lsp/internal.h"
@@ -91,16 +92,20 @@ cJSON *lsp_definition(struct lsp_doc *d, const cJSON *params)
 	return def ? location(d, def->name_span) : NULL;
 }
 
-/* Every item that is `def` or names it, in the order written. */
-static size_t occurrences(struct lsp_doc *d, const struct fe_item *def,
-			  const struct fe_item **out, size_t cap)
+/* Every item that is `def` or names it, in the order written: a malloc'd
+ * array the caller frees, its length in *k. */
+static const struct fe_item **occurrences(struct lsp_doc *d, const struct fe_item *def, size_t *k)
 {
-	size_t n, k = 0;
+	size_t n;
 	const struct fe_item *items = fe_outline_items(lsp_doc_outline(d), &n);
-	for (size_t i = 0; i < n && k < cap; i++)
+	const struct fe_item **out = malloc((n + 1) * sizeof *out);
+	if (!out)
+		ir_oom();
+	*k = 0;
+	for (size_t i = 0; i < n; i++)
 		if (&items[i] == def || (is_use(&items[i]) && lsp_definition_of(d, &items[i]) == def))
-			out[k++] = &items[i];
-	return k;
+			out[(*k)++] = &items[i];
+	return out;
 }
 
 /* The definition the request's position is on or names. */
@@ -110,8 +115,6 @@ static const struct fe_item *target(struct lsp_doc *d, const cJSON *params)
 	return it ? lsp_definition_of(d, it) : NULL;
 }
 
-#define NAV_MAX 4096
-
 cJSON *lsp_references(struct lsp_doc *d, const cJSON *params)
 {
 	const struct fe_item *def = target(d, params);
@@ -119,12 +122,13 @@ cJSON *lsp_references(struct lsp_doc *d, const cJSON *params)
 		return NULL;
 	const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(params, "context");
 	bool with_decl = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ctx, "includeDeclaration"));
-	static const struct fe_item *found[NAV_MAX];
-	size_t n = occurrences(d, def, found, NAV_MAX);
+	size_t n;
+	const struct fe_item **found = occurrences(d, def, &n);
 	cJSON *list = cJSON_CreateArray();
 	for (size_t i = 0; i < n; i++)
 		if (with_decl || found[i] != def)
 			cJSON_AddItemToArray(list, location(d, found[i]->name_span));
+	free(found);
 	return list;
 }
 
@@ -160,8 +164,8 @@ cJSON *lsp_rename(struct lsp_doc *d, const cJSON *params, const char **error)
 	const struct fe_item *def = target(d, params);
 	if (!def)
 		return NULL;
-	static const struct fe_item *found[NAV_MAX];
-	size_t n = occurrences(d, def, found, NAV_MAX);
+	size_t n;
+	const struct fe_item **found = occurrences(d, def, &n);
 	cJSON *edit = cJSON_CreateObject();
 	cJSON *edits = cJSON_AddArrayToObject(cJSON_AddObjectToObject(edit, "changes"), d->uri);
 	for (size_t i = 0; i < n; i++) {
@@ -170,12 +174,12 @@ cJSON *lsp_rename(struct lsp_doc *d, const cJSON *params, const char **error)
 		cJSON_AddStringToObject(e, "newText", nn->valuestring);
 		cJSON_AddItemToArray(edits, e);
 	}
+	free(found);
 	return edit;
 }
 
 /* LSP symbol kinds. */
-enum { SK_MODULE = 2, SK_PACKAGE = 4, SK_KEY = 20, SK_FUNCTION = 12, SK_OBJECT = 19,
-       SK_STRUCT = 23 };
+enum { SK_MODULE = 2, SK_FUNCTION = 12, SK_OBJECT = 19, SK_KEY = 20, SK_STRUCT = 23 };
 
 static cJSON *symbol(const struct lsp_doc *d, const struct fe_item *it, int kind, const char *detail)
 {
@@ -220,6 +224,5 @@ cJSON *lsp_document_symbols(struct lsp_doc *d)
 			cJSON_AddItemToArray(list, child_symbol(d, it));
 		}
 	}
-	(void)SK_PACKAGE;
 	return list;
 }
