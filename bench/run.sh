@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 sh bench/frontend/run.sh
 sh bench/ir/run.sh
 sh bench/lint/run.sh
+sh bench/lsp/run.sh
 sh bench/run/run.sh
 sh bench/docker/run.sh
