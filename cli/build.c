@@ -12,7 +12,7 @@
 #include "cli/cli.h"
 #include "validate/validate.h"
 
-enum { OPT_NO_OPTIMIZE = 256, OPT_TRUSTED, OPT_UNTRUSTED, OPT_NON_ROOT };
+enum { OPT_NO_OPTIMIZE = 256, OPT_TRUSTED, OPT_UNTRUSTED, OPT_NON_ROOT, OPT_STRICT };
 
 static const struct option build_options[] = {
 	{"output", required_argument, NULL, 'o'},
@@ -22,6 +22,7 @@ static const struct option build_options[] = {
 	{"trusted", no_argument, NULL, OPT_TRUSTED},
 	{"untrusted", no_argument, NULL, OPT_UNTRUSTED},
 	{"require-non-root", no_argument, NULL, OPT_NON_ROOT},
+	{"strict", no_argument, NULL, OPT_STRICT},
 	CLI_CONTEXT_OPTIONS,
 	{0},
 };
@@ -59,7 +60,7 @@ static struct ir_doc *load_all(int n, char **paths, const struct fe_context *ctx
 struct build_opts {
 	const char *out;
 	unsigned flags;
-	bool optimize;
+	bool optimize, strict;
 	struct val_policy policy;
 	struct fe_context ctx;
 };
@@ -78,6 +79,7 @@ static int parse_args(int argc, char **argv, const struct command *cmd, struct b
 		case OPT_TRUSTED: o->policy.trusted = true; break;
 		case OPT_UNTRUSTED: o->policy.trusted = false; break;
 		case OPT_NON_ROOT: o->policy.require_non_root = true; break;
+		case OPT_STRICT: o->strict = true; break;
 		case 'h': fputs(cmd->usage, stdout); return EXIT_OK;
 		default:
 			if (!cli_context_option(&o->ctx, c, optarg))
@@ -109,6 +111,10 @@ static int compile(int argc, char **argv, const struct command *cmd)
 	struct diag_list dl;
 	diag_list_init(&dl);
 	struct ir_doc *doc = load_all(argc - optind, argv + optind, &o.ctx, &o.policy, a, &dl);
+	if (o.strict && dl.nwarnings) {
+		cli_strict(&dl);
+		doc = NULL;
+	}
 	rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
 	if (doc && cmd == &cmd_build) {
 		if (o.optimize)
@@ -135,7 +141,7 @@ static int validate(int argc, char **argv)
 const struct command cmd_build = {
 	"build", build, "compile pipeline files to IR JSON",
 	"usage: pipec build [-o OUT] [--compact] [--no-optimize] [--untrusted]\n"
-	"                   [--require-non-root] [CONTEXT] FILE...\n"
+	"                   [--require-non-root] [--strict] [CONTEXT] FILE...\n"
 	"       pipec FILE... -o OUT\n"
 	"\n"
 	"Compiles each FILE (Drone-style YAML, pipec IR JSON or drone-runtime IR)\n"
@@ -148,6 +154,7 @@ const struct command cmd_build = {
 	"      --untrusted   refuse what reaches the host, as `pipec lint` and\n"
 	"                    `pipec run` do (see pipec help lint)\n"
 	"      --require-non-root  steps that run or may run as root are errors\n"
+	"      --strict      warnings are errors: no IR is written\n"
 	"\n"
 	CLI_CONTEXT_USAGE
 	"\n"
@@ -156,12 +163,14 @@ const struct command cmd_build = {
 
 const struct command cmd_validate = {
 	"validate", validate, "check pipeline files without writing IR",
-	"usage: pipec validate [--untrusted] [--require-non-root] [CONTEXT] FILE...\n"
+	"usage: pipec validate [--untrusted] [--require-non-root] [--strict] [CONTEXT]\n"
+	"                      FILE...\n"
 	"\n"
 	"Compiles and checks each FILE and reports every problem as\n"
 	"file:line:col: error: message [rule].  What a step may reach on the host\n"
 	"(privileged, host volumes, ...) is checked by `pipec lint` and `pipec run`,\n"
-	"or here with --untrusted.\n"
+	"or here with --untrusted.  With --strict, warnings (such as unknown keys,\n"
+	"which Drone ignores) are errors too.\n"
 	"\n"
 	CLI_CONTEXT_USAGE
 	"\n"

@@ -61,6 +61,9 @@ struct ir_doc *cli_load(const char *path, const struct fe_context *ctx,
 /* Prints the diagnostics to stderr; returns the number of errors. */
 size_t cli_report(struct diag_list *dl);
 
+/* --strict: every warning in `dl` becomes an error. */
+void cli_strict(struct diag_list *dl);
+
 /* Writes `text` to `path` ("-" is stdout); 0 or -1 after a message. */
 int cli_write_output(const char *path, const char *text);
 

@@ -27,6 +27,15 @@ size_t cli_report(struct diag_list *dl)
 	return dl->nerrors;
 }
 
+void cli_strict(struct diag_list *dl)
+{
+	for (size_t i = 0; i < dl->len; i++)
+		if (dl->items[i].severity == DIAG_WARNING)
+			dl->items[i].severity = DIAG_ERROR;
+	dl->nerrors += dl->nwarnings;
+	dl->nwarnings = 0;
+}
+
 FILE *cli_open_output(const char *path)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");

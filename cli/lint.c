@@ -164,12 +164,14 @@ static int lint(int argc, char **argv)
 			val_check(doc, &o.policy, &dl);
 		ir_arena_free(a);
 	}
+	if (o.strict)
+		cli_strict(&dl);
 	diag_sort(&dl);
 	if (o.format == DIAG_SARIF)
 		print_sarif(&dl);
 	else
 		diag_print(stdout, &dl, o.format, o.format == DIAG_TEXT && diag_want_color(stdout));
-	bool failed = dl.nerrors || (o.strict && dl.nwarnings);
+	bool failed = dl.nerrors;
 	diag_list_release(&dl);
 	ir_arena_free(ctx_arena);
 	return failed ? EXIT_FAILED : EXIT_OK;
@@ -186,7 +188,7 @@ const struct command cmd_lint = {
 	"\n"
 	"      --format=F          gcc (default): file:line:col: severity: message [rule]\n"
 	"                          json: one object per finding; sarif: SARIF 2.1.0\n"
-	"      --strict            warnings fail the lint too\n"
+	"      --strict            warnings are errors, and fail the lint\n"
 	"      --trusted           allow what reaches the host (privileged, host\n"
 	"                          volumes, devices, host network and ports)\n"
 	"      --require-non-root  steps that run or may run as root are errors\n"

@@ -50,13 +50,15 @@ struct fe_node {
 	};
 	/* Nodes in the subtree with aliases expanded (saturating): what
 	 * reading it again through an alias costs. */
-	uint32_t weight : 26;
+	uint32_t weight : 24;
 	uint32_t kind : 2;          /* enum fe_node_kind */
+	uint32_t alias : 1;         /* written as an alias (*name) */
+	uint32_t aliased : 1;       /* written with an anchor some alias refers to */
 	uint32_t plain : 1;         /* unquoted and untagged: may be null, bool or number */
 	uint32_t style : 3;         /* enum fe_style */
 };
 
-#define FE_WEIGHT_MAX ((1u << 26) - 1)
+#define FE_WEIGHT_MAX ((1u << 24) - 1)
 _Static_assert(FE_MAX_ALIAS_NODES < FE_WEIGHT_MAX, "a saturated weight is over the alias ceiling");
 
 /* Where `n` was written in `file`, as diagnostics and the IR take it. */
@@ -147,6 +149,15 @@ char *fe_script(char *const *commands, size_t n, struct ir_arena *a);
 int fe_when_eval(const struct fe_node *when, const struct fe_context *ctx,
 		 enum ir_run_policy *policy, struct ir_skip **skip,
 		 struct ir_arena *a, const char *file, struct diag_list *dl);
+
+/*
+ * Reports the key of pair `p`, which `names` (the keys of `where`, such as
+ * "step") does not hold: a warning with the closest name, as Drone ignores
+ * such keys.  Anchor holders get nothing: keys beginning `x-` or `.`, and
+ * keys whose value holds an anchor that an alias refers to.
+ */
+void fe_unknown_key(const char *file, const struct fe_pair *p, const char *where,
+		    const char *const *names, size_t n, struct diag_list *dl);
 
 /* Glob match as conditions use it: `*`, `**`, `?`, `[...]`, `{a,b}`. */
 bool fe_glob_match(const char *pattern, const char *s);

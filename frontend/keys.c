@@ -1,8 +1,9 @@
 /*
  * keys.c - every key the Drone dialect knows, its type and its meaning.
  *
- * One table per context drives three things: the check that rejects
- * unknown keys (with a did-you-mean) and wrong types before lowering,
+ * One table per context drives three things: the check that warns of
+ * unknown keys (with a did-you-mean; Drone ignores them) and rejects
+ * wrong types before lowering,
  * the lowering's access to values by index, and the JSON Schema that
  * editors use (schema.c), so the three cannot drift apart.
  */
@@ -312,20 +313,44 @@ static const struct fe_node *culprit(const struct fe_node *n, enum fe_type t)
 	return n;
 }
 
-static void unknown_key(const struct fe_keyset *ks, const struct fe_node *k,
+/* Whether `n` or a node below it, aliases not followed, is an anchor in use. */
+static bool holds_anchor(const struct fe_node *n, int depth)
+{
+	if (n->aliased)
+		return true;
+	if (n->alias || n->kind == FE_SCALAR || depth > FE_MAX_DEPTH)
+		return false;
+	for (size_t i = 0; n->kind == FE_SEQ && i < n->nitems; i++)
+		if (holds_anchor(n->items[i], depth + 1))
+			return true;
+	for (size_t i = 0; n->kind == FE_MAP && i < n->npairs; i++)
+		if (holds_anchor(n->pairs[i].value, depth + 1))
+			return true;
+	return false;
+}
+
+void fe_unknown_key(const char *file, const struct fe_pair *p, const char *where,
+		    const char *const *names, size_t n, struct diag_list *dl)
+{
+	const char *key = p->key->str;
+	if (strncmp(key, "x-", 2) == 0 || key[0] == '.' || holds_anchor(p->value, 0))
+		return;
+	const char *hint = fe_suggest(key, names, n);
+	if (hint)
+		diag_warning(dl, fe_pos(file, p->key), "unknown-key",
+			     "unknown key '%s' in %s, did you mean '%s'", key, where, hint);
+	else
+		diag_warning(dl, fe_pos(file, p->key), "unknown-key",
+			     "unknown key '%s' in %s", key, where);
+}
+
+static void unknown_key(const struct fe_keyset *ks, const struct fe_pair *p,
 			const char *file, struct diag_list *dl)
 {
 	const char *names[FE_KEYS_MAX];
 	for (size_t i = 0; i < ks->n; i++)
 		names[i] = ks->keys[i].name;
-	const char *hint = fe_suggest(k->str, names, ks->n);
-	if (hint)
-		diag_error(dl, fe_pos(file, k), "unknown-key",
-			   "unknown key '%s' in %s, did you mean '%s'", k->str,
-			   ks->name, hint);
-	else
-		diag_error(dl, fe_pos(file, k), "unknown-key", "unknown key '%s' in %s",
-			   k->str, ks->name);
+	fe_unknown_key(file, p, ks->name, names, ks->n, dl);
 }
 
 /* The first byte is compared before the call: most names differ there. */
@@ -358,8 +383,8 @@ static int check_pair(struct check *c, const struct fe_pair *p)
 				  fe_node_kind_name(p->key));
 	int i = find_key(ks, p->key->str);
 	if (i < 0) {
-		unknown_key(ks, p->key, c->file, c->dl);
-		return -1;
+		unknown_key(ks, p, c->file, c->dl);
+		return 0;
 	}
 	const struct fe_key *k = &ks->keys[i];
 	bool null = fe_is_null(p->value);

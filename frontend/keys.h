@@ -5,7 +5,7 @@
  *
  * Each context (pipeline, step, clone, ...) is a keyset: an array of
  * keys indexed by an enum, so the lowering reads `v[STEP_IMAGE]` after
- * fe_keys_check() has rejected unknown keys and wrong types.
+ * fe_keys_check() has warned of unknown keys and rejected wrong types.
  */
 #ifndef PIPEC_FRONTEND_KEYS_H
 #define PIPEC_FRONTEND_KEYS_H

@@ -356,19 +356,10 @@ static const char *kind_name(const struct fe_node *n)
 	return fe_is_null(n) ? "null" : "a string";
 }
 
-static void unknown_key(struct eval *ev, const struct fe_node *key,
+static void unknown_key(struct eval *ev, const struct fe_pair *p,
 			struct where w, const char *const *names, size_t n)
 {
-	const char *hint = ir_suggest(key->str, names, n);
-	const char *ctx = where_text(ev, w);
-
-	ev->errors++;
-	if (hint)
-		diag_error(ev->dl, fe_pos(ev->file, key), "unknown-key",
-			   "unknown key '%s' in %s, did you mean '%s'", key->str, ctx, hint);
-	else
-		diag_error(ev->dl, fe_pos(ev->file, key), "unknown-key",
-			   "unknown key '%s' in %s", key->str, ctx);
+	fe_unknown_key(ev->file, p, where_text(ev, w), names, n, ev->dl);
 }
 
 static void wrong_type(struct eval *ev, const struct fe_node *n,
@@ -501,7 +492,7 @@ static void read_clause(struct eval *ev, const struct fe_pair *p, enum clause_fi
 			continue;
 		}
 		if (!inc && strcmp(q->key->str, "exclude") != 0) {
-			unknown_key(ev, q->key, w, ie, 2);
+			unknown_key(ev, q, w, ie, 2);
 			continue;
 		}
 		*(inc ? &c->include : &c->exclude) = q->value;
@@ -665,7 +656,7 @@ static void eval_pair(struct eval *ev, const struct fe_pair *p, const struct fe_
 		if (p->key->kind != FE_SCALAR)
 			wrong_type(ev, p->key, (struct where){0}, "string keys");
 		else
-			unknown_key(ev, p->key, (struct where){0}, clause_names, C_NFIELDS);
+			unknown_key(ev, p, (struct where){0}, clause_names, C_NFIELDS);
 		return;
 	}
 	read_clause(ev, p, (enum clause_field)f, &c);

@@ -409,7 +409,10 @@ static struct fe_node *alias(struct reader *r, yaml_event_t *ev)
 		return NULL;
 	}
 	struct fe_node *n = node_alloc(r);
+	target->aliased = 1;
 	*n = *target;
+	n->alias = 1;
+	n->aliased = 0;
 	node_place(n, pos);
 	return n;
 }

@@ -10,7 +10,7 @@ for f in samples/*.yml; do
 	expect_exit 0 "sample $f compiles" "$PIPEC" build --trusted -o "$TMP/sample.json" "$f"
 done
 
-# Five different mistakes, five diagnostics, exit 2.
+# Five different mistakes (one a warning), five diagnostics, exit 2.
 cat >"$TMP/five.yml" <<'EOF'
 kind: pipeline
 name: five
@@ -25,7 +25,7 @@ steps:
 EOF
 expect_exit 2 "five mistakes exit 2" "$PIPEC" build "$TMP/five.yml"
 cat >"$TMP/five.want" <<EOF
-$TMP/five.yml:3:1: error: unknown key 'stpes' in pipeline, did you mean 'steps' [unknown-key]
+$TMP/five.yml:3:1: warning: unknown key 'stpes' in pipeline, did you mean 'steps' [unknown-key]
 $TMP/five.yml:6:10: error: image: expected a string, got a sequence [wrong-type]
 $TMP/five.yml:7:9: error: pull: expected always, if-not-exists, never or default, got 'sometimes' [invalid-value]
 $TMP/five.yml:8:3: error: duplicate step name 'build' in pipeline 'five' (first at line 5) [duplicate-step-name]

@@ -222,7 +222,8 @@ Test(lower, every_mistake_is_reported_in_one_run)
 				   "- name: a\n  image: x:1\n  pull: sometimes\n- image: x:1\n"
 				   "---\nkind: pipelin\n");
 	cr_assert_null(d);
-	cr_assert_eq(dl.nerrors, 6);
+	cr_assert_eq(dl.nerrors, 5);
+	cr_assert_eq(dl.nwarnings, 1);
 	cr_assert(has_diag("unknown-key", 2, 1));
 	cr_assert(has_diag("wrong-type", 5, 10));
 	cr_assert(has_diag("duplicate-step-name", 6, 3));
@@ -267,7 +268,7 @@ Test(lower, documents_without_kind_or_of_the_wrong_shape)
 /* A file read by the frontend compiles as its text does, named as asked. */
 Test(lower, a_file_compiles_like_its_text_and_is_named)
 {
-	const char *text = "kind: pipeline\nsteps:\n- name: a\n  image: busybox:1\n  stpes: 1\n";
+	const char *text = "kind: pipeline\nsteps:\n- name: a\n  image: busybox:1\n  detach: maybe\n";
 	char path[] = "/tmp/pipec-lower-XXXXXX";
 	int fd = mkstemp(path);
 	cr_assert_geq(fd, 0);

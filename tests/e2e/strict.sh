@@ -1,0 +1,26 @@
+#!/bin/sh
+# Tolerant where Drone is, strict on request: every diagnostic case whose
+# findings are all warnings (tests/diag/) compiles with status 0 and
+# writes IR; with --strict, build and validate refuse it with status 2
+# and lint fails with status 1, reporting the same findings as errors.
+. tests/lib.sh
+
+cases=0
+for f in tests/diag/*/*.yml; do
+	grep -q '^# expect: .*: warning: ' "$f" || continue
+	grep -q '^# expect: .*: error: ' "$f" && continue
+	name=${f#tests/diag/}
+	rule=${name%%/*}
+	cases=$((cases + 1))
+	expect_exit 0 "$name compiles with warnings" $PIPEC build --trusted -o "$TMP/ir.json" "$f"
+	check "$name writes IR" grep -q '"pipelines"' "$TMP/ir.json"
+	check "$name warns [$rule]" grep -q ": warning: .*\[$rule\]\$" "$TMP/err"
+	expect_exit 2 "$name: build --strict refuses it" $PIPEC build --trusted --strict -o "$TMP/strict.json" "$f"
+	check "$name: build --strict reports [$rule] as an error" grep -q ": error: .*\[$rule\]\$" "$TMP/err"
+	check "$name: build --strict writes no IR" test ! -s "$TMP/strict.json"
+	expect_exit 2 "$name: validate --strict refuses it" $PIPEC validate --trusted --strict "$f"
+	expect_exit 1 "$name: lint --strict fails" $PIPEC lint --trusted --strict "$f"
+	check "$name: lint --strict reports [$rule] as an error" grep -q ": error: .*\[$rule\]\$" "$TMP/out"
+	rm -f "$TMP/ir.json" "$TMP/strict.json"
+done
+check "there are warning-only cases" test "$cases" -gt 3
