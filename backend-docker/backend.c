@@ -12,6 +12,7 @@
  * pipeline's labels, found by the engine's label filter, so a container
  * created an instant before an error or interrupt is not missed.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,7 +78,8 @@ static void forget_run(struct docker_ctx *x)
 	for (size_t i = 0; x->p && x->networks && i < x->p->nnetworks; i++)
 		free(x->networks[i]);
 	free(x->volumes), free(x->networks), free(x->network), free(x->workspace);
-	free(x->artifacts_dir);
+	free(x->artifacts_dir), free(x->host_workspace);
+	x->host_workspace = NULL;
 	x->volumes = x->networks = NULL;
 	x->network = x->workspace = x->artifacts_dir = NULL;
 	x->p = NULL;
@@ -101,7 +103,12 @@ static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pip
 		if (create_network(x, x->networks[i], p->networks[i].driver, dl) < 0)
 			return -1;
 	}
-	if (p->workspace.base) {
+	if (run->workspace_dir) {
+		x->host_workspace = realpath(run->workspace_dir, NULL);
+		if (!x->host_workspace)
+			return diag_error(dl, p->pos, "io-error", "cannot use the workspace %s: %s",
+					  run->workspace_dir, strerror(errno));
+	} else if (p->workspace.base) {
 		x->workspace = docker_name(x->run, p->name, "workspace");
 		if (create_volume(x, x->workspace, dl) < 0)
 			return -1;

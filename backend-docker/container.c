@@ -2,7 +2,8 @@
  * container.c - what one step's container is made of.
  *
  * The IR step maps onto the create body field by field: the workspace
- * volume at workspace.base, temp volumes as Docker volumes, host volumes
+ * volume at workspace.base (or the run's host workspace bound at the
+ * workspace's full path), temp volumes as Docker volumes, host volumes
  * as binds (the engine makes a missing directory), memory volumes as a
  * tmpfs per container (as Drone does: their contents live as long as the
  * step), one endpoint on the run's network with the step's name as DNS
@@ -67,6 +68,18 @@ static void add_mount(cJSON *mounts, const char *type, const char *src, const ch
 	cJSON_AddItemToArray(mounts, m);
 }
 
+/* A step's working directory; for NULL, the workspace's full path. */
+static char *work_dir(struct docker_ctx *x, const struct ir_step *s)
+{
+	if (s && s->working_dir)
+		return strdup(s->working_dir);
+	size_t n = ir_workspace_join(&x->p->workspace, NULL, 0) + 1;
+	char *d = n > 1 ? malloc(n) : NULL;
+	if (d)
+		ir_workspace_join(&x->p->workspace, d, n);
+	return d;
+}
+
 static void add_volumes(struct docker_ctx *x, const struct ir_step *s, cJSON *host)
 {
 	cJSON *mounts = cJSON_AddArrayToObject(host, "Mounts");
@@ -74,6 +87,10 @@ static void add_volumes(struct docker_ctx *x, const struct ir_step *s, cJSON *ho
 	cJSON *tmpfs = cJSON_AddObjectToObject(host, "Tmpfs");
 	if (x->workspace && x->p->workspace.base)
 		add_mount(mounts, "volume", x->workspace, x->p->workspace.base, false);
+	char *full = x->host_workspace ? work_dir(x, NULL) : NULL;
+	if (full)
+		add_mount(mounts, "bind", x->host_workspace, full, false);
+	free(full);
 	for (size_t i = 0; i < s->nvolumes; i++) {
 		const struct ir_mount *m = &s->volumes[i];
 		int vi = volume_index(x->p, m->name);
@@ -171,20 +188,6 @@ static void add_command(const struct ir_step *s, cJSON *cfg)
 		cJSON_AddItemToObject(cfg, "Entrypoint", strs(&s->entrypoint));
 	if (s->command.v)
 		cJSON_AddItemToObject(cfg, "Cmd", strs(&s->command));
-}
-
-static char *work_dir(struct docker_ctx *x, const struct ir_step *s)
-{
-	if (s->working_dir)
-		return strdup(s->working_dir);
-	const struct ir_workspace *w = &x->p->workspace;
-	if (!w->base)
-		return NULL;
-	size_t n = strlen(w->base) + (w->path ? strlen(w->path) : 0) + 2;
-	char *d = malloc(n);
-	if (d)
-		snprintf(d, n, "%s%s%s", w->base, w->path && *w->path ? "/" : "", w->path ? w->path : "");
-	return d;
 }
 
 cJSON *docker_container_config(struct docker_ctx *x, struct docker_job *j, const struct ir_env *env)

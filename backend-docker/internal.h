@@ -253,6 +253,7 @@ struct docker_ctx {
 	char *artifacts_dir;
 	char *network;              /* the run's network */
 	char *workspace;            /* the workspace volume */
+	char *host_workspace;       /* or the host directory bound in its place */
 	char **volumes;             /* per pipeline volume: the Docker name, or NULL */
 	char **networks;            /* per pipeline network */
 	struct docker_job *jobs;

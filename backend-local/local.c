@@ -203,10 +203,10 @@ static char **make_env(struct local *l, const struct rt_job *job)
 const char *local_in_workspace(struct local *l, const char *path)
 {
 	const struct ir_workspace *w = &l->p->workspace;
-	const char *full = w->base ? ir_printf(l->a, "%s%s%s", w->base, w->path ? "/" : "",
-					       w->path ? w->path : "")
-				   : NULL;
-	size_t n = full ? strlen(full) : 0;
+	size_t n = ir_workspace_join(w, NULL, 0);
+	char *full = n ? ir_alloc(l->a, n + 1) : NULL;
+	if (full)
+		ir_workspace_join(w, full, n + 1);
 	if (full && strncmp(path, full, n) == 0 && (path[n] == '\0' || path[n] == '/'))
 		return ir_printf(l->a, "%s%s", l->workspace, path + n);
 	size_t b = w->base ? strlen(w->base) : 0;

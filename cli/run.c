@@ -150,8 +150,8 @@ static struct ir_doc *compile(const char *path, struct run_args *ra, struct ir_a
 	struct fe_context ctx;
 	fe_context_default(&ctx, ".", a);
 	cli_context_merge(&ctx, &ra->context);
-	/* A run brings its workspace from the host, so no step clones one. */
-	ctx.workspace_dir = ra->opt.workspace_dir ? ra->opt.workspace_dir : ".";
+	/* The checkout is the workspace, so no step clones one. */
+	ctx.workspace_dir = ra->opt.workspace_dir;
 	struct ir_doc *doc = cli_load(path, &ctx, a, dl);
 	if (!doc || val_check(doc, &ra->policy, dl))
 		return NULL;
@@ -308,6 +308,8 @@ static int run(int argc, char **argv)
 		rc = take_option(&ra, c, &dl);
 	if (!rc && optind != argc - 1)
 		rc = cli_usage_error("run", optind >= argc ? "no input file" : "one file at a time");
+	if (!ra.opt.workspace_dir)
+		ra.opt.workspace_dir = ".";
 	if (!rc)
 		rc = execute(argv[optind], &ra, &dl);
 	else if (rc < 0)

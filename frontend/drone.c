@@ -293,6 +293,11 @@ static void lower_workspace(struct lower *lw, const struct fe_node *n, struct ir
 		fe_keys_check(&fe_keys_workspace, n, v, lw->file, lw->dl);
 	w->base = v[WS_BASE] ? fe_drone_str(lw, v[WS_BASE], false) : "/drone";
 	w->path = v[WS_PATH] ? fe_drone_str(lw, v[WS_PATH], false) : "src";
+	/* An absolute path alone is the whole workspace, as in Drone. */
+	if (!v[WS_BASE] && w->path && w->path[0] == '/') {
+		w->base = w->path;
+		w->path = "";
+	}
 }
 
 /* volumes: [{name: cache, temp: {}}, {name: docker, host: {path: /var/run}}] */
@@ -380,7 +385,9 @@ static void inject_env(struct pbuild *pb, const char *type)
 {
 	struct ir_pipeline *p = pb->p;
 	struct ir_arena *a = pb->lw->a;
-	const char *full = ir_printf(a, "%s/%s", p->workspace.base, p->workspace.path);
+	size_t len = ir_workspace_join(&p->workspace, NULL, 0) + 1;
+	char *full = ir_alloc(a, len);
+	ir_workspace_join(&p->workspace, full, len);
 	set_if(pb, "CI", "true");
 	set_if(pb, "DRONE", "true");
 	set_if(pb, "DRONE_STAGE_NAME", p->name);

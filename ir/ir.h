@@ -376,6 +376,14 @@ struct ir_pipeline *ir_pipeline_find(const struct ir_doc *d, const char *name);
 const char *ir_env_get(const struct ir_env *env, const char *key);
 
 /*
+ * Writes the workspace's full path, `base/path`, into buf (`size` bytes)
+ * as snprintf() does: one '/' between the two, none at the end, `path`
+ * alone when it is absolute.  Returns the length; 0 (and "") without a
+ * base.
+ */
+size_t ir_workspace_join(const struct ir_workspace *w, char *buf, size_t size);
+
+/*
  * Returns the candidate closest to `word` (a misspelt key or value) when
  * it is close enough to offer as "did you mean", else NULL.  Ties go to
  * the earlier candidate.

@@ -102,3 +102,20 @@ const char *ir_env_get(const struct ir_env *env, const char *key)
 			return env->v[i].value;
 	return NULL;
 }
+
+size_t ir_workspace_join(const struct ir_workspace *w, char *buf, size_t size)
+{
+	const char *base = w->base ? w->base : "", *path = w->path ? w->path : "";
+	if (path[0] == '/')
+		base = "";
+	else if (!*base)
+		path = "";
+	size_t nb = strlen(base), np = strlen(path);
+	while (nb > 1 && base[nb - 1] == '/')
+		nb--;
+	while (np > 1 && path[np - 1] == '/')
+		np--;
+	bool sep = nb && np && base[nb - 1] != '/';
+	int n = snprintf(buf, size, "%.*s%s%.*s", (int)nb, base, sep ? "/" : "", (int)np, path);
+	return n < 0 ? 0 : (size_t)n;
+}

@@ -6,6 +6,22 @@ PIPEC=${PIPEC:-./pipec}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pipec-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
+# `pipec run` uses the current directory, the user's checkout, as the
+# workspace.  The suite runs from the top of the tree, which steps must
+# not write to, so PIPEC gives each `run` a fresh workspace instead; the
+# tests of the default (tests/e2e/workspace.sh) run PIPEC_BIN, the binary
+# itself, in checkouts of their own.
+PIPEC_BIN=$PIPEC
+case $PIPEC_BIN in /*) ;; *) PIPEC_BIN=$PWD/$PIPEC_BIN ;; esac
+cat >"$TMP/pipec" <<EOF
+#!/bin/sh
+[ "\$1" = run ] || exec "$PIPEC_BIN" "\$@"
+shift
+exec "$PIPEC_BIN" run --workspace "\$(mktemp -d "$TMP/workspace.XXXXXX")" "\$@"
+EOF
+chmod +x "$TMP/pipec"
+PIPEC=$TMP/pipec
+
 ok() { echo "ok - $*"; }
 fail() { echo "not ok - $*"; }
 

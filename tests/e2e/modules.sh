@@ -13,7 +13,7 @@ stderr_has() { grep -qF -- "$1" "$TMP/err"; }
 report() { if "$@"; then ok "$name_"; else fail "$name_"; sed 's/^/#   /' "$TMP/err" | head -10; fi; }
 
 name_="the executable does not link libcurl"
-ldd "$PIPEC" >"$TMP/err" 2>&1
+ldd "$PIPEC_BIN" >"$TMP/err" 2>&1
 report sh -c '! grep -q libcurl "$1"' - "$TMP/err"
 
 name_="the module links libcurl"

@@ -1,0 +1,79 @@
+# pipec run in the user's checkout, as a user runs it: a scratch git
+# repository with a .drone.yml, the binary run from inside it.  The
+# checkout is the workspace: steps see its files and what they write
+# stays there.
+. tests/lib.sh
+
+# repo DIR: a git checkout with file.txt, sub/, and the .drone.yml on stdin.
+repo() {
+	mkdir -p "$1/sub" && cat >"$1/.drone.yml" &&
+	echo hello >"$1/file.txt" && echo below >"$1/sub/below.txt" &&
+	git -C "$1" init -q && git -C "$1" add -A &&
+	git -C "$1" -c user.name=t -c user.email=t@example.com commit -qm init
+}
+
+# in DIR ARGS...: runs pipec from DIR; stdout in $TMP/out, stderr in $TMP/err.
+in_repo() {
+	dir=$1; shift
+	(cd "$dir" && "$PIPEC_BIN" "$@") >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+has() { grep -qF -- "$2" "$1" || { echo "# '$2' not in $1:"; sed 's/^/#   /' "$1" | tail -15; return 1; }; }
+
+R=$TMP/repo
+repo "$R" <<'YML'
+kind: pipeline
+type: exec
+name: default
+steps:
+- name: look
+  commands:
+  - pwd
+  - ls -A
+  - echo "ws=$DRONE_WORKSPACE"
+  - echo made > out.txt
+- name: below
+  working_dir: sub
+  commands:
+  - pwd
+  - cat below.txt
+YML
+in_repo "$R" run .drone.yml
+check "run in a checkout exits 0" [ "$rc" -eq 0 ]
+check "a step starts in the checkout" has "$TMP/out" "look  | $R"
+check "a step sees the checkout's files" has "$TMP/out" "look  | file.txt"
+check "DRONE_WORKSPACE names the checkout" has "$TMP/out" "look  | ws=$R"
+check "a file a step writes is in the checkout afterwards" [ "$(cat "$R/out.txt" 2>/dev/null)" = made ]
+check "working_dir is taken from the checkout" has "$TMP/out" "below | $R/sub"
+check "working_dir's files are there" has "$TMP/out" "below | below"
+check "no clone step runs" sh -c '! grep -q "^  clone " "$1"' - "$TMP/err"
+check "the summary lists the steps" has "$TMP/err" "  look "
+
+W=$TMP/elsewhere
+mkdir -p "$W/sub" && echo below >"$W/sub/below.txt"
+in_repo "$R" run --workspace "$W" .drone.yml
+check "--workspace DIR: exits 0" [ "$rc" -eq 0 ]
+check "--workspace DIR: steps run there" has "$TMP/out" "look  | $W"
+check "--workspace DIR: what they write stays there" [ -f "$W/out.txt" ]
+
+A=$TMP/abs
+repo "$A" <<'YML'
+kind: pipeline
+type: exec
+name: default
+workspace:
+  path: /go/src/example.com/app
+steps:
+- name: where
+  commands:
+  - echo "ws=$DRONE_WORKSPACE"
+  - echo "base=$DRONE_WORKSPACE_BASE"
+YML
+"$PIPEC_BIN" build "$A/.drone.yml" -o "$TMP/abs.json" 2>"$TMP/err"
+check "an absolute workspace.path is the workspace, not base/path" \
+	has "$TMP/abs.json" '"DRONE_WORKSPACE": "/go/src/example.com/app"'
+check "an absolute workspace.path is also its base" \
+	has "$TMP/abs.json" '"DRONE_WORKSPACE_BASE": "/go/src/example.com/app"'
+in_repo "$A" run .drone.yml
+check "an absolute workspace.path: the local run is in the checkout" has "$TMP/out" "where | ws=$A"
