@@ -4,7 +4,7 @@
 # No engine is needed: a module that loads reports the unreachable engine.
 . tests/lib.sh
 
-BIN=$(dirname "$PIPEC")
+BIN=$(dirname "$PIPEC_BIN")
 MOD=$BIN/../lib/pipec/docker.so
 NOSOCK="unix://$TMP/no-engine.sock"
 
@@ -38,13 +38,13 @@ report sh -c 'grep -qF "[docker-unreachable]" "$1" && ! grep -qF "[module-missin
 name_="PIPEC_MODULE_DIR overrides the place beside bin/"
 mkdir -p "$TMP/mods"
 cp "$MOD" "$TMP/mods/docker.so"
-cp "$PIPEC" "$TMP/pipec"
+cp "$PIPEC_BIN" "$TMP/pipec"
 PIPEC_MODULE_DIR=$TMP/mods DOCKER_HOST=$NOSOCK "$TMP/pipec" prune >/dev/null 2>"$TMP/err"
 report stderr_has "[docker-unreachable]"
 
 name_="an installed layout finds its module in PREFIX/lib/pipec"
 mkdir -p "$TMP/prefix/bin" "$TMP/prefix/lib/pipec"
-cp "$PIPEC" "$TMP/prefix/bin/pipec"
+cp "$PIPEC_BIN" "$TMP/prefix/bin/pipec"
 cp "$MOD" "$TMP/prefix/lib/pipec/docker.so"
 DOCKER_HOST=$NOSOCK "$TMP/prefix/bin/pipec" prune >/dev/null 2>"$TMP/err"
 report stderr_has "[docker-unreachable]"
