@@ -573,6 +573,7 @@ static void check_duplicates(struct reader *r, struct fe_pair *pairs, size_t n)
 		diag_error(r->dl, fe_pos(r->path, k), "duplicate-key",
 			   "duplicate key '%s' (first at line %d)", k->str,
 			   (int)first->line);
+		diag_relate(r->dl, fe_pos(r->path, first), "'%s' is first written here", k->str);
 	}
 	free(v);
 }

@@ -28,12 +28,23 @@ void diag_list_init(struct diag_list *dl)
 	memset(dl, 0, sizeof *dl);
 }
 
+static void pos_release(struct ir_pos *pos)
+{
+	free((char *)pos->file);
+	free((char *)pos->pointer);
+}
+
 void diag_list_release(struct diag_list *dl)
 {
 	for (size_t i = 0; i < dl->len; i++) {
-		free((char *)dl->items[i].pos.file);
-		free((char *)dl->items[i].pos.pointer);
-		free(dl->items[i].message);
+		struct diag *d = &dl->items[i];
+		pos_release(&d->pos);
+		free(d->message);
+		for (size_t k = 0; k < d->nrelated; k++) {
+			pos_release(&d->related[k].pos);
+			free(d->related[k].message);
+		}
+		free(d->related);
 	}
 	free(dl->items);
 	diag_list_init(dl);
@@ -41,7 +52,8 @@ void diag_list_release(struct diag_list *dl)
 
 static struct diag *diag_slot(struct diag_list *dl)
 {
-	if (dl->len == DIAG_MAX) {
+	dl->last_dropped = dl->len == DIAG_MAX;
+	if (dl->last_dropped) {
 		dl->ndropped++;
 		return NULL;
 	}
@@ -73,8 +85,30 @@ int diag_vadd(struct diag_list *dl, enum diag_severity sev, struct ir_pos pos,
 		d->pos.pointer = xstrdup(pos.pointer);
 		d->rule = rule;
 		d->message = xstrdup(buf);
+		d->related = NULL;
+		d->nrelated = 0;
 	}
 	return sev == DIAG_ERROR ? -1 : 0;
+}
+
+void diag_relate(struct diag_list *dl, struct ir_pos pos, const char *fmt, ...)
+{
+	if (!dl->len || dl->last_dropped)
+		return;
+	struct diag *d = &dl->items[dl->len - 1];
+	if (d->nrelated == DIAG_MAX_RELATED)
+		return;
+	struct diag_related *r = realloc(d->related, (d->nrelated + 1) * sizeof *r);
+	if (!r)
+		ir_oom();
+	d->related = r;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	r[d->nrelated++] = (struct diag_related){
+		{xstrdup(pos.file), pos.line, pos.col, xstrdup(pos.pointer)}, xstrdup(buf)};
 }
 
 int diag_add(struct diag_list *dl, enum diag_severity sev, struct ir_pos pos,
@@ -209,6 +243,18 @@ static cJSON *diag_to_json(const struct diag *d)
 	cJSON_AddStringToObject(o, "severity", severity_names[d->severity]);
 	cJSON_AddStringToObject(o, "rule", d->rule);
 	cJSON_AddStringToObject(o, "message", d->message);
+	if (d->nrelated) {
+		cJSON *rel = cJSON_AddArrayToObject(o, "related");
+		for (size_t i = 0; i < d->nrelated; i++) {
+			cJSON *r = cJSON_CreateObject();
+			const struct ir_pos *p = &d->related[i].pos;
+			cJSON_AddStringToObject(r, "file", p->file ? p->file : "");
+			cJSON_AddNumberToObject(r, "line", p->line);
+			cJSON_AddNumberToObject(r, "column", p->col);
+			cJSON_AddStringToObject(r, "message", d->related[i].message);
+			cJSON_AddItemToArray(rel, r);
+		}
+	}
 	return o;
 }
 

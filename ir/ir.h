@@ -100,12 +100,23 @@ struct ir_pos {
 
 enum diag_severity { DIAG_NOTE, DIAG_WARNING, DIAG_ERROR };
 
+/* A second place a finding is about, and what is there. */
+struct diag_related {
+	struct ir_pos pos;      /* file and pointer are owned copies */
+	char *message;          /* owned: "first defined here" */
+};
+
 struct diag {
 	enum diag_severity severity;
 	struct ir_pos pos;      /* file and pointer are owned copies */
 	const char *rule;       /* a static rule id, e.g. "unknown-key" */
 	char *message;          /* owned; lowercase, no final period */
+	struct diag_related *related;   /* owned; nrelated of them */
+	size_t nrelated;
 };
+
+/* A diagnostic keeps at most this many second places. */
+#define DIAG_MAX_RELATED 32
 
 /* At most this many diagnostics are kept; the rest are counted. */
 #define DIAG_MAX 1000
@@ -115,6 +126,7 @@ struct diag_list {
 	size_t len, cap;
 	size_t nerrors, nwarnings;
 	size_t ndropped;        /* beyond DIAG_MAX */
+	bool last_dropped;      /* the last one added was beyond DIAG_MAX */
 };
 
 void diag_list_init(struct diag_list *dl);
@@ -129,6 +141,14 @@ int diag_add(struct diag_list *dl, enum diag_severity sev, struct ir_pos pos,
 	__attribute__((format(printf, 5, 6)));
 int diag_vadd(struct diag_list *dl, enum diag_severity sev, struct ir_pos pos,
 	      const char *rule, const char *fmt, va_list ap);
+
+/*
+ * Adds a second place to the diagnostic added last: the first definition
+ * of a duplicate, a step of a cycle.  Editors show it beside the finding.
+ * Nothing happens when that diagnostic was dropped or has enough.
+ */
+void diag_relate(struct diag_list *dl, struct ir_pos pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Shorthands for diag_add() with DIAG_ERROR / DIAG_WARNING. */
 int diag_error(struct diag_list *dl, struct ir_pos pos, const char *rule,

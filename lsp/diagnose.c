@@ -23,6 +23,26 @@ static int severity(enum diag_severity sev, bool strict)
 	}
 }
 
+/* The second places of a finding in this document, as LSP relates them. */
+static void add_related(cJSON *o, struct lsp_doc *d, const struct diag *g)
+{
+	cJSON *list = NULL;
+	for (size_t i = 0; i < g->nrelated; i++) {
+		const struct diag_related *r = &g->related[i];
+		if ((r->pos.file && strcmp(r->pos.file, d->path) != 0) || r->pos.line < 1)
+			continue;
+		if (!list)
+			list = cJSON_AddArrayToObject(o, "relatedInformation");
+		cJSON *ri = cJSON_CreateObject();
+		cJSON *loc = cJSON_AddObjectToObject(ri, "location");
+		cJSON_AddStringToObject(loc, "uri", d->uri);
+		struct lsp_pos at = {r->pos.line, r->pos.col > 0 ? r->pos.col : 1};
+		cJSON_AddItemToObject(loc, "range", lsp_range_json(d, lsp_token_span(d, at)));
+		cJSON_AddStringToObject(ri, "message", r->message);
+		cJSON_AddItemToArray(list, ri);
+	}
+}
+
 static cJSON *diagnostic(struct lsp_server *s, struct lsp_doc *d, const struct diag *g,
 			 struct ir_arena *a)
 {
@@ -32,6 +52,7 @@ static cJSON *diagnostic(struct lsp_server *s, struct lsp_doc *d, const struct d
 	cJSON_AddNumberToObject(o, "severity", severity(g->severity, s->settings.strict));
 	cJSON_AddStringToObject(o, "source", "pipec");
 	cJSON_AddStringToObject(o, "message", g->message);
+	add_related(o, d, g);
 	if (g->rule) {
 		cJSON_AddStringToObject(o, "code", g->rule);
 		if (s->opts.rules_uri) {

@@ -88,6 +88,10 @@ static void report_cycle(void *arg, const size_t *path, size_t len)
 	if (used >= sizeof buf)
 		memcpy(buf + sizeof buf - 4, "...", 4);
 	diag_error(r->c->dl, r->pos[path[0]], r->rule, "%s dependency cycle: %s", r->what, buf);
+	for (size_t i = 0; i + 1 < len; i++)
+		diag_relate(r->c->dl, r->pos[path[i]], "%s '%s' depends on '%s'", r->what,
+			    r->names[path[i]] ? r->names[path[i]] : "",
+			    r->names[path[i + 1]] ? r->names[path[i + 1]] : "");
 }
 
 /* One graph of the steps serves both checks; its index has their names. */

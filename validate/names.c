@@ -80,10 +80,12 @@ static void check_steps(struct val_ctx *c, size_t pi)
 				   "step %zu of pipeline '%s' has no name", i + 1, pname);
 			continue;
 		}
-		if (earlier(index, i, &j))
+		if (earlier(index, i, &j)) {
 			diag_error(c->dl, s->pos, "duplicate-step-name",
 				   "step name '%s' is used more than once in pipeline '%s' (first at line %d)",
 				   s->name, pname, p->steps[j].pos.line);
+			diag_relate(c->dl, p->steps[j].pos, "step '%s' is first defined here", s->name);
+		}
 		check_dns(c, p, s);
 	}
 }
@@ -97,10 +99,13 @@ void val_check_names(struct val_ctx *c)
 		size_t j;
 		if (is_blank(p->name))
 			diag_error(c->dl, p->pos, "missing-name", "pipeline %zu has no name", i + 1);
-		else if (i < VAL_MAX_STEPS && earlier(index, i, &j))
+		else if (i < VAL_MAX_STEPS && earlier(index, i, &j)) {
 			diag_error(c->dl, p->pos, "duplicate-pipeline-name",
 				   "pipeline name '%s' is used more than once (first at line %d)",
 				   p->name, d->pipelines[j].pos.line);
+			diag_relate(c->dl, d->pipelines[j].pos, "pipeline '%s' is first defined here",
+				    p->name);
+		}
 		check_steps(c, i);
 	}
 }

@@ -289,7 +289,22 @@ def case_settings():
     s.finish()
 
 
-for case in (case_lifecycle, case_malformed, case_cancel, case_sync, case_half_typed,
+def case_related():
+    s = Server()
+    s.init()
+    s.open("kind: pipeline\nname: a\nsteps:\n- name: x\n  image: a:1\n  depends_on: [y]\n"
+           "- name: y\n  image: a:1\n  depends_on: [x]\n", 1)
+    d = s.diagnostics(1)
+    cyc = [x for x in (d or {"params": {"diagnostics": []}})["params"]["diagnostics"]
+           if x["code"] == "dependency-cycle"]
+    rel = cyc[0].get("relatedInformation", []) if cyc else []
+    got = [(r["location"]["range"]["start"]["line"], r["message"]) for r in rel]
+    report(got == [(3, "step 'x' depends on 'y'"), (6, "step 'y' depends on 'x'")],
+           "a cycle's finding relates each hop to its step", got)
+    s.finish()
+
+
+for case in (case_related, case_lifecycle, case_malformed, case_cancel, case_sync, case_half_typed,
              case_settings):
     try:
         case()
