@@ -304,7 +304,67 @@ def case_related():
     s.finish()
 
 
-for case in (case_related, case_lifecycle, case_malformed, case_cancel, case_sync, case_half_typed,
+NAV = """kind: pipeline
+name: build
+steps:
+- name: test
+  image: golang:1.22
+  pull: always
+  volumes:
+  - name: cache
+    path: /go
+- name: lint
+  image: golang:1.22
+  depends_on: [tset]
+volumes:
+- name: cache
+  temp: {}
+---
+kind: pipeline
+name: deploy
+depends_on: [build]
+steps:
+- name: up
+  image: alpine:3
+"""
+
+
+def request(s, id_, method, line, char, **extra):
+    params = {"textDocument": {"uri": URI}, "position": {"line": line, "character": char}}
+    params.update(extra)
+    s.send({"jsonrpc": "2.0", "id": id_, "method": method, "params": params})
+    return (s.response(id_) or {}).get("result")
+
+
+def case_navigation():
+    s = Server()
+    s.init()
+    s.open(NAV, 1)
+    d = s.diagnostics(1)
+    r = request(s, 30, "textDocument/definition", 18, 13)
+    report(r is not None and r["range"]["start"] == {"line": 1, "character": 6},
+           "definition from a pipeline's depends_on to the pipeline", r)
+    r = request(s, 31, "textDocument/definition", 7, 12)
+    report(r is not None and r["range"]["start"] == {"line": 13, "character": 8},
+           "definition from a mount to the pipeline's volume", r)
+    r = request(s, 32, "textDocument/references", 13, 9, context={"includeDeclaration": True})
+    lines = sorted(x["range"]["start"]["line"] for x in r or [])
+    report(lines == [7, 13], "references of a volume: its mount and itself", r)
+    r = request(s, 33, "textDocument/completion", 5, 9)
+    labels = [i["label"] for i in r or []]
+    report(labels[:4] == ["always", "if-not-exists", "never", "default"],
+           "completion of a pull policy offers the policies", labels)
+    dep = [x for x in d["params"]["diagnostics"] if x["code"] == "unknown-dependency"] if d else []
+    r = request(s, 34, "textDocument/codeAction", 9, 2,
+                range={"start": {"line": 9, "character": 2}, "end": {"line": 9, "character": 2}},
+                context={"diagnostics": dep})
+    edits = [e for a in r or [] for e in a["edit"]["changes"][URI]]
+    report(len(dep) == 1 and edits == [{"range": rng(11, 15, 11, 19), "newText": "test"}],
+           "an unknown dependency's quick fix replaces the name with the step it meant", (dep, r))
+    s.finish()
+
+
+for case in (case_navigation, case_related, case_lifecycle, case_malformed, case_cancel, case_sync, case_half_typed,
              case_settings):
     try:
         case()
