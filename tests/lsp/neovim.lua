@@ -116,7 +116,7 @@ vim.api.nvim_buf_set_lines(buf, 10, 10, false, { '  imagee: x' })
 local d
 wait(5000, function() d = find_diag('unknown-key'); return d ~= nil end)
 report(d ~= nil and d.lnum == 10 and d.col == 2 and d.end_col == 8 and
-  d.severity == vim.diagnostic.severity.ERROR,
+  d.severity == vim.diagnostic.severity.WARN,
   'neovim: an unknown key typed in is underlined where it is', vim.inspect(d))
 
 local lsp_d = d and d.user_data and d.user_data.lsp
