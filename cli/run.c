@@ -50,6 +50,7 @@ static const struct option run_options[] = {
 
 struct run_args {
 	const char *backend, *plugin, *report;
+	FILE *err;                      /* stderr with the run's secrets hidden */
 	struct rt_options opt;
 	struct rt_secrets secrets;
 	struct val_policy policy;
@@ -194,9 +195,9 @@ static void print_summary(FILE *out, const struct rt_report *r)
 	}
 }
 
-static int write_report(const char *path, const struct rt_report *r)
+static int write_report(const char *path, const struct rt_report *r, struct rt_mask *mask)
 {
-	char *json = rt_report_json(r);
+	char *json = rt_report_json(r, mask);
 	if (!json)
 		return -1;
 	size_t n = strlen(json);
@@ -238,12 +239,12 @@ static int make_backend(struct run_args *ra, const struct ir_doc *doc, struct rt
 		ra->backend = default_backend(doc);
 	if (strcmp(ra->backend, "docker") == 0) {
 		cli_docker_options.secrets = &ra->secrets;
-		cli_docker_options.progress = stderr;
+		cli_docker_options.progress = ra->err;
 		cli_docker_options.progress_tty = isatty(2);
 	}
 	if (cli_backend_new(ra->backend, b, dl) < 0)
 		return -1;
-	fprintf(stderr, "pipec: running on the %s backend\n", ra->backend);
+	fprintf(ra->err, "pipec: running on the %s backend\n", ra->backend);
 	return 0;
 }
 
@@ -269,12 +270,23 @@ static bool refused_input(const struct diag_list *dl)
 	return false;
 }
 
+/*
+ * Everything the run writes besides step output, which the runtime masks
+ * itself, goes through ra->err: the secrets the run resolves are hidden
+ * in pull progress and the summary as in the logs, and in the report.
+ */
 static int execute(const char *path, struct run_args *ra, struct diag_list *dl)
 {
 	struct ir_arena *a = ir_arena_new();
 	struct rt_backend b = {0};
 	struct rt_report rep = {0};
 	enum rt_status st = RT_PENDING;
+	struct rt_mask *mask = rt_mask_new();
+	FILE *err = mask ? rt_mask_stream(mask, stderr) : NULL;
+	if (!err)
+		abort();
+	ra->err = err;
+	ra->opt.mask = mask;
 	struct ir_doc *doc = dl->nerrors ? NULL : compile(path, ra, a, dl);
 	if (doc && make_backend(ra, doc, &b, dl) == 0) {
 		catch_interrupts();
@@ -286,10 +298,12 @@ static int execute(const char *path, struct run_args *ra, struct diag_list *dl)
 	}
 	cli_report(dl);
 	if (st != RT_PENDING)
-		print_summary(stderr, &rep);
-	if (st != RT_PENDING && ra->report && write_report(ra->report, &rep) < 0 &&
+		print_summary(err, &rep);
+	if (st != RT_PENDING && ra->report && write_report(ra->report, &rep, mask) < 0 &&
 	    st == RT_SUCCESS)
 		st = RT_FAILURE;
+	fclose(err);
+	rt_mask_free(mask);
 	rt_report_release(&rep);
 	rt_backend_release(&b);
 	ir_arena_free(a);

@@ -17,7 +17,9 @@
 #include "runtime/runtime.h"
 
 /* Ceilings. */
-#define RT_MAX_LINE (64u * 1024)    /* a longer line is broken here */
+/* A longer line is broken here, or just after a secret straddling it. */
+#define RT_MAX_LINE (64u * 1024)
+#define RT_MIN_SECRET 4             /* bytes: a shorter value cannot be hidden */
 #define RT_MAX_PATTERNS 4096        /* distinct masked strings per run */
 #define RT_MASK "********"
 
@@ -33,12 +35,25 @@ struct rt_mask {
 	struct rt_pattern *v;
 	size_t n, cap;
 	size_t *next;               /* scratch for rt_mask_apply */
+	size_t longest;             /* the longest pattern's length */
 };
 
 void rt_mask_init(struct rt_mask *m);
 void rt_mask_release(struct rt_mask *m);
-/* Adds every non-empty line of `value`; -1 at RT_MAX_PATTERNS. */
+/*
+ * Adds every line of `value` at least RT_MIN_SECRET bytes long (one
+ * final '\r' dropped); -1 at RT_MAX_PATTERNS.
+ */
 int rt_mask_add(struct rt_mask *m, const char *value, size_t len);
+/* Whether rt_mask_add() would hide any of `value`: a line of RT_MIN_SECRET bytes. */
+bool rt_mask_can_hide(const char *value, size_t len);
+/*
+ * Where to break in[0..len) at `at` or later so that no occurrence
+ * rt_mask_apply() would replace straddles the break: `at`, or the end
+ * of the occurrence that crosses it.  An occurrence starting before `at`
+ * ends by `at` + m->longest - 1, so `len` at least that finds it whole.
+ */
+size_t rt_mask_cut(struct rt_mask *m, const char *in, size_t len, size_t at);
 
 /* A growable byte buffer. */
 struct rt_buf {
@@ -157,7 +172,8 @@ struct run {
 	struct rt_run_info info;
 	struct ir_arena *a;
 	struct diag_list *dl;
-	struct rt_mask mask;
+	struct rt_mask *mask;       /* opt->mask, or own_mask */
+	struct rt_mask own_mask;
 	struct rt_log_sink sink;
 	int grace;
 	struct prun *pruns;
@@ -169,8 +185,12 @@ void rt_pipeline_init(struct run *run, struct prun *r, const struct ir_pipeline 
 		      struct rt_pipeline_report *rep);
 /* Prepares, runs and tears down the pipeline; fills r->rep. */
 void rt_pipeline_run(struct prun *r);
-/* Adds a secret value to the run's mask; an error [secret-limit] if full. */
-void rt_mask_secret(struct run *run, const char *value, struct ir_pos pos);
+/*
+ * Adds secret `name`'s value to the run's mask: an error
+ * [secret-too-short] when no line of it is RT_MIN_SECRET bytes long (an
+ * empty value hides nothing and is no error), [secret-limit] if full.
+ */
+void rt_mask_secret(struct run *run, const char *name, const char *value, struct ir_pos pos);
 
 /* ---- time ------------------------------------------------------------ */
 

@@ -5,7 +5,9 @@
  * the partial line at its end until the rest arrives (or the step ends,
  * or it reaches RT_MAX_LINE); everything up to the last newline of a
  * read is masked in one go and written line by line.  Masking whole
- * lines is what catches a secret split across two reads.  Lines collect
+ * lines is what catches a secret split across two reads.  A line at the
+ * ceiling is held on for as many bytes as the longest secret, so that the
+ * break can go after a secret that straddles it.  Lines collect
  * in one buffer that the scheduler hands to the output after each round
  * of events, so a busy step costs one write per round, not per line.
  */
@@ -28,6 +30,12 @@ void rt_log_init(struct rt_log *l, struct rt_log_sink *sink, const char *name,
 	int n = snprintf(l->prefix, cap, "%s%-*s |%s ", color ? color : "", width,
 			 name, color ? "\033[0m" : "");
 	l->prefix_len = n < 0 ? 0 : (size_t)n;
+	if (sink->mask && sink->mask->n) {     /* a step may be named after a secret */
+		char *m = rt_mask_dup(sink->mask, l->prefix);
+		free(l->prefix);
+		l->prefix = m;
+		l->prefix_len = strlen(m);
+	}
 }
 
 void rt_log_release(struct rt_log *l)
@@ -127,9 +135,32 @@ static void emit_held(struct rt_log *l, struct rt_buf *h)
 	h->len = 0;
 }
 
+/*
+ * Breaks a held line that reached `limit`: at RT_MAX_LINE, or after the
+ * secret straddling it, keeping the rest held.  Writing the line puts
+ * its newline over the first byte kept, for a moment.
+ */
+static void break_held(struct rt_log *l, struct rt_buf *h)
+{
+	struct rt_mask *m = l->sink->mask;
+	size_t cut = m && m->n ? rt_mask_cut(m, h->p, h->len, RT_MAX_LINE) : h->len;
+	if (cut >= h->len) {
+		emit_held(l, h);
+		return;
+	}
+	char kept = h->p[cut];
+	h->p[cut] = '\n';
+	emit(l, h->p, cut + 1);
+	h->p[cut] = kept;
+	memmove(h->p, h->p + cut, h->len - cut);
+	h->len -= cut;
+}
+
 void rt_log_write(struct rt_log *l, int stream, const char *data, size_t len)
 {
 	struct rt_buf *h = &l->held[stream == 2];
+	const struct rt_mask *m = l->sink->mask;
+	size_t limit = RT_MAX_LINE + (m && m->longest ? m->longest - 1 : 0);
 	while (len > 0) {
 		if (h->len == 0) {
 			const char *nl = memrchr(data, '\n', len);
@@ -141,7 +172,7 @@ void rt_log_write(struct rt_log *l, int stream, const char *data, size_t len)
 				continue;
 			}
 		}
-		size_t room = RT_MAX_LINE - h->len;
+		size_t room = h->len < limit ? limit - h->len : 0;
 		size_t take = len < room ? len : room;
 		const char *nl = memchr(data, '\n', take);
 		if (nl)
@@ -153,8 +184,8 @@ void rt_log_write(struct rt_log *l, int stream, const char *data, size_t len)
 			data++;
 			len--;
 			emit_held(l, h);
-		} else if (h->len == RT_MAX_LINE) {
-			emit_held(l, h);
+		} else if (h->len >= limit) {
+			break_held(l, h);
 		}
 	}
 }

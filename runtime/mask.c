@@ -10,11 +10,21 @@
  * memmem() passes over the text, independent of the number of lines.
  *
  * Patterns never contain a newline: a multi-line value is stored line by
- * line, which is how it appears in line-assembled output.
+ * line, which is how it appears in line-assembled output.  A pattern
+ * shorter than RT_MIN_SECRET is never stored: three letters occur in any
+ * text, and hiding them would hide the output rather than the secret.
+ * A line broken at its ceiling is broken where rt_mask_cut() says, after
+ * any secret that would straddle the break.
+ *
+ * What pipec writes besides step output (pull progress, the summary) goes
+ * through rt_mask_stream(): a stdio stream whose writes are held until a
+ * line is complete and then masked like a step's lines.
  */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "runtime/internal.h"
 
@@ -44,7 +54,7 @@ static int add_one(struct rt_mask *m, const char *s, size_t len)
 {
 	if (len > 0 && s[len - 1] == '\r')
 		len--;
-	if (len == 0 || has_pattern(m, s, len))
+	if (len < RT_MIN_SECRET || has_pattern(m, s, len))
 		return 0;
 	if (m->n == RT_MAX_PATTERNS)
 		return -1;
@@ -65,7 +75,25 @@ static int add_one(struct rt_mask *m, const char *s, size_t len)
 		return -1;
 	memcpy(copy, s, len);
 	m->v[m->n++] = (struct rt_pattern){copy, len};
+	if (len > m->longest)
+		m->longest = len;
 	return 0;
+}
+
+bool rt_mask_can_hide(const char *value, size_t len)
+{
+	while (len > 0) {
+		const char *nl = memchr(value, '\n', len);
+		size_t n = nl ? (size_t)(nl - value) : len;
+		size_t k = n > 0 && value[n - 1] == '\r' ? n - 1 : n;
+		if (k >= RT_MIN_SECRET)
+			return true;
+		if (!nl)
+			break;
+		len -= n + 1;
+		value = nl + 1;
+	}
+	return false;
 }
 
 int rt_mask_add(struct rt_mask *m, const char *value, size_t len)
@@ -143,6 +171,14 @@ static bool find_all(struct rt_mask *m, const char *in, size_t len)
 	return leftmost(m, len) != m->n;
 }
 
+/* Past a replaced occurrence ending at `pos`: finds the patterns it hid. */
+static void advance(struct rt_mask *m, const char *in, size_t pos, size_t len)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->next[i] < pos)
+			m->next[i] = find(&m->v[i], in, pos, len);
+}
+
 /* rt_mask_apply() once find_all() has run. */
 static void replace(struct rt_mask *m, const char *in, size_t len, struct rt_buf *out)
 {
@@ -155,11 +191,24 @@ static void replace(struct rt_mask *m, const char *in, size_t len, struct rt_buf
 		rt_buf_put(out, in + pos, at - pos);
 		rt_buf_put(out, RT_MASK, sizeof RT_MASK - 1);
 		pos = at + m->v[b].len;
-		for (size_t i = 0; i < m->n; i++)
-			if (m->next[i] < pos)
-				m->next[i] = find(&m->v[i], in, pos, len);
+		advance(m, in, pos, len);
 	}
 	rt_buf_put(out, in + pos, len - pos);
+}
+
+size_t rt_mask_cut(struct rt_mask *m, const char *in, size_t len, size_t at)
+{
+	if (!find_all(m, in, len))
+		return at;
+	for (;;) {
+		size_t b = leftmost(m, len);
+		if (b == m->n || m->next[b] >= at)
+			return at;
+		size_t end = m->next[b] + m->v[b].len;
+		if (end > at)
+			return end;
+		advance(m, in, end, len);
+	}
 }
 
 void rt_mask_apply(struct rt_mask *m, const char *in, size_t len, struct rt_buf *out)
@@ -184,4 +233,80 @@ char *rt_mask_dup(struct rt_mask *m, const char *s)
 	rt_mask_apply(m, s, strlen(s), &b);
 	rt_buf_put(&b, "", 1);
 	return b.p;
+}
+
+/* ---- the public mask and its stream ------------------------------------- */
+
+struct rt_mask *rt_mask_new(void)
+{
+	struct rt_mask *m = malloc(sizeof *m);
+	if (m)
+		rt_mask_init(m);
+	return m;
+}
+
+void rt_mask_free(struct rt_mask *m)
+{
+	if (!m)
+		return;
+	rt_mask_release(m);
+	free(m);
+}
+
+struct mask_stream {
+	struct rt_mask *m;
+	FILE *to;
+	struct rt_buf held, out;
+};
+
+/* Writes held[0..n) masked and keeps the rest held. */
+static void stream_put(struct mask_stream *s, size_t n)
+{
+	size_t len = n;
+	const char *text = rt_mask_text(s->m, s->held.p, &len, &s->out);
+	fwrite(text, 1, len, s->to);
+	memmove(s->held.p, s->held.p + n, s->held.len - n);
+	s->held.len -= n;
+}
+
+/* Complete lines go out at once; a line past the ceiling, up to a break. */
+static ssize_t stream_write(void *cookie, const char *buf, size_t size)
+{
+	struct mask_stream *s = cookie;
+	rt_buf_put(&s->held, buf, size);
+	const char *nl = s->held.len ? memrchr(s->held.p, '\n', s->held.len) : NULL;
+	if (nl)
+		stream_put(s, (size_t)(nl - s->held.p) + 1);
+	while (s->held.len >= RT_MAX_LINE + s->m->longest)
+		stream_put(s, rt_mask_cut(s->m, s->held.p, s->held.len, RT_MAX_LINE));
+	fflush(s->to);
+	return (ssize_t)size;
+}
+
+static int stream_close(void *cookie)
+{
+	struct mask_stream *s = cookie;
+	if (s->held.len)
+		stream_put(s, s->held.len);
+	fflush(s->to);
+	rt_buf_release(&s->held);
+	rt_buf_release(&s->out);
+	free(s);
+	return 0;
+}
+
+FILE *rt_mask_stream(struct rt_mask *m, FILE *to)
+{
+	struct mask_stream *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	*s = (struct mask_stream){.m = m, .to = to};
+	FILE *f = fopencookie(s, "w", (cookie_io_functions_t){.write = stream_write,
+							      .close = stream_close});
+	if (!f) {
+		free(s);
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	return f;
 }

@@ -3,7 +3,8 @@
  *
  * The record mirrors the IR's shape (pipelines holding steps, same
  * order), so a consumer can match it to the IR by index or by name.
- * Times are RFC 3339 in UTC with milliseconds.
+ * Times are RFC 3339 in UTC with milliseconds.  Secret values are hidden
+ * in every string of it (an image name, an error may quote one).
  */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -95,7 +96,22 @@ static cJSON *pipeline_json(const struct rt_pipeline_report *p)
 	return o;
 }
 
-char *rt_report_json(const struct rt_report *r)
+/* Every string under `o` with the secret values hidden. */
+static void hide(cJSON *o, struct rt_mask *m)
+{
+	for (cJSON *c = o->child, *next; c; c = next) {
+		next = c->next;
+		if (!cJSON_IsString(c)) {
+			hide(c, m);
+			continue;
+		}
+		char *h = rt_mask_dup(m, c->valuestring);
+		cJSON_ReplaceItemViaPointer(o, c, cJSON_CreateString(h));
+		free(h);
+	}
+}
+
+char *rt_report_json(const struct rt_report *r, struct rt_mask *mask)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "version", 1);
@@ -106,6 +122,8 @@ char *rt_report_json(const struct rt_report *r)
 	cJSON *ps = cJSON_AddArrayToObject(o, "pipelines");
 	for (size_t i = 0; i < r->npipelines; i++)
 		cJSON_AddItemToArray(ps, pipeline_json(&r->pipelines[i]));
+	if (mask && mask->n)
+		hide(o, mask);
 	char *s = cJSON_Print(o);
 	cJSON_Delete(o);
 	return s;

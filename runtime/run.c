@@ -167,9 +167,10 @@ static void run_init(struct run *run, const struct ir_doc *d, struct rt_backend 
 	run->a = ir_arena_new();
 	run->dl = dl;
 	run->grace = opt->grace_ms > 0 ? opt->grace_ms : DEFAULT_GRACE_MS;
-	rt_mask_init(&run->mask);
+	rt_mask_init(&run->own_mask);
+	run->mask = opt->mask ? opt->mask : &run->own_mask;
 	run->sink = (struct rt_log_sink){.out = opt->out ? opt->out : stdout,
-					 .timestamps = opt->timestamps, .mask = &run->mask};
+					 .timestamps = opt->timestamps, .mask = run->mask};
 	memset(out, 0, sizeof *out);
 	out->backend = b->ops->name;
 	make_run_id(out->run_id);
@@ -181,15 +182,16 @@ static void run_init(struct run *run, const struct ir_doc *d, struct rt_backend 
 	if (!out->pipelines)
 		abort();
 	for (size_t i = 0; opt->secrets && i < opt->secrets->n; i++)
-		rt_mask_secret(run, opt->secrets->v[i].value, (struct ir_pos){.file = "--secret"});
+		rt_mask_secret(run, opt->secrets->v[i].key, opt->secrets->v[i].value,
+			       (struct ir_pos){.file = "--secret"});
 }
 
 /* Diagnostics reach the terminal and the report: hide secrets there too. */
 static void mask_diags(struct run *run, size_t from)
 {
-	for (size_t i = from; run->mask.n && i < run->dl->len; i++) {
+	for (size_t i = from; run->mask->n && i < run->dl->len; i++) {
 		struct diag *d = &run->dl->items[i];
-		char *m = rt_mask_dup(&run->mask, d->message);
+		char *m = rt_mask_dup(run->mask, d->message);
 		free(d->message);
 		d->message = m;
 	}
@@ -212,7 +214,7 @@ enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
 	out->finished_ms = rt_wall_ms();
 	mask_diags(&run, first);
 	rt_log_sink_release(&run.sink);
-	rt_mask_release(&run.mask);
+	rt_mask_release(&run.own_mask);
 	ir_arena_free(run.a);
 	return st;
 }

@@ -132,6 +132,27 @@ int rt_secrets_add_dotenv(struct rt_secrets *s, const char *path, struct diag_li
 /* The value supplied for `name`, or NULL. */
 const char *rt_secrets_get(const struct rt_secrets *s, const char *name);
 
+/* ---- Masking what pipec itself writes ------------------------------ */
+
+/*
+ * The secret values of a run, hidden as "********" wherever they would be
+ * written.  A run adds every value it resolves (struct rt_options's
+ * `mask`); its caller keeps the mask to hide them in what it writes too:
+ * pull progress, messages, the summary and the report.
+ */
+struct rt_mask;
+
+struct rt_mask *rt_mask_new(void);
+void rt_mask_free(struct rt_mask *m);
+
+/*
+ * A line-buffered stream writing to `to` with every value of `m` hidden,
+ * a line at a time (a partial line waits for its end, or fclose()).  It
+ * borrows `to` and `m`: fclose() it before either goes.  NULL when out
+ * of memory.
+ */
+FILE *rt_mask_stream(struct rt_mask *m, FILE *to);
+
 /* ---- Running ------------------------------------------------------- */
 
 struct rt_options {
@@ -146,6 +167,9 @@ struct rt_options {
 	bool color;                 /* a color per step (for a terminal) */
 	FILE *out;                  /* where step output goes; NULL: stdout */
 	const struct rt_secrets *secrets;
+	/* Where the run adds the secret values it resolves, and which hides
+	 * them in its logs and messages.  NULL: a mask of its own. */
+	struct rt_mask *mask;
 	/* Incremented by the caller's SIGINT/SIGTERM handler: 1 cancels the
 	 * run, 2 hurries the teardown.  NULL: never interrupted. */
 	volatile sig_atomic_t *interrupts;
@@ -218,8 +242,11 @@ enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
 
 void rt_report_release(struct rt_report *r);
 
-/* The report as JSON (docs/run.md); the caller frees it with free(). */
-char *rt_report_json(const struct rt_report *r);
+/*
+ * The report as JSON (docs/run.md), every string with the values of
+ * `mask` hidden (NULL: none); the caller frees it with free().
+ */
+char *rt_report_json(const struct rt_report *r, struct rt_mask *mask);
 
 /* ---- For backends ------------------------------------------------------ */
 

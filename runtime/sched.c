@@ -150,9 +150,14 @@ static const char *secret_value(const struct prun *r, const char *name)
 }
 
 /* A value that cannot be masked must not reach a step: it is an error. */
-void rt_mask_secret(struct run *run, const char *value, struct ir_pos pos)
+void rt_mask_secret(struct run *run, const char *name, const char *value, struct ir_pos pos)
 {
-	if (rt_mask_add(&run->mask, value, strlen(value)) < 0)
+	size_t len = strlen(value);
+	if (len && !rt_mask_can_hide(value, len))
+		diag_error(run->dl, pos, "secret-too-short",
+			   "secret '%s' is shorter than %d bytes and cannot be masked in the output",
+			   name, RT_MIN_SECRET);
+	else if (rt_mask_add(run->mask, value, len) < 0)
 		diag_error(run->dl, pos, "secret-limit",
 			   "more than %u secret lines to mask", RT_MAX_PATTERNS);
 }
@@ -177,7 +182,8 @@ static void resolve_secrets(struct prun *r)
 				continue;
 			r->secrets.v[r->secrets.n++] = (struct ir_kv){ir_strdup(run->a, name),
 								     ir_strdup(run->a, v)};
-			rt_mask_secret(run, v, s->pos);
+			if (v != rt_secrets_get(run->opt->secrets, name))
+				rt_mask_secret(run, name, v, s->pos);   /* else known from the start */
 		}
 	}
 }
@@ -520,7 +526,7 @@ void rt_job_exited(struct rt_job *job, const struct rt_exit *e)
 	rt_log_flush(&n->log);
 	free((char *)n->rep->exit.error);
 	n->rep->exit = *e;
-	n->rep->exit.error = e->error ? rt_mask_dup(&n->r->run->mask, e->error) : NULL;
+	n->rep->exit.error = e->error ? rt_mask_dup(n->r->run->mask, e->error) : NULL;
 	n->rep->finished_ms = rt_wall_ms();
 	if (job->image_digest && !n->rep->image_digest)
 		n->rep->image_digest = strdup(job->image_digest);

@@ -40,3 +40,25 @@ expect_exit() {
 		fail "$name (exit $got, wanted $want)"; sed 's/^/#   /' "$TMP/err" | head -20
 	fi
 }
+
+# The step of tests that hide a secret at the 64 KiB break of a long line:
+# it prints $TOKEN after 65512 to 65538 bytes of 'x', one line each.
+LONG_LINE_STEP='i=65512; while [ $$i -le 65538 ]; do head -c $$i /dev/zero | tr "\0" x; echo "$$TOKEN tail"; i=$$((i + 1)); done'
+LONG_LINE_SECRET=Zq9-S3cr3t-Value-kQwJ
+
+# hides_long_lines FILE: FILE has the 27 lines of LONG_LINE_STEP, each with
+# its secret masked, and no 4 bytes in a row of the secret anywhere (a line
+# may break after its secret, before " tail").
+hides_long_lines() {
+	python3 - "$1" "$LONG_LINE_SECRET" <<'PY'
+import sys
+text = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+secret = sys.argv[2]
+pieces = [secret[i:i + 4] for i in range(len(secret) - 3)]
+leaked = [p for p in pieces if p in text]
+masked = text.count("********")
+if leaked or masked != 27 or text.count(" tail\n") != 27:
+    print("# %s: leaked %s, %d masks" % (sys.argv[1], leaked, masked))
+    sys.exit(1)
+PY
+}

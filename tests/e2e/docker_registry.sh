@@ -56,6 +56,17 @@ check "config.json auths: the step ran" has "$TMP/out" "pulled-and-ran"
 check "config.json auths: pull progress is shown" has "$TMP/err" "pulled image $REG_IMAGE"
 leak_check "config.json auths"
 
+# A secret value that is part of the image's name is hidden in the pull
+# progress, the summary's messages and the report like everywhere else.
+gone
+DOCKER_CONFIG=$TMP/right "$PIPEC" run --backend=docker --secret part=private/hello \
+	--report "$TMP/pull-report.json" "$TMP/pull.yml" >"$TMP/out" 2>"$TMP/err"
+check "masked pull: the run succeeds" [ $? -eq 0 ]
+check "masked pull: the pull lines hide the secret" has "$TMP/err" "pulled image $REGISTRY/********:1"
+check "masked pull: the report's image hides the secret" has "$TMP/pull-report.json" "\"$REGISTRY/********:1\""
+check "masked pull: the value appears nowhere" sh -c "! grep -q private/hello '$TMP/out' '$TMP/err' '$TMP/pull-report.json'"
+leak_check "masked pull"
+
 gone
 mkdir -p "$TMP/bin" "$TMP/helper"
 cat >"$TMP/bin/docker-credential-pipectest" <<SH

@@ -282,6 +282,28 @@ prun "$TMP/timeout.yml" --step-timeout 2s --grace 1s
 check "step timeout: the run fails" [ $? -eq 1 ]
 leak_check "step timeout"
 
+# A secret at every offset around the 64 KiB break of a long line, in the
+# output and the --log-dir file, with timestamps.
+cat >"$TMP/longline.yml" <<YML
+kind: pipeline
+type: docker
+name: longline
+clone:
+  disable: true
+steps:
+- name: long
+  image: busybox:1.35
+  environment:
+    TOKEN: {from_secret: token}
+  commands:
+  - $LONG_LINE_STEP
+YML
+prun "$TMP/longline.yml" --secret token="$LONG_LINE_SECRET" --log-dir "$TMP/longlogs" --timestamps
+check "masking: the long-line run exits 0" [ $? -eq 0 ]
+check "masking: a secret straddling the 64 KiB break is hidden whole in the output" hides_long_lines "$TMP/out"
+check "masking: ... and in the --log-dir file" hides_long_lines "$TMP/longlogs/longline/long.log"
+leak_check masking
+
 # tcp://: the engine's socket behind a TCP forwarder on 127.0.0.1.
 sock=${DOCKER_HOST#unix://}
 python3 - "$sock" >"$TMP/port" 2>/dev/null <<'PY' &

@@ -22,7 +22,7 @@ run() {
 # left_behind: true when a run directory survived
 left_behind() { [ -n "$(ls "$TMPDIR")" ]; }
 
-show() { sed 's/^/#   /' "$T/out" "$T/err" | head -30; }
+show() { sed 's/^/#   /' "$T/out" "$T/err" | head -30 | cut -c1-300; }
 expect() { if "$@"; then ok "$name_"; else fail "$name_"; show; fi; }
 not() { ! "$@"; }
 
@@ -281,6 +281,46 @@ name_="a multi-line secret is masked line by line"
 expect sh -c "[ \$(grep -c '^leak | \*\*\*\*\*\*\*\*$' '$T/out') = 2 ]"
 name_="an empty secret masks nothing"
 expect grep -q '^leak | plain text$' "$T/out"
+
+# A secret at every offset around the 64 KiB break of a long line, in the
+# output and the log file, with and without timestamps.
+pipeline longline <<EOF
+steps:
+- name: long
+  environment:
+    TOKEN: {from_secret: token}
+  commands:
+  - $LONG_LINE_STEP
+EOF
+ran_hiding() { [ "$rc" = 0 ] && for f; do hides_long_lines "$f" || return 1; done; }
+run longline --secret token="$LONG_LINE_SECRET" --log-dir "$T/longlogs"
+name_="a secret straddling the 64 KiB break of a line is hidden whole in the output"
+expect ran_hiding "$T/out"
+name_="... and in the --log-dir file"
+expect ran_hiding "$T/longlogs/longline/long.log"
+run longline --secret token="$LONG_LINE_SECRET" --log-dir "$T/longlogs2" --timestamps
+name_="... and with --timestamps, in the output and the log file"
+expect ran_hiding "$T/out" "$T/longlogs2/longline/long.log"
+pipeline short <<'EOF'
+steps:
+- name: any
+  commands: [echo never > /dev/null]
+EOF
+run short --secret pin=42
+name_="a secret shorter than 4 bytes is refused before anything runs"
+expect sh -c "[ $rc = 2 ] && grep -q \"secret 'pin' is shorter than 4 bytes.*\\[secret-too-short\\]\" '$T/err'"
+
+# What pipec writes itself hides secrets too: the summary and the report
+# (a step's name, its image).
+pipeline named <<'EOF'
+steps:
+- name: uses-s3cr3t-tag
+  image: busybox:s3cr3t-tag
+  commands: ["true"]
+EOF
+run named --secret tag=s3cr3t-tag --report "$T/named.json"
+name_="the summary and the report's name and image fields hide a secret value"
+expect sh -c "[ $rc = 0 ] && grep -q 'uses-\*\*\*\*\*\*\*\*  *success' '$T/err' && grep -q '\"busybox:\*\*\*\*\*\*\*\*\"' '$T/named.json' && ! grep -q s3cr3t '$T/out' '$T/err' '$T/named.json'"
 
 pipeline needs <<EOF
 steps:

@@ -23,8 +23,8 @@ Test(mask, replaces_every_occurrence)
 {
 	struct rt_mask m;
 	rt_mask_init(&m);
-	rt_mask_add(&m, "bar", 3);
-	char *s = masked(&m, "foobar bar barbar");
+	rt_mask_add(&m, "barn", 4);
+	char *s = masked(&m, "foobarn barn barnbarn");
 	cr_assert_str_eq(s, "foo******** ******** ****************");
 	free(s);
 	rt_mask_release(&m);
@@ -34,11 +34,11 @@ Test(mask, leftmost_then_longest)
 {
 	struct rt_mask m;
 	rt_mask_init(&m);
-	rt_mask_add(&m, "ab", 2);
-	rt_mask_add(&m, "abc", 3);
-	rt_mask_add(&m, "cd", 2);
-	char *s = masked(&m, "xabcdx");
-	cr_assert_str_eq(s, "x********dx");
+	rt_mask_add(&m, "abcd", 4);
+	rt_mask_add(&m, "abcde", 5);
+	rt_mask_add(&m, "efgh", 4);
+	char *s = masked(&m, "xabcdefghx");
+	cr_assert_str_eq(s, "x********fghx");
 	free(s);
 	rt_mask_release(&m);
 }
@@ -48,10 +48,10 @@ Test(mask, multi_line_values_are_kept_line_by_line_and_empty_ignored)
 	struct rt_mask m;
 	rt_mask_init(&m);
 	rt_mask_add(&m, "", 0);
-	rt_mask_add(&m, "one\r\n\ntwo\n", 10);
-	cr_assert_eq(m.n, 2);
-	char *s = masked(&m, "one\ntwo\nthree\n");
-	cr_assert_str_eq(s, "********\n********\nthree\n");
+	rt_mask_add(&m, "uno1\r\n\ndos2\n{\n", 13);
+	cr_assert_eq(m.n, 2, "a line under RT_MIN_SECRET bytes is no pattern");
+	char *s = masked(&m, "uno1\ndos2\nthree\n{\n");
+	cr_assert_str_eq(s, "********\n********\nthree\n{\n");
 	free(s);
 	rt_mask_release(&m);
 }
@@ -175,6 +175,72 @@ Test(log, an_overlong_line_is_broken_at_the_ceiling)
 	capture_release(&c);
 }
 
+Test(mask, values_under_four_bytes_cannot_be_hidden)
+{
+	static const char *const no[] = {"abc", "ab\r\nc\n{", "abc\r"};
+	static const char *const yes[] = {"abcd", "{\n  abcd\n}", "a\nbcde"};
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_not(rt_mask_can_hide(no[i], strlen(no[i])), "%s", no[i]);
+		cr_assert(rt_mask_can_hide(yes[i], strlen(yes[i])), "%s", yes[i]);
+	}
+	struct rt_mask m;
+	rt_mask_init(&m);
+	rt_mask_add(&m, "abc", 3);
+	cr_assert_eq(m.n, 0);
+	rt_mask_release(&m);
+}
+
+/* The output with each line's prefix removed and the lines joined. */
+static char *joined(struct capture *c, size_t *lines)
+{
+	const char *t = capture_text(c);
+	char *j = malloc(strlen(t) + 1), *w = j;
+	*lines = 0;
+	for (const char *nl; (nl = strchr(t, '\n')); t = nl + 1, ++*lines) {
+		cr_assert_eq(strncmp(t, "s | ", 4), 0);
+		memcpy(w, t + 4, (size_t)(nl - t - 4));
+		w += nl - t - 4;
+	}
+	*w = 0;
+	return j;
+}
+
+/*
+ * A secret at every offset around the ceiling, fed in reads of several
+ * sizes: the line breaks after it rather than inside, and the secret is
+ * hidden whole.
+ */
+Test(log, a_secret_straddling_the_ceiling_is_hidden_whole)
+{
+	static const char secret[] = "Zq9-S3cr3t-Value-7731";
+	size_t slen = sizeof secret - 1, reads[] = {1 << 20, 4096, 7};
+	char *text = malloc(RT_MAX_LINE + 64), *want = malloc(RT_MAX_LINE + 64);
+	size_t breaks = 0;
+	for (size_t r = 0; r < 3; r++) {
+		for (size_t off = RT_MAX_LINE - slen - 2; off <= RT_MAX_LINE + 2; off++) {
+			struct capture c;
+			capture_init(&c, "s", 1);
+			rt_mask_add(&c.mask, secret, slen);
+			memset(text, 'x', off);
+			int n = sprintf(text + off, "%s tail\n", secret);
+			for (size_t at = 0, len = off + (size_t)n; at < len; at += reads[r])
+				rt_log_write(&c.log, 1, text + at,
+					     len - at < reads[r] ? len - at : reads[r]);
+			memset(want, 'x', off);
+			sprintf(want + off, "%s tail", RT_MASK);
+			size_t lines;
+			char *got = joined(&c, &lines);
+			cr_assert_str_eq(got, want, "offset %zu, reads of %zu", off, reads[r]);
+			breaks += lines - 1;
+			free(got);
+			capture_release(&c);
+		}
+	}
+	cr_assert_gt(breaks, 0, "the line was broken");
+	free(text);
+	free(want);
+}
+
 Test(secrets, arguments_files_and_dotenv)
 {
 	struct rt_secrets s;
@@ -228,4 +294,25 @@ Test(log, a_color_wraps_the_prefix)
 	rt_log_write(&c.log, 1, "hi\n", 3);
 	cr_assert_str_eq(capture_text(&c), "\033[32ms |\033[0m hi\n");
 	capture_release(&c);
+}
+
+/* What pipec writes itself: lines are held until complete, then masked. */
+Test(mask, a_stream_hides_secrets_split_across_writes)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *to = open_memstream(&text, &len);
+	struct rt_mask *m = rt_mask_new();
+	rt_mask_add(m, "hunter2", 7);
+	FILE *f = rt_mask_stream(m, to);
+	cr_assert_not_null(f);
+	fputs("pulling hun", f);
+	fflush(f);
+	fputs("ter2\nlast hunter", f);
+	fputs("2", f);
+	fclose(f);
+	fclose(to);
+	cr_assert_str_eq(text, "pulling ********\nlast ********");
+	free(text);
+	rt_mask_free(m);
 }

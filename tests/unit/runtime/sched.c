@@ -264,12 +264,29 @@ Test(sched, missing_secret_stops_everything)
 Test(sched, secrets_reach_the_environment_and_are_masked)
 {
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
-	p->steps[0].name = "tok3n-value";      /* printed by the fake: masked */
+	p->steps[0].name = "tok3n-value";      /* printed by the fake and the prefix: masked */
 	ir_use_secret(A, &p->steps[0], "token", "TOKEN");
 	struct rt_secrets s;
 	give_token(&s);
 	cr_assert_eq(run(), RT_SUCCESS);
-	cr_assert_str_eq(out_text, "tok3n-value | ran ********\n");
+	cr_assert_str_eq(out_text, "******** | ran ********\n");
+	rt_secrets_release(&s);
+}
+
+/* Three letters occur everywhere: hiding them would hide the output. */
+Test(sched, a_secret_too_short_to_mask_stops_everything)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
+	ir_use_secret(A, &p->steps[0], "token", "TOKEN");
+	struct rt_secrets s;
+	rt_secrets_init(&s);
+	rt_secrets_set(&s, "token", "abc");
+	rt_secrets_set(&s, "empty", "");
+	O.secrets = &s;
+	cr_assert_eq(run(), RT_PENDING);
+	cr_assert_eq(F.prepares, 0);
+	cr_assert(has_diag("secret-too-short", "secret 'token' is shorter than 4 bytes"));
+	cr_assert_eq(DL.nerrors, 1, "an empty value is no error: %s", DL.items[1].message);
 	rt_secrets_release(&s);
 }
 
@@ -322,7 +339,7 @@ Test(sched, report_json_names_steps_and_states)
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, 2);
 	ir_set_env(A, &p->steps[1], "EXIT", "3");
 	run();
-	char *json = rt_report_json(&R);
+	char *json = rt_report_json(&R, NULL);
 	cr_assert(strstr(json, "\"backend\":\t\"fake\""));
 	cr_assert(strstr(json, "\"exit_code\":\t3"));
 	cr_assert(strstr(json, "\"status\":\t\"failure\""));
@@ -375,7 +392,7 @@ Test(sched, a_backend_error_is_masked_in_the_report)
 	cr_assert_eq(run(), RT_FAILURE);
 	cr_assert_str_eq(R.pipelines[0].steps[0].exit.error, "engine said ******** is bad");
 	cr_assert(has_diag("step-failed", "could not run: engine said ******** is bad"));
-	char *json = rt_report_json(&R);
+	char *json = rt_report_json(&R, NULL);
 	cr_assert_null(strstr(json, "tok3n"));
 	cr_assert_not_null(strstr(json, "engine said ******** is bad"));
 	free(json);
