@@ -21,7 +21,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "kube.h"
+#include "backend-kube/kube.h"
 
 static void unsupported(const struct kube_pod_options *o, const struct ir_step *s, const char *what)
 {
