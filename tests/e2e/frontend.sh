@@ -101,10 +101,10 @@ survives "too many documents" "$TMP/docs.yml"
 # and a mistake and a syntax error at its very end still at their lines.
 sh bench/frontend/gen.sh 2000 >"$TMP/large.yml"
 lines=$(wc -l <"$TMP/large.yml")
-"$PIPEC" build --trusted -o "$TMP/large.json" "$TMP/large.yml" 2>"$TMP/err"
+"$PIPEC" build --trusted --branch=main -o "$TMP/large.json" "$TMP/large.yml" 2>"$TMP/err"
 check "a large file compiles, every step in the IR" \
 	[ "$(grep -c '"name": "step-' "$TMP/large.json")" -eq 2000 ]
-cat "$TMP/large.yml" | "$PIPEC" build --trusted - 2>"$TMP/err" | sed "s|\"<stdin>\"|\"$TMP/large.yml\"|" >"$TMP/large2.json"
+cat "$TMP/large.yml" | "$PIPEC" build --trusted --branch=main - 2>"$TMP/err" | sed "s|\"<stdin>\"|\"$TMP/large.yml\"|" >"$TMP/large2.json"
 check "a large file compiles the same from a pipe" cmp -s "$TMP/large.json" "$TMP/large2.json"
 { cat "$TMP/large.yml"; printf -- '- name: last\n  image: [busybox]\n'; } >"$TMP/large-bad.yml"
 expect_exit 2 "a mistake at the end of a large file exits 2" "$PIPEC" build "$TMP/large-bad.yml"
