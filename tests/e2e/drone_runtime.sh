@@ -1,11 +1,13 @@
 #!/bin/sh
-# drone-runtime IR import end to end: the published samples of both
-# generations validate and compile, our own files of both generations
-# become the IR they mean, secret values never reach the output, and
-# broken files fail with exit 2 and pointers instead of crashing.
+# drone-runtime IR import end to end: the files of both generations in
+# tests/drone-runtime validate and compile (all_fields.json of each uses
+# every key docs/drone-runtime.md lists), our own files of both
+# generations become the IR they mean, secret values never reach the
+# output, and broken files fail with exit 2 and pointers instead of
+# crashing.
 . tests/lib.sh
 
-SAMPLES=${SHARED:-../shared}/compat/drone-runtime
+SAMPLES=tests/drone-runtime
 
 # schema_valid FILE...: every FILE is valid per docs/ir.schema.json.
 schema_valid() {
@@ -24,27 +26,50 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
 }
 
-if [ -d "$SAMPLES" ]; then
-	for f in $(find "$SAMPLES" -name '*.json' | sort); do
-		rel=${f#"$SAMPLES"/}
-		# Not a pipeline: the registry credentials the runtime's --config read.
-		if [ "$(basename "$f")" = docker-config.json ]; then
-			expect_exit 2 "sample $rel is refused as not drone-runtime IR" \
-				"$PIPEC" validate "$f"
-			check "sample $rel names the reason" grep -q 'drone-runtime-not-ir' "$TMP/err"
-			continue
-		fi
-		# --trusted: the samples mount host paths, the Docker socket among them.
-		expect_exit 0 "sample $rel validates" "$PIPEC" validate --trusted "$f"
-		rm -f "$TMP/out.json"
-		"$PIPEC" --trusted "$f" -o "$TMP/out.json" 2>/dev/null
-		check "sample $rel compiles to IR v2" json_true "$TMP/out.json" \
-			'd["version"] == 2 and len(d["pipelines"]) == 1 and d["pipelines"][0]["steps"]'
-		[ -s "$TMP/out.json" ] && cp "$TMP/out.json" "$TMP/ir-$(echo "$rel" | tr / -)"
-	done
-else
-	ok "drone-runtime samples # skip $SAMPLES is absent"
-fi
+for f in $(find "$SAMPLES" -name '*.json' | sort); do
+	rel=${f#"$SAMPLES"/}
+	# Not a pipeline: the registry credentials the runtime's --config read.
+	if [ "$(basename "$f")" = docker-config.json ]; then
+		expect_exit 2 "sample $rel is refused as not drone-runtime IR" \
+			"$PIPEC" validate "$f"
+		check "sample $rel names the reason" grep -q 'drone-runtime-not-ir' "$TMP/err"
+		continue
+	fi
+	# --trusted: the samples mount host paths, the Docker socket among them.
+	expect_exit 0 "sample $rel validates" "$PIPEC" validate --trusted "$f"
+	check "sample $rel: every key is known" sh -c "! grep -q drone-runtime-unknown-key '$TMP/err'"
+	rm -f "$TMP/out.json"
+	"$PIPEC" --trusted "$f" -o "$TMP/out.json" 2>"$TMP/err"
+	check "sample $rel compiles to IR v2" json_true "$TMP/out.json" \
+		'd["version"] == 2 and len(d["pipelines"]) == 1 and d["pipelines"][0]["steps"]'
+	[ -s "$TMP/out.json" ] && cp "$TMP/out.json" "$TMP/ir-$(echo "$rel" | tr / -)"
+done
+
+# all_fields.json: what each documented key becomes.
+old=$TMP/ir-legacy-all_fields.json new=$TMP/ir-spec-all_fields.json
+step() { echo '[s for s in d["pipelines"][0]["steps"] if s["name"] == "'$1'"][0]'; }
+check "old keys: image, pull, entrypoint, command, working_dir, environment" json_true "$old" \
+	"$(step compile)['pull'] == 'always' and $(step compile)['entrypoint'] == ['/bin/sh', '-c'] and $(step compile)['command'] == ['go build ./...'] and $(step compile)['working_dir'] == '/go/src/app' and $(step compile)['environment']['GOOS'] == 'linux'"
+check "old keys: err_ignore, dns, dns_search, extra_hosts, devices" json_true "$old" \
+	"$(step compile)['ignore_error'] and $(step compile)['dns'] == ['127.0.0.53'] and $(step compile)['dns_search'] == ['corp.test'] and $(step compile)['extra_hosts'] == ['mirror.test:127.0.0.1'] and $(step compile)['devices'][0]['path'] == '/dev/fuse'"
+check "old keys: mem_limit, shm_size, cpu_quota" json_true "$old" \
+	"$(step compile)['resources'] == {'memory': 536870912, 'shm_size': 67108864, 'cpu_millis': 1500}"
+check "old keys: detach, privileged, network_mode, on_success + on_failure" json_true "$old" \
+	"$(step watch)['detach'] and $(step watch)['privileged'] and $(step watch)['network_mode'] == 'host' and $(step watch)['run_policy'] == 'always'"
+check "old keys: backup and restore become an artifact" json_true "$old" \
+	"$(step package)['imports'] == [{'name': '/snapshot/bin', 'path': '/go/src/app/bin'}] and $(step package)['run_policy'] == 'on-failure'"
+check "old keys: volumes, tmpfs, networks" json_true "$old" \
+	"{v['name'] for v in d['pipelines'][0]['volumes']} >= {'cache', 'scratch'} and d['pipelines'][0]['networks'][0]['name'] == 'build_net'"
+check "new keys: platform" json_true "$new" \
+	"d['pipelines'][0]['platform'] == {'os': 'linux', 'arch': 'arm64', 'variant': 'v8'}"
+check "new keys: docker.command, args, pull_policy, privileged, user, networks" json_true "$new" \
+	"$(step build)['entrypoint'] == ['/usr/local/bin/entry'] and $(step build)['command'] == ['go', 'test', './...'] and $(step build)['pull'] == 'always' and $(step build)['privileged'] and $(step build)['user'] == '1000:1000' and $(step build)['networks'] == ['backend']"
+check "new keys: resources.limits, files, devices, secrets, ignore_err" json_true "$new" \
+	"$(step build)['resources'] == {'cpu_millis': 1500, 'memory': 268435456} and $(step build)['files'][0]['mode'] == 493 and $(step build)['devices'][0]['host_path'] == '/dev/fuse' and $(step build)['secrets'][0] == {'name': 'api_token', 'env': 'API_TOKEN'} and $(step build)['ignore_error']"
+check "new keys: ports, depends_on, run_policy, network" json_true "$new" \
+	"$(step db)['ports'][0]['port'] == 6379 and $(step build)['depends_on'] == ['db'] and $(step report)['run_policy'] == 'on-failure' and $(step report)['network_mode'] == 'host'"
+check "all_fields secret values and registry passwords are not in the IR" \
+	sh -c "[ -s '$old' ] && [ -s '$new' ] && ! grep -q 'all-fields' '$old' '$new'"
 
 # The 2017-18 format: stages, run policies, backup/restore, a secret.
 cat >"$TMP/old.json" <<'EOF'
