@@ -1,41 +1,63 @@
 #!/bin/sh
 # Runs every test: the Criterion binaries given as arguments, then each
-# tests/e2e/*.sh.  Ends with the line `N passed, N failed` and exits 1 on
-# any failure.
+# tests/e2e/*.sh.  A skipped case is counted as skipped, never as passed:
+# Criterion's `[SKIP] suite::name: reason` lines (it runs --verbose for
+# them) and e2e lines `ok - NAME # SKIP reason`.  Ends by listing every
+# skip with its reason and the line `N passed, N failed, N skipped`;
+# exits 1 on any failure.  ONLY=unit runs the binaries alone; E2E names
+# the shell suites to run instead of all of them.
 B=${B:-build}
-pass=0 failed=0
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+pass=0 failed=0 skipped=0
+log=$(mktemp) skips=$(mktemp)
+trap 'rm -f "$log" "$skips"' EXIT
 
-for bin in "$@"; do
-	echo "== $bin"
-	"$bin" --jobs=2 >"$log" 2>&1
+# unit BIN: one Criterion binary; its skips go to $skips.
+unit() {
+	"$1" --verbose --jobs=2 >"$log" 2>&1
 	rc=$?
-	cat "$log" | grep -v '^\[----\]' | tail -40
+	grep -Ev '^\[(----|RUN |PASS)\]|^\[====\] Running' "$log" | tail -40
 	line=$(grep 'Synthesis:' "$log" | tail -1)
 	t=$(echo "$line" | sed -n 's/.*Tested: \([0-9]*\).*/\1/p')
 	p=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
 	if [ -z "$t" ]; then
-		echo "$bin: no Criterion summary (exit $rc)"; failed=$((failed + 1)); continue
+		echo "$1: no Criterion summary (exit $rc)"; failed=$((failed + 1)); return
 	fi
-	pass=$((pass + p)); failed=$((failed + t - p))
+	s=$(grep -c '^\[SKIP\]' "$log")
+	grep '^\[SKIP\]' "$log" | sed "s|^\[SKIP\] |$1: |" >>"$skips"
+	pass=$((pass + p)); failed=$((failed + t - p)); skipped=$((skipped + s))
 	[ "$rc" -ne 0 ] && [ "$t" -eq "$p" ] && failed=$((failed + 1))
+}
+
+# e2e SCRIPT: one shell suite; `ok - ... # SKIP reason` is a skip.
+e2e() {
+	PIPEC=${PIPEC:-./$B/bin/pipec} sh "$1" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	s=$(grep -ci '^ok - .*# skip' "$log")
+	p=$(($(grep -c '^ok - ' "$log") - s)) f=$(grep -c '^not ok - ' "$log")
+	grep -i '^ok - .*# skip' "$log" | sed "s|^ok - |$1: |" >>"$skips"
+	pass=$((pass + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "$1: exited $rc"; failed=$((failed + 1))
+	fi
+}
+
+for bin in "$@"; do
+	echo "== $bin"
+	unit "$bin"
 done
 
 if [ "$ONLY" != unit ]; then
-	for t in tests/e2e/*.sh; do
+	for t in ${E2E:-tests/e2e/*.sh}; do
 		[ -f "$t" ] || continue
 		echo "== $t"
-		PIPEC=${PIPEC:-./$B/bin/pipec} sh "$t" >"$log" 2>&1
-		rc=$?
-		cat "$log"
-		p=$(grep -c '^ok - ' "$log") f=$(grep -c '^not ok - ' "$log")
-		pass=$((pass + p)); failed=$((failed + f))
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-			echo "$t: exited $rc"; failed=$((failed + 1))
-		fi
+		e2e "$t"
 	done
 fi
 
-echo "$pass passed, $failed failed"
+if [ -s "$skips" ]; then
+	echo "== skipped"
+	cat "$skips"
+fi
+echo "$pass passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
