@@ -31,6 +31,7 @@ extern const struct command cmd_run;
 extern const struct command cmd_prune;
 extern const struct command cmd_schema;
 extern const struct command cmd_lsp;
+extern const struct command cmd_emit;
 
 struct rt_backend;
 /* Makes the backend called `name` (backends.c); -1 after a diagnostic. */

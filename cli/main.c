@@ -19,6 +19,7 @@ static const struct command *const commands[] = {
 	&cmd_lint,
 	&cmd_graph,
 	&cmd_plan,
+	&cmd_emit,
 	&cmd_run,
 	&cmd_prune,
 	&cmd_schema,

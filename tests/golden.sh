@@ -3,6 +3,11 @@
 #
 #   tests/golden/<dialect>/<case>.yml   compiled with `pipec build`; the
 #                                       output must equal <case>.ir.json
+#   tests/emit/<format>/<sample>.*     samples/<sample>.yml emitted with
+#                                       `pipec emit --format=<format>`; the
+#                                       output must equal <sample>.<ext> (the
+#                                       one other file) and the findings
+#                                       <sample>.warnings
 #   tests/diag/<rule-id>/<case>.yml     compiled; its diagnostics must be
 #                                       exactly the file's `# expect:` lines
 #                                       (`# expect: 7:9: error: ... [rule-id]`)
@@ -71,6 +76,38 @@ diagnose() {
 		failed=1
 	fi
 }
+
+# emitted FORMAT EXPECTED: samples/<name>.yml emitted as FORMAT.
+emitted() {
+	fmt=$1 want=$2 base=${2%.*}
+	name=$(basename "$base")
+	cp "samples/$name.yml" "$TMP/work/$name.yml"
+	(cd "$TMP/work" && env -i PATH="$PATH" GIT_CEILING_DIRECTORIES="$TMP" \
+		"$PIPEC" emit --format="$fmt" "$name.yml" >"$TMP/out" 2>"$TMP/err")
+	rc=$?
+	if [ -n "$update" ] && [ "$rc" -eq 0 ]; then
+		cp "$TMP/out" "$want"
+		cp "$TMP/err" "$base.warnings"
+	fi
+	if [ "$rc" -eq 0 ] && cmp -s "$TMP/out" "$want" && cmp -s "$TMP/err" "$base.warnings"; then
+		echo "ok - emit $fmt $name"
+	else
+		echo "not ok - emit $fmt $name (exit $rc)"
+		{ diff "$base.warnings" "$TMP/err"; diff "$want" "$TMP/out" | head -20; } | sed 's/^/#   /'
+		failed=1
+	fi
+}
+
+for d in tests/emit/*/; do
+	[ -d "$d" ] || continue
+	fmt=$(basename "$d")
+	for s in samples/*.yml; do
+		name=$(basename "$s" .yml)
+		want=$(ls "$d$name".* 2>/dev/null | grep -v '\.warnings$' | head -1)
+		[ -n "$want" ] || want=$d$name.$(cat "$d.ext")
+		emitted "$fmt" "$want"
+	done
+done
 
 for f in tests/golden/*/*.yml; do
 	[ -f "$f" ] && golden "$f"
