@@ -4,8 +4,7 @@
  * prepare() makes the pipeline's network and volumes.  start() pulls
  * when the policy says so, creates the container, copies files in,
  * starts it and opens its follow-mode log stream on the shared multi
- * handle; it first waits for the services started before it to be
- * ready.  poll() drives every transfer at once; a log stream that ends
+ * handle.  poll() drives every transfer at once; a log stream that ends
  * means the container stopped, so the job is then finished: wait, inspect
  * (exit code, OOM), exports copied out, container removed, exit
  * reported.  teardown() removes whatever carries this run's and
@@ -181,17 +180,19 @@ static void remove_run(struct docker_client *c, const char *run, const char *pip
 	}
 }
 
-static void teardown(void *ctx)
+static int teardown(void *ctx, struct diag_list *dl)
 {
 	struct docker_ctx *x = ctx_of(ctx);
+	(void)dl;
 	if (!x->p)
-		return;
+		return 0;
 	for (struct docker_job *j = x->jobs; j; j = j->next) {
 		docker_req_free(j->logs);
 		j->logs = NULL;
 	}
 	remove_run(x->c, x->run, x->p->name);
 	forget_run(x);
+	return 0;
 }
 
 /* ---- start -------------------------------------------------------------------- */
@@ -259,7 +260,7 @@ static int ensure_image(struct docker_ctx *x, struct docker_job *j, struct diag_
 		return 0;
 	}
 	char err[1024];
-	if (docker_pull(x->c, &x->opt, x->p, s->image, err, sizeof err) == 0)
+	if (docker_pull(x->c, &x->opt, &j->job->pull_secrets, s->image, err, sizeof err) == 0)
 		return 0;
 	if (exists && s->pull == IR_PULL_DEFAULT) {
 		diag_warning(dl, s->pos, "image-pull-failed", "cannot refresh image '%s', using the local copy: %s",
@@ -309,7 +310,7 @@ static int create_container(struct docker_ctx *x, struct docker_job *j, struct r
 	cJSON *out = NULL;
 	long st = docker_call(x->c, "POST", path, cfg, &out, err, sizeof err);
 	if (st == 404 && j->step->pull != IR_PULL_NEVER &&
-	    docker_pull(x->c, &x->opt, x->p, j->step->image, err, sizeof err) == 0)
+	    docker_pull(x->c, &x->opt, &job->pull_secrets, j->step->image, err, sizeof err) == 0)
 		st = docker_call(x->c, "POST", path, cfg, &out, err, sizeof err);
 	cJSON_Delete(cfg);
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(out, "Id");
@@ -379,10 +380,6 @@ static int start(void *ctx, struct rt_job *job, struct diag_list *dl)
 	j->name = docker_name(x->run, idx, job->step->name);
 	j->next = x->jobs, x->jobs = j;
 	job->backend_data = j;
-	char err[1024];
-	if (!job->step->detach && docker_services_ready(x, err, sizeof err) < 0)
-		return diag_error(dl, job->step->pos, "service-not-ready", "step '%s' cannot start: %s",
-				  job->step->name, err);
 	if (ensure_image(x, j, dl) < 0 || create_container(x, j, job, dl) < 0)
 		return -1;
 	struct docker_image *m = known_image(x, job->step->image);
@@ -494,15 +491,16 @@ static const struct rt_backend_ops docker_ops = {
 	.prepare = prepare,
 	.start = start,
 	.poll = poll_jobs,
+	.probe = docker_probe,
 	.stop = stop,
 	.teardown = teardown,
 	.free = free_ctx,
 };
 
-int docker_backend_new(struct rt_backend *out, const struct docker_options *opt,
+int docker_backend_new(struct rt_backend *out, const struct rt_backend_options *opt,
 		       struct diag_list *dl)
 {
-	struct docker_options o = {0};
+	struct rt_backend_options o = {0};
 	if (opt)
 		o = *opt;
 	struct docker_client *c = docker_client_new(o.host, 5000, dl);
@@ -519,11 +517,11 @@ int docker_backend_new(struct rt_backend *out, const struct docker_options *opt,
 	return 0;
 }
 
-bool docker_engine_answers(const char *host, int timeout_ms)
+bool docker_engine_answers(const struct rt_backend_options *opt, int timeout_ms)
 {
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct docker_client *c = docker_client_new(host, timeout_ms, &dl);
+	struct docker_client *c = docker_client_new(opt ? opt->host : NULL, timeout_ms, &dl);
 	bool ok = c != NULL;
 	diag_list_release(&dl);
 	docker_client_free(c);

@@ -9,9 +9,10 @@
  * step), one endpoint on the run's network with the step's name as DNS
  * alias.  Files, the step script and imported artifacts are copied in
  * through the archive API before the container starts; exports are
- * copied out after it stops.  Service readiness is the engine's own
- * health check for a health command, and a TCP connect to the service's
- * address on the run network for a port.
+ * copied out after it stops.  A probe of a service (the runtime decides
+ * when and how often) reads the engine's own health check for a health
+ * command, with its last output, and tries a TCP connect to the
+ * service's address on the run network for a port.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backend-docker/internal.h"
@@ -423,14 +423,7 @@ int docker_container_export(struct docker_ctx *x, struct docker_job *j, char *er
 
 /* ---- services ------------------------------------------------------------------ */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool port_open(const char *ip, int port)
+static bool port_open(const char *ip, int port, int timeout_ms)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
@@ -443,56 +436,70 @@ static bool port_open(const char *ip, int port)
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
 		int e = 0;
 		socklen_t el = sizeof e;
-		ok = poll(&p, 1, 500) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0;
+		ok = poll(&p, 1, timeout_ms < 500 ? timeout_ms : 500) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0;
 	}
 	close(fd);
 	return ok;
 }
 
-/* 1 ready, 0 not yet, -1 never will be (it stopped). */
-static int service_state(struct docker_ctx *x, struct docker_job *j, char *err, size_t errsize)
+/* The health check's last output, one line, in `why`. */
+static void last_output(const cJSON *health, char *why, size_t size)
 {
-	char path[200];
-	snprintf(path, sizeof path, "/containers/%s/json", j->id);
-	cJSON *o = NULL;
-	if (docker_call(x->c, "GET", path, NULL, &o, err, errsize) / 100 != 2)
-		return -1;
-	const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "State");
-	const cJSON *running = cJSON_GetObjectItemCaseSensitive(state, "Running");
-	const cJSON *health = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(state, "Health"), "Status");
-	const cJSON *nets = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "NetworkSettings"), "Networks");
-	const cJSON *ip = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(nets, x->network), "IPAddress");
-	int rc = 1;
-	if (!cJSON_IsTrue(running)) {
-		snprintf(err, errsize, "service '%s' stopped before it was ready", j->step->name);
-		rc = -1;
-	} else if (j->step->health->command.n && !(cJSON_IsString(health) && strcmp(health->valuestring, "healthy") == 0)) {
-		rc = 0;
-	} else if (j->step->health->port > 0) {
-		rc = cJSON_IsString(ip) && port_open(ip->valuestring, j->step->health->port);
-	}
-	cJSON_Delete(o);
-	return rc;
+	const cJSON *log = cJSON_GetObjectItemCaseSensitive(health, "Log");
+	const cJSON *out = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetArrayItem(log, cJSON_GetArraySize(log) - 1), "Output");
+	if (!cJSON_IsString(out) || !out->valuestring[0])
+		return;
+	const char *t = out->valuestring;
+	size_t n = strlen(t);
+	while (n && (t[n - 1] == '\n' || t[n - 1] == '\r'))
+		n--;
+	snprintf(why, size, "its health check said: %.*s", (int)n, t);
 }
 
-int docker_services_ready(struct docker_ctx *x, char *err, size_t errsize)
+/* What the engine's own health check says: Docker counts its retries. */
+static enum rt_probe engine_health(const cJSON *health, char *why, size_t size)
 {
-	int64_t limit = (x->opt.service_timeout > 0 ? x->opt.service_timeout : 60) * INT64_C(1000);
-	for (struct docker_job *j = x->jobs; j; j = j->next) {
-		if (j->ready || !j->step->detach || !j->step->health || j->removed)
-			continue;
-		int64_t deadline = now_ms() + limit;
-		int rc;
-		while ((rc = service_state(x, j, err, errsize)) == 0 && now_ms() < deadline)
-			docker_client_run(x->c, 200);
-		if (rc < 0)
-			return -1;
-		if (rc == 0) {
-			snprintf(err, errsize, "service '%s' was not ready after %d s", j->step->name,
-				 (int)(limit / 1000));
-			return -1;
-		}
-		j->ready = true;
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(health, "Status");
+	const char *s = cJSON_IsString(st) ? st->valuestring : "";
+	last_output(health, why, size);
+	if (strcmp(s, "healthy") == 0)
+		return RT_PROBE_READY;
+	return strcmp(s, "unhealthy") == 0 ? RT_PROBE_UNHEALTHY : RT_PROBE_WAIT;
+}
+
+/* The port on the container's address in the run's network. */
+static enum rt_probe port_health(struct docker_ctx *x, const cJSON *o, int port, int timeout_ms,
+				 char *why, size_t size)
+{
+	const cJSON *nets = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "NetworkSettings"), "Networks");
+	const cJSON *ip = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(nets, x->network), "IPAddress");
+	if (cJSON_IsString(ip) && port_open(ip->valuestring, port, timeout_ms))
+		return RT_PROBE_READY;
+	snprintf(why, size, "port %d does not accept connections", port);
+	return RT_PROBE_FAILED;
+}
+
+enum rt_probe docker_probe(void *ctx, struct rt_job *job, int timeout_ms, char *why, size_t size)
+{
+	struct docker_ctx *x = ctx;
+	struct docker_job *j = job->backend_data;
+	char path[200];
+	snprintf(path, sizeof path, "/containers/%s/json", j ? j->id : "");
+	cJSON *o = NULL;
+	if (!j || docker_call(x->c, "GET", path, NULL, &o, why, size) / 100 != 2)
+		return RT_PROBE_FAILED;
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "State");
+	const struct ir_health *h = j->step->health;
+	enum rt_probe got;
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(state, "Running"))) {
+		snprintf(why, size, "it stopped");
+		got = RT_PROBE_UNHEALTHY;
+	} else if (h->command.n) {
+		got = engine_health(cJSON_GetObjectItemCaseSensitive(state, "Health"), why, size);
+	} else {
+		got = port_health(x, o, h->port, timeout_ms, why, size);
 	}
-	return 0;
+	cJSON_Delete(o);
+	return got;
 }

@@ -202,24 +202,32 @@ long docker_call(struct docker_client *c, const char *method, const char *path,
 /* A URL-encoded copy of `s`; free() it. */
 char *docker_escape(const char *s);
 
+/* ---- module.c's table: the backend, the engine, prune ---------------------- */
+
+rt_backend_new_fn docker_backend_new;
+/* True when an engine answers at opt->host (NULL: as the backend would find it). */
+bool docker_engine_answers(const struct rt_backend_options *opt, int timeout_ms);
+int docker_prune(const struct rt_backend_options *opt, bool dry_run, rt_prune_fn *each,
+		 void *arg, struct diag_list *dl);
+
 /* ---- pull.c: images --------------------------------------------------------- */
 
 /*
- * The X-Registry-Auth value for `ref`: from the pipeline's
- * image_pull_secrets (each a config.json), then config.json in
- * DOCKER_CONFIG or ~/.docker and its credential helpers.  NULL when
- * nothing matches; free() it.
+ * The X-Registry-Auth value for `ref`: from the step's resolved
+ * image_pull_secrets (each a config.json, in order), then config.json in
+ * opt->config_dir, DOCKER_CONFIG or ~/.docker and its credential
+ * helpers.  NULL when nothing matches; free() it.
  */
-char *docker_pull_auth(const struct docker_options *opt, const struct ir_pipeline *p,
-		   const struct docker_ref *ref);
+char *docker_pull_auth(const struct rt_backend_options *opt, const struct ir_env *pull_secrets,
+		       const struct docker_ref *ref);
 
 /*
  * Pulls `image`, reading the progress stream to its end (an `error`
  * object in it is a failure) and reporting progress to opt->progress.
  * 0, or -1 with the reason in `err`.
  */
-int docker_pull(struct docker_client *c, const struct docker_options *opt,
-	    const struct ir_pipeline *p, const char *image, char *err, size_t errsize);
+int docker_pull(struct docker_client *c, const struct rt_backend_options *opt,
+		const struct ir_env *pull_secrets, const char *image, char *err, size_t errsize);
 
 /* ---- backend.c and container.c: the run ------------------------------------- */
 
@@ -234,7 +242,7 @@ struct docker_job {
 	struct docker_demux demux;
 	char *engine_error;         /* from stream 3; NULL until the engine speaks there */
 	char *digest;
-	bool removed, ready, stopping;
+	bool removed, stopping;
 	struct docker_job *next;
 };
 
@@ -246,7 +254,7 @@ struct docker_artifact {
 };
 
 struct docker_ctx {
-	struct docker_options opt;
+	struct rt_backend_options opt;
 	struct docker_client *c;
 	char run[40];
 	const struct ir_pipeline *p;
@@ -274,8 +282,8 @@ cJSON *docker_container_config(struct docker_ctx *x, struct docker_job *j, const
 int docker_container_upload(struct docker_ctx *x, struct docker_job *j, char *err, size_t errsize);
 /* Copies exports out (to later steps and --artifacts); 0 or -1 with `err`. */
 int docker_container_export(struct docker_ctx *x, struct docker_job *j, char *err, size_t errsize);
-/* Waits until every started service is ready; 0 or -1 with `err`. */
-int docker_services_ready(struct docker_ctx *x, char *err, size_t errsize);
+/* One look at a running service's health (rt_backend_ops.probe). */
+enum rt_probe docker_probe(void *ctx, struct rt_job *job, int timeout_ms, char *why, size_t size);
 
 /* Where step scripts go inside a container. */
 #define DOCKER_SCRIPT_PATH "/pipec/script.sh"

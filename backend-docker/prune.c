@@ -45,21 +45,19 @@ static const char *display_name(const cJSON *e)
 	return "?";
 }
 
-static void push(struct docker_prune_list *l, const char *kind, const cJSON *e)
+struct found {
+	rt_prune_fn *each;
+	void *arg;
+};
+
+static void tell(const struct found *f, const char *kind, const cJSON *e)
 {
-	struct docker_prune_item *v = realloc(l->v, (l->n + 1) * sizeof *v);
-	if (!v)
-		abort();
-	l->v = v;
 	const char *run = label(e, "pipec.run");
-	v[l->n].kind = kind;
-	v[l->n].name = strdup(display_name(e));
-	v[l->n].run = strdup(run ? run : "");
-	l->n++;
+	f->each(f->arg, kind, display_name(e), run ? run : "");
 }
 
 static int prune_kind(struct docker_client *c, const char *kind, bool dry_run,
-		      struct docker_prune_list *out, struct diag_list *dl)
+		      const struct found *out, struct diag_list *dl)
 {
 	static const struct ir_pos none = {.file = "docker"};
 	char path[300], err[512];
@@ -74,7 +72,7 @@ static int prune_kind(struct docker_client *c, const char *kind, bool dry_run,
 	cJSON_ArrayForEach(e, arr) {
 		if (owner_alive(label(e, "pipec.owner")))
 			continue;
-		push(out, what, e);
+		tell(out, what, e);
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, strcmp(kind, "volumes") == 0 ? "Name" : "Id");
 		if (dry_run || !cJSON_IsString(id))
 			continue;
@@ -87,27 +85,17 @@ static int prune_kind(struct docker_client *c, const char *kind, bool dry_run,
 	return 0;
 }
 
-int docker_prune(const char *host, bool dry_run, struct docker_prune_list *out,
-		 struct diag_list *dl)
+int docker_prune(const struct rt_backend_options *opt, bool dry_run, rt_prune_fn *each,
+		 void *arg, struct diag_list *dl)
 {
-	memset(out, 0, sizeof *out);
-	struct docker_client *c = docker_client_new(host, 5000, dl);
+	struct found out = {each, arg};
+	struct docker_client *c = docker_client_new(opt ? opt->host : NULL, 5000, dl);
 	if (!c)
 		return -1;
 	size_t before = dl->nerrors;
 	static const char *const kinds[] = {"containers", "networks", "volumes"};
 	for (size_t k = 0; k < 3; k++)
-		prune_kind(c, kinds[k], dry_run, out, dl);
+		prune_kind(c, kinds[k], dry_run, &out, dl);
 	docker_client_free(c);
 	return dl->nerrors > before ? -1 : 0;
-}
-
-void docker_prune_list_release(struct docker_prune_list *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].name);
-		free(l->v[i].run);
-	}
-	free(l->v);
-	memset(l, 0, sizeof *l);
 }

@@ -30,27 +30,6 @@ static char *read_small(const char *path)
 	return b.p;
 }
 
-/* A pipeline secret's value: supplied at run time, a host variable or a file. */
-static char *secret_value(const struct docker_options *opt, const struct ir_pipeline *p,
-			  const char *name)
-{
-	for (size_t i = 0; i < p->nsecrets; i++) {
-		const struct ir_secret *s = &p->secrets[i];
-		if (strcmp(s->name, name) != 0)
-			continue;
-		const char *v = NULL;
-		if (s->source == IR_SECRET_RUNTIME && opt->secrets)
-			v = rt_secrets_get(opt->secrets, name);
-		else if (s->source == IR_SECRET_ENV && s->ref)
-			v = getenv(s->ref);
-		else if (s->source == IR_SECRET_FILE && s->ref)
-			return read_small(s->ref);
-		return v ? strdup(v) : NULL;
-	}
-	return opt->secrets && rt_secrets_get(opt->secrets, name) ?
-	       strdup(rt_secrets_get(opt->secrets, name)) : NULL;
-}
-
 /* 1 with `cred` filled when `json` (a config.json) knows the registry. */
 static int lookup_config(const char *json, const struct docker_ref *ref, struct docker_cred *cred)
 {
@@ -61,7 +40,7 @@ static int lookup_config(const char *json, const struct docker_ref *ref, struct 
 	return found == 1;
 }
 
-static char *user_config(const struct docker_options *opt)
+static char *user_config(const struct rt_backend_options *opt)
 {
 	char path[1100];
 	const char *dir = opt->config_dir ? opt->config_dir : getenv("DOCKER_CONFIG");
@@ -72,16 +51,13 @@ static char *user_config(const struct docker_options *opt)
 	return read_small(path);
 }
 
-char *docker_pull_auth(const struct docker_options *opt, const struct ir_pipeline *p,
-		   const struct docker_ref *ref)
+char *docker_pull_auth(const struct rt_backend_options *opt, const struct ir_env *pull_secrets,
+		       const struct docker_ref *ref)
 {
 	struct docker_cred cred;
 	int found = 0;
-	for (size_t i = 0; p && i < p->pull_secrets.n && !found; i++) {
-		char *json = secret_value(opt, p, p->pull_secrets.v[i]);
-		found = json && lookup_config(json, ref, &cred);
-		free(json);
-	}
+	for (size_t i = 0; pull_secrets && i < pull_secrets->n && !found; i++)
+		found = lookup_config(pull_secrets->v[i].value, ref, &cred);
 	if (!found) {
 		char *json = user_config(opt);
 		found = json && lookup_config(json, ref, &cred);
@@ -105,7 +81,7 @@ struct layer {
 };
 
 struct pull_state {
-	const struct docker_options *opt;
+	const struct rt_backend_options *opt;
 	const char *image;
 	struct docker_buf line;
 	char error[512];
@@ -193,8 +169,9 @@ static void on_data(void *arg, const char *data, size_t len)
 	}
 }
 
-static struct docker_req *pull_request(struct docker_client *c, const struct docker_options *opt,
-				       const struct ir_pipeline *p, const struct docker_ref *ref)
+static struct docker_req *pull_request(struct docker_client *c,
+				       const struct rt_backend_options *opt,
+				       const struct ir_env *pull_secrets, const struct docker_ref *ref)
 {
 	char from[sizeof ref->domain + sizeof ref->path + 2];
 	snprintf(from, sizeof from, "%s/%s", ref->domain, ref->path);
@@ -206,7 +183,7 @@ static struct docker_req *pull_request(struct docker_client *c, const struct doc
 	snprintf(path, n, "/images/create?fromImage=%s&tag=%s", ef, et);
 	struct docker_req *r = docker_req_new(c, "POST", path);
 	free(ef), free(et), free(path);
-	char *auth = docker_pull_auth(opt, p, ref);
+	char *auth = docker_pull_auth(opt, pull_secrets, ref);
 	if (auth) {
 		n = strlen(auth) + 32;
 		char *h = malloc(n);
@@ -220,8 +197,8 @@ static struct docker_req *pull_request(struct docker_client *c, const struct doc
 	return r;
 }
 
-int docker_pull(struct docker_client *c, const struct docker_options *opt,
-	    const struct ir_pipeline *p, const char *image, char *err, size_t errsize)
+int docker_pull(struct docker_client *c, const struct rt_backend_options *opt,
+		const struct ir_env *pull_secrets, const char *image, char *err, size_t errsize)
 {
 	struct docker_ref ref;
 	const char *why;
@@ -231,7 +208,7 @@ int docker_pull(struct docker_client *c, const struct docker_options *opt,
 	}
 	struct pull_state s = {.opt = opt, .image = image};
 	docker_buf_init(&s.line, DOCKER_MAX_PROGRESS_LINE + 1);
-	struct docker_req *r = pull_request(c, opt, p, &ref);
+	struct docker_req *r = pull_request(c, opt, pull_secrets, &ref);
 	docker_req_stream(r, on_data, &s);
 	if (opt->progress && !opt->progress_tty)
 		fprintf(opt->progress, "pulling image %s\n", image);

@@ -1,15 +1,13 @@
 /*
- * health.c - a service is ready when its health check passes.
+ * health.c - one try of a service's health check, when the runtime asks.
  *
- * Services start first; a step (not a service) about to start waits
- * until every running service with a `health` check is ready, as with
- * the Docker backend.  A check is the health command, run on the host
- * in the service's directory with its environment, exiting 0; or the
- * port accepting a TCP connection on 127.0.0.1.  It is tried up to
- * `retries` times, `interval_ms` apart, each try given `timeout_ms`.
- * While waiting, the pipes are still read (local_pump()) so no service
- * blocks on a full pipe; an interrupt ends the wait, and a service that
- * ends first fails at once.
+ * The runtime decides when a service is ready (how often to try, how
+ * many failures, how long in all); this file only tries once.  A check
+ * is the health command, run on the host in the service's directory
+ * with its environment, exiting 0; or the port accepting a TCP
+ * connection on 127.0.0.1.  While the command runs, the pipes are still
+ * read (local_pump()) so no service blocks on a full pipe, and an
+ * interrupt ends the try.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -29,14 +27,6 @@
 static bool interrupted(const struct local *l)
 {
 	return l->run->interrupts && *l->run->interrupts > 0;
-}
-
-/* Keeps the pipes drained for `ms`, or less when interrupted. */
-static void pump_for(struct local *l, int ms)
-{
-	int64_t until = local_now_ms() + ms;
-	for (int64_t now = local_now_ms(); now < until && !interrupted(l); now = local_now_ms())
-		local_pump(l, (int)(until - now));
 }
 
 static int spawn_check(const struct local_proc *p, pid_t *pid)
@@ -117,58 +107,17 @@ static int probe_port(int port, int timeout, char *why, size_t size)
 	return err ? -1 : 0;
 }
 
-static int probe(struct local *l, const struct local_proc *p, int timeout, char *why,
-		 size_t size)
+enum rt_probe local_probe(void *ctx, struct rt_job *job, int timeout_ms, char *why,
+			 size_t size)
 {
-	const struct ir_health *h = p->job->step->health;
-	if (h->command.n)
-		return probe_command(l, p, timeout, why, size);
-	return probe_port(h->port, timeout, why, size);
-}
-
-static int await(struct local *l, struct local_proc *p, struct diag_list *dl)
-{
-	const struct ir_step *s = p->job->step;
-	const struct ir_health *h = s->health;
-	int interval = h->interval_ms > 0 ? h->interval_ms : LOCAL_HEALTH_INTERVAL_MS;
-	int timeout = h->timeout_ms > 0 ? h->timeout_ms : LOCAL_HEALTH_TIMEOUT_MS;
-	int tries = h->retries > 0 ? h->retries : LOCAL_HEALTH_RETRIES;
-	char why[300] = "";
-	for (int k = 0; k < tries; k++) {
-		if (k)
-			pump_for(l, interval);
-		if (p->reaped || interrupted(l))
-			break;
-		if (probe(l, p, timeout, why, sizeof why) == 0) {
-			p->ready = true;
-			return 0;
-		}
+	struct local *l = ctx;
+	struct local_proc *p = job->backend_data;
+	const struct ir_health *h = job->step->health;
+	if (!p || p->reaped) {
+		snprintf(why, size, "it is not running");
+		return RT_PROBE_UNHEALTHY;
 	}
-	p->unready = true;
-	if (interrupted(l))
-		return diag_error(dl, s->pos, "service-not-ready",
-				  "service '%s' was not ready when the run was interrupted", s->name);
-	if (p->reaped)
-		return diag_error(dl, s->pos, "service-not-ready",
-				  "service '%s' ended before it was ready", s->name);
-	return diag_error(dl, s->pos, "service-not-ready",
-			  "service '%s' is not ready after %d tries: %s", s->name, tries, why);
-}
-
-int local_services_ready(struct local *l, const struct ir_step *step, struct diag_list *dl)
-{
-	for (struct local_proc *p = l->procs; p; p = p->next) {
-		const struct ir_step *s = p->job->step;
-		if (!s->detach || !s->health || p->ready)
-			continue;
-		if (p->unready)
-			return diag_error(dl, step->pos, "service-not-ready",
-					  "step '%s' cannot start: service '%s' is not ready",
-					  step->name, s->name);
-		if (!s->health->command.n && !s->health->port)
-			p->ready = true;
-		else if (await(l, p, dl) < 0)
-			return -1;
-	}
-	return 0;
+	int r = h->command.n ? probe_command(l, p, timeout_ms, why, size)
+			     : probe_port(h->port, timeout_ms, why, size);
+	return r == 0 ? RT_PROBE_READY : RT_PROBE_FAILED;
 }

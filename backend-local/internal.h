@@ -4,7 +4,7 @@
  * local.c owns the run directory, the environment and the operations
  * table; proc.c starts processes and turns pipe data and SIGCHLD into
  * rt_job_output() and rt_job_exited() calls; share.c places pipeline
- * files and copies artifacts; health.c waits for services to be ready.
+ * files and copies artifacts; health.c tries a service's health check once.
  */
 #ifndef PIPEC_BACKEND_LOCAL_INTERNAL_H
 #define PIPEC_BACKEND_LOCAL_INTERNAL_H
@@ -17,10 +17,6 @@
 #define LOCAL_READ_CHUNK (64u * 1024)
 #define LOCAL_EOF_WAIT_MS 1000      /* leader gone, pipes still open */
 #define LOCAL_MAX_PATH 4096
-/* Health checks when the IR leaves them open: about a minute in all. */
-#define LOCAL_HEALTH_INTERVAL_MS 500
-#define LOCAL_HEALTH_TIMEOUT_MS 5000
-#define LOCAL_HEALTH_RETRIES 120
 
 /* One started process (one attempt of a step). */
 struct local_proc {
@@ -29,7 +25,6 @@ struct local_proc {
 	pid_t pid;
 	int fd[2];                  /* stdout, stderr; -1 when closed */
 	bool reaped, reported;
-	bool ready, unready;        /* a service's health check passed, failed */
 	int status;
 	int64_t reaped_at;
 	char **envp;                /* what it was started with, for health checks */
@@ -87,7 +82,8 @@ int local_import(struct local *l, const struct ir_step *s, struct diag_list *dl)
 /* Copies a finished step's exports to the store; why not, or NULL. */
 const char *local_export(struct local *l, const struct ir_step *s);
 
-/* health.c: waits until the running services are ready; -1 after a diagnostic. */
-int local_services_ready(struct local *l, const struct ir_step *step, struct diag_list *dl);
+/* health.c: one try of a running service's health check (rt_backend_ops.probe). */
+enum rt_probe local_probe(void *ctx, struct rt_job *job, int timeout_ms, char *why,
+			 size_t size);
 
 #endif

@@ -27,9 +27,10 @@ static bool runnable(const struct ir_step *s)
 	return s->script || s->entrypoint.n || s->command.n;
 }
 
-/* Every step that is only an image is an error, all reported at once. */
-static int check_steps(const struct ir_pipeline *p, struct diag_list *dl)
+/* Every step that is only an image is refused, all reported at once. */
+static int local_check(void *ctx, const struct ir_pipeline *p, struct diag_list *dl)
 {
+	(void)ctx;
 	int r = 0;
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct ir_step *s = &p->steps[i];
@@ -107,9 +108,8 @@ static int make_dirs(struct local *l, struct diag_list *dl)
 
 /* ---- operations ------------------------------------------------------------ */
 
-static void local_teardown(void *ctx)
+static void forget_pipeline(struct local *l)
 {
-	struct local *l = ctx;
 	if (!l->a)
 		return;
 	local_kill_all(l);
@@ -120,17 +120,22 @@ static void local_teardown(void *ctx)
 	l->run_dir = l->workspace = NULL;
 }
 
+static int local_teardown(void *ctx, struct diag_list *dl)
+{
+	(void)dl;
+	forget_pipeline(ctx);
+	return 0;
+}
+
 static int local_prepare(void *ctx, const struct rt_run_info *run,
 			 const struct ir_pipeline *p, struct diag_list *dl)
 {
 	struct local *l = ctx;
-	local_teardown(l);
+	forget_pipeline(l);
 	l->run = run;
 	l->p = p;
 	l->a = ir_arena_new();
 	l->nscripts = 0;
-	if (check_steps(p, dl) < 0)
-		return -1;
 	return make_dirs(l, dl);
 }
 
@@ -290,8 +295,6 @@ static int local_start(void *ctx, struct rt_job *job, struct diag_list *dl)
 	if (!l->a)
 		return -1;
 	char **env = make_env(l, job);
-	if (!s->detach && local_services_ready(l, s, dl) < 0)
-		return -1;
 	if (local_place_files(l, s, dl) < 0 || local_import(l, s, dl) < 0)
 		return -1;
 	char **argv = make_argv(l, job, dl);
@@ -303,7 +306,7 @@ static int local_start(void *ctx, struct rt_job *job, struct diag_list *dl)
 static void local_free(void *ctx)
 {
 	struct local *l = ctx;
-	local_teardown(l);
+	forget_pipeline(l);
 	local_signals_release();
 	free(l->pfds);
 	free(l->owners);
@@ -312,16 +315,20 @@ static void local_free(void *ctx)
 
 static const struct rt_backend_ops local_ops = {
 	.name = "local",
+	.check = local_check,
 	.prepare = local_prepare,
 	.start = local_start,
 	.poll = local_poll,
+	.probe = local_probe,
 	.stop = local_stop,
 	.teardown = local_teardown,
 	.free = local_free,
 };
 
-int local_backend_new(struct rt_backend *b, struct diag_list *dl)
+int local_backend_new(struct rt_backend *b, const struct rt_backend_options *opt,
+		      struct diag_list *dl)
 {
+	(void)opt;          /* nothing to connect to, nothing to pull */
 	memset(b, 0, sizeof *b);
 	struct local *l = calloc(1, sizeof *l);
 	if (!l || local_signals_init() < 0) {

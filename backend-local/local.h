@@ -12,7 +12,7 @@
  * the step scripts, the workspace (unless the run names one) and a
  * directory per temp volume; teardown() kills every process group the
  * run started, reaps them and removes the run directory.  A step whose
- * meaning is an image (no commands) is refused by prepare()
+ * meaning is an image (no commands) is refused by check()
  * [local-needs-image], before anything starts.
  *
  * Before a step starts, its pipeline files are written to their mount
@@ -21,9 +21,10 @@
  * run's artifact store, and to DIR/NAME/ under rt_run_info.artifacts_dir.
  * A container path under the IR's workspace maps into the workspace, a
  * relative one into the working directory, any other absolute one under
- * PIPEC_ROOT: nothing outside the run is written.  A step waits until
- * every running service with a health check is ready (docs/run.md);
- * a service that is not is an error at its position [service-not-ready].
+ * PIPEC_ROOT: nothing outside the run is written.  A service's health
+ * check runs on the host when the runtime probes it: the command in the
+ * service's directory with its environment, or a TCP connection to the
+ * port on 127.0.0.1.
  *
  * Inside a step, these variables name host directories:
  *   PIPEC_WORKSPACE        the workspace (also the working directory)
@@ -34,9 +35,11 @@
 #ifndef PIPEC_BACKEND_LOCAL_H
 #define PIPEC_BACKEND_LOCAL_H
 
+#include "runtime/plugin.h"
 #include "runtime/runtime.h"
 
-/* Fills `b` with a new local backend; 0, or -1 after a diagnostic. */
-int local_backend_new(struct rt_backend *b, struct diag_list *dl);
+/* Fills `b` with a new local backend; 0, or -1 after a diagnostic.  It
+ * needs none of the options. */
+rt_backend_new_fn local_backend_new;
 
 #endif

@@ -2,12 +2,15 @@
  * backends.c - the names `pipec run --backend=NAME` knows, each with the
  * constructor that makes it.  Adding a backend is one line here.
  *
- * The Docker backend is a module (docker.so) loaded only when a command
- * needs it, so that libcurl is not loaded into every pipec process.
- * Modules are found in $PIPEC_MODULE_DIR, else in lib/pipec beside the
- * executable's bin/ folder, which is both the build tree's layout and an
- * installed one.  Each use opens the module and hands the handle on (to
- * the backend, which closes it on release) or closes it when done.
+ * Every backend is made the same way: its constructor, given the backend
+ * options.  A backend that needs heavy libraries is a module
+ * (lib/pipec/NAME.so) opened only when a command needs it, so that
+ * libcurl is not loaded into every pipec process.  Modules are found in
+ * $PIPEC_MODULE_DIR, else in lib/pipec beside the executable's bin/
+ * folder, which is both the build tree's layout and an installed one.
+ * A module is opened once per use: asked whether its engine answers,
+ * then made into the backend from the same handle, which the backend
+ * closes on release.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -16,10 +19,20 @@
 
 #include "cli/cli.h"
 #include "backend-local/local.h"
-#include "backend-docker/docker.h"
+#include "runtime/plugin.h"
+#include "runtime/runtime.h"
 
-/* What `pipec run` sets for the Docker backend (--service-timeout, --artifacts). */
-struct docker_options cli_docker_options;
+struct backend_entry {
+	const char *name;
+	rt_backend_new_fn *make;    /* built in, or NULL: */
+	const char *module;         /* lib/pipec/MODULE.so */
+};
+
+static const struct backend_entry backends[] = {
+	{"local", local_backend_new, NULL},
+	{"docker", NULL, "docker"},
+};
+#define NBACKENDS (sizeof backends / sizeof backends[0])
 
 /* Writes the module directory to `dir`; false when it does not fit. */
 static bool module_dir(char *dir, size_t size)
@@ -42,9 +55,9 @@ static bool module_dir(char *dir, size_t size)
 	return (size_t)snprintf(dir + len, size - len, "/lib/pipec") < size - len;
 }
 
-/* Opens module `name` and finds `symbol` in it; NULL after a diagnostic. */
-static void *module_open(const char *name, const char *symbol, void **handle,
-			 struct diag_list *dl)
+/* Opens module `name`; its table, or NULL after a diagnostic. */
+static const struct rt_module *module_open(const char *name, void **handle,
+					   struct diag_list *dl)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 	*handle = NULL;
@@ -60,21 +73,22 @@ static void *module_open(const char *name, const char *symbol, void **handle,
 			   "PIPEC_MODULE_DIR to the folder holding %s.so)", name, name);
 		return NULL;
 	}
-	return rt_plugin_open(path, symbol, handle, dl);
+	return rt_plugin_open(path, PIPEC_MODULE_SYMBOL, handle, dl);
 }
 
-static const struct docker_module *docker_open(void **handle, struct diag_list *dl)
+static const struct backend_entry *find(const char *name)
 {
-	return module_open("docker", DOCKER_MODULE_SYMBOL, handle, dl);
+	for (size_t i = 0; i < NBACKENDS; i++)
+		if (strcmp(backends[i].name, name) == 0)
+			return &backends[i];
+	return NULL;
 }
 
-static int docker_new(struct rt_backend *b, struct diag_list *dl)
+/* Makes the backend from an open module, which it then owns. */
+static int from_module(const struct rt_module *m, void *h, const struct rt_backend_options *opt,
+		       struct rt_backend *b, struct diag_list *dl)
 {
-	void *h;
-	const struct docker_module *m = docker_open(&h, dl);
-	if (!m)
-		return -1;
-	if (m->backend_new(b, &cli_docker_options, dl) < 0) {
+	if (!m->backend_new || m->backend_new(b, opt, dl) < 0) {
 		rt_plugin_close(h);
 		return -1;
 	}
@@ -82,58 +96,70 @@ static int docker_new(struct rt_backend *b, struct diag_list *dl)
 	return 0;
 }
 
-bool cli_docker_answers(int timeout_ms)
+int cli_backend_new(const char *name, const struct rt_backend_options *opt,
+		    struct rt_backend *b, struct diag_list *dl)
 {
-	struct diag_list dl;
-	diag_list_init(&dl);
+	memset(b, 0, sizeof *b);
+	const struct backend_entry *e = find(name);
+	if (e && e->make)
+		return e->make(b, opt, dl);
 	void *h;
-	const struct docker_module *m = docker_open(&h, &dl);
-	bool yes = m && m->engine_answers(NULL, timeout_ms);
-	rt_plugin_close(h);
-	/* A missing module is said here; the caller then falls back to local. */
-	cli_report(&dl);
-	diag_list_release(&dl);
-	return yes;
-}
-
-int cli_docker_prune(const char *host, bool dry_run, FILE *out, struct diag_list *dl)
-{
-	void *h;
-	const struct docker_module *m = docker_open(&h, dl);
-	if (!m)
+	const struct rt_module *m = e ? module_open(e->module, &h, dl) : NULL;
+	if (m)
+		return from_module(m, h, opt, b, dl);
+	if (e)
 		return -1;
-	struct docker_prune_list l;
-	int rc = m->prune(host, dry_run, &l, dl);
-	for (size_t i = 0; i < l.n; i++)
-		fprintf(out, "%s %s %s (run %s)\n", dry_run ? "would remove" : "removed",
-			l.v[i].kind, l.v[i].name, l.v[i].run);
-	m->prune_list_release(&l);
-	rt_plugin_close(h);
-	return rc;
-}
-
-struct backend_entry {
-	const char *name;
-	int (*make)(struct rt_backend *b, struct diag_list *dl);
-};
-
-static const struct backend_entry backends[] = {
-	{"local", local_backend_new},
-	{"docker", docker_new},
-};
-#define NBACKENDS (sizeof backends / sizeof backends[0])
-
-int cli_backend_new(const char *name, struct rt_backend *b, struct diag_list *dl)
-{
-	for (size_t i = 0; i < NBACKENDS; i++)
-		if (strcmp(backends[i].name, name) == 0)
-			return backends[i].make(b, dl);
 	char known[64] = "";
 	for (size_t i = 0; i < NBACKENDS; i++)
 		snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
 			 i ? ", " : "", backends[i].name);
 	return diag_error(dl, (struct ir_pos){.file = "--backend"}, "unknown-backend",
 			  "unknown backend '%s'; use one of: %s", name, known);
+}
+
+int cli_backend_if_answers(const char *name, const struct rt_backend_options *opt,
+			   int timeout_ms, struct rt_backend *b, struct diag_list *dl)
+{
+	memset(b, 0, sizeof *b);
+	const struct backend_entry *e = find(name);
+	struct diag_list missing;
+	diag_list_init(&missing);
+	void *h = NULL;
+	const struct rt_module *m = e && e->module ? module_open(e->module, &h, &missing) : NULL;
+	/* A missing module is said here; the caller then falls back. */
+	cli_report(&missing);
+	diag_list_release(&missing);
+	if (!m || (m->answers && !m->answers(opt, timeout_ms))) {
+		rt_plugin_close(h);
+		return 0;
+	}
+	return from_module(m, h, opt, b, dl) < 0 ? -1 : 1;
+}
+
+struct prune_print {
+	FILE *out;
+	bool dry_run;
+};
+
+static void print_found(void *arg, const char *kind, const char *name, const char *run)
+{
+	const struct prune_print *p = arg;
+	fprintf(p->out, "%s %s %s (run %s)\n", p->dry_run ? "would remove" : "removed", kind,
+		name, run);
+}
+
+int cli_backend_prune(const char *name, const struct rt_backend_options *opt, bool dry_run,
+		      FILE *out, struct diag_list *dl)
+{
+	const struct backend_entry *e = find(name);
+	void *h;
+	const struct rt_module *m = e && e->module ? module_open(e->module, &h, dl) : NULL;
+	if (!m)
+		return -1;
+	struct prune_print arg = {out, dry_run};
+	int rc = m->prune ? m->prune(opt, dry_run, print_found, &arg, dl) : 0;
+	rt_plugin_close(h);
+	return rc;
 }
 
 void cli_backend_names(FILE *out)

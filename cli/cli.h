@@ -34,22 +34,39 @@ extern const struct command cmd_lsp;
 extern const struct command cmd_emit;
 
 struct rt_backend;
-/* Makes the backend called `name` (backends.c); -1 after a diagnostic. */
-int cli_backend_new(const char *name, struct rt_backend *b, struct diag_list *dl);
+struct rt_backend_options;
+struct rt_secrets;
+
+/* Makes the backend called `name` with `opt` (backends.c); -1 after a diagnostic. */
+int cli_backend_new(const char *name, const struct rt_backend_options *opt,
+		    struct rt_backend *b, struct diag_list *dl);
+
+/*
+ * Makes module backend `name` when its engine answers within
+ * `timeout_ms`, opening the module once: 1 made, 0 no engine answers (or
+ * no module, said on stderr), -1 after a diagnostic.
+ */
+int cli_backend_if_answers(const char *name, const struct rt_backend_options *opt,
+			   int timeout_ms, struct rt_backend *b, struct diag_list *dl);
+
 /* Prints the known backend names, comma-separated. */
 void cli_backend_names(FILE *out);
 
-/* Options for the Docker backend, filled by `pipec run` (backends.c). */
-extern struct docker_options cli_docker_options;
-
-/* True when a Docker engine answers within `timeout_ms` (backends.c). */
-bool cli_docker_answers(int timeout_ms);
-
 /*
- * Runs the Docker backend's prune (backend-docker/docker.h) and prints a
- * line per item to `out`; 0, or -1 after recording why.
+ * Runs backend `name`'s prune (runtime/plugin.h) and prints a line per
+ * item to `out`; 0, or -1 after recording why.
  */
-int cli_docker_prune(const char *host, bool dry_run, FILE *out, struct diag_list *dl);
+int cli_backend_prune(const char *name, const struct rt_backend_options *opt, bool dry_run,
+		      FILE *out, struct diag_list *dl);
+
+/* secrets.c: `--secret NAME=VALUE`; -1 after a diagnostic when malformed. */
+int cli_secret_arg(struct rt_secrets *s, const char *arg, struct diag_list *dl);
+/* `--secret-file NAME=PATH`: the file's bytes, one final newline dropped. */
+int cli_secret_file(struct rt_secrets *s, const char *arg, struct diag_list *dl);
+/* `--secret-env NAME`: the host variable NAME; unset is an error. */
+int cli_secret_env(struct rt_secrets *s, const char *name, struct diag_list *dl);
+/* `--secrets FILE`: dotenv lines NAME=VALUE, # comments, optional quotes. */
+int cli_secrets_dotenv(struct rt_secrets *s, const char *path, struct diag_list *dl);
 
 /* A file read whole, NUL-terminated. */
 /*

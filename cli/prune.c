@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "runtime/options.h"
 
 static const struct option prune_options[] = {
 	{"dry-run", no_argument, NULL, 'n'},
@@ -36,7 +37,8 @@ static int prune(int argc, char **argv)
 		return cli_usage_error("prune", "unexpected argument '%s'", argv[optind]);
 	struct diag_list dl;
 	diag_list_init(&dl);
-	int rc = cli_docker_prune(host, dry_run, stdout, &dl);
+	struct rt_backend_options opt = {.host = host};
+	int rc = cli_backend_prune("docker", &opt, dry_run, stdout, &dl);
 	cli_report(&dl);
 	diag_list_release(&dl);
 	return rc < 0 ? EXIT_FAILED : EXIT_OK;

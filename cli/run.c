@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "runtime/plugin.h"
 #include "runtime/runtime.h"
 #include "validate/validate.h"
-#include "backend-docker/docker.h"
 
 enum {
 	OPT_BACKEND = 256, OPT_PLUGIN, OPT_TIMEOUT, OPT_STEP_TIMEOUT, OPT_SECRET,
@@ -52,6 +52,7 @@ struct run_args {
 	const char *backend, *plugin, *report;
 	FILE *err;                      /* stderr with the run's secrets hidden */
 	struct rt_options opt;
+	struct rt_backend_options backend_opt;
 	struct rt_secrets secrets;
 	struct val_policy policy;
 	struct fe_context context;      /* only what the options set */
@@ -114,13 +115,13 @@ static int take_option(struct run_args *ra, int c, struct diag_list *dl)
 	case OPT_TRUSTED: ra->policy.trusted = true; return 0;
 	case OPT_ARTIFACTS: o->artifacts_dir = optarg; return 0;
 	case OPT_SERVICE_TIMEOUT:
-		if ((cli_docker_options.service_timeout = parse_duration(optarg)) <= 0)
+		if ((o->service_timeout = parse_duration(optarg)) <= 0)
 			return cli_usage_error("run", "'%s' is not a duration (90, 90s, 5m, 2h)", optarg);
 		return 0;
-	case OPT_SECRET: rt_secrets_add_arg(&ra->secrets, optarg, dl); return 0;
-	case OPT_SECRET_FILE: rt_secrets_add_file(&ra->secrets, optarg, dl); return 0;
-	case OPT_SECRET_ENV: rt_secrets_add_env(&ra->secrets, optarg, dl); return 0;
-	case OPT_SECRETS: rt_secrets_add_dotenv(&ra->secrets, optarg, dl); return 0;
+	case OPT_SECRET: cli_secret_arg(&ra->secrets, optarg, dl); return 0;
+	case OPT_SECRET_FILE: cli_secret_file(&ra->secrets, optarg, dl); return 0;
+	case OPT_SECRET_ENV: cli_secret_env(&ra->secrets, optarg, dl); return 0;
+	case OPT_SECRETS: cli_secrets_dotenv(&ra->secrets, optarg, dl); return 0;
 	case 'j':
 		if ((o->parallel = parse_count(optarg)) < 0)
 			return cli_usage_error("run", "--parallel wants a count, not '%s'", optarg);
@@ -214,35 +215,37 @@ static int write_report(const char *path, const struct rt_report *r, struct rt_m
 
 /*
  * Without --backend: Docker when a pipeline asks for it and an engine
- * answers, else local with a one-line notice.  The header names the choice.
+ * answers, else local with a one-line notice.  0 made, -1 after a
+ * diagnostic.
  */
-static const char *default_backend(const struct ir_doc *doc)
+static int default_backend(struct run_args *ra, const struct ir_doc *doc,
+			   struct rt_backend *b, struct diag_list *dl)
 {
 	bool wants = false;
 	for (size_t i = 0; i < doc->npipelines; i++)
 		wants |= doc->pipelines[i].backend == IR_BACKEND_DOCKER;
-	if (!wants)
-		return "local";
-	if (cli_docker_answers(2000))
-		return "docker";
-	fputs("pipec: no docker engine answers; running on the local backend "
-	      "(start an engine or pass --backend)\n", stderr);
-	return "local";
+	int made = wants ? cli_backend_if_answers("docker", &ra->backend_opt, 2000, b, dl) : 0;
+	if (made != 0) {
+		ra->backend = "docker";
+		return made < 0 ? -1 : 0;
+	}
+	if (wants)
+		fputs("pipec: no docker engine answers; running on the local backend "
+		      "(start an engine or pass --backend)\n", stderr);
+	ra->backend = "local";
+	return cli_backend_new("local", &ra->backend_opt, b, dl);
 }
 
 static int make_backend(struct run_args *ra, const struct ir_doc *doc, struct rt_backend *b,
 			struct diag_list *dl)
 {
+	ra->backend_opt.progress = ra->err;
+	ra->backend_opt.progress_tty = isatty(2);
 	if (ra->plugin)
-		return rt_backend_load(b, ra->plugin, dl);
-	if (!ra->backend)
-		ra->backend = default_backend(doc);
-	if (strcmp(ra->backend, "docker") == 0) {
-		cli_docker_options.secrets = &ra->secrets;
-		cli_docker_options.progress = ra->err;
-		cli_docker_options.progress_tty = isatty(2);
-	}
-	if (cli_backend_new(ra->backend, b, dl) < 0)
+		return rt_backend_load(b, ra->plugin, &ra->backend_opt, dl);
+	int rc = ra->backend ? cli_backend_new(ra->backend, &ra->backend_opt, b, dl)
+			     : default_backend(ra, doc, b, dl);
+	if (rc < 0)
 		return -1;
 	fprintf(ra->err, "pipec: running on the %s backend\n", ra->backend);
 	return 0;
@@ -254,20 +257,8 @@ static int exit_code(enum rt_status st)
 	case RT_SUCCESS: return EXIT_OK;
 	case RT_FAILURE: return EXIT_FAILED;
 	case RT_CANCELLED: return EXIT_INTERRUPTED;
-	default: return EXIT_USAGE;
+	default: return EXIT_USAGE;     /* pending or refused: invalid input */
 	}
-}
-
-/*
- * Input only a backend can judge (a step the local backend cannot run) is
- * refused before that pipeline starts: invalid input, like a check.
- */
-static bool refused_input(const struct diag_list *dl)
-{
-	for (size_t i = 0; i < dl->len; i++)
-		if (strcmp(dl->items[i].rule, "local-needs-image") == 0)
-			return true;
-	return false;
 }
 
 /*
@@ -297,9 +288,10 @@ static int execute(const char *path, struct run_args *ra, struct diag_list *dl)
 		fflush(stdout);
 	}
 	cli_report(dl);
-	if (st != RT_PENDING)
+	bool ran = st != RT_PENDING && st != RT_REFUSED;
+	if (ran)
 		print_summary(err, &rep);
-	if (st != RT_PENDING && ra->report && write_report(ra->report, &rep, mask) < 0 &&
+	if (ran && ra->report && write_report(ra->report, &rep, mask) < 0 &&
 	    st == RT_SUCCESS)
 		st = RT_FAILURE;
 	fclose(err);
@@ -307,7 +299,7 @@ static int execute(const char *path, struct run_args *ra, struct diag_list *dl)
 	rt_report_release(&rep);
 	rt_backend_release(&b);
 	ir_arena_free(a);
-	return st == RT_FAILURE && refused_input(dl) ? EXIT_USAGE : exit_code(st);
+	return exit_code(st);
 }
 
 static int run(int argc, char **argv)

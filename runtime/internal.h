@@ -140,8 +140,6 @@ const char *rt_secret_resolve(const struct rt_secrets *s, const struct ir_pipeli
 			      const char *name, struct ir_pos at, struct ir_arena *a,
 			      struct diag_list *dl);
 
-/* Reads a whole file of at most `max` bytes; NULL with errno set. */
-char *rt_read_file(const char *path, size_t max, size_t *len);
 
 /* ---- sched.c and run.c ------------------------------------------------- */
 
@@ -162,6 +160,8 @@ struct prun {
 	bool failed;
 	int64_t deadline;
 	struct ir_env secrets;      /* resolved values by name */
+	struct ir_env pull_secrets; /* image_pull_secrets with a value, in order */
+	bool held;                  /* a step waits for a service to be ready */
 	int width;
 };
 
@@ -191,6 +191,27 @@ void rt_pipeline_run(struct prun *r);
  * empty value hides nothing and is no error), [secret-limit] if full.
  */
 void rt_mask_secret(struct run *run, const char *name, const char *value, struct ir_pos pos);
+
+/* ---- ready.c ------------------------------------------------------------ */
+
+/* Where a service stands; READY_OK for one without a health check. */
+enum ready_state { READY_WAIT = 1, READY_OK, READY_FAILED };
+
+struct rt_ready {
+	enum ready_state state;     /* 0: not a running service */
+	int tries;                  /* probes that failed */
+	int64_t deadline, next;     /* monotonic ms: give up, probe next */
+	char why[512];              /* the last probe's output or reason */
+};
+
+/* A service started: waiting when it has a check the backend can probe. */
+void rt_ready_begin(struct run *run, struct rt_ready *rd, const struct ir_step *s);
+/* Probes the waiting service when due; unready is an error [service-not-ready]. */
+void rt_ready_watch(struct run *run, struct rt_ready *rd, struct rt_job *job);
+/* The service ended: unready when it was still waiting. */
+void rt_ready_ended(struct run *run, struct rt_ready *rd, const struct ir_step *s);
+/* When rt_ready_watch() wants to run next (monotonic ms), 0: never. */
+int64_t rt_ready_next(const struct rt_ready *rd);
 
 /* ---- time ------------------------------------------------------------ */
 

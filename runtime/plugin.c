@@ -1,12 +1,12 @@
 /*
  * plugin.c - backends loaded from a shared object at run time.
  *
- * The object exports one constructor, PIPEC_BACKEND_SYMBOL, with the
- * signature of rt_backend_plugin_fn; it fills a struct rt_backend the
- * way the built-in constructors do.  The object calls back into pipec
- * (rt_job_output(), diag_error()), which the executable exports.
- * rt_plugin_open() is the loading half alone, for modules that export
- * more than a constructor (the Docker backend's table).
+ * The object exports one table, PIPEC_MODULE_SYMBOL (struct rt_module),
+ * whose constructor fills a struct rt_backend the way the built-in
+ * constructors do.  The object calls back into pipec (rt_job_output(),
+ * diag_error()), which the executable exports.  rt_plugin_open() is the
+ * loading half alone, for callers that use more of the table than the
+ * constructor (cli/backends.c).
  *
  * Loading an object also loads the libraries it needs and runs their
  * constructors, so work a library does in one happens whether or not
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "runtime/internal.h"
+#include "runtime/plugin.h"
 
 /*
  * GnuTLS initialises itself in a constructor unless
@@ -69,15 +70,15 @@ void rt_plugin_close(void *handle)
 		dlclose(handle);
 }
 
-int rt_backend_load(struct rt_backend *b, const char *path, struct diag_list *dl)
+int rt_backend_load(struct rt_backend *b, const char *path,
+		    const struct rt_backend_options *opt, struct diag_list *dl)
 {
 	memset(b, 0, sizeof *b);
 	void *h;
-	rt_backend_plugin_fn *make;
-	*(void **)&make = rt_plugin_open(path, PIPEC_BACKEND_SYMBOL, &h, dl);
-	if (!make)
+	const struct rt_module *m = rt_plugin_open(path, PIPEC_MODULE_SYMBOL, &h, dl);
+	if (!m)
 		return -1;
-	if (make(b, dl) < 0 || !b->ops) {
+	if (!m->backend_new || m->backend_new(b, opt, dl) < 0 || !b->ops) {
 		rt_plugin_close(h);
 		memset(b, 0, sizeof *b);
 		return diag_error(dl, (struct ir_pos){.file = path}, "backend-plugin",

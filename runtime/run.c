@@ -1,6 +1,6 @@
 /*
- * run.c - runs a document: secrets and graphs checked first, then the
- * pipelines one at a time.
+ * run.c - runs a document: secrets, graphs and the backend's own checks
+ * first, then the pipelines one at a time.
  *
  * Pipelines run in file order, except that one comes after those in its
  * depends_on; its run policy is judged against them (on-success: none
@@ -33,7 +33,7 @@ int64_t rt_wall_ms(void)
 const char *rt_status_name(enum rt_status s)
 {
 	static const char *const names[] = {"pending", "skipped", "success", "failure",
-					    "cancelled"};
+					    "cancelled", "refused"};
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
@@ -197,6 +197,19 @@ static void mask_diags(struct run *run, size_t from)
 	}
 }
 
+/* The backend refuses what it cannot run before anything starts; all reported. */
+static bool refused(struct run *run, const struct ir_doc *d)
+{
+	int (*check)(void *, const struct ir_pipeline *, struct diag_list *) = run->b->ops->check;
+	bool no = false;
+	for (size_t i = 0; check && i < d->npipelines; i++) {
+		const struct ir_pipeline *p = &d->pipelines[i];
+		if (!p->skip && p->run_policy != IR_RUN_NEVER && check(run->b->ctx, p, run->dl) < 0)
+			no = true;
+	}
+	return no;
+}
+
 enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
 		      const struct rt_options *opt, struct rt_report *out,
 		      struct diag_list *dl)
@@ -209,7 +222,9 @@ enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
 	order_pipelines(&run, doc);
 	enum rt_status st = RT_PENDING;
 	out->started_ms = rt_wall_ms();
-	if (dl->nerrors == errors)
+	if (dl->nerrors == errors && refused(&run, doc))
+		st = out->status = RT_REFUSED;
+	else if (dl->nerrors == errors)
 		st = run_all(&run, doc, out);
 	out->finished_ms = rt_wall_ms();
 	mask_diags(&run, first);

@@ -38,12 +38,19 @@ struct node {
 	enum phase phase;
 	bool service, released, tainted, failed, retry, stopping, timed_out;
 	int64_t deadline, kill_at;  /* monotonic ms, 0: none */
+	struct rt_ready ready;      /* a service's readiness */
 	struct rt_log log;
 };
 
 static const char *const palette[] = {
 	"\033[32m", "\033[33m", "\033[34m", "\033[35m", "\033[36m", "\033[91m",
 };
+
+/* How many interrupts the run has had. */
+static int interrupted(const struct run *run)
+{
+	return run->opt->interrupts ? *run->opt->interrupts : 0;
+}
 
 static struct rt_backend_ops const *ops(struct prun *r)
 {
@@ -162,6 +169,30 @@ void rt_mask_secret(struct run *run, const char *name, const char *value, struct
 			   "more than %u secret lines to mask", RT_MAX_PATTERNS);
 }
 
+/*
+ * The pipeline's image_pull_secrets, for the backend's pulls: those
+ * without a value are left out (a pull may need none), the rest masked.
+ */
+static void resolve_pull_secrets(struct prun *r)
+{
+	struct run *run = r->run;
+	const struct ir_strs *names = &r->p->pull_secrets;
+	struct diag_list quiet;
+	diag_list_init(&quiet);
+	r->pull_secrets.v = ir_calloc(run->a, names->n + 1, sizeof *r->pull_secrets.v);
+	for (size_t i = 0; i < names->n; i++) {
+		const char *v = rt_secret_resolve(run->opt->secrets, r->p, names->v[i], r->p->pos,
+						  run->a, &quiet);
+		if (!v)
+			continue;
+		r->pull_secrets.v[r->pull_secrets.n++] =
+			(struct ir_kv){ir_strdup(run->a, names->v[i]), ir_strdup(run->a, v)};
+		if (v != rt_secrets_get(run->opt->secrets, names->v[i]))
+			rt_mask_secret(run, names->v[i], v, r->p->pos);
+	}
+	diag_list_release(&quiet);
+}
+
 /* Resolves what the steps that may run ask for; all misses are reported. */
 static void resolve_secrets(struct prun *r)
 {
@@ -233,6 +264,7 @@ void rt_pipeline_init(struct run *run, struct prun *r, const struct ir_pipeline 
 		serial_edges(r);
 	check_cycles(r);
 	resolve_secrets(r);
+	resolve_pull_secrets(r);
 }
 
 /* ---- logs --------------------------------------------------------------- */
@@ -316,6 +348,7 @@ static void build_env(struct node *n)
 	}
 	n->job.env = (struct ir_env){v, k};
 	n->job.secrets = (struct ir_env){sv, ns};
+	n->job.pull_secrets = n->r->pull_secrets;
 }
 
 static void release(struct node *n)
@@ -367,6 +400,10 @@ static void start(struct prun *r, struct node *n, size_t index)
 	else
 		r->running++;
 	if (ops(r)->start(ctx(r), &n->job, r->run->dl) < 0) {
+		if (interrupted(r->run)) {  /* the start gave up: cancelled, not failed */
+			finish(n, RT_CANCELLED, "the run was interrupted");
+			return;
+		}
 		n->failed = !s->ignore_error && !n->service;
 		r->failed |= n->failed;
 		free((char *)n->rep->exit.error);
@@ -374,8 +411,40 @@ static void start(struct prun *r, struct node *n, size_t index)
 		finish(n, RT_FAILURE, NULL);
 		return;
 	}
-	if (n->service)
+	if (n->service) {
+		rt_ready_begin(r->run, &n->ready, s);
 		release(n);     /* a service satisfies its dependents once started */
+	}
+}
+
+/*
+ * A step starts once every running service with a health check is
+ * ready: false while one is still waiting (r->held set), or after
+ * failing the step when one never will be.
+ */
+static bool services_ready(struct prun *r, struct node *n)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct node *svc = &r->nodes[i];
+		if (!svc->service || svc->phase == N_WAITING)
+			continue;
+		if (svc->ready.state == READY_WAIT && svc->phase == N_RUNNING) {
+			r->held = true;
+			return false;
+		}
+		if (svc->ready.state == READY_FAILED) {
+			const struct ir_step *s = n->job.step;
+			diag_error(r->run->dl, s->pos, "service-not-ready",
+				   "step '%s' cannot start: service '%s' is not ready", s->name,
+				   svc->job.step->name);
+			n->failed = !s->ignore_error;
+			r->failed |= n->failed;
+			n->rep->ignored = s->ignore_error;
+			finish(n, RT_FAILURE, NULL);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* Why `n` must not start, or NULL; sets *st to the status it gets. */
@@ -416,6 +485,8 @@ static bool launch_one(struct prun *r, size_t i, bool services)
 	int max = r->run->opt->parallel;
 	if (!services && max > 0 && r->running >= (size_t)max)
 		return false;
+	if (!services && !services_ready(r, n))
+		return n->phase == N_DONE;
 	start(r, n, i);
 	return true;
 }
@@ -424,6 +495,7 @@ static bool launch_one(struct prun *r, size_t i, bool services)
 static void launch(struct prun *r)
 {
 	bool progress = true;
+	r->held = false;
 	while (progress) {
 		progress = false;
 		for (int pass = 1; pass >= 0; pass--)
@@ -478,6 +550,7 @@ static void report_failure(struct node *n, const struct rt_exit *e)
 static void service_ended(struct node *n, const struct rt_exit *e)
 {
 	struct prun *r = n->r;
+	rt_ready_ended(r->run, &n->ready, n->job.step);
 	if (!n->stopping && r->stop == STOP_NONE && !exit_ok(e))
 		diag_warning(r->run->dl, n->job.step->pos, "service-exited",
 			     "service '%s' ended before the pipeline did (status %d)",
@@ -571,10 +644,20 @@ static void halt(struct prun *r, enum stop why)
 	stop_all(r, true, false);
 }
 
+/* Probes the services still waiting to be ready, unless the run is stopping. */
+static void watch_services(struct prun *r)
+{
+	for (size_t i = 0; i < r->n && r->stop < STOP_TIMEOUT; i++) {
+		struct node *n = &r->nodes[i];
+		if (n->service && n->phase == N_RUNNING && !n->stopping)
+			rt_ready_watch(r->run, &n->ready, &n->job);
+	}
+}
+
 static void watch_interrupts(struct prun *r)
 {
 	struct run *run = r->run;
-	int k = run->opt->interrupts ? *run->opt->interrupts : 0;
+	int k = interrupted(run);
 	if (k >= 1 && r->stop != STOP_CANCEL)
 		halt(r, STOP_CANCEL);
 	if (k >= 2 && !run->info.hurry) {
@@ -621,6 +704,9 @@ static int wait_ms(const struct prun *r)
 			next = n->deadline;
 		if (n->kill_at && n->kill_at < next)
 			next = n->kill_at;
+		int64_t probe = rt_ready_next(&n->ready);
+		if (probe && probe < next)
+			next = probe;
 	}
 	return next > now ? (int)(next - now) : 0;
 }
@@ -653,8 +739,9 @@ static void pipeline_loop(struct prun *r)
 	for (;;) {
 		watch_interrupts(r);
 		watch_clock(r);
+		watch_services(r);
 		launch(r);
-		if (!r->running)
+		if (!r->running && !r->held)
 			break;
 		poll_once(r, wait_ms(r));
 	}
@@ -685,7 +772,8 @@ void rt_pipeline_run(struct prun *r)
 	} else {
 		pipeline_loop(r);
 	}
-	ops(r)->teardown(ctx(r));
+	if (ops(r)->teardown(ctx(r), run->dl) < 0)
+		r->failed = true;
 	settle(r);
 	r->rep->finished_ms = rt_wall_ms();
 	r->rep->status = r->stop == STOP_CANCEL ? RT_CANCELLED

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/plugin.h"
 #include "runtime/runtime.h"
 
 #define MAX_JOBS 256
@@ -61,9 +62,11 @@ static void echo_stop(void *ctx, struct rt_job *job, bool hurry)
 	(void)ctx, (void)job, (void)hurry;
 }
 
-static void echo_teardown(void *ctx)
+static int echo_teardown(void *ctx, struct diag_list *dl)
 {
+	(void)dl;
 	((struct echo *)ctx)->n = 0;
+	return 0;
 }
 
 static void echo_free(void *ctx)
@@ -72,13 +75,22 @@ static void echo_free(void *ctx)
 }
 
 static const struct rt_backend_ops echo_ops = {
-	"echo", echo_prepare, echo_start, echo_poll, echo_stop, echo_teardown, echo_free,
+	.name = "echo",
+	.prepare = echo_prepare,
+	.start = echo_start,
+	.poll = echo_poll,
+	.stop = echo_stop,
+	.teardown = echo_teardown,
+	.free = echo_free,
 };
 
-int pipec_backend_new(struct rt_backend *out, struct diag_list *dl)
+static int echo_new(struct rt_backend *out, const struct rt_backend_options *opt,
+		    struct diag_list *dl)
 {
-	(void)dl;
+	(void)opt, (void)dl;
 	out->ops = &echo_ops;
 	out->ctx = calloc(1, sizeof(struct echo));
 	return out->ctx ? 0 : -1;
 }
+
+const struct rt_module pipec_module = {.name = "echo", .backend_new = echo_new};

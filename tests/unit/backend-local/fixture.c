@@ -29,7 +29,7 @@ void fx_setup(void)
 	strcpy(tmp, "/tmp/pipec-unit-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmp));
 	setenv("TMPDIR", tmp, 1);
-	cr_assert_eq(local_backend_new(&B, &DL), 0);
+	cr_assert_eq(local_backend_new(&B, NULL, &DL), 0);
 }
 
 void fx_teardown(void)

@@ -94,7 +94,7 @@ Test(local, image_only_steps_are_refused_before_anything_runs)
 	p->steps[1].image = "redis:7";
 	p->steps[2].image = "postgres:16";
 	p->steps[2].detach = true;
-	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_eq(run(), RT_REFUSED);
 	cr_assert_eq(out_len, 0);
 	cr_assert(has_diag("local-needs-image", "step 's1' has no commands"));
 	cr_assert(has_diag("local-needs-image", "service 's2' has no commands"));

@@ -111,11 +111,13 @@ static inline void fake_stop(void *ctx, struct rt_job *job, bool hurry)
 			f->stopped[i] = true;
 }
 
-static inline void fake_teardown(void *ctx)
+static inline int fake_teardown(void *ctx, struct diag_list *dl)
 {
 	struct fake *f = ctx;
+	(void)dl;
 	f->teardowns++;
 	f->n = 0;
+	return 0;
 }
 
 static inline void fake_free(void *ctx)
@@ -124,7 +126,13 @@ static inline void fake_free(void *ctx)
 }
 
 static const struct rt_backend_ops fake_ops = {
-	"fake", fake_prepare, fake_start, fake_poll, fake_stop, fake_teardown, fake_free,
+	.name = "fake",
+	.prepare = fake_prepare,
+	.start = fake_start,
+	.poll = fake_poll,
+	.stop = fake_stop,
+	.teardown = fake_teardown,
+	.free = fake_free,
 };
 
 /* ---- IR builders ---------------------------------------------------------- */

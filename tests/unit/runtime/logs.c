@@ -2,6 +2,7 @@
  * logs.c - masking and line assembly: leftmost-longest replacement,
  * secrets split across reads, multi-line and empty secrets, partial
  * lines, prefixes, the line ceiling, and the secrets store.
+ * (How the command line fills the store: tests/unit/cli/secrets.c.)
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -241,34 +242,16 @@ Test(log, a_secret_straddling_the_ceiling_is_hidden_whole)
 	free(want);
 }
 
-Test(secrets, arguments_files_and_dotenv)
+Test(secrets, a_later_value_replaces_an_earlier_one)
 {
 	struct rt_secrets s;
-	struct diag_list dl;
 	rt_secrets_init(&s);
-	diag_list_init(&dl);
-	cr_assert_eq(rt_secrets_add_arg(&s, "A=x=y", &dl), 0);
-	cr_assert_str_eq(rt_secrets_get(&s, "A"), "x=y");
-	cr_assert_eq(rt_secrets_add_arg(&s, "novalue", &dl), -1);
-	cr_assert_eq(rt_secrets_add_arg(&s, "1bad=secret-text", &dl), -1);
-	cr_assert_null(strstr(dl.items[1].message, "secret-text"));
-	char path[] = "/tmp/pipec-dotenv-XXXXXX";
-	int fd = mkstemp(path);
-	const char *text = "# c\nexport B=\"two\\nlines\"\nC = 'q' \n\nbad line\n";
-	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	cr_assert_eq(rt_secrets_add_dotenv(&s, path, &dl), -1);
-	cr_assert_str_eq(rt_secrets_get(&s, "B"), "two\nlines");
-	cr_assert_str_eq(rt_secrets_get(&s, "C"), "q");
-	cr_assert_eq(dl.items[2].pos.line, 5);
-	char arg[64];
-	snprintf(arg, sizeof arg, "F=%s", path);
-	cr_assert_eq(rt_secrets_add_file(&s, arg, &dl), 0);
-	cr_assert(strstr(rt_secrets_get(&s, "F"), "export B"));
-	unlink(path);
-	cr_assert_eq(rt_secrets_add_env(&s, "PIPEC_SURELY_UNSET_VARIABLE", &dl), -1);
+	cr_assert_eq(rt_secrets_set(&s, "A", "one"), 0);
+	cr_assert_eq(rt_secrets_set(&s, "A", "two"), 0);
+	cr_assert_str_eq(rt_secrets_get(&s, "A"), "two");
+	cr_assert_null(rt_secrets_get(&s, "B"));
+	cr_assert_eq(s.n, 1);
 	rt_secrets_release(&s);
-	diag_list_release(&dl);
 }
 
 Test(mask, refuses_patterns_beyond_the_ceiling)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "runtime/internal.h"
+#include "runtime/plugin.h"
 
 #define GNUTLS "libgnutls.so.30"
 #define GNUTLS_E_LIB_IN_ERROR_STATE (-402)
