@@ -5,7 +5,10 @@
  * (never a service) with the exit code in its EXIT variable (default 0),
  * or the error after "error:" there, after printing "ran NAME".  It records the order of starts and the
  * largest number of steps running at once, and what prepare() and
- * start() were told.
+ * start() were told.  A service's probe answers by its HEALTH variable:
+ * "ready-after:N" (ready at the Nth try), "unhealthy", "fail" (a failed
+ * try) or anything else (no answer yet); after `interrupt_after` probes
+ * the probe counts an interrupt in `*irq`.
  */
 #ifndef PIPEC_TESTS_RUNTIME_FAKE_H
 #define PIPEC_TESTS_RUNTIME_FAKE_H
@@ -24,7 +27,9 @@ struct fake {
 	bool stopped[FAKE_MAX];
 	size_t n, max_running, starts, prepares, teardowns;
 	char order[1024];
-	bool fail_prepare;
+	bool fail_prepare, fail_teardown, refuse;
+	size_t probes, interrupt_after;
+	volatile sig_atomic_t *irq;
 	const char *artifacts_dir;  /* as prepare() was told */
 	size_t secrets_seen;        /* secret values start() was told of */
 	char last_env[512];         /* the last started step's, "K=V\n" each */
@@ -102,6 +107,29 @@ static inline int fake_poll(void *ctx, int timeout_ms)
 	return 0;
 }
 
+static inline enum rt_probe fake_probe(void *ctx, struct rt_job *job, int timeout_ms,
+				       char *why, size_t size)
+{
+	struct fake *f = ctx;
+	(void)timeout_ms;
+	const char *h = ir_env_get(&job->env, "HEALTH");
+	f->probes++;
+	if (f->irq && f->probes >= f->interrupt_after)
+		(*f->irq)++;
+	snprintf(why, size, "said no");
+	if (h && strncmp(h, "ready-after:", 12) == 0)
+		return f->probes >= (size_t)atoi(h + 12) ? RT_PROBE_READY : RT_PROBE_FAILED;
+	if (h && strcmp(h, "unhealthy") == 0)
+		return RT_PROBE_UNHEALTHY;
+	return h && strcmp(h, "fail") == 0 ? RT_PROBE_FAILED : RT_PROBE_WAIT;
+}
+
+static inline int fake_check(void *ctx, const struct ir_pipeline *p, struct diag_list *dl)
+{
+	struct fake *f = ctx;
+	return f->refuse ? diag_error(dl, p->pos, "test", "refused") : 0;
+}
+
 static inline void fake_stop(void *ctx, struct rt_job *job, bool hurry)
 {
 	struct fake *f = ctx;
@@ -114,10 +142,9 @@ static inline void fake_stop(void *ctx, struct rt_job *job, bool hurry)
 static inline int fake_teardown(void *ctx, struct diag_list *dl)
 {
 	struct fake *f = ctx;
-	(void)dl;
 	f->teardowns++;
 	f->n = 0;
-	return 0;
+	return f->fail_teardown ? diag_error(dl, (struct ir_pos){.file = "fake"}, "test", "left") : 0;
 }
 
 static inline void fake_free(void *ctx)
@@ -127,9 +154,11 @@ static inline void fake_free(void *ctx)
 
 static const struct rt_backend_ops fake_ops = {
 	.name = "fake",
+	.check = fake_check,
 	.prepare = fake_prepare,
 	.start = fake_start,
 	.poll = fake_poll,
+	.probe = fake_probe,
 	.stop = fake_stop,
 	.teardown = fake_teardown,
 	.free = fake_free,

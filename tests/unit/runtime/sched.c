@@ -1,7 +1,8 @@
 /*
  * sched.c - the scheduler against a fake backend: order, DAG, parallel
  * bound, run policies, ignore_error, 78, retries, services, timeouts,
- * interrupts, pipeline order, graph errors and missing secrets.
+ * interrupts, service readiness, refusals, failed teardowns, pipeline
+ * order, graph errors and missing secrets.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -194,6 +195,89 @@ Test(sched, services_start_first_and_stop_at_the_end)
 	cr_assert_str_eq(F.order, "s2 s0 s1 ");
 	cr_assert_eq(status_of(2), RT_SUCCESS);
 	cr_assert_eq(R.pipelines[0].steps[2].exit.signal, 15);
+}
+
+/* Pipeline of `n` steps whose last is a service checked by `health`. */
+static struct ir_pipeline *with_service(size_t n, const char *health)
+{
+	static const char *const cmd[] = {"check"};
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, n);
+	struct ir_step *svc = &p->steps[n - 1];
+	svc->detach = true;
+	svc->health = ir_calloc(A, 1, sizeof *svc->health);
+	svc->health->command = (struct ir_strs){(char **)cmd, 1};
+	svc->health->interval_ms = 10;
+	ir_set_env(A, svc, "HEALTH", health);
+	return p;
+}
+
+Test(sched, steps_wait_until_the_service_is_ready)
+{
+	with_service(3, "ready-after:3");
+	cr_assert_eq(run(), RT_SUCCESS);
+	cr_assert_str_eq(F.order, "s2 s0 s1 ");
+	cr_assert_eq(F.probes, 3);
+}
+
+Test(sched, an_unhealthy_service_fails_its_steps_with_the_reason)
+{
+	with_service(3, "unhealthy");
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_str_eq(F.order, "s2 ");
+	cr_assert(has_diag("service-not-ready", "service 's2' is unhealthy: said no"));
+	cr_assert(has_diag("service-not-ready", "step 's0' cannot start: service 's2' is not ready"));
+	cr_assert_eq(status_of(0), RT_FAILURE);
+	cr_assert_eq(status_of(1), RT_SKIPPED);
+}
+
+Test(sched, retries_bound_the_failed_tries)
+{
+	struct ir_pipeline *p = with_service(2, "fail");
+	p->steps[1].health->retries = 2;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_eq(F.probes, 2);
+	cr_assert(has_diag("service-not-ready", "service 's1' is not ready after 2 tries: said no"));
+}
+
+Test(sched, the_service_timeout_bounds_the_wait)
+{
+	with_service(2, "starting");
+	O.service_timeout = 1;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert(has_diag("service-not-ready", "service 's1' was not ready after 1 s"));
+	cr_assert_str_eq(F.order, "s1 ");
+}
+
+Test(sched, an_interrupt_ends_the_wait_for_a_service)
+{
+	static volatile sig_atomic_t irq;
+	with_service(2, "starting");
+	O.interrupts = F.irq = &irq;
+	F.interrupt_after = 2;
+	cr_assert_eq(run(), RT_CANCELLED);
+	cr_assert_eq(F.probes, 2);
+	cr_assert_str_eq(F.order, "s1 ");
+	cr_assert_eq(status_of(0), RT_CANCELLED);
+	cr_assert_eq(F.teardowns, 1);
+}
+
+Test(sched, a_refused_pipeline_starts_nothing)
+{
+	ir_one_pipeline(A, &D, 2);
+	F.refuse = true;
+	cr_assert_eq(run(), RT_REFUSED);
+	cr_assert_eq(F.prepares, 0);
+	cr_assert_eq(F.starts, 0);
+	cr_assert(has_diag("test", "refused"));
+}
+
+Test(sched, a_teardown_that_leaves_something_fails_the_run)
+{
+	ir_one_pipeline(A, &D, 1);
+	F.fail_teardown = true;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_eq(status_of(0), RT_SUCCESS);
+	cr_assert(has_diag("test", "left"));
 }
 
 Test(sched, step_timeout_stops_the_step)
