@@ -47,13 +47,13 @@ static struct ir_doc *load_all(int n, char **paths, const struct fe_context *ctx
 {
 	struct ir_doc *all = ir_alloc(a, sizeof *all);
 	all->version = IR_VERSION;
+	/* checked after frontend errors too: one run reports every problem */
 	for (int i = 0; i < n; i++) {
-		struct ir_doc *d = cli_load(paths[i], ctx, a, dl);
+		struct ir_doc *d = fe_compile_file(paths[i], NULL, ctx, a, dl);
 		if (d)
 			merge_docs(all, d, a);
 	}
-	if (!dl->nerrors)
-		val_check(all, pol, dl);
+	val_check(all, pol, dl);
 	return dl->nerrors ? NULL : all;
 }
 

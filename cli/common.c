@@ -17,7 +17,9 @@ struct ir_doc *cli_load(const char *path, const struct fe_context *ctx,
 		fe_context_default(&def, ".", a);
 		ctx = &def;
 	}
-	return fe_compile_file(path, NULL, ctx, a, dl);
+	size_t before = dl->nerrors;
+	struct ir_doc *doc = fe_compile_file(path, NULL, ctx, a, dl);
+	return dl->nerrors > before ? NULL : doc;
 }
 
 size_t cli_report(struct diag_list *dl)

@@ -88,13 +88,15 @@ static void list_rules(void)
 		       val_rules[i].summary);
 }
 
-/* Like cli_load(), but stdin ("-") is named `stdin_name` when given. */
+/*
+ * Compiles one input, stdin ("-") named `stdin_name` when given.  What
+ * lowered is returned after errors too, for the validator to check.
+ */
 static struct ir_doc *load(const char *path, const struct lint_opts *o, struct ir_arena *a,
 			   struct diag_list *dl)
 {
-	if (strcmp(path, "-") != 0 || !o->stdin_name)
-		return cli_load(path, &o->ctx, a, dl);
-	return fe_compile_file(path, o->stdin_name, &o->ctx, a, dl);
+	const char *name = strcmp(path, "-") == 0 ? o->stdin_name : NULL;
+	return fe_compile_file(path, name, &o->ctx, a, dl);
 }
 
 /*

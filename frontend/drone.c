@@ -3,7 +3,10 @@
  *
  * Two passes over the documents of a file: the first reads every
  * `kind: secret` (so a pipeline may use a secret declared after it) and
- * rejects unknown kinds; the second lowers each `kind: pipeline`.  A
+ * rejects unknown kinds; the second lowers each `kind: pipeline`.  Names
+ * and volumes are checked by the validator, for YAML and IR alike; a step
+ * or pipeline that had an error here is marked incomplete, so the
+ * validator does not report a key it lacks a second time.  A
  * pipeline gets Drone's injected variables from the build context, a
  * clone step unless cloning is off or a local workspace replaces it, its
  * services as detached steps, then its steps (drone_step.c).  Nothing is
@@ -341,15 +344,8 @@ static void lower_volumes(struct lower *lw, const struct fe_node *n, struct ir_p
 	if (!n)
 		return;
 	p->volumes = ir_calloc(lw->a, n->nitems + 1, sizeof *p->volumes);
-	for (size_t i = 0; i < n->nitems; i++) {
-		lower_volume(lw, n->items[i], &p->volumes[p->nvolumes]);
-		for (size_t j = 0; j < p->nvolumes; j++)
-			if (strcmp(p->volumes[j].name, p->volumes[p->nvolumes].name) == 0)
-				diag_error(lw->dl, fe_pos(lw->file, n->items[i]), "duplicate-volume",
-					   "duplicate volume name '%s' (first at line %d)",
-					   p->volumes[j].name, p->volumes[j].pos.line);
-		p->nvolumes++;
-	}
+	for (size_t i = 0; i < n->nitems; i++)
+		lower_volume(lw, n->items[i], &p->volumes[p->nvolumes++]);
 }
 
 /* ---- injected environment and the clone step ------------------------- */
@@ -438,49 +434,6 @@ static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_s
 
 /* ---- steps of a pipeline ---------------------------------------------- */
 
-static int cmp_step(const void *x, const void *y)
-{
-	const struct ir_step *a = *(const struct ir_step *const *)x;
-	const struct ir_step *b = *(const struct ir_step *const *)y;
-	int c = strcmp(a->name, b->name);
-	return c ? c : (a > b) - (a < b);
-}
-
-/* Steps are often written in name order already (step-01, step-02, ...). */
-static bool names_ordered(const struct ir_step *const *v, size_t n)
-{
-	for (size_t i = 1; i < n; i++)
-		if (strcmp(v[i - 1]->name, v[i]->name) > 0)
-			return false;
-	return true;
-}
-
-/* Sorted by name, then by position in the pipeline: repeats are adjacent. */
-static void check_names(struct lower *lw, const struct ir_pipeline *p, bool clone)
-{
-	const struct ir_step **v = ir_calloc(lw->a, p->nsteps + 1, sizeof *v);
-	size_t n = 0;
-	for (size_t i = 0; i < p->nsteps; i++)
-		if (p->steps[i].name)
-			v[n++] = &p->steps[i];
-	if (!names_ordered(v, n))
-		qsort(v, n, sizeof *v, cmp_step);
-	for (size_t i = 1, g = 0; i < n; i++) {
-		const struct ir_step *first = v[g], *s = v[i];
-		if (strcmp(first->name, s->name) != 0) {
-			g = i;
-			continue;
-		}
-		if (clone && first == &p->steps[0])
-			diag_error(lw->dl, s->pos, "duplicate-step-name",
-				   "step name 'clone' is taken by the clone step, rename the step or set clone.disable");
-		else
-			diag_error(lw->dl, s->pos, "duplicate-step-name",
-				   "duplicate step name '%s' in pipeline '%s' (first at line %d)",
-				   s->name, p->name, first->pos.line);
-	}
-}
-
 static bool any_depends(const struct fe_node *steps)
 {
 	for (size_t i = 0; steps && i < steps->nitems; i++)
@@ -511,9 +464,11 @@ static void lower_list(struct pbuild *pb, const struct fe_node *list, bool servi
 	struct ir_pipeline *p = pb->p;
 	for (size_t i = 0; list && i < list->nitems; i++) {
 		struct ir_step *s = &p->steps[p->nsteps++];
+		size_t before = pb->lw->dl->nerrors;
 		if (i + 1 < list->nitems)
 			fe_prefetch(list->items[i + 1]);
 		fe_drone_step(pb, list->items[i], service, s);
+		s->incomplete = pb->lw->dl->nerrors > before;
 		depend_on_clone(pb, s, service);
 	}
 }
@@ -534,7 +489,6 @@ static void lower_steps(struct pbuild *pb, const struct fe_node **v)
 		clone_step(pb, cl, &p->steps[p->nsteps++]);
 	lower_list(pb, services, true);
 	lower_list(pb, steps, false);
-	check_names(lw, p, pb->clone);
 	fe_drone_check_artifacts(pb);
 }
 
@@ -610,20 +564,6 @@ static int kind_of(struct lower *lw, const struct fe_node *doc)
 			  "unknown kind '%s', expected pipeline, secret or signature", k->str);
 }
 
-static void check_pipeline_names(struct lower *lw, const struct ir_doc *d)
-{
-	for (size_t i = 1; i < d->npipelines; i++) {
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(d->pipelines[i].name, d->pipelines[j].name) != 0)
-				continue;
-			diag_error(lw->dl, d->pipelines[i].pos, "duplicate-pipeline-name",
-				   "duplicate pipeline name '%s' (first at line %d)",
-				   d->pipelines[i].name, d->pipelines[j].pos.line);
-			break;
-		}
-	}
-}
-
 /* First pass: kinds, secrets and signatures; returns each document's kind. */
 static int *read_kinds(struct lower *lw, const struct fe_docs *docs)
 {
@@ -657,10 +597,14 @@ struct ir_doc *fe_drone_lower(const struct fe_docs *docs,
 	d->version = IR_VERSION;
 	int *kind = read_kinds(&lw, docs);
 	d->pipelines = ir_calloc(a, docs->n + 1, sizeof *d->pipelines);
-	for (size_t i = 0; i < docs->n; i++)
-		if (kind[i] == 0)
-			lower_pipeline(&lw, docs->v[i], &d->pipelines[d->npipelines++]);
-	check_pipeline_names(&lw, d);
+	for (size_t i = 0; i < docs->n; i++) {
+		if (kind[i] != 0)
+			continue;
+		size_t before = dl->nerrors;
+		struct ir_pipeline *p = &d->pipelines[d->npipelines++];
+		lower_pipeline(&lw, docs->v[i], p);
+		p->incomplete = dl->nerrors > before;
+	}
 	ir_arena_free(lw.scratch);
 	return d;
 }

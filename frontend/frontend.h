@@ -37,7 +37,12 @@ struct fe_context {
 
 /*
  * Compiles `text` (`len` bytes, read from `path`) into IR v2.  Returns
- * NULL when any error was recorded in `dl`; warnings alone do not fail.
+ * the IR even when errors were recorded in `dl`, so a checker can report
+ * the rest of the file's problems in the same run: the caller tells by
+ * the error count, and IR lowered with errors is only to be checked,
+ * never run or written (its steps and pipelines that had errors are
+ * marked `incomplete`).  NULL when nothing could be read at all (and
+ * for JSON input with errors).  Warnings alone do not fail.
  */
 struct ir_doc *fe_compile(const char *path, const char *text, size_t len,
 			  const struct fe_context *ctx, struct ir_arena *a,

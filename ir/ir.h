@@ -327,6 +327,9 @@ struct ir_step {
 	enum ir_run_policy run_policy;
 	struct ir_skip *skip;   /* non-NULL: ruled out statically */
 	bool detach, ignore_error, privileged;
+	/* The frontend reported an error lowering it, so a key may be
+	 * missing from it; never written or read as JSON. */
+	bool incomplete;
 	char *user;
 	struct ir_mount *volumes;
 	size_t nvolumes;
@@ -354,6 +357,7 @@ struct ir_pipeline {
 	struct ir_strs depends_on;
 	enum ir_run_policy run_policy;
 	struct ir_skip *skip;
+	bool incomplete;               /* as on a step */
 	struct ir_workspace workspace;
 	struct ir_secret *secrets;
 	size_t nsecrets;

@@ -62,6 +62,8 @@ static void check_plugin(struct val_ctx *c, const struct ir_step *s)
 static void check_step(struct val_ctx *c, const struct ir_pipeline *p, const struct ir_step *s)
 {
 	check_plugin(c, s);
+	if (s->incomplete)
+		return;         /* what it lacks was reported where it was written */
 	if (p->backend == IR_BACKEND_LOCAL) {
 		if (is_blank(s->script) && s->command.n == 0 && s->entrypoint.n == 0)
 			diag_error(c->dl, s->pos, "missing-command",

@@ -10,7 +10,9 @@
  * 1123 labels only.  Local steps have no network names.  Uniqueness is
  * checked through graph.c's hash index, which finds the first node of
  * each name at once; a later node of the same name is reported, at its
- * own position, pointing back at the first.
+ * own position, pointing back at the first.  A step or pipeline the
+ * frontend marked incomplete lacks what it failed to lower: its missing
+ * name or steps were reported there, and are not reported again.
  */
 #include <ctype.h>
 #include <string.h>
@@ -63,11 +65,32 @@ static bool earlier(const struct val_index *x, size_t i, size_t *first)
 	return *first < i;
 }
 
+/* The clone step is made by the pipeline, at the pipeline's own position. */
+static bool made_by_pipeline(const struct ir_pipeline *p, const struct ir_step *s)
+{
+	return s == &p->steps[0] && s->pos.line && s->pos.line == p->pos.line &&
+	       s->pos.col == p->pos.col && strcmp(s->name, "clone") == 0;
+}
+
+static void duplicate_step(struct val_ctx *c, const struct ir_pipeline *p,
+			   const struct ir_step *s, const struct ir_step *first)
+{
+	if (made_by_pipeline(p, first)) {
+		diag_error(c->dl, s->pos, "duplicate-step-name",
+			   "step name 'clone' is taken by the clone step, rename the step or set clone.disable");
+		return;
+	}
+	diag_error(c->dl, s->pos, "duplicate-step-name",
+		   "step name '%s' is used more than once in pipeline '%s' (first at line %d)",
+		   s->name, p->name ? p->name : "", first->pos.line);
+	diag_relate(c->dl, first->pos, "step '%s' is first defined here", s->name);
+}
+
 static void check_steps(struct val_ctx *c, size_t pi)
 {
 	const struct ir_pipeline *p = &c->doc->pipelines[pi];
 	const char *pname = p->name ? p->name : "";
-	if (p->nsteps == 0)
+	if (p->nsteps == 0 && !p->incomplete)
 		diag_error(c->dl, p->pos, "no-steps", "pipeline '%s' has no steps", pname);
 	if (!val_pipeline_fits(p))
 		return;
@@ -76,16 +99,13 @@ static void check_steps(struct val_ctx *c, size_t pi)
 		const struct ir_step *s = &p->steps[i];
 		size_t j;
 		if (is_blank(s->name)) {
-			diag_error(c->dl, s->pos, "missing-name",
-				   "step %zu of pipeline '%s' has no name", i + 1, pname);
+			if (!s->incomplete)
+				diag_error(c->dl, s->pos, "missing-name",
+					   "step %zu of pipeline '%s' has no name", i + 1, pname);
 			continue;
 		}
-		if (earlier(index, i, &j)) {
-			diag_error(c->dl, s->pos, "duplicate-step-name",
-				   "step name '%s' is used more than once in pipeline '%s' (first at line %d)",
-				   s->name, pname, p->steps[j].pos.line);
-			diag_relate(c->dl, p->steps[j].pos, "step '%s' is first defined here", s->name);
-		}
+		if (earlier(index, i, &j))
+			duplicate_step(c, p, s, &p->steps[j]);
 		check_dns(c, p, s);
 	}
 }
@@ -97,7 +117,7 @@ void val_check_names(struct val_ctx *c)
 	for (size_t i = 0; i < d->npipelines; i++) {
 		const struct ir_pipeline *p = &d->pipelines[i];
 		size_t j;
-		if (is_blank(p->name))
+		if (is_blank(p->name) && !p->incomplete)
 			diag_error(c->dl, p->pos, "missing-name", "pipeline %zu has no name", i + 1);
 		else if (i < VAL_MAX_STEPS && earlier(index, i, &j)) {
 			diag_error(c->dl, p->pos, "duplicate-pipeline-name",

@@ -38,8 +38,10 @@ static void check_volume_decls(struct val_ctx *c, const struct ir_pipeline *p)
 			const struct ir_volume *w = &p->volumes[j];
 			if (same_str(v->name, w->name) && !same_volume(v, w)) {
 				diag_error(c->dl, v->pos, "duplicate-volume",
-					   "volume '%s' is declared twice with different settings",
-					   v->name ? v->name : "");
+					   "volume '%s' is declared twice with different settings (first at line %d)",
+					   v->name ? v->name : "", w->pos.line);
+				diag_relate(c->dl, w->pos, "volume '%s' is first declared here",
+					    v->name ? v->name : "");
 				break;
 			}
 		}

@@ -28,7 +28,7 @@ cat >"$TMP/five.want" <<EOF
 $TMP/five.yml:3:1: warning: unknown key 'stpes' in pipeline, did you mean 'steps' [unknown-key]
 $TMP/five.yml:6:10: error: image: expected a string, got a sequence [wrong-type]
 $TMP/five.yml:7:9: error: pull: expected always, if-not-exists, never or default, got 'sometimes' [invalid-value]
-$TMP/five.yml:8:3: error: duplicate step name 'build' in pipeline 'five' (first at line 5) [duplicate-step-name]
+$TMP/five.yml:8:3: error: step name 'build' is used more than once in pipeline 'five' (first at line 5) [duplicate-step-name]
 $TMP/five.yml:10:11: error: detach: expected true or false, got a string [wrong-type]
 EOF
 check "five mistakes give five diagnostics" cmp -s "$TMP/five.want" "$TMP/err"

@@ -126,3 +126,26 @@ EOF2
 else
 	echo "ok - sarif schema validation # SKIP npm registry unreachable"
 fi
+
+# Keep going after errors: a misspelt key and a wrong type (the frontend)
+# and an unknown dependency (the validator, on what lowered) in one run.
+{ printf '%s' "$head"; cat <<'EOF2'; } >"$TMP/mixed.yml"
+steps:
+- name: test
+  image: golang:1.22
+  comands: [go test ./...]
+- name: build
+  image: golang:1.22
+  detach: sometimes
+  depends_on: [tset]
+  commands: [go build ./...]
+EOF2
+expect_exit 1 "frontend and validator mistakes fail the lint" $PIPEC lint "$TMP/mixed.yml"
+check "the misspelt key is found" \
+	grep -q "mixed.yml:9:3: warning: unknown key 'comands' in step, did you mean 'commands' \[unknown-key\]" "$TMP/out"
+check "the wrong type is found" grep -q "mixed.yml:12:11: error: .*\[wrong-type\]" "$TMP/out"
+check "the unknown dependency is found after the frontend's errors" \
+	grep -q "mixed.yml:10:3: error: step 'build' depends on unknown step 'tset' (did you mean 'test'?) \[unknown-dependency\]" "$TMP/out"
+check "three findings, no more" test "$(wc -l <"$TMP/out")" -eq 3
+expect_exit 2 "build reports both kinds too" $PIPEC build "$TMP/mixed.yml"
+check "build names the unknown dependency" grep -q "\[unknown-dependency\]" "$TMP/err"

@@ -22,9 +22,12 @@ static void setup(void)
 
 TestSuite(lower, .init = setup, .fini = suite_teardown);
 
+/* The IR, or NULL when the text has errors (the IR is then only for checking). */
 static struct ir_doc *compile(const char *text)
 {
-	return fe_compile("t.yml", text, strlen(text), &ctx, arena, &dl);
+	size_t before = dl.nerrors;
+	struct ir_doc *d = fe_compile("t.yml", text, strlen(text), &ctx, arena, &dl);
+	return dl.nerrors > before ? NULL : d;
 }
 
 static struct ir_doc *compile_ok(const char *text)
@@ -222,14 +225,28 @@ Test(lower, every_mistake_is_reported_in_one_run)
 				   "- name: a\n  image: x:1\n  pull: sometimes\n- image: x:1\n"
 				   "---\nkind: pipelin\n");
 	cr_assert_null(d);
-	cr_assert_eq(dl.nerrors, 5);
+	cr_assert_eq(dl.nerrors, 4);
 	cr_assert_eq(dl.nwarnings, 1);
 	cr_assert(has_diag("unknown-key", 2, 1));
 	cr_assert(has_diag("wrong-type", 5, 10));
-	cr_assert(has_diag("duplicate-step-name", 6, 3));
 	cr_assert(has_diag("invalid-value", 8, 9));
 	cr_assert(has_diag("missing-key", 9, 3));
 	cr_assert(has_diag("unknown-kind", 11, 7));
+}
+
+/* What lowered comes back after errors, for the validator to check. */
+Test(lower, the_ir_is_returned_after_errors_marked_incomplete)
+{
+	const char *text = "kind: pipeline\nclone: {disable: true}\nsteps:\n"
+			   "- name: a\n  image: [x]\n- name: b\n  image: x:1\n  depends_on: [c]\n";
+	struct ir_doc *d = fe_compile("t.yml", text, strlen(text), &ctx, arena, &dl);
+	cr_assert_not_null(d);
+	cr_assert_eq(dl.nerrors, 1);
+	cr_assert(d->pipelines[0].incomplete);
+	cr_assert_eq(d->pipelines[0].nsteps, 2);
+	cr_assert(d->pipelines[0].steps[0].incomplete);
+	cr_assert(!d->pipelines[0].steps[1].incomplete);
+	cr_assert_str_eq(d->pipelines[0].steps[1].depends_on.v[0], "c");
 }
 
 Test(lower, same_input_same_bytes)
@@ -274,11 +291,11 @@ Test(lower, a_file_compiles_like_its_text_and_is_named)
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
-	cr_assert_null(fe_compile_file(path, NULL, &ctx, arena, &dl));
+	cr_assert_not_null(fe_compile_file(path, NULL, &ctx, arena, &dl));
 	cr_assert_eq(dl.len, 1);
 	cr_assert_str_eq(dl.items[0].pos.file, path);
 	cr_assert_eq(dl.items[0].pos.line, 5);
-	cr_assert_null(fe_compile_file(path, "shown.yml", &ctx, arena, &dl));
+	cr_assert_not_null(fe_compile_file(path, "shown.yml", &ctx, arena, &dl));
 	cr_assert_eq(dl.len, 2);
 	cr_assert_str_eq(dl.items[1].pos.file, "shown.yml");
 	unlink(path);

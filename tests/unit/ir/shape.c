@@ -77,6 +77,13 @@ static void check_shape(const struct shape *s, size_t depth)
 	if (s == &ir_shape_pos)  /* the pointer is where a position came from, never written */
 		spans[n++] = (struct span){offsetof(struct ir_pos, pointer), sizeof(char *),
 					   alignof(char *)};
+	/* `incomplete` marks IR lowered with errors, which is never written */
+	if (strcmp(s->what, "step") == 0)
+		spans[n++] = (struct span){offsetof(struct ir_step, incomplete), sizeof(bool),
+					   alignof(bool)};
+	if (strcmp(s->what, "pipeline") == 0)
+		spans[n++] = (struct span){offsetof(struct ir_pipeline, incomplete), sizeof(bool),
+					   alignof(bool)};
 	qsort(spans, n, sizeof *spans, span_cmp);
 	size_t end = 0;
 	for (size_t i = 0; i < n; i++) {
