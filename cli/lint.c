@@ -83,9 +83,9 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
 static void list_rules(void)
 {
 	static const char *const sev[] = {"note", "warning", "error"};
-	for (size_t i = 0; i < val_nrules; i++)
-		printf("%-28s %-8s %s\n", val_rules[i].id, sev[val_rules[i].severity],
-		       val_rules[i].summary);
+	for (size_t i = 0; i < ir_nrules; i++)
+		printf("%-28s %-8s %s\n", ir_rules[i].id, sev[ir_rules[i].severity],
+		       ir_rules[i].summary);
 }
 
 /*
@@ -101,7 +101,7 @@ static struct ir_doc *load(const char *path, const struct lint_opts *o, struct i
 
 /*
  * SARIF viewers show a rule's description and default level; the printer
- * in ir/ knows only ids, so the validator's rules are described here.
+ * in ir/ knows only ids, so the rules are described here from ir_rules[].
  */
 static void describe_rules(cJSON *log)
 {
@@ -110,7 +110,7 @@ static void describe_rules(cJSON *log)
 	cJSON *driver = cJSON_GetObjectItem(cJSON_GetObjectItem(run, "tool"), "driver");
 	cJSON *r;
 	cJSON_ArrayForEach(r, cJSON_GetObjectItem(driver, "rules")) {
-		const struct val_rule *v = val_rule_find(cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")));
+		const struct ir_rule *v = ir_rule_find(cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")));
 		if (!v)
 			continue;
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "shortDescription"), "text", v->summary);

@@ -115,6 +115,23 @@ struct diag {
 	size_t nrelated;
 };
 
+/*
+ * One rule: its stable id (its page is docs/rules/<id>.md), its default
+ * severity and what it catches, in a line.
+ */
+struct ir_rule {
+	const char *id;
+	enum diag_severity severity;
+	const char *summary;
+};
+
+/* Every rule id any stage reports (ir/rules.c). */
+extern const struct ir_rule ir_rules[];
+extern const size_t ir_nrules;
+
+/* The rule with this id, or NULL. */
+const struct ir_rule *ir_rule_find(const char *id);
+
 /* A diagnostic keeps at most this many second places. */
 #define DIAG_MAX_RELATED 32
 

@@ -6,8 +6,8 @@
  *
  * val_check() reads the document and appends every problem it finds to
  * the caller's diagnostic list, positioned at the pipeline or step the
- * user wrote (`pos`).  It does not stop at the first problem.  The rules
- * it applies are listed in val_rules[]; each has a page in
+ * user wrote (`pos`).  It does not stop at the first problem.  Its rules,
+ * like every stage's, are in ir_rules[] (ir/rules.c); each has a page in
  * docs/rules/<id>.md.
  *
  * val_normalize() rewrites a document that val_check() accepted into the
@@ -52,20 +52,6 @@ struct val_policy {
 	 */
 	bool require_non_root;
 };
-
-/* One rule: its stable id, its usual severity and a one-line summary. */
-struct val_rule {
-	const char *id;
-	enum diag_severity severity;
-	const char *summary;
-};
-
-/* Every rule val_check() may report, in the order of docs/lint-rules.md. */
-extern const struct val_rule val_rules[];
-extern const size_t val_nrules;
-
-/* The rule with this id, or NULL. */
-const struct val_rule *val_rule_find(const char *id);
 
 /*
  * Checks `doc` against every rule, under `policy` (NULL: the zero

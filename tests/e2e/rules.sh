@@ -1,8 +1,10 @@
 #!/bin/sh
-# Rule ids are public API: every id the C sources report (a literal rule
-# argument of diag_error/diag_warning/diag_add) or the validator lists has
-# a page docs/rules/<id>.md, and every page's `## Bad` example, linted,
-# reports its rule while the `## Good` example does not.  A page may say
+# Rule ids are public API.  The rule table (ir/rules.c, printed by
+# `pipec lint --list-rules`), the pages docs/rules/<id>.md and the ids the
+# C sources report (a literal rule argument of diag_error/diag_warning/
+# diag_add) agree: each failure names the id and the file to add it to.
+# Every page's `## Bad` example, linted, reports its rule while the
+# `## Good` example does not.  A page may say
 # <!-- no-example --> when no input file can produce its rule (an I/O
 # error, a ceiling too large for a page) and <!-- lint-flags: ... --> for
 # options the example needs.
@@ -17,7 +19,6 @@ used_ids() {
 		while (/\bdiag_(?:error|warning|add)\s*\((?:[^;"]|"(?:[^"\\]|\\.)*")*?"([a-z][a-z0-9]*(?:-[a-z0-9]+)*)"/gs) {
 			print "$1\n";
 		}' $(ls */*.c */*.re 2>/dev/null | grep -v '^tests/')
-	$PIPEC lint --list-rules | awk '{print $1}'
 }
 
 # fenced SECTION PAGE: the first fenced block after `## SECTION`, and its
@@ -46,14 +47,31 @@ found = {d["rule"] for d in json.load(open(sys.argv[1]))}
 sys.exit(0 if sys.argv[2] in found else 1)' "$TMP/lint.json" "$1"
 }
 
-used_ids | sort -u >"$TMP/ids"
+expect_exit 0 "lint --list-rules prints the rule table" $PIPEC lint --list-rules
+check "the rule table is not empty" [ -s "$TMP/out" ]
+awk '{print $1}' "$TMP/out" | sort >"$TMP/table"
+check "the rule table lists each id once" sh -c "[ -s '$TMP/table' ] && [ -z \"\$(uniq -d '$TMP/table')\" ]"
+used_ids | sort -u >"$TMP/used"
 for f in docs/rules/*.md; do basename "$f" .md; done | sort -u >"$TMP/pages"
-sort -u "$TMP/ids" "$TMP/pages" >"$TMP/all"
+entry='{"%s", DIAG_ERROR, "what it catches"} (its default severity)'
+if [ -s "$TMP/table" ]; then
+	for id in $(comm -23 "$TMP/used" "$TMP/table"); do
+		page=; [ -f "docs/rules/$id.md" ] || page=" and write docs/rules/$id.md"
+		fail "rule $id: the sources report it but ir/rules.c does not list it: add $(printf "$entry" "$id") to ir_rules[]$page"
+	done
+	for id in $(comm -13 "$TMP/table" "$TMP/pages"); do
+		fail "rule $id: docs/rules/$id.md has no entry in ir/rules.c: add $(printf "$entry" "$id") to ir_rules[]"
+	done
+	for id in $(comm -23 "$TMP/table" "$TMP/pages"); do
+		fail "rule $id: ir/rules.c lists it but docs/rules/$id.md is missing: write it (title, severity, ## Bad, ## Good)"
+	done
+fi
+sort -u "$TMP/used" "$TMP/table" "$TMP/pages" >"$TMP/all"
 
 while read -r id; do
 	page=docs/rules/$id.md
 	# rules passed through a helper show up as a quoted literal somewhere
-	if ! grep -qx "$id" "$TMP/ids" &&
+	if ! grep -qx "$id" "$TMP/used" &&
 	   ! grep -qF "\"$id\"" $(ls */*.c */*.re 2>/dev/null | grep -v '^tests/'); then
 		fail "rule $id: page names a rule no source reports"; continue
 	fi

@@ -27,7 +27,7 @@ Test(check, every_reported_rule_is_in_the_table)
 	val_check(d, NULL, &dl);
 	cr_assert_geq(dl.len, 5);
 	for (size_t i = 0; i < dl.len; i++)
-		cr_assert_not_null(val_rule_find(dl.items[i].rule), "%s", dl.items[i].rule);
+		cr_assert_not_null(ir_rule_find(dl.items[i].rule), "%s", dl.items[i].rule);
 }
 
 Test(check, duplicate_step_names_reported_at_the_second)

@@ -1,0 +1,155 @@
+/*
+ * rules.c - every rule id pipec reports, in one table.
+ *
+ * Rule ids are public API: each is printed with its finding
+ * (`[unknown-key]`), has a page docs/rules/<id>.md, and is never reused.
+ * Every stage reports ids, and ir/ is the lowest stage, so the table
+ * lives here where all of them can see it; `pipec lint --list-rules`
+ * prints it and SARIF output describes a rule from it.  The entry's
+ * severity is the rule's default (options such as --strict may raise
+ * it).  Adding a rule is one line here and its page: tests/e2e/rules.sh
+ * fails, naming what is missing, when this table, docs/rules/ and the
+ * ids the sources report disagree.
+ */
+#include <string.h>
+
+#include "ir/ir.h"
+
+const struct ir_rule ir_rules[] = {
+	/* The validator (validate/), in the order of docs/lint-rules.md. */
+	{"missing-name", DIAG_ERROR, "a pipeline or step has no name"},
+	{"duplicate-pipeline-name", DIAG_ERROR, "two pipelines share a name"},
+	{"duplicate-step-name", DIAG_ERROR, "two steps of a pipeline share a name"},
+	{"invalid-dns-name", DIAG_ERROR, "a service name the backend's DNS cannot resolve"},
+	{"no-steps", DIAG_ERROR, "a pipeline has no steps"},
+	{"too-many-steps", DIAG_ERROR, "a pipeline or document is too large to check"},
+	{"unknown-dependency", DIAG_ERROR, "depends_on names a step that does not exist"},
+	{"dependency-cycle", DIAG_ERROR, "steps depend on each other in a cycle"},
+	{"unknown-pipeline-dependency", DIAG_ERROR,
+	 "depends_on names a pipeline that does not exist"},
+	{"pipeline-dependency-cycle", DIAG_ERROR, "pipelines depend on each other in a cycle"},
+	{"missing-image", DIAG_ERROR, "a container step has no image"},
+	{"missing-command", DIAG_ERROR, "a local step has neither commands nor a command"},
+	{"image-latest", DIAG_WARNING, "an image is untagged or tagged latest"},
+	{"settings-with-commands", DIAG_WARNING, "a plugin step also has commands"},
+	{"unknown-volume", DIAG_ERROR, "a step mounts a volume the pipeline does not declare"},
+	{"duplicate-volume", DIAG_ERROR, "two different volumes share a name"},
+	{"reserved-volume-name", DIAG_ERROR, "a volume uses a name pipec reserves"},
+	{"invalid-mount-path", DIAG_ERROR, "a mount path is not absolute"},
+	{"unknown-secret", DIAG_ERROR, "a secret reference names an undeclared secret"},
+	{"invalid-platform-os", DIAG_ERROR, "platform.os is not a known operating system"},
+	{"invalid-platform-arch", DIAG_ERROR, "platform.arch is not a known architecture"},
+	{"unsupported-on-backend", DIAG_ERROR, "a step key the pipeline's backend cannot honour"},
+	{"invalid-extra-host", DIAG_ERROR, "an extra_hosts entry is not host:ip"},
+	{"invalid-port", DIAG_ERROR, "a port number is out of range"},
+	{"untrusted-privileged", DIAG_ERROR, "a privileged step in an untrusted repository"},
+	{"untrusted-host-volume", DIAG_ERROR, "a host-path volume in an untrusted repository"},
+	{"untrusted-docker-socket", DIAG_ERROR, "the Docker socket mounted into a step"},
+	{"untrusted-devices", DIAG_ERROR, "host devices in an untrusted repository"},
+	{"untrusted-network-mode", DIAG_ERROR, "a host or container network mode, untrusted"},
+	{"untrusted-host-port", DIAG_ERROR, "a port published on the host, untrusted"},
+	{"untrusted-tmpfs", DIAG_ERROR, "a tmpfs volume without a size limit, untrusted"},
+	{"runs-as-root", DIAG_WARNING, "a step runs as root"},
+	/* Everything else, by id. */
+	{"alias-limit", DIAG_ERROR, "aliases expand to more than 100,000 nodes"},
+	{"backend-plugin", DIAG_ERROR,
+	 "a --backend-plugin object could not be loaded or made no backend"},
+	{"bad-glob", DIAG_ERROR, "a pattern in a when or trigger clause is malformed"},
+	{"bad-status", DIAG_ERROR, "a status clause names something other than success or failure"},
+	{"bad-substitution", DIAG_ERROR, "a ${ in a scalar does not start a form pipec knows"},
+	{"docker-error", DIAG_ERROR, "the engine refused a request pipec needs"},
+	{"docker-unreachable", DIAG_ERROR, "no Docker engine answered the ping"},
+	{"drone-runtime-base64", DIAG_ERROR, "a file's data is not standard base64 with padding"},
+	{"drone-runtime-data-url", DIAG_ERROR,
+	 "a restore source starts with data: but is not a usable data URL"},
+	{"drone-runtime-dropped", DIAG_NOTE,
+	 "a setting that has no IR v2 equivalent and is left behind"},
+	{"drone-runtime-duplicate-name", DIAG_WARNING,
+	 "a volume or file is declared twice under one name"},
+	{"drone-runtime-empty", DIAG_WARNING, "a drone-runtime file without a single step"},
+	{"drone-runtime-json", DIAG_ERROR, "the file starts like JSON but is not a JSON object"},
+	{"drone-runtime-limit", DIAG_ERROR, "the file passes one of the import's ceilings"},
+	{"drone-runtime-never-runs", DIAG_WARNING,
+	 "a step of the 2017-18 format sets neither on_success nor on_failure to true"},
+	{"drone-runtime-not-ir", DIAG_ERROR,
+	 "a JSON object that is neither pipec IR nor drone-runtime IR"},
+	{"drone-runtime-renamed", DIAG_WARNING, "a name had to change so the IR stays consistent"},
+	{"drone-runtime-secret-value", DIAG_WARNING,
+	 "the file carries a secret value or registry credentials"},
+	{"drone-runtime-trailing-data", DIAG_WARNING,
+	 "text follows the first JSON value of the file"},
+	{"drone-runtime-type", DIAG_ERROR,
+	 "a value in a drone-runtime file has the wrong JSON type"},
+	{"drone-runtime-unknown-enum", DIAG_WARNING,
+	 "an enumeration string drone-runtime did not know"},
+	{"drone-runtime-unknown-key", DIAG_WARNING,
+	 "a key that drone-runtime's decoder does not know"},
+	{"drone-runtime-unresolved-ref", DIAG_WARNING, "a reference that leads nowhere"},
+	{"duplicate-artifact", DIAG_ERROR, "two exports of one pipeline have the same name"},
+	{"duplicate-key", DIAG_ERROR, "a map has the same key twice"},
+	{"duplicate-secret", DIAG_ERROR, "two secret documents of one file declare the same name"},
+	{"emit-refused", DIAG_ERROR,
+	 "the chosen format cannot express what would run, so nothing is written"},
+	{"emit-unsupported", DIAG_WARNING,
+	 "a setting the chosen format cannot express is dropped or approximated"},
+	{"image-invalid", DIAG_ERROR, "the step's image is not a valid reference"},
+	{"image-pull-failed", DIAG_ERROR, "a step's image could not be had"},
+	{"input-too-large", DIAG_ERROR, "the input is larger than 64 MiB"},
+	{"invalid-merge", DIAG_ERROR, "a merge key (<<) has a value other than a map or maps"},
+	{"invalid-utf8", DIAG_ERROR, "the file is not valid UTF-8"},
+	{"invalid-value", DIAG_ERROR, "a value has the right type but is not one the key accepts"},
+	{"io-error", DIAG_ERROR, "a file or directory pipec needs could not be read or made"},
+	{"ir-duplicate-key", DIAG_ERROR, "an object in the IR has the same key twice"},
+	{"ir-empty", DIAG_ERROR, "a list that must not be empty is"},
+	{"ir-enum", DIAG_ERROR, "a string that must be one of a fixed set of values is not"},
+	{"ir-missing-key", DIAG_ERROR, "an object in the IR lacks a key that IR v2 requires"},
+	{"ir-range", DIAG_ERROR, "an integer is outside the range its field allows"},
+	{"ir-syntax", DIAG_ERROR, "the IR file is not well-formed JSON"},
+	{"ir-type", DIAG_ERROR, "a value in the IR has the wrong JSON type"},
+	{"ir-unknown-key", DIAG_ERROR, "an object in the IR has a key that IR v2 does not define"},
+	{"ir-version", DIAG_ERROR,
+	 "the document's version is missing or one this pipec cannot read"},
+	{"local-needs-image", DIAG_ERROR,
+	 "a step the local backend cannot run: an image and no commands"},
+	{"log-dir", DIAG_WARNING, "a step's log file under --log-dir could not be created"},
+	{"missing-key", DIAG_ERROR, "a map lacks a key it needs"},
+	{"module-missing", DIAG_ERROR, "a backend module (docker.so) is not installed"},
+	{"pipeline-timeout", DIAG_ERROR, "a pipeline ran longer than its timeout"},
+	{"secret-limit", DIAG_ERROR, "a run has more secret lines than pipec can mask"},
+	{"secret-missing", DIAG_ERROR, "a step asks for a secret whose value nobody supplied"},
+	{"secret-too-short", DIAG_ERROR, "a secret's value is too short to mask"},
+	{"service-exited", DIAG_WARNING,
+	 "a service ended with a failure while the steps still ran"},
+	{"service-not-ready", DIAG_ERROR,
+	 "a service with a health check did not become ready in time"},
+	{"signature-ignored", DIAG_NOTE,
+	 "a signature document is skipped: pipec does not verify signatures"},
+	{"step-failed", DIAG_ERROR, "a step exited non-zero, was killed, or could not start"},
+	{"step-timeout", DIAG_ERROR, "a step ran longer than its timeout"},
+	{"subst-form", DIAG_WARNING, "a ${VAR:+text}-style substitution pipec reads as Drone does"},
+	{"subst-in-commands", DIAG_WARNING,
+	 "a ${VAR} in commands names a variable not set when compiling"},
+	{"subst-too-large", DIAG_ERROR, "substituting one scalar would produce more than 1 MiB"},
+	{"too-many-documents", DIAG_ERROR, "the file holds more than 1000 YAML documents"},
+	{"unknown-anchor", DIAG_ERROR, "an alias refers to an anchor not defined before it"},
+	{"unknown-artifact", DIAG_ERROR,
+	 "imports names an artifact no step of the pipeline exports"},
+	{"unknown-backend", DIAG_ERROR, "--backend names no backend pipec knows"},
+	{"unknown-event", DIAG_WARNING,
+	 "an event clause in when or trigger names an event Drone never sends"},
+	{"unknown-key", DIAG_WARNING,
+	 "a map has a key the Drone dialect does not define in that place"},
+	{"unknown-kind", DIAG_ERROR, "a document's kind is none of pipeline, secret and signature"},
+	{"wrong-type", DIAG_ERROR, "a value has the wrong YAML type for its key"},
+	{"yaml-syntax", DIAG_ERROR, "the text is not YAML"},
+	{"yaml-too-deep", DIAG_ERROR, "sequences and maps are nested more than 64 levels deep"},
+};
+const size_t ir_nrules = sizeof ir_rules / sizeof ir_rules[0];
+
+const struct ir_rule *ir_rule_find(const char *id)
+{
+	for (size_t i = 0; id && i < ir_nrules; i++)
+		if (strcmp(ir_rules[i].id, id) == 0)
+			return &ir_rules[i];
+	return NULL;
+}
