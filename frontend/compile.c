@@ -42,11 +42,12 @@ static bool mentions(const char *text, size_t len, const char *key, size_t klen)
 }
 
 /*
- * True when the JSON text is an object with a top-level `pipelines`.
+ * True when the JSON text is pipec's own IR (any version): an object
+ * with a top-level `pipelines`, which no drone-runtime file has.
  * Text that does not parse goes to the reader whose key it mentions, so
  * a broken IR file gets the IR reader's syntax error.
  */
-static bool is_ir_v1(const char *text, size_t len)
+static bool is_pipec_ir(const char *text, size_t len)
 {
 	static const char key[] = "\"pipelines\"";
 	cJSON *root = cJSON_ParseWithLength(text, len);
@@ -95,7 +96,7 @@ static struct ir_doc *compile(const char *path, const char *text, size_t len, ch
 	size_t off = skip_lead(text, len);
 	struct ir_doc *d;
 	if (off < len && text[off] == '{') {
-		if (is_ir_v1(text + off, len - off))
+		if (is_pipec_ir(text + off, len - off))
 			d = ir_read(path, text + off, len - off, a, dl);
 		else
 			d = fe_drone_runtime_import(path, text + off, len - off, a, dl);
