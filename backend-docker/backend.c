@@ -335,8 +335,7 @@ static int connect_networks(struct docker_ctx *x, struct docker_job *j, struct d
 			net = s->networks.v[i];     /* an existing network on the engine */
 		cJSON *b = cJSON_CreateObject();
 		cJSON_AddStringToObject(b, "Container", j->id);
-		cJSON *al = cJSON_AddArrayToObject(cJSON_AddObjectToObject(b, "EndpointConfig"), "Aliases");
-		cJSON_AddItemToArray(al, cJSON_CreateString(s->name));
+		cJSON_AddItemToObject(b, "EndpointConfig", docker_endpoint(s));
 		char path[600], err[512];
 		char *en = docker_escape(net);
 		snprintf(path, sizeof path, "/networks/%s/connect", en);

@@ -209,9 +209,7 @@ cJSON *docker_container_config(struct docker_ctx *x, struct docker_job *j, const
 	if (!s->network_mode) {
 		cJSON *nc = cJSON_AddObjectToObject(cfg, "NetworkingConfig");
 		cJSON *eps = cJSON_AddObjectToObject(nc, "EndpointsConfig");
-		cJSON *ep = cJSON_AddObjectToObject(eps, x->network);
-		cJSON *al = cJSON_AddArrayToObject(ep, "Aliases");
-		cJSON_AddItemToArray(al, cJSON_CreateString(s->name));
+		cJSON_AddItemToObject(eps, x->network, docker_endpoint(s));
 	}
 	return cfg;
 }

@@ -142,6 +142,8 @@ int docker_tar_extract(const char *tar, size_t len, const char *dir);
 char *docker_name(const char *run, const char *a, const char *b);
 /* A label object {pipec.run, pipec.pipeline, pipec.step (when non-NULL), pipec.owner}. */
 cJSON *docker_labels(const char *run, const char *pipeline, const char *step);
+/* An EndpointConfig {Aliases: [name, aliases...]}: the names the step answers to. */
+cJSON *docker_endpoint(const struct ir_step *s);
 /* "<hostname>:<pid>": who owns the resources of this run. */
 const char *docker_owner(void);
 

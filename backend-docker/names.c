@@ -81,6 +81,16 @@ cJSON *docker_labels(const char *run, const char *pipeline, const char *step)
 	return l;
 }
 
+cJSON *docker_endpoint(const struct ir_step *s)
+{
+	cJSON *ep = cJSON_CreateObject();
+	cJSON *al = cJSON_AddArrayToObject(ep, "Aliases");
+	cJSON_AddItemToArray(al, cJSON_CreateString(s->name));
+	for (size_t i = 0; i < s->aliases.n; i++)
+		cJSON_AddItemToArray(al, cJSON_CreateString(s->aliases.v[i]));
+	return ep;
+}
+
 const char *docker_owner(void)
 {
 	static char owner[300];

@@ -145,7 +145,7 @@ const struct command cmd_build = {
 	"       pipec FILE... -o OUT\n"
 	"\n"
 	"Compiles each FILE (Drone-style YAML, pipec IR JSON or drone-runtime IR)\n"
-	"into one canonical IR v2 document.\n"
+	"into one canonical IR v3 document.\n"
 	"\n"
 	"  -o, --output OUT  write the IR to OUT ('-', the default, is stdout)\n"
 	"      --compact     write the IR on one line\n"

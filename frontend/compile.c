@@ -5,7 +5,7 @@
  * The input format is told by content, not by file name: text whose first
  * significant character (after an optional UTF-8 byte order mark and
  * whitespace) is `{` is JSON.  JSON with a top-level `pipelines` key is
- * pipec's own IR v2; any other JSON object is drone-runtime IR.
+ * pipec's own IR v3; any other JSON object is drone-runtime IR.
  * Everything else is YAML in the Drone dialect, read into a node tree
  * and lowered.  A file the frontend reads itself is freed as soon as it
  * has been read, before lowering: the tree holds all the IR needs, and

@@ -1,5 +1,5 @@
 /*
- * drone.c - lowering Drone 1.x documents to IR v2.
+ * drone.c - lowering Drone 1.x documents to IR v3.
  *
  * Two passes over the documents of a file: the first reads every
  * `kind: secret` (so a pipeline may use a secret declared after it) and

@@ -1,6 +1,6 @@
 /*
  * drone_runtime.c - imports drone-runtime IR, both published generations,
- * as IR v2: tells the formats apart, builds the pipeline their readers
+ * as IR v3: tells the formats apart, builds the pipeline their readers
  * fill, and tidies what both leave.
  *
  * drone_runtime_json.c decodes the JSON as drone-runtime's Go decoder
@@ -20,8 +20,8 @@
 /* ---- Building the pipeline -------------------------------------------- */
 
 /* Makes room for one more element of an arena array, doubling when full. */
-static void *grow(struct ir_arena *a, void *v, size_t n, size_t *cap,
-		  size_t size)
+void *fe_dr_grow(struct ir_arena *a, void *v, size_t n, size_t *cap,
+		 size_t size)
 {
 	if (n < *cap)
 		return v;
@@ -47,8 +47,8 @@ void fe_dr_add_secret(struct imp *im, const char *name, const struct jp *at)
 	struct ir_pipeline *p = im->p;
 	if (fe_dr_find_secret(p, name))
 		return;
-	p->secrets = grow(im->a, p->secrets, p->nsecrets, &im->cap_secrets,
-			  sizeof *p->secrets);
+	p->secrets = fe_dr_grow(im->a, p->secrets, p->nsecrets, &im->cap_secrets,
+				sizeof *p->secrets);
 	p->secrets[p->nsecrets++] = (struct ir_secret){
 		.pos = fe_dr_pos(im, at), .name = ir_strdup(im->a, name),
 		.source = IR_SECRET_RUNTIME};
@@ -112,8 +112,8 @@ struct ir_volume *fe_dr_add_volume(struct imp *im, const char *name,
 		return NULL;
 	}
 	char *uname = unique(im, name, volume_taken);
-	p->volumes = grow(im->a, p->volumes, p->nvolumes, &im->cap_volumes,
-			  sizeof *p->volumes);
+	p->volumes = fe_dr_grow(im->a, p->volumes, p->nvolumes, &im->cap_volumes,
+				sizeof *p->volumes);
 	struct ir_volume *v = &p->volumes[p->nvolumes++];
 	*v = (struct ir_volume){.pos = fe_dr_pos(im, at), .name = uname,
 				.kind = kind};
@@ -125,8 +125,8 @@ struct ir_file *fe_dr_add_file(struct imp *im, const char *name, char *data,
 {
 	struct ir_pipeline *p = im->p;
 	char *uname = unique(im, name, fe_dr_file_taken);
-	p->files = grow(im->a, p->files, p->nfiles, &im->cap_files,
-			sizeof *p->files);
+	p->files = fe_dr_grow(im->a, p->files, p->nfiles, &im->cap_files,
+			      sizeof *p->files);
 	struct ir_file *f = &p->files[p->nfiles++];
 	*f = (struct ir_file){.pos = fe_dr_pos(im, at), .name = uname, .data = data};
 	return f;
@@ -144,8 +144,8 @@ struct ir_step *fe_dr_add_step(struct imp *im, const struct jp *at)
 		im->too_many = true;
 		return NULL;
 	}
-	p->steps = grow(im->a, p->steps, p->nsteps, &im->cap_steps,
-			sizeof *p->steps);
+	p->steps = fe_dr_grow(im->a, p->steps, p->nsteps, &im->cap_steps,
+			      sizeof *p->steps);
 	struct ir_step *s = &p->steps[p->nsteps++];
 	s->pos = fe_dr_pos(im, at);
 	return s;

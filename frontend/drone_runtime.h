@@ -166,6 +166,10 @@ cJSON *fe_dr_parse(const char *path, const char *text, size_t len,
 
 /* ---- drone_runtime.c: building the pipeline --------------------------- */
 
+/* Makes room for one more element of an arena array, doubling when full. */
+void *fe_dr_grow(struct ir_arena *a, void *v, size_t n, size_t *cap,
+		 size_t size);
+
 struct ir_secret *fe_dr_find_secret(struct ir_pipeline *p, const char *name);
 
 /* Declares a secret whose value the runtime supplies, once per name. */

@@ -18,7 +18,7 @@
 #include "frontend/drone_runtime.h"
 
 static const char *const old_top_keys[] = {
-	"version", "pipeline", "networks", "volumes", NULL};
+	"version", "pipeline", "networks", "volumes", "secrets", NULL};
 static const char *const old_stage_keys[] = {"name", "alias", "steps", NULL};
 static const char *const old_netvol_keys[] = {
 	"name", "driver", "driver_opts", NULL};
@@ -100,6 +100,25 @@ static void old_secrets(struct imp *im, struct ir_step *s, const cJSON *o,
 		fe_dr_add_secret(im, name, &it.at);
 		s->secrets[s->nsecrets++] = (struct ir_secret_ref){name, name};
 	}
+}
+
+/*
+ * The top-level "secrets": [{"name": "TOKEN", "value": "..."}] the
+ * samples carry: each names a secret of the pipeline.
+ */
+static void old_top_secret(struct imp *im, const cJSON *o, const struct jp *at)
+{
+	char *name = fe_dr_get_str(im, o, "name", at);
+	char *value = fe_dr_get_str(im, o, "value", at);
+	fe_dr_get_str(im, o, "mount", at);
+	fe_dr_get_bool(im, o, "mask", at);
+	if (!name) {
+		fe_dr_ignored(im, at, "secret without a name is ignored");
+		return;
+	}
+	if (value)
+		fe_dr_secret_value_dropped(im, name, at);
+	fe_dr_add_secret(im, name, at);
 }
 
 /* A host path bind, one pipeline volume per distinct path. */
@@ -241,7 +260,24 @@ static void old_devices(struct imp *im, struct ir_step *s, const cJSON *o,
 			s->devices[s->ndevices++] = (struct ir_device){it.s[0], it.s[1]};
 }
 
-/* "networks": [{"name": "net", "aliases": ["svc"]}] */
+/*
+ * Adds a network alias to the step's aliases, which the IR gives on every
+ * network the step joins, unless it is the step's name or already there.
+ */
+static void add_alias(struct imp *im, struct ir_step *s, size_t *cap,
+		      const char *alias)
+{
+	if (!*alias || strcmp(alias, s->name) == 0)
+		return;
+	for (size_t i = 0; i < s->aliases.n; i++)
+		if (strcmp(s->aliases.v[i], alias) == 0)
+			return;
+	s->aliases.v = fe_dr_grow(im->a, s->aliases.v, s->aliases.n, cap,
+				  sizeof *s->aliases.v);
+	s->aliases.v[s->aliases.n++] = (char *)alias;
+}
+
+/* "networks": [{"name": "net", "aliases": ["svc", "database"]}] */
 static void old_step_networks(struct imp *im, struct ir_step *s,
 			      const cJSON *o, const struct jp *sj)
 {
@@ -253,17 +289,16 @@ static void old_step_networks(struct imp *im, struct ir_step *s,
 		return;
 	}
 	s->networks.v = fe_dr_room(im->a, arr, 0, sizeof *s->networks.v);
+	size_t cap = 0;
 	for (const cJSON *n; (n = fe_dr_objs_next(im, &it));) {
 		struct ir_strs aliases = fe_dr_get_strs(im, n, "aliases", &it.at);
-		for (size_t k = 0; k < aliases.n; k++)
-			if (strcmp(aliases.v[k], s->name) != 0)
-				fe_dr_dropped(im, &it.at, "network alias '%s' is dropped: "
-					      "a step is reachable by its name only",
-					      aliases.v[k]);
-		if (it.s[0])
-			s->networks.v[s->networks.n++] = it.s[0];
-		else
+		if (!it.s[0]) {
 			fe_dr_unnamed(im, &it, "network");
+			continue;
+		}
+		s->networks.v[s->networks.n++] = it.s[0];
+		for (size_t k = 0; k < aliases.n; k++)
+			add_alias(im, s, &cap, aliases.v[k]);
 	}
 	if (!s->networks.n)
 		s->networks.v = NULL;
@@ -492,6 +527,7 @@ static void old_stages(struct imp *im, const cJSON *top)
 void fe_dr_stages_import(struct imp *im, const cJSON *top)
 {
 	fe_dr_check_keys(im, top, old_top_keys, NULL);
+	fe_dr_each_obj(im, top, "secrets", NULL, old_secret_keys, old_top_secret);
 	fe_dr_get_int(im, top, "version", NULL, INT64_MIN, INT64_MAX);
 	old_networks(im, top);
 	old_volumes(im, top);

@@ -1,10 +1,10 @@
 /*
- * frontend.h - turns the files users write into IR v2.
+ * frontend.h - turns the files users write into IR v3.
  *
  * Input is one of: a Drone-style YAML pipeline file (`.drone.yml`), an
- * IR v2 JSON file, or a drone-runtime IR file of either published
+ * IR v3 JSON file, or a drone-runtime IR file of either published
  * generation (the 2017-18 stage format or the 2019 spec format).
- * fe_compile() tells them apart by content and lowers each to IR v2.
+ * fe_compile() tells them apart by content and lowers each to IR v3.
  *
  * Everything it returns lives in the caller's arena; diagnostics go to
  * the caller's list, positioned at the text the user wrote.
@@ -36,7 +36,7 @@ struct fe_context {
 };
 
 /*
- * Compiles `text` (`len` bytes, read from `path`) into IR v2.  Returns
+ * Compiles `text` (`len` bytes, read from `path`) into IR v3.  Returns
  * the IR even when errors were recorded in `dl`, so a checker can report
  * the rest of the file's problems in the same run: the caller tells by
  * the error count, and IR lowered with errors is only to be checked,

@@ -1,5 +1,5 @@
 /*
- * internal.h - the IR v2 shape tables shared by the reader and the writer.
+ * internal.h - the IR v3 shape tables shared by the reader and the writer.
  *
  * Every IR struct is described once, as a list of fields in the order
  * ir.h declares them: JSON name, kind, offset, and what the kind needs

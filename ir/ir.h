@@ -1,5 +1,5 @@
 /*
- * ir.h - pipec's intermediate representation (IR v2) and the diagnostics
+ * ir.h - pipec's intermediate representation (IR v3) and the diagnostics
  * every stage shares.
  *
  * Data flows one way: frontend -> ir -> validate -> runtime -> backend.
@@ -34,7 +34,7 @@
  * pipeline's `environment`; a version 1 document reads as the same
  * document in version 2.
  */
-#define IR_VERSION 2
+#define IR_VERSION 3
 #define IR_VERSION_OLDEST 1
 
 /* ---- Arena --------------------------------------------------------- */
@@ -190,7 +190,7 @@ void diag_print(FILE *out, const struct diag_list *dl, enum diag_format fmt,
 /* True when `out` is a terminal and NO_COLOR is unset or empty. */
 bool diag_want_color(FILE *out);
 
-/* ---- IR v2 ---------------------------------------------------------- */
+/* ---- IR v3 ---------------------------------------------------------- */
 
 struct ir_strs {
 	char **v;
@@ -355,6 +355,9 @@ struct ir_step {
 	struct ir_file_mount *files;
 	size_t nfiles;
 	struct ir_strs dns, dns_search, extra_hosts, networks;
+	/* More names the step answers to on every network it joins; its
+	 * name is always one. */
+	struct ir_strs aliases;
 	char *network_mode;
 	struct ir_port *ports;
 	size_t nports;
@@ -444,7 +447,7 @@ struct ir_pos ir_text_pos(const char *path, const char *text, size_t off);
 /* ---- Reading and writing -------------------------------------------- */
 
 /*
- * Parses IR v2 JSON from `text` (`len` bytes; `path` names it in
+ * Parses IR v3 JSON from `text` (`len` bytes; `path` names it in
  * diagnostics).  Strict: every type error, unknown key (with a
  * did-you-mean) and unsupported version is reported with its JSON
  * Pointer, all of them in one call.  Returns NULL on any error.

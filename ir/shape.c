@@ -1,5 +1,5 @@
 /*
- * shape.c - IR v2 as data: one field table per struct of ir.h.
+ * shape.c - IR v3 as data: one field table per struct of ir.h.
  *
  * The tables list fields in ir.h's declaration order, which is the key
  * order of canonical JSON.  Adding a field to ir.h means adding a line
@@ -25,7 +25,7 @@
 	{NAME(n), .kind = F_I64, .off = offsetof(T, m), .min = 0, .max = IR_INT_EXACT}
 #define ENUM(T, m, n, e, ...) \
 	{NAME(n), .kind = F_ENUM, .off = offsetof(T, m), .enumer = &e, __VA_ARGS__}
-#define STRS(T, m, n)       {NAME(n), .kind = F_STRS, .off = offsetof(T, m)}
+#define STRS(T, m, n, ...)  {NAME(n), .kind = F_STRS, .off = offsetof(T, m), __VA_ARGS__}
 #define ENV(T, m, n, ...)   {NAME(n), .kind = F_ENV, .off = offsetof(T, m), __VA_ARGS__}
 #define POS(T, m, n) \
 	{NAME(n), .kind = F_POS, .off = offsetof(T, m), .shape = &ir_shape_pos}
@@ -192,6 +192,7 @@ static const struct field step_fields[] = {
 	STRS(S, dns_search, "dns_search"),
 	STRS(S, extra_hosts, "extra_hosts"),
 	STRS(S, networks, "networks"),
+	STRS(S, aliases, "aliases", .since = 3),
 	STR(S, network_mode, "network_mode"),
 	ARR(S, ports, nports, "ports", port),
 	PTR(S, health, "health", health),

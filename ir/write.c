@@ -1,5 +1,5 @@
 /*
- * write.c - ir_write(), canonical IR v2 JSON.
+ * write.c - ir_write(), canonical IR v3 JSON.
  *
  * The text is emitted straight into one growable buffer while walking the
  * shape tables of shape.c, so keys come out in ir.h's declaration order

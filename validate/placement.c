@@ -78,6 +78,8 @@ static void check_backend_keys(struct val_ctx *c, const struct ir_pipeline *p,
 		unsupported(c, p, s, "devices");
 	if (s->network_mode)
 		unsupported(c, p, s, "network_mode");
+	if (s->aliases.n)
+		unsupported(c, p, s, "aliases");
 	if (!local)
 		return;
 	if (s->nports)

@@ -1,5 +1,5 @@
 /*
- * validate.h - checks IR v2 documents and normalizes them for the runtime.
+ * validate.h - checks IR v3 documents and normalizes them for the runtime.
  *
  * Input is a `struct ir_doc` from the frontend or from an IR file; the
  * stage never prints and never runs anything.

@@ -5,7 +5,7 @@
 expect_exit 0 "--help exits 0" "$PIPEC" --help
 check "--help names the exit codes" grep -q '130 interrupted' "$TMP/out"
 expect_exit 0 "--version exits 0" "$PIPEC" --version
-check "--version names the IR version" grep -q 'IR v2' "$TMP/out"
+check "--version names the IR version" grep -q 'IR v3' "$TMP/out"
 expect_exit 2 "no arguments is a usage error" "$PIPEC"
 for c in build validate lint run plan graph schema prune; do
 	expect_exit 0 "help $c" "$PIPEC" help "$c"

@@ -40,8 +40,8 @@ for f in $(find "$SAMPLES" -name '*.json' | sort); do
 	check "sample $rel: every key is known" sh -c "! grep -q drone-runtime-unknown-key '$TMP/err'"
 	rm -f "$TMP/out.json"
 	"$PIPEC" --trusted "$f" -o "$TMP/out.json" 2>"$TMP/err"
-	check "sample $rel compiles to IR v2" json_true "$TMP/out.json" \
-		'd["version"] == 2 and len(d["pipelines"]) == 1 and d["pipelines"][0]["steps"]'
+	check "sample $rel compiles to IR v3" json_true "$TMP/out.json" \
+		'd["version"] == 3 and len(d["pipelines"]) == 1 and d["pipelines"][0]["steps"]'
 	[ -s "$TMP/out.json" ] && cp "$TMP/out.json" "$TMP/ir-$(echo "$rel" | tr / -)"
 done
 
@@ -58,6 +58,8 @@ check "old keys: detach, privileged, network_mode, on_success + on_failure" json
 	"$(step watch)['detach'] and $(step watch)['privileged'] and $(step watch)['network_mode'] == 'host' and $(step watch)['run_policy'] == 'always'"
 check "old keys: backup and restore become an artifact" json_true "$old" \
 	"$(step package)['imports'] == [{'name': '/snapshot/bin', 'path': '/go/src/app/bin'}] and $(step package)['run_policy'] == 'on-failure'"
+check "old keys: network aliases other than the step's name" json_true "$old" \
+	"$(step compile)['aliases'] == ['builder']"
 check "old keys: volumes, tmpfs, networks" json_true "$old" \
 	"{v['name'] for v in d['pipelines'][0]['volumes']} >= {'cache', 'scratch'} and d['pipelines'][0]['networks'][0]['name'] == 'build_net'"
 check "new keys: platform" json_true "$new" \

@@ -1,5 +1,5 @@
 #!/bin/sh
-# IR v2 end to end: pipec reads IR JSON and writes it back canonically;
+# IR v3 end to end: pipec reads IR JSON and writes it back canonically;
 # everything pipec writes validates against docs/ir.schema.json; the
 # bad and good examples of each docs/rules/ir-*.md page behave as the
 # page says, for pipec and for the schema alike.
@@ -84,7 +84,7 @@ for in in tests/golden/ir/*.json; do
 		"$PIPEC" validate --trusted "$in"
 done
 
-# docs/ir.md's example is what it claims: canonical IR v2, as pipec writes it.
+# docs/ir.md's example is what it claims: canonical IR v3, as pipec writes it.
 awk '/^## Example/ { on = 1; next }
      on && /^```json/ { inblock = 1; next }
      on && inblock && /^```/ { exit }
@@ -286,19 +286,26 @@ expect_exit 2 "a truncated IR exits 2" "$PIPEC" "$TMP/truncated.json" -o -
 check "a truncated IR is reported with line:col" \
 	grep -q "truncated.json:2:[0-9]*: error: " "$TMP/err"
 
-printf '{"version": 3, "pipelines": []}\n' >"$TMP/v3.json"
-expect_exit 2 "a future IR version exits 2" "$PIPEC" "$TMP/v3.json" -o -
+printf '{"version": 4, "pipelines": []}\n' >"$TMP/v4.json"
+expect_exit 2 "a future IR version exits 2" "$PIPEC" "$TMP/v4.json" -o -
 check "a future IR version names the readable ones" \
-	grep -qF "unsupported IR version 3; this pipec reads versions 1 to 2 [ir-version]" "$TMP/err"
+	grep -qF "unsupported IR version 4; this pipec reads versions 1 to 3 [ir-version]" "$TMP/err"
 
 # Version 1 is still read, and written as the newest version, which means
 # the same; the key version 2 added is refused in a version 1 document.
 V1='{"version": 1, "pipelines": [{"name": "p", "type": "local", "steps": [{"name": "s", "script": "true", "environment": {"A": "1"}}]}]}'
 printf '%s\n' "$V1" >"$TMP/v1.json"
 expect_exit 0 "a version 1 document is read" "$PIPEC" build --no-optimize "$TMP/v1.json" -o "$TMP/v1.out"
-check "a version 1 document is written as version 2" grep -q '"version": 2' "$TMP/v1.out"
+check "a version 1 document is written as version 3" grep -q '"version": 3' "$TMP/v1.out"
 check "a version 1 document keeps its step environment" grep -q '"A": "1"' "$TMP/v1.out"
 printf '{"version": 1, "pipelines": [{"name": "p", "type": "local", "environment": {"A": "1"},\n "steps": [{"name": "s"}]}]}\n' >"$TMP/v1env.json"
 expect_exit 2 "a pipeline environment in version 1 exits 2" "$PIPEC" build "$TMP/v1env.json" -o -
 check "a pipeline environment in version 1 is an unknown key at its pointer" \
 	grep -qF "v1env.json:/pipelines/0/environment: error: unknown key 'environment' in IR version 1; it needs version 2 [ir-unknown-key]" "$TMP/err"
+printf '{"version": 2, "pipelines": [{"name": "p", "type": "docker",\n "steps": [{"name": "db", "image": "postgres:16", "aliases": ["database"]}]}]}\n' >"$TMP/v2alias.json"
+expect_exit 2 "step aliases in version 2 exit 2" "$PIPEC" build "$TMP/v2alias.json" -o -
+check "step aliases in version 2 are an unknown key at their pointer" \
+	grep -qF "v2alias.json:/pipelines/0/steps/0/aliases: error: unknown key 'aliases' in IR version 2; it needs version 3 [ir-unknown-key]" "$TMP/err"
+printf '{"version": 3, "pipelines": [{"name": "p", "type": "docker",\n "steps": [{"name": "db", "image": "postgres:16", "aliases": ["database"]}]}]}\n' >"$TMP/v3alias.json"
+expect_exit 0 "step aliases in version 3 are read" "$PIPEC" build --no-optimize "$TMP/v3alias.json" -o "$TMP/v3alias.out"
+check "step aliases are written back" grep -q '"database"' "$TMP/v3alias.out"

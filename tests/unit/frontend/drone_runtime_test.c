@@ -1,6 +1,6 @@
 /*
  * drone_runtime_test.c - imports small drone-runtime files of both
- * generations and checks the IR v2 they become, and the diagnostics.
+ * generations and checks the IR v3 they become, and the diagnostics.
  *
  * The inputs are written inline with J(), which turns its argument into
  * a string literal, so the JSON reads as JSON.
@@ -258,9 +258,40 @@ Test(drone_runtime, old_devices_and_networks)
 	cr_assert_str_eq(svc->devices[0].host_path, "/dev/fuse");
 	cr_assert_str_eq(svc->devices[0].path, "/dev/fuse");
 	STRS(svc->networks, "net");
-	expect_diag(DIAG_NOTE, "drone-runtime-dropped", "/pipeline/0/steps/0/networks/0");
+	STRS(svc->aliases, "db");
+	cr_assert_null(diag_find("drone-runtime-dropped", "/pipeline/0/steps/0/networks/0"));
 	cr_assert_eq(step(p, "hostnet")->networks.n, 0);
 	expect_diag(DIAG_NOTE, "drone-runtime-dropped", "/pipeline/0/steps/1/networks");
+}
+
+Test(drone_runtime, old_network_aliases_are_kept_once_each)
+{
+	struct ir_pipeline *p = import_ok(J({
+		"networks": [{"name": "front"}, {"name": "back"}],
+		"pipeline": [{"steps": [
+			{"name": "pg", "alias": "postgres", "on_success": true,
+			 "networks": [{"name": "front", "aliases": ["database", "postgres"]},
+				      {"name": "back", "aliases": ["db", "database", ""]}]}]}]}));
+	struct ir_step *s = step(p, "postgres");
+	STRS(s->networks, "front", "back");
+	STRS(s->aliases, "database", "db");
+	cr_assert(strstr(round_trip(p), "\"aliases\": [\n"));
+}
+
+Test(drone_runtime, old_top_level_secrets_are_read)
+{
+	struct ir_pipeline *p = import_ok(J({
+		"pipeline": [{"steps": [{"alias": "a", "on_success": true}]}],
+		"networks": [], "volumes": [],
+		"secrets": [{"name": "token", "value": "s3cr3t-top", "mask": true},
+			    {"name": "empty"}, {"value": "x"}]}));
+	cr_assert_null(diag_find("drone-runtime-unknown-key", NULL));
+	cr_assert_eq(p->nsecrets, 2);
+	cr_assert_str_eq(p->secrets[0].name, "token");
+	cr_assert_str_eq(p->secrets[1].name, "empty");
+	expect_diag(DIAG_WARNING, "drone-runtime-secret-value", "/secrets/0");
+	expect_diag(DIAG_WARNING, "drone-runtime-unresolved-ref", "/secrets/2");
+	cr_assert_null(strstr(round_trip(p), "s3cr3t-top"));
 }
 
 Test(drone_runtime, old_backup_and_restore_are_artifacts)

@@ -150,7 +150,7 @@ Test(errors, duplicate_keys)
 Test(errors, unsupported_version)
 {
 	expect("{\"version\": 7, \"pipelines\": 1}", "ir-version", "/version",
-	       "unsupported IR version 7; this pipec reads versions 1 to 2");
+	       "unsupported IR version 7; this pipec reads versions 1 to 3");
 	/* keys of another version are not judged */
 	cr_assert_eq(dl.len, 1);
 }
@@ -158,9 +158,9 @@ Test(errors, unsupported_version)
 Test(errors, missing_or_mistyped_version)
 {
 	expect("{\"pipelines\": []}", "ir-version", "",
-	       "missing IR version; this pipec reads versions 1 to 2");
+	       "missing IR version; this pipec reads versions 1 to 3");
 	expect("{\"version\": \"1\", \"pipelines\": []}", "ir-version", "/version",
-	       "IR version must be an integer, got a string; this pipec reads versions 1 to 2");
+	       "IR version must be an integer, got a string; this pipec reads versions 1 to 3");
 }
 
 Test(errors, not_an_object)

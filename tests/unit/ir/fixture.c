@@ -65,6 +65,7 @@ static void full_step(struct ir_arena *a, struct ir_step *s)
 	s->dns_search = STRS(a, "example.com");
 	s->extra_hosts = STRS(a, "db:10.0.0.2");
 	s->networks = STRS(a, "backend");
+	s->aliases = STRS(a, "cache", "kv");
 	s->network_mode = ir_strdup(a, "bridge");
 	s->nports = 1;
 	s->ports = ir_calloc(a, 1, sizeof *s->ports);

@@ -110,7 +110,7 @@ Test(roundtrip, zero_values_are_left_out)
 	char *text = ir_write(fixture_min(arena), 0);
 	cr_assert_str_eq(text,
 			 "{\n"
-			 "  \"version\": 2,\n"
+			 "  \"version\": 3,\n"
 			 "  \"pipelines\": [\n"
 			 "    {\n"
 			 "      \"name\": \"default\",\n"
@@ -215,7 +215,7 @@ Test(roundtrip, positions_from_pointers_are_not_written)
 			    " \"steps\": [{\"name\": \"x\", \"skip\": {\"reason\": \"r\"}}]}]}",
 			    IR_WRITE_COMPACT);
 	/* read as version 1, written as the newest version, which means the same */
-	cr_assert_str_eq(text, "{\"version\":2,\"pipelines\":[{\"name\":\"a\",\"type\":\"local\","
+	cr_assert_str_eq(text, "{\"version\":3,\"pipelines\":[{\"name\":\"a\",\"type\":\"local\","
 			       "\"steps\":[{\"name\":\"x\",\"skip\":{\"reason\":\"r\"}}]}]}\n");
 	free(text);
 }
