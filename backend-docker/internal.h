@@ -204,13 +204,16 @@ long docker_call(struct docker_client *c, const char *method, const char *path,
 /* A URL-encoded copy of `s`; free() it. */
 char *docker_escape(const char *s);
 
-/* ---- module.c's table: the backend, the engine, prune ---------------------- */
+/* ---- module.c's table: the backend, the engine, prune, image tags ---------- */
 
 rt_backend_new_fn docker_backend_new;
 /* True when an engine answers at opt->host (NULL: as the backend would find it). */
 bool docker_engine_answers(const struct rt_backend_options *opt, int timeout_ms);
 int docker_prune(const struct rt_backend_options *opt, bool dry_run, rt_prune_fn *each,
 		 void *arg, struct diag_list *dl);
+/* images.c: the local tags of an image repository. */
+int docker_image_tags(const struct rt_backend_options *opt, const char *repo,
+		      rt_tag_fn *each, void *arg, struct diag_list *dl);
 
 /* ---- pull.c: images --------------------------------------------------------- */
 

@@ -11,4 +11,5 @@ const struct rt_module pipec_module = {
 	.backend_new = docker_backend_new,
 	.answers = docker_engine_answers,
 	.prune = docker_prune,
+	.image_tags = docker_image_tags,
 };

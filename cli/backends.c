@@ -162,6 +162,23 @@ int cli_backend_prune(const char *name, const struct rt_backend_options *opt, bo
 	return rc;
 }
 
+int cli_backend_image_tags(const char *name, const struct rt_backend_options *opt,
+			   const char *repo, int timeout_ms,
+			   void (*each)(void *arg, const char *tag), void *arg)
+{
+	const struct backend_entry *e = find(name);
+	struct diag_list dl;
+	diag_list_init(&dl);
+	void *h = NULL;
+	const struct rt_module *m = e && e->module ? module_open(e->module, &h, &dl) : NULL;
+	int rc = -1;
+	if (m && m->image_tags && (!m->answers || m->answers(opt, timeout_ms)))
+		rc = m->image_tags(opt, repo, each, arg, &dl);
+	rt_plugin_close(h);
+	diag_list_release(&dl);
+	return rc;
+}
+
 void cli_backend_names(FILE *out)
 {
 	for (size_t i = 0; i < NBACKENDS; i++)

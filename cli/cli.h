@@ -53,6 +53,15 @@ int cli_backend_if_answers(const char *name, const struct rt_backend_options *op
 void cli_backend_names(FILE *out);
 
 /*
+ * Calls `each` with the tags backend `name`'s engine holds of image
+ * repository `repo`, when it answers within `timeout_ms`: 0, or -1 when
+ * it cannot say (no module, no engine, an error), quietly.
+ */
+int cli_backend_image_tags(const char *name, const struct rt_backend_options *opt,
+			   const char *repo, int timeout_ms,
+			   void (*each)(void *arg, const char *tag), void *arg);
+
+/*
  * Runs backend `name`'s prune (runtime/plugin.h) and prints a line per
  * item to `out`; 0, or -1 after recording why.
  */

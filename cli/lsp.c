@@ -19,16 +19,30 @@
 
 #include "cli/cli.h"
 #include "lsp/lsp.h"
+#include "runtime/options.h"
 
 /* Messages handed to the server at once, at most. */
 #define LSP_BATCH 256
 
+/* How long the engine has to answer before a quick fix goes without it. */
+#define LSP_ENGINE_TIMEOUT_MS 300
+
 static void send_message(void *arg, const char *json, size_t len)
 {
-	FILE *out = arg;
-	fprintf(out, "Content-Length: %zu\r\n\r\n", len);
-	fwrite(json, 1, len, out);
-	fflush(out);
+	(void)arg;
+	fprintf(stdout, "Content-Length: %zu\r\n\r\n", len);
+	fwrite(json, 1, len, stdout);
+	fflush(stdout);
+}
+
+/* The local Docker engine's tags of an image, for pinning it; the module
+ * is opened only when a quick fix asks. */
+static void image_tags(void *arg, const char *repo, void (*each)(void *, const char *),
+		       void *each_arg)
+{
+	(void)arg;
+	struct rt_backend_options opt = {0};
+	cli_backend_image_tags("docker", &opt, repo, LSP_ENGINE_TIMEOUT_MS, each, each_arg);
 }
 
 /*
@@ -103,7 +117,7 @@ static void answer(struct lsp_server *s, struct lsp_reader *r)
 static int serve(void)
 {
 	char *uri = rules_uri();
-	struct lsp_options opts = {.send = send_message, .arg = stdout, .rules_uri = uri};
+	struct lsp_options opts = {.send = send_message, .rules_uri = uri, .image_tags = image_tags};
 	struct lsp_server *s = lsp_server_new(&opts);
 	struct lsp_reader r;
 	lsp_reader_init(&r);

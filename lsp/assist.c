@@ -12,7 +12,9 @@
  * Hover explains the key under the cursor, or on a `${VAR}` tells the
  * value it takes in the editor's build context.  Quick fixes replace a
  * name the compiler did not know with the nearest one it does, the same
- * suggestion the finding's message makes (ir_suggest()).
+ * suggestion the finding's message makes (ir_suggest()), and pin an
+ * untagged image to a tag the local engine holds, when the caller gave a
+ * way to ask one (lsp_options.image_tags).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -363,6 +365,83 @@ static cJSON *fix_names(struct lsp_doc *d, const cJSON *diag, struct lsp_pos at,
 	return a;
 }
 
+/* Most tags offered for one image. */
+#define ASSIST_MAX_TAGS 8
+
+struct pin {
+	const struct lsp_doc *d;
+	const cJSON *diag;
+	struct fe_span at;
+	const char *image;
+	cJSON *list;
+	int n;
+};
+
+static void add_pin(void *arg, const char *tag)
+{
+	struct pin *p = arg;
+	if (p->n++ < ASSIST_MAX_TAGS)
+		cJSON_AddItemToArray(p->list, quick_fix(p->d, p->diag, p->at, p->image, tag));
+}
+
+/* The `image:` value of the step starting at `line`, and its span. */
+static bool step_image(const struct lsp_doc *d, int line, char *image, size_t cap,
+		       struct fe_span *at)
+{
+	size_t len;
+	const char *t = lsp_line(d, line, &len);
+	size_t col = indent_of(t, len);
+	if (col + 1 < len && t[col] == '-' && t[col + 1] == ' ')
+		col = indent_of(t + col + 2, len - col - 2) + col + 2;
+	for (int l = line; l <= (int)d->nlines; l++) {
+		t = lsp_line(d, l, &len);
+		size_t i = indent_of(t, len);
+		if (l > line && i < col && i < len)
+			return false;   /* the step has ended */
+		if (l > line && i != col)
+			continue;
+		if (l == line && i + 2 <= len && t[i] == '-')
+			i = col;
+		if (len - i < 7 || memcmp(t + i, "image:", 6) != 0)
+			continue;
+		size_t v = i + 6;
+		while (v < len && t[v] == ' ')
+			v++;
+		size_t e = v;
+		while (e < len && !strchr(" \t#", t[e]))
+			e++;
+		size_t q = (e > v + 1 && (t[v] == '"' || t[v] == '\'')) ? 1 : 0;
+		if (e - v - 2 * q == 0 || e - v - 2 * q >= cap)
+			return false;
+		memcpy(image, t + v + q, e - v - 2 * q);
+		image[e - v - 2 * q] = '\0';
+		*at = (struct fe_span){l, (int)(v + q) + 1, l, (int)(e - q) + 1};
+		return true;
+	}
+	return false;
+}
+
+/* An untagged (or :latest) image: the tags the local engine holds of it. */
+static void fix_image(struct lsp_server *s, struct lsp_doc *d, const cJSON *diag,
+		      struct lsp_pos at, cJSON *list)
+{
+	char image[256], written[256];
+	struct pin p = {d, diag, {0}, written, list, 0};
+	if (!s->opts.image_tags || !step_image(d, at.line, image, sizeof image, &p.at))
+		return;
+	memcpy(written, image, sizeof written);
+	for (size_t i = 0; image[i]; i++)
+		if ((unsigned char)image[i] < ' ' || (unsigned char)image[i] >= 0x7f)
+			return;     /* not an image reference an engine could hold */
+	char *colon = strrchr(image, ':');
+	if (colon && !strchr(colon, '/')) {
+		if (strcmp(colon, ":latest") != 0)
+			return;
+		*colon = '\0';
+	}
+	s->opts.image_tags(s->opts.arg, image, add_pin, &p);
+}
+
 static cJSON *fix_for(struct lsp_doc *d, const cJSON *diag)
 {
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(diag, "code");
@@ -383,12 +462,20 @@ static cJSON *fix_for(struct lsp_doc *d, const cJSON *diag)
 	return NULL;
 }
 
-cJSON *lsp_code_actions(struct lsp_doc *d, const cJSON *params)
+cJSON *lsp_code_actions(struct lsp_server *s, struct lsp_doc *d, const cJSON *params)
 {
 	const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(params, "context");
 	const cJSON *diag;
 	cJSON *list = cJSON_CreateArray();
 	cJSON_ArrayForEach(diag, cJSON_GetObjectItemCaseSensitive(ctx, "diagnostics")) {
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(diag, "code");
+		struct lsp_pos at;
+		if (cJSON_IsString(code) && strcmp(code->valuestring, "image-latest") == 0 &&
+		    lsp_pos_from_json(d, cJSON_GetObjectItemCaseSensitive(
+				      cJSON_GetObjectItemCaseSensitive(diag, "range"), "start"), &at)) {
+			fix_image(s, d, diag, at, list);
+			continue;
+		}
 		cJSON *a = fix_for(d, diag);
 		if (a)
 			cJSON_AddItemToArray(list, a);

@@ -98,7 +98,7 @@ cJSON *lsp_document_symbols(struct lsp_doc *d);
 
 cJSON *lsp_completion(struct lsp_doc *d, const cJSON *params);
 cJSON *lsp_hover(struct lsp_server *s, struct lsp_doc *d, const cJSON *params);
-cJSON *lsp_code_actions(struct lsp_doc *d, const cJSON *params);
+cJSON *lsp_code_actions(struct lsp_server *s, struct lsp_doc *d, const cJSON *params);
 
 /* The item whose name is at `at`, or NULL. */
 const struct fe_item *lsp_item_at(struct lsp_doc *d, struct lsp_pos at);

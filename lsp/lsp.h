@@ -65,6 +65,14 @@ struct lsp_options {
 	void *arg;
 	/* URI prefix of the rule pages, "file:///.../rules/"; NULL for none. */
 	const char *rules_uri;
+	/*
+	 * Calls `each` with the tags the local engine holds of image
+	 * repository `repo` ("alpine" -> "alpine:3.19"), for the quick fix
+	 * that pins an untagged image; NULL, or no call, when no engine
+	 * answers.
+	 */
+	void (*image_tags)(void *arg, const char *repo,
+			   void (*each)(void *each_arg, const char *tag), void *each_arg);
 };
 
 struct lsp_server *lsp_server_new(const struct lsp_options *opts);

@@ -312,8 +312,8 @@ static cJSON *q_hover(struct lsp_server *s, struct lsp_doc *d, const cJSON *p, c
 
 static cJSON *q_code_actions(struct lsp_server *s, struct lsp_doc *d, const cJSON *p, const char **e)
 {
-	(void)s, (void)e;
-	return lsp_code_actions(d, p);
+	(void)e;
+	return lsp_code_actions(s, d, p);
 }
 
 static const struct { const char *method; doc_request fn; } doc_requests[] = {

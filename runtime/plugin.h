@@ -32,6 +32,9 @@ typedef int rt_backend_new_fn(struct rt_backend *out, const struct rt_backend_op
 /* One thing prune found: "container", "network", "volume"; the run that made it. */
 typedef void rt_prune_fn(void *arg, const char *kind, const char *name, const char *run);
 
+/* One tag an engine holds of an image ("alpine:3.19"). */
+typedef void rt_tag_fn(void *arg, const char *tag);
+
 /* What a module exports, as PIPEC_MODULE_SYMBOL. */
 struct rt_module {
 	const char *name;           /* the backend's name, as --backend takes it */
@@ -44,6 +47,11 @@ struct rt_module {
 	 * recording why.  NULL: nothing to prune. */
 	int (*prune)(const struct rt_backend_options *opt, bool dry_run, rt_prune_fn *each,
 		     void *arg, struct diag_list *dl);
+	/* Calls `each` with every tag but latest the engine holds of image
+	 * repository `repo`, for an editor to pin an untagged image; 0, or -1
+	 * after recording why.  NULL: the backend keeps no images. */
+	int (*image_tags)(const struct rt_backend_options *opt, const char *repo,
+			  rt_tag_fn *each, void *arg, struct diag_list *dl);
 };
 
 #define PIPEC_MODULE_SYMBOL "pipec_module"

@@ -10,7 +10,7 @@ python3 tests/lsp/protocol.py "$PIPEC" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 cat "$TMP/out"
 n=$(grep -cE '^(not )?ok - ' "$TMP/out")
-if [ "$rc" -ne 0 ] || [ "$n" -lt 33 ]; then
+if [ "$rc" -ne 0 ] || [ "$n" -lt 34 ]; then
 	fail "lsp: the protocol tests ran to the end (exit $rc, $n cases)"
 	sed 's/^/#   /' "$TMP/err" | tail -20
 fi

@@ -2,7 +2,9 @@
 """Protocol-level tests of `pipec lsp`: framing, errors, cancellation,
 synchronisation, positions and the life cycle, byte for byte.
 
-Usage: protocol.py PIPEC.  Prints `ok - NAME` / `not ok - NAME` per case.
+Usage: protocol.py PIPEC [docker].  Prints `ok - NAME` / `not ok - NAME`
+per case.  With `docker`, runs only the cases that need the Docker engine
+DOCKER_HOST names, holding the image busybox:1.35.
 """
 import json
 import os
@@ -21,9 +23,10 @@ def frame(obj):
 
 
 class Server:
-    def __init__(self):
+    def __init__(self, env=None):
         self.p = subprocess.Popen([PIPEC, "lsp"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env=dict(os.environ, **(env or {})))
         self.buf = b""
         self.seen = []
 
@@ -364,8 +367,47 @@ def case_navigation():
     s.finish()
 
 
-for case in (case_navigation, case_related, case_lifecycle, case_malformed, case_cancel, case_sync, case_half_typed,
-             case_settings):
+def case_image_pin():
+    s = Server()
+    s.init()
+    s.open("kind: pipeline\nname: a\nsteps:\n- name: x\n  image: busybox\n  commands: [true]\n"
+           "- name: y\n  image: \"nginx:latest\"\n  commands: [true]\n", 1)
+    d = s.diagnostics(1)
+    lat = [x for x in (d or {"params": {"diagnostics": []}})["params"]["diagnostics"]
+           if x["code"] == "image-latest"]
+    r = request(s, 40, "textDocument/codeAction", 3, 2,
+                range={"start": {"line": 3, "character": 2}, "end": {"line": 3, "character": 2}},
+                context={"diagnostics": lat[:1]})
+    edits = [e for a in r or [] for e in a["edit"]["changes"][URI]]
+    report(len(lat) == 2 and {"range": rng(4, 9, 4, 16), "newText": "busybox:1.35"} in edits,
+           "an untagged image offers to pin a tag the local engine holds", (lat, r))
+    r = request(s, 41, "textDocument/codeAction", 6, 2,
+                range={"start": {"line": 6, "character": 2}, "end": {"line": 6, "character": 2}},
+                context={"diagnostics": lat[1:2]})
+    report(r == [], "an image the engine does not hold gets no pin", r)
+    s.finish()
+
+
+def case_image_pin_no_engine():
+    s = Server({"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    s.init()
+    s.open("kind: pipeline\nname: a\nsteps:\n- name: x\n  image: busybox\n  commands: [true]\n", 1)
+    d = s.diagnostics(1)
+    lat = [x for x in (d or {"params": {"diagnostics": []}})["params"]["diagnostics"]
+           if x["code"] == "image-latest"]
+    t = time.time()
+    r = request(s, 42, "textDocument/codeAction", 3, 2,
+                range={"start": {"line": 3, "character": 2}, "end": {"line": 3, "character": 2}},
+                context={"diagnostics": lat})
+    report(len(lat) == 1 and r == [] and time.time() - t < 5,
+           "without an engine an untagged image gets no pin, quickly", (lat, r))
+    s.finish()
+
+
+DOCKER_CASES = (case_image_pin,)
+CASES = (case_navigation, case_related, case_lifecycle, case_malformed, case_cancel, case_sync,
+         case_half_typed, case_settings, case_image_pin_no_engine)
+for case in DOCKER_CASES if sys.argv[2:] == ["docker"] else CASES:
     try:
         case()
     except Exception as e:  # a crash of the test is a failure, not a pass
