@@ -119,4 +119,29 @@ void kube_secret_key(const char *name, char *out, size_t size);
 /* True when `name` is a valid DNS-1035 label (a Service name). */
 bool kube_dns_label_ok(const char *name);
 
+/* ---- the backend (lib/pipec/kube.so) ------------------------------------------ */
+
+#include "runtime/options.h"
+#include "runtime/plugin.h"
+#include "runtime/runtime.h"
+
+/*
+ * Makes a Kubernetes backend from `opt`'s kubeconfig, kube_context,
+ * kube_namespace, storage_class, workspace_size and single_pod: reads the
+ * configuration, checks that the API server answers and keeps the
+ * connection for the run.  0, or -1 after recording why [kube-config]
+ * [kube-unreachable].  Release `out` with rt_backend_release().
+ */
+int kube_backend_new(struct rt_backend *out, const struct rt_backend_options *opt,
+		     struct diag_list *dl);
+
+/*
+ * Finds the objects of runs started from this host that are no longer
+ * alive, by their labels, calls `each` for each and deletes it
+ * (propagationPolicy Foreground) unless `dry_run`.  0, or -1 after
+ * recording why.
+ */
+int kube_prune(const struct rt_backend_options *opt, bool dry_run, rt_prune_fn *each, void *arg,
+	       struct diag_list *dl);
+
 #endif

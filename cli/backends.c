@@ -31,6 +31,7 @@ struct backend_entry {
 static const struct backend_entry backends[] = {
 	{"local", local_backend_new, NULL},
 	{"docker", NULL, "docker"},
+	{"kube", NULL, "kube"},
 };
 #define NBACKENDS (sizeof backends / sizeof backends[0])
 

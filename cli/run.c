@@ -22,7 +22,8 @@ enum {
 	OPT_BACKEND = 256, OPT_PLUGIN, OPT_TIMEOUT, OPT_STEP_TIMEOUT, OPT_SECRET,
 	OPT_SECRET_FILE, OPT_SECRET_ENV, OPT_SECRETS, OPT_WORKSPACE, OPT_LOG_DIR,
 	OPT_TIMESTAMPS, OPT_REPORT, OPT_TRUSTED, OPT_GRACE,
-	OPT_SERVICE_TIMEOUT, OPT_ARTIFACTS,
+	OPT_SERVICE_TIMEOUT, OPT_ARTIFACTS, OPT_KUBECONFIG, OPT_KUBE_CONTEXT, OPT_NAMESPACE,
+	OPT_STORAGE_CLASS, OPT_WORKSPACE_SIZE, OPT_SINGLE_POD,
 };
 
 static const struct option run_options[] = {
@@ -43,6 +44,12 @@ static const struct option run_options[] = {
 	{"trusted", no_argument, NULL, OPT_TRUSTED},
 	{"service-timeout", required_argument, NULL, OPT_SERVICE_TIMEOUT},
 	{"artifacts", required_argument, NULL, OPT_ARTIFACTS},
+	{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+	{"kube-context", required_argument, NULL, OPT_KUBE_CONTEXT},
+	{"namespace", required_argument, NULL, OPT_NAMESPACE},
+	{"storage-class", required_argument, NULL, OPT_STORAGE_CLASS},
+	{"workspace-size", required_argument, NULL, OPT_WORKSPACE_SIZE},
+	{"kube-single-pod", no_argument, NULL, OPT_SINGLE_POD},
 	{"help", no_argument, NULL, 'h'},
 	CLI_CONTEXT_OPTIONS,
 	{0},
@@ -114,6 +121,12 @@ static int take_option(struct run_args *ra, int c, struct diag_list *dl)
 	case OPT_TIMESTAMPS: o->timestamps = true; return 0;
 	case OPT_TRUSTED: ra->policy.trusted = true; return 0;
 	case OPT_ARTIFACTS: o->artifacts_dir = optarg; return 0;
+	case OPT_KUBECONFIG: ra->backend_opt.kubeconfig = optarg; return 0;
+	case OPT_KUBE_CONTEXT: ra->backend_opt.kube_context = optarg; return 0;
+	case OPT_NAMESPACE: ra->backend_opt.kube_namespace = optarg; return 0;
+	case OPT_STORAGE_CLASS: ra->backend_opt.storage_class = optarg; return 0;
+	case OPT_WORKSPACE_SIZE: ra->backend_opt.workspace_size = optarg; return 0;
+	case OPT_SINGLE_POD: ra->backend_opt.single_pod = true; return 0;
 	case OPT_SERVICE_TIMEOUT:
 		if ((o->service_timeout = parse_duration(optarg)) <= 0)
 			return cli_usage_error("run", "'%s' is not a duration (90, 90s, 5m, 2h)", optarg);
@@ -333,11 +346,21 @@ const struct command cmd_run = {
 	"Step output streams to stdout as `step | line`; problems and a summary\n"
 	"table go to stderr.\n"
 	"\n"
-	"      --backend NAME         where steps run: docker or local (default: docker\n"
-	"                             when the pipeline asks for it and an engine answers)\n"
+	"      --backend NAME         where steps run: docker, kube or local (default:\n"
+	"                             docker when the pipeline asks for it and an engine\n"
+	"                             answers)\n"
 	"      --service-timeout DUR  how long a service may take to be ready (60s)\n"
 	"      --artifacts DIR        also write exported paths to DIR/NAME\n"
 	"      --backend-plugin PATH  load the backend from a shared object\n"
+	"  Kubernetes (--backend=kube, docs/kubernetes.md): a Pod per step sharing a\n"
+	"  workspace claim, on the cluster of the kubeconfig ($KUBECONFIG, in-cluster,\n"
+	"  ~/.kube/config)\n"
+	"      --kubeconfig FILE      read this kubeconfig only\n"
+	"      --kube-context NAME    the context to use (default: current-context)\n"
+	"      --namespace NS         where the run's objects go (default: the context's)\n"
+	"      --storage-class NAME   the workspace claim's storage class\n"
+	"      --workspace-size Q     the workspace claim's size (1Gi)\n"
+	"      --kube-single-pod      one Pod per pipeline (see docs/kubernetes.md)\n"
 	"  -j, --parallel N           at most N steps at once (0: no bound)\n"
 	"      --timeout DUR          stop a pipeline running longer (90, 90s, 5m, 2h)\n"
 	"      --step-timeout DUR     the same for each step without its own timeout\n"

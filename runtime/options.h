@@ -45,6 +45,13 @@ struct rt_backend_options {
 	const char *config_dir;     /* registry credentials; NULL: the backend's default */
 	FILE *progress;             /* where image pulls report progress; NULL: nowhere */
 	bool progress_tty;          /* `progress` is a terminal: redraw in place */
+	/* Kubernetes (docs/kubernetes.md): NULL or false are kubectl's defaults. */
+	const char *kubeconfig;     /* NULL: $KUBECONFIG, in-cluster, ~/.kube/config */
+	const char *kube_context;   /* NULL: the kubeconfig's current-context */
+	const char *kube_namespace; /* NULL: the context's, else "default" */
+	const char *storage_class;  /* the workspace claim's; NULL: the cluster's default */
+	const char *workspace_size; /* the workspace claim's; NULL: "1Gi" */
+	bool single_pod;            /* one Pod per pipeline instead of one per step */
 };
 
 #endif
