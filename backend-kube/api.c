@@ -17,7 +17,7 @@
 
 #include <curl/curl.h>
 
-#include "internal.h"
+#include "backend-kube/internal.h"
 
 struct kube_client {
 	CURLM *multi;

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "backend-kube/internal.h"
 
 static struct kube_ctx *ctx_of(void *p) { return p; }
 

@@ -18,7 +18,7 @@
 
 #include <openssl/evp.h>
 
-#include "internal.h"
+#include "backend-kube/internal.h"
 
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define MAX_FILES 32

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend-kube/internal.h"
 
 extern char **environ;
 

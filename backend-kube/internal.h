@@ -17,7 +17,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "kube.h"
+#include "backend-kube/kube.h"
 #include "runtime/runtime.h"
 
 /* Ceilings. */

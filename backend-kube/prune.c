@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend-kube/internal.h"
 
 static const struct {
 	const char *path, *kind;

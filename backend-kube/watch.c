@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "backend-kube/internal.h"
 
 static void keep(struct kube_lines *l, const char *data, size_t len)
 {

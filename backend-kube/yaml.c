@@ -12,7 +12,7 @@
 
 #include <yaml.h>
 
-#include "internal.h"
+#include "backend-kube/internal.h"
 
 static bool is_integer(const char *s)
 {

@@ -53,3 +53,33 @@ prun() {
 
 # has FILE TEXT: FILE has a line containing TEXT.
 has() { grep -qF -- "$2" "$1" || { echo "# '$2' not in $1:"; sed 's/^/#   /' "$1" | tail -15; return 1; }; }
+
+# run_samples BACKEND WHERE LEAK_CHECK: every `type: docker` sample runs on
+# BACKEND and succeeds (case "sample NAME: succeeds WHERE"), then
+# LEAK_CHECK NAME is a case of its own.  Secrets the sample takes get a
+# made-up value; a sample that clones is run from a copy with the clone
+# disabled (the clone step needs a reachable remote).
+run_samples() {
+	backend=$1 where=$2 leaks=$3
+	n=0
+	for f in samples/*.yml; do
+		grep -q '^type: docker' "$f" || continue
+		n=$((n + 1))
+		sname=$(basename "$f" .yml)
+		in=$f
+		if ! grep -q '^clone:' "$f"; then
+			in=$TMP/$sname.yml
+			sed 's/^type: docker$/type: docker\nclone:\n  disable: true/' "$f" >"$in"
+		fi
+		set --
+		for s in $(sed -n 's/.*from_secret: *\([A-Za-z0-9_]*\).*/\1/p' "$f" | sort -u); do
+			set -- "$@" --secret "$s=sample-value-$s"
+		done
+		"$PIPEC" run --backend="$backend" --trusted "$@" "$in" >"$TMP/out" 2>"$TMP/err"
+		rc=$?
+		check "sample $sname: succeeds $where" [ $rc -eq 0 ]
+		[ $rc -eq 0 ] || sed 's/^/#   /' "$TMP/err" | grep -v warning | tail -5
+		$leaks "sample $sname"
+	done
+	check "samples: docker samples found" [ $n -gt 0 ]
+}

@@ -83,6 +83,7 @@ const store = {
 // ---- answers ---------------------------------------------------------------
 
 function status(res, code, reason, message, details) {
+  if (code === 422) console.error(`refused: ${message}`);
   res.writeHead(code, { "Content-Type": "application/json" });
   res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, details, code }));
 }
