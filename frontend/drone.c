@@ -201,17 +201,21 @@ static const char *memo_getvar(void *arg, const char *name)
 
 /* ---- secrets ----------------------------------------------------------- */
 
-/* A second document of a name is an error; the first one stays. */
+/*
+ * A second document of a name is ignored with a warning: the first one
+ * is used, as Drone's secret lookup takes the first document that
+ * matches.
+ */
 static bool secret_repeated(struct lower *lw, const struct fe_node *name_node,
 			    const char *name)
 {
 	const struct ir_secret *first = find_secret(lw->secrets, lw->nsecrets, name);
 	if (!first)
 		return false;
-	diag_error(lw->dl, fe_pos(lw->file, name_node), "duplicate-secret",
-		   "duplicate secret '%s' (first at line %d)", name, first->pos.line);
-	diag_add(lw->dl, DIAG_NOTE, first->pos, "duplicate-secret",
-		 "secret '%s' is first declared here", name);
+	diag_warning(lw->dl, fe_pos(lw->file, name_node), "duplicate-secret",
+		     "secret '%s' is declared at lines %d and %d; the first is used, as in Drone",
+		     name, first->pos.line, name_node->line);
+	diag_relate(lw->dl, first->pos, "secret '%s' is first declared here", name);
 	return true;
 }
 
@@ -553,9 +557,15 @@ static int kind_of(struct lower *lw, const struct fe_node *doc)
 	if (k->kind != FE_SCALAR)
 		return diag_error(lw->dl, fe_pos(lw->file, k), "wrong-type",
 				  "kind: expected a string, got %s", fe_node_kind_name(k));
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		if (strcmp(k->str, kinds[i]) == 0)
 			return i;
+		if (strcasecmp(k->str, kinds[i]) == 0) {
+			diag_warning(lw->dl, fe_pos(lw->file, k), "old-spelling",
+				     "'kind: %s' is an old spelling, read as 'kind: %s'", k->str, kinds[i]);
+			return i;
+		}
+	}
 	const char *hint = fe_suggest(k->str, kinds, 3);
 	if (hint)
 		return diag_error(lw->dl, fe_pos(lw->file, k), "unknown-kind",

@@ -17,12 +17,20 @@
 
 #include "frontend/drone.h"
 
-/* pull: always | if-not-exists | never | default (any case) */
+/* pull: always | if-not-exists | never | default (any case); true | false of old */
 static void lower_pull(struct lower *lw, const struct fe_node *n, struct ir_step *s)
 {
 	static const char *const names[] = {"default", "always", "if-not-exists", "never"};
 	if (!n)
 		return;
+	int old = fe_bool(n);
+	if (old >= 0) {
+		s->pull = old ? IR_PULL_ALWAYS : IR_PULL_DEFAULT;
+		diag_warning(lw->dl, fe_pos(lw->file, n), "old-spelling",
+			     "'pull: %s' is an old spelling, read as 'pull: %s'", n->str,
+			     names[s->pull]);
+		return;
+	}
 	for (int i = 0; i < 4; i++) {
 		if (strcasecmp(n->str, names[i]) == 0) {
 			s->pull = (enum ir_pull)i;
@@ -226,81 +234,79 @@ static void lower_settings(struct pbuild *pb, const struct fe_node *n,
 	}
 }
 
-static const struct ir_volume *find_volume(const struct ir_pipeline *p, const char *name)
+static const struct ir_volume *find_host_volume(const struct ir_pipeline *p, const char *name)
 {
 	for (size_t i = 0; name && i < p->nvolumes; i++)
-		if (strcmp(p->volumes[i].name, name) == 0)
+		if (strcmp(p->volumes[i].name, name) == 0 && p->volumes[i].kind == IR_VOLUME_HOST)
 			return &p->volumes[i];
 	return NULL;
 }
 
-static void unknown_volume(struct pbuild *pb, const struct fe_node *at,
-			   const char *name, bool device)
-{
-	const struct ir_pipeline *p = pb->p;
-	const char **names = ir_calloc(pb->lw->a, p->nvolumes + 1, sizeof *names);
-	for (size_t i = 0; i < p->nvolumes; i++)
-		names[i] = p->volumes[i].name;
-	const char *hint = name ? fe_suggest(name, names, p->nvolumes) : NULL;
-	if (device)
-		diag_error(pb->lw->dl, fe_pos(pb->lw->file, at), "unknown-volume",
-			   "device '%s' is not a host volume of the pipeline", name ? name : "");
-	else if (hint)
-		diag_error(pb->lw->dl, fe_pos(pb->lw->file, at), "unknown-volume",
-			   "unknown volume '%s', did you mean '%s'", name, hint);
-	else
-		diag_error(pb->lw->dl, fe_pos(pb->lw->file, at), "unknown-volume", "unknown volume '%s'",
-			   name ? name : "");
-}
-
-/* Reads {name, path} items; a name must be a volume of the pipeline. */
-static size_t lower_mounts(struct pbuild *pb, const struct fe_node *n, bool devices,
-			   const struct ir_volume **vols, char **paths)
+/*
+ * Reads {name, path} items into names[] and paths[], and when `at` is
+ * given where each name was written; returns how many.
+ */
+static size_t lower_mounts(struct pbuild *pb, const struct fe_node *n,
+			   const struct fe_keyset *ks, char **names, char **paths,
+			   const struct fe_node **at)
 {
 	struct lower *lw = pb->lw;
-	const struct fe_keyset *ks = devices ? &fe_keys_device : &fe_keys_mount;
 	size_t m = 0;
 	for (size_t i = 0; i < n->nitems; i++) {
 		const struct fe_node *v[MO_N];
 		if (fe_keys_check(ks, n->items[i], v, lw->file, lw->dl) || !v[MO_NAME] || !v[MO_PATH])
 			continue;
-		char *name = fe_drone_str(lw, v[MO_NAME], false);
-		const struct ir_volume *vol = find_volume(pb->p, name);
-		if (!vol || (devices && vol->kind != IR_VOLUME_HOST)) {
-			unknown_volume(pb, v[MO_NAME], name, devices);
-			continue;
-		}
-		vols[m] = vol;
-		paths[m++] = fe_drone_str(lw, v[MO_PATH], false);
+		names[m] = fe_drone_str(lw, v[MO_NAME], false);
+		paths[m] = fe_drone_str(lw, v[MO_PATH], false);
+		if (at)
+			at[m] = v[MO_NAME];
+		if (names[m] && paths[m])
+			m++;
 	}
 	return m;
 }
 
-/* volumes: [{name: cache, path: /cache}] */
+/*
+ * volumes: [{name: cache, path: /cache}].  Kept as written: the validator
+ * checks the names for YAML and IR alike, and drops what names no volume.
+ */
 static void lower_volumes(struct pbuild *pb, const struct fe_node *n, struct ir_step *s)
 {
 	if (!n)
 		return;
-	const struct ir_volume **vols = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *vols);
+	char **names = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *names);
 	char **paths = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *paths);
-	s->nvolumes = lower_mounts(pb, n, false, vols, paths);
+	s->nvolumes = lower_mounts(pb, n, &fe_keys_mount, names, paths, NULL);
 	s->volumes = ir_calloc(pb->lw->a, s->nvolumes + 1, sizeof *s->volumes);
 	for (size_t i = 0; i < s->nvolumes; i++)
-		s->volumes[i] = (struct ir_mount){.name = vols[i]->name, .path = paths[i]};
+		s->volumes[i] = (struct ir_mount){.name = names[i], .path = paths[i]};
 }
 
-/* devices: [{name: disk, path: /dev/xvda}] where disk is a host volume */
+/*
+ * devices: [{name: disk, path: /dev/xvda}] where disk is a host volume.
+ * The IR holds the host path, so the name is resolved here; a device
+ * naming no host volume is dropped with a warning, as Drone drops it.
+ */
 static void lower_devices(struct pbuild *pb, const struct fe_node *n, struct ir_step *s)
 {
 	if (!n)
 		return;
-	const struct ir_volume **vols = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *vols);
-	char **paths = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *paths);
-	s->ndevices = lower_mounts(pb, n, true, vols, paths);
-	s->devices = ir_calloc(pb->lw->a, s->ndevices + 1, sizeof *s->devices);
-	for (size_t i = 0; i < s->ndevices; i++)
-		s->devices[i] = (struct ir_device){.host_path = vols[i]->host_path,
-						   .path = paths[i]};
+	struct lower *lw = pb->lw;
+	char **names = ir_calloc(lw->a, n->nitems + 1, sizeof *names);
+	char **paths = ir_calloc(lw->a, n->nitems + 1, sizeof *paths);
+	const struct fe_node **at = ir_calloc(lw->a, n->nitems + 1, sizeof *at);
+	size_t m = lower_mounts(pb, n, &fe_keys_device, names, paths, at);
+	s->devices = ir_calloc(lw->a, m + 1, sizeof *s->devices);
+	for (size_t i = 0; i < m; i++) {
+		const struct ir_volume *vol = find_host_volume(pb->p, names[i]);
+		if (vol)
+			s->devices[s->ndevices++] = (struct ir_device){.host_path = vol->host_path,
+								       .path = paths[i]};
+		else
+			diag_warning(lw->dl, fe_pos(lw->file, at[i]), "unknown-volume",
+				     "device '%s' of step '%s' is not a host volume of the pipeline, so it is dropped",
+				     names[i], s->name ? s->name : "");
+	}
 }
 
 /* 0, or -1 after recording the error: the project's failure idiom. */

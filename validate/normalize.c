@@ -5,7 +5,8 @@
  * Per pipeline, in order:
  *   1. defaults made explicit (platform linux/amd64 on container
  *      backends, /bin/sh for scripts, tcp for ports);
- *   2. identical volume and secret declarations merged;
+ *   2. identical volume and secret declarations merged, mounts of
+ *      undeclared volumes dropped;
  *   3. the implicit sequential order made explicit: when no step has
  *      depends_on, each step depends on the closest earlier step that is
  *      not detached.  Detached steps (services) written first therefore
@@ -71,6 +72,23 @@ static void merge_volumes(struct ir_pipeline *p)
 			p->volumes[n++] = *v;
 	}
 	p->nvolumes = n;
+}
+
+/* As Drone does, a mount of a volume the pipeline lacks is dropped (refs.c warns). */
+static void drop_unknown_mounts(struct ir_pipeline *p)
+{
+	for (size_t i = 0; i < p->nsteps; i++) {
+		struct ir_step *s = &p->steps[i];
+		size_t n = 0;
+		for (size_t k = 0; k < s->nvolumes; k++) {
+			bool known = false;
+			for (size_t j = 0; j < p->nvolumes && !known; j++)
+				known = same_str(s->volumes[k].name, p->volumes[j].name);
+			if (known)
+				s->volumes[n++] = s->volumes[k];
+		}
+		s->nvolumes = n;
+	}
 }
 
 static void merge_secrets(struct ir_pipeline *p)
@@ -379,6 +397,7 @@ int val_normalize(struct ir_doc *doc, struct ir_arena *a, unsigned flags)
 		struct ir_pipeline *p = &doc->pipelines[i];
 		fill_defaults(p, a);
 		merge_volumes(p);
+		drop_unknown_mounts(p);
 		merge_secrets(p);
 		if (!val_pipeline_fits(p)) {
 			rc = -1;

@@ -19,6 +19,8 @@ static const char *const host_os[] = {"linux", "windows", "darwin", "freebsd", "
 				      "openbsd"};
 static const char *const arches[] = {"amd64", "arm64", "arm", "386", "ppc64le", "s390x",
 				     "riscv64"};
+/* What Drone's linter allows on its docker and kubernetes runners. */
+static const char *const drone_arches[] = {"amd64", "arm64", "arm", "ppc64le", "s390x"};
 /* Spellings other tools use, mapped to ours. */
 static const char *const arch_aliases[][2] = {
 	{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"armhf", "arm"}, {"i386", "386"},
@@ -51,6 +53,10 @@ static void check_platform(struct val_ctx *c, const struct ir_pipeline *p)
 		diag_error(c->dl, p->pos, "invalid-platform-os",
 			   "pipeline '%s' asks for unsupported os '%s' on the %s backend",
 			   p->name ? p->name : "", os, ir_backend_name(p->backend));
+	if (arch && in(arch, arches, COUNT(arches)) && !local && !in(arch, drone_arches, COUNT(drone_arches)))
+		diag_warning(c->dl, p->pos, "unsupported-platform-arch",
+			     "pipeline '%s' asks for architecture '%s', which Drone's runners do not support (amd64, arm, arm64, ppc64le, s390x)",
+			     p->name ? p->name : "", arch);
 	if (arch && !in(arch, arches, COUNT(arches))) {
 		const char *near = arch_alias(arch);
 		diag_error(c->dl, p->pos, "invalid-platform-arch",

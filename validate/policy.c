@@ -4,8 +4,10 @@
  * Everything refused here reaches past the step's sandbox into the host:
  * privileged mode, host paths (the Docker socket above all, which is root
  * on the host), devices, the host's or another container's network
- * stack, ports published on the host, and memory-backed volumes without a
- * ceiling.  A trusted repository may do all of it.
+ * stack, the names a step resolves (dns, dns_search, extra_hosts), ports
+ * published on the host, and memory-backed volumes without a ceiling:
+ * what Drone's linter refuses in untrusted repositories.  A trusted
+ * repository may do all of it.
  *
  * Root: a step runs as root when `user` is `root` or uid 0 (`0`,
  * `0:GID`, `root:GROUP`).  When `user` is unset on a docker or kubernetes
@@ -73,6 +75,13 @@ static void check_step(struct val_ctx *c, const struct ir_pipeline *p,
 		diag_error(c->dl, s->pos, "untrusted-network-mode",
 			   "untrusted repositories cannot use network mode '%s' (step '%s')", nm,
 			   s->name);
+	if (s->dns.n || s->dns_search.n)
+		diag_error(c->dl, s->pos, "untrusted-dns",
+			   "untrusted repositories cannot configure %s (step '%s')",
+			   s->dns.n ? "dns" : "dns_search", s->name);
+	if (s->extra_hosts.n)
+		diag_error(c->dl, s->pos, "untrusted-extra-hosts",
+			   "untrusted repositories cannot add extra_hosts (step '%s')", s->name);
 	for (size_t k = 0; k < s->nports; k++)
 		if (s->ports[k].host)
 			diag_error(c->dl, s->pos, "untrusted-host-port",

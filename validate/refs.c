@@ -2,12 +2,15 @@
  * refs.c - what steps refer to by name: volumes and secrets the pipeline
  * must declare, and the declarations themselves.
  *
- * A mount of an undeclared volume would silently become an empty
- * directory, and a reference to an undeclared secret an empty variable;
- * both are errors here, with the closest declared name as a suggestion.
+ * A mount of an undeclared volume is dropped, as Drone drops it, with a
+ * warning naming the closest declared volume; a reference to an
+ * undeclared secret would be an empty variable, an error.  Mount paths
+ * are absolute, in a Windows pipeline also as Windows writes them
+ * (`C:\cache`, `\\.\pipe\docker_engine`).
  * Two declarations of one volume name are fine when identical (the
  * normalizer merges them) and an error when they differ.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "validate/internal.h"
@@ -48,6 +51,23 @@ static void check_volume_decls(struct val_ctx *c, const struct ir_pipeline *p)
 	}
 }
 
+/* `C:\dir`, `C:/dir`, or `\\.\pipe\name` and other UNC paths */
+static bool is_windows_absolute(const char *s)
+{
+	if (isalpha((unsigned char)s[0]) && s[1] == ':')
+		return s[2] == '\\' || s[2] == '/';
+	return s[0] == '\\' && s[1] == '\\';
+}
+
+/* Absolute on the pipeline's os: Windows pipelines take Windows paths too. */
+static bool is_absolute(const struct ir_pipeline *p, const char *path)
+{
+	if (!path)
+		return false;
+	bool windows = p->platform.os && strcmp(p->platform.os, "windows") == 0;
+	return path[0] == '/' || (windows && is_windows_absolute(path));
+}
+
 static const struct ir_volume *find_volume(const struct ir_pipeline *p, const char *name)
 {
 	for (size_t i = 0; name && i < p->nvolumes; i++)
@@ -72,11 +92,12 @@ static void check_mounts(struct val_ctx *c, const struct ir_pipeline *p,
 		const char *name = m->name ? m->name : "";
 		if (!find_volume(p, m->name)) {
 			const char *near = ir_suggest(name, vnames, p->nvolumes);
-			diag_error(c->dl, s->pos, "unknown-volume",
-				   "step '%s' mounts undeclared volume '%s'%s%s%s", s->name, name,
-				   near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+			diag_warning(c->dl, s->pos, "unknown-volume",
+				     "step '%s' mounts undeclared volume '%s', so the mount is dropped%s%s%s",
+				     s->name, name, near ? " (did you mean '" : "", near ? near : "",
+				     near ? "'?)" : "");
 		}
-		if (!m->path || m->path[0] != '/')
+		if (!is_absolute(p, m->path))
 			diag_error(c->dl, s->pos, "invalid-mount-path",
 				   "step '%s' mounts volume '%s' at '%s', which is not an absolute path",
 				   s->name, name, m->path ? m->path : "");

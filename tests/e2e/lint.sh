@@ -149,3 +149,17 @@ check "the unknown dependency is found after the frontend's errors" \
 check "three findings, no more" test "$(wc -l <"$TMP/out")" -eq 3
 expect_exit 2 "build reports both kinds too" $PIPEC build "$TMP/mixed.yml"
 check "build names the unknown dependency" grep -q "\[unknown-dependency\]" "$TMP/err"
+
+# Drone's trust rules: dns, dns_search and extra_hosts need --trusted.
+{ printf '%s' "$head"; cat <<'EOF2'; } >"$TMP/names.yml"
+steps:
+- name: fetch
+  image: alpine:3.19
+  dns: [10.0.0.2]
+  extra_hosts: ["mirror.local:10.0.0.5"]
+  commands: [wget -q http://mirror.local/]
+EOF2
+expect_exit 1 "dns and extra_hosts fail an untrusted lint" $PIPEC lint "$TMP/names.yml"
+check "dns needs --trusted" grep -q "names.yml:7:3: error: untrusted repositories cannot configure dns (step 'fetch') \[untrusted-dns\]" "$TMP/out"
+check "extra_hosts need --trusted" grep -q "names.yml:7:3: error: .*\[untrusted-extra-hosts\]" "$TMP/out"
+expect_exit 0 "dns and extra_hosts pass a trusted lint" $PIPEC lint --trusted "$TMP/names.yml"

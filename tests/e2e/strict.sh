@@ -24,3 +24,21 @@ for f in tests/diag/*/*.yml; do
 	rm -f "$TMP/ir.json" "$TMP/strict.json"
 done
 check "there are warning-only cases" test "$cases" -gt 3
+
+# A mount of an undeclared volume is dropped, and the run says so.
+cat >"$TMP/mount.yml" <<'EOF2'
+kind: pipeline
+type: exec
+name: build
+steps:
+- name: build
+  volumes:
+  - name: cache
+    path: /tmp/cache
+  commands:
+  - echo built
+EOF2
+(cd "$TMP" && $PIPEC run mount.yml >out 2>err)
+check "a run with an undeclared mount succeeds" grep -q "^build | built" "$TMP/out"
+check "the run says the mount is dropped" \
+	grep -q "mount.yml:5:3: warning: step 'build' mounts undeclared volume 'cache', so the mount is dropped \[unknown-volume\]" "$TMP/err"
