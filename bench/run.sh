@@ -9,3 +9,4 @@ sh bench/lint/run.sh
 sh bench/lsp/run.sh
 sh bench/run/run.sh
 sh bench/docker/run.sh
+sh bench/kube/run.sh

@@ -14,7 +14,8 @@
 //
 // With --token, requests must carry it as a bearer token, unless they come
 // with a client certificate signed by --client-ca.  GET /fake/requests
-// answers how many requests of each verb it served (for the benchmark);
+// answers how many API requests of each verb (POST, LIST, WATCH, LOG,
+// DELETE...) it served (for the benchmark);
 // GET /fake/objects lists every object it holds (for the leak checks).
 "use strict";
 const fs = require("fs");
@@ -248,13 +249,15 @@ function route(req, res, body) {
   const url = new URL(req.url, "http://x");
   const q = Object.fromEntries(url.searchParams);
   const p = url.pathname.split("/").filter(Boolean);
-  counts[req.method] = (counts[req.method] || 0) + 1;
   if (url.pathname === "/version") return json(res, 200, { major: "1", minor: "30", gitVersion: "v1.30.0-fake" });
   if (url.pathname === "/fake/requests") return json(res, 200, counts);
   if (url.pathname === "/fake/objects") return json(res, 200, store.all().map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`));
   if (p[0] !== "api" || p[1] !== "v1" || p[2] !== "namespaces" || !kindOf[p[4]])
     return status(res, 404, "NotFound", `the server could not find the requested resource (${url.pathname})`);
   const [ns, resource, name, sub] = [p[3], p[4], p[5], p[6]];
+  const verb = req.method !== "GET" ? req.method : sub === "log" ? "LOG" : name ? "GET"
+    : q.watch === "true" || q.watch === "1" ? "WATCH" : "LIST";
+  counts[verb] = (counts[verb] || 0) + 1;
   let obj;
   try { obj = body.length ? JSON.parse(body) : null; } catch (e) { return status(res, 400, "BadRequest", `invalid JSON: ${e.message}`); }
   if (req.method === "POST" && !name) return create(res, resource, ns, obj);

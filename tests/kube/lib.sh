@@ -87,10 +87,14 @@ kube_objects() {
 		python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)))'
 }
 
-# no_kube_leaks: nothing on the fake server, and no pod container on the engine.
+# no_kube_leaks: nothing on the fake server, and no pod container on the
+# engine, once what was deleted has had its grace period (30 s by default,
+# as on a cluster, for what prune deletes).
 no_kube_leaks() {
 	i=0
-	while [ -n "$(kube_objects)" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	while [ -n "$(kube_objects; docker ps -aq --filter label=pipec-fake.pod)" ] && [ $i -lt 400 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
 	left=$(kube_objects; docker ps -aq --filter label=pipec-fake.pod)
 	[ -z "$left" ] && return 0
 	echo "# left behind:" $left
