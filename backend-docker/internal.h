@@ -226,6 +226,38 @@ int docker_image_tags(const struct rt_backend_options *opt, const char *repo,
 char *docker_pull_auth(const struct rt_backend_options *opt, const struct ir_env *pull_secrets,
 		       const struct docker_ref *ref);
 
+#define DOCKER_PULL_MAX_LAYERS 32       /* bars drawn; more layers share the last */
+
+struct docker_layer {
+	char id[16];
+	char status[24];
+	double cur, total;
+};
+
+/*
+ * A pull's progress stream (JSON objects, one per line) as it arrives:
+ * the first `error`, the digest, and on a terminal a bar per layer drawn
+ * to `out`.  Engine and registry bytes are untrusted: a bar is never
+ * wider than its frame whatever the numbers say.
+ */
+struct docker_progress {
+	FILE *out;                  /* NULL: draw nothing */
+	bool tty;
+	const char *image;
+	struct docker_buf line;
+	char error[512];
+	char digest[160];
+	struct docker_layer layers[DOCKER_PULL_MAX_LAYERS];
+	int nlayers, drawn;         /* bars known, lines on screen */
+};
+
+void docker_progress_init(struct docker_progress *s, FILE *out, bool tty, const char *image);
+/* Takes the next bytes of the stream. */
+void docker_progress_feed(struct docker_progress *s, const char *data, size_t len);
+/* The stream ended: its last line, if unterminated, counts. */
+void docker_progress_end(struct docker_progress *s);
+void docker_progress_release(struct docker_progress *s);
+
 /*
  * Pulls `image`, reading the progress stream to its end (an `error`
  * object in it is a failure) and reporting progress to opt->progress.

@@ -72,47 +72,50 @@ char *docker_pull_auth(const struct rt_backend_options *opt, const struct ir_env
 
 /* ---- the progress stream ---------------------------------------------------- */
 
-#define PULL_MAX_LAYERS 32              /* bars drawn; more layers share the last */
+void docker_progress_init(struct docker_progress *s, FILE *out, bool tty, const char *image)
+{
+	memset(s, 0, sizeof *s);
+	s->out = out;
+	s->tty = tty;
+	s->image = image;
+	docker_buf_init(&s->line, DOCKER_MAX_PROGRESS_LINE + 1);
+}
 
-struct layer {
-	char id[16];
-	char status[24];
-	double cur, total;
-};
+void docker_progress_release(struct docker_progress *s)
+{
+	docker_buf_release(&s->line);
+}
 
-struct pull_state {
-	const struct rt_backend_options *opt;
-	const char *image;
-	struct docker_buf line;
-	char error[512];
-	char digest[160];
-	struct layer layers[PULL_MAX_LAYERS];
-	int nlayers, drawn;         /* bars known, lines on screen */
-};
-
-static struct layer *layer_of(struct pull_state *s, const char *id)
+static struct docker_layer *layer_of(struct docker_progress *s, const char *id)
 {
 	for (int i = 0; i < s->nlayers; i++)
 		if (strcmp(s->layers[i].id, id) == 0)
 			return &s->layers[i];
-	if (s->nlayers == PULL_MAX_LAYERS)
-		return &s->layers[PULL_MAX_LAYERS - 1];
-	struct layer *l = &s->layers[s->nlayers++];
+	if (s->nlayers == DOCKER_PULL_MAX_LAYERS)
+		return &s->layers[DOCKER_PULL_MAX_LAYERS - 1];
+	struct docker_layer *l = &s->layers[s->nlayers++];
 	snprintf(l->id, sizeof l->id, "%.12s", id);
 	return l;
 }
 
-/* Redraws one bar per layer in place: up to the first bar, then each line. */
-static void draw(struct pull_state *s)
+/* How much of a bar `width` wide is done: 0 to width, whatever the engine sent. */
+static int bar_fill(const struct docker_layer *l, int width)
 {
-	FILE *out = s->opt->progress;
+	double f = l->total > 0 ? l->cur / l->total : 0;
+	if (!(f > 0))               /* negative, or NaN */
+		return 0;
+	return f >= 1 ? width : (int)(width * f);
+}
+
+/* Redraws one bar per layer in place: up to the first bar, then each line. */
+static void draw(struct docker_progress *s)
+{
+	FILE *out = s->out;
 	if (s->drawn)
 		fprintf(out, "\033[%dA", s->drawn);
 	for (int i = 0; i < s->nlayers; i++) {
-		const struct layer *l = &s->layers[i];
-		int width = 30, fill = l->total > 0 ? (int)(width * l->cur / l->total) : 0;
-		if (fill > width)
-			fill = width;
+		const struct docker_layer *l = &s->layers[i];
+		int width = 30, fill = bar_fill(l, width);
 		fprintf(out, "\r\033[K%s %s: %-22s [%.*s%*s]\n", s->image, l->id, l->status, fill,
 			"==============================", width - fill, "");
 	}
@@ -120,7 +123,7 @@ static void draw(struct pull_state *s)
 	fflush(out);
 }
 
-static void show_layer(struct pull_state *s, const cJSON *o)
+static void show_layer(struct docker_progress *s, const cJSON *o)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
@@ -129,7 +132,7 @@ static void show_layer(struct pull_state *s, const cJSON *o)
 	const cJSON *tot = cJSON_GetObjectItemCaseSensitive(pd, "total");
 	if (!cJSON_IsString(id) || !cJSON_IsString(st) || strncmp(st->valuestring, "Pulling from", 12) == 0)
 		return;                 /* the tag's own line ("1: Pulling from ...") is no layer */
-	struct layer *l = layer_of(s, id->valuestring);
+	struct docker_layer *l = layer_of(s, id->valuestring);
 	snprintf(l->status, sizeof l->status, "%s", st->valuestring);
 	if (cJSON_IsNumber(cur) && cJSON_IsNumber(tot))
 		l->cur = cur->valuedouble, l->total = tot->valuedouble;
@@ -138,7 +141,7 @@ static void show_layer(struct pull_state *s, const cJSON *o)
 	draw(s);
 }
 
-static void on_line(struct pull_state *s, const char *text)
+static void on_line(struct docker_progress *s, const char *text)
 {
 	cJSON *o = cJSON_Parse(text);
 	if (!o)
@@ -149,14 +152,13 @@ static void on_line(struct pull_state *s, const char *text)
 		snprintf(s->error, sizeof s->error, "%s", err->valuestring);
 	if (cJSON_IsString(st) && strncmp(st->valuestring, "Digest: ", 8) == 0)
 		snprintf(s->digest, sizeof s->digest, "%s", st->valuestring + 8);
-	if (s->opt->progress && s->opt->progress_tty)
+	if (s->out && s->tty)
 		show_layer(s, o);
 	cJSON_Delete(o);
 }
 
-static void on_data(void *arg, const char *data, size_t len)
+void docker_progress_feed(struct docker_progress *s, const char *data, size_t len)
 {
-	struct pull_state *s = arg;
 	for (size_t i = 0; i < len; i++) {
 		if (data[i] != '\n') {
 			if (s->line.len < DOCKER_MAX_PROGRESS_LINE)
@@ -167,6 +169,18 @@ static void on_data(void *arg, const char *data, size_t len)
 			on_line(s, s->line.p);
 		s->line.len = 0;
 	}
+}
+
+void docker_progress_end(struct docker_progress *s)
+{
+	if (s->line.len)
+		on_line(s, s->line.p);
+	s->line.len = 0;
+}
+
+static void on_data(void *arg, const char *data, size_t len)
+{
+	docker_progress_feed(arg, data, len);
 }
 
 static struct docker_req *pull_request(struct docker_client *c,
@@ -206,15 +220,14 @@ int docker_pull(struct docker_client *c, const struct rt_backend_options *opt,
 		snprintf(err, errsize, "%s", why);
 		return -1;
 	}
-	struct pull_state s = {.opt = opt, .image = image};
-	docker_buf_init(&s.line, DOCKER_MAX_PROGRESS_LINE + 1);
+	struct docker_progress s;
+	docker_progress_init(&s, opt->progress, opt->progress_tty, image);
 	struct docker_req *r = pull_request(c, opt, pull_secrets, &ref);
 	docker_req_stream(r, on_data, &s);
 	if (opt->progress && !opt->progress_tty)
 		fprintf(opt->progress, "pulling image %s\n", image);
 	long st = docker_req_call(r);
-	if (s.line.len)
-		on_line(&s, s.line.p);
+	docker_progress_end(&s);
 	int rc = 0;
 	if (st / 100 != 2) {
 		snprintf(err, errsize, "%s", docker_req_error(r));
@@ -226,6 +239,6 @@ int docker_pull(struct docker_client *c, const struct rt_backend_options *opt,
 		fprintf(opt->progress, "pulled image %s%s%s\n", image, s.digest[0] ? " " : "", s.digest);
 	}
 	docker_req_free(r);
-	docker_buf_release(&s.line);
+	docker_progress_release(&s);
 	return rc;
 }
