@@ -441,9 +441,10 @@ static inline void push_pair(struct vec *v, struct fe_pair p)
 	((struct fe_pair *)v->v)[v->n++] = p;
 }
 
+/* NULL before the first push: no arithmetic on a null pointer, even + 0. */
 static void *vec_at(const struct vec *v, size_t i)
 {
-	return (char *)v->v + i * v->size;
+	return v->v ? (char *)v->v + i * v->size : NULL;
 }
 
 /*

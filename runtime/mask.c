@@ -117,9 +117,10 @@ void rt_buf_release(struct rt_buf *b)
 	memset(b, 0, sizeof *b);
 }
 
+/* Allocates on the first call even for 0 bytes: NULL + 0 is undefined. */
 char *rt_buf_grow(struct rt_buf *b, size_t len)
 {
-	if (b->len + len > b->cap) {
+	if (!b->p || b->len + len > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + len)
 			cap *= 2;
