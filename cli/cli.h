@@ -91,6 +91,9 @@ size_t cli_report(struct diag_list *dl);
 /* --strict: every warning in `dl` becomes an error. */
 void cli_strict(struct diag_list *dl);
 
+/* Whether `dl` holds a finding of rule `rule`. */
+bool cli_has_rule(const struct diag_list *dl, const char *rule);
+
 /* Writes `text` to `path` ("-" is stdout); 0 or -1 after a message. */
 int cli_write_output(const char *path, const char *text);
 

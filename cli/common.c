@@ -38,6 +38,14 @@ void cli_strict(struct diag_list *dl)
 	dl->nwarnings = 0;
 }
 
+bool cli_has_rule(const struct diag_list *dl, const char *rule)
+{
+	for (size_t i = 0; i < dl->len; i++)
+		if (strcmp(dl->items[i].rule, rule) == 0)
+			return true;
+	return false;
+}
+
 FILE *cli_open_output(const char *path)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");

@@ -173,10 +173,11 @@ static int lint(int argc, char **argv)
 		print_sarif(&dl);
 	else
 		diag_print(stdout, &dl, o.format, o.format == DIAG_TEXT && diag_want_color(stdout));
-	bool failed = dl.nerrors;
+	/* A file that cannot be read is bad usage, as for build and validate. */
+	int status = cli_has_rule(&dl, "io-error") ? EXIT_USAGE : dl.nerrors ? EXIT_FAILED : EXIT_OK;
 	diag_list_release(&dl);
 	ir_arena_free(ctx_arena);
-	return failed ? EXIT_FAILED : EXIT_OK;
+	return status;
 }
 
 const struct command cmd_lint = {

@@ -506,6 +506,11 @@ cJSON *fe_dr_parse(const char *path, const char *text, size_t len,
 	const char *end = NULL;
 	cJSON *top = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : len;
+	if (!top && ir_json_depth(text, off) >= CJSON_NESTING_LIMIT) {
+		diag_error(dl, ir_text_pos(path, text, off), "drone-runtime-json",
+			   "arrays and objects nest deeper than %d levels", CJSON_NESTING_LIMIT);
+		return NULL;
+	}
 	if (!top) {
 		diag_error(dl, ir_text_pos(path, text, off), "drone-runtime-json",
 			   off >= len ? "unexpected end of json input" :

@@ -136,9 +136,30 @@ static char *lower(struct ir_arena *a, const char *s)
 	return t;
 }
 
+/*
+ * The column (from 1) of a tab in the indentation of line `line` (from
+ * 0), or 0.  libyaml says only that a tab "cannot start any token".
+ */
+static int indenting_tab(const struct reader *r, size_t line)
+{
+	const char *t = r->text, *end = r->text + r->len;
+	for (size_t n = 0; n < line && t < end; t++)
+		n += *t == '\n';
+	for (const char *c = t; c < end && (*c == ' ' || *c == '\t'); c++)
+		if (*c == '\t')
+			return (int)(c - t) + 1;
+	return 0;
+}
+
 static void syntax_error(struct reader *r)
 {
 	yaml_parser_t *p = &r->parser;
+	int tab = p->error == YAML_SCANNER_ERROR ? indenting_tab(r, p->problem_mark.line) : 0;
+	if (tab) {
+		struct ir_pos at = {.file = r->path, .line = (int)p->problem_mark.line + 1, .col = tab};
+		fail(r, at, "yaml-syntax", "%s", "tabs cannot indent YAML; indent with spaces");
+		return;
+	}
 	char *msg = lower(r->a, p->problem);
 	if (p->error == YAML_READER_ERROR) {
 		const char *rule = strstr(msg, "utf") ? "invalid-utf8" : "yaml-syntax";

@@ -444,6 +444,13 @@ const char *ir_json_type_name(const struct cJSON *v);
  */
 struct ir_pos ir_text_pos(const char *path, const char *text, size_t off);
 
+/*
+ * How many arrays and objects are open at byte `off` of JSON `text`
+ * (brackets inside strings not counted): a parse that failed there with
+ * CJSON_NESTING_LIMIT of them open failed on depth, not on syntax.
+ */
+size_t ir_json_depth(const char *text, size_t off);
+
 /* ---- Reading and writing -------------------------------------------- */
 
 /*

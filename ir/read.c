@@ -435,6 +435,11 @@ static struct nesting nesting_at(const char *text, size_t off)
 	return n;
 }
 
+size_t ir_json_depth(const char *text, size_t off)
+{
+	return nesting_at(text, off).depth;
+}
+
 /*
  * Where the text stops making sense only because it ends: the start of a
  * string still open at the end, the last byte when an array or object is
@@ -462,7 +467,7 @@ static void syntax_error(struct reader *r, const char *text, size_t len, size_t 
 		off = len ? len - 1 : 0;
 	char c = len ? text[off] : ' ';
 	struct ir_pos pos = ir_text_pos(r->path, text, off);
-	if (nesting_at(text, off).depth >= CJSON_NESTING_LIMIT)
+	if (ir_json_depth(text, off) >= CJSON_NESTING_LIMIT)
 		diag_error(r->dl, pos, "ir-syntax", "arrays and objects nest deeper than %d levels",
 			   CJSON_NESTING_LIMIT);
 	else if (blank(text, len) || off >= open_tail(text, len))

@@ -157,3 +157,8 @@ for text in '{' '{"steps": [}' '{"steps": 5}' '{"pipeline": [null, 1, {"steps": 
 	printf '%s' "$text" >"$TMP/bad$i.json"
 	expect_exit 2 "malformed input $i fails cleanly" "$PIPEC" validate "$TMP/bad$i.json"
 done
+
+# JSON nested deeper than the parser goes says so, not just "malformed".
+python3 -c 'print("{\"steps\": [{\"name\": \"a\", \"environment\": " + "[" * 3000 + "]" * 3000 + "}]}")' >"$TMP/deep.json"
+expect_exit 2 "nesting too deep fails cleanly" "$PIPEC" validate "$TMP/deep.json"
+check "nesting too deep is named" grep -q "deep.json:1:[0-9]*: error: arrays and objects nest deeper than 1000 levels \[drone-runtime-json\]" "$TMP/err"

@@ -62,6 +62,10 @@ expect_exit 0 "stdin is linted" sh -c "$PIPEC lint --stdin-name=ci/.drone.yml - 
 check "stdin findings carry the given name" grep -q "^ci/.drone.yml:7:3: warning: .*\[image-latest\]$" "$TMP/out"
 expect_exit 2 "unknown format is a usage error" $PIPEC lint --format=xml "$TMP/clean.yml"
 expect_exit 2 "no file is a usage error" $PIPEC lint
+mkdir -p "$TMP/adir"
+expect_exit 2 "a directory is a usage error, as for build and validate" $PIPEC lint "$TMP/adir"
+check "a directory is named as unreadable" grep -q "adir: error: cannot read: .*\[io-error\]" "$TMP/out"
+expect_exit 2 "a missing file is a usage error" $PIPEC lint "$TMP/clean.yml" "$TMP/missing.yml"
 
 expect_exit 0 "--trusted allows privileged" $PIPEC lint --trusted "$TMP/clean.yml"
 $PIPEC lint --trusted "$TMP/bad.yml" >"$TMP/out" 2>&1
