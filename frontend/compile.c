@@ -65,6 +65,7 @@ static struct ir_doc *compile_yaml(const char *path, const char *text, size_t le
 {
 	/* The tree is freed once lowered; the IR keeps only its scalar text. */
 	struct fe_docs docs = {.tree = ir_arena_new()};
+	size_t before = dl->nerrors;
 	/* Drone files make about 2.2 times their size in tree and 2.4 in IR
 	 * (the 2,000-step bench file); both are told 2.5. */
 	size_t expect = len / 2 * 5;
@@ -75,6 +76,10 @@ static struct ir_doc *compile_yaml(const char *path, const char *text, size_t le
 	/* Lower what was read even after a syntax error: one run, all errors. */
 	struct ir_doc *d = fe_drone_lower(&docs, ctx, a, dl);
 	fe_docs_release(&docs);
+	/* IR holds at least one pipeline (ir-empty): never make IR pipec refuses. */
+	if (d && d->npipelines == 0 && dl->nerrors == before)
+		diag_error(dl, (struct ir_pos){.file = path, .line = 1, .col = 1}, "no-pipelines",
+			   "the file holds no pipeline to build");
 	return d;
 }
 
@@ -114,8 +119,15 @@ struct ir_doc *fe_compile(const char *path, const char *text, size_t len,
 	return compile(path, text, len, NULL, ctx, a, dl);
 }
 
+static char *too_large(struct diag_list *dl, struct ir_pos pos)
+{
+	diag_error(dl, pos, "input-too-large", "file is larger than %u MiB", FE_MAX_INPUT >> 20);
+	return NULL;
+}
+
 /*
  * Reads the whole stream, stopping just past FE_MAX_INPUT.  A regular
+ * file over it is refused before a byte is read.  A regular
  * file's size sizes the buffer, so a large input is held once rather
  * than in a doubled buffer; pipes grow.  NULL after recording an error.
  */
@@ -123,10 +135,13 @@ static char *read_stream(FILE *fp, const char *name, size_t *len, struct diag_li
 {
 	struct stat st;
 	size_t cap = 4096, n = 0;
-	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= FE_MAX_INPUT)
+	struct ir_pos pos = {.file = name};
+	bool regular = fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
+	if (regular && st.st_size > FE_MAX_INPUT)       /* refused unread */
+		return too_large(dl, pos);
+	if (regular)
 		cap = (size_t)st.st_size + 2;   /* room for the NUL and to see EOF */
 	char *buf = malloc(cap);
-	struct ir_pos pos = {.file = name};
 	for (size_t got = 1; buf && got > 0 && n <= FE_MAX_INPUT;) {
 		if (n + 1 == cap) {
 			char *nb = realloc(buf, cap * 2);
@@ -147,10 +162,8 @@ static char *read_stream(FILE *fp, const char *name, size_t *len, struct diag_li
 	if (n > FE_MAX_INPUT || ferror(fp)) {
 		free(buf);
 		if (n > FE_MAX_INPUT)
-			diag_error(dl, pos, "input-too-large", "file is larger than %u MiB",
-				   FE_MAX_INPUT >> 20);
-		else
-			diag_error(dl, pos, "io-error", "cannot read: %s", strerror(errno));
+			return too_large(dl, pos);
+		diag_error(dl, pos, "io-error", "cannot read: %s", strerror(errno));
 		return NULL;
 	}
 	buf[n] = '\0';

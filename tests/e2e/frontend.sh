@@ -176,3 +176,20 @@ sys.exit(1 if missing else 0)
 PY
 check "docs/yaml.md names every key" [ $? -eq 0 ]
 sed 's/^/#   /' "$TMP/keys.out" | head -10
+
+# A file over the 64 MiB ceiling is refused before any of it is read: its
+# size comes from fstat.  Given as stdin, the shared file offset shows
+# how much pipec read.
+truncate -s 65M "$TMP/huge.yml"
+exec 3<"$TMP/huge.yml"
+"$PIPEC" build - <&3 >/dev/null 2>"$TMP/err"
+rc=$? pos=$(awk '$1 == "pos:" { print $2 }' /proc/$$/fdinfo/3)
+exec 3<&-
+check "a file over 64 MiB is refused (exit 2) before a byte of it is read" \
+	sh -c "[ $rc = 2 ] && [ '$pos' = 0 ] && grep -q 'larger than 64 MiB \[input-too-large\]' '$TMP/err'"
+
+# A file without a pipeline makes no IR: pipec writes none it would refuse.
+: >"$TMP/empty.yml"
+expect_exit 2 "an empty file builds nothing (exit 2)" "$PIPEC" build -o "$TMP/empty.json" "$TMP/empty.yml"
+check "an empty file is named, no IR is written" \
+	sh -c "grep -q 'empty.yml:1:1: error: the file holds no pipeline to build \[no-pipelines\]' '$TMP/err' && [ ! -e '$TMP/empty.json' ]"
