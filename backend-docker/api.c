@@ -7,6 +7,13 @@
  * step.  A synchronous call is a request started and then run until it
  * is done, which keeps every other transfer moving meanwhile.
  *
+ * A waiting call has a time limit suited to it (DOCKER_T_*) and gives up
+ * when the run is interrupted.  A failed transfer tells whether the
+ * engine is still there (judge()): once it did not answer in time, or
+ * refused or cut a connection, it is taken as unresponsive or gone, every
+ * later call fails at once with that reason, and the backend says so
+ * [docker-unresponsive], [docker-gone] rather than waiting on it.
+ *
  * The API version comes from GET /_ping's API-Version header (the
  * engine's newest), capped at DOCKER_API_MAX; DOCKER_API_VERSION overrides.
  * Paths are then prefixed /v<version>, which old and current engines
@@ -31,6 +38,11 @@ struct docker_client {
 	char ca[1100], cert[1100], key[1100];
 	bool tls, verify;
 	char api[16];
+	volatile sig_atomic_t *interrupts;
+	int patience;               /* interrupts a waiting call outlasts */
+	bool interrupted;           /* the last waiting call gave up */
+	enum docker_engine state;
+	char lost[1300];            /* why the engine is not there, for every message */
 };
 
 struct docker_req {
@@ -43,7 +55,7 @@ struct docker_req {
 	void *arg;
 	bool started, done;
 	CURLcode result;
-	long status;
+	long status, timeout_ms;
 	char api_header[16];
 	char err[CURL_ERROR_SIZE + 256];
 };
@@ -336,6 +348,7 @@ void docker_req_json(struct docker_req *r, const cJSON *body)
 
 void docker_req_timeout(struct docker_req *r, long ms)
 {
+	r->timeout_ms = ms;
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, ms);
 }
 
@@ -362,6 +375,34 @@ void docker_req_start(struct docker_req *r)
 	curl_multi_add_handle(r->c->multi, r->easy);
 }
 
+/*
+ * What a failed transfer says about the engine: no answer in its time is
+ * an unresponsive engine, a refused or cut connection one that is gone.
+ * Only once the version is settled: before, failing is docker_client_new's
+ * own business.
+ */
+static void judge(struct docker_client *c, const struct docker_req *r)
+{
+	if (c->state != DOCKER_ENGINE_OK || !c->api[0])
+		return;
+	switch (r->result) {
+	case CURLE_OPERATION_TIMEDOUT:
+		c->state = DOCKER_ENGINE_UNRESPONSIVE;
+		snprintf(c->lost, sizeof c->lost,
+			 "the docker engine at '%s' did not answer within %ld s", c->host,
+			 r->timeout_ms / 1000);
+		break;
+	case CURLE_COULDNT_CONNECT: case CURLE_PARTIAL_FILE: case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR: case CURLE_SEND_ERROR:
+		c->state = DOCKER_ENGINE_GONE;
+		snprintf(c->lost, sizeof c->lost, "the docker engine at '%s' stopped answering (%s)",
+			 c->host, curl_easy_strerror(r->result));
+		break;
+	default:
+		break;
+	}
+}
+
 /* Reaps finished transfers; the engine's answer is kept for the owner. */
 static void reap(struct docker_client *c)
 {
@@ -376,6 +417,8 @@ static void reap(struct docker_client *c)
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 		r->done = true;
 		curl_multi_remove_handle(c->multi, r->easy);
+		if (r->result != CURLE_OK)
+			judge(c, r);
 	}
 }
 
@@ -398,14 +441,66 @@ int docker_client_run(struct docker_client *c, int timeout_ms)
 	return pump(c);
 }
 
+/* Ends a call without its answer, as if the transfer had failed. */
+static void give_up(struct docker_req *r, CURLcode why)
+{
+	if (r->started && !r->done)
+		curl_multi_remove_handle(r->c->multi, r->easy);
+	r->done = true;
+	r->result = why;
+}
+
+static bool impatient(const struct docker_client *c)
+{
+	return c->interrupts && *c->interrupts > c->patience;
+}
+
 long docker_req_call(struct docker_req *r)
 {
+	struct docker_client *c = r->c;
+	c->interrupted = false;
+	if (c->state != DOCKER_ENGINE_OK) {
+		give_up(r, CURLE_COULDNT_CONNECT);      /* said once; the rest fail at once */
+		return 0;
+	}
 	docker_req_start(r);
 	/* the answer often arrives within one perform: check before waiting */
-	while (pump(r->c) == 0 && !r->done)
-		if (curl_multi_poll(r->c->multi, NULL, 0, 100, NULL) != CURLM_OK)
+	while (pump(c) == 0 && !r->done) {
+		if (impatient(c)) {
+			give_up(r, CURLE_ABORTED_BY_CALLBACK);
+			c->interrupted = true;
+			snprintf(r->err, sizeof r->err, "interrupted");
 			break;
+		}
+		if (curl_multi_poll(c->multi, NULL, 0, 100, NULL) != CURLM_OK)
+			break;
+	}
 	return r->result == CURLE_OK ? r->status : 0;
+}
+
+void docker_client_interrupts(struct docker_client *c, volatile sig_atomic_t *interrupts,
+			      int patience)
+{
+	c->interrupts = interrupts;
+	c->patience = patience;
+	c->interrupted = false;
+}
+
+bool docker_client_interrupted(const struct docker_client *c) { return c->interrupted; }
+enum docker_engine docker_client_state(const struct docker_client *c) { return c->state; }
+
+const char *docker_client_lost(const struct docker_client *c)
+{
+	return c->state == DOCKER_ENGINE_OK ? NULL : c->lost;
+}
+
+const char *docker_client_rule(const struct docker_client *c, const char *rule)
+{
+	switch (c->state) {
+	case DOCKER_ENGINE_UNRESPONSIVE: return "docker-unresponsive";
+	case DOCKER_ENGINE_GONE: return "docker-gone";
+	default: return rule;
+	}
 }
 
 bool docker_req_done(const struct docker_req *r) { return r->done; }
@@ -421,6 +516,8 @@ const char *docker_req_text(const struct docker_req *r, size_t *len)
 const char *docker_req_error(struct docker_req *r)
 {
 	if (r->done && r->result != CURLE_OK) {
+		if (r->c->state != DOCKER_ENGINE_OK && r->result != CURLE_ABORTED_BY_CALLBACK)
+			return r->c->lost;
 		if (!r->err[0])
 			snprintf(r->err, sizeof r->err, "%s", curl_easy_strerror(r->result));
 		return r->err;
@@ -450,13 +547,13 @@ void docker_req_free(struct docker_req *r)
 	free(r);
 }
 
-long docker_call(struct docker_client *c, const char *method, const char *path,
-	     const cJSON *body, cJSON **out, char *err, size_t errsize)
+long docker_call(struct docker_client *c, long timeout_ms, const char *method, const char *path,
+		 const cJSON *body, cJSON **out, char *err, size_t errsize)
 {
 	struct docker_req *r = docker_req_new(c, method, path);
 	if (body)
 		docker_req_json(r, body);
-	docker_req_timeout(r, 300000L);
+	docker_req_timeout(r, timeout_ms);
 	long st = docker_req_call(r);
 	if (out)
 		*out = st / 100 == 2 ? cJSON_Parse(docker_req_text(r, NULL)) : NULL;

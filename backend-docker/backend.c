@@ -12,6 +12,7 @@
  * created an instant before an error or interrupt is not missed.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,11 +30,12 @@ static int create_network(struct docker_ctx *x, const char *name, const char *dr
 	cJSON_AddBoolToObject(b, "CheckDuplicate", true);
 	cJSON_AddItemToObject(b, "Labels", docker_labels(x->run, x->p->name, NULL));
 	char err[512];
-	long st = docker_call(x->c, "POST", "/networks/create", b, NULL, err, sizeof err);
+	long st = docker_call(x->c, DOCKER_T_CREATE, "POST", "/networks/create", b, NULL, err, sizeof err);
 	cJSON_Delete(b);
 	if (st / 100 == 2)
 		return 0;
-	return diag_error(dl, x->p->pos, "docker-error", "cannot create network '%s': %s", name, err);
+	return diag_error(dl, x->p->pos, docker_client_rule(x->c, "docker-error"),
+			  "cannot create network '%s': %s", name, err);
 }
 
 static int create_volume(struct docker_ctx *x, const char *name, struct diag_list *dl)
@@ -42,11 +44,12 @@ static int create_volume(struct docker_ctx *x, const char *name, struct diag_lis
 	cJSON_AddStringToObject(b, "Name", name);
 	cJSON_AddItemToObject(b, "Labels", docker_labels(x->run, x->p->name, NULL));
 	char err[512];
-	long st = docker_call(x->c, "POST", "/volumes/create", b, NULL, err, sizeof err);
+	long st = docker_call(x->c, DOCKER_T_CREATE, "POST", "/volumes/create", b, NULL, err, sizeof err);
 	cJSON_Delete(b);
 	if (st / 100 == 2)
 		return 0;
-	return diag_error(dl, x->p->pos, "docker-error", "cannot create volume '%s': %s", name, err);
+	return diag_error(dl, x->p->pos, docker_client_rule(x->c, "docker-error"),
+			  "cannot create volume '%s': %s", name, err);
 }
 
 static void forget_run(struct docker_ctx *x)
@@ -89,6 +92,8 @@ static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pip
 {
 	struct docker_ctx *x = ctx_of(ctx);
 	forget_run(x);
+	x->interrupts = run->interrupts;
+	docker_client_interrupts(x->c, x->interrupts, 0);
 	snprintf(x->run, sizeof x->run, "%s", run->run_id);
 	x->p = p;
 	x->artifacts_dir = run->artifacts_dir ? strdup(run->artifacts_dir) : NULL;
@@ -147,7 +152,7 @@ static cJSON *list_labelled(struct docker_client *c, const char *kind, const cha
 		strncat(path, "&all=1", sizeof path - strlen(path) - 1);
 	free(ef);
 	cJSON *out = NULL;
-	docker_call(c, "GET", path, NULL, &out, NULL, 0);
+	docker_call(c, DOCKER_T_INSPECT, "GET", path, NULL, &out, NULL, 0);
 	if (strcmp(kind, "volumes") == 0 && out) {
 		cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(out, "Volumes");
 		cJSON_Delete(out);
@@ -166,36 +171,101 @@ static void remove_listed(struct docker_client *c, const char *kind, cJSON *list
 		char path[400];
 		snprintf(path, sizeof path, "/%s/%s%s", kind, id->valuestring,
 			 strcmp(kind, "containers") == 0 ? "?force=1&v=1" : strcmp(kind, "volumes") == 0 ? "?force=1" : "");
-		docker_call(c, "DELETE", path, NULL, NULL, NULL, 0);
+		docker_call(c, DOCKER_T_REMOVE, "DELETE", path, NULL, NULL, NULL, 0);
+		if (docker_client_interrupted(c))
+			return;
 	}
 }
 
 static void remove_run(struct docker_client *c, const char *run, const char *pipeline)
 {
 	static const char *const kinds[] = {"containers", "networks", "volumes"};
-	for (size_t k = 0; k < 3; k++) {
+	for (size_t k = 0; k < 3 && !docker_client_interrupted(c); k++) {
 		cJSON *list = list_labelled(c, kinds[k], run, pipeline);
 		remove_listed(c, kinds[k], list);
 		cJSON_Delete(list);
 	}
 }
 
+/* Appends ", KIND NAME" for each of `names` to `b`. */
+static void list_names(struct docker_buf *b, const char *kind, char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!names[i])
+			continue;
+		const char *parts[] = {b->len ? ", " : "", kind, " ", names[i]};
+		for (size_t k = 0; k < 4; k++)
+			docker_buf_put(b, parts[k], strlen(parts[k]));
+	}
+}
+
+/* What this pipeline made that the teardown could not remove, and how to. */
+static int report_left(struct docker_ctx *x, struct diag_list *dl)
+{
+	struct docker_buf b;
+	docker_buf_init(&b, 64u * 1024);
+	for (struct docker_job *j = x->jobs; j; j = j->next)
+		if (j->id[0] && !j->removed)
+			list_names(&b, "container", &j->name, 1);
+	list_names(&b, "network", &x->network, 1);
+	list_names(&b, "network", x->networks, x->p->nnetworks);
+	list_names(&b, "volume", &x->workspace, 1);
+	list_names(&b, "volume", x->volumes, x->p->nvolumes);
+	const char *why = docker_client_lost(x->c);
+	diag_error(dl, x->p->pos, docker_client_rule(x->c, "docker-error"),
+		   "%s; left on the engine: %s; remove them with 'pipec prune' once it answers",
+		   why ? why : "the teardown was interrupted", b.len ? b.p : "nothing pipec knows of");
+	docker_buf_release(&b);
+	return -1;
+}
+
+/*
+ * Removes what carries the pipeline's labels; only a second interrupt
+ * cuts it short.  An engine that is gone or unresponsive cannot be asked:
+ * what pipec knows it made is then reported, with `pipec prune`.
+ */
 static int teardown(void *ctx, struct diag_list *dl)
 {
 	struct docker_ctx *x = ctx_of(ctx);
-	(void)dl;
 	if (!x->p)
 		return 0;
 	for (struct docker_job *j = x->jobs; j; j = j->next) {
 		docker_req_free(j->logs);
 		j->logs = NULL;
 	}
-	remove_run(x->c, x->run, x->p->name);
+	docker_client_interrupts(x->c, x->interrupts, 1);
+	if (docker_client_state(x->c) == DOCKER_ENGINE_OK)
+		remove_run(x->c, x->run, x->p->name);
+	int rc = 0;
+	if (docker_client_state(x->c) != DOCKER_ENGINE_OK || docker_client_interrupted(x->c))
+		rc = report_left(x, dl);
+	docker_client_interrupts(x->c, x->interrupts, 0);
 	forget_run(x);
-	return 0;
+	return rc;
 }
 
 /* ---- start -------------------------------------------------------------------- */
+
+/*
+ * Why a step could not start, named by the engine's state when that
+ * explains it [docker-gone]; a call an interrupt cut short is no error
+ * (the runtime cancels the step).  Returns -1.
+ */
+static int start_error(struct docker_ctx *x, struct diag_list *dl, struct ir_pos pos,
+		       const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int start_error(struct docker_ctx *x, struct diag_list *dl, struct ir_pos pos,
+		       const char *rule, const char *fmt, ...)
+{
+	if (docker_client_interrupted(x->c))
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vadd(dl, DIAG_ERROR, pos, docker_client_rule(x->c, rule), fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 static bool image_exists(struct docker_ctx *x, const char *image, char **digest)
 {
@@ -204,7 +274,7 @@ static bool image_exists(struct docker_ctx *x, const char *image, char **digest)
 	snprintf(path, sizeof path, "/images/%s/json", e);
 	free(e);
 	cJSON *o = NULL;
-	long st = docker_call(x->c, "GET", path, NULL, &o, NULL, 0);
+	long st = docker_call(x->c, DOCKER_T_INSPECT, "GET", path, NULL, &o, NULL, 0);
 	if (digest && o) {
 		const cJSON *rd = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "RepoDigests"), 0);
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "Id");
@@ -267,7 +337,8 @@ static int ensure_image(struct docker_ctx *x, struct docker_job *j, struct diag_
 			     s->image, err);
 		return 0;
 	}
-	return diag_error(dl, s->pos, "image-pull-failed", "cannot pull image '%s': %s", s->image, err);
+	return start_error(x, dl, s->pos, "image-pull-failed", "cannot pull image '%s': %s",
+			   s->image, err);
 }
 
 /* Stream 3 carries the engine's own error about a step; it is rare, so
@@ -287,6 +358,8 @@ static void on_log(void *arg, int stream, const char *data, size_t len)
 	struct docker_job *j = arg;
 	if (!j->job)
 		return;
+	if (stream == 1 || stream == 2)
+		j->seen += len;
 	if (stream == 3) {
 		keep_engine_error(j, data, len);
 		stream = 2;
@@ -300,6 +373,42 @@ static void on_log_bytes(void *arg, const char *data, size_t len)
 	docker_demux_feed(&j->demux, data, len, on_log, j);
 }
 
+/* The stopped container's whole log, past what the follow stream gave. */
+static void on_late_log(void *arg, int stream, const char *data, size_t len)
+{
+	struct docker_job *j = arg;
+	size_t pass = j->skip < len ? (size_t)j->skip : len;
+	j->skip -= pass;
+	if (len > pass)
+		on_log(j, stream, data + pass, len - pass);
+}
+
+static void on_late_bytes(void *arg, const char *data, size_t len)
+{
+	struct docker_job *j = arg;
+	docker_demux_feed(&j->demux, data, len, on_late_log, j);
+}
+
+/*
+ * The engine may end a follow-mode stream when the container stops,
+ * before its last partial line has reached the log: once the container
+ * has stopped, the log is read again to its end and what the stream did
+ * not give is passed on.  Both come from the same log in the same order,
+ * so counting the bytes already delivered is enough.
+ */
+static void read_to_end(struct docker_ctx *x, struct docker_job *j)
+{
+	char path[300];
+	snprintf(path, sizeof path, "/containers/%s/logs?stdout=1&stderr=1", j->id);
+	struct docker_req *r = docker_req_new(x->c, "GET", path);
+	docker_req_timeout(r, DOCKER_T_ARCHIVE);
+	docker_demux_init(&j->demux);
+	j->skip = j->seen;
+	docker_req_stream(r, on_late_bytes, j);
+	docker_req_call(r);
+	docker_req_free(r);
+}
+
 static int create_container(struct docker_ctx *x, struct docker_job *j, struct rt_job *job, struct diag_list *dl)
 {
 	cJSON *cfg = docker_container_config(x, j, &job->env);
@@ -308,18 +417,18 @@ static int create_container(struct docker_ctx *x, struct docker_job *j, struct r
 	snprintf(path, sizeof path, "/containers/create?name=%s", en);
 	free(en);
 	cJSON *out = NULL;
-	long st = docker_call(x->c, "POST", path, cfg, &out, err, sizeof err);
+	long st = docker_call(x->c, DOCKER_T_CREATE, "POST", path, cfg, &out, err, sizeof err);
 	if (st == 404 && j->step->pull != IR_PULL_NEVER &&
 	    docker_pull(x->c, &x->opt, &job->pull_secrets, j->step->image, err, sizeof err) == 0)
-		st = docker_call(x->c, "POST", path, cfg, &out, err, sizeof err);
+		st = docker_call(x->c, DOCKER_T_CREATE, "POST", path, cfg, &out, err, sizeof err);
 	cJSON_Delete(cfg);
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(out, "Id");
 	if (st / 100 == 2 && cJSON_IsString(id))
 		snprintf(j->id, sizeof j->id, "%s", id->valuestring);
 	cJSON_Delete(out);
 	if (!j->id[0])
-		return diag_error(dl, j->step->pos, st == 404 ? "image-pull-failed" : "docker-error",
-				  "cannot create the container of step '%s': %s", j->step->name, err);
+		return start_error(x, dl, j->step->pos, st == 404 ? "image-pull-failed" : "docker-error",
+				   "cannot create the container of step '%s': %s", j->step->name, err);
 	return 0;
 }
 
@@ -340,7 +449,7 @@ static int connect_networks(struct docker_ctx *x, struct docker_job *j, struct d
 		char *en = docker_escape(net);
 		snprintf(path, sizeof path, "/networks/%s/connect", en);
 		free(en);
-		long st = docker_call(x->c, "POST", path, b, NULL, err, sizeof err);
+		long st = docker_call(x->c, DOCKER_T_CREATE, "POST", path, b, NULL, err, sizeof err);
 		cJSON_Delete(b);
 		if (st / 100 != 2)
 			return diag_error(dl, s->pos, "docker-error", "cannot connect step '%s' to network '%s': %s",
@@ -353,12 +462,14 @@ static int run_container(struct docker_ctx *x, struct docker_job *j, struct diag
 {
 	char err[1024], path[300];
 	if (docker_container_upload(x, j, err, sizeof err) < 0)
-		return diag_error(dl, j->step->pos, "docker-error", "step '%s': %s", j->step->name, err);
+		return start_error(x, dl, j->step->pos, "docker-error", "step '%s': %s", j->step->name,
+				   err);
 	if (connect_networks(x, j, dl) < 0)
 		return -1;
 	snprintf(path, sizeof path, "/containers/%s/start", j->id);
-	if (docker_call(x->c, "POST", path, NULL, NULL, err, sizeof err) / 100 != 2)
-		return diag_error(dl, j->step->pos, "docker-error", "cannot start step '%s': %s", j->step->name, err);
+	if (docker_call(x->c, DOCKER_T_START, "POST", path, NULL, NULL, err, sizeof err) / 100 != 2)
+		return start_error(x, dl, j->step->pos, "docker-error", "cannot start step '%s': %s",
+				   j->step->name, err);
 	snprintf(path, sizeof path, "/containers/%s/logs?follow=1&stdout=1&stderr=1", j->id);
 	j->logs = docker_req_new(x->c, "GET", path);
 	docker_req_stream(j->logs, on_log_bytes, j);
@@ -395,13 +506,13 @@ static void inspect_exit(struct docker_ctx *x, struct docker_job *j, struct rt_e
 {
 	char path[300];
 	snprintf(path, sizeof path, "/containers/%s/wait", j->id);
-	if (docker_call(x->c, "POST", path, NULL, NULL, err, errsize) / 100 != 2) {
+	if (docker_call(x->c, DOCKER_T_WAIT, "POST", path, NULL, NULL, err, errsize) / 100 != 2) {
 		e->error = err;
 		return;
 	}
 	snprintf(path, sizeof path, "/containers/%s/json", j->id);
 	cJSON *o = NULL;
-	if (docker_call(x->c, "GET", path, NULL, &o, err, errsize) / 100 != 2) {
+	if (docker_call(x->c, DOCKER_T_INSPECT, "GET", path, NULL, &o, err, errsize) / 100 != 2) {
 		e->error = err;
 		return;
 	}
@@ -418,11 +529,16 @@ static void finish(struct docker_ctx *x, struct docker_job *j)
 {
 	char err[1024] = "", xerr[1024];
 	struct rt_exit e = {.code = -1};
-	if (docker_req_status(j->logs) / 100 != 2) {
+	if (docker_client_lost(x->c)) {
+		snprintf(err, sizeof err, "%s", docker_client_lost(x->c));
+		e.error = err;
+	} else if (docker_req_status(j->logs) / 100 != 2) {
 		snprintf(err, sizeof err, "lost the log stream of step '%s': %s", j->step->name, docker_req_error(j->logs));
 		e.error = err;
 	} else {
 		inspect_exit(x, j, &e, err, sizeof err);
+		if (!e.error)
+			read_to_end(x, j);
 	}
 	/* The stream has said all it will; its easy handle and buffers
 	 * (some kilobytes) would otherwise stay until teardown, once per
@@ -433,10 +549,10 @@ static void finish(struct docker_ctx *x, struct docker_job *j)
 		e.error = j->engine_error;
 	if (!e.error && docker_container_export(x, j, xerr, sizeof xerr) < 0)
 		e.error = xerr;
-	if (!j->step->detach) {
+	if (!j->step->detach && !docker_client_lost(x->c)) {
 		char path[300];
 		snprintf(path, sizeof path, "/containers/%s?force=1&v=1", j->id);
-		j->removed = docker_call(x->c, "DELETE", path, NULL, NULL, NULL, 0) / 100 == 2;
+		j->removed = docker_call(x->c, DOCKER_T_REMOVE, "DELETE", path, NULL, NULL, NULL, 0) / 100 == 2;
 	}
 	struct rt_job *job = j->job;
 	j->job = NULL;
@@ -459,8 +575,10 @@ static int poll_jobs(void *ctx, int timeout_ms)
 		return -1;
 	if (!any_ended(x) && docker_client_run(x->c, timeout_ms) < 0)
 		return -1;
+	/* An engine that is gone or frozen ends no stream: end the steps here. */
+	bool lost = docker_client_lost(x->c) != NULL;
 	for (struct docker_job *j = x->jobs; j; j = j->next)
-		if (j->job && j->logs && docker_req_done(j->logs))
+		if (j->job && j->logs && (lost || docker_req_done(j->logs)))
 			finish(x, j);
 	return 0;
 }
@@ -474,7 +592,9 @@ static void stop(void *ctx, struct rt_job *job, bool hurry)
 	j->stopping = true;
 	char path[300];
 	snprintf(path, sizeof path, "/containers/%s/kill?signal=%s", j->id, hurry ? "SIGKILL" : "SIGTERM");
-	docker_call(x->c, "POST", path, NULL, NULL, NULL, 0);
+	docker_client_interrupts(x->c, x->interrupts, 1);    /* stopping is what the interrupt asked */
+	docker_call(x->c, DOCKER_T_KILL, "POST", path, NULL, NULL, NULL, 0);
+	docker_client_interrupts(x->c, x->interrupts, 0);
 }
 
 static void free_ctx(void *ctx)
@@ -502,7 +622,7 @@ int docker_backend_new(struct rt_backend *out, const struct rt_backend_options *
 	struct rt_backend_options o = {0};
 	if (opt)
 		o = *opt;
-	struct docker_client *c = docker_client_new(o.host, 5000, dl);
+	struct docker_client *c = docker_client_new(o.host, DOCKER_T_PING, dl);
 	if (!c)
 		return -1;
 	struct docker_ctx *x = calloc(1, sizeof *x);

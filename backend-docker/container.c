@@ -224,6 +224,7 @@ static int put_archive(struct docker_ctx *x, struct docker_job *j, const char *d
 	snprintf(path, sizeof path, "/containers/%s/archive?path=%s&noOverwriteDirNonDir=true", j->id, ed);
 	free(ed);
 	struct docker_req *r = docker_req_new(x->c, "PUT", path);
+	docker_req_timeout(r, DOCKER_T_ARCHIVE);
 	docker_req_body(r, "application/x-tar", tar->p ? tar->p : "", tar->len);
 	long st = docker_req_call(r);
 	if (st / 100 != 2)
@@ -395,6 +396,7 @@ int docker_container_export(struct docker_ctx *x, struct docker_job *j, char *er
 		snprintf(path, sizeof path, "/containers/%s/archive?path=%s", j->id, ep);
 		free(ep);
 		struct docker_req *r = docker_req_new(x->c, "GET", path);
+		docker_req_timeout(r, DOCKER_T_ARCHIVE);
 		docker_req_keep(r, DOCKER_MAX_ARTIFACT);
 		long st = docker_req_call(r);
 		size_t len;
@@ -485,7 +487,7 @@ enum rt_probe docker_probe(void *ctx, struct rt_job *job, int timeout_ms, char *
 	char path[200];
 	snprintf(path, sizeof path, "/containers/%s/json", j ? j->id : "");
 	cJSON *o = NULL;
-	if (!j || docker_call(x->c, "GET", path, NULL, &o, why, size) / 100 != 2)
+	if (!j || docker_call(x->c, DOCKER_T_INSPECT, "GET", path, NULL, &o, why, size) / 100 != 2)
 		return RT_PROBE_FAILED;
 	const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "State");
 	const struct ir_health *h = j->step->health;

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -26,6 +27,16 @@
 #define DOCKER_MAX_CONFIG (1u << 20)        /* config.json, a helper's answer */
 #define DOCKER_MAX_PROGRESS_LINE (64u * 1024)
 #define DOCKER_MAX_ENGINE_ERROR 512u        /* what a step's stream 3 says, kept */
+/* How long each kind of engine call may take: an engine that says nothing
+ * for this long is reported [docker-unresponsive], never waited on. */
+#define DOCKER_T_PING 5000
+#define DOCKER_T_INSPECT 10000      /* inspect, list */
+#define DOCKER_T_CREATE 30000       /* containers, networks, volumes */
+#define DOCKER_T_START 30000
+#define DOCKER_T_WAIT 30000         /* a container whose log stream has ended */
+#define DOCKER_T_KILL 5000
+#define DOCKER_T_REMOVE 30000
+#define DOCKER_T_ARCHIVE 300000     /* copying files in or out */
 #define DOCKER_API_MAX "1.47"               /* the newest API version used */
 #define DOCKER_API_MIN "1.24"
 
@@ -194,12 +205,37 @@ void docker_req_free(struct docker_req *r);
 int docker_client_run(struct docker_client *c, int timeout_ms);
 
 /*
- * One-shot JSON call: sends `body` (may be NULL), stores the parsed
- * response in `*out` when non-NULL (cJSON_Delete it), returns the status
- * (0: no answer) and copies the error text to `err` on failure.
+ * A waiting call (docker_req_call()) gives up, with the error
+ * "interrupted", once `*interrupts` reaches `patience` + 1: set 0 while
+ * the run goes on (the first Ctrl-C ends a pull), 1 while cleaning up
+ * (only a second one cuts the removal short).  NULL: never.
  */
-long docker_call(struct docker_client *c, const char *method, const char *path,
-	     const cJSON *body, cJSON **out, char *err, size_t errsize);
+void docker_client_interrupts(struct docker_client *c, volatile sig_atomic_t *interrupts,
+			      int patience);
+/* True when the last waiting call gave up for an interrupt. */
+bool docker_client_interrupted(const struct docker_client *c);
+
+/*
+ * Whether the engine is still there.  A call that got no answer in its
+ * time makes it unresponsive, a connection refused or cut mid-answer
+ * gone; from then on every call fails at once with the reason, which
+ * docker_client_lost() gives ("the docker engine at ... stopped
+ * answering"), NULL while the engine answers.
+ */
+enum docker_engine { DOCKER_ENGINE_OK, DOCKER_ENGINE_UNRESPONSIVE, DOCKER_ENGINE_GONE };
+enum docker_engine docker_client_state(const struct docker_client *c);
+const char *docker_client_lost(const struct docker_client *c);
+/* The rule id for an error the engine's state explains, else `rule`. */
+const char *docker_client_rule(const struct docker_client *c, const char *rule);
+
+/*
+ * One-shot JSON call given `timeout_ms` (a DOCKER_T_ value): sends `body`
+ * (may be NULL), stores the parsed response in `*out` when non-NULL
+ * (cJSON_Delete it), returns the status (0: no answer) and copies the
+ * error text to `err` on failure.
+ */
+long docker_call(struct docker_client *c, long timeout_ms, const char *method, const char *path,
+		 const cJSON *body, cJSON **out, char *err, size_t errsize);
 
 /* A URL-encoded copy of `s`; free() it. */
 char *docker_escape(const char *s);
@@ -278,6 +314,7 @@ struct docker_job {
 	struct docker_req *logs;        /* the follow-mode log stream */
 	struct docker_demux demux;
 	char *engine_error;         /* from stream 3; NULL until the engine speaks there */
+	uint64_t seen, skip;        /* stdout and stderr bytes delivered; to pass over */
 	char *digest;
 	bool removed, stopping;
 	struct docker_job *next;
@@ -293,6 +330,7 @@ struct docker_artifact {
 struct docker_ctx {
 	struct rt_backend_options opt;
 	struct docker_client *c;
+	volatile sig_atomic_t *interrupts;  /* the run's, from prepare() */
 	char run[40];
 	const struct ir_pipeline *p;
 	char *artifacts_dir;

@@ -64,7 +64,7 @@ static int prune_kind(struct docker_client *c, const char *kind, bool dry_run,
 	snprintf(path, sizeof path, "/%s%s?filters=%%7B%%22label%%22%%3A%%5B%%22pipec.run%%22%%5D%%7D%s",
 		 kind, strcmp(kind, "containers") == 0 ? "/json" : "", strcmp(kind, "containers") == 0 ? "&all=1" : "");
 	cJSON *list = NULL;
-	if (docker_call(c, "GET", path, NULL, &list, err, sizeof err) / 100 != 2)
+	if (docker_call(c, DOCKER_T_INSPECT, "GET", path, NULL, &list, err, sizeof err) / 100 != 2)
 		return diag_error(dl, none, "docker-error", "cannot list %s: %s", kind, err);
 	const cJSON *arr = strcmp(kind, "volumes") == 0 ? cJSON_GetObjectItemCaseSensitive(list, "Volumes") : list;
 	const cJSON *e;
@@ -78,7 +78,7 @@ static int prune_kind(struct docker_client *c, const char *kind, bool dry_run,
 			continue;
 		snprintf(path, sizeof path, "/%s/%s%s", kind, id->valuestring,
 			 strcmp(kind, "networks") == 0 ? "" : strcmp(kind, "volumes") == 0 ? "?force=1" : "?force=1&v=1");
-		if (docker_call(c, "DELETE", path, NULL, NULL, err, sizeof err) / 100 != 2)
+		if (docker_call(c, DOCKER_T_REMOVE, "DELETE", path, NULL, NULL, err, sizeof err) / 100 != 2)
 			diag_error(dl, none, "docker-error", "cannot remove %s '%s': %s", what, display_name(e), err);
 	}
 	cJSON_Delete(list);
@@ -89,7 +89,7 @@ int docker_prune(const struct rt_backend_options *opt, bool dry_run, rt_prune_fn
 		 void *arg, struct diag_list *dl)
 {
 	struct found out = {each, arg};
-	struct docker_client *c = docker_client_new(opt ? opt->host : NULL, 5000, dl);
+	struct docker_client *c = docker_client_new(opt ? opt->host : NULL, DOCKER_T_PING, dl);
 	if (!c)
 		return -1;
 	size_t before = dl->nerrors;

@@ -399,15 +399,19 @@ static void start(struct prun *r, struct node *n, size_t index)
 		r->services++;
 	else
 		r->running++;
-	if (ops(r)->start(ctx(r), &n->job, r->run->dl) < 0) {
-		if (interrupted(r->run)) {  /* the start gave up: cancelled, not failed */
+	struct diag_list *dl = r->run->dl;
+	size_t said = dl->len;
+	if (interrupted(r->run) || ops(r)->start(ctx(r), &n->job, dl) < 0) {
+		if (interrupted(r->run)) {  /* no start, or one that gave up: cancelled */
 			finish(n, RT_CANCELLED, "the run was interrupted");
 			return;
 		}
 		n->failed = !s->ignore_error && !n->service;
 		r->failed |= n->failed;
 		free((char *)n->rep->exit.error);
-		n->rep->exit = (struct rt_exit){.code = -1, .error = strdup("could not start")};
+		/* the report carries the cause: the last thing the start said */
+		const char *why = dl->len > said ? dl->items[dl->len - 1].message : "could not start";
+		n->rep->exit = (struct rt_exit){.code = -1, .error = strdup(why)};
 		finish(n, RT_FAILURE, NULL);
 		return;
 	}
@@ -745,6 +749,7 @@ static void pipeline_loop(struct prun *r)
 			break;
 		poll_once(r, wait_ms(r));
 	}
+	watch_interrupts(r);    /* one that came while the last step started */
 	stop_services(r);
 }
 

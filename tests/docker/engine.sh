@@ -49,17 +49,23 @@ engine_sweep() {
 	done
 }
 
-# Starts dockerd under a temp dir and waits up to 30 s for it to answer.
+# Starts dockerd under a temp dir (engine_launch).
 engine_start() {
 	[ "$(id -u)" -eq 0 ] || return 1
 	command -v dockerd >/dev/null 2>&1 || return 1
 	engine_sweep
 	ENGINE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pipec-dockerd.XXXXXX")
+	engine_launch
+}
+
+# Starts dockerd on ENGINE_DIR (again, after a test killed it) and waits
+# up to 30 s for it to answer.
+engine_launch() {
 	sock=$ENGINE_DIR/docker.sock
 	dockerd --data-root "$ENGINE_DIR/data" --exec-root "$ENGINE_DIR/exec" \
 		-H "unix://$sock" --pidfile "$ENGINE_DIR/dockerd.pid" \
 		--storage-driver overlay2 --iptables=false --ip6tables=false \
-		--bridge=none ${ENGINE_ARGS:-} >"$ENGINE_DIR/dockerd.log" 2>&1 &
+		--bridge=none ${ENGINE_ARGS:-} >>"$ENGINE_DIR/dockerd.log" 2>&1 &
 	ENGINE_PID=$!
 	i=0
 	while [ $i -lt 300 ]; do
