@@ -44,7 +44,7 @@ int docker_image_tags(const struct rt_backend_options *opt, const char *repo,
 	char *path = c ? images_path(repo) : NULL;
 	cJSON *list = NULL;
 	char err[256];
-	long status = path ? docker_call(c, "GET", path, NULL, &list, err, sizeof err) : 0;
+	long status = path ? docker_call(c, DOCKER_T_INSPECT, "GET", path, NULL, &list, err, sizeof err) : 0;
 	int rc = status == 200 ? 0 : -1;
 	if (path && status != 200)
 		diag_error(dl, (struct ir_pos){0}, "docker-error", "listing images: %s", err);
