@@ -249,6 +249,18 @@ static int default_backend(struct run_args *ra, const struct ir_doc *doc,
 	return cli_backend_new("local", &ra->backend_opt, b, dl);
 }
 
+/* One line for each pipeline written for a Drone runner pipec has no backend for. */
+static void note_runners(struct run_args *ra, const struct ir_doc *doc)
+{
+	for (size_t i = 0; i < doc->npipelines; i++) {
+		const struct ir_pipeline *p = &doc->pipelines[i];
+		if (p->runner && p->backend == IR_BACKEND_LOCAL)
+			fprintf(ra->err, "pipec: pipeline '%s' is written for Drone's %s "
+				"runner; its steps run here as local processes\n",
+				p->name, p->runner);
+	}
+}
+
 static int make_backend(struct run_args *ra, const struct ir_doc *doc, struct rt_backend *b,
 			struct diag_list *dl)
 {
@@ -261,6 +273,7 @@ static int make_backend(struct run_args *ra, const struct ir_doc *doc, struct rt
 	if (rc < 0)
 		return -1;
 	fprintf(ra->err, "pipec: running on the %s backend\n", ra->backend);
+	note_runners(ra, doc);
 	return 0;
 }
 

@@ -263,23 +263,6 @@ static void lower_secret(struct lower *lw, const struct fe_node *doc)
 
 static const char *const kinds[] = {"pipeline", "secret", "signature"};
 
-static int lower_backend(struct lower *lw, const struct fe_node *n)
-{
-	static const char *const types[] = {"docker", "kubernetes", "exec"};
-	static const enum ir_backend backends[] = {IR_BACKEND_DOCKER, IR_BACKEND_KUBE,
-						   IR_BACKEND_LOCAL};
-	if (!n)
-		return IR_BACKEND_DOCKER;
-	for (int i = 0; i < 3; i++)
-		if (strcmp(n->str, types[i]) == 0)
-			return (int)backends[i];
-	const char *hint = fe_suggest(n->str, types, 3);
-	diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
-		   "type: expected docker, kubernetes or exec, got '%s'%s%s%s", n->str,
-		   hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'" : "");
-	return IR_BACKEND_DOCKER;
-}
-
 /* platform: {os: linux, arch: arm64} */
 static void lower_platform(struct lower *lw, const struct fe_node *n, struct ir_platform *pf)
 {
@@ -510,7 +493,7 @@ static void lower_pull_secrets(struct pbuild *pb, const struct fe_node *n)
 
 /*
  * kind: pipeline
- * type: docker | kubernetes | exec
+ * type: docker | kubernetes | exec | ssh | vm | digitalocean | macstadium
  * name: default
  * steps: [...]
  */
@@ -518,13 +501,14 @@ static void lower_pipeline(struct lower *lw, const struct fe_node *doc,
 			   struct ir_pipeline *p)
 {
 	const struct fe_node *v[PL_N];
+	uint32_t given;
 	struct pbuild pb = {.lw = lw, .p = p};
-	fe_keys_check(&fe_keys_pipeline, doc, v, lw->file, lw->dl);
+	fe_keys_check_given(&fe_keys_pipeline, doc, v, &given, lw->file, lw->dl);
 	p->pos = fe_pos(lw->file, doc);
 	p->name = v[PL_NAME] ? fe_drone_str(lw, v[PL_NAME], false) : "default";
 	if (!p->name)
 		p->name = "default";
-	p->backend = (enum ir_backend)lower_backend(lw, v[PL_TYPE]);
+	fe_drone_runner(lw, doc, v, given, p);
 	lower_platform(lw, v[PL_PLATFORM], &p->platform);
 	lower_workspace(lw, v[PL_WORKSPACE], &p->workspace);
 	lower_volumes(lw, v[PL_VOLUMES], p);

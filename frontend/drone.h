@@ -97,6 +97,15 @@ void fe_drone_artifacts(struct pbuild *pb, const struct fe_node *exports,
  */
 void fe_drone_check_artifacts(struct pbuild *pb);
 
+/*
+ * type: the backend and runner of `p` from the pipeline's keys `v` (bit i
+ * of `given` set when key i is written), and the checks of the keys only
+ * some runner types read (drone_runner.c).
+ */
+void fe_drone_runner(struct lower *lw, const struct fe_node *doc,
+		     const struct fe_node *const *v, uint32_t given,
+		     struct ir_pipeline *p);
+
 /* Parses "512MiB", "1g", 1048576 into bytes; -1 when malformed. */
 int64_t fe_drone_size(const char *s);
 

@@ -171,9 +171,49 @@ static const struct fe_key step_keys[ST_N] = {
 };
 KEYSET(fe_keys_step, "step", step_keys, "a container run by the pipeline");
 
+static const struct fe_key pool_keys[VP_N] = {
+	[VP_USE] = {"use", FE_T_STR, NULL, true, "the pool's name"},
+};
+KEYSET(fe_keys_pool, "pool", pool_keys, "vm: where the machine comes from");
+
+static const struct fe_key kube_metadata_keys[KM_N] = {
+	[KM_NAMESPACE] = {"namespace", FE_T_STR, NULL, false, "the Pods' namespace"},
+	[KM_ANNOTATIONS] = {"annotations", FE_T_MAP, NULL, false, "annotations of the Pods"},
+	[KM_LABELS] = {"labels", FE_T_MAP, NULL, false, "labels of the Pods"},
+};
+KEYSET(fe_keys_kube_metadata, "metadata", kube_metadata_keys, "kubernetes: the Pods' metadata");
+
+static const struct fe_key toleration_keys[KT_N] = {
+	[KT_KEY] = {"key", FE_T_STR, NULL, false, "the taint's key"},
+	[KT_OPERATOR] = {"operator", FE_T_STR, NULL, false, "Exists or Equal"},
+	[KT_VALUE] = {"value", FE_T_STR, NULL, false, "the taint's value"},
+	[KT_EFFECT] = {"effect", FE_T_STR, NULL, false, "NoSchedule, PreferNoSchedule or NoExecute"},
+	[KT_SECONDS] = {"toleration_seconds", FE_T_INT, NULL, false, "how long a NoExecute taint is tolerated"},
+};
+KEYSET(fe_keys_toleration, "toleration", toleration_keys, "kubernetes: a taint the Pods tolerate");
+
+static const struct fe_key dns_option_keys[KO_N] = {
+	[KO_NAME] = {"name", FE_T_STR, NULL, true, "the option"},
+	[KO_VALUE] = {"value", FE_T_STR, NULL, false, "its value"},
+};
+KEYSET(fe_keys_dns_option, "option", dns_option_keys, "kubernetes: a resolver option");
+
+static const struct fe_key dns_config_keys[KD_N] = {
+	[KD_NAMESERVERS] = {"nameservers", FE_T_STRS, NULL, false, "DNS servers"},
+	[KD_SEARCHES] = {"searches", FE_T_STRS, NULL, false, "DNS search domains"},
+	[KD_OPTIONS] = {"options", FE_T_OBJS, &fe_keys_dns_option, false, "resolver options"},
+};
+KEYSET(fe_keys_dns_config, "dns_config", dns_config_keys, "kubernetes: the Pods' DNS settings");
+
+static const struct fe_key host_alias_keys[KH_N] = {
+	[KH_IP] = {"ip", FE_T_STR, NULL, true, "the address"},
+	[KH_HOSTNAMES] = {"hostnames", FE_T_STRS, NULL, true, "names for it"},
+};
+KEYSET(fe_keys_host_alias, "host_aliases", host_alias_keys, "kubernetes: an /etc/hosts entry");
+
 static const struct fe_key pipeline_keys[PL_N] = {
 	[PL_KIND] = {"kind", FE_T_STR, NULL, true, "pipeline, secret or signature"},
-	[PL_TYPE] = {"type", FE_T_STR, NULL, false, "docker (default), kubernetes or exec (local processes)"},
+	[PL_TYPE] = {"type", FE_T_STR, NULL, false, "docker (default), kubernetes, exec (local processes), or ssh, vm, digitalocean or macstadium (run here as local processes)"},
 	[PL_NAME] = {"name", FE_T_STR, NULL, false, "the pipeline's name (default: default)"},
 	[PL_VERSION] = {"version", FE_T_STR, NULL, false, "the format version; ignored"},
 	[PL_PLATFORM] = {"platform", FE_T_OBJ, &fe_keys_platform, false, "the platform the pipeline runs on"},
@@ -188,6 +228,15 @@ static const struct fe_key pipeline_keys[PL_N] = {
 	[PL_ENVIRONMENT] = {"environment", FE_T_ENV, NULL, false, "variables of every step"},
 	[PL_PULL_SECRETS] = {"image_pull_secrets", FE_T_STRS, NULL, false, "secrets holding registry credentials"},
 	[PL_CONCURRENCY] = {"concurrency", FE_T_OBJ, &fe_keys_concurrency, false, "limits on parallel runs"},
+	[PL_SERVER] = {"server", FE_T_ENV, NULL, false, "ssh: the host, user and password or ssh_key; digitalocean and macstadium: the machine's image, size and region"},
+	[PL_TOKEN] = {"token", FE_T_ANY, NULL, false, "digitalocean and macstadium: the API token, {from_secret: name}"},
+	[PL_POOL] = {"pool", FE_T_OBJ, &fe_keys_pool, false, "vm: the pool of machines the pipeline runs on"},
+	[PL_METADATA] = {"metadata", FE_T_OBJ, &fe_keys_kube_metadata, false, "kubernetes: the namespace, annotations and labels of the pipeline's Pods"},
+	[PL_NODE_SELECTOR] = {"node_selector", FE_T_MAP, NULL, false, "kubernetes: labels of the nodes the Pods may run on"},
+	[PL_TOLERATIONS] = {"tolerations", FE_T_OBJS, &fe_keys_toleration, false, "kubernetes: taints the Pods tolerate"},
+	[PL_SERVICE_ACCOUNT] = {"service_account_name", FE_T_STR, NULL, false, "kubernetes: the Pods' service account"},
+	[PL_DNS_CONFIG] = {"dns_config", FE_T_OBJ, &fe_keys_dns_config, false, "kubernetes: the Pods' DNS settings"},
+	[PL_HOST_ALIASES] = {"host_aliases", FE_T_OBJS, &fe_keys_host_alias, false, "kubernetes: extra /etc/hosts entries of the Pods"},
 };
 KEYSET(fe_keys_pipeline, "pipeline", pipeline_keys, "a pipeline: steps run in containers or processes");
 

@@ -52,7 +52,11 @@ struct fe_keyset {
 enum { PL_KIND, PL_TYPE, PL_NAME, PL_VERSION, PL_PLATFORM, PL_WORKSPACE,
        PL_CLONE, PL_STEPS, PL_SERVICES, PL_VOLUMES, PL_TRIGGER,
        PL_DEPENDS_ON, PL_NODE, PL_ENVIRONMENT, PL_PULL_SECRETS,
-       PL_CONCURRENCY, PL_N };
+       PL_CONCURRENCY,
+       /* the keys of one runner type or another (drone_runner.c) */
+       PL_SERVER, PL_TOKEN, PL_POOL, PL_METADATA, PL_NODE_SELECTOR,
+       PL_TOLERATIONS, PL_SERVICE_ACCOUNT, PL_DNS_CONFIG, PL_HOST_ALIASES,
+       PL_N };
 enum { ST_NAME, ST_IMAGE, ST_PULL, ST_COMMANDS, ST_ENTRYPOINT, ST_COMMAND,
        ST_ENVIRONMENT, ST_SETTINGS, ST_WHEN, ST_DEPENDS_ON, ST_DETACH,
        ST_PRIVILEGED, ST_USER, ST_VOLUMES, ST_FAILURE, ST_WORKING_DIR,
@@ -77,13 +81,21 @@ enum { FS_FROM_SECRET, FS_N };
 enum { CO_INCLUDE, CO_EXCLUDE, CO_N };
 enum { HC_TEST, HC_PORT, HC_INTERVAL, HC_TIMEOUT, HC_RETRIES, HC_DISABLE, HC_N };
 enum { AR_NAME, AR_PATH, AR_N };        /* exports and imports */
+enum { VP_USE, VP_N };                  /* vm pool */
+enum { KM_NAMESPACE, KM_ANNOTATIONS, KM_LABELS, KM_N };
+enum { KT_KEY, KT_OPERATOR, KT_VALUE, KT_EFFECT, KT_SECONDS, KT_N };
+enum { KD_NAMESERVERS, KD_SEARCHES, KD_OPTIONS, KD_N };
+enum { KH_IP, KH_HOSTNAMES, KH_N };
+enum { KO_NAME, KO_VALUE, KO_N };
 
 extern const struct fe_keyset fe_keys_pipeline, fe_keys_step, fe_keys_platform,
 	fe_keys_workspace, fe_keys_clone, fe_keys_volume, fe_keys_volume_temp,
 	fe_keys_volume_host, fe_keys_mount, fe_keys_device, fe_keys_port,
 	fe_keys_resources, fe_keys_limits, fe_keys_concurrency, fe_keys_secret,
 	fe_keys_secret_get, fe_keys_signature, fe_keys_from_secret, fe_keys_when,
-	fe_keys_condition, fe_keys_healthcheck, fe_keys_export, fe_keys_import;
+	fe_keys_condition, fe_keys_healthcheck, fe_keys_export, fe_keys_import,
+	fe_keys_pool, fe_keys_kube_metadata, fe_keys_toleration, fe_keys_dns_config,
+	fe_keys_host_alias, fe_keys_dns_option;
 
 /* The largest keyset, for callers' value arrays. */
 #define FE_KEYS_MAX 32

@@ -20,7 +20,9 @@ static const struct fe_keyset *const definitions[] = {
 	&fe_keys_mount, &fe_keys_device, &fe_keys_port, &fe_keys_resources,
 	&fe_keys_limits, &fe_keys_concurrency, &fe_keys_secret, &fe_keys_secret_get,
 	&fe_keys_signature, &fe_keys_from_secret, &fe_keys_when, &fe_keys_condition,
-	&fe_keys_healthcheck, &fe_keys_export, &fe_keys_import,
+	&fe_keys_healthcheck, &fe_keys_export, &fe_keys_import, &fe_keys_pool,
+	&fe_keys_kube_metadata, &fe_keys_toleration, &fe_keys_dns_config,
+	&fe_keys_dns_option, &fe_keys_host_alias,
 };
 
 #define NDEFS (sizeof definitions / sizeof *definitions)
@@ -33,7 +35,8 @@ static const char *def_name(const struct fe_keyset *ks)
 		"volume_temp", "volume_host", "mount", "device", "port",
 		"resources", "limits", "concurrency", "secret", "secret_get",
 		"signature", "from_secret", "when", "condition", "healthcheck",
-		"export", "import",
+		"export", "import", "pool", "kube_metadata", "toleration",
+		"dns_config", "dns_option", "host_alias",
 	};
 	for (size_t i = 0; i < NDEFS; i++)
 		if (definitions[i] == ks)

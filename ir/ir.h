@@ -373,6 +373,9 @@ struct ir_pipeline {
 	struct ir_pos pos;
 	char *name;
 	enum ir_backend backend;
+	/* The Drone runner the pipeline was written for when pipec runs it
+	 * on another backend ("ssh", "vm", ...); NULL: the backend's own. */
+	char *runner;
 	struct ir_platform platform;
 	struct ir_strs depends_on;
 	enum ir_run_policy run_policy;

@@ -210,6 +210,7 @@ static const struct field pipeline_fields[] = {
 	POS(P, pos, "source"),
 	STR(P, name, "name", REQ),
 	ENUM(P, backend, "type", e_backend, REQ),
+	STR(P, runner, "runner", .since = 3),
 	OBJ(P, platform, "platform", platform),
 	STRS(P, depends_on, "depends_on"),
 	ENUM(P, run_policy, "run_policy", e_run_policy),

@@ -504,3 +504,39 @@ expect sh -c "[ $rc = 2 ] && grep -q backend-plugin '$T/err'"
 run plug --backend=nowhere
 name_="an unknown backend is an error"
 expect test "$rc" = 2
+
+# Pipelines for Drone's machine runners run their commands here, each
+# with one line saying so; their runners' keys name no pipeline secret.
+cat >"$TMP/runners.yml" <<'YML'
+kind: pipeline
+type: ssh
+name: deploy
+server:
+  host: deploy.example.com
+  user: ci
+  ssh_key:
+    from_secret: deploy_key
+clone:
+  disable: true
+steps:
+- name: release
+  commands:
+  - echo released-by-ssh-pipeline
+---
+kind: pipeline
+type: vm
+name: smoke
+pool:
+  use: ubuntu
+clone:
+  disable: true
+steps:
+- name: smoke
+  commands:
+  - echo smoke-on-vm-pipeline
+YML
+expect_exit 0 "ssh and vm pipelines run on the local backend" "$PIPEC" run "$TMP/runners.yml"
+check "the ssh pipeline's step ran" grep -q 'released-by-ssh-pipeline' "$TMP/out"
+check "the vm pipeline's step ran" grep -q 'smoke-on-vm-pipeline' "$TMP/out"
+check "one notice names the ssh runner" grep -qF "pipeline 'deploy' is written for Drone's ssh runner; its steps run here as local processes" "$TMP/err"
+check "one notice names the vm runner" grep -qF "pipeline 'smoke' is written for Drone's vm runner" "$TMP/err"
