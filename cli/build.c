@@ -88,8 +88,6 @@ static int parse_args(int argc, char **argv, const struct command *cmd, struct b
 		if (!writes && (c == 'c' || c == OPT_NO_OPTIMIZE))
 			return cli_usage_error(cmd->name, "invalid option");
 	}
-	if (optind >= argc)
-		return cli_usage_error(cmd->name, "no input file");
 	return -1;
 }
 
@@ -103,14 +101,15 @@ static int compile(int argc, char **argv, const struct command *cmd)
 	struct ir_arena *a = ir_arena_new();
 	struct build_opts o = {.out = "-", .optimize = true, .policy.trusted = true};
 	fe_context_default(&o.ctx, ".", a);
-	int rc = parse_args(argc, argv, cmd, &o);
-	if (rc >= 0) {
+	int n, rc = parse_args(argc, argv, cmd, &o);
+	char **in = rc < 0 ? cli_inputs(argc, argv, optind, &n) : NULL;
+	if (!in) {
 		ir_arena_free(a);
-		return rc;
+		return rc < 0 ? EXIT_USAGE : rc;
 	}
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct ir_doc *doc = load_all(argc - optind, argv + optind, &o.ctx, &o.policy, a, &dl);
+	struct ir_doc *doc = load_all(n, in, &o.ctx, &o.policy, a, &dl);
 	if (o.strict && dl.nwarnings) {
 		cli_strict(&dl);
 		doc = NULL;
@@ -141,11 +140,12 @@ static int validate(int argc, char **argv)
 const struct command cmd_build = {
 	"build", build, "compile pipeline files to IR JSON",
 	"usage: pipec build [-o OUT] [--compact] [--no-optimize] [--untrusted]\n"
-	"                   [--require-non-root] [--strict] [CONTEXT] FILE...\n"
+	"                   [--require-non-root] [--strict] [CONTEXT] [FILE]...\n"
 	"       pipec FILE... -o OUT\n"
 	"\n"
 	"Compiles each FILE (Drone-style YAML, pipec IR JSON or drone-runtime IR)\n"
-	"into one canonical IR v3 document.\n"
+	"into one canonical IR v3 document.  Without FILE, reads .drone.yml (or\n"
+	".drone.yaml) here.\n"
 	"\n"
 	"  -o, --output OUT  write the IR to OUT ('-', the default, is stdout)\n"
 	"      --compact     write the IR on one line\n"
@@ -164,13 +164,14 @@ const struct command cmd_build = {
 const struct command cmd_validate = {
 	"validate", validate, "check pipeline files without writing IR",
 	"usage: pipec validate [--untrusted] [--require-non-root] [--strict] [CONTEXT]\n"
-	"                      FILE...\n"
+	"                      [FILE]...\n"
 	"\n"
 	"Compiles and checks each FILE and reports every problem as\n"
 	"file:line:col: error: message [rule].  What a step may reach on the host\n"
 	"(privileged, host volumes, ...) is checked by `pipec lint` and `pipec run`,\n"
 	"or here with --untrusted.  With --strict, warnings (such as unknown keys,\n"
-	"which Drone ignores) are errors too.\n"
+	"which Drone ignores) are errors too.  Without FILE, checks .drone.yml (or\n"
+	".drone.yaml) here.\n"
 	"\n"
 	CLI_CONTEXT_USAGE
 	"\n"

@@ -103,12 +103,6 @@ FILE *cli_open_output(const char *path);
 /* Closes (or flushes stdout) what cli_open_output() gave; 0 or -1 after a message. */
 int cli_close_output(FILE *fp, const char *path);
 
-/*
- * cli_load(), then val_check() with a trusting policy: for commands that
- * show the graph (graph, plan).  NULL after recording errors.
- */
-struct ir_doc *cli_load_checked(const char *path, const struct fe_context *ctx,
-				struct ir_arena *a, struct diag_list *dl);
 
 /*
  * The build that `when` and `trigger` are evaluated against, as options
@@ -137,6 +131,67 @@ bool cli_context_option(struct fe_context *ctx, int c, const char *arg);
 
 /* Copies the build fields that `over` sets into `ctx`. */
 void cli_context_merge(struct fe_context *ctx, const struct fe_context *over);
+
+/*
+ * What runs (select.c): the choices every command that shows or runs
+ * pipelines takes, so `plan` and `graph` show what `run` does.  Put
+ * CLI_SELECT_OPTIONS in the option table, hand unknown option codes to
+ * cli_select_option(), and call cli_select_apply() on the checked
+ * document before val_normalize().
+ */
+#define CLI_MAX_NAMES 256       /* --pipeline, --include or --exclude options */
+struct cli_names {
+	const char *v[CLI_MAX_NAMES];
+	size_t n;                   /* may exceed CLI_MAX_NAMES: an error when applied */
+};
+struct cli_select {
+	struct cli_names pipelines, include, exclude;   /* globs */
+	bool no_deps;               /* --include takes only the steps named */
+	bool clone;                 /* the clone step runs (a fresh workspace) */
+};
+enum { CLI_OPT_SELECT = 0x1100 };
+#define CLI_SELECT_OPTIONS \
+	{"pipeline", required_argument, NULL, CLI_OPT_SELECT + 0}, \
+	{"include", required_argument, NULL, CLI_OPT_SELECT + 1}, \
+	{"exclude", required_argument, NULL, CLI_OPT_SELECT + 2}, \
+	{"no-deps", no_argument, NULL, CLI_OPT_SELECT + 3}, \
+	{"clone", no_argument, NULL, CLI_OPT_SELECT + 4}
+#define CLI_SELECT_USAGE \
+	"What runs (NAME is a glob; a name matching nothing is an error):\n" \
+	"      --pipeline NAME   only the pipelines named (repeatable)\n" \
+	"      --include STEP    only the steps named and what they depend on (repeatable)\n" \
+	"      --exclude STEP    not the steps named (repeatable)\n" \
+	"      --no-deps         --include takes only the steps named\n" \
+	"      --clone           run the clone step in a fresh workspace instead of\n" \
+	"                        using the checkout here\n"
+
+/* Takes option code `c`; false if it is not one of CLI_SELECT_OPTIONS. */
+bool cli_select_option(struct cli_select *s, int c, const char *arg);
+
+/*
+ * Marks what `s` leaves out of `doc` as skipped, with the reason.  0, or
+ * -1 after printing why (a name that matches nothing): a usage error.
+ */
+int cli_select_apply(struct ir_doc *doc, const struct cli_select *s, struct ir_arena *a);
+
+struct val_policy;
+/*
+ * The document as it will run, before val_normalize(): cli_load(), then
+ * val_check() under `policy` (NULL: trusting, for the commands that only
+ * show the graph), then cli_select_apply().  NULL after recording or
+ * printing why.
+ */
+struct ir_doc *cli_load_selected(const char *path, const struct fe_context *ctx,
+				 const struct val_policy *policy, const struct cli_select *sel,
+				 struct ir_arena *a, struct diag_list *dl);
+
+/*
+ * The files a command reads: argv[first..argc), or when there are none
+ * the pipeline file of the current directory, `.drone.yml` else
+ * `.drone.yaml`, named on stderr.  Sets *n; NULL after a message when
+ * there is none.
+ */
+char **cli_inputs(int argc, char **argv, int first, int *n);
 
 /* Prints `pipec: msg` to stderr and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -117,4 +118,20 @@ void cli_context_merge(struct fe_context *ctx, const struct fe_context *over)
 	for (size_t i = 0; i < NCONTEXT_FIELDS; i++)
 		if (*context_field(over, i))
 			*context_field(ctx, i) = *context_field(over, i);
+}
+
+char **cli_inputs(int argc, char **argv, int first, int *n)
+{
+	static char *defaults[] = {".drone.yml", ".drone.yaml"};
+	*n = argc - first;
+	if (*n > 0)
+		return argv + first;
+	*n = 1;
+	for (size_t i = 0; i < 2; i++)
+		if (access(defaults[i], F_OK) == 0) {
+			fprintf(stderr, "pipec: reading %s\n", defaults[i]);
+			return &defaults[i];
+		}
+	fputs("pipec: no input file, and no .drone.yml or .drone.yaml here\n", stderr);
+	return NULL;
 }

@@ -20,8 +20,37 @@ enum graph_format { GRAPH_DOT, GRAPH_MERMAID };
 static const struct option graph_options[] = {
 	{"format", required_argument, NULL, 'f'},
 	{"help", no_argument, NULL, 'h'},
+	CLI_CONTEXT_OPTIONS,
+	CLI_SELECT_OPTIONS,
 	{0},
 };
+
+struct graph_args {
+	enum graph_format fmt;
+	struct fe_context ctx;
+	struct cli_select sel;
+};
+
+/* -1 to go on, or the exit status to return at once. */
+static int parse_graph_args(int argc, char **argv, struct graph_args *g)
+{
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:h", graph_options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(cmd_graph.usage, stdout);
+			return EXIT_OK;
+		}
+		if (cli_context_option(&g->ctx, c, optarg) || cli_select_option(&g->sel, c, optarg))
+			continue;
+		if (c != 'f' || (strcmp(optarg, "dot") && strcmp(optarg, "mermaid")))
+			return cli_usage_error("graph", "expected --format=dot or --format=mermaid");
+		g->fmt = strcmp(optarg, "dot") ? GRAPH_MERMAID : GRAPH_DOT;
+	}
+	if (optind < argc - 1)
+		return cli_usage_error("graph", "one file at a time");
+	return -1;
+}
 
 /* Prints `s` inside double quotes, escaped for the format. */
 static void quoted(const char *s, enum graph_format f)
@@ -136,28 +165,22 @@ static void print_mermaid(const struct ir_doc *d)
 
 static int graph(int argc, char **argv)
 {
-	enum graph_format fmt = GRAPH_DOT;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:h", graph_options, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(cmd_graph.usage, stdout);
-			return EXIT_OK;
-		}
-		if (c != 'f' || (strcmp(optarg, "dot") && strcmp(optarg, "mermaid")))
-			return cli_usage_error("graph", "expected --format=dot or --format=mermaid");
-		fmt = strcmp(optarg, "dot") ? GRAPH_MERMAID : GRAPH_DOT;
-	}
-	if (optind != argc - 1)
-		return cli_usage_error("graph", "expected one input file");
 	struct ir_arena *a = ir_arena_new();
+	struct graph_args g = {.fmt = GRAPH_DOT};
+	fe_context_default(&g.ctx, ".", a);
+	int n, rc = parse_graph_args(argc, argv, &g);
+	char **in = rc < 0 ? cli_inputs(argc, argv, optind, &n) : NULL;
+	if (!in) {
+		ir_arena_free(a);
+		return rc < 0 ? EXIT_USAGE : rc;
+	}
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct ir_doc *doc = cli_load_checked(argv[optind], NULL, a, &dl);
-	int rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
+	struct ir_doc *doc = cli_load_selected(in[0], &g.ctx, NULL, &g.sel, a, &dl);
+	rc = cli_report(&dl) || !doc ? EXIT_USAGE : EXIT_OK;
 	if (doc && rc == EXIT_OK) {
 		val_normalize(doc, a, VAL_KEEP_SKIPPED);
-		(fmt == GRAPH_DOT ? print_dot : print_mermaid)(doc);
+		(g.fmt == GRAPH_DOT ? print_dot : print_mermaid)(doc);
 	}
 	diag_list_release(&dl);
 	ir_arena_free(a);
@@ -166,7 +189,7 @@ static int graph(int argc, char **argv)
 
 const struct command cmd_graph = {
 	"graph", graph, "draw the step graph as dot or mermaid",
-	"usage: pipec graph [--format=dot|mermaid] FILE\n"
+	"usage: pipec graph [--format=dot|mermaid] [CONTEXT] [SELECTION] [FILE]\n"
 	"\n"
 	"Prints the dependency graph of each pipeline's steps, after the implicit\n"
 	"order is made explicit and redundant edges are dropped.  An edge points\n"
@@ -174,6 +197,13 @@ const struct command cmd_graph = {
 	"skipped steps and pipelines grey and dashed.\n"
 	"\n"
 	"  -f, --format=F  dot (Graphviz, the default) or mermaid\n"
+	"\n"
+	"The options choose what is drawn as for `pipec run`: what they leave out\n"
+	"is drawn as skipped.  Without FILE, reads .drone.yml (or .drone.yaml).\n"
+	"\n"
+	CLI_SELECT_USAGE
+	"\n"
+	CLI_CONTEXT_USAGE
 	"\n"
 	"Exit status: 0 ok, 2 invalid input.\n",
 };

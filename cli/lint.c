@@ -75,8 +75,6 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
 				return cli_usage_error("lint", "invalid option");
 		}
 	}
-	if (!o->list && optind >= argc)
-		return cli_usage_error("lint", "no input file");
 	return -1;
 }
 
@@ -157,11 +155,17 @@ static int lint(int argc, char **argv)
 		ir_arena_free(ctx_arena);
 		return rc;
 	}
+	int n;
+	char **in = cli_inputs(argc, argv, optind, &n);
+	if (!in) {
+		ir_arena_free(ctx_arena);
+		return EXIT_USAGE;
+	}
 	struct diag_list dl;
 	diag_list_init(&dl);
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < n; i++) {
 		struct ir_arena *a = ir_arena_new();
-		struct ir_doc *doc = load(argv[i], &o, a, &dl);
+		struct ir_doc *doc = load(in[i], &o, a, &dl);
 		if (doc)
 			val_check(doc, &o.policy, &dl);
 		ir_arena_free(a);
@@ -183,11 +187,12 @@ static int lint(int argc, char **argv)
 const struct command cmd_lint = {
 	"lint", lint, "report every problem in pipeline files",
 	"usage: pipec lint [--format=gcc|json|sarif] [--strict] [--trusted]\n"
-	"                  [--require-non-root] [--stdin-name=PATH] FILE...\n"
+	"                  [--require-non-root] [--stdin-name=PATH] [FILE]...\n"
 	"       pipec lint --list-rules\n"
 	"\n"
 	"Compiles and checks each FILE (YAML or IR JSON) and prints every finding,\n"
-	"positioned at the YAML the user wrote.\n"
+	"positioned at the YAML the user wrote.  Without FILE, lints .drone.yml\n"
+	"(or .drone.yaml) here.\n"
 	"\n"
 	"      --format=F          gcc (default): file:line:col: severity: message [rule]\n"
 	"                          json: one object per finding; sarif: SARIF 2.1.0\n"

@@ -1,11 +1,12 @@
 /*
  * plan.c - `pipec plan`: what a run would do, without running anything.
  *
- * The plan is the normalized document: steps in stages, where a stage is
- * the set of steps whose dependencies all finished in earlier stages, so
- * steps of one stage may run in parallel.  Skipped steps and pipelines
- * are noted before normalizing removes them, with the reason and the
- * position of the `when` or `trigger` clause that ruled them out.
+ * The plan is the normalized document `pipec run` runs, chosen by the
+ * same options (select.c): steps in stages, where a stage is the set of
+ * steps whose dependencies all finished in earlier stages, so steps of
+ * one stage may run in parallel.  Skipped steps and pipelines are noted
+ * before normalizing removes them, with the reason and the position of
+ * the `when` or `trigger` clause that ruled them out.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -13,17 +14,6 @@
 
 #include "cli/cli.h"
 #include "validate/validate.h"
-
-struct ir_doc *cli_load_checked(const char *path, const struct fe_context *ctx,
-				struct ir_arena *a, struct diag_list *dl)
-{
-	struct ir_doc *doc = cli_load(path, ctx, a, dl);
-	static const struct val_policy trusted = {.trusted = true};
-	/* trust is a property of the run; graph and plan only need a sound graph */
-	if (doc && val_check(doc, &trusted, dl))
-		return NULL;
-	return doc;
-}
 
 /* A skipped step or pipeline, remembered before normalizing drops it. */
 struct skipped {
@@ -134,12 +124,14 @@ static void print_pipeline(const struct ir_pipeline *p, const struct skipped *sk
 
 static const struct option plan_options[] = {
 	CLI_CONTEXT_OPTIONS,
+	CLI_SELECT_OPTIONS,
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
 
-/* The build to plan for: the checkout's, with options overriding it. */
-static int parse_plan_args(int argc, char **argv, struct fe_context *ctx)
+/* The build to plan for (the checkout's, options overriding it) and what runs. */
+static int parse_plan_args(int argc, char **argv, struct fe_context *ctx,
+			   struct cli_select *sel)
 {
 	int c;
 	optind = 1;
@@ -148,11 +140,11 @@ static int parse_plan_args(int argc, char **argv, struct fe_context *ctx)
 			fputs(cmd_plan.usage, stdout);
 			return EXIT_OK;
 		}
-		if (!cli_context_option(ctx, c, optarg))
+		if (!cli_context_option(ctx, c, optarg) && !cli_select_option(sel, c, optarg))
 			return cli_usage_error("plan", "invalid option");
 	}
-	if (optind != argc - 1)
-		return cli_usage_error("plan", "expected one input file");
+	if (optind < argc - 1)
+		return cli_usage_error("plan", "one file at a time");
 	return -1;
 }
 
@@ -160,16 +152,18 @@ static int plan(int argc, char **argv)
 {
 	struct ir_arena *a = ir_arena_new();
 	struct fe_context ctx;
+	struct cli_select sel = {0};
 	fe_context_default(&ctx, ".", a);
-	int rc = parse_plan_args(argc, argv, &ctx);
-	if (rc >= 0) {
+	int n, rc = parse_plan_args(argc, argv, &ctx, &sel);
+	char **in = rc < 0 ? cli_inputs(argc, argv, optind, &n) : NULL;
+	if (!in) {
 		ir_arena_free(a);
-		return rc;
+		return rc < 0 ? EXIT_USAGE : rc;
 	}
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct ir_doc *doc = cli_load_checked(argv[optind], &ctx, a, &dl);
-	rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
+	struct ir_doc *doc = cli_load_selected(in[0], &ctx, NULL, &sel, a, &dl);
+	rc = cli_report(&dl) || !doc ? EXIT_USAGE : EXIT_OK;
 	if (doc && rc == EXIT_OK) {
 		struct skipped *sk = ir_calloc(a, count_nodes(doc) + 1, sizeof *sk);
 		size_t nsk = collect_skipped(doc, sk);
@@ -187,13 +181,17 @@ static int plan(int argc, char **argv)
 
 const struct command cmd_plan = {
 	"plan", plan, "show what a run would do, without running it",
-	"usage: pipec plan [CONTEXT] FILE\n"
+	"usage: pipec plan [CONTEXT] [SELECTION] [FILE]\n"
 	"\n"
-	"Prints each pipeline that would run, its steps in stages (steps of one\n"
-	"stage may run in parallel; [after ...] names what a step waits for), and\n"
-	"every step or pipeline the conditions rule out, with the reason and the\n"
-	"position of the clause.  Conditions are evaluated against the checkout\n"
-	"in the current directory; the options set the build to plan for.\n"
+	"Prints each pipeline that `pipec run` with the same options runs, its\n"
+	"steps in stages (steps of one stage may run in parallel; [after ...]\n"
+	"names what a step waits for), and every step or pipeline the conditions\n"
+	"or the options leave out, with the reason (and the position of the\n"
+	"clause).  Conditions are evaluated against the checkout in the current\n"
+	"directory; the options set the build to plan for.  Without FILE, reads\n"
+	".drone.yml (or .drone.yaml) here.\n"
+	"\n"
+	CLI_SELECT_USAGE
 	"\n"
 	CLI_CONTEXT_USAGE
 	"\n"

@@ -52,6 +52,7 @@ static const struct option run_options[] = {
 	{"kube-single-pod", no_argument, NULL, OPT_SINGLE_POD},
 	{"help", no_argument, NULL, 'h'},
 	CLI_CONTEXT_OPTIONS,
+	CLI_SELECT_OPTIONS,
 	{0},
 };
 
@@ -63,6 +64,7 @@ struct run_args {
 	struct rt_secrets secrets;
 	struct val_policy policy;
 	struct fe_context context;      /* only what the options set */
+	struct cli_select select;
 };
 
 static volatile sig_atomic_t interrupts;
@@ -153,7 +155,8 @@ static int take_option(struct run_args *ra, int c, struct diag_list *dl)
 	}
 	case 'h': fputs(cmd_run.usage, stdout); return -EXIT_OK - 1;
 	default:
-		if (cli_context_option(&ra->context, c, optarg))
+		if (cli_context_option(&ra->context, c, optarg) ||
+		    cli_select_option(&ra->select, c, optarg))
 			return 0;
 		return cli_usage_error("run", "invalid option");
 	}
@@ -165,12 +168,9 @@ static struct ir_doc *compile(const char *path, struct run_args *ra, struct ir_a
 	struct fe_context ctx;
 	fe_context_default(&ctx, ".", a);
 	cli_context_merge(&ctx, &ra->context);
-	/* The checkout is the workspace, so no step clones one. */
-	ctx.workspace_dir = ra->opt.workspace_dir;
-	struct ir_doc *doc = cli_load(path, &ctx, a, dl);
-	if (!doc || val_check(doc, &ra->policy, dl))
+	struct ir_doc *doc = cli_load_selected(path, &ctx, &ra->policy, &ra->select, a, dl);
+	if (!doc || val_normalize(doc, a, 0) < 0)
 		return NULL;
-	val_normalize(doc, a, 0);
 	return doc;
 }
 
@@ -338,14 +338,19 @@ static int run(int argc, char **argv)
 	optind = 1;
 	while (!rc && (c = getopt_long(argc, argv, "j:h", run_options, NULL)) != -1)
 		rc = take_option(&ra, c, &dl);
-	if (!rc && optind != argc - 1)
-		rc = cli_usage_error("run", optind >= argc ? "no input file" : "one file at a time");
-	if (!ra.opt.workspace_dir)
+	if (!rc && optind < argc - 1)
+		rc = cli_usage_error("run", "one file at a time");
+	/* The checkout is the workspace, unless the clone step makes a fresh one. */
+	if (!ra.opt.workspace_dir && !ra.select.clone)
 		ra.opt.workspace_dir = ".";
-	if (!rc)
-		rc = execute(argv[optind], &ra, &dl);
+	int n;
+	char **in = rc ? NULL : cli_inputs(argc, argv, optind, &n);
+	if (in)
+		rc = execute(in[0], &ra, &dl);
 	else if (rc < 0)
 		rc = EXIT_OK;
+	else if (!rc)
+		rc = EXIT_USAGE;
 	rt_secrets_release(&ra.secrets);
 	diag_list_release(&dl);
 	return rc;
@@ -353,9 +358,12 @@ static int run(int argc, char **argv)
 
 const struct command cmd_run = {
 	"run", run, "compile, check and run a pipeline file",
-	"usage: pipec run [OPTION]... FILE\n"
+	"usage: pipec run [OPTION]... [FILE]\n"
 	"\n"
-	"Compiles FILE (YAML or IR JSON), checks it and runs its pipelines.\n"
+	"Compiles FILE (YAML or IR JSON; without FILE, .drone.yml or .drone.yaml\n"
+	"here), checks it and runs its pipelines on the checkout in the current\n"
+	"directory: that is the workspace, steps see its files and what they\n"
+	"write stays there.  `pipec plan` with the same options shows what runs.\n"
 	"Step output streams to stdout as `step | line`; problems and a summary\n"
 	"table go to stderr.\n"
 	"\n"
@@ -382,11 +390,13 @@ const struct command cmd_run = {
 	"      --secret-file NAME=PATH  a secret read from a file\n"
 	"      --secret-env NAME      a secret from the variable NAME\n"
 	"      --secrets FILE         secrets from a dotenv file\n"
-	"      --workspace DIR        run in DIR instead of a fresh directory\n"
+	"      --workspace DIR        the workspace is DIR, not the current directory\n"
 	"      --log-dir DIR          also write each step's output to DIR/PIPELINE/STEP.log\n"
 	"      --timestamps           prefix each line with the time\n"
 	"      --report FILE          write the run record as JSON to FILE\n"
 	"      --trusted              allow what reaches the host (see pipec help lint)\n"
+	"\n"
+	CLI_SELECT_USAGE
 	"\n"
 	CLI_CONTEXT_USAGE
 	"\n"

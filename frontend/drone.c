@@ -8,7 +8,7 @@
  * or pipeline that had an error here is marked incomplete, so the
  * validator does not report a key it lacks a second time.  A
  * pipeline gets Drone's injected variables from the build context, a
- * clone step unless cloning is off or a local workspace replaces it, its
+ * clone step unless cloning is off, its
  * services as detached steps, then its steps (drone_step.c).  Nothing is
  * random: names come from the file, secrets and volumes keep file order,
  * so the same file and context give the same IR byte for byte.  The
@@ -407,6 +407,7 @@ static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_s
 	cmds[4] = "git checkout -q -f \"${DRONE_COMMIT_SHA:-FETCH_HEAD}\"";
 	s->pos = pb->p->pos;
 	s->name = "clone";
+	s->clone = true;
 	if (pb->p->backend != IR_BACKEND_LOCAL) {
 		s->image = "alpine/git:v2.30.2";
 		s->pull = IR_PULL_IF_NOT_EXISTS;
@@ -423,9 +424,11 @@ static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_s
 
 static bool any_depends(const struct fe_node *steps)
 {
-	for (size_t i = 0; steps && i < steps->nitems; i++)
-		if (fe_map_get(steps->items[i], "depends_on"))
+	for (size_t i = 0; steps && i < steps->nitems; i++) {
+		const struct fe_node *d = fe_map_get(steps->items[i], "depends_on");
+		if (d && !(d->kind == FE_SEQ && d->nitems == 0) && !fe_is_null(d))
 			return true;
+	}
 	return false;
 }
 
@@ -468,7 +471,7 @@ static void lower_steps(struct pbuild *pb, const struct fe_node **v)
 	const struct fe_node *cl[CL_N] = {0};
 	if (v[PL_CLONE])
 		fe_keys_check(&fe_keys_clone, v[PL_CLONE], cl, lw->file, lw->dl);
-	pb->clone = fe_bool(cl[CL_DISABLE]) != 1 && !lw->ctx->workspace_dir;
+	pb->clone = fe_bool(cl[CL_DISABLE]) != 1;
 	pb->graph = any_depends(steps);
 	size_t n = (steps ? steps->nitems : 0) + (services ? services->nitems : 0) + 1;
 	p->steps = ir_calloc(lw->a, n, sizeof *p->steps);

@@ -31,8 +31,6 @@ struct fe_context {
 	/* Returns the value of a substitution variable, or NULL if unset. */
 	const char *(*getvar)(void *arg, const char *name);
 	void *getvar_arg;
-	/* When non-NULL: the directory local runs use as the workspace. */
-	const char *workspace_dir;
 };
 
 /*

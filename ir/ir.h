@@ -347,6 +347,7 @@ struct ir_step {
 	/* The frontend reported an error lowering it, so a key may be
 	 * missing from it; never written or read as JSON. */
 	bool incomplete;
+	bool clone;             /* fetches the source; a run on a checkout leaves it out */
 	char *user;
 	struct ir_mount *volumes;
 	size_t nvolumes;
@@ -403,6 +404,10 @@ struct ir_doc {
 	int version;
 	struct ir_pipeline *pipelines;
 	size_t npipelines;
+	/* Set by val_normalize() when it removed the skipped steps: every
+	 * order explicit, dependencies first.  The runtime runs only this
+	 * form.  Not part of the JSON. */
+	bool normalized;
 };
 
 /* Enum <-> JSON string.  *_parse returns -1 for an unknown string. */

@@ -184,6 +184,7 @@ static const struct field step_fields[] = {
 	BOOL(S, detach, "detach"),
 	BOOL(S, ignore_error, "ignore_error"),
 	BOOL(S, privileged, "privileged"),
+	BOOL(S, clone, "clone"),
 	STR(S, user, "user"),
 	ARR(S, volumes, nvolumes, "volumes", mount),
 	ARR(S, devices, ndevices, "devices", device),

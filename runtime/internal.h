@@ -177,7 +177,6 @@ struct run {
 	struct rt_log_sink sink;
 	int grace;
 	struct prun *pruns;
-	size_t *order;              /* pipelines in the order they run */
 };
 
 /* Builds the pipeline's graph and resolves its secrets (errors in run->dl). */

@@ -1,11 +1,12 @@
 /*
- * run.c - runs a document: secrets, graphs and the backend's own checks
- * first, then the pipelines one at a time.
+ * run.c - runs a normalized document: secrets and the backend's own
+ * checks first, then the pipelines one at a time.
  *
- * Pipelines run in file order, except that one comes after those in its
- * depends_on; its run policy is judged against them (on-success: none
- * failed, on-failure: one did).  An interrupt cancels the pipelines not
- * yet begun.  sched.c runs each pipeline.
+ * The validator decided the order: a normalized document lists its
+ * pipelines dependencies first, so they run in the order given.  A
+ * pipeline's run policy is judged against its depends_on (on-success:
+ * none failed, on-failure: one did).  An interrupt cancels the pipelines
+ * not yet begun.  sched.c runs each pipeline.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,61 +46,10 @@ static size_t pipeline_index(const struct ir_doc *d, const char *name)
 	return d->npipelines;
 }
 
-static bool deps_placed(const struct ir_doc *d, size_t i, const bool *placed,
-			struct diag_list *dl, bool report)
-{
-	const struct ir_pipeline *p = &d->pipelines[i];
-	bool ok = true;
-	for (size_t k = 0; k < p->depends_on.n; k++) {
-		size_t j = pipeline_index(d, p->depends_on.v[k]);
-		if (j == d->npipelines) {
-			if (report)
-				diag_error(dl, p->pos, "unknown-pipeline-dependency",
-					   "pipeline '%s' depends on unknown pipeline '%s'",
-					   p->name, p->depends_on.v[k]);
-		} else if (!placed[j]) {
-			ok = false;
-		}
-	}
-	return ok;
-}
-
-/* File order, except that a pipeline comes after those it depends on. */
-static void order_pipelines(struct run *run, const struct ir_doc *d)
-{
-	bool *placed = calloc(d->npipelines + 1, sizeof *placed);
-	if (!placed)
-		abort();
-	run->order = ir_calloc(run->a, d->npipelines + 1, sizeof *run->order);
-	for (size_t i = 0; i < d->npipelines; i++)
-		deps_placed(d, i, placed, run->dl, true);
-	size_t n = 0;
-	for (bool progress = true; progress && n < d->npipelines;) {
-		progress = false;
-		for (size_t i = 0; i < d->npipelines; i++) {
-			if (placed[i] || !deps_placed(d, i, placed, run->dl, false))
-				continue;
-			placed[i] = progress = true;
-			run->order[n++] = i;
-			break;
-		}
-	}
-	for (size_t i = 0; i < d->npipelines && n < d->npipelines; i++)
-		if (!placed[i]) {
-			diag_error(run->dl, d->pipelines[i].pos, "pipeline-dependency-cycle",
-				   "pipeline '%s' is part of a dependency cycle",
-				   d->pipelines[i].name);
-			break;
-		}
-	free(placed);
-}
-
 /* Why pipeline `i` must not run, given the pipelines before it; or NULL. */
 static const char *pipeline_gate(struct run *run, const struct ir_doc *d, size_t i)
 {
 	const struct ir_pipeline *p = &d->pipelines[i];
-	if (p->skip)
-		return p->skip->reason ? p->skip->reason : "ruled out when compiled";
 	bool failed = false;
 	for (size_t k = 0; k < p->depends_on.n; k++) {
 		size_t j = pipeline_index(d, p->depends_on.v[k]);
@@ -129,8 +79,8 @@ static enum rt_status run_all(struct run *run, const struct ir_doc *d, struct rt
 {
 	enum rt_status st = RT_SUCCESS;
 	for (size_t k = 0; k < d->npipelines; k++) {
-		struct prun *r = &run->pruns[run->order[k]];
-		const char *why = pipeline_gate(run, d, run->order[k]);
+		struct prun *r = &run->pruns[k];
+		const char *why = pipeline_gate(run, d, k);
 		if (st == RT_CANCELLED)
 			skip_pipeline(r, RT_CANCELLED, "the run was interrupted");
 		else if (why)
@@ -219,9 +169,11 @@ enum rt_status rt_run(const struct ir_doc *doc, struct rt_backend *b,
 	run_init(&run, doc, b, opt, out, dl);
 	for (size_t i = 0; i < doc->npipelines; i++)
 		rt_pipeline_init(&run, &run.pruns[i], &doc->pipelines[i], &out->pipelines[i]);
-	order_pipelines(&run, doc);
 	enum rt_status st = RT_PENDING;
 	out->started_ms = rt_wall_ms();
+	if (!doc->normalized)
+		diag_error(dl, (struct ir_pos){0}, "not-normalized",
+			   "the document was not normalized; the runtime runs only what val_normalize() made");
 	if (dl->nerrors == errors && refused(&run, doc))
 		st = out->status = RT_REFUSED;
 	else if (dl->nerrors == errors)

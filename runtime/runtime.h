@@ -45,21 +45,24 @@ enum rt_status {
 
 /*
  * Runs every pipeline of `doc` (normalized by val_normalize()) on `b`
- * and fills `out`.
+ * and fills `out`.  The validator decided the graph and the order and
+ * the runtime only follows them: a document val_normalize() did not mark
+ * `normalized` is refused [not-normalized] and nothing starts.
  *
  * 1. Before anything starts: every secret a step or a pull asks for is
  *    resolved (a missing one is an error [secret-missing]) and the
  *    backend checks each pipeline it will run (its `check`); when either
  *    fails nothing starts.
- * 2. Pipelines run one at a time in an order honouring depends_on; a
- *    pipeline runs when its run policy holds against its dependencies.
+ * 2. Pipelines run one at a time in the order given (dependencies
+ *    first); a pipeline runs when its run policy holds against its
+ *    dependencies.
  * 3. Within a pipeline: services (detached steps) start first, and no
  *    other step starts until every running service with a health check
  *    is ready (probed through the backend, bounded by
  *    opt->service_timeout; a service that is not is an error at its
- *    position [service-not-ready]); steps run in file order, or as a DAG
- *    when any step has depends_on; each is started, its output streamed,
- *    its end awaited.
+ *    position [service-not-ready]); a step starts when the steps in its
+ *    depends_on have ended; each is started, its output streamed, its
+ *    end awaited.
  * 4. An interrupt (*opt->interrupts > 0) stops the running steps (SIGTERM,
  *    then SIGKILL after the grace period) and starts nothing more; a
  *    second one hurries.  The backend's teardown always runs, also after

@@ -1,17 +1,17 @@
 /*
  * sched.c - runs one pipeline: the schedule, policies, timeouts, interrupts.
  *
- * rt_pipeline_init() checks what can be checked before anything starts:
- * the step graph (unknown dependencies, cycles) and every secret a step
- * asks for.  rt_pipeline_run() is then one loop on one thread: start what is
+ * rt_pipeline_init() follows the normalized IR's edges (the validator
+ * has checked the graph) and resolves every secret a step asks for before
+ * anything starts.  rt_pipeline_run() is then one loop on one thread: start what is
  * ready, let the backend's poll() wait for output and exits, react to
  * the clock and to interrupts, repeat until no step runs.  The backend's
  * callbacks only record what happened; every backend call is made from
  * the loop, so no operation ever runs inside another.
  *
  * The run policy of a step is judged against its ancestors only (the
- * steps it depends on, directly or not; in file order, every step before
- * it): on-success runs when none of them failed, on-failure when one
+ * steps it depends on, directly or not; the normalizer has made file
+ * order explicit): on-success runs when none of them failed, on-failure when one
  * did.  A failure in one branch of a DAG therefore never skips the steps
  * of an unrelated branch.
  */
@@ -83,70 +83,21 @@ static void add_edge(struct prun *r, size_t from, size_t to)
 	r->nodes[to].pending++;
 }
 
-static bool graph_mode(const struct ir_pipeline *p)
-{
-	for (size_t i = 0; i < p->nsteps; i++)
-		if (p->steps[i].depends_on.n)
-			return true;
-	return false;
-}
-
-/* File order: each step waits for the one before it; services for none. */
-static void serial_edges(struct prun *r)
-{
-	size_t prev = r->n;
-	for (size_t i = 0; i < r->n; i++) {
-		if (r->nodes[i].service)
-			continue;
-		if (prev < r->n)
-			add_edge(r, prev, i);
-		prev = i;
-	}
-}
-
-static void dag_edges(struct prun *r)
+/*
+ * The edges are the normalized IR's depends_on: every order explicit and
+ * checked by the validator (no unknown step, no cycle), so they are only
+ * followed here.
+ */
+static void add_edges(struct prun *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		const struct ir_step *s = &r->p->steps[i];
 		for (size_t k = 0; k < s->depends_on.n; k++) {
 			size_t d = step_index(r->p, s->depends_on.v[k]);
-			if (d == r->n)
-				diag_error(r->run->dl, s->pos, "unknown-dependency",
-					   "step '%s' depends on unknown step '%s'", s->name,
-					   s->depends_on.v[k]);
-			else
+			if (d < r->n)
 				add_edge(r, d, i);
 		}
 	}
-}
-
-/* Kahn's algorithm on a copy of the counters: a cycle leaves some behind. */
-static void check_cycles(struct prun *r)
-{
-	size_t *pending = calloc(r->n + 1, sizeof *pending);
-	size_t *queue = calloc(r->n + 1, sizeof *queue);
-	if (!pending || !queue)
-		abort();
-	size_t head = 0, tail = 0;
-	for (size_t i = 0; i < r->n; i++)
-		if (!(pending[i] = r->nodes[i].pending))
-			queue[tail++] = i;
-	while (head < tail) {
-		struct node *n = &r->nodes[queue[head++]];
-		for (size_t k = 0; k < n->ndependents; k++)
-			if (--pending[n->dependents[k]] == 0)
-				queue[tail++] = n->dependents[k];
-	}
-	for (size_t i = 0; i < r->n && tail < r->n; i++) {
-		if (pending[i]) {
-			const struct ir_step *s = &r->p->steps[i];
-			diag_error(r->run->dl, s->pos, "dependency-cycle",
-				   "step '%s' is part of a dependency cycle", s->name);
-			break;
-		}
-	}
-	free(pending);
-	free(queue);
 }
 
 /* ---- secrets ------------------------------------------------------------ */
@@ -256,13 +207,7 @@ void rt_pipeline_init(struct run *run, struct prun *r, const struct ir_pipeline 
 		n->job.pipeline = p;
 		n->job.runtime_data = n;
 	}
-	if (p->skip)
-		return;
-	if (graph_mode(p))
-		dag_edges(r);
-	else
-		serial_edges(r);
-	check_cycles(r);
+	add_edges(r);
 	resolve_secrets(r);
 	resolve_pull_secrets(r);
 }

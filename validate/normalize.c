@@ -410,5 +410,7 @@ int val_normalize(struct ir_doc *doc, struct ir_arena *a, unsigned flags)
 	if (rc == 0 && doc->npipelines <= VAL_MAX_STEPS)
 		rc = rewrite_pipelines(doc, flags, a, s);
 	ir_arena_free(s);
+	doc->normalized = rc == 0 && doc->npipelines <= VAL_MAX_STEPS &&
+			  !(flags & VAL_KEEP_SKIPPED);
 	return rc;
 }

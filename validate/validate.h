@@ -71,7 +71,8 @@ enum {
 /*
  * Normalizes `doc` in place; `flags` is a set of VAL_* bits.  Expects a
  * document val_check() accepted: on a cyclic one it fills defaults only
- * and returns -1; otherwise returns 0.
+ * and returns -1; otherwise returns 0 and, without VAL_KEEP_SKIPPED,
+ * marks the document `normalized`, the form rt_run() takes.
  */
 int val_normalize(struct ir_doc *doc, struct ir_arena *a, unsigned flags);
 

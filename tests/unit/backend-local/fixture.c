@@ -7,6 +7,7 @@
 
 #include "tests/unit/backend-local/fixture.h"
 #include "tests/unit/suite.h"
+#include "validate/validate.h"
 
 struct ir_arena *A;
 struct ir_doc D;
@@ -62,8 +63,10 @@ struct ir_pipeline *pipeline(size_t n)
 	return p;
 }
 
+/* The runtime runs normalized IR, as `pipec run` hands it. */
 enum rt_status run(void)
 {
+	cr_assert_eq(val_normalize(&D, A, 0), 0);
 	enum rt_status st = rt_run(&D, &B, &O, &R, &DL);
 	fflush(out);
 	return st;

@@ -106,10 +106,10 @@ Test(local, nothing_outlives_the_run)
 	struct ir_pipeline *p = pipeline(2);
 	char *pidfile = ir_printf(A, "%s.pids", tmp);
 	/* the step waits for the service's line, so both are written */
-	p->steps[0].script = ir_printf(A, "until [ -s %s ]; do sleep 0.01; done\n"
+	p->steps[1].script = ir_printf(A, "until [ -s %s ]; do sleep 0.01; done\n"
 					  "sleep 100 & echo $! >> %s\n", pidfile, pidfile);
-	p->steps[1].script = ir_printf(A, "sleep 100 & echo $! >> %s; exit 0\n", pidfile);
-	p->steps[1].detach = true;
+	p->steps[0].script = ir_printf(A, "sleep 100 & echo $! >> %s; exit 0\n", pidfile);
+	p->steps[0].detach = true;
 	cr_assert_eq(run(), RT_SUCCESS);
 	FILE *fp = fopen(pidfile, "r");
 	cr_assert_not_null(fp);

@@ -73,14 +73,31 @@ Test(lower, clone_step_comes_first)
 	cr_assert_str_eq(ir_env_get(&p->steps[1].environment, "DRONE_STEP_NAME"), "a");
 }
 
-Test(lower, no_clone_when_disabled_or_local_workspace)
+Test(lower, no_clone_when_disabled)
 {
 	struct ir_doc *d = compile_ok("kind: pipeline\nclone: {disable: true}\n"
 				      "steps:\n- name: a\n  image: busybox:1\n");
 	cr_assert_eq(d->pipelines[0].nsteps, 1);
-	ctx.workspace_dir = ".";
-	d = compile_ok("kind: pipeline\nsteps:\n- name: a\n  image: busybox:1\n");
-	cr_assert_eq(d->pipelines[0].nsteps, 1);
+	cr_assert_not(d->pipelines[0].steps[0].clone);
+}
+
+Test(lower, the_clone_step_is_marked)
+{
+	struct ir_doc *d = compile_ok("kind: pipeline\nsteps:\n- name: a\n  image: busybox:1\n");
+	cr_assert_eq(d->pipelines[0].nsteps, 2);
+	cr_assert(d->pipelines[0].steps[0].clone);
+	cr_assert_not(d->pipelines[0].steps[1].clone);
+}
+
+/* Drone: an empty depends_on is no dependency, so the pipeline stays serial. */
+Test(lower, empty_depends_on_keeps_file_order)
+{
+	struct ir_doc *d = compile_ok("kind: pipeline\nsteps:\n- name: a\n  image: busybox:1\n"
+				      "  depends_on: []\n- name: b\n  image: busybox:1\n");
+	const struct ir_pipeline *p = &d->pipelines[0];
+	cr_assert_eq(p->nsteps, 3);
+	cr_assert_eq(p->steps[1].depends_on.n, 0, "a waits for nothing named");
+	cr_assert_eq(p->steps[2].depends_on.n, 0, "b is not put after the clone step");
 }
 
 Test(lower, exec_pipelines_are_local_and_need_no_image)

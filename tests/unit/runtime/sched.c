@@ -2,13 +2,14 @@
  * sched.c - the scheduler against a fake backend: order, DAG, parallel
  * bound, run policies, ignore_error, 78, retries, services, timeouts,
  * interrupts, service readiness, refusals, failed teardowns, pipeline
- * order, graph errors and missing secrets.
+ * order, IR that is not normalized and missing secrets.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
 
 #include "tests/unit/runtime/fake.h"
 #include "tests/unit/suite.h"
+#include "validate/validate.h"
 
 static struct ir_arena *A;
 static struct ir_doc D;
@@ -43,8 +44,10 @@ static void teardown(void)
 
 TestSuite(sched, .init = setup, .fini = teardown);
 
+/* The runtime runs normalized IR, as `pipec run` hands it. */
 static enum rt_status run(void)
 {
+	cr_assert_eq(val_normalize(&D, A, 0), 0);
 	enum rt_status st = rt_run(&D, &B, &O, &R, &DL);
 	fflush(out);
 	return st;
@@ -113,7 +116,7 @@ Test(sched, failure_skips_on_success_and_runs_on_failure_and_always)
 	cr_assert_eq(status_of(0), RT_FAILURE);
 	cr_assert_eq(status_of(1), RT_SKIPPED);
 	cr_assert_eq(status_of(2), RT_SUCCESS);
-	cr_assert_eq(status_of(4), RT_SKIPPED);
+	cr_assert_eq(R.pipelines[0].nsteps, 4, "a step that never runs is not in normalized IR");
 	cr_assert_eq(R.pipelines[0].steps[0].exit.code, 2);
 	cr_assert(has_diag("step-failed", "step 's0' exited with status 2"));
 	cr_assert_eq(DL.items[0].pos.line, 3);
@@ -190,11 +193,11 @@ Test(sched, retries_start_a_failing_step_again)
 Test(sched, services_start_first_and_stop_at_the_end)
 {
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, 3);
-	p->steps[2].detach = true;
+	p->steps[0].detach = true;
 	cr_assert_eq(run(), RT_SUCCESS);
-	cr_assert_str_eq(F.order, "s2 s0 s1 ");
-	cr_assert_eq(status_of(2), RT_SUCCESS);
-	cr_assert_eq(R.pipelines[0].steps[2].exit.signal, 15);
+	cr_assert_str_eq(F.order, "s0 s1 s2 ");
+	cr_assert_eq(status_of(0), RT_SUCCESS);
+	cr_assert_eq(R.pipelines[0].steps[0].exit.signal, 15);
 }
 
 /* Pipeline of `n` steps whose last is a service checked by `health`. */
@@ -324,16 +327,16 @@ Test(sched, failed_prepare_still_tears_down)
 	cr_assert_eq(status_of(0), RT_PENDING);
 }
 
-Test(sched, unknown_dependency_and_cycle_stop_everything)
+/* The graph is the validator's to check: the runtime takes normalized IR only. */
+Test(sched, a_document_not_normalized_is_refused)
 {
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, 3);
-	ir_depends(A, &p->steps[0], "nope");
 	ir_depends(A, &p->steps[1], "s2");
 	ir_depends(A, &p->steps[2], "s1");
-	cr_assert_eq(run(), RT_PENDING);
+	cr_assert_eq(rt_run(&D, &B, &O, &R, &DL), RT_PENDING);
 	cr_assert_eq(F.prepares, 0);
-	cr_assert(has_diag("unknown-dependency", "unknown step 'nope'"));
-	cr_assert(has_diag("dependency-cycle", "dependency cycle"));
+	cr_assert_eq(F.starts, 0);
+	cr_assert(has_diag("not-normalized", "not normalized"));
 }
 
 Test(sched, missing_secret_stops_everything)
@@ -414,7 +417,9 @@ Test(sched, pipelines_follow_their_depends_on)
 	D.pipelines[2].run_policy = IR_RUN_ON_FAILURE;
 	cr_assert_eq(run(), RT_FAILURE);
 	cr_assert_str_eq(F.order, "build-step notify-step ");
-	cr_assert_eq(R.pipelines[0].status, RT_SKIPPED);
+	cr_assert_str_eq(R.pipelines[0].pipeline->name, "build", "dependencies first");
+	cr_assert_str_eq(R.pipelines[1].pipeline->name, "deploy");
+	cr_assert_eq(R.pipelines[1].status, RT_SKIPPED);
 	cr_assert_eq(R.pipelines[2].status, RT_SUCCESS);
 }
 
