@@ -86,7 +86,9 @@ static bool only_pipeline(struct ir_doc *doc, const char *name)
 static int emit_file(struct emit_args *o, const char *path, struct ir_arena *a,
 		     struct diag_list *dl)
 {
-	struct ir_doc *doc = cli_load_checked(path, &o->ctx, a, dl);
+	/* another engine clones the source itself: the clone step stays */
+	static const struct cli_select everything = {.clone = true};
+	struct ir_doc *doc = cli_load_selected(path, &o->ctx, NULL, &everything, a, dl);
 	if (!doc) {
 		cli_report(dl);
 		return EXIT_USAGE;

@@ -106,7 +106,7 @@ static void hide(cJSON *o, struct rt_mask *m)
 			continue;
 		}
 		char *h = rt_mask_dup(m, c->valuestring);
-		cJSON_ReplaceItemViaPointer(o, c, cJSON_CreateString(h));
+		cJSON_SetValuestring(c, h);     /* keeps the member's name */
 		free(h);
 	}
 }

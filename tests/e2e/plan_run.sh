@@ -15,7 +15,7 @@ same() {
 	(cd "$R" && "$PIPEC_BIN" plan "$@" "$file") >"$TMP/plan" 2>"$TMP/plan.err"
 	prc=$?
 	(cd "$R" && "$PIPEC_BIN" run --backend=local --report "$TMP/report.json" \
-		--secret api_token=t0k3n --secret deploy_key=k3y "$@" "$file") \
+		--secret api_token=t0k3n-value --secret deploy_key=k3y-value "$@" "$file") \
 		>"$TMP/out" 2>"$TMP/err"
 	rrc=$?
 	if [ "$prc" -ne 0 ] || [ "$rrc" -gt 1 ] || [ ! -s "$TMP/plan" ] || [ ! -s "$TMP/report.json" ]; then

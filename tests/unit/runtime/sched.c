@@ -200,12 +200,16 @@ Test(sched, services_start_first_and_stop_at_the_end)
 	cr_assert_eq(R.pipelines[0].steps[0].exit.signal, 15);
 }
 
-/* Pipeline of `n` steps whose last is a service checked by `health`. */
+/*
+ * Pipeline of `n` steps whose first is a service checked by `health`
+ * (written first, as the frontend lowers `services:`, so in normalized IR
+ * it waits for no step).
+ */
 static struct ir_pipeline *with_service(size_t n, const char *health)
 {
 	static const char *const cmd[] = {"check"};
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, n);
-	struct ir_step *svc = &p->steps[n - 1];
+	struct ir_step *svc = &p->steps[0];
 	svc->detach = true;
 	svc->health = ir_calloc(A, 1, sizeof *svc->health);
 	svc->health->command = (struct ir_strs){(char **)cmd, 1};
@@ -218,7 +222,7 @@ Test(sched, steps_wait_until_the_service_is_ready)
 {
 	with_service(3, "ready-after:3");
 	cr_assert_eq(run(), RT_SUCCESS);
-	cr_assert_str_eq(F.order, "s2 s0 s1 ");
+	cr_assert_str_eq(F.order, "s0 s1 s2 ");
 	cr_assert_eq(F.probes, 3);
 }
 
@@ -226,20 +230,20 @@ Test(sched, an_unhealthy_service_fails_its_steps_with_the_reason)
 {
 	with_service(3, "unhealthy");
 	cr_assert_eq(run(), RT_FAILURE);
-	cr_assert_str_eq(F.order, "s2 ");
-	cr_assert(has_diag("service-not-ready", "service 's2' is unhealthy: said no"));
-	cr_assert(has_diag("service-not-ready", "step 's0' cannot start: service 's2' is not ready"));
-	cr_assert_eq(status_of(0), RT_FAILURE);
-	cr_assert_eq(status_of(1), RT_SKIPPED);
+	cr_assert_str_eq(F.order, "s0 ");
+	cr_assert(has_diag("service-not-ready", "service 's0' is unhealthy: said no"));
+	cr_assert(has_diag("service-not-ready", "step 's1' cannot start: service 's0' is not ready"));
+	cr_assert_eq(status_of(1), RT_FAILURE);
+	cr_assert_eq(status_of(2), RT_SKIPPED);
 }
 
 Test(sched, retries_bound_the_failed_tries)
 {
 	struct ir_pipeline *p = with_service(2, "fail");
-	p->steps[1].health->retries = 2;
+	p->steps[0].health->retries = 2;
 	cr_assert_eq(run(), RT_FAILURE);
 	cr_assert_eq(F.probes, 2);
-	cr_assert(has_diag("service-not-ready", "service 's1' is not ready after 2 tries: said no"));
+	cr_assert(has_diag("service-not-ready", "service 's0' is not ready after 2 tries: said no"));
 }
 
 Test(sched, the_service_timeout_bounds_the_wait)
@@ -247,8 +251,8 @@ Test(sched, the_service_timeout_bounds_the_wait)
 	with_service(2, "starting");
 	O.service_timeout = 1;
 	cr_assert_eq(run(), RT_FAILURE);
-	cr_assert(has_diag("service-not-ready", "service 's1' was not ready after 1 s"));
-	cr_assert_str_eq(F.order, "s1 ");
+	cr_assert(has_diag("service-not-ready", "service 's0' was not ready after 1 s"));
+	cr_assert_str_eq(F.order, "s0 ");
 }
 
 Test(sched, an_interrupt_ends_the_wait_for_a_service)
@@ -259,8 +263,8 @@ Test(sched, an_interrupt_ends_the_wait_for_a_service)
 	F.interrupt_after = 2;
 	cr_assert_eq(run(), RT_CANCELLED);
 	cr_assert_eq(F.probes, 2);
-	cr_assert_str_eq(F.order, "s1 ");
-	cr_assert_eq(status_of(0), RT_CANCELLED);
+	cr_assert_str_eq(F.order, "s0 ");
+	cr_assert_eq(status_of(1), RT_CANCELLED);
 	cr_assert_eq(F.teardowns, 1);
 }
 
