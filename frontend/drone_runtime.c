@@ -162,6 +162,8 @@ void fe_dr_name_step(struct imp *im, struct ir_step *s, const char *want,
 			 "drone-runtime-renamed",
 			 "duplicate step name '%s' is renamed '%s'", want, name);
 	s->name = name;
+	/* Drone's compiler puts its clone step first, named clone */
+	s->clone = s == im->p->steps && strcmp(name, "clone") == 0;
 }
 
 /* Pipeline name from the file name: `dir/8_backup.json` gives `8_backup`. */
