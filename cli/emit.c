@@ -136,6 +136,8 @@ const struct command cmd_emit = {
 	"normalizes it and writes it in another engine's format:\n"
 	"\n"
 	"  drone-runtime  drone-runtime's 2019 spec format (JSON); pipec reads it back\n"
+	"  sh             a POSIX shell script that runs the pipelines with the docker\n"
+	"                 CLI (exec pipelines as host processes)\n"
 	"\n"
 	"Whatever the format cannot express is a warning at the YAML line that\n"
 	"uses it [emit-unsupported]; what would run differently is an error\n"

@@ -22,6 +22,7 @@
 const struct emit_format emit_formats[] = {
 	{"drone-runtime", "drone-runtime's 2019 spec format (JSON), one pipeline per object",
 	 emit_drone_runtime},
+	{"sh", "a POSIX shell script running the pipelines with the docker CLI", emit_sh},
 };
 const size_t emit_nformats = sizeof emit_formats / sizeof emit_formats[0];
 

@@ -54,3 +54,118 @@ for f in samples/*.yml tests/golden/drone/*.yml tests/golden/ir/*.json; do
 	done
 done
 check "emit drone-runtime: round trips found" [ $n -gt 20 ]
+
+# sh: every sample and golden input gives a script shellcheck accepts.
+if command -v shellcheck >/dev/null 2>&1; then
+	bad=
+	for f in samples/*.yml tests/golden/drone/*.yml tests/golden/ir/*.json; do
+		"$PIPEC" emit --format=sh "$f" >"$TMP/s.sh" 2>/dev/null &&
+			shellcheck -s sh "$TMP/s.sh" >"$TMP/sc" 2>&1 || { bad="$bad $f"; sed 's/^/#   /' "$TMP/sc" | head -10; }
+	done
+	check "emit sh: shellcheck -s sh accepts every script${bad:+ (not:$bad)}" [ -z "$bad" ]
+else
+	ok "emit sh: shellcheck # SKIP shellcheck is not installed"
+fi
+
+# sh_same NAME FILE: the script of an exec sample, run in a scratch
+# directory, gives the step results and exit status of `pipec run`.
+sh_same() {
+	mkdir -p "$TMP/ws-$1" && cd "$TMP/ws-$1" || return 1
+	PIPEC_SAMPLE_TOKEN=sample-token "$PIPEC" run --backend=local "$2" >/dev/null 2>"$TMP/run.err"
+	rc1=$?
+	"$PIPEC" emit --format=sh "$2" >"$TMP/s.sh" 2>/dev/null
+	SECRET_DEPLOY_KEY=sample-key PIPEC_SAMPLE_TOKEN=sample-token sh "$TMP/s.sh" >"$TMP/s.out" 2>&1
+	rc2=$?
+	cd "$top" || return 1
+	[ "$rc1" -eq "$rc2" ] || { echo "#   exit $rc1 (pipec run), $rc2 (script)"; return 1; }
+	python3 tests/emit_results.py "$TMP/run.err" "$TMP/s.out"
+}
+top=$(pwd)
+case $PIPEC in /*) ;; *) PIPEC=$top/$PIPEC ;; esac
+for f in samples/*.yml; do
+	grep -q '^type: exec' "$f" || continue
+	grep -q 'from_secret' "$f" && continue     # needs a secret: see below
+	n=$(basename "$f" .yml)
+	check "emit sh: sample $n runs with the results of pipec run" sh_same "$n" "$top/$f"
+done
+mkdir -p "$TMP/ws-secrets"
+"$PIPEC" emit --format=sh samples/secrets.yml >"$TMP/sec.sh" 2>/dev/null
+(cd "$TMP/ws-secrets" && SECRET_DEPLOY_KEY=sample-key PIPEC_SAMPLE_TOKEN=sample-token sh "$TMP/sec.sh") >"$TMP/sec.out" 2>&1
+check "emit sh: secrets come from the environment" grep -q '^\[pipec\] step use: success' "$TMP/sec.out"
+check "emit sh: no secret value in the script" sh -c "! grep -q sample- '$TMP/sec.sh'"
+(cd "$TMP/ws-secrets" && PIPEC_SAMPLE_TOKEN=sample-token sh "$TMP/sec.sh") >"$TMP/sec.out" 2>&1
+check "emit sh: a missing secret fails the step, naming its variable" grep -q 'export SECRET_DEPLOY_KEY' "$TMP/sec.out"
+
+# Exit code 78 ends the pipeline early, as a success; an interrupt cleans up.
+cat >"$TMP/early.yml" <<'YML'
+kind: pipeline
+type: exec
+name: early
+clone:
+  disable: true
+steps:
+- name: first
+  commands: [exit 78]
+- name: second
+  commands: [echo never]
+YML
+check "emit sh: exit code 78 skips the rest and succeeds" sh_same early "$TMP/early.yml"
+cat >"$TMP/ignore.yml" <<'YML'
+kind: pipeline
+type: exec
+name: ignore
+clone:
+  disable: true
+steps:
+- name: bad
+  commands: [exit 3]
+  failure: ignore
+- name: after
+  commands: [echo after]
+- name: fails
+  commands: [exit 2]
+- name: notify
+  commands: [echo notify]
+  when:
+    status: [failure]
+YML
+check "emit sh: ignored failures and a failing step, as pipec run" sh_same ignore "$TMP/ignore.yml"
+
+cat >"$TMP/long.yml" <<'YML'
+kind: pipeline
+type: exec
+name: long
+clone:
+  disable: true
+steps:
+- name: wait
+  commands:
+  - echo $$ > step.pid
+  - sleep 30
+YML
+mkdir -p "$TMP/ws-long"
+"$PIPEC" emit --format=sh "$TMP/long.yml" >"$TMP/long.sh" 2>/dev/null
+(cd "$TMP/ws-long" && exec sh "$TMP/long.sh") >/dev/null 2>&1 &
+spid=$!
+i=0
+while [ ! -s "$TMP/ws-long/step.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$spid"
+wait "$spid"
+check "emit sh: TERM stops the script with status 130" [ $? -eq 130 ]
+sleep 0.2
+check "emit sh: and stops the running step" sh -c "! kill -0 $(cat "$TMP/ws-long/step.pid" 2>/dev/null || echo 999999) 2>/dev/null"
+
+cat >"$TMP/windows.yml" <<'YML'
+kind: pipeline
+type: docker
+name: default
+platform:
+  os: windows
+steps:
+- name: build
+  image: busybox:1.36
+  commands: [echo building]
+YML
+expect_exit 1 "emit sh: a windows pipeline is refused" "$PIPEC" emit --format=sh "$TMP/windows.yml"
+check "emit sh: at its line, naming the format" grep -q 'windows.yml:1:1: error: sh: .*\[emit-refused\]' "$TMP/err"
+check "emit sh: and nothing is written" [ ! -s "$TMP/out" ]

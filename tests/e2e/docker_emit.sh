@@ -1,0 +1,100 @@
+#!/bin/sh
+# Emitted pipelines run on a real engine as `pipec run` runs them: every
+# `type: docker` sample, written as a shell script (`pipec emit
+# --format=sh`), runs against the test engine with the same step results
+# and exit status as `pipec run --backend=docker`, and leaves nothing
+# behind; its drone-runtime output (`--format=drone-runtime`), read back by
+# pipec, runs with the same results when the format holds everything the
+# sample uses (health checks and artifacts, which it drops, are not).  Secrets get
+# made-up values, and the clone is disabled as in docker_samples.sh.
+. tests/lib.sh
+. tests/docker/lib.sh
+docker_setup
+
+top=$(pwd)
+case $PIPEC in /*) ;; *) PIPEC=$top/$PIPEC ;; esac
+mkdir -p "$TMP/ws"
+
+n=0
+for f in samples/*.yml; do
+	grep -q '^type: docker' "$f" || continue
+	n=$((n + 1))
+	sname=$(basename "$f" .yml)
+	in=$TMP/$sname.yml
+	if grep -q '^clone:' "$f"; then cp "$f" "$in"; else
+		sed 's/^type: docker$/type: docker\nclone:\n  disable: true/' "$f" >"$in"
+	fi
+	set --
+	env=
+	for s in $(sed -n 's/.*from_secret: *\([A-Za-z0-9_]*\).*/\1/p' "$f" | sort -u); do
+		set -- "$@" --secret "$s=sample-value-$s"
+		env="$env SECRET_$(echo "$s" | tr '[:lower:]' '[:upper:]')=sample-value-$s"
+	done
+	(cd "$TMP/ws" && "$PIPEC" run --backend=docker --trusted "$@" "$in") >/dev/null 2>"$TMP/run.err"
+	rc1=$?
+	"$PIPEC" emit --format=sh "$in" >"$TMP/$sname.sh" 2>/dev/null
+	# shellcheck disable=SC2086
+	(cd "$TMP/ws" && env $env sh "$TMP/$sname.sh") >"$TMP/sh.out" 2>&1
+	rc2=$?
+	check "sample $sname: the script exits as pipec run does ($rc1, $rc2)" [ "$rc1" -eq "$rc2" ]
+	if python3 tests/emit_results.py "$TMP/run.err" "$TMP/sh.out" >"$TMP/cmp"; then
+		ok "sample $sname: the script's step results are pipec run's"
+	else
+		fail "sample $sname: the script's step results are pipec run's"; cat "$TMP/cmp"
+		tail -5 "$TMP/sh.out" | sed 's/^/#   /'
+	fi
+	leak_check "sample $sname: script"
+
+	"$PIPEC" emit --format=drone-runtime "$in" >"$TMP/$sname.json" 2>"$TMP/emit.err"
+	if grep -q "'healthcheck' of step\|'exports' of step\|'imports' of step" "$TMP/emit.err"; then
+		ok "sample $sname: drone-runtime run # SKIP the format drops its health checks or artifacts"
+		continue
+	fi
+	(cd "$TMP/ws" && "$PIPEC" run --backend=docker --trusted "$@" "$TMP/$sname.json") >/dev/null 2>"$TMP/dr.err"
+	rc3=$?
+	check "sample $sname: its drone-runtime output runs as the sample does ($rc1, $rc3)" [ "$rc1" -eq "$rc3" ]
+	if python3 tests/emit_results.py "$TMP/run.err" "$TMP/dr.err" >"$TMP/cmp"; then
+		ok "sample $sname: drone-runtime step results are pipec run's"
+	else
+		fail "sample $sname: drone-runtime step results are pipec run's"; cat "$TMP/cmp"
+	fi
+	leak_check "sample $sname: drone-runtime"
+done
+check "samples: docker samples found" [ $n -gt 0 ]
+
+# A failing step, a policy and exit code 78 in containers.
+cat >"$TMP/policies.yml" <<'YML'
+kind: pipeline
+type: docker
+name: policies
+clone:
+  disable: true
+steps:
+- name: fails
+  image: busybox
+  commands: [exit 4]
+- name: notify
+  image: busybox
+  commands: [echo notify]
+  when:
+    status: [failure]
+- name: stop
+  image: busybox
+  commands: [exit 78]
+  when:
+    status: [success, failure]
+- name: never
+  image: busybox
+  commands: [echo never]
+  when:
+    status: [success, failure]
+YML
+(cd "$TMP/ws" && "$PIPEC" run --backend=docker "$TMP/policies.yml") >/dev/null 2>"$TMP/run.err"
+rc1=$?
+"$PIPEC" emit --format=sh "$TMP/policies.yml" >"$TMP/policies.sh" 2>/dev/null
+(cd "$TMP/ws" && sh "$TMP/policies.sh") >"$TMP/sh.out" 2>&1
+rc2=$?
+check "policies: the script exits as pipec run does ($rc1, $rc2)" [ "$rc1" -eq "$rc2" ]
+check "policies: which is a failure" [ "$rc1" -eq 1 ]
+check "policies: the same step results" python3 tests/emit_results.py "$TMP/run.err" "$TMP/sh.out"
+leak_check "policies: script"

@@ -1,0 +1,148 @@
+#!/bin/sh
+# Written by `pipec emit --format=sh` from redis-services.yml: runs its pipelines
+# with the docker CLI, in the current directory as the workspace
+# (or $PIPEC_WORKSPACE).  A secret NAME is read from $SECRET_NAME.
+# Exit status: 0 success, 1 a step failed, 130 interrupted.
+set -u
+# each step in a process group of its own, which the cleanup stops whole
+set -m 2>/dev/null
+
+made_ctrs='' made_vols='' made_nets='' made_pids='' made_dirs='' status=0
+
+cleanup() {
+	for p in $made_pids; do kill -TERM -- "-$p" 2>/dev/null; done
+	for c in $made_ctrs; do docker rm -f "$c" >/dev/null 2>&1; done
+	for v in $made_vols; do docker volume rm -f "$v" >/dev/null 2>&1; done
+	for n in $made_nets; do docker network rm "$n" >/dev/null 2>&1; done
+	for d in $made_dirs; do rm -rf "$d"; done
+	made_ctrs='' made_vols='' made_nets='' made_pids='' made_dirs=''
+}
+trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 130' INT TERM
+
+# result NAME STATUS: one line per step, as `pipec run` reports it
+result() { printf '[pipec] step %s: %s\n' "$1" "$2"; }
+
+# wait_fg: waits for the job just started in the background (so that a
+# signal is handled at once) and returns its status
+wait_fg() {
+	pid=$!
+	made_pids="$made_pids $pid"
+	wait "$pid"
+	rc=$?
+	made_pids=${made_pids% "$pid"}
+	return "$rc"
+}
+run=pipec-sh-$$
+ws=${PIPEC_WORKSPACE:-$(pwd)}
+
+# ready TRIES SECONDS CMD...: waits until CMD exits 0
+ready() {
+	tries=$1 pause=$2
+	shift 2
+	while [ "$tries" -gt 0 ]; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		tries=$((tries - 1))
+		sleep "$pause"
+	done
+	return 1
+}
+
+# step 'redis-a'
+step_0_0() {
+	docker run --rm --detach "--name=$run-0-0" "--label=pipec.run=$run" "--network=$run-0" "--network-alias=redis-a" "--workdir=/drone/src" "--volume=$ws:/drone/src" "--env=CI=true" "--env=CI_WORKSPACE=/drone/src" "--env=CI_WORKSPACE_BASE=/drone" "--env=CI_WORKSPACE_PATH=src" "--env=DRONE=true" "--env=DRONE_BRANCH=main" "--env=DRONE_BUILD_EVENT=push" "--env=DRONE_COMMIT=0123456789abcdef0123456789abcdef01234567" "--env=DRONE_COMMIT_BRANCH=main" "--env=DRONE_COMMIT_REF=refs/heads/main" "--env=DRONE_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567" "--env=DRONE_REPO=octo/hello" "--env=DRONE_STAGE_KIND=pipeline" "--env=DRONE_STAGE_NAME=redis-cluster" "--env=DRONE_STAGE_TYPE=docker" "--env=DRONE_STEP_NAME=redis-a" "--env=DRONE_WORKSPACE=/drone/src" "--env=DRONE_WORKSPACE_BASE=/drone" "--env=DRONE_WORKSPACE_PATH=src" "redis"
+}
+
+# step 'redis-b'
+step_0_1() {
+	docker run --rm --detach "--name=$run-0-1" "--label=pipec.run=$run" "--network=$run-0" "--network-alias=redis-b" "--workdir=/drone/src" "--volume=$ws:/drone/src" "--env=CI=true" "--env=CI_WORKSPACE=/drone/src" "--env=CI_WORKSPACE_BASE=/drone" "--env=CI_WORKSPACE_PATH=src" "--env=DRONE=true" "--env=DRONE_BRANCH=main" "--env=DRONE_BUILD_EVENT=push" "--env=DRONE_COMMIT=0123456789abcdef0123456789abcdef01234567" "--env=DRONE_COMMIT_BRANCH=main" "--env=DRONE_COMMIT_REF=refs/heads/main" "--env=DRONE_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567" "--env=DRONE_REPO=octo/hello" "--env=DRONE_STAGE_KIND=pipeline" "--env=DRONE_STAGE_NAME=redis-cluster" "--env=DRONE_STAGE_TYPE=docker" "--env=DRONE_STEP_NAME=redis-b" "--env=DRONE_WORKSPACE=/drone/src" "--env=DRONE_WORKSPACE_BASE=/drone" "--env=DRONE_WORKSPACE_PATH=src" "redis"
+}
+
+# step 'redis-c'
+step_0_2() {
+	script_0_2=$(cat <<'PIPEC_SCRIPT'
+set -e
+printf '+ %s\n' 'redis-server --port 6380'
+redis-server --port 6380
+PIPEC_SCRIPT
+)
+	docker run --rm --detach "--name=$run-0-2" "--label=pipec.run=$run" "--network=$run-0" "--network-alias=redis-c" "--workdir=/drone/src" "--volume=$ws:/drone/src" "--env=CI=true" "--env=CI_WORKSPACE=/drone/src" "--env=CI_WORKSPACE_BASE=/drone" "--env=CI_WORKSPACE_PATH=src" "--env=DRONE=true" "--env=DRONE_BRANCH=main" "--env=DRONE_BUILD_EVENT=push" "--env=DRONE_COMMIT=0123456789abcdef0123456789abcdef01234567" "--env=DRONE_COMMIT_BRANCH=main" "--env=DRONE_COMMIT_REF=refs/heads/main" "--env=DRONE_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567" "--env=DRONE_REPO=octo/hello" "--env=DRONE_STAGE_KIND=pipeline" "--env=DRONE_STAGE_NAME=redis-cluster" "--env=DRONE_STAGE_TYPE=docker" "--env=DRONE_STEP_NAME=redis-c" "--env=DRONE_WORKSPACE=/drone/src" "--env=DRONE_WORKSPACE_BASE=/drone" "--env=DRONE_WORKSPACE_PATH=src" "--entrypoint=/bin/sh" "redis" -c "$script_0_2"
+}
+
+# step 'ping-all'
+step_0_3() {
+	script_0_3=$(cat <<'PIPEC_SCRIPT'
+set -e
+printf '+ %s\n' 'redis-cli -h redis-a ping'
+redis-cli -h redis-a ping
+printf '+ %s\n' 'redis-cli -h redis-b ping'
+redis-cli -h redis-b ping
+printf '+ %s\n' 'redis-cli -h redis-c -p 6380 ping'
+redis-cli -h redis-c -p 6380 ping
+PIPEC_SCRIPT
+)
+	docker run --rm "--name=$run-0-3" "--label=pipec.run=$run" "--network=$run-0" "--network-alias=ping-all" "--workdir=/drone/src" "--volume=$ws:/drone/src" "--env=CI=true" "--env=CI_WORKSPACE=/drone/src" "--env=CI_WORKSPACE_BASE=/drone" "--env=CI_WORKSPACE_PATH=src" "--env=DRONE=true" "--env=DRONE_BRANCH=main" "--env=DRONE_BUILD_EVENT=push" "--env=DRONE_COMMIT=0123456789abcdef0123456789abcdef01234567" "--env=DRONE_COMMIT_BRANCH=main" "--env=DRONE_COMMIT_REF=refs/heads/main" "--env=DRONE_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567" "--env=DRONE_REPO=octo/hello" "--env=DRONE_STAGE_KIND=pipeline" "--env=DRONE_STAGE_NAME=redis-cluster" "--env=DRONE_STAGE_TYPE=docker" "--env=DRONE_STEP_NAME=ping-all" "--env=DRONE_WORKSPACE=/drone/src" "--env=DRONE_WORKSPACE_BASE=/drone" "--env=DRONE_WORKSPACE_PATH=src" "--entrypoint=/bin/sh" "redis" -c "$script_0_3"
+}
+
+# pipeline 'redis-cluster'
+pipeline_0() {
+	failed=0 early=0
+	docker network create --label=pipec.run="$run" "$run-0" >/dev/null || return 1
+	made_nets="$made_nets $run-0"
+	anc=0
+	if [ "$early" -eq 1 ] || ! [ "$anc" -eq 0 ]; then
+		result "redis-a" skipped
+	else
+		made_ctrs="$made_ctrs $run-0-0"
+		step_0_0 >/dev/null
+		ready 120 0.500 docker exec "$run-0-0" "redis-cli" "ping" || echo "pipec: service 'redis-a' is not ready" >&2
+		result "redis-a" success
+	fi
+	anc=0
+	if [ "$early" -eq 1 ] || ! [ "$anc" -eq 0 ]; then
+		result "redis-b" skipped
+	else
+		made_ctrs="$made_ctrs $run-0-1"
+		step_0_1 >/dev/null
+		ready 120 0.500 docker exec "$run-0-1" "redis-cli" "ping" || echo "pipec: service 'redis-b' is not ready" >&2
+		result "redis-b" success
+	fi
+	anc=0
+	if [ "$early" -eq 1 ] || ! [ "$anc" -eq 0 ]; then
+		result "redis-c" skipped
+	else
+		made_ctrs="$made_ctrs $run-0-2"
+		step_0_2 >/dev/null
+		ready 120 0.500 docker exec "$run-0-2" "redis-cli" "-p" "6380" "ping" || echo "pipec: service 'redis-c' is not ready" >&2
+		result "redis-c" success
+	fi
+	anc=0
+	if [ "$early" -eq 1 ] || ! [ "$anc" -eq 0 ]; then
+		result "ping-all" skipped
+	else
+		made_ctrs="$made_ctrs $run-0-3"
+		step_0_3 &
+		wait_fg
+		rc=$?
+		if [ "$rc" -eq 0 ]; then
+			result "ping-all" success
+		elif [ "$rc" -eq 78 ]; then
+			early=1
+			result "ping-all" success
+		else
+			result "ping-all" failure
+			failed=1
+		fi
+	fi
+	cleanup
+	return "$failed"
+}
+
+anc=0
+if [ "$anc" -eq 0 ]; then
+	printf '[pipec] pipeline %s\n' "redis-cluster"
+	pipeline_0 || status=1
+fi
+exit "$status"
