@@ -13,7 +13,7 @@ and exits 1 when there is one."""
 import json
 import sys
 
-DROPPED = ("retries", "timeout", "health", "exports", "imports", "source")
+DROPPED = ("retries", "timeout", "health", "exports", "imports", "source", "clone")
 
 
 def step_view(p, s, chain_prev):

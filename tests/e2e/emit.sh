@@ -59,8 +59,9 @@ check "emit drone-runtime: round trips found" [ $n -gt 20 ]
 if command -v shellcheck >/dev/null 2>&1; then
 	bad=
 	for f in samples/*.yml tests/golden/drone/*.yml tests/golden/ir/*.json; do
-		"$PIPEC" emit --format=sh "$f" >"$TMP/s.sh" 2>/dev/null &&
-			shellcheck -s sh "$TMP/s.sh" >"$TMP/sc" 2>&1 || { bad="$bad $f"; sed 's/^/#   /' "$TMP/sc" | head -10; }
+		"$PIPEC" emit --format=sh "$f" >"$TMP/s.sh" 2>/dev/null
+		[ $? -eq 1 ] && continue    # refused (a windows pipeline)
+		shellcheck -s sh "$TMP/s.sh" >"$TMP/sc" 2>&1 || { bad="$bad $f"; sed 's/^/#   /' "$TMP/sc" | head -10; }
 	done
 	check "emit sh: shellcheck -s sh accepts every script${bad:+ (not:$bad)}" [ -z "$bad" ]
 else
