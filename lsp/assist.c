@@ -176,11 +176,7 @@ cJSON *lsp_completion(struct lsp_doc *d, const cJSON *params)
 		return NULL;
 	size_t len;
 	const char *text = lsp_line(d, at.line, &len);
-	size_t cur = 0;
-	for (int c = 1; c < at.col && cur < len; c++)
-		do
-			cur++;
-		while (cur < len && ((unsigned char)text[cur] & 0xC0) == 0x80);
+	size_t cur = lsp_col_offset(text, len, at.col);
 	cJSON *list = cJSON_CreateArray();
 	char key[64];
 	struct lsp_pos kpos;
@@ -259,11 +255,7 @@ cJSON *lsp_hover(struct lsp_server *s, struct lsp_doc *d, const cJSON *params)
 		return NULL;
 	size_t len;
 	const char *text = lsp_line(d, at.line, &len);
-	size_t cur = 0;
-	for (int c = 1; c < at.col && cur < len; c++)
-		do
-			cur++;
-		while (cur < len && ((unsigned char)text[cur] & 0xC0) == 0x80);
+	size_t cur = lsp_col_offset(text, len, at.col);
 	char name[128];
 	if (variable_at(text, len, cur, name, sizeof name))
 		return hover_variable(s, name);
@@ -283,16 +275,7 @@ static char *span_text(const struct lsp_doc *d, struct fe_span s)
 {
 	size_t len;
 	const char *t = lsp_line(d, s.line, &len);
-	size_t b = 0, e;
-	for (int c = 1; c < s.col && b < len; c++)
-		do
-			b++;
-		while (b < len && ((unsigned char)t[b] & 0xC0) == 0x80);
-	e = b;
-	for (int c = s.col; c < s.end_col && e < len; c++)
-		do
-			e++;
-		while (e < len && ((unsigned char)t[e] & 0xC0) == 0x80);
+	size_t b = lsp_col_offset(t, len, s.col), e = lsp_col_offset(t, len, s.end_col);
 	char *w = malloc(e - b + 1);
 	if (!w)
 		ir_oom();

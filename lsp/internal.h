@@ -60,6 +60,9 @@ cJSON *lsp_range_json(const struct lsp_doc *d, struct fe_span s);
 /* A span from `at` to the end of the token written there. */
 struct fe_span lsp_token_span(const struct lsp_doc *d, struct lsp_pos at);
 
+/* The byte offset of character column `col` (from 1) in `line`, clamped to its end. */
+size_t lsp_col_offset(const char *line, size_t len, int col);
+
 /* The text of line `line` (from 1) and its length, without the newline. */
 const char *lsp_line(const struct lsp_doc *d, int line, size_t *len);
 

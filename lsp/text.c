@@ -245,15 +245,21 @@ const struct fe_outline *lsp_doc_outline(struct lsp_doc *d)
 	return d->outline;
 }
 
+size_t lsp_col_offset(const char *line, size_t len, int col)
+{
+	size_t i = 0;
+	for (int c = 1; c < col && i < len; c++)
+		i += seq_len((unsigned char)line[i]);
+	return i < len ? i : len;
+}
+
 /* Where a token written at `at` ends: a quoted string at its closing
  * quote, anything else before a space or YAML punctuation. */
 struct fe_span lsp_token_span(const struct lsp_doc *d, struct lsp_pos at)
 {
 	size_t len;
 	const char *line = lsp_line(d, at.line, &len);
-	size_t i = 0;
-	for (int c = 1; c < at.col && i < len; c++)
-		i += seq_len((unsigned char)line[i]);
+	size_t i = lsp_col_offset(line, len, at.col);
 	size_t start = i;
 	if (i < len && (line[i] == '"' || line[i] == '\'')) {
 		char q = line[i++];
