@@ -11,6 +11,23 @@ for c in build validate lint run plan graph schema prune; do
 	expect_exit 0 "help $c" "$PIPEC" help "$c"
 	check "help $c prints its usage" grep -q "usage: pipec" "$TMP/out"
 done
+# docs/run.md's option table and `pipec help run` name the same options
+# (the build context options have a section of their own in both).
+"$PIPEC" help run >"$TMP/help-run"
+sed -n '/^## Options/,/^## /p' docs/run.md | grep -o '^| `-[-a-z]*\( [A-Z]*\)\?\(, --[-a-z]*\)\?' |
+	grep -o -- '--[-a-z]*' | sort -u >"$TMP/doc-opts"
+sed '/^Build context/,$d' "$TMP/help-run" | grep -o -- '^ *\(-[a-z], \)\?--[-a-z]*' | grep -o -- '--[-a-z]*' |
+	sort -u >"$TMP/help-opts"
+check "docs/run.md lists options" test -s "$TMP/doc-opts"
+check "help run lists options" test -s "$TMP/help-opts"
+comm -3 "$TMP/doc-opts" "$TMP/help-opts" >"$TMP/opt-diff"
+check "docs/run.md and help run name the same options" test ! -s "$TMP/opt-diff"
+sed 's/^/#   /' "$TMP/opt-diff"
+for o in --pipeline --include --exclude --no-deps --clone; do
+	"$PIPEC" help plan | grep -q -- "^ *$o " && "$PIPEC" help graph | grep -q -- "^ *$o " &&
+		grep -q -- "^ *$o " "$TMP/help-run"
+	check "help run, plan and graph list $o" test $? -eq 0
+done
 expect_exit 2 "help of an unknown command" "$PIPEC" help frobnicate
 expect_exit 2 "unknown option" "$PIPEC" build --frobnicate samples/hello-world.yml
 expect_exit 2 "missing input file" "$PIPEC" build "$TMP/missing.yml"
