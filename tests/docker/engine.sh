@@ -83,6 +83,26 @@ engine_launch() {
 	return 1
 }
 
+# Kills the private engine as a crash would: dockerd and the containerd it
+# started, each with SIGKILL, waiting until both are gone so that
+# engine_launch can start them again on the same directories.  (A
+# containerd outliving its dockerd keeps its database locked and makes the
+# next dockerd time out waiting for its own.)
+engine_crash() {
+	[ -n "$ENGINE_PID" ] || return 1
+	cpid=$(cat "$ENGINE_DIR/exec/containerd/containerd.pid" 2>/dev/null)
+	kill -9 "$ENGINE_PID" 2>/dev/null
+	wait "$ENGINE_PID" 2>/dev/null
+	ENGINE_PID=
+	[ -n "$cpid" ] || return 0
+	kill -9 "$cpid" 2>/dev/null
+	i=0
+	while kill -0 "$cpid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	rm -f "$ENGINE_DIR/exec/containerd/containerd.pid"
+}
+
 # Exports DOCKER_HOST for an answering engine; 0 on success.
 engine_up() {
 	if [ -n "${ENGINE_ARGS:-}" ]; then

@@ -136,8 +136,7 @@ pid=$!
 started long || echo "# the step did not start"
 sleep 1
 t0=$(now)
-kill -9 "$ENGINE_PID"
-wait "$ENGINE_PID" 2>/dev/null
+engine_crash
 wait $pid
 rc=$? took=$(($(now) - t0))
 check "dead engine: exits 1" [ "$rc" -eq 1 ]
