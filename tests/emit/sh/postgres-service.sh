@@ -77,7 +77,7 @@ pipeline_0() {
 	else
 		made_ctrs="$made_ctrs $run-0-0"
 		step_0_0 >/dev/null
-		ready 120 1.000 docker exec "$run-0-0" "pg_isready" "-h" "127.0.0.1" "-U" "ci" "-d" "app" || echo "pipec: service 'database' is not ready" >&2
+		ready 30 1.000 docker exec "$run-0-0" "pg_isready" "-h" "127.0.0.1" "-U" "ci" "-d" "app" || echo "pipec: service 'database' is not ready" >&2
 		result "database" success
 	fi
 	anc=0
