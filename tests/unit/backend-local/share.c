@@ -3,10 +3,13 @@
  * service health checks, run through the runtime.
  */
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -260,15 +263,33 @@ Test(share, a_health_command_holds_back_the_steps)
 	cr_assert(strstr(out_text, "s1 | saw it\n"));
 }
 
+/* A loopback port nothing listens on now: the kernel's pick for a socket
+ * bound to port 0, which is closed again. */
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(fd, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t n = sizeof a;
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &n), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
 Test(share, a_health_port_holds_back_the_steps)
 {
 	struct ir_pipeline *p = pipeline(2);
+	static char script[256];
+	int port = free_port();
+	snprintf(script, sizeof script,
+		 "sleep 0.3; touch listening; "
+		 "exec python3 -c 'import socket,time\n"
+		 "s=socket.socket(); s.bind((\"127.0.0.1\", %d)); s.listen(); "
+		 "time.sleep(30)'\n", port);
 	p->steps[0].detach = true;
-	p->steps[0].script = "sleep 0.3; touch listening; "
-			     "exec python3 -c 'import socket,time\n"
-			     "s=socket.socket(); s.bind((\"127.0.0.1\", 18779)); s.listen(); "
-			     "time.sleep(30)'\n";
-	p->steps[0].health = health(NULL, 0, 18779);
+	p->steps[0].script = script;
+	p->steps[0].health = health(NULL, 0, port);
 	p->steps[1].script = "test -e listening && echo after\n";
 	cr_assert_eq(run(), RT_SUCCESS);
 	cr_assert(strstr(out_text, "s1 | after\n"));
