@@ -15,6 +15,12 @@
  * that answers 410 Gone is re-listed first.  Nothing is polled.
  * teardown() deletes the root with propagationPolicy Foreground, which
  * takes every object of the run with it, and waits for the Pods to go.
+ *
+ * With --kube-single-pod, prepare() also makes the run's Secret with
+ * every value the pipeline asks for and the pipeline's one Pod; start()
+ * only ties the job to its container there (reading the Pod's last state,
+ * as the container may have ended already), every stop deletes the Pod,
+ * and a sidecar ends when the runtime asks, with the Pod.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +36,6 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static struct kube_job *job_named(struct kube_ctx *x, const char *pod)
-{
-	for (struct kube_job *j = x->jobs; j; j = j->next)
-		if (strcmp(j->pod, pod) == 0)
-			return j;
-	return NULL;
 }
 
 /* ---- logs ---------------------------------------------------------------------------- */
@@ -84,12 +82,8 @@ static void take_digest(struct kube_job *j, const cJSON *pod)
 	}
 }
 
-static void pod_event(struct kube_ctx *x, const cJSON *pod, bool deleted)
+static void job_event(struct kube_ctx *x, struct kube_job *j, const cJSON *pod, bool deleted)
 {
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "name");
-	struct kube_job *j = cJSON_IsString(name) ? job_named(x, name->valuestring) : NULL;
-	if (!j)
-		return;
 	j->gone |= deleted;
 	struct kube_container_state st;
 	kube_container_state(pod, j->container, &st);
@@ -100,11 +94,31 @@ static void pod_event(struct kube_ctx *x, const cJSON *pod, bool deleted)
 		j->exit_code = st.exit_code;
 		j->oom = st.reason && strcmp(st.reason, "OOMKilled") == 0;
 	}
-	j->ready = kube_pod_ready(pod);
+	j->ready = st.ready;
 	take_digest(j, pod);
 	char why[1024];
 	if (!j->error && !j->stopping && kube_pod_failure(pod, j->container, why, sizeof why))
 		j->error = strdup(why);
+	/* One Pod for the pipeline: a step whose container has not run will
+	 * not run once the Pod is over (an earlier container failed). */
+	if (x->pod[0] && !j->step->detach && !st.running && !st.terminated && !j->error &&
+	    !j->stopping && kube_pod_ended(pod))
+		j->error = strdup("its container did not run: the Pod ended after an earlier step failed");
+}
+
+static void pod_event(struct kube_ctx *x, const cJSON *pod, bool deleted)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "name");
+	if (!cJSON_IsString(name))
+		return;
+	if (x->pod[0] && strcmp(name->valuestring, x->pod) == 0) {
+		cJSON_Delete(x->pod_state);
+		x->pod_state = cJSON_Duplicate(pod, true);
+		x->pod_gone |= deleted;
+	}
+	for (struct kube_job *j = x->jobs; j; j = j->next)
+		if (strcmp(j->pod, name->valuestring) == 0)
+			job_event(x, j, pod, deleted);
 }
 
 static void on_event(void *arg, const char *line, size_t len)
@@ -212,6 +226,69 @@ static int drive(struct kube_ctx *x, int timeout_ms)
 	return 0;
 }
 
+/* ---- the Pods' specs ------------------------------------------------------------------------ */
+
+struct unsupported_arg {
+	struct diag_list *dl;
+	int n;
+	bool single_pod;
+};
+
+static void unsupported(void *arg, const struct ir_step *s, const char *what)
+{
+	struct unsupported_arg *u = arg;
+	u->n++;
+	diag_error(u->dl, s->pos, "kube-unsupported", "step '%s' asks for %s, which a Kubernetes Pod "
+		   "cannot give; run it %s", s->name, what,
+		   u->single_pod ? "without --kube-single-pod" : "with --backend=docker");
+}
+
+static struct kube_pod_options pod_options(const struct kube_ctx *x, const char *name,
+					   struct unsupported_arg *u)
+{
+	return (struct kube_pod_options){
+		.run_id = x->run, .name = name, .config_map = x->root,
+		.secret_name = x->secret[0] ? x->secret : NULL,
+		.workspace_claim = x->claim[0] ? x->claim : NULL,
+		.unsupported = unsupported, .arg = u,
+	};
+}
+
+/* Refuses, before anything starts, a pipeline whose Pods cannot be built. */
+static int check(void *ctx, const struct ir_pipeline *p, struct diag_list *dl)
+{
+	struct kube_ctx *x = ctx_of(ctx);
+	struct unsupported_arg u = {dl, 0, x->opt.single_pod};
+	struct kube_pod_options o = {.unsupported = unsupported, .arg = &u};
+	if (x->opt.single_pod)
+		cJSON_Delete(kube_pipeline_pod(p, &o));
+	for (size_t i = 0; !x->opt.single_pod && i < p->nsteps; i++)
+		cJSON_Delete(kube_step_pod(p, &p->steps[i], &o));
+	return u.n ? -1 : 0;
+}
+
+/*
+ * --kube-single-pod: the pipeline's one Pod, made at once with the
+ * Secret of every value its steps ask for (a container starts as soon as
+ * the one before it ends, before the runtime hears of it).
+ */
+static int create_pipeline_pod(struct kube_ctx *x, const struct rt_run_info *run, struct diag_list *dl)
+{
+	if (kube_put_all_secrets(x, run->secrets, dl) < 0)
+		return -1;
+	struct unsupported_arg u = {dl, 0, true};
+	struct kube_pod_options o = pod_options(x, x->root, &u);
+	cJSON *pod = kube_pipeline_pod(x->p, &o);
+	if (u.n) {
+		cJSON_Delete(pod);
+		return -1;
+	}
+	if (kube_create(x, "pods", pod, x->p->pos, dl) < 0)
+		return -1;
+	snprintf(x->pod, sizeof x->pod, "%s", x->root);
+	return 0;
+}
+
 /* ---- prepare and teardown ------------------------------------------------------------------- */
 
 static void forget_run(struct kube_ctx *x)
@@ -228,8 +305,10 @@ static void forget_run(struct kube_ctx *x)
 	x->watch = NULL;
 	kube_lines_release(&x->lines);
 	x->p = NULL;
-	x->rv[0] = x->root[0] = x->root_uid[0] = x->claim[0] = x->secret[0] = 0;
-	x->relist = false;
+	x->rv[0] = x->root[0] = x->root_uid[0] = x->claim[0] = x->secret[0] = x->pod[0] = 0;
+	cJSON_Delete(x->pod_state);
+	x->pod_state = NULL;
+	x->relist = x->pod_gone = x->pod_deleted = false;
 }
 
 static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pipeline *p,
@@ -245,11 +324,15 @@ static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pip
 	kube_label_value(root, true, x->root, sizeof x->root);
 	if (kube_create_root(x, dl) < 0)
 		return -1;
+	if (x->opt.single_pod && create_pipeline_pod(x, run, dl) < 0)
+		return -1;
 	return open_watch(x, dl);
 }
 
 static bool pods_left(const struct kube_ctx *x)
 {
+	if (x->pod[0] && !x->pod_gone)
+		return true;
 	for (const struct kube_job *j = x->jobs; j; j = j->next)
 		if (j->created && !j->gone)
 			return true;
@@ -288,28 +371,10 @@ static int teardown(void *ctx, struct diag_list *dl)
 
 /* ---- start ----------------------------------------------------------------------------------- */
 
-struct unsupported_arg {
-	struct diag_list *dl;
-	int n;
-};
-
-static void unsupported(void *arg, const struct ir_step *s, const char *what)
-{
-	struct unsupported_arg *u = arg;
-	u->n++;
-	diag_error(u->dl, s->pos, "kube-unsupported", "step '%s' asks for %s, which a Kubernetes Pod "
-		   "cannot give; run it with --backend=docker", s->name, what);
-}
-
 static int create_pod(struct kube_ctx *x, struct kube_job *j, struct diag_list *dl)
 {
-	struct unsupported_arg u = {dl, 0};
-	struct kube_pod_options o = {
-		.run_id = x->run, .name = j->pod, .config_map = x->root,
-		.secret_name = x->secret[0] ? x->secret : NULL,
-		.workspace_claim = x->claim[0] ? x->claim : NULL,
-		.unsupported = unsupported, .arg = &u,
-	};
+	struct unsupported_arg u = {dl, 0, x->opt.single_pod};
+	struct kube_pod_options o = pod_options(x, j->pod, &u);
 	cJSON *pod = kube_step_pod(x->p, j->step, &o);
 	if (u.n) {
 		cJSON_Delete(pod);
@@ -328,12 +393,20 @@ static int start(void *ctx, struct rt_job *job, struct diag_list *dl)
 	if (!j)
 		abort();
 	j->x = x, j->job = job, j->step = job->step;
-	char name[300];
-	snprintf(name, sizeof name, "pipec-%s-%zu-%s", x->run, (size_t)(job->step - x->p->steps), job->step->name);
-	kube_label_value(name, true, j->pod, sizeof j->pod);
 	kube_label_value(job->step->name, true, j->container, sizeof j->container);
 	j->next = x->jobs, x->jobs = j;
 	job->backend_data = j;
+	if (x->pod[0]) {
+		/* its container is in the pipeline's Pod, maybe already done */
+		snprintf(j->pod, sizeof j->pod, "%s", x->pod);
+		j->created = true;
+		if (x->pod_state)
+			job_event(x, j, x->pod_state, x->pod_gone);
+		return 0;
+	}
+	char name[300];
+	snprintf(name, sizeof name, "pipec-%s-%zu-%s", x->run, (size_t)(job->step - x->p->steps), job->step->name);
+	kube_label_value(name, true, j->pod, sizeof j->pod);
 	if (kube_put_secrets(x, job, dl) < 0)
 		return -1;
 	if (job->step->detach && kube_create_service(x, job->step, dl) < 0)
@@ -349,12 +422,23 @@ static bool finishable(const struct kube_job *j)
 		return false;
 	if (j->error)
 		return true;
+	/* a sidecar of a Pod per pipeline ends with the Pod: when asked to */
+	if (j->x->pod[0] && j->step->detach && !j->stopping)
+		return false;
 	bool logs_over = j->logs ? kube_req_done(j->logs) : !j->want_logs;
 	return (j->terminated || j->gone) && logs_over;
 }
 
+/* Deletes the job's Pod; in a Pod per pipeline, every job's. */
 static void delete_pod(struct kube_ctx *x, struct kube_job *j, int grace)
 {
+	if (x->pod[0]) {
+		if (x->pod_deleted && grace != 0)
+			return;
+		x->pod_deleted = true;
+		for (struct kube_job *k = x->jobs; k; k = k->next)
+			k->stopping = k->deleted = true;
+	}
 	char path[800];
 	kube_path(x->cfg.namespace, "pods", j->pod, path, sizeof path);
 	size_t n = strlen(path);
@@ -385,7 +469,7 @@ static void finish(struct kube_ctx *x, struct kube_job *j)
 	}
 	kube_req_free(j->logs);
 	j->logs = NULL;
-	if ((!j->step->detach || j->error) && !j->deleted)
+	if (!x->pod[0] && (!j->step->detach || j->error) && !j->deleted)
 		delete_pod(x, j, -1);
 	struct rt_job *job = j->job;
 	j->job = NULL;
@@ -441,6 +525,7 @@ static void free_ctx(void *ctx)
 
 static const struct rt_backend_ops kube_ops = {
 	.name = "kube",
+	.check = check,
 	.prepare = prepare,
 	.start = start,
 	.poll = poll_jobs,

@@ -155,6 +155,7 @@ void kube_lines_release(struct kube_lines *l);
 /* What a Pod's status says about one container. */
 struct kube_container_state {
 	bool running, terminated;
+	bool ready;                 /* its readinessProbe passes */
 	int exit_code;
 	const char *reason;         /* "OOMKilled", "ImagePullBackOff"...; NULL */
 	const char *message;
@@ -170,8 +171,12 @@ void kube_container_state(const cJSON *pod, const char *name, struct kube_contai
  */
 const char *kube_pod_failure(const cJSON *pod, const char *container, char *buf, size_t size);
 
-/* True when the Pod's Ready condition is True. */
-bool kube_pod_ready(const cJSON *pod);
+/*
+ * True when the Pod is over: its phase is Succeeded or Failed, or every
+ * one of its containers (not its init containers) has terminated, after
+ * which the kubelet ends its sidecars.
+ */
+bool kube_pod_ended(const cJSON *pod);
 
 
 /* ---- backend.c and objects.c: the run ------------------------------------------------ */
@@ -202,6 +207,12 @@ struct kube_ctx {
 	char root_uid[80];
 	char claim[KUBE_MAX_NAME + 1];      /* the workspace claim, or "" */
 	char secret[KUBE_MAX_NAME + 1];     /* the run's Secret once made, or "" */
+	/* --kube-single-pod: the pipeline's one Pod (named as the root), the
+	 * last state the watch gave of it (a step started later reads it),
+	 * whether it is gone and whether it was deleted; else "". */
+	char pod[KUBE_MAX_NAME + 1];
+	cJSON *pod_state;
+	bool pod_gone, pod_deleted;
 	struct kube_req *watch;
 	struct kube_lines lines;
 	char rv[64];                        /* the last resourceVersion seen */
@@ -222,6 +233,8 @@ int kube_create(struct kube_ctx *x, const char *kind, cJSON *obj, struct ir_pos 
 int kube_create_root(struct kube_ctx *x, struct diag_list *dl);
 /* Puts the job's secret values into the run's Secret (made on first use). */
 int kube_put_secrets(struct kube_ctx *x, const struct rt_job *job, struct diag_list *dl);
+/* Puts every value of `by_name` (secret name -> value) into the run's Secret. */
+int kube_put_all_secrets(struct kube_ctx *x, const struct ir_env *by_name, struct diag_list *dl);
 /* The Service a service step is reached through, named after it. */
 int kube_create_service(struct kube_ctx *x, const struct ir_step *s, struct diag_list *dl);
 /* "<hostname>-<pid>": who owns the objects of this run. */

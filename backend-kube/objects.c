@@ -143,25 +143,24 @@ static const char *secret_name(const struct ir_step *s, const char *env)
 	return env;
 }
 
-int kube_put_secrets(struct kube_ctx *x, const struct rt_job *job, struct diag_list *dl)
+static void add_secret_value(cJSON *data, const char *name, const char *value)
 {
-	if (!job->secrets.n)
-		return 0;
-	cJSON *sec = cJSON_CreateObject();
-	cJSON *data = cJSON_AddObjectToObject(sec, "data");
-	for (size_t i = 0; i < job->secrets.n; i++) {
-		char key[256];
-		kube_secret_key(secret_name(job->step, job->secrets.v[i].key), key, sizeof key);
-		char *b = kube_base64_encode(job->secrets.v[i].value, strlen(job->secrets.v[i].value));
-		cJSON_AddStringToObject(data, key, b);
-		free(b);
-	}
+	char key[256];
+	kube_secret_key(name, key, sizeof key);
+	char *b = kube_base64_encode(value, strlen(value));
+	cJSON_AddStringToObject(data, key, b);
+	free(b);
+}
+
+/* Makes the run's Secret with `sec`'s data, or adds the data to it. */
+static int put_secret(struct kube_ctx *x, cJSON *sec, struct ir_pos pos, struct diag_list *dl)
+{
 	if (x->secret[0]) {
 		char path[600], err[600];
 		kube_path(x->cfg.namespace, "secrets", x->secret, path, sizeof path);
 		long st = kube_call(x->c, "PATCH", path, sec, NULL, err, sizeof err);
 		cJSON_Delete(sec);
-		return st / 100 == 2 ? 0 : diag_error(dl, job->step->pos, "kube-error",
+		return st / 100 == 2 ? 0 : diag_error(dl, pos, "kube-error",
 						       "cannot update secret '%s': %s", x->secret, err);
 	}
 	cJSON_AddStringToObject(sec, "apiVersion", "v1");
@@ -171,11 +170,33 @@ int kube_put_secrets(struct kube_ctx *x, const struct rt_job *job, struct diag_l
 	snprintf(x->secret, sizeof x->secret, "%.*s-secrets", KUBE_MAX_NAME - 8, x->root);
 	cJSON_AddStringToObject(m, "name", x->secret);
 	cJSON_AddItemToObject(m, "labels", kube_labels(x->run, x->p->name, NULL));
-	if (kube_create(x, "secrets", sec, job->step->pos, dl) < 0) {
+	if (kube_create(x, "secrets", sec, pos, dl) < 0) {
 		x->secret[0] = 0;
 		return -1;
 	}
 	return 0;
+}
+
+int kube_put_secrets(struct kube_ctx *x, const struct rt_job *job, struct diag_list *dl)
+{
+	if (!job->secrets.n)
+		return 0;
+	cJSON *sec = cJSON_CreateObject();
+	cJSON *data = cJSON_AddObjectToObject(sec, "data");
+	for (size_t i = 0; i < job->secrets.n; i++)
+		add_secret_value(data, secret_name(job->step, job->secrets.v[i].key), job->secrets.v[i].value);
+	return put_secret(x, sec, job->step->pos, dl);
+}
+
+int kube_put_all_secrets(struct kube_ctx *x, const struct ir_env *by_name, struct diag_list *dl)
+{
+	if (!by_name || !by_name->n)
+		return 0;
+	cJSON *sec = cJSON_CreateObject();
+	cJSON *data = cJSON_AddObjectToObject(sec, "data");
+	for (size_t i = 0; i < by_name->n; i++)
+		add_secret_value(data, by_name->v[i].key, by_name->v[i].value);
+	return put_secret(x, sec, x->p->pos, dl);
 }
 
 int kube_create_service(struct kube_ctx *x, const struct ir_step *s, struct diag_list *dl)

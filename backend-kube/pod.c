@@ -389,12 +389,13 @@ static void add_security(cJSON *c, const struct ir_step *s, const struct kube_po
 		cJSON_AddNumberToObject(sc, "runAsGroup", (double)gid);
 }
 
-static void add_probe(cJSON *c, const struct ir_step *s)
+/* A service's health check as a probe; NULL when it has none. */
+static cJSON *probe_of(const struct ir_step *s)
 {
 	const struct ir_health *h = s->health;
 	if (!h || (!h->command.n && h->port <= 0))
-		return;
-	cJSON *pr = cJSON_AddObjectToObject(c, "readinessProbe");
+		return NULL;
+	cJSON *pr = cJSON_CreateObject();
 	if (h->command.n)
 		cJSON_AddItemToObject(cJSON_AddObjectToObject(pr, "exec"), "command", literals(&h->command));
 	else
@@ -403,6 +404,31 @@ static void add_probe(cJSON *c, const struct ir_step *s)
 	int timeout = h->timeout_ms > 0 ? (h->timeout_ms + 999) / 1000 : 5;
 	cJSON_AddNumberToObject(pr, "periodSeconds", period);
 	cJSON_AddNumberToObject(pr, "timeoutSeconds", timeout);
+	return pr;
+}
+
+static void add_probe(cJSON *c, const struct ir_step *s)
+{
+	cJSON *pr = probe_of(s);
+	if (pr)
+		cJSON_AddItemToObject(c, "readinessProbe", pr);
+}
+
+/*
+ * A sidecar's health check is also its startupProbe: the kubelet starts
+ * the next init container only once it passes, as steps wait for their
+ * services.  It tries as often as the check's retries say (else for a
+ * minute) before the kubelet restarts the sidecar.
+ */
+static void add_startup_probe(cJSON *c, const struct ir_step *s)
+{
+	cJSON *pr = probe_of(s);
+	if (!pr)
+		return;
+	int period = cJSON_GetObjectItemCaseSensitive(pr, "periodSeconds")->valueint;
+	int tries = s->health->retries > 0 ? s->health->retries : (60 + period - 1) / period;
+	cJSON_AddNumberToObject(pr, "failureThreshold", tries);
+	cJSON_AddItemToObject(c, "startupProbe", pr);
 }
 
 static void add_ports(cJSON *c, const struct ir_step *s)
@@ -631,9 +657,14 @@ static void add_pipeline_step(cJSON *spec, const struct ir_pipeline *p, const st
 	add_pod_fields(spec, s);
 	if (s->detach) {
 		cJSON_AddStringToObject(c, "restartPolicy", "Always");
+		add_startup_probe(c, s);
 		add_host_alias(spec, "127.0.0.1", s->name);
 	} else if (s->run_policy != IR_RUN_ON_SUCCESS) {
 		unsupported(o, s, "a run policy other than on-success (containers run in order and stop at the first failure)");
+	} else if (s->ignore_error) {
+		unsupported(o, s, "failure: ignore (a failed container ends the Pod)");
+	} else if (s->retries > 0) {
+		unsupported(o, s, "retries (a container of a Pod runs once)");
 	}
 	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(spec, s == last ? "containers" : "initContainers"), c);
 }

@@ -87,7 +87,9 @@ static const cJSON *status_of(const cJSON *pod, const char *container)
 void kube_container_state(const cJSON *pod, const char *name, struct kube_container_state *st)
 {
 	memset(st, 0, sizeof *st);
-	const cJSON *state = get(status_of(pod, name), "state");
+	const cJSON *cs = status_of(pod, name);
+	const cJSON *state = get(cs, "state");
+	st->ready = cJSON_IsTrue(get(cs, "ready"));
 	const cJSON *t = get(state, "terminated"), *w = get(state, "waiting");
 	if (t) {
 		const cJSON *code = get(t, "exitCode");
@@ -114,10 +116,22 @@ static const cJSON *condition(const cJSON *pod, const char *type)
 	return NULL;
 }
 
-bool kube_pod_ready(const cJSON *pod)
+bool kube_pod_ended(const cJSON *pod)
 {
-	const char *s = get_str(condition(pod, "Ready"), "status");
-	return s && strcmp(s, "True") == 0;
+	const char *phase = get_str(get(pod, "status"), "phase");
+	if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
+		return true;
+	const cJSON *c;
+	int n = 0;
+	cJSON_ArrayForEach(c, get(get(pod, "spec"), "containers")) {
+		const char *name = get_str(c, "name");
+		struct kube_container_state st;
+		kube_container_state(pod, name ? name : "", &st);
+		if (!st.terminated)
+			return false;
+		n++;
+	}
+	return n > 0;
 }
 
 static const char *say(char *buf, size_t size, const char *reason, const char *message)

@@ -124,8 +124,8 @@ static void run_init(struct run *run, const struct ir_doc *d, struct rt_backend 
 	memset(out, 0, sizeof *out);
 	out->backend = b->ops->name;
 	make_run_id(out->run_id);
-	run->info = (struct rt_run_info){out->run_id, opt->workspace_dir, opt->artifacts_dir,
-					 false, opt->interrupts};
+	run->info = (struct rt_run_info){.run_id = out->run_id, .workspace_dir = opt->workspace_dir,
+					 .artifacts_dir = opt->artifacts_dir, .interrupts = opt->interrupts};
 	out->npipelines = d->npipelines;
 	out->pipelines = calloc(d->npipelines + 1, sizeof *out->pipelines);
 	run->pruns = ir_calloc(run->a, d->npipelines + 1, sizeof *run->pruns);

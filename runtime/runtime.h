@@ -162,6 +162,11 @@ struct rt_run_info {
 	/* > 0 once the run is interrupted: a backend call that waits (a pull,
 	 * a probe) gives up and returns.  NULL: never. */
 	volatile sig_atomic_t *interrupts;
+	/* The values of the secrets the pipeline being prepared asks for, by
+	 * secret name, for a backend that must place them all before its
+	 * first step starts (a Pod per pipeline).  Each job still gets its
+	 * own in rt_job.secrets. */
+	const struct ir_env *secrets;
 };
 
 /* What one probe of a service found. */

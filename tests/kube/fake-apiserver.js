@@ -16,7 +16,9 @@
 // with a client certificate signed by --client-ca.  GET /fake/requests
 // answers how many API requests of each verb (POST, LIST, WATCH, LOG,
 // DELETE...) it served (for the benchmark);
-// GET /fake/objects lists every object it holds (for the leak checks).
+// GET /fake/objects lists every object it holds (for the leak checks),
+// GET /fake/created every object created, as sent (for tests of the specs);
+// POST /fake/expire ends every watch with 410 Gone, as a compaction would.
 "use strict";
 const fs = require("fs");
 const http = require("http");
@@ -46,6 +48,8 @@ const objects = new Map();        // "kind/ns/name" -> object
 const events = [];                // {rv, resource, ns, type, object}
 const watchers = new Set();
 const counts = {};
+const created = [];               // every object created, as it was sent
+let expiredBelow = 0;             // /fake/expire: older resourceVersions are gone
 
 const keyOf = (resource, ns, name) => `${resource}/${ns}/${name}`;
 const clone = (o) => JSON.parse(JSON.stringify(o));
@@ -169,6 +173,7 @@ function create(res, resource, ns, obj) {
     return status(res, 422, "Invalid", `${obj.kind} "${obj.metadata && obj.metadata.name}" is invalid: ${problems.join(", ")}`,
       { name: obj.metadata && obj.metadata.name, kind: resource });
   const name = obj.metadata.name;
+  created.push(clone(obj));
   if (store.get(resource, ns, name))
     return status(res, 409, "AlreadyExists", `${resource} "${name}" already exists`, { name, kind: resource });
   const refusal = resource === "pods" && quotaRefusal(ns, obj);
@@ -194,13 +199,18 @@ function watch(req, res, resource, ns, q) {
   const from = Number(q.resourceVersion || rv);
   res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked" });
   const line = (o) => res.write(JSON.stringify(o) + "\n");
-  if (events.length && from < events[0].rv - 1 && from < rv) {
+  if ((events.length && from < events[0].rv - 1 && from < rv) || from < expiredBelow) {
     line({ type: "ERROR", object: { kind: "Status", apiVersion: "v1", status: "Failure", code: 410, reason: "Expired",
       message: `too old resource version: ${from} (${events[0].rv - 1})` } });
     return res.end();
   }
   let last = from;
   const w = {
+    expire() {
+      line({ type: "ERROR", object: { kind: "Status", apiVersion: "v1", status: "Failure", code: 410, reason: "Expired",
+        message: `too old resource version: ${last} (${rv})` } });
+      res.end();
+    },
     send(ev) {
       if (ev.rv <= last || ev.resource !== resource || ev.ns !== ns || !selects(q.labelSelector, ev.object.metadata.labels)) return;
       last = ev.rv;
@@ -251,6 +261,15 @@ function route(req, res, body) {
   const p = url.pathname.split("/").filter(Boolean);
   if (url.pathname === "/version") return json(res, 200, { major: "1", minor: "30", gitVersion: "v1.30.0-fake" });
   if (url.pathname === "/fake/requests") return json(res, 200, counts);
+  if (url.pathname === "/fake/created") return json(res, 200, created);
+  if (url.pathname === "/fake/expire") {
+    // As when etcd compacts: every open watch ends with 410 Gone and no
+    // resourceVersion seen so far can start one; a client re-lists.
+    expiredBelow = rv;
+    events.length = 0;
+    for (const w of [...watchers]) w.expire();
+    return json(res, 200, { expiredBelow });
+  }
   if (url.pathname === "/fake/objects") return json(res, 200, store.all().map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`));
   if (p[0] !== "api" || p[1] !== "v1" || p[2] !== "namespaces" || !kindOf[p[4]])
     return status(res, 404, "NotFound", `the server could not find the requested resource (${url.pathname})`);

@@ -10,7 +10,8 @@
 // pause container when there are several; a lone container joins the
 // namespace's network directly, with the names of the Services selecting it
 // as DNS aliases.  Init containers run in order (restartPolicy Always ones
-// are sidecars left running), then the containers.  $(VAR) in command, args
+// are sidecars left running, the next init container waiting for a
+// sidecar's startupProbe), then the containers.  $(VAR) in command, args
 // and env values is expanded as Kubernetes does.  Exit codes and OOMKilled
 // come from the engine; a missing image is ErrImagePull then
 // ImagePullBackOff; an eviction ends the Pod with reason Evicted.
@@ -281,6 +282,7 @@ class Kubelet {
       return 128;
     }
     const startedAt = new Date().toISOString();
+    state.running.add(c.name);
     this.setContainer(pod, c, init, { running: { startedAt } }, !c.readinessProbe, imageID);
     if (c.readinessProbe) this.probe(pod, c, init, id, state, startedAt);
     await this.docker("POST", `/containers/${id}/wait`);
@@ -291,19 +293,39 @@ class Kubelet {
     return code;
   }
 
+  // One try of probe `p` in container `id`.
+  async tryProbe(id, p) {
+    const cmd = p.exec ? p.exec.command : ["sh", "-c", `nc -z 127.0.0.1 ${p.tcpSocket.port}`];
+    const e = await this.docker("POST", `/containers/${id}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    if (e.status !== 201) return false;
+    await this.docker("POST", `/exec/${e.json.Id}/start`, { Detach: false, Tty: false });
+    const i = await this.docker("GET", `/exec/${e.json.Id}/json`);
+    return !!(i.json && i.json.ExitCode === 0);
+  }
+
+  // A sidecar with a startupProbe holds the next init container until it
+  // passes, or until failureThreshold tries failed (a kubelet would then
+  // restart the sidecar; here the Pod goes on).
+  async started(c, state) {
+    const p = c.startupProbe;
+    if (!p) return;
+    const period = (p.periodSeconds || 10) * 1000;
+    for (let n = 0; n < (p.failureThreshold || 3) && !state.killed && !state.ended.has(c.name); ) {
+      const id = state.ids[c.name];
+      if (id && state.running.has(c.name)) {
+        if (await this.tryProbe(id, p)) return;
+        n++;
+      }
+      await new Promise((r) => setTimeout(r, id ? Math.min(period, 500) : 100));
+    }
+  }
+
   async probe(pod, c, init, id, state, startedAt) {
     const p = c.readinessProbe;
     const period = (p.periodSeconds || 10) * 1000;
     let ready = false;
     while (!state.killed && !state.ended.has(c.name)) {
-      const cmd = p.exec ? p.exec.command : ["sh", "-c", `nc -z 127.0.0.1 ${p.tcpSocket.port}`];
-      const e = await this.docker("POST", `/containers/${id}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
-      let ok = false;
-      if (e.status === 201) {
-        await this.docker("POST", `/exec/${e.json.Id}/start`, { Detach: false, Tty: false });
-        const i = await this.docker("GET", `/exec/${e.json.Id}/json`);
-        ok = i.json && i.json.ExitCode === 0;
-      }
+      const ok = await this.tryProbe(id, p);
       if (ok !== ready && !state.ended.has(c.name) && !state.killed) {
         ready = ok;
         this.setContainer(pod, c, init, { running: { startedAt } }, ready);
@@ -315,7 +337,7 @@ class Kubelet {
   // ---- a Pod's life ---------------------------------------------------------------
 
   async run(pod) {
-    const state = { ids: {}, pause: null, killed: false, ended: new Set(), sidecars: [] };
+    const state = { ids: {}, pause: null, killed: false, ended: new Set(), running: new Set(), sidecars: [] };
     this.pods.set(pod.metadata.uid, state);
     state.done = this.live(pod, state).catch((e) => console.error("pod", pod.metadata.name, e));
   }
@@ -330,7 +352,8 @@ class Kubelet {
     if (all.length > 1) await this.startPause(pod, state);
     for (const c of pod.spec.initContainers || []) {
       if (c.restartPolicy === "Always") {
-        state.sidecars.push(this.runContainer(pod, c, true, state));
+        state.sidecars.push(this.runContainer(pod, c, true, state).then(() => state.ended.add(c.name)));
+        await this.started(c, state);
         continue;
       }
       const code = await this.runContainer(pod, c, true, state);

@@ -257,7 +257,39 @@ Test(pod, pipeline_pod_services_as_sidecars_steps_in_order)
 	cr_assert_str_eq(str_at(pod, "spec.hostAliases.0.ip"), "127.0.0.1");
 	cr_assert_str_eq(str_at(pod, "spec.hostAliases.0.hostnames.0"), "cache");
 	cr_assert_eq(n, 1, "the on-failure step is reported, nothing else (%d)", n);
+	cr_assert_str_eq(str_at(pod, "spec.initContainers.0.startupProbe.exec.command.1"), "ping");
+	cr_assert_eq(at(pod, "spec.initContainers.0.startupProbe.failureThreshold")->valueint, 60,
+		     "a check without retries is tried for a minute");
+	cr_assert_null(at(pod, "spec.initContainers.1.startupProbe"));
 	cJSON_Delete(pod);
+}
+
+static const char in_order[] =
+	"kind: pipeline\ntype: kubernetes\nname: order\nclone:\n  disable: true\n"
+	"steps:\n- name: flaky\n  image: busybox\n  commands: [exit 1]\n  failure: ignore\n"
+	"- name: again\n  image: busybox\n  commands: [exit 1]\n"
+	"- name: fine\n  image: busybox\n  commands: [true]\n";
+
+static void count_named(void *arg, const struct ir_step *s, const char *what)
+{
+	(void)what;
+	char *seen = arg;
+	strcat(seen, s->name);
+	strcat(seen, " ");
+}
+
+Test(pod, pipeline_pod_reports_what_containers_in_order_cannot_do)
+{
+	const struct ir_pipeline *p = compile(in_order);
+	p->steps[1].retries = 2;        /* from IR only: YAML has no step retries */
+	char seen[100] = "";
+	struct kube_pod_options o = {.unsupported = count_named, .arg = seen};
+	cJSON_Delete(kube_pipeline_pod(p, &o));
+	cr_assert_str_eq(seen, "flaky again ", "failure: ignore and retries are reported (%s)", seen);
+	seen[0] = 0;
+	for (size_t i = 0; i < p->nsteps; i++)
+		cJSON_Delete(kube_step_pod(p, &p->steps[i], &o));
+	cr_assert_str_eq(seen, "", "a Pod per step runs them (%s)", seen);
 }
 
 static const char artifacts[] =
