@@ -138,6 +138,7 @@ const struct command cmd_emit = {
 	"  drone-runtime  drone-runtime's 2019 spec format (JSON); pipec reads it back\n"
 	"  sh             a POSIX shell script that runs the pipelines with the docker\n"
 	"                 CLI (exec pipelines as host processes)\n"
+	"  github         a GitHub Actions workflow, one job per pipeline\n"
 	"\n"
 	"Whatever the format cannot express is a warning at the YAML line that\n"
 	"uses it [emit-unsupported]; what would run differently is an error\n"

@@ -23,6 +23,7 @@ const struct emit_format emit_formats[] = {
 	{"drone-runtime", "drone-runtime's 2019 spec format (JSON), one pipeline per object",
 	 emit_drone_runtime},
 	{"sh", "a POSIX shell script running the pipelines with the docker CLI", emit_sh},
+	{"github", "a GitHub Actions workflow, one job per pipeline", emit_github},
 };
 const size_t emit_nformats = sizeof emit_formats / sizeof emit_formats[0];
 

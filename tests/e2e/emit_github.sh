@@ -1,0 +1,98 @@
+#!/bin/sh
+# pipec emit --format=github: every sample and golden input that compiles
+# is written (exit 0, not empty) and GitHub's own parser,
+# @actions/workflow-parser (tests/github-workflow.mjs), accepts it, schema
+# and expressions; then what the mapping promises: secrets as
+# `${{ secrets.NAME }}`, user text never evaluated, run policies as `if:`,
+# pipeline order as `needs`, the build's event as `on:`.
+. tests/lib.sh
+
+# The build context is fixed so that the same pipelines are kept everywhere.
+ctx="--branch=main --ref=refs/heads/main --event=push"
+
+n=0 bad= refused=
+for f in samples/*.yml tests/golden/drone/*.yml tests/golden/ir/*.json; do
+	"$PIPEC" build $ctx "$f" -o "$TMP/ir.json" 2>/dev/null || continue
+	n=$((n + 1))
+	# shellcheck disable=SC2086
+	"$PIPEC" emit --format=github $ctx "$f" -o "$TMP/gh-$n.yml" 2>"$TMP/err"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q '\[emit-refused\]$' "$TMP/err"; then
+		refused="$refused $(basename "$f")"
+		rm -f "$TMP/gh-$n.yml"
+		continue
+	fi
+	[ $rc -eq 0 ] && [ -s "$TMP/gh-$n.yml" ] || { bad="$bad $f"; sed 's/^/#   /' "$TMP/err" | tail -3; }
+done
+check "emit github: every input that compiles ($n) is written, exit 0${bad:+ (not:$bad)}" [ -z "$bad" ]
+check "emit github: inputs found" [ $n -gt 20 ]
+check "emit github: only the windows docker pipeline is refused (refused:$refused)" [ "$refused" = " windows.yml" ]
+
+if ! sh tests/npm-deps.sh; then
+	ok "emit github: @actions/workflow-parser # SKIP npm or the registry is unavailable"
+	exit 0
+fi
+check "emit github: @actions/workflow-parser accepts every workflow" \
+	node tests/github-workflow.mjs "$TMP"/gh-*.yml
+# The checker is no yes-man: an unknown key and a job needing no job fail.
+cp "$TMP/gh-1.yml" "$TMP/broken.yml"
+printf '  broken:\n    runs-on: ubuntu-latest\n    needs: [nothing]\n    steps:\n    - run: "true"\n      colour: red\n' >>"$TMP/broken.yml"
+node tests/github-workflow.mjs "$TMP/broken.yml" >"$TMP/out" 2>&1
+check "emit github: the checker refuses a broken workflow" [ $? -eq 1 ]
+check "emit github: and says where" grep -q "Unexpected value 'colour'" "$TMP/out"
+
+# emit FILE [OPTIONS]: the workflow of FILE in $TMP/w.yml, checked.
+emit() {
+	f=$1; shift
+	# shellcheck disable=SC2086
+	"$PIPEC" emit --format=github $ctx "$@" "$f" -o "$TMP/w.yml" 2>"$TMP/err" &&
+		[ -s "$TMP/w.yml" ] && node tests/github-workflow.mjs "$TMP/w.yml"
+}
+
+PIPEC_SAMPLE_TOKEN=sample-token-value
+export PIPEC_SAMPLE_TOKEN
+check "emit github: secrets sample written" emit samples/secrets.yml
+check "emit github: a secret is the repository's secret" grep -q 'API_TOKEN: \${{ secrets.API_TOKEN }}' "$TMP/w.yml"
+check "emit github: no secret value in the workflow" sh -c "! grep -q sample-token-value '$TMP/w.yml'"
+check "emit github: a secret from the host environment is warned about" \
+	grep -q "secret 'api_token' is read from env 'PIPEC_SAMPLE_TOKEN' by pipec.*\[emit-unsupported\]" "$TMP/err"
+
+cat >"$TMP/expr.yml" <<'YML'
+kind: pipeline
+type: docker
+name: expr
+clone:
+  disable: true
+environment:
+  GREETING: $${{ not an expression }}
+steps:
+- name: echo
+  image: busybox:1.36
+  commands:
+  - echo '$${{ github.token }}'
+YML
+check "emit github: text with \${{ is written" emit "$TMP/expr.yml"
+check "emit github: and never evaluated" grep -q "echo '\${{ '\${{' }} github.token }}'" "$TMP/w.yml"
+check "emit github: in the environment too" grep -q "GREETING: \${{ '\${{' }} not an expression }}" "$TMP/w.yml"
+
+check "emit github: dag sample written" emit samples/dag.yml
+check "emit github: a step after some of the steps before it asks their conclusion" \
+	grep -q "if: \${{ !cancelled() && steps.fetch.conclusion != 'failure' }}" "$TMP/w.yml"
+check "emit github: on-failure sample written" emit samples/on-failure.yml
+check "emit github: status failure is failure()" grep -q 'if: \${{ failure() }}' "$TMP/w.yml"
+check "emit github: status always is always()" grep -q 'if: \${{ always() }}' "$TMP/w.yml"
+
+check "emit github: multi-pipeline sample written" emit samples/multi-pipeline.yml
+check "emit github: pipeline depends_on is needs" grep -q '^    needs:$' "$TMP/w.yml"
+check "emit github: push to main is on.push.branches" \
+	python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); sys.exit(d[True]["push"]["branches"] != ["main"])' "$TMP/w.yml"
+check "emit github: a pull request is on.pull_request" emit samples/hello-world.yml --event=pull_request
+check "emit github: pull_request in on:" grep -q '^  pull_request:$' "$TMP/w.yml"
+
+check "emit github: redis-services sample written" emit samples/redis-services.yml
+check "emit github: services are the job's services, health as docker options" \
+	grep -q 'options: --health-cmd "redis-cli ping" --health-interval 500ms' "$TMP/w.yml"
+check "emit github: a step runs in its image" grep -q 'uses: docker://redis' "$TMP/w.yml"
+check "emit github: hello-world sample written" emit samples/hello-world.yml
+check "emit github: the clone step is actions/checkout, warned" \
+	grep -q "clone step of pipeline 'hello' is actions/checkout@v4.*\[emit-unsupported\]" "$TMP/err"
