@@ -315,13 +315,11 @@ static int ensure_image(struct docker_ctx *x, struct docker_job *j, struct diag_
 	const struct ir_step *s = j->step;
 	if (s->image && s->pull != IR_PULL_ALWAYS && known_image(x, s->image))
 		return 0;
-	struct docker_ref ref;
-	const char *why;
+	struct ir_image_ref ref;
 	if (!s->image)
 		return diag_error(dl, s->pos, "docker-error", "step '%s' has no image", s->name);
-	if (docker_ref_parse(&ref, s->image, &why) < 0)
-		return diag_error(dl, s->pos, "image-invalid", "image '%s' of step '%s' is not valid: %s",
-				  s->image, s->name, why);
+	if (ir_image_check(s, &ref, dl) < 0)
+		return -1;
 	bool exists = image_exists(x, s->image, NULL);
 	if (!docker_ref_pull_due(&ref, s->pull, exists)) {
 		if (!exists)

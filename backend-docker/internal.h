@@ -1,7 +1,7 @@
 /*
  * internal.h - what the Docker backend's files share.
  *
- * ref.c parses image references, auth.c finds registry credentials,
+ * ref.c decides pulls from a parsed image reference, auth.c finds registry credentials,
  * demux.c decodes the engine's multiplexed log stream, tar.c writes and
  * reads the tar archives the archive API speaks, names.c makes resource
  * names and labels, api.c is the HTTP client over one curl multi handle,
@@ -53,22 +53,12 @@ void docker_buf_release(struct docker_buf *b);
 /* Appends; past `max` the rest is dropped and `overflow` set.  Keeps a NUL after the data. */
 void docker_buf_put(struct docker_buf *b, const void *data, size_t len);
 
-/* ---- ref.c: image references ------------------------------------------- */
+/* ---- ref.c: image references (parsed by ir_image_ref_parse()) --------- */
 
-/* `registry/path:tag@digest`, normalised as Docker does. */
-struct docker_ref {
-	char domain[256];           /* "docker.io" when none is written */
-	char path[512];             /* "library/alpine" for "alpine" */
-	char tag[129];              /* "latest" when neither tag nor digest */
-	char digest[160];           /* "sha256:..." or "" */
-};
-
-/* 0, or -1 with a reason in `why` (a static string). */
-int docker_ref_parse(struct docker_ref *r, const char *s, const char **why);
 /* True when a pull is due for `policy`, `exists` saying if the image is local. */
-bool docker_ref_pull_due(const struct docker_ref *r, enum ir_pull policy, bool exists);
+bool docker_ref_pull_due(const struct ir_image_ref *r, enum ir_pull policy, bool exists);
 /* The registry key config.json uses for the domain ("https://index.docker.io/v1/"). */
-const char *docker_ref_auth_key(const struct docker_ref *r);
+const char *docker_ref_auth_key(const struct ir_image_ref *r);
 
 /* ---- auth.c: registry credentials -------------------------------------- */
 
@@ -260,7 +250,7 @@ int docker_image_tags(const struct rt_backend_options *opt, const char *repo,
  * helpers.  NULL when nothing matches; free() it.
  */
 char *docker_pull_auth(const struct rt_backend_options *opt, const struct ir_env *pull_secrets,
-		       const struct docker_ref *ref);
+		       const struct ir_image_ref *ref);
 
 #define DOCKER_PULL_MAX_LAYERS 32       /* bars drawn; more layers share the last */
 

@@ -31,7 +31,7 @@ static char *read_small(const char *path)
 }
 
 /* 1 with `cred` filled when `json` (a config.json) knows the registry. */
-static int lookup_config(const char *json, const struct docker_ref *ref, struct docker_cred *cred)
+static int lookup_config(const char *json, const struct ir_image_ref *ref, struct docker_cred *cred)
 {
 	char helper[128];
 	int found = docker_auth_lookup(json, ref->domain, cred, helper, sizeof helper);
@@ -52,7 +52,7 @@ static char *user_config(const struct rt_backend_options *opt)
 }
 
 char *docker_pull_auth(const struct rt_backend_options *opt, const struct ir_env *pull_secrets,
-		       const struct docker_ref *ref)
+		       const struct ir_image_ref *ref)
 {
 	struct docker_cred cred;
 	int found = 0;
@@ -185,7 +185,7 @@ static void on_data(void *arg, const char *data, size_t len)
 
 static struct docker_req *pull_request(struct docker_client *c,
 				       const struct rt_backend_options *opt,
-				       const struct ir_env *pull_secrets, const struct docker_ref *ref)
+				       const struct ir_env *pull_secrets, const struct ir_image_ref *ref)
 {
 	char from[sizeof ref->domain + sizeof ref->path + 2];
 	snprintf(from, sizeof from, "%s/%s", ref->domain, ref->path);
@@ -214,9 +214,9 @@ static struct docker_req *pull_request(struct docker_client *c,
 int docker_pull(struct docker_client *c, const struct rt_backend_options *opt,
 		const struct ir_env *pull_secrets, const char *image, char *err, size_t errsize)
 {
-	struct docker_ref ref;
+	struct ir_image_ref ref;
 	const char *why;
-	if (docker_ref_parse(&ref, image, &why) < 0) {
+	if (ir_image_ref_parse(&ref, image, &why) < 0) {
 		snprintf(err, errsize, "%s", why);
 		return -1;
 	}

@@ -459,6 +459,31 @@ struct ir_pos ir_text_pos(const char *path, const char *text, size_t off);
  */
 size_t ir_json_depth(const char *text, size_t off);
 
+/* ---- Image references ----------------------------------------------- */
+
+/*
+ * `registry/path:tag@digest`, normalised as Docker normalises it:
+ * `alpine` is docker.io/library/alpine:latest.  The validator and the
+ * container backends read references through this one parser, so what
+ * `pipec validate` accepts a backend does not refuse.
+ */
+struct ir_image_ref {
+	char domain[256];           /* "docker.io" when none is written */
+	char path[512];             /* "library/alpine" for "alpine" */
+	char tag[129];              /* "latest" when neither tag nor digest */
+	char digest[160];           /* "sha256:..." or "" */
+	bool tag_implied;           /* neither tag nor digest was written */
+};
+
+/* Parses `s` into `r`: 0, or -1 with a reason in `why` (a static string). */
+int ir_image_ref_parse(struct ir_image_ref *r, const char *s, const char **why);
+
+/*
+ * Parses step `s`'s image into `r`, reporting an invalid one at the step
+ * as [image-invalid]: 0, or -1 after the diagnostic.
+ */
+int ir_image_check(const struct ir_step *s, struct ir_image_ref *r, struct diag_list *dl);
+
 /* ---- Reading and writing -------------------------------------------- */
 
 /*

@@ -2,10 +2,11 @@
  * images.c - what a step runs: an image on container backends, a script
  * or command on the local backend, and image references pinned to a tag.
  *
- * An image reference is `[registry[:port]/]path[:tag][@digest]`; the tag
- * is what follows the last colon after the last slash.  An untagged or
- * `:latest` image changes under the pipeline's feet, so it is a warning;
- * a digest pins it whatever the tag says.
+ * An image reference is `[registry[:port]/]path[:tag][@digest]`, read by
+ * ir_image_check(), the parser the container backends use, so an image
+ * they would refuse is refused here first [image-invalid].  An untagged
+ * or `:latest` image changes under the pipeline's feet, so it is a
+ * warning; a digest pins it whatever the tag says.
  *
  * A plugin step is configured through `settings`, which the frontend
  * lowers to PLUGIN_* variables; `commands` on the same step replace the
@@ -20,26 +21,17 @@ static bool is_blank(const char *s)
 	return !s || !*s;
 }
 
-/* The tag of `image`, "" when untagged; NULL when pinned by digest. */
-static const char *image_tag(const char *image)
+/* A valid reference without a tag or with `latest` is a warning. */
+static void check_reference(struct val_ctx *c, const struct ir_step *s)
 {
-	if (strchr(image, '@'))
-		return NULL;
-	const char *slash = strrchr(image, '/');
-	const char *colon = strrchr(slash ? slash : image, ':');
-	return colon ? colon + 1 : "";
-}
-
-static void check_tag(struct val_ctx *c, const struct ir_step *s)
-{
-	const char *tag = image_tag(s->image);
-	if (!tag)
+	struct ir_image_ref r;
+	if (ir_image_check(s, &r, c->dl) < 0 || r.digest[0])
 		return;
-	if (!*tag)
+	if (r.tag_implied)
 		diag_warning(c->dl, s->pos, "image-latest",
 			     "image '%s' of step '%s' has no tag, so it means 'latest'; pin a version",
 			     s->image, s->name);
-	else if (strcmp(tag, "latest") == 0)
+	else if (strcmp(r.tag, "latest") == 0)
 		diag_warning(c->dl, s->pos, "image-latest",
 			     "image '%s' of step '%s' is tagged 'latest'; pin a version", s->image,
 			     s->name);
@@ -73,7 +65,7 @@ static void check_step(struct val_ctx *c, const struct ir_pipeline *p, const str
 	if (is_blank(s->image))
 		diag_error(c->dl, s->pos, "missing-image", "step '%s' has no image", s->name);
 	else
-		check_tag(c, s);
+		check_reference(c, s);
 }
 
 void val_check_images(struct val_ctx *c)

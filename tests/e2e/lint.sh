@@ -167,3 +167,20 @@ expect_exit 1 "dns and extra_hosts fail an untrusted lint" $PIPEC lint "$TMP/nam
 check "dns needs --trusted" grep -q "names.yml:7:3: error: untrusted repositories cannot configure dns (step 'fetch') \[untrusted-dns\]" "$TMP/out"
 check "extra_hosts need --trusted" grep -q "names.yml:7:3: error: .*\[untrusted-extra-hosts\]" "$TMP/out"
 expect_exit 0 "dns and extra_hosts pass a trusted lint" $PIPEC lint --trusted "$TMP/names.yml"
+
+# An image reference the Docker backend would refuse is refused by lint,
+# validate and run alike, with the same line: one parser reads it.
+{ printf '%s' "$head"; cat <<'EOF2'; } >"$TMP/image.yml"
+steps:
+- name: build
+  image: "UPPER/Case:x"
+  commands: [true]
+EOF2
+refused="image.yml:7:3: error: image 'UPPER/Case:x' of step 'build' is not valid: repository name must be lowercase alphanumerics [image-invalid]"
+expect_exit 1 "lint refuses an image run would refuse" $PIPEC lint "$TMP/image.yml"
+check "lint names the image rule" grep -qF "$refused" "$TMP/out"
+expect_exit 2 "validate refuses it" $PIPEC validate "$TMP/image.yml"
+check "validate says the same" grep -qF "$refused" "$TMP/err"
+expect_exit 2 "run refuses it before any engine is asked" $PIPEC run "$TMP/image.yml"
+check "run says the same" grep -qF "$refused" "$TMP/err"
+check "run starts no step" sh -c '! grep -q "build" "$1"' sh "$TMP/out"
