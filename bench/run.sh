@@ -10,3 +10,4 @@ sh bench/lsp/run.sh
 sh bench/run/run.sh
 sh bench/docker/run.sh
 sh bench/kube/run.sh
+sh bench/memory/run.sh

@@ -209,21 +209,21 @@ static inline char *put_block(struct out *o, char *d, const char *s, size_t *i, 
 }
 
 /*
- * A JSON string literal for `s`.  Strings are mostly plain: each block
- * is copied whole and the text advanced past its plain bytes only, so a
- * run costs no more than its blocks, and an escape no more than its own
- * bytes.  The room for the string and a block's spill is reserved once,
- * and the end of the text kept in a local, since a store through the
- * buffer's `char *` could otherwise change `o->len` as far as the
- * compiler knows.  The last few bytes, too few for a block, are scanned
- * from a padded copy: reading past a string's end is not allowed.
+ * The `n` bytes at `s` escaped, as part of a string literal.  Strings are
+ * mostly plain: each block is copied whole and the text advanced past
+ * its plain bytes only, so a run costs no more than its blocks, and an
+ * escape no more than its own bytes.  The room for the text and a
+ * block's spill is reserved once, and the end of the text kept in a
+ * local, since a store through the buffer's `char *` could otherwise
+ * change `o->len` as far as the compiler knows.  The last few bytes, too
+ * few for a block, are scanned from a padded copy: reading past the
+ * text's end is not allowed.
  */
-static void put_string(struct out *o, const char *s)
+static void put_text(struct out *o, const char *s, size_t n)
 {
-	size_t n = strlen(s), i = 0;
-	reserve(o, n + 2 + BLOCK);
+	size_t i = 0;
+	reserve(o, n + 1 + BLOCK);
 	char *d = o->p + o->len;
-	*d++ = '"';
 	while (n - i >= BLOCK)
 		d = put_block(o, d, s, &i, n);
 	if (i < n) {
@@ -233,8 +233,23 @@ static void put_string(struct out *o, const char *s)
 		while (t < left)
 			d = put_block(o, d, tail, &t, left);
 	}
-	*d++ = '"';
 	o->len = (size_t)(d - o->p);
+}
+
+/*
+ * A JSON string literal for `s`.  Written to a file, a long string goes
+ * out FLUSH_AT bytes at a time, so a huge script costs the writer no
+ * buffer of its size (nothing inside a string is ever taken back).
+ */
+static void put_string(struct out *o, const char *s)
+{
+	size_t n = strlen(s), piece = o->sink ? FLUSH_AT : n;
+	put(o, "\"", 1);
+	for (size_t at = 0; at < n; at += piece) {
+		put_text(o, s + at, n - at < piece ? n - at : piece);
+		flush(o);
+	}
+	put(o, "\"", 1);
 }
 
 /* Decimal digits written backwards: snprintf costs more than the rest of a field. */
