@@ -129,6 +129,7 @@ const struct ir_rule ir_rules[] = {
 	{"log-dir", DIAG_WARNING, "a step's log file under --log-dir could not be created"},
 	{"missing-key", DIAG_ERROR, "a map lacks a key it needs"},
 	{"module-missing", DIAG_ERROR, "a backend module (docker.so) is not installed"},
+	{"not-normalized", DIAG_ERROR, "the runtime was given IR that val_normalize() did not make"},
 	{"old-spelling", DIAG_WARNING, "a value written as older Drone files write it, read as today's"},
 	{"pipeline-timeout", DIAG_ERROR, "a pipeline ran longer than its timeout"},
 	{"secret-limit", DIAG_ERROR, "a run has more secret lines than pipec can mask"},
