@@ -31,6 +31,20 @@ check() {
 	if "$@"; then ok "$name"; else fail "$name"; fi
 }
 
+# produces NAME FILE CMD...: the case passes when CMD exits 0 and FILE
+# is then not empty; CMD's output is in $TMP/out (FILE may be it) and its
+# errors in $TMP/err.  A command that says nothing proves nothing, so a
+# case that goes on to look at what is absent from FILE starts here.
+produces() {
+	name=$1 file=$2; shift 2
+	rm -f "$file"
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	if [ "$got" -eq 0 ] && [ -s "$file" ]; then ok "$name"; else
+		fail "$name (exit $got; $file empty or missing)"; sed 's/^/#   /' "$TMP/err" | head -20
+	fi
+}
+
 # expect_exit CODE NAME CMD...: the case passes when CMD exits with CODE.
 expect_exit() {
 	want=$1 name=$2; shift 2
