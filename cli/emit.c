@@ -139,6 +139,8 @@ const struct command cmd_emit = {
 	"  sh             a POSIX shell script that runs the pipelines with the docker\n"
 	"                 CLI (exec pipelines as host processes)\n"
 	"  github         a GitHub Actions workflow, one job per pipeline\n"
+	"  kube           Kubernetes objects: a ConfigMap with the scripts and a Job\n"
+	"                 running the pipeline in one Pod\n"
 	"\n"
 	"Whatever the format cannot express is a warning at the YAML line that\n"
 	"uses it [emit-unsupported]; what would run differently is an error\n"

@@ -24,6 +24,7 @@ const struct emit_format emit_formats[] = {
 	 emit_drone_runtime},
 	{"sh", "a POSIX shell script running the pipelines with the docker CLI", emit_sh},
 	{"github", "a GitHub Actions workflow, one job per pipeline", emit_github},
+	{"kube", "Kubernetes objects: a Job per pipeline running it in one Pod", emit_kube},
 };
 const size_t emit_nformats = sizeof emit_formats / sizeof emit_formats[0];
 

@@ -76,3 +76,31 @@ if leaked or masked != 27 or text.count(" tail\n") != 27:
     sys.exit(1)
 PY
 }
+
+# The build context emit tests compile for, so that the same pipelines are
+# kept on every checkout.
+EMIT_CONTEXT="--branch=main --ref=refs/heads/main --event=push"
+
+# emit_inputs FORMAT: writes every sample and golden input that compiles
+# as FORMAT into $TMP/emit-N.out (N from 1); sets emit_n (the inputs),
+# emit_bad (those not written with exit 0, or written empty) and
+# emit_refused (the names of those refused with [emit-refused], whose
+# files are removed).
+emit_inputs() {
+	emit_n=0 emit_bad= emit_refused=
+	for f in samples/*.yml tests/golden/drone/*.yml tests/golden/ir/*.json; do
+		# shellcheck disable=SC2086
+		"$PIPEC" build $EMIT_CONTEXT "$f" -o "$TMP/emit-ir.json" 2>/dev/null || continue
+		emit_n=$((emit_n + 1))
+		# shellcheck disable=SC2086
+		"$PIPEC" emit --format="$1" $EMIT_CONTEXT "$f" -o "$TMP/emit-$emit_n.out" 2>"$TMP/emit.err"
+		rc=$?
+		if [ $rc -eq 1 ] && grep -q '\[emit-refused\]$' "$TMP/emit.err"; then
+			emit_refused="$emit_refused $(basename "$f")"
+			rm -f "$TMP/emit-$emit_n.out"
+		elif [ $rc -ne 0 ] || [ ! -s "$TMP/emit-$emit_n.out" ]; then
+			emit_bad="$emit_bad $f"
+			sed 's/^/#   /' "$TMP/emit.err" | tail -3
+		fi
+	done
+}

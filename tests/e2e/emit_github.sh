@@ -7,35 +7,20 @@
 # pipeline order as `needs`, the build's event as `on:`.
 . tests/lib.sh
 
-# The build context is fixed so that the same pipelines are kept everywhere.
-ctx="--branch=main --ref=refs/heads/main --event=push"
-
-n=0 bad= refused=
-for f in samples/*.yml tests/golden/drone/*.yml tests/golden/ir/*.json; do
-	"$PIPEC" build $ctx "$f" -o "$TMP/ir.json" 2>/dev/null || continue
-	n=$((n + 1))
-	# shellcheck disable=SC2086
-	"$PIPEC" emit --format=github $ctx "$f" -o "$TMP/gh-$n.yml" 2>"$TMP/err"
-	rc=$?
-	if [ $rc -eq 1 ] && grep -q '\[emit-refused\]$' "$TMP/err"; then
-		refused="$refused $(basename "$f")"
-		rm -f "$TMP/gh-$n.yml"
-		continue
-	fi
-	[ $rc -eq 0 ] && [ -s "$TMP/gh-$n.yml" ] || { bad="$bad $f"; sed 's/^/#   /' "$TMP/err" | tail -3; }
-done
-check "emit github: every input that compiles ($n) is written, exit 0${bad:+ (not:$bad)}" [ -z "$bad" ]
-check "emit github: inputs found" [ $n -gt 20 ]
-check "emit github: only the windows docker pipeline is refused (refused:$refused)" [ "$refused" = " windows.yml" ]
+ctx=$EMIT_CONTEXT
+emit_inputs github
+check "emit github: every input that compiles ($emit_n) is written, exit 0${emit_bad:+ (not:$emit_bad)}" [ -z "$emit_bad" ]
+check "emit github: inputs found" [ $emit_n -gt 20 ]
+check "emit github: only the windows docker pipeline is refused (refused:$emit_refused)" [ "$emit_refused" = " windows.yml" ]
 
 if ! sh tests/npm-deps.sh; then
 	ok "emit github: @actions/workflow-parser # SKIP npm or the registry is unavailable"
 	exit 0
 fi
 check "emit github: @actions/workflow-parser accepts every workflow" \
-	node tests/github-workflow.mjs "$TMP"/gh-*.yml
+	node tests/github-workflow.mjs "$TMP"/emit-*.out
 # The checker is no yes-man: an unknown key and a job needing no job fail.
-cp "$TMP/gh-1.yml" "$TMP/broken.yml"
+cp "$TMP/emit-1.out" "$TMP/broken.yml"
 printf '  broken:\n    runs-on: ubuntu-latest\n    needs: [nothing]\n    steps:\n    - run: "true"\n      colour: red\n' >>"$TMP/broken.yml"
 node tests/github-workflow.mjs "$TMP/broken.yml" >"$TMP/out" 2>&1
 check "emit github: the checker refuses a broken workflow" [ $? -eq 1 ]

@@ -106,4 +106,4 @@ function check(o) {
   return out;
 }
 
-module.exports = { check };
+module.exports = { check, unknownFields };
