@@ -120,11 +120,13 @@ enum { CLI_OPT_CONTEXT = 0x1000 };
 	{"cron", required_argument, NULL, CLI_OPT_CONTEXT + 5}, \
 	{"instance", required_argument, NULL, CLI_OPT_CONTEXT + 6}, \
 	{"action", required_argument, NULL, CLI_OPT_CONTEXT + 7}, \
-	{"commit", required_argument, NULL, CLI_OPT_CONTEXT + 8}
+	{"commit", required_argument, NULL, CLI_OPT_CONTEXT + 8}, \
+	{"templates", required_argument, NULL, CLI_OPT_CONTEXT + 9}
 #define CLI_CONTEXT_USAGE \
 	"Build context (default: the git checkout here, event push):\n" \
 	"  --branch=B --event=E --ref=R --repo=OWNER/NAME --target=T\n" \
-	"  --cron=NAME --instance=HOST --action=A --commit=SHA\n"
+	"  --cron=NAME --instance=HOST --action=A --commit=SHA\n" \
+	"  --templates=DIR  where kind: template documents find what they load\n"
 
 /* Sets the context field for option code `c`; false if `c` is not one. */
 bool cli_context_option(struct fe_context *ctx, int c, const char *arg);

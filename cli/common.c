@@ -95,7 +95,7 @@ static const size_t context_fields[] = {
 	offsetof(struct fe_context, ref), offsetof(struct fe_context, repo),
 	offsetof(struct fe_context, target), offsetof(struct fe_context, cron),
 	offsetof(struct fe_context, instance), offsetof(struct fe_context, action),
-	offsetof(struct fe_context, commit),
+	offsetof(struct fe_context, commit), offsetof(struct fe_context, templates),
 };
 #define NCONTEXT_FIELDS (sizeof context_fields / sizeof context_fields[0])
 

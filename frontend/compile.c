@@ -126,12 +126,10 @@ static char *too_large(struct diag_list *dl, struct ir_pos pos)
 }
 
 /*
- * Reads the whole stream, stopping just past FE_MAX_INPUT.  A regular
- * file over it is refused before a byte is read.  A regular
- * file's size sizes the buffer, so a large input is held once rather
- * than in a doubled buffer; pipes grow.  NULL after recording an error.
+ * A regular file's size sizes the buffer, so a large input is held once
+ * rather than in a doubled buffer; pipes grow.
  */
-static char *read_stream(FILE *fp, const char *name, size_t *len, struct diag_list *dl)
+char *fe_read_stream(FILE *fp, const char *name, size_t *len, struct diag_list *dl)
 {
 	struct stat st;
 	size_t cap = 4096, n = 0;
@@ -185,7 +183,7 @@ struct ir_doc *fe_compile_file(const char *path, const char *name,
 		return NULL;
 	}
 	size_t len;
-	char *text = read_stream(fp, name, &len, dl);
+	char *text = fe_read_stream(fp, name, &len, dl);
 	if (!in)
 		fclose(fp);
 	return text ? compile(name, text, len, text, ctx, a, dl) : NULL;

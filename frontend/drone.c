@@ -1,9 +1,11 @@
 /*
  * drone.c - lowering Drone 1.x documents to IR v3.
  *
- * Two passes over the documents of a file: the first reads every
- * `kind: secret` (so a pipeline may use a secret declared after it) and
- * rejects unknown kinds; the second lowers each `kind: pipeline`.  Names
+ * Three passes over the documents of a file: the first tells each
+ * document's kind, rejecting unknown kinds and expanding a template into
+ * the documents it makes (template.c); the second reads every `kind:
+ * secret` (so a pipeline may use a secret declared after it); the third
+ * lowers each `kind: pipeline`, positions in the file it came from.  Names
  * and volumes are checked by the validator, for YAML and IR alike; a step
  * or pipeline that had an error here is marked incomplete, so the
  * validator does not report a key it lacks a second time.  A
@@ -261,7 +263,7 @@ static void lower_secret(struct lower *lw, const struct fe_node *doc)
 
 /* ---- pipeline parts -------------------------------------------------- */
 
-static const char *const kinds[] = {"pipeline", "secret", "signature"};
+static const char *const kinds[FE_NKINDS] = {"pipeline", "secret", "signature", "template"};
 
 /* platform: {os: linux, arch: arm64} */
 static void lower_platform(struct lower *lw, const struct fe_node *n, struct ir_platform *pf)
@@ -531,7 +533,7 @@ static void lower_pipeline(struct lower *lw, const struct fe_node *doc,
 	lower_steps(&pb, v);
 }
 
-/* The document's kind: 0 pipeline, 1 secret, 2 signature, -1 after an error. */
+/* The document's kind (FE_KIND_*), -1 after an error. */
 static int kind_of(struct lower *lw, const struct fe_node *doc)
 {
 	if (doc->kind != FE_MAP)
@@ -544,7 +546,7 @@ static int kind_of(struct lower *lw, const struct fe_node *doc)
 	if (k->kind != FE_SCALAR)
 		return diag_error(lw->dl, fe_pos(lw->file, k), "wrong-type",
 				  "kind: expected a string, got %s", fe_node_kind_name(k));
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < FE_NKINDS; i++) {
 		if (strcmp(k->str, kinds[i]) == 0)
 			return i;
 		if (strcasecmp(k->str, kinds[i]) == 0) {
@@ -553,29 +555,79 @@ static int kind_of(struct lower *lw, const struct fe_node *doc)
 			return i;
 		}
 	}
-	const char *hint = fe_suggest(k->str, kinds, 3);
+	const char *hint = fe_suggest(k->str, kinds, FE_NKINDS);
 	if (hint)
 		return diag_error(lw->dl, fe_pos(lw->file, k), "unknown-kind",
 				  "unknown kind '%s', did you mean '%s'", k->str, hint);
 	return diag_error(lw->dl, fe_pos(lw->file, k), "unknown-kind",
-			  "unknown kind '%s', expected pipeline, secret or signature", k->str);
+			  "unknown kind '%s', expected pipeline, secret, signature or template",
+			  k->str);
 }
 
-/* First pass: kinds, secrets and signatures; returns each document's kind. */
-static int *read_kinds(struct lower *lw, const struct fe_docs *docs)
+void fe_units_add(struct lower *lw, struct fe_units *u, const struct fe_node *doc, int kind)
 {
-	int *kind = ir_calloc(lw->a, docs->n + 1, sizeof *kind);
-	const struct fe_node *sv[SI_N];
+	u->v = grow(lw->a, u->v, u->n, &u->cap, sizeof *u->v);
+	u->v[u->n++] = (struct fe_unit){doc, lw->file, kind};
+}
+
+/* A template's documents, in the template's file; none of them a template. */
+static void add_template(struct lower *lw, const struct fe_node *doc, struct fe_units *u)
+{
+	struct fe_docs t = {.tree = lw->tree};
+	if (fe_template_expand(lw, doc, &t) < 0)
+		return;
+	const char *file = lw->file;
+	lw->file = t.file;
+	for (size_t i = 0; i < t.n; i++) {
+		int kind = fe_is_null(t.v[i]) ? -1 : kind_of(lw, t.v[i]);
+		if (kind == FE_KIND_TEMPLATE)
+			diag_error(lw->dl, fe_pos(lw->file, t.v[i]), "template-error",
+				   "a template cannot load another template");
+		else if (kind >= 0)
+			fe_units_add(lw, u, t.v[i], kind);
+	}
+	lw->file = file;
+}
+
+/* First pass: every document's kind; templates expanded into their documents. */
+static void gather(struct lower *lw, const struct fe_docs *docs, struct fe_units *u)
+{
 	for (size_t i = 0; i < docs->n; i++) {
 		const struct fe_node *doc = docs->v[i];
-		kind[i] = fe_is_null(doc) ? -1 : kind_of(lw, doc);
-		if (kind[i] == 1)
+		if (fe_is_null(doc))
+			continue;
+		int kind = kind_of(lw, doc);
+		if (kind == FE_KIND_TEMPLATE)
+			add_template(lw, doc, u);
+		else if (kind >= 0)
+			fe_units_add(lw, u, doc, kind);
+	}
+}
+
+/* Secrets and signatures, before any pipeline uses a secret. */
+static void read_units(struct lower *lw, const struct fe_units *u)
+{
+	const struct fe_node *sv[SI_N];
+	for (size_t i = 0; i < u->n; i++) {
+		const struct fe_node *doc = u->v[i].doc;
+		lw->file = u->v[i].file;
+		if (u->v[i].kind == FE_KIND_SECRET)
 			lower_secret(lw, doc);
-		if (kind[i] == 2 && !fe_keys_check(&fe_keys_signature, doc, sv, lw->file, lw->dl))
+		if (u->v[i].kind == FE_KIND_SIGNATURE &&
+		    !fe_keys_check(&fe_keys_signature, doc, sv, lw->file, lw->dl))
 			diag_add(lw->dl, DIAG_NOTE, fe_pos(lw->file, doc), "signature-ignored",
 				 "signature document ignored: pipec does not verify signatures");
 	}
-	return kind;
+}
+
+/* A file of templates alone builds nothing here: say why. */
+static void only_templates(struct lower *lw, const struct ir_doc *d, const char *file)
+{
+	if (d->npipelines || !lw->templates_skipped)
+		return;
+	diag_error(lw->dl, (struct ir_pos){.file = file, .line = 1, .col = 1}, "no-pipelines",
+		   "the file holds no pipeline to build: its templates are expanded by a Drone "
+		   "server; give --templates DIR to expand them here");
 }
 
 struct ir_doc *fe_drone_lower(const struct fe_docs *docs,
@@ -589,19 +641,24 @@ struct ir_doc *fe_drone_lower(const struct fe_docs *docs,
 		c.getvar_arg = &memo;
 	}
 	struct lower lw = {.file = docs->file, .ctx = &c, .a = a,
-			   .scratch = ir_arena_new(), .dl = dl};
+			   .scratch = ir_arena_new(), .tree = ir_arena_new(), .dl = dl};
 	struct ir_doc *d = ir_alloc(a, sizeof *d);
 	d->version = IR_VERSION;
-	int *kind = read_kinds(&lw, docs);
-	d->pipelines = ir_calloc(a, docs->n + 1, sizeof *d->pipelines);
-	for (size_t i = 0; i < docs->n; i++) {
-		if (kind[i] != 0)
+	struct fe_units u = {0};
+	gather(&lw, docs, &u);
+	read_units(&lw, &u);
+	d->pipelines = ir_calloc(a, u.n + 1, sizeof *d->pipelines);
+	for (size_t i = 0; i < u.n; i++) {
+		if (u.v[i].kind != FE_KIND_PIPELINE)
 			continue;
 		size_t before = dl->nerrors;
 		struct ir_pipeline *p = &d->pipelines[d->npipelines++];
-		lower_pipeline(&lw, docs->v[i], p);
+		lw.file = u.v[i].file;
+		lower_pipeline(&lw, u.v[i].doc, p);
 		p->incomplete = dl->nerrors > before;
 	}
+	only_templates(&lw, d, docs->file);
 	ir_arena_free(lw.scratch);
+	ir_arena_free(lw.tree);
 	return d;
 }

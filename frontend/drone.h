@@ -18,7 +18,38 @@ struct lower {
 	struct diag_list *dl;
 	struct ir_secret *secrets;      /* from `kind: secret` documents */
 	size_t nsecrets;
+	/* Nodes the lowering reads from templates; freed once lowered */
+	struct ir_arena *tree;
+	size_t templates_skipped;       /* kind: template documents left unexpanded */
 };
+
+/* What a document is, by its `kind`. */
+enum { FE_KIND_PIPELINE, FE_KIND_SECRET, FE_KIND_SIGNATURE, FE_KIND_TEMPLATE, FE_NKINDS };
+
+/* The documents to lower, each with the file its positions are in. */
+struct fe_unit {
+	const struct fe_node *doc;
+	const char *file;
+	int kind;                   /* FE_KIND_*, -1 after an error */
+};
+
+struct fe_units {
+	struct fe_unit *v;
+	size_t n, cap;
+};
+
+/* Appends `doc`, read from lw->file, to `u`. */
+void fe_units_add(struct lower *lw, struct fe_units *u, const struct fe_node *doc, int kind);
+
+/*
+ * A `kind: template` document (template.c): with ctx->templates, reads
+ * the file it loads from there, expands its {{ .input.NAME }} actions
+ * from `data` and fills `out` with the template's documents, whose
+ * positions are in the template file; returns 0.  Without, warns that a
+ * Drone server expands it.  -1 when nothing was read.
+ */
+int fe_template_expand(struct lower *lw, const struct fe_node *doc, struct fe_docs *out);
+
 
 /* An environment being built; a later value of a name replaces it. */
 struct envb {

@@ -28,6 +28,9 @@
 struct fe_context {
 	const char *branch, *event, *ref, *repo, *target;
 	const char *cron, *instance, *action, *commit;
+	/* Where `kind: template` documents find the files they load; NULL:
+	 * such documents are skipped with a warning. */
+	const char *templates;
 	/* Returns the value of a substitution variable, or NULL if unset. */
 	const char *(*getvar)(void *arg, const char *name);
 	void *getvar_arg;

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "frontend/frontend.h"
 
@@ -174,6 +175,14 @@ int fe_glob_match_n(const char *pattern, size_t plen, const char *s,
 int fe_trigger_eval(const struct fe_node *trigger, const struct fe_context *ctx,
 		    enum ir_run_policy *policy, struct ir_skip **skip,
 		    struct ir_arena *a, const char *file, struct diag_list *dl);
+
+/*
+ * Reads the whole stream, stopping just past FE_MAX_INPUT: a regular
+ * file over it is refused before a byte is read.  Returns the text with
+ * a NUL after its `len` bytes, to free(); NULL after recording an error
+ * naming `name`.
+ */
+char *fe_read_stream(FILE *fp, const char *name, size_t *len, struct diag_list *dl);
 
 /* Lowers drone-runtime IR (either generation) parsed from JSON text. */
 struct ir_doc *fe_drone_runtime_import(const char *path, const char *text,

@@ -212,7 +212,7 @@ static const struct fe_key host_alias_keys[KH_N] = {
 KEYSET(fe_keys_host_alias, "host_aliases", host_alias_keys, "kubernetes: an /etc/hosts entry");
 
 static const struct fe_key pipeline_keys[PL_N] = {
-	[PL_KIND] = {"kind", FE_T_STR, NULL, true, "pipeline, secret or signature"},
+	[PL_KIND] = {"kind", FE_T_STR, NULL, true, "pipeline, secret, signature or template"},
 	[PL_TYPE] = {"type", FE_T_STR, NULL, false, "docker (default), kubernetes, exec (local processes), or ssh, vm, digitalocean or macstadium (run here as local processes)"},
 	[PL_NAME] = {"name", FE_T_STR, NULL, false, "the pipeline's name (default: default)"},
 	[PL_VERSION] = {"version", FE_T_STR, NULL, false, "the format version; ignored"},
@@ -262,6 +262,13 @@ static const struct fe_key signature_keys[SI_N] = {
 	[SI_HMAC] = {"hmac", FE_T_STR, NULL, false, "the file's signature; not checked"},
 };
 KEYSET(fe_keys_signature, "signature", signature_keys, "a signature of the file (ignored)");
+
+static const struct fe_key template_keys[TP_N] = {
+	[TP_KIND] = {"kind", FE_T_STR, NULL, true, "template"},
+	[TP_LOAD] = {"load", FE_T_STR, NULL, true, "the template's file name, e.g. go.yaml, read from --templates DIR"},
+	[TP_DATA] = {"data", FE_T_ANY, NULL, false, "values the template reads as {{ .input.NAME }}"},
+};
+KEYSET(fe_keys_template, "template", template_keys, "pipelines made from a template (Drone's template extension)");
 
 /* ---- checking -------------------------------------------------------- */
 

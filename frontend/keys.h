@@ -77,6 +77,7 @@ enum { CC_LIMIT, CC_N };
 enum { SE_KIND, SE_TYPE, SE_NAME, SE_GET, SE_ENV, SE_FILE, SE_DATA, SE_N };
 enum { SG_PATH, SG_NAME, SG_N };
 enum { SI_KIND, SI_HMAC, SI_N };
+enum { TP_KIND, TP_LOAD, TP_DATA, TP_N };
 enum { FS_FROM_SECRET, FS_N };
 enum { CO_INCLUDE, CO_EXCLUDE, CO_N };
 enum { HC_TEST, HC_PORT, HC_INTERVAL, HC_TIMEOUT, HC_RETRIES, HC_DISABLE, HC_N };
@@ -92,7 +93,7 @@ extern const struct fe_keyset fe_keys_pipeline, fe_keys_step, fe_keys_platform,
 	fe_keys_workspace, fe_keys_clone, fe_keys_volume, fe_keys_volume_temp,
 	fe_keys_volume_host, fe_keys_mount, fe_keys_device, fe_keys_port,
 	fe_keys_resources, fe_keys_limits, fe_keys_concurrency, fe_keys_secret,
-	fe_keys_secret_get, fe_keys_signature, fe_keys_from_secret, fe_keys_when,
+	fe_keys_secret_get, fe_keys_signature, fe_keys_template, fe_keys_from_secret, fe_keys_when,
 	fe_keys_condition, fe_keys_healthcheck, fe_keys_export, fe_keys_import,
 	fe_keys_pool, fe_keys_kube_metadata, fe_keys_toleration, fe_keys_dns_config,
 	fe_keys_host_alias, fe_keys_dns_option;

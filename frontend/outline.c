@@ -431,6 +431,8 @@ static const struct fe_keyset *root_keys(const char *kind)
 		return &fe_keys_secret;
 	if (kind && strcmp(kind, "signature") == 0)
 		return &fe_keys_signature;
+	if (kind && strcmp(kind, "template") == 0)
+		return &fe_keys_template;
 	return &fe_keys_pipeline;
 }
 
@@ -472,7 +474,7 @@ static const struct fe_keyset *map_keys(const struct fe_outline *o, int m, int d
 static const char *const *key_values(const struct fe_keyset *ks, const char *key)
 {
 	static const char *const pull[] = {"always", "if-not-exists", "never", "default", NULL};
-	static const char *const kinds[] = {"pipeline", "secret", "signature", NULL};
+	static const char *const kinds[] = {"pipeline", "secret", "signature", "template", NULL};
 	static const char *const types[] = {"docker", "kubernetes", "exec", NULL};
 	static const char *const status[] = {"success", "failure", NULL};
 	static const char *const events[] = {"push", "pull_request", "tag", "promote",

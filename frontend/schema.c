@@ -22,7 +22,7 @@ static const struct fe_keyset *const definitions[] = {
 	&fe_keys_signature, &fe_keys_from_secret, &fe_keys_when, &fe_keys_condition,
 	&fe_keys_healthcheck, &fe_keys_export, &fe_keys_import, &fe_keys_pool,
 	&fe_keys_kube_metadata, &fe_keys_toleration, &fe_keys_dns_config,
-	&fe_keys_dns_option, &fe_keys_host_alias,
+	&fe_keys_dns_option, &fe_keys_host_alias, &fe_keys_template,
 };
 
 #define NDEFS (sizeof definitions / sizeof *definitions)
@@ -36,7 +36,7 @@ static const char *def_name(const struct fe_keyset *ks)
 		"resources", "limits", "concurrency", "secret", "secret_get",
 		"signature", "from_secret", "when", "condition", "healthcheck",
 		"export", "import", "pool", "kube_metadata", "toleration",
-		"dns_config", "dns_option", "host_alias",
+		"dns_config", "dns_option", "host_alias", "template",
 	};
 	for (size_t i = 0; i < NDEFS; i++)
 		if (definitions[i] == ks)
@@ -197,15 +197,15 @@ char *fe_yaml_schema(void)
 	cJSON_AddStringToObject(root, "$schema", "http://json-schema.org/draft-07/schema#");
 	cJSON_AddStringToObject(root, "title", "pipec pipeline file (Drone 1.x dialect)");
 	cJSON_AddStringToObject(root, "description",
-				"one document of a .drone.yml file: a pipeline, a secret or a signature");
+				"one document of a .drone.yml file: a pipeline, a secret, a signature or a template");
 	cJSON_AddStringToObject(root, "type", "object");
 	cJSON_AddItemToObject(root, "required", cJSON_CreateStringArray(&(const char *){"kind"}, 1));
 	cJSON *kind = cJSON_AddObjectToObject(cJSON_AddObjectToObject(root, "properties"), "kind");
-	const char *kinds[] = {"pipeline", "secret", "signature"};
-	cJSON_AddItemToObject(kind, "enum", cJSON_CreateStringArray(kinds, 3));
+	const char *kinds[] = {"pipeline", "secret", "signature", "template"};
+	cJSON_AddItemToObject(kind, "enum", cJSON_CreateStringArray(kinds, 4));
 	cJSON_AddStringToObject(kind, "description", "what the document is");
 	cJSON *all = cJSON_AddArrayToObject(root, "allOf");
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		cJSON_AddItemToArray(all, kind_case(kinds[i], kinds[i]));
 	cJSON *defs = cJSON_AddObjectToObject(root, "definitions");
 	for (size_t i = 0; i < NDEFS; i++)

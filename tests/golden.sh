@@ -3,6 +3,8 @@
 #
 #   tests/golden/<dialect>/<case>.yml   compiled with `pipec build`; the
 #                                       output must equal <case>.ir.json
+#                                       (with --templates <case>.templates
+#                                       when that directory exists)
 #   tests/emit/<format>/<sample>.*     samples/<sample>.yml emitted with
 #                                       `pipec emit --format=<format>`; the
 #                                       output must equal <sample>.<ext> (the
@@ -37,10 +39,19 @@ printf '[remote "origin"]\n\turl = https://git.example.com/octo/hello.git\n' \
 	>"$TMP/work/.git/config"
 
 # compile FILE: runs pipec build on a copy of FILE; output in $TMP/out, $TMP/err.
+# The templates of a case's `kind: template` documents are in the
+# directory <case>.templates beside it, given as --templates templates.
 compile() {
-	cp "$1" "$TMP/work/case.yml"
+	src=$1
+	cp "$src" "$TMP/work/case.yml"
+	rm -rf "$TMP/work/templates"
+	set --
+	if [ -d "${src%.yml}.templates" ]; then
+		cp -R "${src%.yml}.templates" "$TMP/work/templates"
+		set -- --templates templates
+	fi
 	(cd "$TMP/work" && env -i PATH="$PATH" GIT_CEILING_DIRECTORIES="$TMP" \
-		"$PIPEC" build --trusted --no-optimize case.yml >"$TMP/out" 2>"$TMP/err")
+		"$PIPEC" build --trusted --no-optimize "$@" case.yml >"$TMP/out" 2>"$TMP/err")
 }
 
 golden() {
