@@ -2,8 +2,9 @@
  * drone.c - lowering Drone 1.x documents to IR v3.
  *
  * Three passes over the documents of a file: the first tells each
- * document's kind, rejecting unknown kinds and expanding a template into
- * the documents it makes (template.c); the second reads every `kind:
+ * document's kind, rejecting unknown kinds, converting a Drone 0.8
+ * document to 1.x ones (legacy.c) and expanding a template into the
+ * documents it makes (template.c); the second reads every `kind:
  * secret` (so a pipeline may use a secret declared after it); the third
  * lowers each `kind: pipeline`, positions in the file it came from.  Names
  * and volumes are checked by the validator, for YAML and IR alike; a step
@@ -68,8 +69,7 @@ struct ir_strs fe_drone_strs(struct lower *lw, const struct fe_node *n)
 	return out;
 }
 
-/* Arena arrays never shrink or move; growing copies into a larger one. */
-static void *grow(struct ir_arena *a, void *old, size_t n, size_t *cap, size_t size)
+void *fe_drone_grow(struct ir_arena *a, void *old, size_t n, size_t *cap, size_t size)
 {
 	if (n < *cap)
 		return old;
@@ -90,7 +90,7 @@ void fe_drone_env_set(struct ir_arena *a, struct envb *e, const char *key,
 			return;
 		}
 	}
-	e->v = grow(a, e->v, e->n, &e->cap, sizeof *e->v);
+	e->v = fe_drone_grow(a, e->v, e->n, &e->cap, sizeof *e->v);
 	e->v[e->n++] = (struct ir_kv){(char *)key, (char *)value};
 }
 
@@ -105,7 +105,7 @@ void fe_drone_ref_add(struct ir_arena *a, struct refb *r, const char *name,
 			return;
 		}
 	}
-	r->v = grow(a, r->v, r->n, &r->cap, sizeof *r->v);
+	r->v = fe_drone_grow(a, r->v, r->n, &r->cap, sizeof *r->v);
 	r->v[r->n++] = (struct ir_secret_ref){(char *)name, (char *)env};
 }
 
@@ -126,7 +126,7 @@ void fe_drone_need_secret(struct pbuild *pb, const char *name, struct ir_pos pos
 	if (!name || find_secret(p->secrets, p->nsecrets, name))
 		return;
 	const struct ir_secret *decl = find_secret(lw->secrets, lw->nsecrets, name);
-	p->secrets = grow(lw->a, p->secrets, p->nsecrets, &pb->secrets_cap,
+	p->secrets = fe_drone_grow(lw->a, p->secrets, p->nsecrets, &pb->secrets_cap,
 			  sizeof *p->secrets);
 	p->secrets[p->nsecrets++] = decl ? *decl
 		: (struct ir_secret){.pos = pos, .name = (char *)name,
@@ -257,7 +257,7 @@ static void lower_secret(struct lower *lw, const struct fe_node *doc)
 		s.ref = fe_drone_str(lw, v[SE_ENV] ? v[SE_ENV] : v[SE_FILE], false);
 	}
 	size_t cap = lw->nsecrets;
-	lw->secrets = grow(lw->a, lw->secrets, lw->nsecrets, &cap, sizeof s);
+	lw->secrets = fe_drone_grow(lw->a, lw->secrets, lw->nsecrets, &cap, sizeof s);
 	lw->secrets[lw->nsecrets++] = s;
 }
 
@@ -566,7 +566,7 @@ static int kind_of(struct lower *lw, const struct fe_node *doc)
 
 void fe_units_add(struct lower *lw, struct fe_units *u, const struct fe_node *doc, int kind)
 {
-	u->v = grow(lw->a, u->v, u->n, &u->cap, sizeof *u->v);
+	u->v = fe_drone_grow(lw->a, u->v, u->n, &u->cap, sizeof *u->v);
 	u->v[u->n++] = (struct fe_unit){doc, lw->file, kind};
 }
 
@@ -589,13 +589,20 @@ static void add_template(struct lower *lw, const struct fe_node *doc, struct fe_
 	lw->file = file;
 }
 
-/* First pass: every document's kind; templates expanded into their documents. */
+/*
+ * First pass: every document's kind; 0.8 documents converted and
+ * templates expanded into the 1.x documents they stand for.
+ */
 static void gather(struct lower *lw, const struct fe_docs *docs, struct fe_units *u)
 {
 	for (size_t i = 0; i < docs->n; i++) {
 		const struct fe_node *doc = docs->v[i];
 		if (fe_is_null(doc))
 			continue;
+		if (fe_legacy_is(doc)) {
+			fe_legacy_convert(lw, doc, u);
+			continue;
+		}
 		int kind = kind_of(lw, doc);
 		if (kind == FE_KIND_TEMPLATE)
 			add_template(lw, doc, u);

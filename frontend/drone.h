@@ -18,7 +18,8 @@ struct lower {
 	struct diag_list *dl;
 	struct ir_secret *secrets;      /* from `kind: secret` documents */
 	size_t nsecrets;
-	/* Nodes the lowering reads from templates; freed once lowered */
+	/* Nodes the lowering makes: documents converted from the 0.8
+	 * format and read from templates; freed once lowered */
 	struct ir_arena *tree;
 	size_t templates_skipped;       /* kind: template documents left unexpanded */
 };
@@ -50,6 +51,14 @@ void fe_units_add(struct lower *lw, struct fe_units *u, const struct fe_node *do
  */
 int fe_template_expand(struct lower *lw, const struct fe_node *doc, struct fe_docs *out);
 
+/* Whether `doc` is in Drone's 0.8 format: a map of steps under `pipeline`, no `kind`. */
+bool fe_legacy_is(const struct fe_node *doc);
+
+/*
+ * Converts a 0.8 document to 1.x pipeline documents (legacy.c), as
+ * Drone's converter does, each appended to `u`; warns of what changed.
+ */
+void fe_legacy_convert(struct lower *lw, const struct fe_node *doc, struct fe_units *u);
 
 /* An environment being built; a later value of a name replaces it. */
 struct envb {
@@ -87,6 +96,12 @@ struct pbuild {
 	bool clone;                 /* a clone step comes first */
 	bool graph;                 /* some step has depends_on */
 };
+
+/*
+ * Makes room for item `n` of an arena array of `*cap` items of `size`:
+ * arena arrays never shrink or move, so growing copies into a larger one.
+ */
+void *fe_drone_grow(struct ir_arena *a, void *old, size_t n, size_t *cap, size_t size);
 
 /* A scalar after ${VAR} substitution; NULL for NULL or after an error. */
 char *fe_drone_str(struct lower *lw, const struct fe_node *n, bool in_commands);

@@ -191,6 +191,53 @@ static cJSON *kind_case(const char *kind, const char *def)
 	return c;
 }
 
+/*
+ * A Drone 0.8 document (no `kind`, a map of steps under `pipeline`),
+ * which the compiler converts: its containers take any key, as 0.8's
+ * plugin parameters sit beside `image`.
+ */
+static cJSON *legacy_schema(void)
+{
+	static const char *const keys[][2] = {
+		{"pipeline", "Drone 0.8: the steps, a map of names to containers"},
+		{"services", "Drone 0.8: the services, a map of names to containers"},
+		{"clone", "Drone 0.8: containers that fetch the source, a map of names"},
+		{"matrix", "Drone 0.8: values to run the pipeline with, one pipeline per combination"},
+		{"workspace", "where steps find the source"},
+		{"branches", "Drone 0.8: branches the pipeline runs for (1.x: trigger.branch)"},
+	};
+	cJSON *o = typed("object");
+	cJSON_AddStringToObject(o, "description",
+				"a Drone 0.8 document, converted to the 1.x format when compiled");
+	cJSON *props = cJSON_AddObjectToObject(o, "properties");
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		/* branches: a pattern, a list or {include, exclude} */
+		static const char *const any[] = {"string", "array", "object"};
+		cJSON *k = cJSON_CreateObject();
+		cJSON_AddItemToObject(k, "type", i == 5 ? cJSON_CreateStringArray(any, 3)
+							: cJSON_CreateString("object"));
+		if (i == 0)
+			cJSON_AddItemToObject(k, "additionalProperties", typed("object"));
+		cJSON_AddStringToObject(k, "description", keys[i][1]);
+		cJSON_AddItemToObject(props, keys[i][0], k);
+	}
+	return o;
+}
+
+/* A document without `kind` is one in the 0.8 format, or is missing it. */
+static cJSON *legacy_case(void)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON *cond = cJSON_AddObjectToObject(c, "if");
+	cJSON *no_kind = cJSON_AddObjectToObject(cond, "not");
+	cJSON_AddItemToObject(no_kind, "required", cJSON_CreateStringArray(&(const char *){"kind"}, 1));
+	cJSON *then = cJSON_AddObjectToObject(c, "then");
+	cJSON_AddItemToObject(then, "required", cJSON_CreateStringArray(&(const char *){"pipeline"}, 1));
+	cJSON *all = cJSON_AddArrayToObject(then, "allOf");
+	cJSON_AddItemToArray(all, ref("legacy"));
+	return c;
+}
+
 char *fe_yaml_schema(void)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -199,7 +246,6 @@ char *fe_yaml_schema(void)
 	cJSON_AddStringToObject(root, "description",
 				"one document of a .drone.yml file: a pipeline, a secret, a signature or a template");
 	cJSON_AddStringToObject(root, "type", "object");
-	cJSON_AddItemToObject(root, "required", cJSON_CreateStringArray(&(const char *){"kind"}, 1));
 	cJSON *kind = cJSON_AddObjectToObject(cJSON_AddObjectToObject(root, "properties"), "kind");
 	const char *kinds[] = {"pipeline", "secret", "signature", "template"};
 	cJSON_AddItemToObject(kind, "enum", cJSON_CreateStringArray(kinds, 4));
@@ -207,9 +253,11 @@ char *fe_yaml_schema(void)
 	cJSON *all = cJSON_AddArrayToObject(root, "allOf");
 	for (size_t i = 0; i < 4; i++)
 		cJSON_AddItemToArray(all, kind_case(kinds[i], kinds[i]));
+	cJSON_AddItemToArray(all, legacy_case());
 	cJSON *defs = cJSON_AddObjectToObject(root, "definitions");
 	for (size_t i = 0; i < NDEFS; i++)
 		cJSON_AddItemToObject(defs, def_name(definitions[i]), keyset_schema(definitions[i]));
+	cJSON_AddItemToObject(defs, "legacy", legacy_schema());
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);
 	return text;

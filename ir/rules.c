@@ -126,6 +126,8 @@ const struct ir_rule ir_rules[] = {
 	 "the document's version is missing or one this pipec cannot read"},
 	{"local-needs-image", DIAG_ERROR,
 	 "a step the local backend cannot run: an image and no commands"},
+	{"legacy-format", DIAG_WARNING,
+	 "a Drone 0.8 document, converted to the 1.x format; or a 0.8 key the conversion drops"},
 	{"log-dir", DIAG_WARNING, "a step's log file under --log-dir could not be created"},
 	{"missing-key", DIAG_ERROR, "a map lacks a key it needs"},
 	{"module-missing", DIAG_ERROR, "a backend module (docker.so) is not installed"},
