@@ -77,7 +77,30 @@ int cli_secret_env(struct rt_secrets *s, const char *name, struct diag_list *dl)
 /* `--secrets FILE`: dotenv lines NAME=VALUE, # comments, optional quotes. */
 int cli_secrets_dotenv(struct rt_secrets *s, const char *path, struct diag_list *dl);
 
-/* A file read whole, NUL-terminated. */
+/*
+ * Reads dotenv FILE into `s`: lines NAME=VALUE, `export` allowed, #
+ * comments, values in '...' or "..." (with \n).  A file that cannot be
+ * read is reported under `read_rule` as a `what` file, a malformed line
+ * under `rule`; -1 after a diagnostic.
+ */
+int cli_dotenv(struct rt_secrets *s, const char *path, const char *what,
+	       const char *read_rule, const char *rule, struct diag_list *dl);
+/* Whether the `n` bytes at `s` name a variable: a letter or _ first. */
+bool cli_valid_name(const char *s, size_t n);
+
+/*
+ * env.c: `--env NAME=VALUE` and `--env-file FILE` into `vars`, plain
+ * variables (never secrets); -1 after a diagnostic.
+ */
+int cli_env_arg(struct rt_secrets *vars, const char *arg, struct diag_list *dl);
+int cli_env_file(struct rt_secrets *vars, const char *path, struct diag_list *dl);
+/*
+ * Adds `vars` to the environment every step of `doc` starts from, below
+ * what the file sets: a pipeline's or a step's own variable of the same
+ * name, and a secret, win.
+ */
+void cli_env_apply(struct ir_doc *doc, const struct rt_secrets *vars, struct ir_arena *a);
+
 /*
  * Reads and compiles one input with the default build context overridden
  * by `ctx` when non-NULL.  Returns NULL after recording errors.

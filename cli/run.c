@@ -23,7 +23,7 @@ enum {
 	OPT_SECRET_FILE, OPT_SECRET_ENV, OPT_SECRETS, OPT_WORKSPACE, OPT_LOG_DIR,
 	OPT_TIMESTAMPS, OPT_REPORT, OPT_TRUSTED, OPT_GRACE,
 	OPT_SERVICE_TIMEOUT, OPT_ARTIFACTS, OPT_KUBECONFIG, OPT_KUBE_CONTEXT, OPT_NAMESPACE,
-	OPT_STORAGE_CLASS, OPT_WORKSPACE_SIZE, OPT_SINGLE_POD,
+	OPT_STORAGE_CLASS, OPT_WORKSPACE_SIZE, OPT_SINGLE_POD, OPT_ENV, OPT_ENV_FILE,
 };
 
 static const struct option run_options[] = {
@@ -37,6 +37,8 @@ static const struct option run_options[] = {
 	{"secret-file", required_argument, NULL, OPT_SECRET_FILE},
 	{"secret-env", required_argument, NULL, OPT_SECRET_ENV},
 	{"secrets", required_argument, NULL, OPT_SECRETS},
+	{"env", required_argument, NULL, OPT_ENV},
+	{"env-file", required_argument, NULL, OPT_ENV_FILE},
 	{"workspace", required_argument, NULL, OPT_WORKSPACE},
 	{"log-dir", required_argument, NULL, OPT_LOG_DIR},
 	{"timestamps", no_argument, NULL, OPT_TIMESTAMPS},
@@ -62,6 +64,7 @@ struct run_args {
 	struct rt_options opt;
 	struct rt_backend_options backend_opt;
 	struct rt_secrets secrets;
+	struct rt_secrets env;          /* --env, --env-file: plain variables */
 	struct val_policy policy;
 	struct fe_context context;      /* only what the options set */
 	struct cli_select select;
@@ -137,6 +140,8 @@ static int take_option(struct run_args *ra, int c, struct diag_list *dl)
 	case OPT_SECRET_FILE: cli_secret_file(&ra->secrets, optarg, dl); return 0;
 	case OPT_SECRET_ENV: cli_secret_env(&ra->secrets, optarg, dl); return 0;
 	case OPT_SECRETS: cli_secrets_dotenv(&ra->secrets, optarg, dl); return 0;
+	case OPT_ENV: cli_env_arg(&ra->env, optarg, dl); return 0;
+	case OPT_ENV_FILE: cli_env_file(&ra->env, optarg, dl); return 0;
 	case 'j':
 		if ((o->parallel = parse_count(optarg)) < 0)
 			return cli_usage_error("run", "--parallel wants a count, not '%s'", optarg);
@@ -171,6 +176,7 @@ static struct ir_doc *compile(const char *path, struct run_args *ra, struct ir_a
 	struct ir_doc *doc = cli_load_selected(path, &ctx, &ra->policy, &ra->select, a, dl);
 	if (!doc || val_normalize(doc, a, 0) < 0)
 		return NULL;
+	cli_env_apply(doc, &ra->env, a);
 	return doc;
 }
 
@@ -334,6 +340,7 @@ static int run(int argc, char **argv)
 	struct diag_list dl;
 	diag_list_init(&dl);
 	rt_secrets_init(&ra.secrets);
+	rt_secrets_init(&ra.env);
 	int c, rc = 0;
 	optind = 1;
 	while (!rc && (c = getopt_long(argc, argv, "j:h", run_options, NULL)) != -1)
@@ -352,6 +359,7 @@ static int run(int argc, char **argv)
 	else if (!rc)
 		rc = EXIT_USAGE;
 	rt_secrets_release(&ra.secrets);
+	rt_secrets_release(&ra.env);
 	diag_list_release(&dl);
 	return rc;
 }
@@ -390,6 +398,9 @@ const struct command cmd_run = {
 	"      --secret-file NAME=PATH  a secret read from a file\n"
 	"      --secret-env NAME      a secret from the variable NAME\n"
 	"      --secrets FILE         secrets from a dotenv file\n"
+	"      --env NAME=VALUE       a variable every step starts with (the file's own\n"
+	"                             variables and secrets of that name win)\n"
+	"      --env-file FILE        such variables from a dotenv file\n"
 	"      --workspace DIR        the workspace is DIR, not the current directory\n"
 	"      --log-dir DIR          also write each step's output to DIR/PIPELINE/STEP.log\n"
 	"      --timestamps           prefix each line with the time\n"

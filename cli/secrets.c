@@ -2,7 +2,8 @@
  * secrets.c - the ways `pipec run` takes secret values: --secret
  * NAME=VALUE, --secret-file NAME=PATH, --secret-env NAME and --secrets
  * FILE (dotenv lines).  Each lands in the run's store
- * (runtime/secrets.h); a value is never echoed in a message.
+ * (runtime/secrets.h); a value is never echoed in a message.  The dotenv
+ * reader also reads --env-file (env.c) into a store of the same kind.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ static size_t name_len(const char *arg)
 	return eq ? (size_t)(eq - arg) : 0;
 }
 
-static bool valid_name(const char *s, size_t n)
+bool cli_valid_name(const char *s, size_t n)
 {
 	if (n == 0)
 		return false;
@@ -54,7 +55,7 @@ int cli_secret_arg(struct rt_secrets *s, const char *arg, struct diag_list *dl)
 		return diag_error(dl, arg_pos("--secret"), "secret-missing",
 				  "'%s' is not NAME=VALUE", arg);
 	/* the rest of `arg` is the value: never echo it */
-	if (!valid_name(arg, n))
+	if (!cli_valid_name(arg, n))
 		return diag_error(dl, arg_pos("--secret"), "secret-missing",
 				  "invalid secret name '%.*s'", (int)n, arg);
 	return set_n(s, arg, n, arg + n + 1, dl, "--secret");
@@ -63,7 +64,7 @@ int cli_secret_arg(struct rt_secrets *s, const char *arg, struct diag_list *dl)
 int cli_secret_file(struct rt_secrets *s, const char *arg, struct diag_list *dl)
 {
 	size_t n = name_len(arg);
-	if (!valid_name(arg, n))
+	if (!cli_valid_name(arg, n))
 		return diag_error(dl, arg_pos("--secret-file"), "secret-missing",
 				  "'%s' is not NAME=PATH", arg);
 	const char *path = arg + n + 1;
@@ -113,9 +114,12 @@ static char *trim(char *s)
 	return s;
 }
 
-/* One dotenv line: `[export] NAME=VALUE`, blank, or `# comment`. */
+/*
+ * One dotenv line: `[export] NAME=VALUE`, blank, or `# comment`; a line
+ * that is none of these is reported under `rule`.
+ */
 static int dotenv_line(struct rt_secrets *s, char *line, const char *path, int lineno,
-		       struct diag_list *dl)
+		       const char *rule, struct diag_list *dl)
 {
 	line = trim(line);
 	if (*line == '\0' || *line == '#')
@@ -126,31 +130,36 @@ static int dotenv_line(struct rt_secrets *s, char *line, const char *path, int l
 	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
 		n--;
 	struct ir_pos pos = {.file = path, .line = lineno, .col = 1};
-	if (!valid_name(line, n))
-		return diag_error(dl, pos, "secret-missing", "line is not NAME=VALUE");
+	if (!cli_valid_name(line, n))
+		return diag_error(dl, pos, rule, "line is not NAME=VALUE");
 	line[n] = '\0';
 	char *v = trim(line + eq + 1);
 	unquote(v);
 	return set_n(s, line, n, v, dl, path);
 }
 
-int cli_secrets_dotenv(struct rt_secrets *s, const char *path, struct diag_list *dl)
+int cli_dotenv(struct rt_secrets *s, const char *path, const char *what,
+	       const char *read_rule, const char *rule, struct diag_list *dl)
 {
 	size_t len;
 	char *text = rt_read_file(path, RT_MAX_SECRET * 4, &len);
 	if (!text)
-		return diag_error(dl, arg_pos(path), "secret-missing",
-				  "cannot read secrets file: %s", strerror(errno));
+		return diag_error(dl, arg_pos(path), read_rule, "cannot read %s file: %s", what,
+				  strerror(errno));
 	int r = 0, lineno = 0;
 	for (char *line = text, *next; line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
 		lineno++;
-		if (dotenv_line(s, line, path, lineno, dl) < 0)
+		if (dotenv_line(s, line, path, lineno, rule, dl) < 0)
 			r = -1;
 	}
 	free(text);
 	return r;
 }
 
+int cli_secrets_dotenv(struct rt_secrets *s, const char *path, struct diag_list *dl)
+{
+	return cli_dotenv(s, path, "secrets", "secret-missing", "secret-missing", dl);
+}

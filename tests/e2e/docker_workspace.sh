@@ -2,7 +2,7 @@
 # pipec run on Docker in the user's checkout: the checkout is bound at the
 # pipeline's workspace path, so a step sees its files and a file a step
 # writes appears on the host.  Run from inside a scratch git repository,
-# as a user runs it.
+# as a user runs it.  --env and --env-file reach the containers too.
 . tests/lib.sh
 . tests/docker/lib.sh
 docker_setup
@@ -53,3 +53,24 @@ check "absolute workspace.path: exits 0" [ $? -eq 0 ]
 check "absolute workspace.path: the checkout is bound there" has "$TMP/out" "look | /go/src/example.com/app"
 check "absolute workspace.path: its files are there" has "$TMP/out" "look | hello-from-host"
 leak_check absolute
+
+# --env and --env-file reach the containers, below the file's own variables.
+cat >"$R/.drone.yml" <<'YML'
+kind: pipeline
+type: docker
+name: default
+environment:
+  FROM_PIPELINE: pipeline-value
+steps:
+- name: look
+  image: busybox:1.35
+  commands:
+  - echo "cli=$FROM_CLI file=$FROM_FILE pipeline=$FROM_PIPELINE"
+YML
+echo 'FROM_FILE="file value"' >"$TMP/vars.env"
+(cd "$R" && "$PIPEC_BIN" run --backend=docker --env FROM_CLI=cli-value --env FROM_PIPELINE=not-this \
+	--env-file "$TMP/vars.env") >"$TMP/out" 2>"$TMP/err"
+check "--env on docker: exits 0" [ $? -eq 0 ]
+check "--env on docker: the container has the variables" \
+	has "$TMP/out" "look | cli=cli-value file=file value pipeline=pipeline-value"
+leak_check env
