@@ -88,6 +88,8 @@ static int parse_args(int argc, char **argv, const struct command *cmd, struct b
 		if (!writes && (c == 'c' || c == OPT_NO_OPTIMIZE))
 			return cli_usage_error(cmd->name, "invalid option");
 	}
+	if (writes && cli_check_output(cmd->name, "-o", o->out, CLI_OUT_FILE))
+		return EXIT_USAGE;
 	return -1;
 }
 
@@ -147,7 +149,8 @@ const struct command cmd_build = {
 	"into one canonical IR v3 document.  Without FILE, reads .drone.yml (or\n"
 	".drone.yaml) here.\n"
 	"\n"
-	"  -o, --output OUT  write the IR to OUT ('-', the default, is stdout)\n"
+	"  -o, --output OUT  write the IR to OUT ('-', the default, is stdout); an OUT\n"
+	"                    that cannot be written is a usage error before compiling\n"
 	"      --compact     write the IR on one line\n"
 	"      --no-optimize keep the IR as lowered: no explicit defaults and edges,\n"
 	"                    skipped steps kept, no reordering\n"

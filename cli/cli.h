@@ -218,6 +218,17 @@ struct ir_doc *cli_load_selected(const char *path, const struct fe_context *ctx,
  */
 char **cli_inputs(int argc, char **argv, int first, int *n);
 
+/*
+ * Whether a command can write where `option` says, checked before
+ * anything starts: a file ("-" is stdout) that is not a directory and is
+ * in a directory that exists; a directory that exists or whose parent
+ * does (CLI_OUT_DIR), or whose nearest existing ancestor does
+ * (CLI_OUT_DIRS, made with mkdir -p).  Each must be writable.  0, or
+ * EXIT_USAGE after saying why.
+ */
+enum cli_output { CLI_OUT_FILE, CLI_OUT_DIR, CLI_OUT_DIRS };
+int cli_check_output(const char *cmd, const char *option, const char *path, enum cli_output kind);
+
 /* Prints `pipec: msg` to stderr and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

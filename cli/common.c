@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -76,6 +77,64 @@ int cli_write_output(const char *path, const char *text)
 		return -1;
 	fputs(text, fp);
 	return cli_close_output(fp, path);
+}
+
+/* A directory we may make entries in; false with errno set. */
+static bool writable_dir(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return false;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return false;
+	}
+	return access(dir, W_OK | X_OK) == 0;
+}
+
+/* The directory `path` is in, in `buf`; "." for a bare name. */
+static const char *parent_of(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return ".";
+	size_t n = slash == path ? 1 : (size_t)(slash - path);
+	snprintf(buf, size, "%.*s", (int)n, path);
+	return buf;
+}
+
+/* Whether `path` is a directory, or one `deep` levels of mkdir can make. */
+static bool can_make_dir(const char *path, bool deep)
+{
+	char buf[4096];
+	struct stat st;
+	if (stat(path, &st) == 0)
+		return writable_dir(path);
+	if (errno != ENOENT || strlen(path) >= sizeof buf)
+		return false;
+	const char *up = parent_of(path, buf, sizeof buf);
+	return deep && strcmp(up, path) != 0 ? can_make_dir(up, deep) : writable_dir(up);
+}
+
+int cli_check_output(const char *cmd, const char *option, const char *path, enum cli_output kind)
+{
+	char buf[4096];
+	struct stat st;
+	bool ok;
+	if (kind == CLI_OUT_FILE) {
+		if (strcmp(path, "-") == 0)
+			return 0;
+		bool exists = stat(path, &st) == 0;
+		if (exists && S_ISDIR(st.st_mode))
+			errno = EISDIR;
+		ok = exists ? !S_ISDIR(st.st_mode) && access(path, W_OK) == 0
+			    : errno == ENOENT && strlen(path) < sizeof buf &&
+				      writable_dir(parent_of(path, buf, sizeof buf));
+	} else {
+		ok = can_make_dir(path, kind == CLI_OUT_DIRS);
+	}
+	return ok ? 0 : cli_usage_error(cmd, "%s %s cannot be written: %s", option, path,
+					strerror(errno));
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

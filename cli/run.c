@@ -334,6 +334,19 @@ static int execute(const char *path, struct run_args *ra, struct diag_list *dl)
 	return exit_code(st);
 }
 
+/* What the run writes besides step output, checked before anything starts. */
+static int check_outputs(const struct run_args *ra)
+{
+	if (ra->report && cli_check_output("run", "--report", ra->report, CLI_OUT_FILE))
+		return EXIT_USAGE;
+	if (ra->opt.log_dir && cli_check_output("run", "--log-dir", ra->opt.log_dir, CLI_OUT_DIR))
+		return EXIT_USAGE;
+	if (ra->opt.artifacts_dir &&
+	    cli_check_output("run", "--artifacts", ra->opt.artifacts_dir, CLI_OUT_DIRS))
+		return EXIT_USAGE;
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	struct run_args ra = {0};
@@ -347,6 +360,8 @@ static int run(int argc, char **argv)
 		rc = take_option(&ra, c, &dl);
 	if (!rc && optind < argc - 1)
 		rc = cli_usage_error("run", "one file at a time");
+	if (!rc)
+		rc = check_outputs(&ra);
 	/* The checkout is the workspace, unless the clone step makes a fresh one. */
 	if (!ra.opt.workspace_dir && !ra.select.clone)
 		ra.opt.workspace_dir = ".";

@@ -82,3 +82,37 @@ expect_exit 0 "validate checks structure, not trust" "$PIPEC" validate "$TMP/hos
 expect_exit 2 "validate --untrusted applies the trust policy" "$PIPEC" validate --untrusted "$TMP/host.yml"
 expect_exit 1 "lint applies the trust policy" "$PIPEC" lint "$TMP/host.yml"
 expect_exit 0 "lint --trusted allows it" "$PIPEC" lint --trusted "$TMP/host.yml"
+
+# Where a run or a build writes is checked before anything starts: a path
+# that cannot be written is a usage error (exit 2) and no step runs.
+cat >"$TMP/marks.yml" <<YML
+kind: pipeline
+type: exec
+name: default
+clone:
+  disable: true
+steps:
+- name: mark
+  commands:
+  - touch "$TMP/ran"
+YML
+mkdir -p "$TMP/outdir" && : >"$TMP/plainfile"
+# not_run NAME OPTION PATH: pipec run OPTION PATH exits 2, says so, runs nothing.
+not_run() {
+	rm -f "$TMP/ran"
+	expect_exit 2 "$1: exit 2" "$PIPEC" run "$2" "$3" "$TMP/marks.yml"
+	check "$1: the option is named" grep -q -- "$2 .*cannot be written" "$TMP/err"
+	check "$1: no step ran" test ! -e "$TMP/ran"
+}
+not_run "--report in a missing directory" --report "$TMP/nowhere/run.json"
+not_run "--report that is a directory" --report "$TMP/outdir"
+not_run "--log-dir that is a file" --log-dir "$TMP/plainfile"
+not_run "--log-dir two levels down" --log-dir "$TMP/nowhere/logs"
+not_run "--artifacts under a file" --artifacts "$TMP/plainfile/out"
+rm -f "$TMP/ran"
+expect_exit 0 "--artifacts a few levels down is made" \
+	"$PIPEC" run --artifacts "$TMP/new/deep/dir" --report "$TMP/r.json" "$TMP/marks.yml"
+check "--report and --artifacts that can be written: the step ran" test -e "$TMP/ran"
+expect_exit 2 "build -o in a missing directory: exit 2" "$PIPEC" build -o "$TMP/nowhere/ir.json" "$TMP/marks.yml"
+check "build -o in a missing directory: said" grep -q -- "-o .*cannot be written" "$TMP/err"
+expect_exit 2 "build -o a directory: exit 2" "$PIPEC" build -o "$TMP/outdir" "$TMP/marks.yml"
