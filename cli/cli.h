@@ -199,6 +199,14 @@ bool cli_select_option(struct cli_select *s, int c, const char *arg);
  */
 int cli_select_apply(struct ir_doc *doc, const struct cli_select *s, struct ir_arena *a);
 
+/*
+ * clone.c: for `run --clone`, the clone step of every pipeline no remote
+ * is named for (DRONE_REMOTE_URL) fetches from the checkout here; a
+ * notice on `err` names the commit and says when changes are left out.
+ */
+void cli_clone_source(struct ir_doc *doc, const struct fe_context *ctx, struct ir_arena *a,
+		      FILE *err);
+
 struct val_policy;
 /*
  * The document as it will run, before val_normalize(): cli_load(), then

@@ -77,3 +77,43 @@ check "an absolute workspace.path is also its base" \
 	has "$TMP/abs.json" '"DRONE_WORKSPACE_BASE": "/go/src/example.com/app"'
 in_repo "$A" run .drone.yml
 check "an absolute workspace.path: the local run is in the checkout" has "$TMP/out" "where | ws=$A"
+
+# --clone: a fresh workspace filled by the clone step from the checkout's
+# commit; what is not committed is not there, and the run says so.
+C=$TMP/clonerepo
+repo "$C" <<'YML'
+kind: pipeline
+type: exec
+name: default
+steps:
+- name: look
+  commands:
+  - pwd
+  - cat file.txt
+  - ls -A
+  - echo made > out.txt
+YML
+echo second >"$C/file.txt"
+git -C "$C" -c user.name=t -c user.email=t@example.com commit -qam second
+first=$(git -C "$C" rev-parse HEAD~1)
+echo dirty >"$C/file.txt" && echo untracked >"$C/new.txt"
+in_repo "$C" run --clone
+check "--clone: exits 0" [ "$rc" -eq 0 ]
+check "--clone: the clone step runs" has "$TMP/err" "  clone "
+check "--clone: steps see the committed files" has "$TMP/out" "look  | second"
+check "--clone: uncommitted changes are not there" sh -c '! grep -q "look  | dirty\|look | new.txt" "$1"' - "$TMP/out"
+check "--clone: the run says they are left out" has "$TMP/err" "uncommitted changes and untracked files are not included"
+check "--clone: the workspace is not the checkout" sh -c '! grep -q "look  | $1\$" "$2"' - "$C" "$TMP/out"
+check "--clone: the checkout is not written" [ ! -e "$C/out.txt" ]
+check "--clone: the checkout keeps its changes" [ "$(cat "$C/file.txt")" = dirty ]
+in_repo "$C" run --clone --commit "$first"
+check "--clone --commit: exits 0" [ "$rc" -eq 0 ]
+check "--clone --commit: that commit's files" has "$TMP/out" "look  | hello"
+O=$TMP/other
+repo "$O" </dev/null
+echo from-remote >"$O/file.txt"
+git -C "$O" -c user.name=t -c user.email=t@example.com commit -qam remote
+(cd "$C" && DRONE_REMOTE_URL=$O "$PIPEC_BIN" run --clone --commit "$(git -C "$O" rev-parse HEAD)" \
+	--ref refs/heads/"$(git -C "$O" symbolic-ref --short HEAD)" .drone.yml) >"$TMP/out" 2>"$TMP/err"
+check "--clone with DRONE_REMOTE_URL: exits 0" [ $? -eq 0 ]
+check "--clone with DRONE_REMOTE_URL: fetches from it" has "$TMP/out" "look  | from-remote"
