@@ -41,6 +41,7 @@ struct docker_client {
 	volatile sig_atomic_t *interrupts;
 	int patience;               /* interrupts a waiting call outlasts */
 	bool interrupted;           /* the last waiting call gave up */
+	int64_t deadline_ms;        /* rt_now_ms() when waiting calls give up, 0: never */
 	enum docker_engine state;
 	char lost[1300];            /* why the engine is not there, for every message */
 };
@@ -472,6 +473,11 @@ long docker_req_call(struct docker_req *r)
 			snprintf(r->err, sizeof r->err, "interrupted");
 			break;
 		}
+		if (c->deadline_ms && rt_now_ms() >= c->deadline_ms) {
+			give_up(r, CURLE_ABORTED_BY_CALLBACK);     /* the engine is not to blame */
+			snprintf(r->err, sizeof r->err, "the step's time ran out");
+			break;
+		}
 		if (curl_multi_poll(c->multi, NULL, 0, 100, NULL) != CURLM_OK)
 			break;
 	}
@@ -484,6 +490,11 @@ void docker_client_interrupts(struct docker_client *c, volatile sig_atomic_t *in
 	c->interrupts = interrupts;
 	c->patience = patience;
 	c->interrupted = false;
+}
+
+void docker_client_deadline(struct docker_client *c, int64_t deadline_ms)
+{
+	c->deadline_ms = deadline_ms;
 }
 
 bool docker_client_interrupted(const struct docker_client *c) { return c->interrupted; }

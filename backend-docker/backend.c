@@ -488,7 +488,10 @@ static int start(void *ctx, struct rt_job *job, struct diag_list *dl)
 	j->name = docker_name(x->run, idx, job->step->name);
 	j->next = x->jobs, x->jobs = j;
 	job->backend_data = j;
-	if (ensure_image(x, j, dl) < 0 || create_container(x, j, job, dl) < 0)
+	docker_client_deadline(x->c, job->deadline_ms);
+	int made = ensure_image(x, j, dl) < 0 || create_container(x, j, job, dl) < 0 ? -1 : 0;
+	docker_client_deadline(x->c, 0);
+	if (made < 0)
 		return -1;
 	struct docker_image *m = known_image(x, job->step->image);
 	if (!m || job->step->pull == IR_PULL_ALWAYS)

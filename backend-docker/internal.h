@@ -202,6 +202,12 @@ int docker_client_run(struct docker_client *c, int timeout_ms);
  */
 void docker_client_interrupts(struct docker_client *c, volatile sig_atomic_t *interrupts,
 			      int patience);
+/*
+ * A waiting call also gives up, with the error "the step's time ran
+ * out", once rt_now_ms() reaches `deadline_ms` (0: never): a pull from a
+ * registry that stalls ends when the step's timeout does.
+ */
+void docker_client_deadline(struct docker_client *c, int64_t deadline_ms);
 /* True when the last waiting call gave up for an interrupt. */
 bool docker_client_interrupted(const struct docker_client *c);
 

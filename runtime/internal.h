@@ -162,6 +162,7 @@ struct prun {
 	struct ir_env secrets;      /* resolved values by name */
 	struct ir_env pull_secrets; /* image_pull_secrets with a value, in order */
 	bool held;                  /* a step waits for a service to be ready */
+	bool overran;               /* a start gave up at the pipeline's deadline */
 	int width;
 };
 
@@ -214,7 +215,6 @@ int64_t rt_ready_next(const struct rt_ready *rd);
 
 /* ---- time ------------------------------------------------------------ */
 
-int64_t rt_now_ms(void);            /* monotonic */
 int64_t rt_wall_ms(void);           /* Unix time */
 
 #endif

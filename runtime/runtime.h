@@ -151,7 +151,15 @@ struct rt_job {
 	/* The pipeline's image_pull_secrets that have a value, by name: each
 	 * a registry credentials file (config.json).  Masked like any secret. */
 	struct ir_env pull_secrets;
+	/* rt_now_ms() by which the step must be over, by its own timeout or
+	 * its pipeline's, whichever comes first; 0: none.  A start that
+	 * waits on something slow (an image pull) gives up then, and the
+	 * runtime reports the timeout. */
+	int64_t deadline_ms;
 };
+
+/* Milliseconds on the monotonic clock, which deadline_ms counts in. */
+int64_t rt_now_ms(void);
 
 /* What a backend learns about the run as a whole. */
 struct rt_run_info {

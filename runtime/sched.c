@@ -326,6 +326,14 @@ static void finish(struct node *n, enum rt_status st, const char *reason)
 	release(n);
 }
 
+/* The earlier of two deadlines, 0 standing for none. */
+static int64_t earliest(int64_t a, int64_t b)
+{
+	return !a || (b && b < a) ? b : a;
+}
+
+static void report_failure(struct node *n, const struct rt_exit *e);
+
 static void start(struct prun *r, struct node *n, size_t index)
 {
 	const struct ir_step *s = n->job.step;
@@ -339,6 +347,7 @@ static void start(struct prun *r, struct node *n, size_t index)
 	n->kill_at = 0;
 	int t = s->timeout ? s->timeout : r->run->opt->step_timeout;
 	n->deadline = t > 0 && !n->service ? rt_now_ms() + (int64_t)t * 1000 : 0;
+	n->job.deadline_ms = earliest(n->deadline, r->deadline);
 	n->phase = N_RUNNING;
 	if (n->service)
 		r->services++;
@@ -357,6 +366,13 @@ static void start(struct prun *r, struct node *n, size_t index)
 		/* the report carries the cause: the last thing the start said */
 		const char *why = dl->len > said ? dl->items[dl->len - 1].message : "could not start";
 		n->rep->exit = (struct rt_exit){.code = -1, .error = strdup(why)};
+		/* a start that waited out the step's own time is its timeout */
+		int64_t now = rt_now_ms();
+		n->timed_out = n->deadline && now >= n->deadline;
+		r->overran |= r->deadline && now >= r->deadline;
+		if (n->timed_out)
+			report_failure(n, &n->rep->exit);
+		n->rep->timed_out = n->timed_out;
 		finish(n, RT_FAILURE, NULL);
 		return;
 	}
@@ -695,6 +711,8 @@ static void pipeline_loop(struct prun *r)
 		poll_once(r, wait_ms(r));
 	}
 	watch_interrupts(r);    /* one that came while the last step started */
+	if (r->overran)
+		watch_clock(r);  /* a last start that waited out the pipeline's time */
 	stop_services(r);
 }
 

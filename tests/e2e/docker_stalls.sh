@@ -2,7 +2,7 @@
 # pipec run on Docker when the registry or the engine is slow to answer:
 # Ctrl-C during an image pull that crawls, during a pull from a registry
 # that stalls mid-layer, and during a container create the engine is slow
-# to answer.  A proxy in front of the registry (Debian's docker-registry)
+# to answer; and a stalled pull ended by the step's timeout.  A proxy in front of the registry (Debian's docker-registry)
 # or of the engine's socket (tests/docker/faultproxy.py) makes the fault.
 # Each case checks the exit status, the message, a time bound loose
 # enough for a busy machine, that no step ran and that nothing is left.
@@ -83,9 +83,13 @@ interrupt() {
 	kill -0 $pid 2>/dev/null && alive=yes
 	t0=$(now)
 	kill -INT $pid
+	# a pipec that ignored the interrupt would hold the suite: killed at 90 s
+	(sleep 90; kill -KILL $pid) >/dev/null 2>&1 &
+	watchdog=$!
 	wait $pid
 	rc=$?
 	took=$(($(now) - t0))
+	kill $watchdog 2>/dev/null
 }
 
 # outcome NAME: what every case asserts once pipec was interrupted.
@@ -111,6 +115,22 @@ registry_proxy
 interrupt "$TMP/pull.yml" 3 "DOCKER_CONFIG=$TMP/auth"
 outcome "stalled registry"
 check "stalled registry: the image was not pulled" sh -c "! docker image inspect '$IMAGE' >/dev/null 2>&1"
+proxy_down
+
+# The same stall without Ctrl-C: the step's timeout ends the pull.
+registry_proxy
+t0=$(now)
+DOCKER_CONFIG=$TMP/auth timeout -s KILL 120 "$PIPEC" run --backend=docker --step-timeout 5s "$TMP/pull.yml" \
+	>"$TMP/out" 2>"$TMP/err"
+rc=$? took=$(($(now) - t0))
+check "stalled registry, step timeout: exits 1" [ "$rc" -eq 1 ]
+check "stalled registry, step timeout: the pull gave up" has "$TMP/err" "the step's time ran out"
+check "stalled registry, step timeout: reported as the step's timeout" \
+	has "$TMP/err" "step 'pulled' timed out after 5 s [step-timeout]"
+check "stalled registry, step timeout: the step never ran" \
+	sh -c "test -e '$TMP/out' && ! grep -q the-step-ran '$TMP/out'"
+check "stalled registry, step timeout: over within 60 s (took ${took}s)" [ "$took" -le 60 ]
+leak_check "stalled registry, step timeout"
 proxy_down
 
 # An engine that creates the step's container but answers 60 s late.

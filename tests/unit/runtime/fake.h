@@ -3,7 +3,9 @@
  *
  * The fake backend runs nothing: poll() ends the oldest running step
  * (never a service) with the exit code in its EXIT variable (default 0),
- * or the error after "error:" there, after printing "ran NAME".  It records the order of starts and the
+ * or the error after "error:" there, after printing "ran NAME".  A step
+ * whose START variable is "wait" is a start that waits on something slow
+ * (a stalled pull): start() returns only at job->deadline_ms, failing.  It records the order of starts and the
  * largest number of steps running at once, and what prepare() and
  * start() were told.  A service's probe answers by its HEALTH variable:
  * "ready-after:N" (ready at the Nth try), "unhealthy", "fail" (a failed
@@ -46,10 +48,25 @@ static inline int fake_prepare(void *ctx, const struct rt_run_info *run,
 	return 0;
 }
 
+/* A start that waits, as a stalled pull does, until the step's deadline. */
+static inline int fake_start_wait(struct rt_job *job, struct diag_list *dl)
+{
+	while (job->deadline_ms && rt_now_ms() < job->deadline_ms) {
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return diag_error(dl, job->step->pos, "test", "start of '%s' gave up: %s", job->step->name,
+			  job->deadline_ms ? "the step's time ran out" : "no deadline");
+}
+
 static inline int fake_start(void *ctx, struct rt_job *job, struct diag_list *dl)
 {
 	struct fake *f = ctx;
-	(void)dl;
+	const char *how = ir_env_get(&job->env, "START");
+	if (how && strcmp(how, "wait") == 0) {
+		f->starts++;
+		return fake_start_wait(job, dl);
+	}
 	strcat(f->order, job->step->name);
 	strcat(f->order, " ");
 	f->stopped[f->n] = false;

@@ -298,6 +298,32 @@ Test(sched, step_timeout_stops_the_step)
 	cr_assert_eq(status_of(1), RT_SKIPPED);
 }
 
+Test(sched, a_start_that_waits_ends_at_the_step_timeout)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 2);
+	ir_set_env(A, &p->steps[0], "START", "wait");
+	p->steps[0].timeout = 1;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert_eq(F.starts, 1);
+	cr_assert(has_diag("test", "start of 's0' gave up: the step's time ran out"));
+	cr_assert(has_diag("step-timeout", "step 's0' timed out after 1 s"));
+	cr_assert(R.pipelines[0].steps[0].timed_out);
+	cr_assert_eq(status_of(0), RT_FAILURE);
+	cr_assert_eq(status_of(1), RT_SKIPPED);
+}
+
+Test(sched, a_start_that_waits_ends_at_the_pipeline_timeout)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 2);
+	ir_set_env(A, &p->steps[0], "START", "wait");
+	O.timeout = 1;
+	cr_assert_eq(run(), RT_FAILURE);
+	cr_assert(has_diag("test", "start of 's0' gave up: the step's time ran out"));
+	cr_assert(has_diag("pipeline-timeout", "pipeline 'p' timed out"));
+	cr_assert(R.pipelines[0].timed_out);
+	cr_assert_eq(F.starts, 1);
+}
+
 Test(sched, pipeline_timeout_cancels_the_rest)
 {
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, 2);
