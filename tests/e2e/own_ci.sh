@@ -1,0 +1,32 @@
+#!/bin/sh
+# pipec runs its own CI: the repository's .drone.yml, run by the built
+# binary with `pipec run --include build --include unit` in a fresh git
+# clone of this checkout (the committed tree, local backend), builds pipec
+# there and runs its unit tests.  The unit step runs `make unit`, never
+# `make test`, so this does not run itself again.
+. tests/lib.sh
+
+has() { grep -qF -- "$2" "$1" || { echo "# '$2' not in $1:"; sed 's/^/#   /' "$1" | tail -15; return 1; }; }
+
+# A clone of the checkout, or when the tree is not one, a copy of it
+# without build outputs made into one.
+C=$TMP/checkout
+if [ -e .git ]; then
+	git clone -q . "$C"
+else
+	mkdir -p "$C" && tar -c --exclude=./build --exclude=./pipec --exclude=./node_modules . |
+		tar -x -C "$C" && git -C "$C" init -q
+fi
+check "own CI: the copy has the .drone.yml" [ -f "$C/.drone.yml" ]
+(cd "$C" && timeout 1200 "$PIPEC_BIN" run --backend=local --include build --include unit \
+	--report "$TMP/report.json") >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "own CI: exits 0" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || tail -30 "$TMP/out" | sed 's/^/#   /'
+check "own CI: reads .drone.yml" has "$TMP/err" "reading .drone.yml"
+check "own CI: build succeeded" has "$TMP/err" "  build                    success"
+check "own CI: unit succeeded" has "$TMP/err" "  unit                     success"
+check "own CI: the unit tests ran" has "$TMP/out" "passed, 0 failed"
+check "own CI: lint-samples was left out" sh -c '! grep -q "lint-samples" "$1"' - "$TMP/out"
+check "own CI: the docker pipeline did not run" sh -c '! grep -q "debian-build-unit" "$1"' - "$TMP/err"
+check "own CI: pipec was built in the clone" [ -x "$C/build/bin/pipec" ]
