@@ -39,7 +39,8 @@ rc=$?
 check "without --templates: a file of templates alone builds nothing (exit 2)" test "$rc" -eq 2
 check "without --templates: the error says to give --templates" \
 	grep -q "^.drone.yml:1:1: error: the file holds no pipeline to build: its templates are expanded by a Drone server; give --templates DIR to expand them here \[no-pipelines\]" "$TMP/err"
-check "without --templates: no IR" test ! -s "$TMP/ir.json"
+check "without --templates: no IR, after the error" \
+	sh -c "grep -q 'no-pipelines' '$TMP/err' && [ ! -s '$TMP/ir.json' ]"
 
 (cd "$R" && $PIPEC build --templates .drone/templates .drone.yml >"$TMP/ir.json" 2>"$TMP/err")
 rc=$?
