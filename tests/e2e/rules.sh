@@ -54,6 +54,7 @@ sys.exit(0 if sys.argv[2] in found else 1)' "$TMP/lint.json" "$1"
 expect_exit 0 "lint --list-rules prints the rule table" $PIPEC lint --list-rules
 check "the rule table is not empty" [ -s "$TMP/out" ]
 awk '{print $1}' "$TMP/out" | sort >"$TMP/table"
+awk '{print $1, $2}' "$TMP/out" | sort >"$TMP/severity"
 check "the rule table lists each id once" sh -c "[ -s '$TMP/table' ] && [ -z \"\$(uniq -d '$TMP/table')\" ]"
 used_ids | sort -u >"$TMP/used"
 for f in docs/rules/*.md; do basename "$f" .md; done | sort -u >"$TMP/pages"
@@ -71,6 +72,29 @@ if [ -s "$TMP/table" ]; then
 	done
 fi
 sort -u "$TMP/used" "$TMP/table" "$TMP/pages" >"$TMP/all"
+
+# docs/lint-rules.md lists every id of the table once, as a row
+# `| [id](rules/id.md) | severity ... |` whose severity cell starts with
+# the table's default severity, and the first line of each page after
+# its title says the same severity.
+sed -n 's/^| \[\([^]]*\)\](rules\/\([^)]*\)\.md) | \([a-z]*\).*/\1 \2 \3/p' docs/lint-rules.md |
+	sort >"$TMP/listed"
+awk '{print $1}' "$TMP/listed" | uniq -d >"$TMP/twice"
+wrong=0
+while read -r id sev; do
+	row=$(awk -v id="$id" '$1 == id' "$TMP/listed")
+	said=$(sed -n 's/^Severity: \([a-z]*\).*/\1/p' "docs/rules/$id.md" 2>/dev/null | head -1)
+	if [ "$row" != "$id $id $sev" ]; then
+		wrong=1; fail "rule $id: docs/lint-rules.md needs one row '| [$id](rules/$id.md) | $sev | ... |' (has: ${row:-none})"
+	elif [ -f "docs/rules/$id.md" ] && [ "$said" != "$sev" ]; then
+		wrong=1; fail "rule $id: docs/rules/$id.md says 'Severity: $said.', the table $sev"
+	fi
+done <"$TMP/severity"
+for id in $(awk '{print $1}' "$TMP/listed" | sort -u | comm -23 - "$TMP/table") $(cat "$TMP/twice"); do
+	wrong=1; fail "rule $id: docs/lint-rules.md lists it once, and only ids of ir/rules.c"
+done
+check "docs/lint-rules.md lists every id of the rule table with its severity" \
+	sh -c "[ $wrong -eq 0 ] && [ -s '$TMP/severity' ] && [ \$(wc -l <'$TMP/listed') -eq \$(wc -l <'$TMP/severity') ]"
 
 while read -r id; do
 	page=docs/rules/$id.md
