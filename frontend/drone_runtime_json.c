@@ -253,7 +253,45 @@ struct ir_strs fe_dr_get_strs(struct imp *im, const cJSON *obj,
 	return out;
 }
 
-/* An object of strings (environment). */
+static int kv_by_key(const void *a, const void *b)
+{
+	const struct ir_kv *x = *(const struct ir_kv *const *)a;
+	const struct ir_kv *y = *(const struct ir_kv *const *)b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x > y) - (x < y);
+}
+
+/*
+ * A repeated key keeps its first place and its last value, as the Go
+ * decoder's map did, with a warning at each repeat.  Sorting a copy
+ * finds repeats in n log n, whatever the object's size.
+ */
+static void env_last_wins(struct imp *im, struct ir_env *env, const struct jp *at)
+{
+	struct ir_kv **by = malloc((env->n + 1) * sizeof *by);
+	if (!by)
+		ir_oom();
+	for (size_t i = 0; i < env->n; i++)
+		by[i] = &env->v[i];
+	qsort(by, env->n, sizeof *by, kv_by_key);
+	for (size_t i = 0, j; i < env->n; i = j) {
+		for (j = i + 1; j < env->n && strcmp(by[i]->key, by[j]->key) == 0; j++) {
+			diag_add(im->dl, DIAG_WARNING, fe_dr_pos(im, &(struct jp){at, by[j]->key, 0}),
+				 "drone-runtime-duplicate-key",
+				 "repeated key '%.64s': the last value is kept", by[j]->key);
+			by[i]->value = by[j]->value;
+			by[j]->key = NULL;
+		}
+	}
+	free(by);
+	size_t n = 0;
+	for (size_t i = 0; i < env->n; i++)
+		if (env->v[i].key)
+			env->v[n++] = env->v[i];
+	env->n = n;
+}
+
+/* An object of strings (environment, labels). */
 struct ir_env fe_dr_get_env(struct imp *im, const cJSON *obj, const char *key,
 			    const struct jp *at)
 {
@@ -277,6 +315,7 @@ struct ir_env fe_dr_get_env(struct imp *im, const cJSON *obj, const char *key,
 			ir_strdup(im->a, e->string),
 			ir_strdup(im->a, cJSON_IsString(e) ? e->valuestring : "")};
 	}
+	env_last_wins(im, &out, &here);
 	return out;
 }
 

@@ -276,18 +276,27 @@ static void new_step_files(struct imp *im, struct ir_step *s,
 	}
 }
 
-/* "ports": [{"port": 6379, "host": 6379, "protocol": "TCP"}] */
+/*
+ * "ports": [{"port": 6379, "host": 6379, "protocol": "TCP"}].  A port
+ * without `port` names no container port: an error, not port 0.
+ */
 static void new_step_ports(struct imp *im, struct ir_step *s,
 			   const cJSON *d, const struct jp *dj)
 {
 	struct objs it = {.known = port_keys};
 	s->ports = fe_dr_room(im->a, fe_dr_objs_open(im, &it, d, "ports", dj), 0,
 			      sizeof *s->ports);
-	for (const cJSON *r; (r = fe_dr_objs_next(im, &it));)
+	for (const cJSON *r; (r = fe_dr_objs_next(im, &it));) {
+		if (!fe_dr_field(r, "port")) {
+			diag_add(im->dl, DIAG_ERROR, fe_dr_pos(im, &it.at), "missing-key",
+				 "port without 'port': no container port is named");
+			continue;
+		}
 		s->ports[s->nports++] = (struct ir_port){
-			.port = (int)fe_dr_get_int(im, r, "port", &it.at, 0, 65535),
+			.port = (int)fe_dr_get_int(im, r, "port", &it.at, 1, 65535),
 			.host = (int)fe_dr_get_int(im, r, "host", &it.at, 0, 65535),
 			.protocol = fe_dr_get_str(im, r, "protocol", &it.at)};
+	}
 }
 
 /* "resources": {"limits": {"cpu": 500, "memory": 1073741824}, "requests": {...}} */

@@ -77,6 +77,8 @@ const struct ir_rule ir_rules[] = {
 	 "a restore source starts with data: but is not a usable data URL"},
 	{"drone-runtime-dropped", DIAG_NOTE,
 	 "a setting that has no IR v2 equivalent and is left behind"},
+	{"drone-runtime-duplicate-key", DIAG_WARNING,
+	 "an environment or labels object repeats a key; the last value is kept"},
 	{"drone-runtime-duplicate-name", DIAG_WARNING,
 	 "a volume or file is declared twice under one name"},
 	{"drone-runtime-empty", DIAG_WARNING, "a drone-runtime file without a single step"},

@@ -151,6 +151,48 @@ produces "case-insensitive keys compile" "$TMP/case.ir.json" "$PIPEC" "$TMP/case
 check "case-insensitive keys keep their values" json_true "$TMP/case.ir.json" \
 	'd["pipelines"][0]["name"] == "loud" and d["pipelines"][0]["steps"][0]["image"] == "alpine:3.6"'
 
+# A repeated environment or labels key keeps its last value, as Go's map
+# did, with a warning at the key: the IR holds it once, so pipec reads
+# back what it wrote.  Both generations read environments the same way.
+cat >"$TMP/dupenv.json" <<'EOF'
+{"metadata": {"name": "dup"}, "steps": [{"metadata": {"name": "a"},
+ "docker": {"image": "alpine:3.6"}, "environment": {"A": "1", "B": "b", "A": "2", "A": "3"}}]}
+EOF
+cat >"$TMP/dupenv-old.json" <<'EOF'
+{"version": 1, "pipeline": [{"name": "one", "steps": [{"name": "a", "alias": "a", "image": "alpine:3.6",
+ "on_success": true, "environment": {"A": "1", "A": "2"}, "labels": {"l": "x", "l": "y"}}]}]}
+EOF
+expect_exit 0 "repeated environment key builds" "$PIPEC" "$TMP/dupenv.json" -o "$TMP/dupenv.ir.json"
+check "repeated environment key is warned about at the key, once per repeat" sh -c "
+	[ \$(grep -c 'dupenv.json:/steps/0/environment/A: warning: repeated key .A.: the last value is kept \[drone-runtime-duplicate-key\]' '$TMP/err') -eq 2 ]"
+check "repeated environment key keeps the last value, once" json_true "$TMP/dupenv.ir.json" \
+	'd["pipelines"][0]["steps"][0]["environment"] == {"A": "3", "B": "b"}'
+check "repeated environment key appears once in the IR text" sh -c "[ \$(grep -c '\"A\"' '$TMP/dupenv.ir.json') -eq 1 ]"
+expect_exit 0 "the IR built from a repeated key validates" "$PIPEC" validate "$TMP/dupenv.ir.json"
+expect_exit 0 "repeated keys in the old format build" "$PIPEC" "$TMP/dupenv-old.json" -o "$TMP/dupenv-old.ir.json"
+check "old format: repeated environment key keeps the last value" json_true "$TMP/dupenv-old.ir.json" \
+	'd["pipelines"][0]["steps"][0]["environment"] == {"A": "2"}'
+check "old format: repeated environment key is warned about" \
+	grep -q '/pipeline/0/steps/0/environment/A: warning: .*\[drone-runtime-duplicate-key\]' "$TMP/err"
+expect_exit 0 "old format: the IR built from a repeated key validates" "$PIPEC" validate "$TMP/dupenv-old.ir.json"
+
+# A file whose only step never runs skips its pipeline: nothing to build,
+# and no IR pipec would refuse for a pipeline without steps.
+printf '%s' '{"version": 1, "pipeline": [{"name": "one", "steps": [{"name": "a", "alias": "a", "image": "alpine:3.6"}]}]}' >"$TMP/never.json"
+expect_exit 2 "a file whose steps never run builds nothing" "$PIPEC" "$TMP/never.json" -o "$TMP/never.ir.json"
+check "it says the step never runs and writes no IR" sh -c "[ ! -e '$TMP/never.ir.json' ] &&
+	grep -q 'drone-runtime-never-runs' '$TMP/err' && grep -q 'every pipeline is skipped in this build: no IR to write \[no-pipelines\]' '$TMP/err'"
+
+# A port names a container port: without `port`, or with 0, it is an error.
+printf '%s' '{"metadata": {"name": "p"}, "steps": [{"metadata": {"name": "db"}, "docker": {"image": "redis:7",
+ "ports": [{"host": 6379}, {"port": 0}, {"port": 6380}]}}]}' >"$TMP/ports.json"
+expect_exit 2 "a port without a port number is refused" "$PIPEC" validate "$TMP/ports.json"
+check "a port without 'port' is a missing-key error at the port" \
+	grep -q "ports.json:/steps/0/docker/ports/0: error: port without 'port': no container port is named \[missing-key\]" "$TMP/err"
+check "port 0 is out of range at its pointer" \
+	grep -q 'ports.json:/steps/0/docker/ports/1/port: error: integer 0 is out of range \[drone-runtime-type\]' "$TMP/err"
+check "the valid port is not reported" sh -c "! grep -q 'ports/2' '$TMP/err'"
+
 # Malformed input fails cleanly: exit 2, never a signal.
 i=0
 for text in '{' '{"steps": [}' '{"steps": 5}' '{"pipeline": [null, 1, {"steps": [1]}]}' \
