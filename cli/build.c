@@ -94,6 +94,22 @@ static int parse_args(int argc, char **argv, const struct command *cmd, struct b
 }
 
 /*
+ * Normalizes `doc` for writing; NULL when that skips every pipeline for
+ * this build, since IR holds at least one (ir-empty) and pipec never
+ * writes IR it refuses.
+ */
+static struct ir_doc *normalize(struct ir_doc *doc, const char *path, struct ir_arena *a,
+				struct diag_list *dl)
+{
+	val_normalize(doc, a, 0);
+	if (doc->npipelines)
+		return doc;
+	diag_error(dl, (struct ir_pos){.file = path, .line = 1, .col = 1}, "no-pipelines",
+		   "every pipeline is skipped in this build: no IR to write");
+	return NULL;
+}
+
+/*
  * build and validate: compile every input, check, and for build normalize
  * and write.  Trust is not checked unless asked: what may reach the host
  * is a question for lint and run, not for the IR.
@@ -116,10 +132,10 @@ static int compile(int argc, char **argv, const struct command *cmd)
 		cli_strict(&dl);
 		doc = NULL;
 	}
+	if (doc && cmd == &cmd_build && o.optimize)
+		doc = normalize(doc, in[0], a, &dl);
 	rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;
 	if (doc && cmd == &cmd_build) {
-		if (o.optimize)
-			val_normalize(doc, a, 0);
 		FILE *fp = cli_open_output(o.out);
 		if (!fp || ir_write_file(doc, o.flags, fp) < 0 || cli_close_output(fp, o.out) < 0)
 			rc = EXIT_FAILED;

@@ -122,6 +122,27 @@ static void print_pipeline(const struct ir_pipeline *p, const struct skipped *sk
 			print_skip("step", &sk[i]);
 }
 
+/*
+ * Pipelines that normalizing skipped because every step of theirs was:
+ * marked in place, in the array the document had before.
+ */
+static void print_emptied(const struct ir_pipeline *before, size_t n, const struct skipped *sk,
+			  size_t nsk)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct ir_pipeline *p = &before[i];
+		bool known = false;
+		for (size_t k = 0; k < nsk && !known; k++)
+			known = !sk[k].pipeline && sk[k].name == p->name;
+		if (known || !p->skip)
+			continue;
+		print_skip("pipeline", &(struct skipped){NULL, p->name, p->skip});
+		for (size_t k = 0; k < nsk; k++)
+			if (sk[k].pipeline == p->name)
+				print_skip("step", &sk[k]);
+	}
+}
+
 static const struct option plan_options[] = {
 	CLI_CONTEXT_OPTIONS,
 	CLI_SELECT_OPTIONS,
@@ -167,12 +188,15 @@ static int plan(int argc, char **argv)
 	if (doc && rc == EXIT_OK) {
 		struct skipped *sk = ir_calloc(a, count_nodes(doc) + 1, sizeof *sk);
 		size_t nsk = collect_skipped(doc, sk);
+		const struct ir_pipeline *before = doc->pipelines;
+		size_t nbefore = doc->npipelines;
 		val_normalize(doc, a, 0);
 		for (size_t i = 0; i < doc->npipelines; i++)
 			print_pipeline(&doc->pipelines[i], sk, nsk, a);
 		for (size_t i = 0; i < nsk; i++)
 			if (!sk[i].pipeline)
 				print_skip("pipeline", &sk[i]);
+		print_emptied(before, nbefore, sk, nsk);
 	}
 	diag_list_release(&dl);
 	ir_arena_free(a);

@@ -111,7 +111,7 @@ const struct ir_rule ir_rules[] = {
 	{"image-invalid", DIAG_ERROR, "the step's image is not a valid reference"},
 	{"image-pull-failed", DIAG_ERROR, "a step's image could not be had"},
 	{"input-too-large", DIAG_ERROR, "the input is larger than 64 MiB"},
-	{"no-pipelines", DIAG_ERROR, "the file holds no pipeline"},
+	{"no-pipelines", DIAG_ERROR, "the file holds no pipeline, or the build skips every one"},
 	{"invalid-merge", DIAG_ERROR, "a merge key (<<) has a value other than a map or maps"},
 	{"invalid-utf8", DIAG_ERROR, "the file is not valid UTF-8"},
 	{"invalid-value", DIAG_ERROR, "a value has the right type but is not one the key accepts"},

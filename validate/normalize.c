@@ -13,7 +13,8 @@
  *      depend on nothing, and nothing waits for a detached step;
  *   4. skipped steps removed, their dependents rewired to what the
  *      skipped step depended on, so every ordering constraint between the
- *      remaining steps survives;
+ *      remaining steps survives; a pipeline left without a step is
+ *      skipped itself, since IR holds no pipeline without steps;
  *   5. redundant edges dropped (transitive reduction);
  *   6. steps put in a stable topological order (dependencies first, ties
  *      in the written order).
@@ -365,6 +366,13 @@ static int rewrite_steps(struct ir_pipeline *p, unsigned flags, struct ir_arena 
 	return 0;
 }
 
+static struct ir_skip *skip_new(struct ir_arena *a, const char *reason, struct ir_pos pos)
+{
+	struct ir_skip *k = ir_alloc(a, sizeof *k);
+	*k = (struct ir_skip){ir_strdup(a, reason), pos};
+	return k;
+}
+
 static int rewrite_pipelines(struct ir_doc *d, unsigned flags, struct ir_arena *a,
 			     struct ir_arena *s)
 {
@@ -404,8 +412,11 @@ int val_normalize(struct ir_doc *doc, struct ir_arena *a, unsigned flags)
 			continue;
 		}
 		make_sequential(p, a);
+		bool had_steps = p->nsteps > 0;
 		if (rewrite_steps(p, flags, a, s) < 0)
 			rc = -1;
+		else if (had_steps && p->nsteps == 0 && !p->skip)
+			p->skip = skip_new(a, "every step is skipped", p->pos);
 	}
 	if (rc == 0 && doc->npipelines <= VAL_MAX_STEPS)
 		rc = rewrite_pipelines(doc, flags, a, s);

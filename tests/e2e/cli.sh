@@ -68,6 +68,51 @@ check "plan names the clause that skips a step" grep -q "branch 'dev' does not m
 "$PIPEC" run --backend=local --branch=dev "$TMP/when.yml" >"$TMP/run" 2>&1
 check "run honours --branch" sh -c "! grep -q 'main\$' '$TMP/run' && grep -q 'hi\$' '$TMP/run'"
 
+# pipec never writes IR it refuses: a pipeline whose every step is skipped
+# is skipped itself (IR holds no pipeline without steps), and a build that
+# skips every pipeline writes nothing.
+cat >"$TMP/allskip.yml" <<'YML'
+kind: pipeline
+type: exec
+name: quiet
+clone:
+  disable: true
+steps:
+- name: only-tags
+  commands: [echo tag]
+  when:
+    event: tag
+---
+kind: pipeline
+type: exec
+name: after
+depends_on: [quiet]
+clone:
+  disable: true
+steps:
+- name: s
+  commands: [echo hi]
+YML
+expect_exit 0 "a pipeline whose steps are all skipped builds" \
+	"$PIPEC" build --branch=main --event=push "$TMP/allskip.yml" -o "$TMP/allskip.json"
+check "it is left out, and what depended on it no longer waits for it" python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if [p["name"] for p in d["pipelines"]] == ["after"] and not d["pipelines"][0].get("depends_on") else 1)' "$TMP/allskip.json"
+expect_exit 0 "the IR built from it validates" "$PIPEC" validate "$TMP/allskip.json"
+"$PIPEC" plan --branch=main --event=push "$TMP/allskip.yml" >"$TMP/plan" 2>&1
+check "plan says the pipeline is skipped because every step is" sh -c "
+	grep -qx \"skipped pipeline 'quiet': every step is skipped ($TMP/allskip.yml:1:1)\" '$TMP/plan' &&
+	grep -q \"^  skipped step 'only-tags': event 'push'\" '$TMP/plan'"
+sed -n '1,11p' "$TMP/allskip.yml" >"$TMP/onlyskip.yml"
+expect_exit 2 "a build that skips every pipeline fails" \
+	"$PIPEC" build --branch=main --event=push "$TMP/onlyskip.yml" -o "$TMP/onlyskip.json"
+check "it says why and writes no IR" sh -c "[ ! -e '$TMP/onlyskip.json' ] &&
+	grep -q 'onlyskip.yml:1:1: error: every pipeline is skipped in this build: no IR to write \[no-pipelines\]' '$TMP/err'"
+printf 'kind: pipeline\nname: t\ntrigger:\n  branch: [release]\nsteps:\n- name: s\n  image: busybox:1.36\n  commands: [x]\n' >"$TMP/trig.yml"
+expect_exit 2 "a trigger that rules out the only pipeline builds nothing" \
+	"$PIPEC" build --branch=main --event=push "$TMP/trig.yml" -o "$TMP/trig.json"
+check "no IR is written for it" sh -c "[ ! -e '$TMP/trig.json' ] && grep -q '\[no-pipelines\]' '$TMP/err'"
+
 cat >"$TMP/host.yml" <<'YML'
 kind: pipeline
 type: docker

@@ -132,6 +132,7 @@ n=0
 for f in samples/*.yml tests/golden/drone/*.yml bench/lint/pipeline.yml; do
 	[ -f "$f" ] || continue
 	$PIPEC build --trusted $ctx --no-optimize "$f" -o "$TMP/raw.json" 2>/dev/null || continue
+	rm -f "$TMP/opt.json"
 	$PIPEC build --trusted $ctx "$f" -o "$TMP/opt.json" 2>/dev/null
 	n=$((n + 1))
 	check "normalized $f keeps steps and order" python3 "$TMP/order.py" "$TMP/raw.json" "$TMP/opt.json"
