@@ -9,7 +9,7 @@ B=${B:-build}
 T=$TMP/tree
 mkdir -p "$T"
 tar -cf - --exclude=./build --exclude=./.git --exclude=./pipec . | tar -C "$T" -xf -
-tar -cf - --exclude="$B/npm" --exclude="$B/san" "$B" | tar -C "$T" -xf -
+tar -cf - --exclude="$B/npm" --exclude="$B/san" --exclude="$B/fuzz" "$B" | tar -C "$T" -xf -
 
 sym=$(nm -g --defined-only "$B/libruntime.a" | awk '$2 == "T" && $3 ~ /^rt_/ { print $3; exit }')
 printf '\nvoid %s(void);\nvoid ir_planted(void);\nvoid ir_planted(void) { %s(); }\n' "$sym" "$sym" >>"$T/ir/names.c"

@@ -1,0 +1,11 @@
+/*
+ * yaml_build.c - `pipec build` of a .drone.yml: the YAML frontend,
+ * substitution, the validator and the IR writer, then the IR it writes
+ * read back and built again to the same bytes (fuzz_build()).
+ */
+#include "tests/fuzz/fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_build(".drone.yml", data, size);
+}
