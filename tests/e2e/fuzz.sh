@@ -1,7 +1,8 @@
 #!/bin/sh
 # The libFuzzer targets of tests/fuzz/, each run for FUZZ_TIME seconds
 # (10 here) under ASan+UBSan from its seeds, in a corpus of its own that
-# is removed afterwards.  A failure names the input that made it, kept in
+# is removed afterwards, with one random seed: every run tries the same
+# inputs in the same order, as far as its time takes it.  A failure names the input that made it, kept in
 # build/fuzz/crashes/, and the command that runs it again.  Without a
 # clang that links libFuzzer (`make deps` installs one) every target is
 # reported as a skip.
@@ -15,5 +16,5 @@ if [ "$(sh tests/fuzz/have-clang.sh)" != yes ]; then
 	exit 0
 fi
 # shellcheck disable=SC2086
-FUZZ_TIME=${FUZZ_TIME:-10} FUZZ_CORPUS=$TMP/corpus sh tests/fuzz/run.sh "$dir" $targets
+FUZZ_TIME=${FUZZ_TIME:-10} FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_CORPUS=$TMP/corpus sh tests/fuzz/run.sh "$dir" $targets
 exit 0

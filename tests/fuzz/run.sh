@@ -5,6 +5,8 @@
 # what a run finds is added there).  Prints `ok - fuzz TARGET` or
 # `not ok - fuzz TARGET` with where the failing input was saved
 # (FUZZ_CRASHES, default build/fuzz/crashes) and how to run it again.
+# FUZZ_SEED fixes libFuzzer's random seed, so that a run of the same
+# targets from the same seeds tries the same inputs in the same order.
 # Exits 1 when any target failed.
 dir=$1
 shift
@@ -25,7 +27,7 @@ for t in $targets; do
 	rm -rf "$work/seeds" && sh tests/fuzz/seeds.sh "$t" "$work/seeds" || { failed=1; continue; }
 	mkdir -p "$corpus/$t"
 	log=$work/$t.log
-	"$bin" -max_total_time="$time" -timeout=25 -rss_limit_mb=3072 -print_final_stats=1 \
+	"$bin" -max_total_time="$time" -seed="${FUZZ_SEED:-0}" -timeout=25 -rss_limit_mb=3072 -print_final_stats=1 \
 		-artifact_prefix="$crashes/$t-" "$corpus/$t" "$work/seeds" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
