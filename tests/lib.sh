@@ -45,6 +45,26 @@ produces() {
 	fi
 }
 
+# accepts NAME [OPTION...] FILE: `pipec validate` exits 0 on FILE and
+# `pipec build` with the same arguments writes its IR.  validate says
+# nothing of a valid file, so the IR is what shows the file was read.
+accepts() {
+	name=$1; shift
+	"$PIPEC" validate "$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	"$PIPEC" build "$@" -o "$TMP/accepted.json" >/dev/null 2>&1
+	if [ "$got" -eq 0 ] && [ -s "$TMP/accepted.json" ]; then ok "$name"; else
+		fail "$name (validate exit $got; build wrote no IR)"; sed 's/^/#   /' "$TMP/err" | head -20
+	fi
+	rm -f "$TMP/accepted.json"
+}
+
+# same_file NAME A B: the case passes when A is not empty and B has the
+# same bytes (two empty files are the same, and prove nothing).
+same_file() {
+	if [ -s "$2" ] && cmp -s "$2" "$3"; then ok "$1"; else fail "$1"; fi
+}
+
 # expect_exit CODE NAME CMD...: the case passes when CMD exits with CODE.
 expect_exit() {
 	want=$1 name=$2; shift 2
@@ -90,7 +110,7 @@ emit_inputs() {
 	emit_n=0 emit_bad= emit_refused=
 	for f in samples/*.yml tests/golden/drone/*.yml tests/golden/ir/*.json; do
 		# shellcheck disable=SC2086
-		"$PIPEC" build $EMIT_CONTEXT "$f" -o "$TMP/emit-ir.json" 2>/dev/null || continue
+		"$PIPEC" build $EMIT_CONTEXT "$f" -o "$TMP/emit-ir.json" 2>/dev/null && [ -s "$TMP/emit-ir.json" ] || continue
 		emit_n=$((emit_n + 1))
 		# shellcheck disable=SC2086
 		"$PIPEC" emit --format="$1" $EMIT_CONTEXT "$f" -o "$TMP/emit-$emit_n.out" 2>"$TMP/emit.err"

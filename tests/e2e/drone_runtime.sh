@@ -129,7 +129,7 @@ check "new secret value is not in the IR" sh -c "[ -s '$TMP/new.ir.json' ] && ! 
 check "new secret is declared for run time" json_true "$TMP/new.ir.json" \
 	'd["pipelines"][0]["secrets"][0]["name"] == "pw"'
 "$PIPEC" "$TMP/new.json" -o "$TMP/again.json" 2>/dev/null
-check "import output is deterministic" cmp -s "$TMP/new.ir.json" "$TMP/again.json"
+same_file "import output is deterministic" "$TMP/new.ir.json" "$TMP/again.json"
 
 check "imported IR validates against the schema" schema_valid "$TMP"/*.ir.json \
 	$(ls "$TMP"/ir-* 2>/dev/null)

@@ -9,7 +9,7 @@
 
 ctx=$EMIT_CONTEXT
 emit_inputs kube
-check "emit kube: every input that compiles ($emit_n) is written, exit 0${emit_bad:+ (not:$emit_bad)}" [ -z "$emit_bad" ]
+check "emit kube: every input that compiles ($emit_n) is written, exit 0${emit_bad:+ (not:$emit_bad)}" [ -z "$emit_bad" -a $emit_n -gt 0 ]
 check "emit kube: inputs found" [ $emit_n -gt 20 ]
 check "emit kube: none is refused${emit_refused:+ (refused:$emit_refused)}" [ -z "$emit_refused" ]
 

@@ -15,7 +15,7 @@ if [ "$rc" -ne 0 ] || [ "$n" -lt 34 ]; then
 	sed 's/^/#   /' "$TMP/err" | tail -20
 fi
 
-expect_exit 0 "lsp: pipec help lsp describes the server" $PIPEC help lsp
+produces "lsp: pipec help lsp describes the server" "$TMP/out" $PIPEC help lsp
 check "lsp: the help names the settings and the editors page" \
 	grep -q 'docs/editors.md' "$TMP/out"
 expect_exit 2 "lsp: an unknown option is bad usage" $PIPEC lsp --tcp

@@ -12,9 +12,9 @@ NOSOCK="unix://$TMP/no-engine.sock"
 stderr_has() { grep -qF -- "$1" "$TMP/err"; }
 report() { if "$@"; then ok "$name_"; else fail "$name_"; sed 's/^/#   /' "$TMP/err" | head -10; fi; }
 
-name_="the executable does not link libcurl"
+name_="the executable does not link libcurl (it does link libyaml)"
 ldd "$PIPEC_BIN" >"$TMP/err" 2>&1
-report sh -c '! grep -q libcurl "$1"' - "$TMP/err"
+report sh -c 'grep -q libyaml "$1" && ! grep -q libcurl "$1"' - "$TMP/err"
 
 name_="the module links libcurl"
 ldd "$MOD" >"$TMP/err" 2>&1

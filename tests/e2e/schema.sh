@@ -81,7 +81,7 @@ EOF2
 sed '0,/^  commands:$/s//  comands:/' "$TMP/good.yml" >"$TMP/typo.yml"
 sed -n 27p "$TMP/typo.yml" | grep -q comands || fail "typo sample is not as expected"
 
-expect_exit 0 "the valid sample compiles" $PIPEC lint "$TMP/good.yml"
+produces "the valid sample compiles" "$TMP/out" $PIPEC lint --format=json "$TMP/good.yml"
 
 if ! sh tests/npm-deps.sh; then
 	echo "ok - yaml-language-server # SKIP npm registry unreachable"
@@ -90,7 +90,7 @@ fi
 server=build/npm/node_modules/yaml-language-server/bin/yaml-language-server
 python3 tests/lsp-yaml.py "$server" "$TMP/schema.json" "$TMP/good.yml" "$TMP/typo.yml" \
 	>"$TMP/lsp.out" 2>"$TMP/lsp.err"
-check "yaml-language-server answered" test -s "$TMP/lsp.out"
+check "yaml-language-server answered, given the schema pipec wrote" sh -c "[ -s '$TMP/schema.json' ] && [ -s '$TMP/lsp.out' ]"
 sed 's/^/#   /' "$TMP/lsp.out"
 check "valid sample: no diagnostic" grep -qx "$TMP/good.yml: clean" "$TMP/lsp.out"
 check "unknown key: one diagnostic at its line" \

@@ -12,7 +12,8 @@
 local pipec = os.getenv('PIPEC')
 local work = os.getenv('WORK')
 local results = {}
-local exit_code = nil
+local exit_code, exit_signal = nil, nil
+local initialized = false   -- the server answered `initialize`
 
 local function report(ok, name, detail)
   if ok then
@@ -63,7 +64,8 @@ local client_id = vim.lsp.start_client({
   cmd = { pipec, 'lsp' },
   root_dir = work,
   init_options = { context = { branch = 'feature/x' } },
-  on_exit = function(code) exit_code = code end,
+  on_init = function() initialized = true end,
+  on_exit = function(code, signal) exit_code, exit_signal = code, signal end,
 })
 vim.lsp.buf_attach_client(buf, client_id)
 local client = vim.lsp.get_client_by_id(client_id)
@@ -271,13 +273,15 @@ vim.api.nvim_buf_set_lines(buf, 2, 2, false, { 'steps: [ {name: ' })
 wait(300, function() return false end)
 vim.api.nvim_buf_set_lines(buf, 2, 3, false, {})
 wait(5000, function() return #diags() == 0 end)
-report(#diags() == 0, 'neovim: after a half-typed line is removed the file is clean again',
-  vim.inspect(diags()))
+report(initialized and exit_code == nil and #diags() == 0,
+  'neovim: after a half-typed line is removed the file is clean again',
+  vim.inspect(diags()) .. ', server running: ' .. tostring(initialized and exit_code == nil))
 
 -- Shutdown and exit: the server exits 0.
 vim.lsp.stop_client(client_id)
 wait(5000, function() return exit_code ~= nil end)
-report(exit_code == 0, 'neovim: the server exits 0 after shutdown', tostring(exit_code))
+report(initialized and exit_code == 0 and exit_signal == 0, 'neovim: the server exits 0 after shutdown',
+  tostring(exit_code) .. ', signal ' .. tostring(exit_signal))
 
 local failed = 0
 for _, ok in ipairs(results) do if not ok then failed = failed + 1 end end

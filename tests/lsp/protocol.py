@@ -98,7 +98,9 @@ class Server:
             self.response(999)
         self.send({"jsonrpc": "2.0", "method": "exit"})
         try:
-            return self.p.wait(10)
+            rc = self.p.wait(10)
+            # A server that never said a word proves nothing by its status.
+            return rc if self.seen else "no message from the server (exit %d)" % rc
         finally:
             self.p.stdin.close()
             self.p.stdout.close()
