@@ -50,7 +50,7 @@ static void on_log(void *arg, const char *data, size_t len)
 static void open_logs(struct kube_ctx *x, struct kube_job *j)
 {
 	char path[800];
-	kube_path(x->cfg.namespace, "pods", j->pod, path, sizeof path);
+	kube_path(x->ns, "pods", j->pod, path, sizeof path);
 	size_t n = strlen(path);
 	snprintf(path + n, sizeof path - n, "/log?container=%s&follow=true", j->container);
 	j->logs = kube_req_new(x->c, "GET", path);
@@ -160,7 +160,7 @@ static void selector(const struct kube_ctx *x, char *out, size_t size)
 static int relist(struct kube_ctx *x, struct diag_list *dl)
 {
 	char path[1200], sel[600], err[600];
-	kube_path(x->cfg.namespace, "pods", NULL, path, sizeof path);
+	kube_path(x->ns, "pods", NULL, path, sizeof path);
 	selector(x, sel, sizeof sel);
 	size_t n = strlen(path);
 	snprintf(path + n, sizeof path - n, "?labelSelector=%s", sel);
@@ -188,7 +188,7 @@ static int open_watch(struct kube_ctx *x, struct diag_list *dl)
 	if ((x->relist || !x->rv[0]) && relist(x, dl) < 0)
 		return -1;
 	char path[1400], sel[600];
-	kube_path(x->cfg.namespace, "pods", NULL, path, sizeof path);
+	kube_path(x->ns, "pods", NULL, path, sizeof path);
 	selector(x, sel, sizeof sel);
 	size_t n = strlen(path);
 	snprintf(path + n, sizeof path - n, "?watch=true&allowWatchBookmarks=true&resourceVersion=%s"
@@ -318,6 +318,8 @@ static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pip
 	forget_run(x);
 	snprintf(x->run, sizeof x->run, "%s", run->run_id);
 	x->p = p;
+	bool own = !x->opt.kube_namespace && p->kube && p->kube->namespace;
+	x->ns = own ? p->kube->namespace : x->cfg.namespace;
 	x->interrupts = run->interrupts;
 	char root[200];
 	snprintf(root, sizeof root, "pipec-%s-%s", x->run, p->name);
@@ -351,7 +353,7 @@ static int teardown(void *ctx, struct diag_list *dl)
 	int rc = 0;
 	if (x->root_uid[0]) {
 		char path[800], err[600];
-		kube_path(x->cfg.namespace, "configmaps", x->root, path, sizeof path);
+		kube_path(x->ns, "configmaps", x->root, path, sizeof path);
 		strncat(path, "?propagationPolicy=Foreground", sizeof path - strlen(path) - 1);
 		long st = kube_call(x->c, "DELETE", path, NULL, NULL, err, sizeof err);
 		if (st / 100 != 2 && st != 404)
@@ -440,7 +442,7 @@ static void delete_pod(struct kube_ctx *x, struct kube_job *j, int grace)
 			k->stopping = k->deleted = true;
 	}
 	char path[800];
-	kube_path(x->cfg.namespace, "pods", j->pod, path, sizeof path);
+	kube_path(x->ns, "pods", j->pod, path, sizeof path);
 	size_t n = strlen(path);
 	if (grace >= 0)
 		snprintf(path + n, sizeof path - n, "?gracePeriodSeconds=%d", grace);

@@ -202,6 +202,8 @@ struct kube_ctx {
 	struct kube_client *c;
 	char run[40];
 	const struct ir_pipeline *p;
+	/* The pipeline's namespace: --namespace, else its own (metadata), else the context's. */
+	const char *ns;
 	volatile sig_atomic_t *interrupts;
 	char root[KUBE_MAX_NAME + 1];       /* the ConfigMap every object is owned by */
 	char root_uid[80];

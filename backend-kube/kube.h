@@ -21,6 +21,10 @@
  *   - resources as limits, privileged and a numeric user as the
  *     securityContext, a service's health check as its readinessProbe.
  *
+ * Every Pod gets the pipeline's Kubernetes keys (p->kube): nodeSelector,
+ * tolerations, serviceAccountName (else no service-account token), and
+ * its labels and annotations, as every object does (kube_metadata()).
+ *
  * Every object carries the labels pipec.run, pipec.pipeline and
  * pipec.step (values made label-safe by kube_label_value(); the names as
  * written are in the annotations of the same keys).
@@ -105,6 +109,15 @@ char *kube_step_script(const struct ir_pipeline *p, const struct ir_step *s);
 
 /* The labels pipec.run (when `run`), pipec.pipeline and pipec.step (when `step`). */
 struct cJSON *kube_labels(const char *run, const char *pipeline, const char *step);
+
+/*
+ * The metadata of an object of pipeline `p`: `name` (when not NULL),
+ * kube_labels() and the names as written as annotations, then the
+ * pipeline's own labels and annotations (p->kube) where pipec's leave
+ * room.  The namespace is the caller's to add.
+ */
+struct cJSON *kube_metadata(const struct ir_pipeline *p, const char *run, const char *name,
+			    const char *step);
 
 /*
  * `s` made a valid label value or DNS label into `out` (`size` >= 2):

@@ -50,11 +50,11 @@ int kube_create(struct kube_ctx *x, const char *kind, cJSON *obj, struct ir_pos 
 {
 	cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
-	cJSON_AddStringToObject(meta, "namespace", x->cfg.namespace);
+	cJSON_AddStringToObject(meta, "namespace", x->ns);
 	if (x->root_uid[0])
 		add_owner(x, meta);
 	char path[600];
-	kube_path(x->cfg.namespace, kind, NULL, path, sizeof path);
+	kube_path(x->ns, kind, NULL, path, sizeof path);
 	struct kube_req *r = kube_req_new(x->c, "POST", path);
 	kube_req_json(r, obj, NULL);
 	long st = kube_req_call(r);
@@ -69,7 +69,7 @@ int kube_create(struct kube_ctx *x, const char *kind, cJSON *obj, struct ir_pos 
 		const char *reason = kube_req_reason(r);
 		rc = diag_error(dl, pos, st == 0 ? "kube-unreachable" : st == 403 || st == 422 ? "kube-refused" : "kube-error",
 				"cannot create %.*s '%s' in namespace '%s': %s%s%s", (int)strlen(kind) - 1, kind,
-				cJSON_IsString(name) ? name->valuestring : "", x->cfg.namespace,
+				cJSON_IsString(name) ? name->valuestring : "", x->ns,
 				reason, *reason ? ": " : "", kube_req_error(r));
 	}
 	kube_req_free(r);
@@ -95,9 +95,7 @@ static cJSON *claim(struct kube_ctx *x)
 	cJSON *c = cJSON_CreateObject();
 	cJSON_AddStringToObject(c, "apiVersion", "v1");
 	cJSON_AddStringToObject(c, "kind", "PersistentVolumeClaim");
-	cJSON *m = cJSON_AddObjectToObject(c, "metadata");
-	cJSON_AddStringToObject(m, "name", x->claim);
-	cJSON_AddItemToObject(m, "labels", kube_labels(x->run, x->p->name, NULL));
+	cJSON_AddItemToObject(c, "metadata", kube_metadata(x->p, x->run, x->claim, NULL));
 	cJSON *spec = cJSON_AddObjectToObject(c, "spec");
 	cJSON *modes = cJSON_AddArrayToObject(spec, "accessModes");
 	cJSON_AddItemToArray(modes, cJSON_CreateString("ReadWriteOnce"));
@@ -116,13 +114,11 @@ int kube_create_root(struct kube_ctx *x, struct diag_list *dl)
 		cm = cJSON_CreateObject();
 		cJSON_AddStringToObject(cm, "apiVersion", "v1");
 		cJSON_AddStringToObject(cm, "kind", "ConfigMap");
-		cJSON *m = cJSON_AddObjectToObject(cm, "metadata");
-		cJSON_AddStringToObject(m, "name", x->root);
-		cJSON_AddItemToObject(m, "labels", kube_labels(x->run, x->p->name, NULL));
+		cJSON_AddItemToObject(cm, "metadata", kube_metadata(x->p, x->run, x->root, NULL));
 	}
 	cJSON *m = cJSON_GetObjectItemCaseSensitive(cm, "metadata");
 	cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(m, "labels"), "pipec.root", "true");
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(m, "annotations"), "pipec.owner", kube_owner());
+	cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(m, "annotations"), "pipec.owner", kube_owner());
 	x->root_uid[0] = 0;
 	if (kube_create(x, "configmaps", cm, x->p->pos, dl) < 0)
 		return -1;
@@ -157,7 +153,7 @@ static int put_secret(struct kube_ctx *x, cJSON *sec, struct ir_pos pos, struct 
 {
 	if (x->secret[0]) {
 		char path[600], err[600];
-		kube_path(x->cfg.namespace, "secrets", x->secret, path, sizeof path);
+		kube_path(x->ns, "secrets", x->secret, path, sizeof path);
 		long st = kube_call(x->c, "PATCH", path, sec, NULL, err, sizeof err);
 		cJSON_Delete(sec);
 		return st / 100 == 2 ? 0 : diag_error(dl, pos, "kube-error",
@@ -166,10 +162,8 @@ static int put_secret(struct kube_ctx *x, cJSON *sec, struct ir_pos pos, struct 
 	cJSON_AddStringToObject(sec, "apiVersion", "v1");
 	cJSON_AddStringToObject(sec, "kind", "Secret");
 	cJSON_AddStringToObject(sec, "type", "Opaque");
-	cJSON *m = cJSON_AddObjectToObject(sec, "metadata");
 	snprintf(x->secret, sizeof x->secret, "%.*s-secrets", KUBE_MAX_NAME - 8, x->root);
-	cJSON_AddStringToObject(m, "name", x->secret);
-	cJSON_AddItemToObject(m, "labels", kube_labels(x->run, x->p->name, NULL));
+	cJSON_AddItemToObject(sec, "metadata", kube_metadata(x->p, x->run, x->secret, NULL));
 	if (kube_create(x, "secrets", sec, pos, dl) < 0) {
 		x->secret[0] = 0;
 		return -1;
@@ -208,9 +202,7 @@ int kube_create_service(struct kube_ctx *x, const struct ir_step *s, struct diag
 	cJSON *svc = cJSON_CreateObject();
 	cJSON_AddStringToObject(svc, "apiVersion", "v1");
 	cJSON_AddStringToObject(svc, "kind", "Service");
-	cJSON *m = cJSON_AddObjectToObject(svc, "metadata");
-	cJSON_AddStringToObject(m, "name", s->name);
-	cJSON_AddItemToObject(m, "labels", kube_labels(x->run, x->p->name, s->name));
+	cJSON_AddItemToObject(svc, "metadata", kube_metadata(x->p, x->run, s->name, s->name));
 	cJSON *spec = cJSON_AddObjectToObject(svc, "spec");
 	/* headless: the name resolves to the service Pod itself, whatever its ports */
 	cJSON_AddStringToObject(spec, "clusterIP", "None");

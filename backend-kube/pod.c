@@ -96,25 +96,37 @@ cJSON *kube_labels(const char *run, const char *pipeline, const char *step)
 	return l;
 }
 
-/* The names as written, which labels may have had to change. */
-static cJSON *annotations(const char *pipeline, const char *step)
+/* The pipeline's own labels or annotations, under pipec's (which win). */
+static void add_own(cJSON *to, const struct ir_env *own)
 {
-	cJSON *a = cJSON_CreateObject();
-	cJSON_AddStringToObject(a, "pipec.pipeline", pipeline);
+	for (size_t i = 0; i < own->n; i++)
+		if (!cJSON_GetObjectItemCaseSensitive(to, own->v[i].key))
+			cJSON_AddStringToObject(to, own->v[i].key, own->v[i].value);
+}
+
+cJSON *kube_metadata(const struct ir_pipeline *p, const char *run, const char *name, const char *step)
+{
+	cJSON *m = cJSON_CreateObject();
+	if (name)
+		cJSON_AddStringToObject(m, "name", name);
+	cJSON *l = kube_labels(run, p->name, step);
+	cJSON_AddItemToObject(m, "labels", l);
+	/* the names as written, which labels may have had to change */
+	cJSON *a = cJSON_AddObjectToObject(m, "annotations");
+	cJSON_AddStringToObject(a, "pipec.pipeline", p->name);
 	if (step)
 		cJSON_AddStringToObject(a, "pipec.step", step);
-	return a;
+	if (p->kube) {
+		add_own(l, &p->kube->labels);
+		add_own(a, &p->kube->annotations);
+	}
+	return m;
 }
 
 static cJSON *metadata(const struct ir_pipeline *p, const struct ir_step *s,
 		       const struct kube_pod_options *o)
 {
-	cJSON *m = cJSON_CreateObject();
-	if (o->name)
-		cJSON_AddStringToObject(m, "name", o->name);
-	cJSON_AddItemToObject(m, "labels", kube_labels(o->run_id, p->name, s ? s->name : NULL));
-	cJSON_AddItemToObject(m, "annotations", annotations(p->name, s ? s->name : NULL));
-	return m;
+	return kube_metadata(p, o->run_id, o->name, s ? s->name : NULL);
 }
 
 /* "<pipeline>-<what>", DNS-safe: the default ConfigMap and Secret names. */
@@ -613,6 +625,50 @@ static void add_pod_fields(cJSON *spec, const struct ir_step *s)
 		cJSON_AddBoolToObject(spec, "hostNetwork", true);
 }
 
+static cJSON *env_object(const struct ir_env *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (size_t i = 0; i < e->n; i++)
+		cJSON_AddStringToObject(o, e->v[i].key, e->v[i].value);
+	return o;
+}
+
+static cJSON *toleration(const struct ir_toleration *t)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (t->key)
+		cJSON_AddStringToObject(o, "key", t->key);
+	if (t->operator_)
+		cJSON_AddStringToObject(o, "operator", t->operator_);
+	if (t->value)
+		cJSON_AddStringToObject(o, "value", t->value);
+	if (t->effect)
+		cJSON_AddStringToObject(o, "effect", t->effect);
+	if (t->seconds > 0)
+		cJSON_AddNumberToObject(o, "tolerationSeconds", (double)t->seconds);
+	return o;
+}
+
+/*
+ * A kubernetes pipeline's node_selector, tolerations and service account.
+ * Without a service account of its own a step gets no API token, as on
+ * Docker; with one, the token is what it was named for.
+ */
+static void add_kube_keys(cJSON *spec, const struct ir_kube *k)
+{
+	if (k && k->node_selector.n)
+		cJSON_AddItemToObject(spec, "nodeSelector", env_object(&k->node_selector));
+	if (k && k->ntolerations) {
+		cJSON *t = cJSON_AddArrayToObject(spec, "tolerations");
+		for (size_t i = 0; i < k->ntolerations; i++)
+			cJSON_AddItemToArray(t, toleration(&k->tolerations[i]));
+	}
+	if (k && k->service_account)
+		cJSON_AddStringToObject(spec, "serviceAccountName", k->service_account);
+	else
+		cJSON_AddBoolToObject(spec, "automountServiceAccountToken", false);
+}
+
 static cJSON *pod_new(const struct ir_pipeline *p, const struct ir_step *s,
 		      const struct kube_pod_options *o, cJSON **spec)
 {
@@ -625,7 +681,7 @@ static cJSON *pod_new(const struct ir_pipeline *p, const struct ir_step *s,
 	/* Service links would put FOO_PORT variables of every Service in the
 	 * namespace into each step's environment; Drone's steps see none. */
 	cJSON_AddBoolToObject(*spec, "enableServiceLinks", false);
-	cJSON_AddBoolToObject(*spec, "automountServiceAccountToken", false);
+	add_kube_keys(*spec, p->kube);
 	return pod;
 }
 
@@ -814,12 +870,10 @@ cJSON *kube_config_map(const struct ir_pipeline *p, const char *name, const stru
 	cJSON *cm = cJSON_CreateObject();
 	cJSON_AddStringToObject(cm, "apiVersion", "v1");
 	cJSON_AddStringToObject(cm, "kind", "ConfigMap");
-	cJSON *m = cJSON_AddObjectToObject(cm, "metadata");
 	char def[KUBE_MAX_NAME + 1];
 	if (!name)
 		pipeline_name(p, "scripts", def, sizeof def);
-	cJSON_AddStringToObject(m, "name", name ? name : def);
-	cJSON_AddItemToObject(m, "labels", kube_labels(o->run_id, p->name, NULL));
+	cJSON_AddItemToObject(cm, "metadata", kube_metadata(p, o->run_id, name ? name : def, NULL));
 	add_scripts(cm, p);
 	add_files(cm, p);
 	if (!cJSON_GetObjectItemCaseSensitive(cm, "data") && !cJSON_GetObjectItemCaseSensitive(cm, "binaryData")) {

@@ -9,11 +9,15 @@
  * their steps run as local processes, and the IR keeps the type as the
  * pipeline's `runner` so that `pipec run` can say so.  Each runner's own
  * keys are checked in a pipeline of that type; in a pipeline of another
- * type Drone ignores them, and so does pipec, with a warning.  Nothing
- * these keys hold reaches the IR: the secrets they name are the runner's,
- * never a step's.
+ * type Drone ignores them, and so does pipec, with a warning.  A
+ * kubernetes pipeline's metadata, node_selector, tolerations and
+ * service_account_name become the IR's `kubernetes` object, which the
+ * Kubernetes backend gives its Pods; dns_config and host_aliases are
+ * checked only.  Nothing else these keys hold reaches the IR: the secrets
+ * they name are the runner's, never a step's.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "frontend/drone.h"
@@ -137,17 +141,86 @@ static void check_each(struct lower *lw, const struct fe_node *n,
 		fe_keys_check(ks, n->items[i], sv, lw->file, lw->dl);
 }
 
-/* metadata, tolerations, dns_config and host_aliases of a kubernetes pipeline. */
+/* dns_config and host_aliases of a kubernetes pipeline (lower_kube() checks the rest). */
 static void check_kube(struct lower *lw, const struct fe_node *const *v)
 {
 	const struct fe_node *sv[FE_KEYS_MAX];
-	if (v[PL_METADATA])
-		fe_keys_check(&fe_keys_kube_metadata, v[PL_METADATA], sv, lw->file, lw->dl);
-	check_each(lw, v[PL_TOLERATIONS], &fe_keys_toleration);
 	check_each(lw, v[PL_HOST_ALIASES], &fe_keys_host_alias);
 	if (v[PL_DNS_CONFIG] &&
 	    !fe_keys_check(&fe_keys_dns_config, v[PL_DNS_CONFIG], sv, lw->file, lw->dl))
 		check_each(lw, sv[KD_OPTIONS], &fe_keys_dns_option);
+}
+
+/* A map of scalars as written (labels, annotations, a node selector). */
+static struct ir_env lower_map(struct lower *lw, const struct fe_node *n)
+{
+	struct ir_env e = {0};
+	if (!n || n->kind != FE_MAP || !n->npairs)
+		return e;
+	e.v = ir_calloc(lw->a, n->npairs + 1, sizeof *e.v);
+	for (size_t i = 0; i < n->npairs; i++) {
+		const struct fe_pair *kv = &n->pairs[i];
+		char *value = kv->value->kind == FE_SCALAR ? fe_drone_str(lw, kv->value, false) : NULL;
+		if (value)
+			e.v[e.n++] = (struct ir_kv){ir_strdup(lw->a, kv->key->str), value};
+	}
+	return e;
+}
+
+/* `n`'s value when it is one of `allowed` (NULL-terminated); else an error. */
+static char *one_of(struct lower *lw, const struct fe_node *n, const char *what,
+		    const char *const *allowed)
+{
+	char *v = n ? fe_drone_str(lw, n, false) : NULL;
+	for (size_t i = 0; v && allowed[i]; i++)
+		if (strcmp(v, allowed[i]) == 0)
+			return v;
+	if (v)
+		diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
+			   "%s: expected %s, got '%s'", what,
+			   allowed[2] ? "NoSchedule, PreferNoSchedule or NoExecute" : "Exists or Equal", v);
+	return NULL;
+}
+
+static void lower_toleration(struct lower *lw, const struct fe_node *n, struct ir_toleration *t)
+{
+	static const char *const operators[] = {"Exists", "Equal", NULL};
+	static const char *const effects[] = {"NoSchedule", "PreferNoSchedule", "NoExecute", NULL};
+	const struct fe_node *tv[KT_N] = {0};
+	fe_keys_check(&fe_keys_toleration, n, tv, lw->file, lw->dl);
+	t->key = tv[KT_KEY] ? fe_drone_str(lw, tv[KT_KEY], false) : NULL;
+	t->operator_ = one_of(lw, tv[KT_OPERATOR], "operator", operators);
+	t->value = tv[KT_VALUE] ? fe_drone_str(lw, tv[KT_VALUE], false) : NULL;
+	t->effect = one_of(lw, tv[KT_EFFECT], "effect", effects);
+	if (tv[KT_SECONDS])
+		t->seconds = strtoll(tv[KT_SECONDS]->str, NULL, 10);
+}
+
+/* metadata, node_selector, tolerations and service_account_name into p->kube. */
+static void lower_kube(struct lower *lw, const struct fe_node *const *v, struct ir_pipeline *p)
+{
+	const struct fe_node *mv[KM_N] = {0};
+	if (v[PL_METADATA])
+		fe_keys_check(&fe_keys_kube_metadata, v[PL_METADATA], mv, lw->file, lw->dl);
+	struct ir_kube k = {
+		.namespace = mv[KM_NAMESPACE] ? fe_drone_str(lw, mv[KM_NAMESPACE], false) : NULL,
+		.labels = lower_map(lw, mv[KM_LABELS]),
+		.annotations = lower_map(lw, mv[KM_ANNOTATIONS]),
+		.node_selector = lower_map(lw, v[PL_NODE_SELECTOR]),
+		.service_account = v[PL_SERVICE_ACCOUNT] ? fe_drone_str(lw, v[PL_SERVICE_ACCOUNT], false) : NULL,
+	};
+	const struct fe_node *tols = v[PL_TOLERATIONS];
+	if (tols && tols->kind == FE_SEQ && tols->nitems) {
+		k.tolerations = ir_calloc(lw->a, tols->nitems, sizeof *k.tolerations);
+		for (size_t i = 0; i < tols->nitems; i++)
+			if (tols->items[i]->kind == FE_MAP)   /* else the key table reported it */
+				lower_toleration(lw, tols->items[i], &k.tolerations[k.ntolerations++]);
+	}
+	if (!k.namespace && !k.labels.n && !k.annotations.n && !k.node_selector.n &&
+	    !k.ntolerations && !k.service_account)
+		return;
+	p->kube = ir_calloc(lw->a, 1, sizeof *p->kube);
+	*p->kube = k;
 }
 
 void fe_drone_runner(struct lower *lw, const struct fe_node *doc,
@@ -166,6 +239,8 @@ void fe_drone_runner(struct lower *lw, const struct fe_node *doc,
 		check_token(lw, v[PL_TOKEN]);
 	if ((r->keys & BIT(PL_POOL)) && v[PL_POOL])
 		fe_keys_check(&fe_keys_pool, v[PL_POOL], pv, lw->file, lw->dl);
-	if (r->keys & KUBE_KEYS)
+	if (r->keys & KUBE_KEYS) {
 		check_kube(lw, v);
+		lower_kube(lw, v, p);
+	}
 }

@@ -370,6 +370,30 @@ struct ir_step {
 	size_t nexports, nimports;
 };
 
+/* A taint the Pods of a kubernetes pipeline tolerate. */
+struct ir_toleration {
+	char *key;              /* NULL: every key (with operator Exists) */
+	char *operator_;        /* "Exists" or "Equal"; NULL: Equal */
+	char *value;
+	char *effect;           /* NoSchedule, PreferNoSchedule, NoExecute; NULL: all */
+	int64_t seconds;        /* how long a NoExecute taint is tolerated; 0: for ever */
+};
+
+/*
+ * What a `type: kubernetes` pipeline says about its Pods: the keys of
+ * Drone's Kubernetes runner.  Labels and annotations are added to every
+ * object of the pipeline; the rest is the Pods'.
+ */
+struct ir_kube {
+	char *namespace;        /* NULL: the context's (--namespace wins) */
+	struct ir_env labels;
+	struct ir_env annotations;
+	struct ir_env node_selector;
+	struct ir_toleration *tolerations;
+	size_t ntolerations;
+	char *service_account;
+};
+
 struct ir_pipeline {
 	struct ir_pos pos;
 	char *name;
@@ -392,6 +416,7 @@ struct ir_pipeline {
 	struct ir_file *files;
 	size_t nfiles;
 	struct ir_strs pull_secrets;   /* secrets holding registry auth */
+	struct ir_kube *kube;          /* a kubernetes pipeline's Pod keys; NULL: none */
 	int timeout;                   /* seconds, 0: none */
 	/* What every step's environment starts from; a step's own variable
 	 * of the same name replaces it when the step starts. */

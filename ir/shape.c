@@ -165,6 +165,25 @@ static const struct field artifact_fields[] = {
 };
 static const struct shape artifact = SHAPE(struct ir_artifact, "artifact", artifact_fields);
 
+static const struct field toleration_fields[] = {
+	STR(struct ir_toleration, key, "key"),
+	STR(struct ir_toleration, operator_, "operator"),
+	STR(struct ir_toleration, value, "value"),
+	STR(struct ir_toleration, effect, "effect"),
+	I64(struct ir_toleration, seconds, "seconds"),
+};
+static const struct shape toleration = SHAPE(struct ir_toleration, "toleration", toleration_fields);
+
+static const struct field kube_fields[] = {
+	STR(struct ir_kube, namespace, "namespace"),
+	ENV(struct ir_kube, labels, "labels"),
+	ENV(struct ir_kube, annotations, "annotations"),
+	ENV(struct ir_kube, node_selector, "node_selector"),
+	ARR(struct ir_kube, tolerations, ntolerations, "tolerations", toleration),
+	STR(struct ir_kube, service_account, "service_account"),
+};
+static const struct shape kube = SHAPE(struct ir_kube, "kubernetes", kube_fields);
+
 #define S struct ir_step
 static const struct field step_fields[] = {
 	POS(S, pos, "source"),
@@ -222,6 +241,7 @@ static const struct field pipeline_fields[] = {
 	ARR(P, networks, nnetworks, "networks", network),
 	ARR(P, files, nfiles, "files", file),
 	STRS(P, pull_secrets, "pull_secrets"),
+	PTR(P, kube, "kubernetes", kube),
 	INT(P, timeout, "timeout", 0, INT_MAX),
 	ENV(P, environment, "environment", .since = 2),
 	ARR(P, steps, nsteps, "steps", step),

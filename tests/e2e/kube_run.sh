@@ -3,7 +3,8 @@
 # kubernetes-models checks every object, the Pods' containers run on the
 # test engine): kubeconfig variants (token, client certificate over TLS
 # with a test CA made by openssl, tls-server-name, exec plugin, in-cluster),
-# the failure reasons Kubernetes gives, a watch the server keeps ending, Ctrl-C in
+# the failure reasons Kubernetes gives, the pipeline's Kubernetes keys in the
+# Pods it is sent, a watch the server keeps ending, Ctrl-C in
 # the middle of a step, and prune after a killed run.
 . tests/lib.sh
 . tests/kube/lib.sh
@@ -161,6 +162,66 @@ rc=$?
 check "Ctrl-C: exit status 130" [ $rc -eq 130 ]
 check "Ctrl-C: the step's output came first" has "$TMP/out" "wait | started"
 kube_leak_check "Ctrl-C mid-step"
+
+# ---- the pipeline's Kubernetes keys ---------------------------------------------------
+
+cat >"$TMP/keys.yml" <<'EOY'
+kind: pipeline
+type: kubernetes
+name: keys
+clone:
+  disable: true
+metadata:
+  namespace: keys-ns
+  labels:
+    team: platform
+  annotations:
+    owner: ops@example.com
+node_selector:
+  kubernetes.io/os: linux
+tolerations:
+- key: dedicated
+  operator: Equal
+  value: ci
+  effect: NoSchedule
+  toleration_seconds: 30
+- operator: Exists
+  effect: NoExecute
+service_account_name: ci-runner
+steps:
+- name: greet
+  image: busybox
+  commands:
+  - echo keyed
+EOY
+# sent KIND EXPR: EXPR (Python, over `o`) of the last KIND the fake server was sent.
+sent() {
+	curl -s -H "$H" "$KUBE_URL/fake/created" | python3 -c '
+import json, sys
+o = [x for x in json.load(sys.stdin) if x["kind"] == sys.argv[1]][-1]
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+runk "$TMP/keys.yml"
+check "pipeline keys: the step runs" has "$TMP/out" "greet | keyed"
+check "pipeline keys: the Pod is in the pipeline's namespace" [ "$(sent Pod 'o["metadata"]["namespace"]')" = keys-ns ]
+check "pipeline keys: node_selector is the Pod's nodeSelector" \
+	[ "$(sent Pod 'o["spec"]["nodeSelector"]')" = "{'kubernetes.io/os': 'linux'}" ]
+check "pipeline keys: tolerations as Kubernetes spells them" \
+	[ "$(sent Pod 'o["spec"]["tolerations"]')" = "[{'key': 'dedicated', 'operator': 'Equal', 'value': 'ci', 'effect': 'NoSchedule', 'tolerationSeconds': 30}, {'operator': 'Exists', 'effect': 'NoExecute'}]" ]
+check "pipeline keys: the service account, with its token" \
+	[ "$(sent Pod 'o["spec"]["serviceAccountName"], "automountServiceAccountToken" in o["spec"]')" = "('ci-runner', False)" ]
+check "pipeline keys: labels and annotations beside pipec's, on the Pod" \
+	[ "$(sent Pod 'o["metadata"]["labels"]["team"], o["metadata"]["annotations"]["owner"], o["metadata"]["labels"]["pipec.pipeline"]')" = "('platform', 'ops@example.com', 'keys')" ]
+check "pipeline keys: and on the run's root" [ "$(sent ConfigMap 'o["metadata"]["labels"]["team"]')" = platform ]
+runk --namespace ci "$TMP/keys.yml"
+check "pipeline keys: --namespace wins over the pipeline's" [ "$(sent Pod 'o["metadata"]["namespace"]')" = ci ]
+kube_leak_check "pipeline keys"
+
+sed 's|kubernetes.io/os: linux|kubernetes.io/os: windows|' "$TMP/keys.yml" >"$TMP/nomatch.yml"
+expect_exit 1 "pipeline keys: a node_selector no node matches ends the step" runk "$TMP/nomatch.yml"
+check "pipeline keys: Unschedulable with the scheduler's message at the step" \
+	has "$TMP/err" "nomatch.yml:24:3: error: step 'greet' could not run: Unschedulable: 0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector"
+kube_leak_check "pipeline keys, no node"
 
 # ---- a watch the server keeps ending -------------------------------------------------
 

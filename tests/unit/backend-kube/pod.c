@@ -333,3 +333,81 @@ Test(pod, script_without_artifacts_is_the_step_script)
 	cr_assert_str_eq(str_at(cm, "data.step-0"), p->steps[0].script);
 	cJSON_Delete(cm);
 }
+
+/* The string under `key` (which may hold dots) of the object at `path`. */
+static const char *key_at(const cJSON *o, const char *path, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(at(o, path), key);
+	cr_assert(cJSON_IsString(v), "%s[%s] is not a string", path, key);
+	return v->valuestring;
+}
+
+static const char kube_keys[] =
+	"kind: pipeline\ntype: kubernetes\nname: keys\nclone:\n  disable: true\n"
+	"metadata:\n  namespace: ci-pods\n  labels: {team: platform, pipec.run: mine}\n"
+	"  annotations: {owner: ops@example.com}\n"
+	"node_selector: {kubernetes.io/arch: amd64}\n"
+	"tolerations:\n- {key: dedicated, operator: Equal, value: ci, effect: NoExecute, toleration_seconds: 60}\n"
+	"- {operator: Exists}\n"
+	"service_account_name: ci-runner\n"
+	"steps:\n- name: build\n  image: busybox\n  commands: [true]\n";
+
+Test(pod, pipeline_kubernetes_keys_reach_every_pod)
+{
+	const struct ir_pipeline *p = compile(kube_keys);
+	cr_assert_not_null(p->kube);
+	cr_assert_str_eq(p->kube->namespace, "ci-pods");
+	struct kube_pod_options o = {.run_id = "r1"};
+	cJSON *pods[2] = {kube_step_pod(p, &p->steps[0], &o), kube_pipeline_pod(p, &o)};
+	for (int i = 0; i < 2; i++) {
+		const cJSON *pod = pods[i];
+		cr_assert_str_eq(str_at(pod, "metadata.labels.team"), "platform");
+		cr_assert_str_eq(key_at(pod, "metadata.labels", "pipec.run"), "r1", "pipec's own label wins");
+		cr_assert_str_eq(str_at(pod, "metadata.annotations.owner"), "ops@example.com");
+		cr_assert_str_eq(key_at(pod, "spec.nodeSelector", "kubernetes.io/arch"), "amd64");
+		cr_assert_str_eq(str_at(pod, "spec.tolerations.0.key"), "dedicated");
+		cr_assert_str_eq(str_at(pod, "spec.tolerations.0.effect"), "NoExecute");
+		cr_assert_eq(at(pod, "spec.tolerations.0.tolerationSeconds")->valueint, 60);
+		cr_assert_str_eq(str_at(pod, "spec.tolerations.1.operator"), "Exists");
+		cr_assert_null(at(pod, "spec.tolerations.1.key"));
+		cr_assert_str_eq(str_at(pod, "spec.serviceAccountName"), "ci-runner");
+		cr_assert_null(at(pod, "spec.automountServiceAccountToken"),
+			       "a named service account keeps its token");
+		cr_assert_null(at(pod, "metadata.namespace"), "the namespace is the caller's");
+		cJSON_Delete(pods[i]);
+	}
+	cJSON *cm = kube_config_map(p, "root", &o);
+	cr_assert_str_eq(str_at(cm, "metadata.labels.team"), "platform", "every object has the labels");
+	cJSON_Delete(cm);
+}
+
+Test(pod, without_kubernetes_keys_no_token_and_only_pipec_labels)
+{
+	const struct ir_pipeline *p = compile(hello);
+	cr_assert_null(p->kube);
+	struct kube_pod_options o = {0};
+	cJSON *pod = kube_step_pod(p, &p->steps[0], &o);
+	cr_assert(cJSON_IsFalse(at(pod, "spec.automountServiceAccountToken")));
+	cr_assert_null(at(pod, "spec.nodeSelector"));
+	cr_assert_eq(cJSON_GetArraySize(at(pod, "metadata.labels")), 2);
+	cJSON_Delete(pod);
+}
+
+static const char bad_toleration[] =
+	"kind: pipeline\ntype: kubernetes\nname: bad\nclone:\n  disable: true\n"
+	"tolerations:\n- {key: a, operator: Maybe, effect: NoSchedule}\n"
+	"steps:\n- name: build\n  image: busybox\n  commands: [true]\n";
+
+Test(pod, a_toleration_operator_kubernetes_does_not_know_is_an_error_at_it)
+{
+	struct fe_context ctx = {0};
+	fe_compile("t.yml", bad_toleration, strlen(bad_toleration), &ctx, arena, &dl);
+	cr_assert_eq(dl.nerrors, 1, "one error (%zu)", dl.nerrors);
+	const struct diag *d = NULL;
+	for (size_t i = 0; i < dl.len && !d; i++)
+		if (dl.items[i].severity == DIAG_ERROR)
+			d = &dl.items[i];
+	cr_assert_str_eq(d->rule, "invalid-value");
+	cr_assert_eq(d->pos.line, 7);
+	cr_assert(strstr(d->message, "'Maybe'"), "%s", d->message);
+}
