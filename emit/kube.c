@@ -123,12 +123,16 @@ static const char *job_name(struct kube *k, const struct ir_pipeline *p)
 	return name;
 }
 
-/* kubernetes.io/os and /arch from the pipeline's platform. */
+/* kubernetes.io/os and /arch from the pipeline's platform, unless its node_selector names them. */
 static void add_node_selector(cJSON *spec, const struct ir_platform *pl)
 {
-	cJSON *sel = cJSON_AddObjectToObject(spec, "nodeSelector");
-	cJSON_AddStringToObject(sel, "kubernetes.io/os", pl->os ? pl->os : "linux");
-	cJSON_AddStringToObject(sel, "kubernetes.io/arch", pl->arch ? pl->arch : "amd64");
+	cJSON *sel = cJSON_GetObjectItemCaseSensitive(spec, "nodeSelector");
+	if (!sel)
+		sel = cJSON_AddObjectToObject(spec, "nodeSelector");
+	if (!cJSON_GetObjectItemCaseSensitive(sel, "kubernetes.io/os"))
+		cJSON_AddStringToObject(sel, "kubernetes.io/os", pl->os ? pl->os : "linux");
+	if (!cJSON_GetObjectItemCaseSensitive(sel, "kubernetes.io/arch"))
+		cJSON_AddStringToObject(sel, "kubernetes.io/arch", pl->arch ? pl->arch : "amd64");
 }
 
 static cJSON *job(struct kube *k, const struct ir_pipeline *p, const struct kube_pod_options *o)
