@@ -47,7 +47,8 @@ check "plan: why deploy is skipped, and where" \
 	grep -q "^  skipped step 'deploy': .*release.* ($TMP/p.yml:19:5)$" "$TMP/plan"
 produces "plan on the release branch" "$TMP/out" $PIPEC plan --branch=release "$TMP/p.yml"
 check "plan: deploy runs on release" grep -q "deploy \[after build\]" "$TMP/out"
-expect_exit 2 "plan needs one file" $PIPEC plan
+mkdir -p "$TMP/empty"
+expect_exit 2 "plan needs one file" sh -c "cd '$TMP/empty' && '$PIPEC' plan"
 
 produces "graph: dot" "$TMP/out" $PIPEC graph "$TMP/p.yml"
 cp "$TMP/out" "$TMP/dot"
