@@ -64,7 +64,8 @@ check "findings of every file" test "$(grep -c . "$TMP/out")" -eq 4
 produces "stdin is linted" "$TMP/out" sh -c "$PIPEC lint --stdin-name=ci/.drone.yml - <'$TMP/warn.yml'"
 check "stdin findings carry the given name" grep -q "^ci/.drone.yml:7:3: warning: .*\[image-latest\]$" "$TMP/out"
 expect_exit 2 "unknown format is a usage error" $PIPEC lint --format=xml "$TMP/clean.yml"
-expect_exit 2 "no file is a usage error" $PIPEC lint
+mkdir -p "$TMP/empty"
+expect_exit 2 "no file is a usage error" sh -c "cd '$TMP/empty' && '$PIPEC' lint"
 mkdir -p "$TMP/adir"
 expect_exit 2 "a directory is a usage error, as for build and validate" $PIPEC lint "$TMP/adir"
 check "a directory is named as unreadable" grep -q "adir: error: cannot read: .*\[io-error\]" "$TMP/out"
