@@ -141,6 +141,7 @@ const struct command cmd_emit = {
 	"  github         a GitHub Actions workflow, one job per pipeline\n"
 	"  kube           Kubernetes objects: a ConfigMap with the scripts and a Job\n"
 	"                 running the pipeline in one Pod\n"
+	"  argo           an Argo Workflow: per pipeline a DAG of its steps\n"
 	"\n"
 	"Whatever the format cannot express is a warning at the YAML line that\n"
 	"uses it [emit-unsupported]; what would run differently is an error\n"

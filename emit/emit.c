@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "backend-kube/kube.h"
 #include "emit/internal.h"
 #include "validate/validate.h"
 
@@ -25,6 +26,7 @@ const struct emit_format emit_formats[] = {
 	{"sh", "a POSIX shell script running the pipelines with the docker CLI", emit_sh},
 	{"github", "a GitHub Actions workflow, one job per pipeline", emit_github},
 	{"kube", "Kubernetes objects: a Job per pipeline running it in one Pod", emit_kube},
+	{"argo", "an Argo Workflow, a DAG of the steps per pipeline", emit_argo},
 };
 const size_t emit_nformats = sizeof emit_formats / sizeof emit_formats[0];
 
@@ -256,6 +258,23 @@ char *emit_dns_label(struct emit *e, const char *name, size_t max)
 	return out;
 }
 
+const char *emit_unique_id(struct emit *e, const char *name, const char *lead,
+			   const char **taken, size_t n)
+{
+	const char *id = emit_dns_label(e, name, 56);
+	if (isdigit((unsigned char)id[0]))
+		id = ir_printf(e->a, "%s%s", lead, id);
+	const char *base = id;
+	for (size_t k = 2;; k++) {
+		bool clash = false;
+		for (size_t i = 0; i < n && !clash; i++)
+			clash = strcmp(taken[i], id) == 0;
+		if (!clash)
+			return id;
+		id = ir_printf(e->a, "%s-%zu", base, k);
+	}
+}
+
 char *emit_var_name(struct emit *e, const char *prefix, const char *name)
 {
 	char *out = ir_printf(e->a, "%s%s", prefix, name);
@@ -264,6 +283,19 @@ char *emit_var_name(struct emit *e, const char *prefix, const char *name)
 	if (isdigit((unsigned char)out[0]))
 		out = ir_printf(e->a, "_%s", out);
 	return out;
+}
+
+void emit_warn_kube_secrets(struct emit *e, const struct ir_pipeline *p, const char *secret)
+{
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		const struct ir_secret *s = &p->secrets[i];
+		char key[256];
+		kube_secret_key(s->name, key, sizeof key);
+		if (s->source != IR_SECRET_RUNTIME)
+			emit_warn(e, s->pos, "secret '%s' is read from %s '%s' by pipec; the format "
+				  "reads key '%s' of Secret '%s'", s->name,
+				  ir_secret_source_name(s->source), s->ref, key, secret);
+	}
 }
 
 const struct ir_secret *emit_secret(const struct ir_pipeline *p, const char *name)

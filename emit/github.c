@@ -166,24 +166,10 @@ static char *sh_line(struct gh *g, const struct ir_strs *a, const struct ir_strs
 
 /* ---- Names --------------------------------------------------------------- */
 
-/*
- * An id GitHub accepts for a job, step or service ([A-Za-z_][A-Za-z0-9_-]*),
- * unique among the first `n` of `taken`.
- */
+/* An id GitHub accepts ([A-Za-z_][A-Za-z0-9_-]*), unique among `taken[0..n)`. */
 static const char *unique_id(struct gh *g, const char *name, const char **taken, size_t n)
 {
-	const char *id = emit_dns_label(g->e, name, 60);
-	if (id[0] >= '0' && id[0] <= '9')
-		id = ir_printf(g->e->a, "_%s", id);
-	const char *base = id;
-	for (size_t k = 2;; k++) {
-		bool clash = false;
-		for (size_t i = 0; i < n && !clash; i++)
-			clash = strcmp(taken[i], id) == 0;
-		if (!clash)
-			return id;
-		id = ir_printf(g->e->a, "%s-%zu", base, k);
-	}
+	return emit_unique_id(g->e, name, "_", taken, n);
 }
 
 /* The secret NAME GitHub holds for pipec's secret `name`. */

@@ -104,6 +104,13 @@ const char *emit_workdir(struct emit *e, const struct ir_pipeline *p, const stru
 /* `name` as a DNS-1123 label (lowercase letters, digits, '-'), at most `max` bytes. */
 char *emit_dns_label(struct emit *e, const char *name, size_t max);
 
+/*
+ * `name` as a DNS label (`lead` before it when it would start with a
+ * digit), made unique among `taken[0..n)` with a suffix -2, -3, ...
+ */
+const char *emit_unique_id(struct emit *e, const char *name, const char *lead,
+			   const char **taken, size_t n);
+
 /* `name` as a shell or environment variable name ([A-Za-z_][A-Za-z0-9_]*), uppercased. */
 char *emit_var_name(struct emit *e, const char *prefix, const char *name);
 
@@ -112,6 +119,15 @@ const struct ir_secret *emit_secret(const struct ir_pipeline *p, const char *nam
 
 /* The step's index in its pipeline. */
 size_t emit_step_index(const struct ir_pipeline *p, const struct ir_step *s);
+
+/* The Secret the Kubernetes formats read step secrets from, by default. */
+#define EMIT_KUBE_SECRET "pipec-secrets"
+
+/*
+ * Warns about each secret of `p` that pipec would read from the host or a
+ * secret service: a Kubernetes format reads it from Secret `secret`.
+ */
+void emit_warn_kube_secrets(struct emit *e, const struct ir_pipeline *p, const char *secret);
 
 /* Renders `root` as block YAML after the comment lines `head` (may be NULL). */
 char *emit_yaml(struct emit *e, const struct cJSON *root, const char *head);

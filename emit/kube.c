@@ -26,8 +26,6 @@
 #include "backend-kube/kube.h"
 #include "emit/internal.h"
 
-#define DEFAULT_SECRET "pipec-secrets"
-
 /* What the Pod builder reports for itself; the rest is checked here. */
 static const unsigned lacks = EMIT_TIMEOUT;
 
@@ -94,15 +92,7 @@ static void warn_pipeline(struct kube *k, const struct ir_pipeline *p)
 	if (p->depends_on.n || p->run_policy != IR_RUN_ON_SUCCESS)
 		emit_warn(k->e, p->pos, "the order of pipeline '%s' after others is dropped: its "
 			  "Job is written after theirs and starts when applied", p->name);
-	for (size_t i = 0; i < p->nsecrets; i++) {
-		const struct ir_secret *s = &p->secrets[i];
-		char key[256];
-		kube_secret_key(s->name, key, sizeof key);
-		if (s->source != IR_SECRET_RUNTIME)
-			emit_warn(k->e, s->pos, "secret '%s' is read from %s '%s' by pipec; the Job "
-				  "reads key '%s' of Secret '%s'", s->name,
-				  ir_secret_source_name(s->source), s->ref, key, k->secret);
-	}
+	emit_warn_kube_secrets(k->e, p, k->secret);
 }
 
 /* A DNS label for the pipeline's Job, unique in the output. */
@@ -182,7 +172,7 @@ char *emit_kube(const struct ir_doc *doc, const struct emit_options *opt, struct
 {
 	struct emit e;
 	emit_begin(&e, "kube", opt, dl);
-	struct kube k = {.e = &e, .secret = opt->secret_name ? opt->secret_name : DEFAULT_SECRET};
+	struct kube k = {.e = &e, .secret = opt->secret_name ? opt->secret_name : EMIT_KUBE_SECRET};
 	k.jobs = ir_calloc(e.a, doc->npipelines + 1, sizeof *k.jobs);
 	cJSON *docs = cJSON_CreateArray();
 	for (size_t i = 0; i < doc->npipelines; i++)

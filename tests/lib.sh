@@ -124,3 +124,13 @@ emit_inputs() {
 		fi
 	done
 }
+
+# check_emit_inputs FORMAT [REFUSED]: emit_inputs FORMAT, then checks that
+# every input was written, that there were enough, and that exactly the
+# inputs named REFUSED (" a.yml b.yml", default none) were refused.
+check_emit_inputs() {
+	emit_inputs "$1"
+	check "emit $1: every input that compiles ($emit_n) is written, exit 0${emit_bad:+ (not:$emit_bad)}" [ -z "$emit_bad" -a "$emit_n" -gt 0 ]
+	check "emit $1: inputs found" [ "$emit_n" -gt 20 ]
+	check "emit $1: refused:${2:- none}${emit_refused:+ (refused:$emit_refused)}" [ "$emit_refused" = "${2:-}" ]
+}

@@ -21,6 +21,7 @@ const kinds = {
 const parsed = new Map();   // file -> {imports: name -> file, iface: {props}}
 
 function resolve(from, spec) {
+  spec = spec.replace(/\.js$/, "");
   const base = spec.startsWith(".") ? path.resolve(path.dirname(from), spec) : path.join(modules, spec);
   return base + ".d.ts";
 }
