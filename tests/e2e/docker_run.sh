@@ -144,7 +144,7 @@ cat >"$TMP/ready.json" <<'JSON'
  "steps": [
   {"name": "cache", "image": "redis:7", "detach": true,
    "entrypoint": ["sh", "-c", "sleep 2; exec redis-server --protected-mode no"],
-   "health": {"command": ["redis-cli", "ping"], "interval_ms": 300}},
+   "health": {"command": ["redis-cli", "ping"], "interval_ms": 300, "retries": 100}},
   {"name": "ping", "image": "redis:7", "script": "redis-cli -h cache ping\n"},
   {"name": "make", "image": "busybox:1.35", "depends_on": ["ping"],
    "script": "mkdir -p out/sub && echo built > out/sub/bin.txt\n",
