@@ -63,8 +63,12 @@ static struct ir_doc *compile_yaml(const char *path, const char *text, size_t le
 				   char *owned, const struct fe_context *ctx,
 				   struct ir_arena *a, struct diag_list *dl)
 {
-	/* The tree is freed once lowered; the IR keeps only its scalar text. */
-	struct fe_docs docs = {.tree = ir_arena_new()};
+	/* Each document is lowered as soon as it is read and its nodes freed:
+	 * the IR keeps only their scalar text, so a file of many documents
+	 * holds the tree of one.  What was read before a syntax error is
+	 * lowered too: one run, all errors. */
+	struct fe_lowering *l = fe_drone_begin(path, ctx, a, dl);
+	struct fe_docs docs = {.tree = ir_arena_new(), .each = fe_drone_doc, .each_arg = l};
 	size_t before = dl->nerrors;
 	/* Drone files make about 2.2 times their size in tree and 2.4 in IR
 	 * (the 2,000-step bench file); both are told 2.5. */
@@ -73,8 +77,7 @@ static struct ir_doc *compile_yaml(const char *path, const char *text, size_t le
 	ir_arena_expect(a, expect);
 	fe_yaml_read(path, text, len, a, &docs, dl);
 	free(owned);
-	/* Lower what was read even after a syntax error: one run, all errors. */
-	struct ir_doc *d = fe_drone_lower(&docs, ctx, a, dl);
+	struct ir_doc *d = fe_drone_end(l);
 	fe_docs_release(&docs);
 	/* IR holds at least one pipeline (ir-empty): never make IR pipec refuses. */
 	if (d && d->npipelines == 0 && dl->nerrors == before)

@@ -590,40 +590,49 @@ static void add_template(struct lower *lw, const struct fe_node *doc, struct fe_
 }
 
 /*
- * First pass: every document's kind; 0.8 documents converted and
- * templates expanded into the 1.x documents they stand for.
+ * A document's kind; 0.8 documents converted and templates expanded into
+ * the 1.x documents they stand for.
  */
-static void gather(struct lower *lw, const struct fe_docs *docs, struct fe_units *u)
+static void gather(struct lower *lw, const struct fe_node *doc, struct fe_units *u)
 {
-	for (size_t i = 0; i < docs->n; i++) {
-		const struct fe_node *doc = docs->v[i];
-		if (fe_is_null(doc))
-			continue;
-		if (fe_legacy_is(doc)) {
-			fe_legacy_convert(lw, doc, u);
-			continue;
-		}
-		int kind = kind_of(lw, doc);
-		if (kind == FE_KIND_TEMPLATE)
-			add_template(lw, doc, u);
-		else if (kind >= 0)
-			fe_units_add(lw, u, doc, kind);
+	if (fe_is_null(doc))
+		return;
+	if (fe_legacy_is(doc)) {
+		fe_legacy_convert(lw, doc, u);
+		return;
 	}
+	int kind = kind_of(lw, doc);
+	if (kind == FE_KIND_TEMPLATE)
+		add_template(lw, doc, u);
+	else if (kind >= 0)
+		fe_units_add(lw, u, doc, kind);
 }
 
-/* Secrets and signatures, before any pipeline uses a secret. */
-static void read_units(struct lower *lw, const struct fe_units *u)
+static void read_unit(struct lower *lw, const struct fe_unit *unit)
 {
 	const struct fe_node *sv[SI_N];
-	for (size_t i = 0; i < u->n; i++) {
-		const struct fe_node *doc = u->v[i].doc;
-		lw->file = u->v[i].file;
-		if (u->v[i].kind == FE_KIND_SECRET)
-			lower_secret(lw, doc);
-		if (u->v[i].kind == FE_KIND_SIGNATURE &&
-		    !fe_keys_check(&fe_keys_signature, doc, sv, lw->file, lw->dl))
-			diag_add(lw->dl, DIAG_NOTE, fe_pos(lw->file, doc), "signature-ignored",
-				 "signature document ignored: pipec does not verify signatures");
+	if (unit->kind == FE_KIND_SECRET)
+		lower_secret(lw, unit->doc);
+	if (unit->kind == FE_KIND_SIGNATURE &&
+	    !fe_keys_check(&fe_keys_signature, unit->doc, sv, lw->file, lw->dl))
+		diag_add(lw->dl, DIAG_NOTE, fe_pos(lw->file, unit->doc), "signature-ignored",
+			 "signature document ignored: pipec does not verify signatures");
+}
+
+/*
+ * A secret a pipeline used before its `kind: secret` document was read
+ * became a secret supplied at run time: it is the declared one.
+ */
+static void resolve_secrets(const struct lower *lw, struct ir_doc *d)
+{
+	for (size_t i = 0; lw->nsecrets && i < d->npipelines; i++) {
+		struct ir_pipeline *p = &d->pipelines[i];
+		for (size_t k = 0; k < p->nsecrets; k++) {
+			const struct ir_secret *decl = p->secrets[k].source == IR_SECRET_RUNTIME
+				? find_secret(lw->secrets, lw->nsecrets, p->secrets[k].name) : NULL;
+			if (decl)
+				p->secrets[k] = *decl;
+		}
 	}
 }
 
@@ -637,35 +646,62 @@ static void only_templates(struct lower *lw, const struct ir_doc *d, const char 
 		   "server; give --templates DIR to expand them here");
 }
 
-struct ir_doc *fe_drone_lower(const struct fe_docs *docs,
-			      const struct fe_context *ctx, struct ir_arena *a,
-			      struct diag_list *dl)
+struct fe_lowering {
+	struct var_memo memo;
+	struct fe_context ctx;
+	struct lower lw;
+	struct ir_doc *d;
+	size_t cap;                 /* room in d->pipelines */
+	struct fe_units u;          /* one document's, reused */
+};
+
+struct fe_lowering *fe_drone_begin(const char *file, const struct fe_context *ctx,
+				   struct ir_arena *a, struct diag_list *dl)
 {
-	struct var_memo memo = {.ctx = ctx, .a = a};
-	struct fe_context c = ctx ? *ctx : (struct fe_context){0};
-	if (c.getvar) {
-		c.getvar = memo_getvar;
-		c.getvar_arg = &memo;
+	struct fe_lowering *l = ir_alloc(a, sizeof *l);
+	l->memo = (struct var_memo){.ctx = ctx, .a = a};
+	l->ctx = ctx ? *ctx : (struct fe_context){0};
+	if (l->ctx.getvar) {
+		l->ctx.getvar = memo_getvar;
+		l->ctx.getvar_arg = &l->memo;
 	}
-	struct lower lw = {.file = docs->file, .ctx = &c, .a = a,
-			   .scratch = ir_arena_new(), .tree = ir_arena_new(), .dl = dl};
-	struct ir_doc *d = ir_alloc(a, sizeof *d);
-	d->version = IR_VERSION;
-	struct fe_units u = {0};
-	gather(&lw, docs, &u);
-	read_units(&lw, &u);
-	d->pipelines = ir_calloc(a, u.n + 1, sizeof *d->pipelines);
-	for (size_t i = 0; i < u.n; i++) {
-		if (u.v[i].kind != FE_KIND_PIPELINE)
-			continue;
-		size_t before = dl->nerrors;
-		struct ir_pipeline *p = &d->pipelines[d->npipelines++];
-		lw.file = u.v[i].file;
-		lower_pipeline(&lw, u.v[i].doc, p);
-		p->incomplete = dl->nerrors > before;
+	l->lw = (struct lower){.file = file, .ctx = &l->ctx, .a = a,
+			       .scratch = ir_arena_new(), .tree = ir_arena_new(), .dl = dl};
+	l->d = ir_alloc(a, sizeof *l->d);
+	l->d->version = IR_VERSION;
+	return l;
+}
+
+void fe_drone_doc(void *lowering, const struct fe_node *doc)
+{
+	struct fe_lowering *l = lowering;
+	struct lower *lw = &l->lw;
+	const char *file = lw->file;
+	struct ir_doc *d = l->d;
+	l->u.n = 0;
+	gather(lw, doc, &l->u);
+	for (size_t i = 0; i < l->u.n; i++) {
+		const struct fe_unit *unit = &l->u.v[i];
+		lw->file = unit->file;
+		if (unit->kind != FE_KIND_PIPELINE) {
+			read_unit(lw, unit);
+		} else {
+			size_t before = lw->dl->nerrors;
+			d->pipelines = fe_drone_grow(lw->a, d->pipelines, d->npipelines, &l->cap,
+						     sizeof *d->pipelines);
+			struct ir_pipeline *p = &d->pipelines[d->npipelines++];
+			lower_pipeline(lw, unit->doc, p);
+			p->incomplete = lw->dl->nerrors > before;
+		}
 	}
-	only_templates(&lw, d, docs->file);
-	ir_arena_free(lw.scratch);
-	ir_arena_free(lw.tree);
-	return d;
+	lw->file = file;
+}
+
+struct ir_doc *fe_drone_end(struct fe_lowering *l)
+{
+	resolve_secrets(&l->lw, l->d);
+	only_templates(&l->lw, l->d, l->lw.file);
+	ir_arena_free(l->lw.scratch);
+	ir_arena_free(l->lw.tree);
+	return l->d;
 }

@@ -81,12 +81,18 @@ struct fe_docs {
 	/* Where the nodes and their arrays go, when not in the main arena:
 	 * set before reading to free the tree once it is lowered. */
 	struct ir_arena *tree;
+	/* When set, each document is handed to it as soon as it is read and
+	 * not kept: with `tree` set, that arena is emptied after each, so a
+	 * stream of many documents holds one document's nodes at a time. */
+	void (*each)(void *arg, const struct fe_node *doc);
+	void *each_arg;
 };
 
 /*
- * Reads every document of a YAML stream.  Positions count from 1.  On a
- * syntax error or a ceiling, records a diagnostic and returns -1; the
- * documents read before it are kept in `out`.  Scalar text is allocated
+ * Reads every document of a YAML stream (or hands each to out->each).
+ * Positions count from 1; anchors name nodes of their own document.  On
+ * a syntax error or a ceiling, records a diagnostic and returns -1; the
+ * documents read before it are kept in `out` (or were handed out).  Scalar text is allocated
  * in `a`, the nodes in out->tree when set, else in `a` too.
  */
 int fe_yaml_read(const char *path, const char *text, size_t len,
@@ -189,9 +195,17 @@ struct ir_doc *fe_drone_runtime_import(const char *path, const char *text,
 				       size_t len, struct ir_arena *a,
 				       struct diag_list *dl);
 
-/* Lowers Drone YAML documents (kind: pipeline/secret/signature). */
-struct ir_doc *fe_drone_lower(const struct fe_docs *docs,
-			      const struct fe_context *ctx, struct ir_arena *a,
-			      struct diag_list *dl);
+/*
+ * Lowers Drone YAML documents (kind: pipeline/secret/signature/template)
+ * one at a time, so a document's nodes may be freed once it is lowered:
+ * fe_drone_begin() for a file, fe_drone_doc() for each of its documents
+ * in order (a fe_docs `each`), fe_drone_end() for the IR.  A pipeline
+ * may use a secret a later document declares.
+ */
+struct fe_lowering;
+struct fe_lowering *fe_drone_begin(const char *file, const struct fe_context *ctx,
+				   struct ir_arena *a, struct diag_list *dl);
+void fe_drone_doc(void *lowering, const struct fe_node *doc);
+struct ir_doc *fe_drone_end(struct fe_lowering *l);
 
 #endif

@@ -658,7 +658,7 @@ static struct fe_node *parse_node(struct reader *r, yaml_event_t *ev, int depth)
 }
 
 /* Reads one document's root; false at the end of the stream or an error. */
-static bool document(struct reader *r, struct vec *docs)
+static bool document(struct reader *r, struct vec *docs, size_t *ndocs)
 {
 	yaml_event_t e;
 	if (!next(r, &e))
@@ -669,7 +669,7 @@ static bool document(struct reader *r, struct vec *docs)
 	}
 	struct ir_pos pos = mark_pos(r, e.start_mark);
 	yaml_event_delete(&e);
-	if (docs->n >= FE_MAX_DOCUMENTS) {
+	if ((*ndocs)++ >= FE_MAX_DOCUMENTS) {
 		fail(r, pos, "too-many-documents", "more than %s documents",
 		     ir_printf(r->a, "%d", FE_MAX_DOCUMENTS));
 		return false;
@@ -680,6 +680,26 @@ static bool document(struct reader *r, struct vec *docs)
 	if (next(r, &e))    /* DOCUMENT-END */
 		yaml_event_delete(&e);
 	return !r->failed;
+}
+
+/*
+ * Anchors name nodes of their own document only, as in YAML: an alias
+ * to an earlier document is unknown.  A handed-out document's nodes go
+ * with it, so the tree's arena starts again.
+ */
+static void document_done(struct reader *r, struct vec *docs, struct fe_docs *out)
+{
+	if (r->cap)
+		memset(r->anchors, 0, r->cap * sizeof *r->anchors);
+	r->nanchors = 0;
+	if (!out->each || !docs->n)
+		return;
+	out->each(out->each_arg, ((struct fe_node **)docs->v)[0]);
+	docs->n = 0;
+	if (out->tree) {
+		r->node_slab = (struct slab){0};
+		ir_arena_reset(out->tree);
+	}
 }
 
 int fe_yaml_read(const char *path, const char *text, size_t len,
@@ -696,8 +716,10 @@ int fe_yaml_read(const char *path, const char *text, size_t len,
 	yaml_parser_set_input_string(&r.parser, (const unsigned char *)text, len);
 	if (next(&r, &e))   /* STREAM-START */
 		yaml_event_delete(&e);
-	while (document(&r, &docs))
-		;
+	size_t ndocs = 0;
+	while (document(&r, &docs, &ndocs))
+		document_done(&r, &docs, out);
+	document_done(&r, &docs, out);
 	yaml_parser_delete(&r.parser);
 	free(r.anchors);
 	free(r.short_text);

@@ -44,13 +44,15 @@ static void fill_defaults(struct ir_pipeline *p, struct ir_arena *a)
 			p->platform.arch = ir_strdup(a, "amd64");
 	}
 	bool windows = p->platform.os && strcmp(p->platform.os, "windows") == 0;
+	/* one copy each for the whole pipeline: nothing writes IR strings */
+	char *sh = NULL, *tcp = NULL;
 	for (size_t i = 0; i < p->nsteps; i++) {
 		struct ir_step *s = &p->steps[i];
 		if (s->script && !s->shell && !windows)
-			s->shell = ir_strdup(a, "/bin/sh");
+			s->shell = sh ? sh : (sh = ir_strdup(a, "/bin/sh"));
 		for (size_t k = 0; k < s->nports; k++)
 			if (!s->ports[k].protocol)
-				s->ports[k].protocol = ir_strdup(a, "tcp");
+				s->ports[k].protocol = tcp ? tcp : (tcp = ir_strdup(a, "tcp"));
 	}
 }
 
@@ -413,6 +415,7 @@ int val_normalize(struct ir_doc *doc, struct ir_arena *a, unsigned flags)
 		}
 		make_sequential(p, a);
 		bool had_steps = p->nsteps > 0;
+		ir_arena_reset(s);      /* one pipeline's graph at a time */
 		if (rewrite_steps(p, flags, a, s) < 0)
 			rc = -1;
 		else if (had_steps && p->nsteps == 0 && !p->skip)

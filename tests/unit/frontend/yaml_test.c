@@ -130,6 +130,47 @@ Test(yaml, unknown_anchor)
 	cr_assert_eq(d->pos.col, 4);
 }
 
+Test(yaml, an_anchor_names_a_node_of_its_own_document)
+{
+	cr_assert_eq(read_text("a: &x 1\nb: *x\n---\nc: *x\n"), -1);
+	const struct diag *d = only_diag("unknown-anchor");
+	cr_assert_eq(d->pos.line, 4);
+	cr_assert_eq(docs.n, 1, "the first document was read");
+}
+
+/* Each handed-out document, as its first key and line, while it is live. */
+struct seen {
+	char keys[8][8];
+	int lines[8];
+	size_t n;
+};
+
+static void see(void *arg, const struct fe_node *doc)
+{
+	struct seen *s = arg;
+	cr_assert_lt(s->n, 8);
+	snprintf(s->keys[s->n], sizeof s->keys[0], "%s",
+		 doc->kind == FE_MAP ? doc->pairs[0].key->str : "-");
+	s->lines[s->n++] = (int)doc->line;
+}
+
+Test(yaml, each_document_is_handed_out_once_read)
+{
+	struct seen seen = {0};
+	struct ir_arena *tree = ir_arena_new();
+	docs = (struct fe_docs){.tree = tree, .each = see, .each_arg = &seen};
+	cr_assert_eq(read_text("one: &a 1\ntwo: *a\n---\nthree: [x]\n---\n---\nfour: {}\n"), 0);
+	cr_assert_eq(seen.n, 4);
+	cr_assert_str_eq(seen.keys[0], "one");
+	cr_assert_str_eq(seen.keys[1], "three");
+	cr_assert_str_eq(seen.keys[2], "-", "an empty document is a null");
+	cr_assert_str_eq(seen.keys[3], "four");
+	cr_assert_eq(seen.lines[1], 4);
+	cr_assert_eq(seen.lines[3], 7);
+	cr_assert_eq(docs.n, 0, "none is kept");
+	ir_arena_free(tree);
+}
+
 Test(yaml, a_node_cannot_contain_itself)
 {
 	cr_assert_eq(read_text("a: &a [*a]\n"), -1);
