@@ -97,7 +97,7 @@ static void job_event(struct kube_ctx *x, struct kube_job *j, const cJSON *pod, 
 	j->ready = st.ready;
 	take_digest(j, pod);
 	char why[1024];
-	if (!j->error && !j->stopping && kube_pod_failure(pod, j->container, why, sizeof why))
+	if (!j->error && !j->stopping && kube_pod_failure(pod, j->container, why, sizeof why, &j->rule))
 		j->error = strdup(why);
 	/* One Pod for the pipeline: a step whose container has not run will
 	 * not run once the Pod is over (an earlier container failed). */
@@ -457,6 +457,7 @@ static void finish(struct kube_ctx *x, struct kube_job *j)
 	if (j->error) {
 		snprintf(err, sizeof err, "%s", j->error);
 		e.error = err;
+		e.rule = j->rule;
 	} else if (j->terminated) {
 		e.code = j->exit_code;
 		e.oom_killed = j->oom;

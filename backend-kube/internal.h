@@ -167,9 +167,12 @@ void kube_container_state(const cJSON *pod, const char *name, struct kube_contai
 /*
  * Why the Pod can never run its container `container`, in Kubernetes'
  * words ("ErrImagePull: ...", "Unschedulable: 0/3 nodes are available...",
- * "Evicted: ..."), or NULL.
+ * "Evicted: ..."), or NULL; `*rule` the rule id it is reported under
+ * (image-pull-failed, kube-unschedulable, kube-evicted), NULL for
+ * step-failed.
  */
-const char *kube_pod_failure(const cJSON *pod, const char *container, char *buf, size_t size);
+const char *kube_pod_failure(const cJSON *pod, const char *container, char *buf, size_t size,
+			     const char **rule);
 
 /*
  * True when the Pod is over: its phase is Succeeded or Failed, or every
@@ -192,6 +195,7 @@ struct kube_job {
 	bool created, want_logs, terminated, oom, ready, stopping, gone, deleted;
 	int exit_code;
 	char *error;                /* why it can never run, in Kubernetes' words */
+	const char *rule;           /* the rule `error` is reported under; NULL: step-failed */
 	char *digest;               /* the image's, from the container status */
 	struct kube_job *next;
 };

@@ -140,13 +140,16 @@ static const char *say(char *buf, size_t size, const char *reason, const char *m
 	return buf;
 }
 
-const char *kube_pod_failure(const cJSON *pod, const char *container, char *buf, size_t size)
+const char *kube_pod_failure(const cJSON *pod, const char *container, char *buf, size_t size,
+			     const char **rule)
 {
 	struct kube_container_state st;
 	kube_container_state(pod, container, &st);
+	*rule = NULL;
 	if (!st.running && !st.terminated && st.reason &&
 	    (!strcmp(st.reason, "ImagePullBackOff") || !strcmp(st.reason, "ErrImagePull") ||
 	     !strcmp(st.reason, "InvalidImageName") || !strcmp(st.reason, "ErrImageNeverPull"))) {
+		*rule = "image-pull-failed";
 		return say(buf, size, st.reason, st.message);
 	}
 	if (!st.running && !st.terminated && st.reason &&
@@ -159,12 +162,14 @@ const char *kube_pod_failure(const cJSON *pod, const char *container, char *buf,
 	const cJSON *sched = condition(pod, "PodScheduled");
 	const char *why = get_str(sched, "reason");
 	if (why && strcmp(why, "Unschedulable") == 0) {
+		*rule = "kube-unschedulable";
 		return say(buf, size, why, get_str(sched, "message"));
 	}
 	const char *phase = get_str(get(pod, "status"), "phase");
 	const char *preason = get_str(get(pod, "status"), "reason");
 	bool evicted = preason && !strcmp(preason, "Evicted");
 	if (phase && !strcmp(phase, "Failed") && preason && (evicted || !st.terminated)) {
+		*rule = evicted ? "kube-evicted" : NULL;
 		return say(buf, size, preason, get_str(get(pod, "status"), "message"));
 	}
 	return NULL;

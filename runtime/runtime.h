@@ -93,6 +93,9 @@ struct rt_exit {
 	int signal;                 /* killed by this signal, or 0 */
 	bool oom_killed;
 	const char *error;          /* the backend could not run it, or NULL */
+	/* The rule id `error` is reported under (static): a cause the backend
+	 * knows, e.g. "image-pull-failed"; NULL: step-failed. */
+	const char *rule;
 };
 
 struct rt_step_report {

@@ -500,10 +500,10 @@ static void report_failure(struct node *n, const struct rt_exit *e)
 		diag_add(dl, sev, s->pos, "step-timeout", "step '%s' timed out after %d s",
 			 name, s->timeout ? s->timeout : n->r->run->opt->step_timeout);
 	else if (e->error)
-		diag_add(dl, sev, s->pos, "step-failed", "step '%s' could not run: %s", name,
-			 e->error);
+		diag_add(dl, sev, s->pos, e->rule ? e->rule : "step-failed",
+			 "step '%s' could not run: %s", name, e->error);
 	else if (e->oom_killed)
-		diag_add(dl, sev, s->pos, "step-failed", "step '%s' ran out of memory", name);
+		diag_add(dl, sev, s->pos, "out-of-memory", "step '%s' ran out of memory", name);
 	else if (e->signal)
 		diag_add(dl, sev, s->pos, "step-failed", "step '%s' was killed by signal %d (%s)",
 			 name, e->signal, signal_name(e->signal));

@@ -192,6 +192,7 @@ YML
 prun "$TMP/oom.yml" --report "$TMP/oom.report"
 check "oom: exits 1" [ $? -eq 1 ]
 check "oom: reported as killed for memory" grep -q '"oom_killed":[[:space:]]*true' "$TMP/oom.report"
+check "oom: said at the step under out-of-memory" has "$TMP/err" "oom.yml:7:3: error: step 'hog' ran out of memory [out-of-memory]"
 leak_check oom
 
 cat >"$TMP/never.yml" <<'YML'
