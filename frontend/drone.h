@@ -152,6 +152,12 @@ void fe_drone_runner(struct lower *lw, const struct fe_node *doc,
 		     const struct fe_node *const *v, uint32_t given,
 		     struct ir_pipeline *p);
 
+/*
+ * The type of runner i and, in *server, the keys its `server` takes
+ * (NULL for none); NULL past the last runner.  For the schema.
+ */
+const char *fe_runner_server(size_t i, const struct fe_keyset **server);
+
 /* Parses "512MiB", "1g", 1048576 into bytes; -1 when malformed. */
 int64_t fe_drone_size(const char *s);
 

@@ -27,8 +27,7 @@ struct runner {
 	enum ir_backend backend;
 	bool keep;                      /* recorded as the pipeline's `runner` */
 	uint32_t keys;                  /* the runner keys (bit PL_x) it reads */
-	const char *const *server;      /* the keys of its `server` */
-	size_t nserver;
+	const struct fe_keyset *server; /* the keys of its `server` */
 };
 
 #define BIT(k) (1u << (k))
@@ -36,19 +35,24 @@ struct runner {
 		   BIT(PL_SERVICE_ACCOUNT) | BIT(PL_DNS_CONFIG) | BIT(PL_HOST_ALIASES))
 #define MACHINE_KEYS (BIT(PL_SERVER) | BIT(PL_TOKEN))
 
-static const char *const ssh_server[] = {"host", "user", "password", "ssh_key"};
-static const char *const machine_server[] = {"image", "size", "region"};
-
 static const struct runner runners[] = {
-	{"docker", IR_BACKEND_DOCKER, false, 0, NULL, 0},
-	{"kubernetes", IR_BACKEND_KUBE, false, KUBE_KEYS, NULL, 0},
-	{"exec", IR_BACKEND_LOCAL, false, 0, NULL, 0},
-	{"ssh", IR_BACKEND_LOCAL, true, BIT(PL_SERVER), ssh_server, 4},
-	{"vm", IR_BACKEND_LOCAL, true, BIT(PL_POOL), NULL, 0},
-	{"digitalocean", IR_BACKEND_LOCAL, true, MACHINE_KEYS, machine_server, 3},
-	{"macstadium", IR_BACKEND_LOCAL, true, MACHINE_KEYS, machine_server, 3},
+	{"docker", IR_BACKEND_DOCKER, false, 0, NULL},
+	{"kubernetes", IR_BACKEND_KUBE, false, KUBE_KEYS, NULL},
+	{"exec", IR_BACKEND_LOCAL, false, 0, NULL},
+	{"ssh", IR_BACKEND_LOCAL, true, BIT(PL_SERVER), &fe_keys_ssh_server},
+	{"vm", IR_BACKEND_LOCAL, true, BIT(PL_POOL), NULL},
+	{"digitalocean", IR_BACKEND_LOCAL, true, MACHINE_KEYS, &fe_keys_machine_server},
+	{"macstadium", IR_BACKEND_LOCAL, true, MACHINE_KEYS, &fe_keys_machine_server},
 };
 #define NRUNNERS (sizeof runners / sizeof *runners)
+
+const char *fe_runner_server(size_t i, const struct fe_keyset **server)
+{
+	if (i >= NRUNNERS)
+		return NULL;
+	*server = runners[i].server;
+	return runners[i].type;
+}
 
 static const struct runner *find_runner(struct lower *lw, const struct fe_node *n)
 {
@@ -108,14 +112,9 @@ static void foreign_keys(struct lower *lw, const struct fe_node *doc,
 static void check_server(struct lower *lw, const struct fe_node *n,
 			 const struct runner *r)
 {
-	for (size_t i = 0; n && i < n->npairs; i++) {
-		const struct fe_pair *p = &n->pairs[i];
-		bool known = p->key->kind != FE_SCALAR;
-		for (size_t k = 0; !known && k < r->nserver; k++)
-			known = strcmp(p->key->str, r->server[k]) == 0;
-		if (!known)
-			fe_unknown_key(lw->file, p, "server", r->server, r->nserver, lw->dl);
-	}
+	const struct fe_node *sv[FE_KEYS_MAX];
+	if (n)
+		fe_keys_check(r->server, n, sv, lw->file, lw->dl);
 }
 
 /* token: {from_secret: do_token} (or the token itself) */

@@ -14,7 +14,10 @@
 #include "frontend/keys.h"
 
 #define KEYSET(var, label, arr, text) \
-	const struct fe_keyset var = {label, arr, sizeof arr / sizeof *arr, text}
+	const struct fe_keyset var = {label, arr, sizeof arr / sizeof *arr, text, 0}
+/* A keyset of which exactly one of the keys `one` (bits) must be given. */
+#define KEYSET_ONE(var, label, arr, text, one) \
+	const struct fe_keyset var = {label, arr, sizeof arr / sizeof *arr, text, one}
 
 static const struct fe_key platform_keys[PF_N] = {
 	[PF_OS] = {"os", FE_T_STR, NULL, false, "operating system: linux or windows"},
@@ -53,7 +56,8 @@ static const struct fe_key volume_keys[VO_N] = {
 	[VO_TEMP] = {"temp", FE_T_OBJ, &fe_keys_volume_temp, false, "an empty volume made for the run"},
 	[VO_HOST] = {"host", FE_T_OBJ, &fe_keys_volume_host, false, "a directory of the host"},
 };
-KEYSET(fe_keys_volume, "volume", volume_keys, "a volume steps can mount");
+KEYSET_ONE(fe_keys_volume, "volume", volume_keys, "a volume steps can mount",
+	   1u << VO_TEMP | 1u << VO_HOST);
 
 static const struct fe_key mount_keys[MO_N] = {
 	[MO_NAME] = {"name", FE_T_STR, NULL, true, "a volume of the pipeline"},
@@ -211,6 +215,22 @@ static const struct fe_key host_alias_keys[KH_N] = {
 };
 KEYSET(fe_keys_host_alias, "host_aliases", host_alias_keys, "kubernetes: an /etc/hosts entry");
 
+static const struct fe_key ssh_server_keys[SS_N] = {
+	[SS_HOST] = {"host", FE_T_SECRET, NULL, false, "the server's host name or address"},
+	[SS_USER] = {"user", FE_T_SECRET, NULL, false, "the user to log in as"},
+	[SS_PASSWORD] = {"password", FE_T_SECRET, NULL, false, "the user's password, {from_secret: name}"},
+	[SS_SSH_KEY] = {"ssh_key", FE_T_SECRET, NULL, false, "a private key, {from_secret: name}"},
+};
+KEYSET(fe_keys_ssh_server, "server", ssh_server_keys, "ssh: the server the steps run on");
+
+static const struct fe_key machine_server_keys[SM_N] = {
+	[SM_IMAGE] = {"image", FE_T_SECRET, NULL, false, "the machine's image"},
+	[SM_SIZE] = {"size", FE_T_SECRET, NULL, false, "the machine's size"},
+	[SM_REGION] = {"region", FE_T_SECRET, NULL, false, "the region the machine is made in"},
+};
+KEYSET(fe_keys_machine_server, "server", machine_server_keys,
+       "digitalocean and macstadium: the machine made for the pipeline");
+
 static const struct fe_key pipeline_keys[PL_N] = {
 	[PL_KIND] = {"kind", FE_T_STR, NULL, true, "pipeline, secret, signature or template"},
 	[PL_TYPE] = {"type", FE_T_STR, NULL, false, "docker (default), kubernetes, exec (local processes), or ssh, vm, digitalocean or macstadium (run here as local processes)"},
@@ -255,7 +275,8 @@ static const struct fe_key secret_keys[SE_N] = {
 	[SE_FILE] = {"file", FE_T_STR, NULL, false, "read the value from this host file"},
 	[SE_DATA] = {"data", FE_T_STR, NULL, false, "an encrypted value (not supported)"},
 };
-KEYSET(fe_keys_secret, "secret", secret_keys, "where a secret's value comes from");
+KEYSET_ONE(fe_keys_secret, "secret", secret_keys, "where a secret's value comes from",
+	   1u << SE_GET | 1u << SE_ENV | 1u << SE_FILE | 1u << SE_DATA);
 
 static const struct fe_key signature_keys[SI_N] = {
 	[SI_KIND] = {"kind", FE_T_STR, NULL, true, "signature"},
@@ -351,6 +372,8 @@ static const char *type_error(enum fe_type t, const struct fe_node *n)
 	case FE_T_PORTS:
 	case FE_T_ARTIFACTS: return n->kind == FE_SEQ ? NULL : "a sequence";
 	case FE_T_DURATION: return scalar ? NULL : "a duration such as 10s";
+	case FE_T_SECRET:
+		return scalar || n->kind == FE_MAP ? NULL : "a string or {from_secret: name}";
 	case FE_T_ANY: return NULL;
 	}
 	return NULL;

@@ -30,6 +30,7 @@ enum fe_type {
 	FE_T_PORTS,     /* a sequence of port numbers or `port` maps */
 	FE_T_DURATION,  /* a duration as docker compose writes it: 1m30s, 500ms */
 	FE_T_ARTIFACTS, /* a sequence of paths or maps checked against `sub` */
+	FE_T_SECRET,    /* a string or {from_secret: name} */
 };
 
 struct fe_keyset;
@@ -47,6 +48,7 @@ struct fe_keyset {
 	const struct fe_key *keys;
 	size_t n;
 	const char *desc;
+	uint32_t one_of;                /* keys (bit i: key i) of which one is required */
 };
 
 enum { PL_KIND, PL_TYPE, PL_NAME, PL_VERSION, PL_PLATFORM, PL_WORKSPACE,
@@ -88,6 +90,8 @@ enum { KT_KEY, KT_OPERATOR, KT_VALUE, KT_EFFECT, KT_SECONDS, KT_N };
 enum { KD_NAMESERVERS, KD_SEARCHES, KD_OPTIONS, KD_N };
 enum { KH_IP, KH_HOSTNAMES, KH_N };
 enum { KO_NAME, KO_VALUE, KO_N };
+enum { SS_HOST, SS_USER, SS_PASSWORD, SS_SSH_KEY, SS_N };      /* ssh server */
+enum { SM_IMAGE, SM_SIZE, SM_REGION, SM_N };                   /* a machine's server */
 
 extern const struct fe_keyset fe_keys_pipeline, fe_keys_step, fe_keys_platform,
 	fe_keys_workspace, fe_keys_clone, fe_keys_volume, fe_keys_volume_temp,
@@ -96,7 +100,7 @@ extern const struct fe_keyset fe_keys_pipeline, fe_keys_step, fe_keys_platform,
 	fe_keys_secret_get, fe_keys_signature, fe_keys_template, fe_keys_from_secret, fe_keys_when,
 	fe_keys_condition, fe_keys_healthcheck, fe_keys_export, fe_keys_import,
 	fe_keys_pool, fe_keys_kube_metadata, fe_keys_toleration, fe_keys_dns_config,
-	fe_keys_host_alias, fe_keys_dns_option;
+	fe_keys_host_alias, fe_keys_dns_option, fe_keys_ssh_server, fe_keys_machine_server;
 
 /* The largest keyset, for callers' value arrays. */
 #define FE_KEYS_MAX 32

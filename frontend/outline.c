@@ -451,7 +451,7 @@ static const struct fe_keyset *sub_keys(const struct fe_keyset *ks, const struct
 		return NULL;
 	switch (k->type) {
 	case FE_T_COND: return &fe_keys_when;
-	case FE_T_ENV: return &fe_keys_from_secret;
+	case FE_T_ENV: case FE_T_SECRET: return &fe_keys_from_secret;
 	case FE_T_OBJ: case FE_T_OBJS: case FE_T_PORTS: case FE_T_ARTIFACTS: return k->sub;
 	default: break;
 	}

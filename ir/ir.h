@@ -467,6 +467,12 @@ size_t ir_workspace_join(const struct ir_workspace *w, char *buf, size_t size);
  */
 const char *ir_suggest(const char *word, const char *const *candidates, size_t n);
 
+/*
+ * The edit distance ir_suggest() uses (optimal string alignment) between
+ * two words of at most 64 bytes; SIZE_MAX for a longer one.
+ */
+size_t ir_distance(const char *a, const char *b);
+
 struct cJSON;
 /* "a string", "a number", "an array", ... for messages about JSON input. */
 const char *ir_json_type_name(const struct cJSON *v);

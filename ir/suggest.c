@@ -7,6 +7,7 @@
  * edit; candidates whose length alone rules them out are skipped before
  * any table is filled, which keeps a huge misspelt key cheap.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,14 @@ static size_t osa_distance(const char *s, size_t n, const char *t, size_t m)
 		}
 	}
 	return d[n][m];
+}
+
+size_t ir_distance(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+	if (n > SUGGEST_MAX_LEN || m > SUGGEST_MAX_LEN)
+		return SIZE_MAX;
+	return osa_distance(a, n, b, m);
 }
 
 const char *ir_suggest(const char *word, const char *const *candidates, size_t n)

@@ -1,7 +1,9 @@
 #!/bin/sh
-# pipec schema: valid JSON Schema with a description on every key, and the
-# real yaml-language-server (from npm) using it: a valid file gets no
-# diagnostic, a misspelt key gets one at its line.
+# pipec schema: valid JSON Schema with a description on every key, that
+# agrees with the compiler (every YAML file of tests/ and samples/ it
+# compiles is valid, a misspelt key is not, other unknown keys are), and
+# the real yaml-language-server (from npm) using it: a valid file gets no
+# diagnostic, a misspelt key gets one at its line, naming the key meant.
 . tests/lib.sh
 
 $PIPEC schema >"$TMP/schema.json"
@@ -29,6 +31,33 @@ for m in missing[:10]:
     print("# no description:", m)
 sys.exit(1 if missing else 0)
 EOF2
+
+# The compiler and the schema on every YAML file of the tree, in one
+# build context whatever branch the checkout is on.
+ctx="--trusted --branch=main --ref=refs/heads/main --event=push"
+find tests samples \( -name '*.yml' -o -name '*.yaml' \) -type f | LC_ALL=C sort >"$TMP/files"
+i=0
+while read -r f; do
+	i=$((i + 1))
+	# shellcheck disable=SC2086
+	set -- $ctx
+	[ -d "${f%.yml}.templates" ] && set -- "$@" --templates "${f%.yml}.templates"
+	$PIPEC validate "$@" "$f" >/dev/null 2>"$TMP/findings.$i"
+	echo "$? $TMP/findings.$i $f"
+done <"$TMP/files" >"$TMP/results"
+python3 tests/schema-agree.py "$TMP/schema.json" "$TMP/results" >"$TMP/agree.out"
+check "schema and compiler agree on every YAML file of tests/ and samples/" test $? -eq 0
+sed 's/^/#   /' "$TMP/agree.out"
+
+# Keys made from the known ones by a few edits: the schema refuses those
+# the compiler calls misspelt (did you mean), and only those.
+python3 tests/schema-keys.py write "$TMP/schema.json" "$TMP/misspelt.yml"
+produces "pipec lint reports the made keys" "$TMP/misspelt.out" \
+	sh -c "$PIPEC lint $ctx '$TMP/misspelt.yml' >'$TMP/misspelt.out' 2>&1"
+python3 tests/schema-keys.py check "$TMP/schema.json" "$TMP/misspelt.yml" "$TMP/misspelt.out" \
+	>"$TMP/keys.out"
+check "the schema refuses exactly the keys the compiler calls misspelt" test $? -eq 0
+sed 's/^/#   /' "$TMP/keys.out"
 
 cat >"$TMP/good.yml" <<'EOF2'
 kind: pipeline
@@ -95,4 +124,5 @@ sed 's/^/#   /' "$TMP/lsp.out"
 check "valid sample: no diagnostic" grep -qx "$TMP/good.yml: clean" "$TMP/lsp.out"
 check "unknown key: one diagnostic at its line" \
 	test "$(grep -c "^$TMP/typo.yml:" "$TMP/lsp.out")" -eq 1
-check "unknown key: named at line 27" grep -q "^$TMP/typo.yml:27:3: .*comands" "$TMP/lsp.out"
+check "misspelt key: the key meant named at line 27" \
+	grep -q "^$TMP/typo.yml:27:3: .*did you mean 'commands'" "$TMP/lsp.out"

@@ -48,7 +48,10 @@ Test(schema, every_key_of_the_table_is_described)
 		cJSON *d = definition(s, sets[i].def);
 		cJSON *props = cJSON_GetObjectItem(d, "properties");
 		cr_assert_eq(cJSON_GetArraySize(props), (int)sets[i].ks->n);
-		cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(d, "additionalProperties")));
+		/* other keys are allowed, a misspelling of each known one is not */
+		cr_assert_null(cJSON_GetObjectItem(d, "additionalProperties"));
+		cJSON *names = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "propertyNames"), "allOf");
+		cr_assert_eq(cJSON_GetArraySize(names), (int)sets[i].ks->n);
 		for (size_t k = 0; k < sets[i].ks->n; k++) {
 			cJSON *p = cJSON_GetObjectItem(props, sets[i].ks->keys[k].name);
 			cr_assert_not_null(p, "%s.%s", sets[i].def, sets[i].ks->keys[k].name);
@@ -57,6 +60,27 @@ Test(schema, every_key_of_the_table_is_described)
 				  "%s.%s has a description", sets[i].def, sets[i].ks->keys[k].name);
 		}
 	}
+	cJSON_Delete(s);
+}
+
+Test(schema, a_misspelling_names_the_key_the_compiler_offers)
+{
+	cJSON *s = load();
+	cJSON *names = cJSON_GetObjectItem(cJSON_GetObjectItem(definition(s, "step"),
+							       "propertyNames"), "allOf");
+	cJSON *p = cJSON_GetArrayItem(names, ST_COMMANDS);
+	cr_assert_str_eq(cJSON_GetObjectItem(p, "patternErrorMessage")->valuestring,
+			 "unknown key in step, did you mean 'commands'");
+	cr_assert_not_null(strstr(cJSON_GetObjectItem(p, "pattern")->valuestring, "(?!(?:commands|command)$|x-|\\.)"),
+			   "the known keys near 'commands' are no misspelling of it");
+	cJSON_Delete(s);
+}
+
+Test(schema, exactly_one_source_of_a_volume_and_of_a_secret)
+{
+	cJSON *s = load();
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(definition(s, "volume"), "oneOf")), 2);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(definition(s, "secret"), "oneOf")), 4);
 	cJSON_Delete(s);
 }
 
