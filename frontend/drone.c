@@ -19,6 +19,7 @@
  * large file asks for the same few at every step.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -394,6 +395,17 @@ static void inject_env(struct pbuild *pb, const char *type)
  * remote and the commit from the variables above at run time, so the
  * script itself is the same for every build.
  */
+/* clone.retries: a failed clone runs again, as a step with retries does. */
+static void clone_retries(struct pbuild *pb, const struct fe_node *n, struct ir_step *s)
+{
+	long long v = strtoll(n->str, NULL, 10);
+	if (v < 0 || v > INT_MAX)
+		diag_error(pb->lw->dl, fe_pos(pb->lw->file, n), "invalid-value",
+			   "clone.retries: expected a count from 0 to %d, got %s", INT_MAX, n->str);
+	else
+		s->retries = (int)v;
+}
+
 static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_step *s)
 {
 	struct lower *lw = pb->lw;
@@ -419,6 +431,10 @@ static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_s
 	fe_drone_env_set(lw->a, &env, "DRONE_STEP_NAME", "clone");
 	if (fe_bool(cl[CL_SKIP_VERIFY]) == 1)
 		fe_drone_env_set(lw->a, &env, "GIT_SSL_NO_VERIFY", "true");
+	if (fe_bool(cl[CL_TRACE]) == 1)
+		fe_drone_env_set(lw->a, &env, "GIT_TRACE", "true");
+	if (cl[CL_RETRIES])
+		clone_retries(pb, cl[CL_RETRIES], s);
 	s->environment = (struct ir_env){env.v, env.n};
 }
 

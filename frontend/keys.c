@@ -7,6 +7,7 @@
  * the lowering's access to values by index, and the JSON Schema that
  * editors use (schema.c), so the three cannot drift apart.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,6 +38,8 @@ static const struct fe_key clone_keys[CL_N] = {
 	[CL_DISABLE] = {"disable", FE_T_BOOL, NULL, false, "do not add the clone step"},
 	[CL_DEPTH] = {"depth", FE_T_INT, NULL, false, "fetch only this many commits"},
 	[CL_SKIP_VERIFY] = {"skip_verify", FE_T_BOOL, NULL, false, "do not verify the server's TLS certificate"},
+	[CL_RETRIES] = {"retries", FE_T_INT, NULL, false, "run a failed clone again, up to this many times"},
+	[CL_TRACE] = {"trace", FE_T_BOOL, NULL, false, "git's trace (GIT_TRACE) in the clone step's log"},
 };
 KEYSET(fe_keys_clone, "clone", clone_keys, "how the source is fetched");
 
@@ -423,10 +426,54 @@ void fe_unknown_key(const char *file, const struct fe_pair *p, const char *where
 			     "unknown key '%s' in %s", key, where);
 }
 
+/* "DOCKER_PASSWORD" for docker_password: the variable 0.8 made of a secret. */
+static const char *variable(const char *name, char *buf, size_t size)
+{
+	size_t i = 0;
+	for (; name[i] && i + 1 < size; i++)
+		buf[i] = (char)toupper((unsigned char)name[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+/*
+ * A step's `secrets: [docker_password]` (or [{source, target}]) is Drone
+ * 0.8's spelling, which Drone 1.x ignores: an unknown key still, but the
+ * warning shows the 1.x spelling for the first secret, and says the step
+ * gets nothing from it, as under Drone.
+ */
+static bool old_step_secrets(const struct fe_keyset *ks, const struct fe_pair *p,
+			     const char *file, struct diag_list *dl)
+{
+	if (ks != &fe_keys_step || strcmp(p->key->str, "secrets") != 0)
+		return false;
+	const struct fe_node *first = p->value->kind == FE_SEQ && p->value->nitems
+				      ? p->value->items[0] : NULL;
+	const char *name = "name", *var = "NAME";
+	char buf[128];
+	if (first && first->kind == FE_SCALAR && first->len) {
+		name = first->str;
+		var = variable(name, buf, sizeof buf);
+	} else if (first && first->kind == FE_MAP) {
+		const struct fe_node *src = fe_map_get(first, "source"), *dst = fe_map_get(first, "target");
+		if (src && src->kind == FE_SCALAR && dst && dst->kind == FE_SCALAR) {
+			name = src->str;
+			var = variable(dst->str, buf, sizeof buf);
+		}
+	}
+	diag_warning(dl, fe_pos(file, p->key), "unknown-key",
+		     "key 'secrets' is Drone 0.8's spelling, which Drone 1.x ignores: the "
+		     "step gets no secret from it; write environment: {%s: {from_secret: %s}}",
+		     var, name);
+	return true;
+}
+
 static void unknown_key(const struct fe_keyset *ks, const struct fe_pair *p,
 			const char *file, struct diag_list *dl)
 {
 	const char *names[FE_KEYS_MAX];
+	if (old_step_secrets(ks, p, file, dl))
+		return;
 	for (size_t i = 0; i < ks->n; i++)
 		names[i] = ks->keys[i].name;
 	fe_unknown_key(file, p, ks->name, names, ks->n, dl);
