@@ -1,8 +1,8 @@
 /*
  * backend.c - the Kubernetes backend's rt_backend_ops.
  *
- * prepare() makes the run's root ConfigMap (scripts and files) and its
- * workspace claim, then lists the run's Pods once and opens one watch on
+ * prepare() makes the run's root ConfigMap (scripts and files), its
+ * workspace claim and the Secret of its registry credentials, then lists the run's Pods once and opens one watch on
  * them (labelSelector pipec.run, resourceVersion from the list, bookmarks
  * on).  start() puts the step's secrets into the run's Secret, makes a
  * service's Service, waits for the services before a step, and creates
@@ -249,6 +249,7 @@ static struct kube_pod_options pod_options(const struct kube_ctx *x, const char 
 	return (struct kube_pod_options){
 		.run_id = x->run, .name = name, .config_map = x->root,
 		.secret_name = x->secret[0] ? x->secret : NULL,
+		.pull_secret = x->pull_secret[0] ? x->pull_secret : NULL,
 		.workspace_claim = x->claim[0] ? x->claim : NULL,
 		.unsupported = unsupported, .arg = u,
 	};
@@ -306,6 +307,7 @@ static void forget_run(struct kube_ctx *x)
 	kube_lines_release(&x->lines);
 	x->p = NULL;
 	x->rv[0] = x->root[0] = x->root_uid[0] = x->claim[0] = x->secret[0] = x->pod[0] = 0;
+	x->pull_secret[0] = 0;
 	cJSON_Delete(x->pod_state);
 	x->pod_state = NULL;
 	x->relist = x->pod_gone = x->pod_deleted = false;
@@ -324,7 +326,7 @@ static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pip
 	char root[200];
 	snprintf(root, sizeof root, "pipec-%s-%s", x->run, p->name);
 	kube_label_value(root, true, x->root, sizeof x->root);
-	if (kube_create_root(x, dl) < 0)
+	if (kube_create_root(x, dl) < 0 || kube_create_pull_secret(x, run->pull_secrets, dl) < 0)
 		return -1;
 	if (x->opt.single_pod && create_pipeline_pod(x, run, dl) < 0)
 		return -1;

@@ -213,6 +213,7 @@ struct kube_ctx {
 	char root_uid[80];
 	char claim[KUBE_MAX_NAME + 1];      /* the workspace claim, or "" */
 	char secret[KUBE_MAX_NAME + 1];     /* the run's Secret once made, or "" */
+	char pull_secret[KUBE_MAX_NAME + 1]; /* its registry credentials Secret, or "" */
 	/* --kube-single-pod: the pipeline's one Pod (named as the root), the
 	 * last state the watch gave of it (a step started later reads it),
 	 * whether it is gone and whether it was deleted; else "". */
@@ -241,6 +242,12 @@ int kube_create_root(struct kube_ctx *x, struct diag_list *dl);
 int kube_put_secrets(struct kube_ctx *x, const struct rt_job *job, struct diag_list *dl);
 /* Puts every value of `by_name` (secret name -> value) into the run's Secret. */
 int kube_put_all_secrets(struct kube_ctx *x, const struct ir_env *by_name, struct diag_list *dl);
+/*
+ * The run's kubernetes.io/dockerconfigjson Secret, from the pipeline's
+ * image_pull_secrets with a value (`by_name`, each a config.json), which
+ * every Pod names in imagePullSecrets; none when there are none.
+ */
+int kube_create_pull_secret(struct kube_ctx *x, const struct ir_env *by_name, struct diag_list *dl);
 /* The Service a service step is reached through, named after it. */
 int kube_create_service(struct kube_ctx *x, const struct ir_step *s, struct diag_list *dl);
 /* "<hostname>-<pid>": who owns the objects of this run. */

@@ -56,6 +56,9 @@ struct kube_pod_options {
 	const char *name;           /* the Pod's name; NULL: none (a template) */
 	const char *config_map;     /* holds scripts and files; NULL: "<pipeline>-scripts" */
 	const char *secret_name;    /* the secretKeyRefs' Secret; NULL: "<pipeline>-secrets" */
+	/* A kubernetes.io/dockerconfigjson Secret every Pod names in
+	 * imagePullSecrets; NULL: none. */
+	const char *pull_secret;
 	/*
 	 * A PersistentVolumeClaim holding the workspace (folder "workspace"),
 	 * the temp volumes ("volumes/NAME") and artifacts ("artifacts"),

@@ -193,6 +193,61 @@ int kube_put_all_secrets(struct kube_ctx *x, const struct ir_env *by_name, struc
 	return put_secret(x, sec, x->p->pos, dl);
 }
 
+/*
+ * The "auths" of each registry credentials file in `by_name`, merged (the
+ * first to name a registry wins, as Docker looks them up); NULL after
+ * recording which one has none a cluster can use.
+ */
+static cJSON *merged_auths(struct kube_ctx *x, const struct ir_env *by_name, struct diag_list *dl)
+{
+	cJSON *auths = cJSON_CreateObject();
+	for (size_t i = 0; i < by_name->n; i++) {
+		cJSON *cfg = cJSON_Parse(by_name->v[i].value);
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(cfg, "auths"), *e;
+		if (!cJSON_IsObject(a) || !a->child) {
+			cJSON_Delete(cfg);
+			cJSON_Delete(auths);
+			diag_error(dl, x->p->pos, "kube-unsupported", "image_pull_secrets '%s' is not a registry "
+				   "credentials file with \"auths\" (a cluster cannot run credential helpers)",
+				   by_name->v[i].key);
+			return NULL;
+		}
+		cJSON_ArrayForEach(e, a)
+			if (!cJSON_GetObjectItemCaseSensitive(auths, e->string))
+				cJSON_AddItemToObject(auths, e->string, cJSON_Duplicate(e, true));
+		cJSON_Delete(cfg);
+	}
+	return auths;
+}
+
+int kube_create_pull_secret(struct kube_ctx *x, const struct ir_env *by_name, struct diag_list *dl)
+{
+	if (!by_name || !by_name->n)
+		return 0;
+	cJSON *auths = merged_auths(x, by_name, dl);
+	if (!auths)
+		return -1;
+	cJSON *cfg = cJSON_CreateObject();
+	cJSON_AddItemToObject(cfg, "auths", auths);
+	char *json = cJSON_PrintUnformatted(cfg);
+	cJSON_Delete(cfg);
+	char *b = kube_base64_encode(json, strlen(json));
+	free(json);
+	char name[KUBE_MAX_NAME + 1];
+	snprintf(name, sizeof name, "%.*s-registry", KUBE_MAX_NAME - 9, x->root);
+	cJSON *sec = cJSON_CreateObject();
+	cJSON_AddStringToObject(sec, "apiVersion", "v1");
+	cJSON_AddStringToObject(sec, "kind", "Secret");
+	cJSON_AddStringToObject(sec, "type", "kubernetes.io/dockerconfigjson");
+	cJSON_AddItemToObject(sec, "metadata", kube_metadata(x->p, x->run, name, NULL));
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(sec, "data"), ".dockerconfigjson", b);
+	free(b);
+	if (kube_create(x, "secrets", sec, x->p->pos, dl) < 0)
+		return -1;
+	snprintf(x->pull_secret, sizeof x->pull_secret, "%s", name);
+	return 0;
+}
+
 int kube_create_service(struct kube_ctx *x, const struct ir_step *s, struct diag_list *dl)
 {
 	if (!kube_dns_label_ok(s->name))

@@ -682,6 +682,11 @@ static cJSON *pod_new(const struct ir_pipeline *p, const struct ir_step *s,
 	 * namespace into each step's environment; Drone's steps see none. */
 	cJSON_AddBoolToObject(*spec, "enableServiceLinks", false);
 	add_kube_keys(*spec, p->kube);
+	if (o->pull_secret) {
+		cJSON *ps = cJSON_CreateObject();
+		cJSON_AddStringToObject(ps, "name", o->pull_secret);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(*spec, "imagePullSecrets"), ps);
+	}
 	return pod;
 }
 

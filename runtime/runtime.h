@@ -178,6 +178,10 @@ struct rt_run_info {
 	 * first step starts (a Pod per pipeline).  Each job still gets its
 	 * own in rt_job.secrets. */
 	const struct ir_env *secrets;
+	/* The pipeline's image_pull_secrets that have a value, by name (each
+	 * a registry credentials file, config.json), for a backend that hands
+	 * them to the cluster before its first step (rt_job.pull_secrets). */
+	const struct ir_env *pull_secrets;
 };
 
 /* What one probe of a service found. */

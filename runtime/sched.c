@@ -736,6 +736,7 @@ void rt_pipeline_run(struct prun *r)
 	struct run *run = r->run;
 	r->rep->started_ms = rt_wall_ms();
 	run->info.secrets = &r->secrets;
+	run->info.pull_secrets = &r->pull_secrets;
 	if (ops(r)->prepare(ctx(r), &run->info, r->p, run->dl) < 0) {
 		r->failed = true;
 	} else {

@@ -5,7 +5,7 @@
 # with a test CA made by openssl, tls-server-name, exec plugin, in-cluster),
 # the failure reasons Kubernetes gives, the pipeline's Kubernetes keys in the
 # Pods it is sent, a watch the server keeps ending, Ctrl-C in
-# the middle of a step, and prune after a killed run.
+# the middle of a step, and prune after a killed run, in one namespace.
 . tests/lib.sh
 . tests/kube/lib.sh
 kube_setup
@@ -131,10 +131,11 @@ steps:
 EOY
 
 # pod_running: true once the fake server has a Pod of the run whose container runs.
+# wait_running [NS]: a container of a Pod in NS (default ci) runs.
 wait_running() {
 	i=0
 	while [ $i -lt 300 ]; do
-		curl -s -H "$H" "$KUBE_URL/api/v1/namespaces/ci/pods" | grep -q '"running"' && return 0
+		curl -s -H "$H" "$KUBE_URL/api/v1/namespaces/${1:-ci}/pods" | grep -q '"running"' && return 0
 		sleep 0.1; i=$((i + 1))
 	done
 	return 1
@@ -256,3 +257,23 @@ check "prune --dry-run lists the run's root" has "$TMP/out" "would remove config
 "$PIPEC" prune --backend=kube >"$TMP/out" 2>"$TMP/err"
 check "prune removes it" has "$TMP/out" "removed configmap pipec-"
 kube_leak_check "prune"
+
+# prune keeps to one namespace, and to the objects pipec labelled.
+"$PIPEC" run --backend=kube --namespace other "$TMP/long.yml" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+check "prune, other namespace: the step was running" wait_running other
+kill -9 $pid
+wait $pid 2>/dev/null
+curl -s -H "$H" -X POST "$KUBE_URL/api/v1/namespaces/other/configmaps" -H 'Content-Type: application/json' \
+	-d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"not-pipecs"}}' >/dev/null
+in_other() { kube_objects | grep -c '/other/'; }
+before=$(in_other)
+"$PIPEC" prune --backend=kube >"$TMP/out" 2>"$TMP/err"
+check "prune, other namespace: the context's namespace is left alone (exit 0)" [ $? -eq 0 ]
+check "prune, other namespace: the run's objects and another are there" [ "$before" -gt 1 ]
+check "prune, other namespace: nothing in it was touched" [ "$(in_other)" = "$before" ]
+"$PIPEC" prune --backend=kube --namespace other >"$TMP/out" 2>"$TMP/err"
+check "prune --namespace: removes the run's root there" has "$TMP/out" "removed configmap pipec-"
+check "prune --namespace: but not an object pipec did not label" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H '$H' '$KUBE_URL/api/v1/namespaces/other/configmaps/not-pipecs')\" = 200 ]"
+curl -s -H "$H" -X DELETE "$KUBE_URL/api/v1/namespaces/other/configmaps/not-pipecs" >/dev/null
+kube_leak_check "prune --namespace"

@@ -9,12 +9,14 @@
 // subPath a folder below.  Containers of one Pod share the network of a
 // pause container when there are several; a lone container joins the
 // namespace's network directly, with the names of the Services selecting it
-// as DNS aliases.  Init containers run in order (restartPolicy Always ones
+// as DNS aliases; hostAliases and dnsConfig are the engine's extra hosts and
+// DNS settings.  Init containers run in order (restartPolicy Always ones
 // are sidecars left running, the next init container waiting for a
 // sidecar's startupProbe), then the containers.  $(VAR) in command, args
 // and env values is expanded as Kubernetes does.  Exit codes and OOMKilled
-// come from the engine; a missing image is ErrImagePull then
-// ImagePullBackOff; an eviction ends the Pod with reason Evicted.
+// come from the engine; an image the engine lacks is pulled with the
+// credentials of the Pod's imagePullSecrets for its registry, else it is
+// ErrImagePull then ImagePullBackOff; an eviction ends the Pod with reason Evicted.
 "use strict";
 const fs = require("fs");
 const http = require("http");
@@ -63,11 +65,11 @@ class Kubelet {
 
   // ---- the engine ----------------------------------------------------------
 
-  docker(method, p, body) {
+  docker(method, p, body, extra) {
     return new Promise((resolve, reject) => {
       const data = body ? JSON.stringify(body) : null;
-      const req = http.request({ socketPath: this.socket, method, path: p,
-        headers: data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {} }, (res) => {
+      const headers = data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {};
+      const req = http.request({ socketPath: this.socket, method, path: p, headers: { ...headers, ...extra } }, (res) => {
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
         res.on("end", () => {
@@ -202,6 +204,15 @@ class Kubelet {
     return (pod.spec.hostAliases || []).flatMap((a) => a.hostnames.map((h) => `${h}:${a.ip}`));
   }
 
+  // The Pod's network settings a container (or the pause container) is made with.
+  podNetwork(pod, net) {
+    const dns = pod.spec.dnsConfig || {};
+    return {
+      HostConfig: { NetworkMode: net, ExtraHosts: this.extraHosts(pod), Dns: dns.nameservers, DnsSearch: dns.searches },
+      NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: this.aliases(pod) } } },
+    };
+  }
+
   // ---- containers ---------------------------------------------------------------
 
   async config(pod, c, state) {
@@ -226,21 +237,18 @@ class Kubelet {
     if (state.pause) {
       cfg.HostConfig.NetworkMode = `container:${state.pause}`;
     } else {
-      const net = await this.network(pod.metadata.namespace);
-      cfg.HostConfig.NetworkMode = net;
-      cfg.HostConfig.ExtraHosts = this.extraHosts(pod);
-      cfg.NetworkingConfig = { EndpointsConfig: { [net]: { Aliases: this.aliases(pod) } } };
+      const n = this.podNetwork(pod, await this.network(pod.metadata.namespace));
+      Object.assign(cfg.HostConfig, n.HostConfig);
+      cfg.NetworkingConfig = n.NetworkingConfig;
     }
     return cfg;
   }
 
   async startPause(pod, state) {
-    const net = await this.network(pod.metadata.namespace);
     const r = await this.docker("POST", "/containers/create", {
       Image: PAUSE_IMAGE, Entrypoint: ["/bin/sleep"], Cmd: ["2147483647"],
       Labels: { "pipec-fake": "1", "pipec-fake.pod": pod.metadata.uid },
-      HostConfig: { NetworkMode: net, ExtraHosts: this.extraHosts(pod) },
-      NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: this.aliases(pod) } } },
+      ...this.podNetwork(pod, await this.network(pod.metadata.namespace)),
     });
     if (r.status !== 201) throw new Error(`pause container: ${r.text}`);
     state.pause = r.json.Id;
@@ -256,10 +264,41 @@ class Kubelet {
     return r.status === 200 ? `docker-pullable://${image}@${r.json.Id}` : null;
   }
 
+  // The credentials the Pod's imagePullSecrets (kubernetes.io/dockerconfigjson
+  // Secrets of its namespace) hold for the registry of `image`, as the
+  // engine's X-Registry-Auth; null when none names it.
+  registryAuth(pod, image) {
+    const slash = image.indexOf("/");
+    const domain = slash > 0 && /[.:]/.test(image.slice(0, slash)) ? image.slice(0, slash) : null;
+    if (!domain) return null;
+    for (const ref of pod.spec.imagePullSecrets || []) {
+      const s = this.store.get("secrets", pod.metadata.namespace, ref.name);
+      if (!s || s.type !== "kubernetes.io/dockerconfigjson" || !s.data) continue;
+      const auths = JSON.parse(Buffer.from(s.data[".dockerconfigjson"], "base64").toString()).auths || {};
+      const key = Object.keys(auths).find((k) => k.replace(/^https?:\/\//, "").replace(/\/.*$/, "") === domain);
+      if (!key) continue;
+      const [username, ...rest] = Buffer.from(auths[key].auth, "base64").toString().split(":");
+      return Buffer.from(JSON.stringify({ username, password: rest.join(":"), serveraddress: domain })).toString("base64");
+    }
+    return null;
+  }
+
+  // The image's ID, pulled first with the Pod's credentials when the engine lacks it.
+  async pullImage(pod, image) {
+    const have = await this.imageID(image);
+    const auth = have ? null : this.registryAuth(pod, image);
+    if (!auth) return have;
+    const colon = image.lastIndexOf(":");
+    const [name, tag] = colon > image.lastIndexOf("/") ? [image.slice(0, colon), image.slice(colon + 1)] : [image, "latest"];
+    await this.docker("POST", `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`,
+      null, { "X-Registry-Auth": auth });
+    return this.imageID(image);
+  }
+
   // Runs one container to its end: its exit code, or null when it never ran.
   async runContainer(pod, c, init, state) {
     if (state.killed) return null;
-    const imageID = await this.imageID(c.image);
+    const imageID = await this.pullImage(pod, c.image);
     if (!imageID) {
       this.waiting(pod, c, init, "ErrImagePull", `rpc error: code = NotFound desc = failed to pull and unpack image "${c.image}": not found`);
       setTimeout(() => { if (!state.killed) this.waiting(pod, c, init, "ImagePullBackOff", `Back-off pulling image "${c.image}"`); }, 1000);
