@@ -188,7 +188,8 @@ enum { CLI_OPT_SELECT = 0x1100 };
 	"      --exclude STEP    not the steps named (repeatable)\n" \
 	"      --no-deps         --include takes only the steps named\n" \
 	"      --clone           run the clone step in a fresh workspace instead of\n" \
-	"                        using the checkout here\n"
+	"                        using the checkout here: it fetches the checkout's\n" \
+	"                        commit, or DRONE_REMOTE_URL when set (--env)\n"
 
 /* Takes option code `c`; false if it is not one of CLI_SELECT_OPTIONS. */
 bool cli_select_option(struct cli_select *s, int c, const char *arg);
@@ -200,12 +201,15 @@ bool cli_select_option(struct cli_select *s, int c, const char *arg);
 int cli_select_apply(struct ir_doc *doc, const struct cli_select *s, struct ir_arena *a);
 
 /*
- * clone.c: for `run --clone`, the clone step of every pipeline no remote
- * is named for (DRONE_REMOTE_URL) fetches from the checkout here; a
- * notice on `err` names the commit and says when changes are left out.
+ * clone.c: for `run --clone` on `backend` (NULL: the default choice), the
+ * clone step of every pipeline no remote is named for (DRONE_REMOTE_URL)
+ * fetches from the checkout here, bound into it when it is a container;
+ * a notice on `err` names the commit and says when changes are left out.
+ * 0, or EXIT_USAGE after saying why it cannot (no checkout here, or a
+ * backend that cannot see it).
  */
-void cli_clone_source(struct ir_doc *doc, const struct fe_context *ctx, struct ir_arena *a,
-		      FILE *err);
+int cli_clone_source(struct ir_doc *doc, const struct fe_context *ctx, const char *backend,
+		     struct ir_arena *a, FILE *err);
 
 struct val_policy;
 /*

@@ -177,8 +177,8 @@ static struct ir_doc *compile(const char *path, struct run_args *ra, struct ir_a
 	if (!doc || val_normalize(doc, a, 0) < 0)
 		return NULL;
 	cli_env_apply(doc, &ra->env, a);
-	if (ra->select.clone)
-		cli_clone_source(doc, &ctx, a, ra->err);
+	if (ra->select.clone && cli_clone_source(doc, &ctx, ra->backend, a, ra->err))
+		return NULL;
 	return doc;
 }
 

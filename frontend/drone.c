@@ -414,7 +414,8 @@ static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_s
 	if (cl[CL_DEPTH])
 		depth = ir_printf(lw->a, " --depth=%s", cl[CL_DEPTH]->str);
 	cmds[0] = "test -n \"$DRONE_REMOTE_URL\" || { echo 'DRONE_REMOTE_URL is not set:"
-		  " give the remote, run with a workspace, or set clone.disable' >&2; exit 1; }";
+		  " run pipec run --clone in a git checkout, give a remote with"
+		  " --env DRONE_REMOTE_URL=URL, or set clone.disable' >&2; exit 1; }";
 	cmds[1] = "git init -q";
 	cmds[2] = "git remote add origin \"$DRONE_REMOTE_URL\"";
 	cmds[3] = ir_printf(lw->a, "git fetch -q --no-tags%s origin \"${DRONE_COMMIT_REF:-HEAD}\"", depth);

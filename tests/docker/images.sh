@@ -2,13 +2,14 @@
 # builds the images they run, offline, with `docker import` from the
 # host's Debian binaries.  Nothing is pulled.
 #
-#   images_build     makes busybox, redis and postgres (skips those present)
-#                    and tags them with the names the drone-runtime samples
-#                    use (alpine:3.8, redis:4-alpine, postgres:9-alpine, ...);
+#   images_build     makes busybox, redis, postgres and git (skips those
+#                    present) and tags them with the names the drone-runtime
+#                    samples and the clone step use (alpine:3.8,
+#                    redis:4-alpine, postgres:9-alpine, alpine/git, ...);
 #                    on an engine the tests did not start, names that are
 #                    already taken are left as they are
 #
-# Needs busybox-static, redis-server and postgresql installed on the host.
+# Needs busybox-static, redis-server, postgresql and git installed on the host.
 
 # rootfs_busybox DIR: a shell and the usual tools at DIR.
 rootfs_busybox() {
@@ -121,14 +122,30 @@ SH
 		-c 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' -c 'CMD ["postgres"]'
 }
 
+# git with a shell: what the clone step runs.  Its commands other than
+# git itself (git-upload-pack, which fetching from a path starts, and the
+# rest) are links to the one binary, as in Debian's package.
+image_git() {
+	d=$IMG_TMP/git
+	rootfs_busybox "$d"
+	copy_bin "$d" /usr/bin/git
+	mkdir -p "$d/usr/lib/git-core" "$d/usr/share/git-core/templates"
+	ln -s /usr/bin/git "$d/usr/lib/git-core/git"
+	for f in /usr/lib/git-core/git-*; do
+		if [ "$(readlink "$f")" = git ]; then ln -s git "$d$f"; fi
+	done
+	import_dir "$d" pipec-test/git:1 -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' -c 'CMD ["/bin/sh"]'
+}
+
 # Names used by repository samples and by the drone-runtime samples.
 IMG_TAGS_busybox="busybox busybox:1.35 busybox:latest alpine alpine:3.6 alpine:3.8 alpine:latest golang:1.11"
 IMG_TAGS_redis="redis redis:7 redis:latest redis:3.0 redis:4-alpine"
 IMG_TAGS_postgres="postgres postgres:15 postgres:latest postgres:9-alpine"
+IMG_TAGS_git="alpine/git:v2.30.2"
 
 images_build() {
 	IMG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pipec-img.XXXXXX")
-	for img in busybox redis postgres; do
+	for img in busybox redis postgres git; do
 		if ! have_image "pipec-test/$img:1"; then
 			"image_$img" || { rm -rf "$IMG_TMP"; echo "# building image $img failed" >&2; return 1; }
 		fi

@@ -3,6 +3,9 @@
 # pipeline's workspace path, so a step sees its files and a file a step
 # writes appears on the host.  Run from inside a scratch git repository,
 # as a user runs it.  --env and --env-file reach the containers too.
+# With --clone the clone step, a git container (the suite's own, tagged
+# with the clone step's image name), fetches the checkout's commit through
+# a read-only bind of the checkout into a fresh workspace volume.
 . tests/lib.sh
 . tests/docker/lib.sh
 docker_setup
@@ -23,6 +26,7 @@ steps:
   - echo "ws=$DRONE_WORKSPACE"
   - echo from-container > made.txt
 YML
+cp "$R/.drone.yml" "$TMP/look.yml"
 git -C "$R" init -q && git -C "$R" add -A &&
 	git -C "$R" -c user.name=t -c user.email=t@example.com commit -qm init
 (cd "$R" && "$PIPEC_BIN" run --backend=docker .drone.yml) >"$TMP/out" 2>"$TMP/err"
@@ -74,3 +78,42 @@ check "--env on docker: exits 0" [ $? -eq 0 ]
 check "--env on docker: the container has the variables" \
 	has "$TMP/out" "look | cli=cli-value file=file value pipeline=pipeline-value"
 leak_check env
+
+# --clone: steps see the committed files, not the uncommitted ones, and
+# the run says so; the checkout is not written.
+cp "$TMP/look.yml" "$R/.drone.yml"
+rm -f "$R/made.txt"
+echo committed >"$R/file.txt"
+git -C "$R" -c user.name=t -c user.email=t@example.com commit -qam committed
+echo dirty >"$R/file.txt"
+echo untracked >"$R/new.txt"
+
+(cd "$R" && "$PIPEC_BIN" run --backend=docker --clone) >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "--clone on docker: exits 0" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || sed 's/^/#   /' "$TMP/err" | tail -15
+check "--clone on docker: the clone step runs" has "$TMP/err" "  clone "
+check "--clone on docker: steps run in the workspace volume" has "$TMP/out" "look  | /drone/src"
+check "--clone on docker: steps see the committed files" has "$TMP/out" "look  | committed"
+check "--clone on docker: uncommitted changes are not there" \
+	sh -c '! grep -q "look  | dirty\|look  | new.txt" "$1"' - "$TMP/out"
+check "--clone on docker: the run says they are left out" \
+	has "$TMP/err" "uncommitted changes and untracked files are not included"
+check "--clone on docker: the checkout is not written" [ ! -e "$R/made.txt" ]
+check "--clone on docker: the checkout keeps its changes" [ "$(cat "$R/file.txt")" = dirty ]
+leak_check "--clone on docker"
+
+# A checkout owned by another user than the one git runs as in the clone
+# container (root): git refuses to read a repository of another owner
+# unless told it is safe, which the clone step's fetch is.  The host side
+# (pipec's own git commands) trusts it through HOME's git config.
+mkdir -p "$TMP/home"
+printf '[safe]\n\tdirectory = *\n' >"$TMP/home/.gitconfig"
+chown -R 65534:65534 "$R"
+(cd "$R" && HOME=$TMP/home "$PIPEC_BIN" run --backend=docker --clone) >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "--clone on docker, checkout of another owner: exits 0" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || sed 's/^/#   /' "$TMP/err" | tail -15
+check "--clone on docker, checkout of another owner: steps see its files" \
+	has "$TMP/out" "look  | committed"
+leak_check "--clone on docker, checkout of another owner"

@@ -117,3 +117,35 @@ git -C "$O" -c user.name=t -c user.email=t@example.com commit -qam remote
 	--ref refs/heads/"$(git -C "$O" symbolic-ref --short HEAD)" .drone.yml) >"$TMP/out" 2>"$TMP/err"
 check "--clone with DRONE_REMOTE_URL: exits 0" [ $? -eq 0 ]
 check "--clone with DRONE_REMOTE_URL: fetches from it" has "$TMP/out" "look  | from-remote"
+
+# Where --clone cannot fetch from the checkout, it is refused before
+# anything starts, saying how to name a remote: on Kubernetes (the
+# cluster's nodes do not see this machine's paths) and outside a checkout.
+K=$TMP/kuberepo
+repo "$K" <<'YML'
+kind: pipeline
+type: docker
+name: on-a-cluster
+steps:
+- name: test
+  image: alpine:3.8
+  commands: [ls]
+YML
+in_repo "$K" run --backend=kube --clone --kubeconfig "$TMP/no-kubeconfig"
+check "--clone on kube: a usage error" [ "$rc" -eq 2 ]
+check "--clone on kube: says to name a remote" has "$TMP/err" "--env DRONE_REMOTE_URL=URL"
+check "--clone on kube: says why" has "$TMP/err" "the cluster's nodes do not see"
+check "--clone on kube: nothing starts" sh -c '! grep -q "running on the" "$1"' - "$TMP/err"
+in_repo "$K" run --backend=kube --clone --kubeconfig "$TMP/no-kubeconfig" \
+	--env DRONE_REMOTE_URL=https://git.example.com/app.git
+check "--clone on kube with a remote: not refused for the checkout" \
+	sh -c '[ -s "$1" ] && ! grep -q "do not see" "$1"' - "$TMP/err"
+N=$TMP/nocheckout
+mkdir -p "$N" && cp "$K/.drone.yml" "$N/"
+if git -C "$N" rev-parse --git-dir >/dev/null 2>&1; then
+	ok "--clone outside a checkout # SKIP the temp directory is inside a git checkout"
+else
+	in_repo "$N" run --backend=local --clone
+	check "--clone outside a checkout: a usage error" [ "$rc" -eq 2 ]
+	check "--clone outside a checkout: says so" has "$TMP/err" "from the git checkout here, and there is none"
+fi

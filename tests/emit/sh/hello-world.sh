@@ -40,8 +40,8 @@ ws=${PIPEC_WORKSPACE:-$(pwd)}
 step_0_0() {
 	script_0_0=$(cat <<'PIPEC_SCRIPT'
 set -e
-printf '+ %s\n' 'test -n "$DRONE_REMOTE_URL" || { echo '\''DRONE_REMOTE_URL is not set: give the remote, run with a workspace, or set clone.disable'\'' >&2; exit 1; }'
-test -n "$DRONE_REMOTE_URL" || { echo 'DRONE_REMOTE_URL is not set: give the remote, run with a workspace, or set clone.disable' >&2; exit 1; }
+printf '+ %s\n' 'test -n "$DRONE_REMOTE_URL" || { echo '\''DRONE_REMOTE_URL is not set: run pipec run --clone in a git checkout, give a remote with --env DRONE_REMOTE_URL=URL, or set clone.disable'\'' >&2; exit 1; }'
+test -n "$DRONE_REMOTE_URL" || { echo 'DRONE_REMOTE_URL is not set: run pipec run --clone in a git checkout, give a remote with --env DRONE_REMOTE_URL=URL, or set clone.disable' >&2; exit 1; }
 printf '+ %s\n' 'git init -q'
 git init -q
 printf '+ %s\n' 'git remote add origin "$DRONE_REMOTE_URL"'
