@@ -498,7 +498,7 @@ static void lower_steps(struct pbuild *pb, const struct fe_node **v)
 		clone_step(pb, cl, &p->steps[p->nsteps++]);
 	lower_list(pb, services, true);
 	lower_list(pb, steps, false);
-	fe_drone_check_artifacts(pb);
+	fe_drone_import_paths(pb);
 }
 
 /* ---- pipelines ---------------------------------------------------------- */

@@ -72,11 +72,9 @@ struct refb {
 	size_t n, cap;
 };
 
-/* An export or import of a step, kept for the pipeline-wide check. */
+/* An export or import of a step, kept until the pipeline is lowered. */
 struct artref {
-	size_t step;                /* index in the pipeline's steps */
 	struct ir_artifact *art;
-	struct ir_pos pos;
 	bool import;
 };
 
@@ -132,16 +130,15 @@ void fe_drone_step(struct pbuild *pb, const struct fe_node *map, bool service,
 /* healthcheck: {...} (drone_ext.c); call once s->detach is final. */
 void fe_drone_health(struct pbuild *pb, const struct fe_node *n, struct ir_step *s);
 
-/* exports: [...] and imports: [...] of the step at index `idx`. */
+/* exports: [...] and imports: [...] of step `s`. */
 void fe_drone_artifacts(struct pbuild *pb, const struct fe_node *exports,
-			const struct fe_node *imports, size_t idx, struct ir_step *s);
+			const struct fe_node *imports, struct ir_step *s);
 
 /*
- * Once every step is lowered: export names are unique, and each import
- * names an export of a step that runs before it (taking its path when it
- * gives none).
+ * Once every step is lowered: an import that gives no path takes the
+ * path of the first export of its name.
  */
-void fe_drone_check_artifacts(struct pbuild *pb);
+void fe_drone_import_paths(struct pbuild *pb);
 
 /*
  * type: the backend and runner of `p` from the pipeline's keys `v` (bit i

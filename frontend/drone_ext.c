@@ -6,12 +6,12 @@
  * `healthcheck` is docker compose's (test, interval, timeout, retries,
  * disable; durations such as 1m30s) plus `port`, and lowers to the IR
  * step's `health`; `exports` and `imports` are lists of paths or
- * {name, path} maps, lowered to the IR's artifacts.  Health checks are
- * complete per step.  Artifacts are checked once the whole pipeline is
- * lowered, since an import may name a step written after it: every
- * export name is unique in the pipeline, and every import names an
- * export of a step that runs before it, found by walking depends_on (or,
- * without depends_on, by order).
+ * {name, path} maps, lowered to the IR's artifacts, each keeping its
+ * position.  Health checks are complete per step.  An import without a
+ * path lands where the export of its name was taken from, filled in once
+ * the whole pipeline is lowered, since the export may be written after
+ * it.  Whether names are unique and imports come from steps that run
+ * before is the validator's, for YAML and IR alike.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -19,14 +19,6 @@
 #include <string.h>
 
 #include "frontend/drone.h"
-
-/*
- * Dependencies followed while checking the order of imports, per
- * pipeline.  A walk per import costs up to the whole graph; past this
- * the remaining imports are checked by name only, and the backend still
- * refuses an import nothing exported before it.
- */
-#define FE_MAX_ARTIFACT_WALK (1u << 22)
 
 /* ---- healthcheck ------------------------------------------------------ */
 
@@ -235,15 +227,6 @@ static char *art_path(struct lower *lw, const struct fe_node *n, const char *wha
 	return trim_slashes(s ? ir_strdup(lw->a, s) : NULL);
 }
 
-/* A name becomes a directory under --artifacts: it must stay inside. */
-static bool climbs(const char *name)
-{
-	for (const char *p = name; (p = strstr(p, "..")); p += 2)
-		if ((p == name || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
-			return true;
-	return false;
-}
-
 /* dist  or  {name: report, path: out/report.xml}; -1 after an error. */
 static int lower_art(struct lower *lw, const struct fe_node *n, bool import,
 		     struct ir_artifact *out)
@@ -260,21 +243,19 @@ static int lower_art(struct lower *lw, const struct fe_node *n, bool import,
 	}
 	out->path = art_path(lw, v[AR_PATH], "path");
 	out->name = v[AR_NAME] ? art_path(lw, v[AR_NAME], "name") : out->path;
-	if (out->name && climbs(out->name))
-		return diag_error(lw->dl, fe_pos(lw->file, n), "invalid-value",
-				  "%ss: artifact name '%s' goes up with '..', give it a name",
-				  ks->name, out->name);
 	return out->name && (import || out->path) ? 0 : -1;
 }
 
 static struct ir_artifact *lower_arts(struct pbuild *pb, const struct fe_node *n,
-				      bool import, size_t idx, size_t *count)
+				      bool import, size_t *count)
 {
 	struct ir_artifact *v = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *v);
 	*count = 0;
 	for (size_t i = 0; i < n->nitems; i++)
-		if (lower_art(pb->lw, n->items[i], import, &v[*count]) == 0)
-			arts_push(pb, (struct artref){idx, &v[(*count)++], fe_pos(pb->lw->file, n->items[i]), import});
+		if (lower_art(pb->lw, n->items[i], import, &v[*count]) == 0) {
+			v[*count].pos = fe_pos(pb->lw->file, n->items[i]);
+			arts_push(pb, (struct artref){&v[(*count)++], import});
+		}
 	return *count ? v : NULL;
 }
 
@@ -283,165 +264,30 @@ static struct ir_artifact *lower_arts(struct pbuild *pb, const struct fe_node *n
  * imports: [dist, {name: report, path: reports/report.xml}]
  */
 void fe_drone_artifacts(struct pbuild *pb, const struct fe_node *exports,
-			const struct fe_node *imports, size_t idx, struct ir_step *s)
+			const struct fe_node *imports, struct ir_step *s)
 {
 	if (exports)
-		s->exports = lower_arts(pb, exports, false, idx, &s->nexports);
+		s->exports = lower_arts(pb, exports, false, &s->nexports);
 	if (imports)
-		s->imports = lower_arts(pb, imports, true, idx, &s->nimports);
+		s->imports = lower_arts(pb, imports, true, &s->nimports);
 }
 
-/* ---- the pipeline-wide check ------------------------------------------ */
+/* ---- imports without a path ----------------------------------------- */
 
-/* depends_on as step indices, resolved once for every walk. */
-struct graph {
-	const struct ir_pipeline *p;
-	size_t *first;              /* step i's parents: dep[first[i] .. first[i+1]] */
-	size_t *dep;
-	size_t *seen;               /* == walk: visited in the current walk */
-	size_t walk;
-	size_t *stack;              /* steps still to visit, each pushed once */
-	size_t work;                /* dependencies followed, up to the ceiling */
-	bool ordered;               /* no depends_on: steps run in file order */
-};
-
-static int cmp_name(const void *x, const void *y)
+static const struct artref *find_export(const struct pbuild *pb, const char *name)
 {
-	return strcmp((*(const struct ir_step *const *)x)->name,
-		      (*(const struct ir_step *const *)y)->name);
-}
-
-/* The step named `name` in `byname` (sorted), or NULL. */
-static const struct ir_step *find_step(const struct ir_step **byname, size_t n,
-				       const char *name)
-{
-	struct ir_step key = {.name = (char *)name};
-	const struct ir_step *k = &key;
-	const struct ir_step **hit = bsearch(&k, byname, n, sizeof *byname, cmp_name);
-	return hit ? *hit : NULL;
-}
-
-static void graph_init(struct graph *g, struct pbuild *pb)
-{
-	const struct ir_pipeline *p = pb->p;
-	struct ir_arena *a = pb->lw->a;
-	size_t n = 0, ndeps = 0;
-	*g = (struct graph){.p = p, .ordered = !pb->graph};
-	const struct ir_step **byname = ir_calloc(a, p->nsteps + 1, sizeof *byname);
-	for (size_t i = 0; i < p->nsteps; i++) {
-		if (p->steps[i].name)
-			byname[n++] = &p->steps[i];
-		ndeps += p->steps[i].depends_on.n;
-	}
-	qsort(byname, n, sizeof *byname, cmp_name);
-	g->first = ir_calloc(a, p->nsteps + 1, sizeof *g->first);
-	g->dep = ir_calloc(a, ndeps + 1, sizeof *g->dep);
-	for (size_t i = 0, m = 0; i < p->nsteps; i++) {
-		g->first[i] = m;
-		for (size_t j = 0; j < p->steps[i].depends_on.n; j++) {
-			const struct ir_step *d = find_step(byname, n, p->steps[i].depends_on.v[j]);
-			if (d)
-				g->dep[m++] = (size_t)(d - p->steps);
-		}
-		g->first[i + 1] = m;
-	}
-	g->seen = ir_calloc(a, p->nsteps + 1, sizeof *g->seen);
-	g->stack = ir_calloc(a, p->nsteps + 1, sizeof *g->stack);
-}
-
-/*
- * With depends_on: `from` is an ancestor of `to`; without: it comes
- * first.  The walk keeps its own stack: a chain of dependencies may be
- * as long as the file allows.
- */
-static bool runs_before(struct graph *g, size_t from, size_t to)
-{
-	size_t top = 0;
-	if (g->ordered)
-		return from < to;
-	if (g->work > FE_MAX_ARTIFACT_WALK)
-		return true;                /* unknown: let it pass */
-	g->walk++;
-	g->seen[to] = g->walk;
-	g->stack[top++] = to;
-	while (top) {
-		size_t s = g->stack[--top];
-		if ((g->work += g->first[s + 1] - g->first[s]) > FE_MAX_ARTIFACT_WALK)
-			return true;        /* unknown: let it pass */
-		for (size_t i = g->first[s]; i < g->first[s + 1]; i++) {
-			size_t k = g->dep[i];
-			if (k == from)
-				return true;
-			if (g->seen[k] != g->walk) {
-				g->seen[k] = g->walk;
-				g->stack[top++] = k;
-			}
-		}
-	}
-	return false;
-}
-
-static const struct artref *find_export(const struct pbuild *pb, const char *name,
-					size_t before)
-{
-	for (size_t i = 0; i < before; i++)
+	for (size_t i = 0; i < pb->arts.n; i++)
 		if (!pb->arts.v[i].import && strcmp(pb->arts.v[i].art->name, name) == 0)
 			return &pb->arts.v[i];
 	return NULL;
 }
 
-static void unknown_artifact(struct pbuild *pb, const struct artref *r)
+void fe_drone_import_paths(struct pbuild *pb)
 {
-	const struct artb *b = &pb->arts;
-	const char **names = ir_calloc(pb->lw->a, b->n + 1, sizeof *names);
-	size_t n = 0;
-	for (size_t i = 0; i < b->n; i++)
-		if (!b->v[i].import)
-			names[n++] = b->v[i].art->name;
-	const char *hint = fe_suggest(r->art->name, names, n);
-	diag_error(pb->lw->dl, r->pos, "unknown-artifact",
-		   "no step exports artifact '%s'%s%s%s", r->art->name,
-		   hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'" : "");
-}
-
-static const char *step_name(const struct ir_pipeline *p, size_t i)
-{
-	return p->steps[i].name ? p->steps[i].name : "";
-}
-
-static void check_import(struct pbuild *pb, struct graph *g, const struct artref *r)
-{
-	const struct ir_pipeline *p = pb->p;
-	const struct artref *e = find_export(pb, r->art->name, pb->arts.n);
-	if (!e) {
-		unknown_artifact(pb, r);
-		return;
-	}
-	if (e->step == r->step || !runs_before(g, e->step, r->step)) {
-		diag_error(pb->lw->dl, r->pos, "unknown-artifact",
-			   "artifact '%s' comes from step '%s', which does not run before step '%s'",
-			   r->art->name, step_name(p, e->step), step_name(p, r->step));
-		return;
-	}
-	if (!r->art->path)
-		r->art->path = e->art->path;
-}
-
-void fe_drone_check_artifacts(struct pbuild *pb)
-{
-	const struct ir_pipeline *p = pb->p;
-	struct graph g;
-	if (!pb->arts.n)
-		return;
-	graph_init(&g, pb);
 	for (size_t i = 0; i < pb->arts.n; i++) {
 		const struct artref *r = &pb->arts.v[i];
-		const struct artref *first = r->import ? NULL : find_export(pb, r->art->name, i);
-		if (first)
-			diag_error(pb->lw->dl, r->pos, "duplicate-artifact",
-				   "duplicate artifact '%s' (first exported by step '%s' at line %d)",
-				   r->art->name, step_name(p, first->step), first->pos.line);
-		if (r->import)
-			check_import(pb, &g, r);
+		const struct artref *e = r->import && !r->art->path ? find_export(pb, r->art->name) : NULL;
+		if (e)
+			r->art->path = e->art->path;
 	}
 }

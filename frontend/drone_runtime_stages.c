@@ -317,7 +317,7 @@ static void old_backup(struct imp *im, struct ir_step *s, const cJSON *o,
 	while (fe_dr_objs_next(im, &it))
 		if (fe_dr_both(im, &it, "backup"))
 			s->exports[s->nexports++] =
-				(struct ir_artifact){it.s[1], it.s[0]};
+				(struct ir_artifact){.name = it.s[1], .path = it.s[0]};
 }
 
 /* The path a step of an earlier stage backs up to `name`, or NULL. */
@@ -385,7 +385,7 @@ static void old_restore(struct imp *im, struct ir_step *s, const cJSON *o,
 			old_restore_inline(im, s, src, dst, &it.at);
 		else if ((exported = backed_up_before(im, src)))
 			s->imports[s->nimports++] = (struct ir_artifact){
-				src, import_path(im->a, dst, exported)};
+				.name = src, .path = import_path(im->a, dst, exported)};
 		else
 			fe_dr_ignored(im, &it.at, "restore source '%s' is backed up by "
 				      "no earlier step and is ignored", src);

@@ -488,5 +488,5 @@ void fe_drone_step(struct pbuild *pb, const struct fe_node *map, bool service,
 	if (service)
 		s->detach = true;
 	fe_drone_health(pb, v[ST_HEALTHCHECK], s);
-	fe_drone_artifacts(pb, v[ST_EXPORTS], v[ST_IMPORTS], (size_t)(s - pb->p->steps), s);
+	fe_drone_artifacts(pb, v[ST_EXPORTS], v[ST_IMPORTS], s);
 }

@@ -326,6 +326,9 @@ struct ir_resources {
 struct ir_artifact {
 	char *name;
 	char *path;
+	/* Where the frontend lowered it from; never written or read as
+	 * JSON (findings about an artifact of an IR file are at its step). */
+	struct ir_pos pos;
 };
 
 struct ir_step {

@@ -54,6 +54,7 @@ size_t val_check(const struct ir_doc *doc, const struct val_policy *policy,
 	val_check_names(&c);
 	val_check_deps(&c);
 	val_check_refs(&c);
+	val_check_artifacts(&c);
 	val_check_images(&c);
 	val_check_placement(&c);
 	val_check_policy(&c);

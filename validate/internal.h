@@ -3,9 +3,9 @@
  * includes it.
  *
  * check.c runs one function per rule family (names.c, deps.c, refs.c,
- * policy.c, images.c, placement.c) over a shared context.  graph.c turns
- * names and depends_on lists into index graphs for the dependency checks
- * and the normalizer.
+ * artifacts.c, policy.c, images.c, placement.c) over a shared context.
+ * graph.c turns names and depends_on lists into index graphs for the
+ * dependency checks, the artifact order and the normalizer.
  */
 #ifndef PIPEC_VALIDATE_INTERNAL_H
 #define PIPEC_VALIDATE_INTERNAL_H
@@ -33,6 +33,7 @@ void val_check_refs(struct val_ctx *c);
 void val_check_policy(struct val_ctx *c);
 void val_check_images(struct val_ctx *c);
 void val_check_placement(struct val_ctx *c);
+void val_check_artifacts(struct val_ctx *c);
 
 /* Names hashed for lookup: a node's index by name in O(1). */
 struct val_index {

@@ -309,3 +309,63 @@ check "step aliases in version 2 are an unknown key at their pointer" \
 printf '{"version": 3, "pipelines": [{"name": "p", "type": "docker",\n "steps": [{"name": "db", "image": "postgres:16", "aliases": ["database"]}]}]}\n' >"$TMP/v3alias.json"
 produces "step aliases in version 3 are read" "$TMP/v3alias.out" "$PIPEC" build --no-optimize "$TMP/v3alias.json" -o "$TMP/v3alias.out"
 check "step aliases are written back" grep -q '"database"' "$TMP/v3alias.out"
+
+# Artifacts are checked by the validator, so IR JSON gets the findings
+# the same mistakes get in YAML, at the same rule ids: an import nothing
+# exports, an import from a step that does not run before, an export
+# name given twice, a name climbing out with '..'.  IR findings are at
+# the step (IR artifacts carry no position), YAML's at the artifact.
+cat >"$TMP/arts.yml" <<'YML'
+kind: pipeline
+type: docker
+name: arts
+clone:
+  disable: true
+steps:
+- name: build
+  image: busybox:1.36
+  exports: [dist, ../up]
+  commands: [make]
+- name: early
+  image: busybox:1.36
+  imports: [dist]
+  commands: [ls dist]
+- name: test
+  image: busybox:1.36
+  depends_on: [build]
+  exports: [dist]
+  imports: [dsit]
+  commands: [make test]
+YML
+cat >"$TMP/arts.json" <<'JSON'
+{"version": 3, "pipelines": [{"name": "arts", "type": "docker", "steps": [
+ {"name": "build", "image": "busybox:1.36", "script": "make\n",
+  "exports": [{"name": "dist", "path": "dist"}, {"name": "../up", "path": "../up"}]},
+ {"name": "early", "image": "busybox:1.36", "script": "ls dist\n",
+  "imports": [{"name": "dist", "path": "dist"}]},
+ {"name": "test", "image": "busybox:1.36", "script": "make test\n", "depends_on": ["build"],
+  "exports": [{"name": "dist", "path": "dist"}], "imports": [{"name": "dsit", "path": "dsit"}]}]}]}
+JSON
+for in in arts.yml arts.json; do
+	expect_exit 2 "artifacts: validate refuses $in" "$PIPEC" validate "$TMP/$in"
+	"$PIPEC" lint --format=json "$TMP/$in" >"$TMP/$in.lint" 2>"$TMP/err"
+	python3 -c 'import json, re, sys
+for d in json.load(open(sys.argv[1])):
+    if "artifact" in d["rule"] or "artifact" in d["message"]:
+        print(d["rule"], re.sub(r" at line \d+", "", d["message"]))' \
+		"$TMP/$in.lint" | sort >"$TMP/$in.found"
+done
+check "artifacts: YAML gets the four findings" test "$(wc -l <"$TMP/arts.yml.found")" -eq 4
+same_file "artifacts: IR gets the same findings as YAML" "$TMP/arts.yml.found" "$TMP/arts.json.found"
+for want in "unknown-artifact artifact 'dist' comes from step 'build', which does not run before step 'early'" \
+	"unknown-artifact no step exports artifact 'dsit', did you mean 'dist'" \
+	"duplicate-artifact duplicate artifact 'dist' (first exported by step 'build')" \
+	"invalid-value exports: artifact name '../up' goes up with '..', give it a name"; do
+	check "artifacts: IR and YAML report: $want" grep -qxF "$want" "$TMP/arts.json.found"
+done
+"$PIPEC" validate "$TMP/arts.json" 2>"$TMP/err"
+check "artifacts: IR findings are at the importing step" \
+	grep -qF "arts.json:/pipelines/0/steps/2: error: no step exports artifact 'dsit'" "$TMP/err"
+"$PIPEC" validate "$TMP/arts.yml" 2>"$TMP/err"
+check "artifacts: YAML findings are at the import" \
+	grep -qF "arts.yml:19:13: error: no step exports artifact 'dsit'" "$TMP/err"

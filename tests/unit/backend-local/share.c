@@ -20,7 +20,7 @@ TestSuite(share, .init = fx_setup, .fini = fx_teardown);
 static struct ir_artifact *artifacts(const char *name, const char *path)
 {
 	struct ir_artifact *a = ir_calloc(A, 1, sizeof *a);
-	*a = (struct ir_artifact){ir_strdup(A, name), ir_strdup(A, path)};
+	*a = (struct ir_artifact){.name = ir_strdup(A, name), .path = ir_strdup(A, path)};
 	return a;
 }
 

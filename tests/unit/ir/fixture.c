@@ -77,9 +77,11 @@ static void full_step(struct ir_arena *a, struct ir_step *s)
 	s->retries = 2;
 	s->nexports = s->nimports = 1;
 	s->exports = ir_calloc(a, 1, sizeof *s->exports);
-	s->exports[0] = (struct ir_artifact){ir_strdup(a, "bin"), ir_strdup(a, "out/app")};
+	s->exports[0] = (struct ir_artifact){.name = ir_strdup(a, "bin"),
+					    .path = ir_strdup(a, "out/app")};
 	s->imports = ir_calloc(a, 1, sizeof *s->imports);
-	s->imports[0] = (struct ir_artifact){ir_strdup(a, "deps"), ir_strdup(a, "vendor/")};
+	s->imports[0] = (struct ir_artifact){.name = ir_strdup(a, "deps"),
+					    .path = ir_strdup(a, "vendor/")};
 }
 
 static void full_resources(struct ir_arena *a, struct ir_pipeline *p)

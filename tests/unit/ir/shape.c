@@ -84,6 +84,9 @@ static void check_shape(const struct shape *s, size_t depth)
 	if (strcmp(s->what, "pipeline") == 0)
 		spans[n++] = (struct span){offsetof(struct ir_pipeline, incomplete), sizeof(bool),
 					   alignof(bool)};
+	if (strcmp(s->what, "artifact") == 0)  /* where the frontend found it, never written */
+		spans[n++] = (struct span){offsetof(struct ir_artifact, pos), sizeof(struct ir_pos),
+					   alignof(struct ir_pos)};
 	if (s == &ir_shape_doc)  /* the normalizer's mark, never written */
 		spans[n++] = (struct span){offsetof(struct ir_doc, normalized), sizeof(bool),
 					   alignof(bool)};
