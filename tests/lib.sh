@@ -132,5 +132,6 @@ check_emit_inputs() {
 	emit_inputs "$1"
 	check "emit $1: every input that compiles ($emit_n) is written, exit 0${emit_bad:+ (not:$emit_bad)}" [ -z "$emit_bad" -a "$emit_n" -gt 0 ]
 	check "emit $1: inputs found" [ "$emit_n" -gt 20 ]
-	check "emit $1: refused:${2:- none}${emit_refused:+ (refused:$emit_refused)}" [ "$emit_refused" = "${2:-}" ]
+	check "emit $1: refused:${2:- none}${emit_refused:+ (refused:$emit_refused)}" \
+		[ "$emit_n" -gt 0 -a "$emit_refused" = "${2:-}" ]
 }

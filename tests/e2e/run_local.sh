@@ -19,8 +19,9 @@ run() {
 	rc=$?
 }
 
-# left_behind: true when a run directory survived
-left_behind() { [ -n "$(ls "$TMPDIR")" ]; }
+# cleaned FILE: FILE, which the run wrote, shows it ran, and no run
+# directory survived it (an empty directory proves nothing by itself).
+cleaned() { [ -s "$1" ] && [ -z "$(ls "$TMPDIR")" ]; }
 
 show() { sed 's/^/#   /' "$T/out" "$T/err" | head -30 | cut -c1-300; }
 expect() { if "$@"; then ok "$name_"; else fail "$name_"; show; fi; }
@@ -225,6 +226,12 @@ survivors() {
 	done
 	return 1
 }
+# gone FILE...: each file names a process the run started, and none of
+# them exists any more.
+gone() {
+	for f in "$@"; do [ -s "$f" ] || return 1; done
+	! survivors "$@"
+}
 
 pipeline sigint <<EOF
 services:
@@ -244,9 +251,9 @@ interrupt sigint INT
 name_="SIGINT stops the run with status 130"
 expect test "$rc" = 130 -a ! -e "$T/next"
 name_="no process of the interrupted run survives"
-expect not survivors "$T/sigint.pid" "$T/bg.pid" "$T/db.pid"
+expect gone "$T/sigint.pid" "$T/bg.pid" "$T/db.pid"
 name_="the interrupted run leaves no directory behind"
-expect sh -c "[ -z \"\$(ls '$TMPDIR')\" ]"
+expect cleaned "$T/sigint.pid"
 
 pipeline stubborn <<EOF
 steps:
@@ -408,7 +415,7 @@ expect grep -qx hello "$T/logs/record/read.log"
 name_="the summary names each step with its status"
 expect grep -q '^  fail  *failure  *3' "$T/err"
 name_="run directories and temp volumes are removed"
-expect sh -c "[ -z \"\$(ls '$TMPDIR')\" ]"
+expect cleaned "$T/report.json"
 run record --timestamps --log-dir "$T/tlogs" --workspace "$T/ws"
 name_="--log-dir with --timestamps puts the time before each line, not the step's name"
 expect sh -c "grep -Eqx '[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} hello' '$T/tlogs/record/read.log' &&
@@ -486,7 +493,7 @@ irrun quoted --secret token=s3cr3t-value --report "$T/quoted.json"
 name_="secret values are masked in diagnostics and the report"
 expect sh -c "[ $rc = 1 ] && grep -q \"cannot run '/nonexistent/[*]\{8\}'\" '$T/err' && ! grep -q s3cr3t '$T/err' '$T/quoted.json'"
 name_="no run directory is left in the temp directory"
-expect sh -c "[ -z \"\$(ls '$TMPDIR')\" ]"
+expect cleaned "$T/quoted.json"
 
 # ---- backends -----------------------------------------------------------------
 pipeline plug <<EOF
