@@ -93,12 +93,12 @@ steps:
 - name: s
   commands: [echo hi]
 YML
-expect_exit 0 "a pipeline whose steps are all skipped builds" \
+produces "a pipeline whose steps are all skipped builds" "$TMP/allskip.json" \
 	"$PIPEC" build --branch=main --event=push "$TMP/allskip.yml" -o "$TMP/allskip.json"
 check "it is left out, and what depended on it no longer waits for it" python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if [p["name"] for p in d["pipelines"]] == ["after"] and not d["pipelines"][0].get("depends_on") else 1)' "$TMP/allskip.json"
-expect_exit 0 "the IR built from it validates" "$PIPEC" validate "$TMP/allskip.json"
+accepts "the IR built from it validates" "$TMP/allskip.json"
 "$PIPEC" plan --branch=main --event=push "$TMP/allskip.yml" >"$TMP/plan" 2>&1
 check "plan says the pipeline is skipped because every step is" sh -c "
 	grep -qx \"skipped pipeline 'quiet': every step is skipped ($TMP/allskip.yml:1:1)\" '$TMP/plan' &&

@@ -6,7 +6,7 @@
 # the same text.  Golden outputs per format are checked by tests/golden.sh.
 . tests/lib.sh
 
-expect_exit 0 "emit: help" "$PIPEC" help emit
+produces "emit: help" "$TMP/out" "$PIPEC" help emit
 check "emit: help lists the formats" grep -q 'drone-runtime' "$TMP/out"
 expect_exit 2 "emit: --format is required" "$PIPEC" emit samples/hello-world.yml
 expect_exit 2 "emit: unknown format" "$PIPEC" emit --format=nope samples/hello-world.yml

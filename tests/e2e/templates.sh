@@ -44,7 +44,7 @@ check "without --templates: no IR, after the error" \
 
 (cd "$R" && $PIPEC build --templates .drone/templates .drone.yml >"$TMP/ir.json" 2>"$TMP/err")
 rc=$?
-check "with --templates: builds (exit 0)" test "$rc" -eq 0
+check "with --templates: builds (exit 0)" test "$rc" -eq 0 -a -s "$TMP/ir.json"
 check "with --templates: IR written" test -s "$TMP/ir.json"
 check "with --templates: the pipeline is named from the data" \
 	python3 - "$TMP/ir.json" <<'EOF2'
@@ -60,7 +60,7 @@ EOF2
 
 (cd "$R" && $PIPEC run --templates .drone/templates >"$TMP/out" 2>"$TMP/err")
 rc=$?
-check "pipec run expands the template and runs it (exit 0)" test "$rc" -eq 0
+check "pipec run expands the template and runs it (exit 0)" test "$rc" -eq 0 -a -s "$TMP/out"
 check "pipec run: the step reads what the templated step wrote" \
 	grep -q "^read *| hello from the template" "$TMP/out"
 
