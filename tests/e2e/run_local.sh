@@ -492,11 +492,11 @@ ir quoted <<'EOF'
   {"name": "use", "shell": "/nonexistent/s3cr3t-value", "script": "true\n",
    "secrets": [{"name": "token", "env": "TOKEN"}]}]}]}
 EOF
-irrun quoted --secret token=s3cr3t-value --report "$T/quoted.json"
+irrun quoted --secret token=s3cr3t-value --report "$T/quoted-report.json"
 name_="secret values are masked in diagnostics and the report"
-expect sh -c "[ $rc = 1 ] && grep -q \"cannot run '/nonexistent/[*]\{8\}'\" '$T/err' && ! grep -q s3cr3t '$T/err' '$T/quoted.json'"
+expect sh -c "[ $rc = 1 ] && grep -q \"cannot run '/nonexistent/[*]\{8\}'\" '$T/err' && ! grep -q s3cr3t '$T/err' '$T/quoted-report.json'"
 name_="no run directory is left in the temp directory"
-expect cleaned "$T/quoted.json"
+expect cleaned "$T/quoted-report.json"
 
 # ---- backends -----------------------------------------------------------------
 pipeline plug <<EOF
