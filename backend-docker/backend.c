@@ -433,13 +433,14 @@ static int create_container(struct docker_ctx *x, struct docker_job *j, struct r
 static int connect_networks(struct docker_ctx *x, struct docker_job *j, struct diag_list *dl)
 {
 	const struct ir_step *s = j->step;
-	for (size_t i = 0; i < s->networks.n && !s->network_mode; i++) {
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t i = 0; i < ex->networks.n && !ex->network_mode; i++) {
 		const char *net = NULL;
 		for (size_t k = 0; k < x->p->nnetworks; k++)
-			if (strcmp(x->p->networks[k].name, s->networks.v[i]) == 0)
+			if (strcmp(x->p->networks[k].name, ex->networks.v[i]) == 0)
 				net = x->networks[k];
 		if (!net)
-			net = s->networks.v[i];     /* an existing network on the engine */
+			net = ex->networks.v[i];     /* an existing network on the engine */
 		cJSON *b = cJSON_CreateObject();
 		cJSON_AddStringToObject(b, "Container", j->id);
 		cJSON_AddItemToObject(b, "EndpointConfig", docker_endpoint(s));
@@ -451,7 +452,7 @@ static int connect_networks(struct docker_ctx *x, struct docker_job *j, struct d
 		cJSON_Delete(b);
 		if (st / 100 != 2)
 			return diag_error(dl, s->pos, "docker-error", "cannot connect step '%s' to network '%s': %s",
-					  s->name, s->networks.v[i], err);
+					  s->name, ex->networks.v[i], err);
 	}
 	return 0;
 }

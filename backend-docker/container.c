@@ -71,8 +71,8 @@ static void add_mount(cJSON *mounts, const char *type, const char *src, const ch
 /* A step's working directory; for NULL, the workspace's full path. */
 static char *work_dir(struct docker_ctx *x, const struct ir_step *s)
 {
-	if (s && s->working_dir)
-		return strdup(s->working_dir);
+	if (s && ir_step_extra(s)->working_dir)
+		return strdup(ir_step_extra(s)->working_dir);
 	size_t n = ir_workspace_join(&x->p->workspace, NULL, 0) + 1;
 	char *d = n > 1 ? malloc(n) : NULL;
 	if (d)
@@ -82,6 +82,7 @@ static char *work_dir(struct docker_ctx *x, const struct ir_step *s)
 
 static void add_volumes(struct docker_ctx *x, const struct ir_step *s, cJSON *host)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	cJSON *mounts = cJSON_AddArrayToObject(host, "Mounts");
 	cJSON *binds = cJSON_AddArrayToObject(host, "Binds");
 	cJSON *tmpfs = cJSON_AddObjectToObject(host, "Tmpfs");
@@ -91,8 +92,8 @@ static void add_volumes(struct docker_ctx *x, const struct ir_step *s, cJSON *ho
 	if (full)
 		add_mount(mounts, "bind", x->host_workspace, full, false);
 	free(full);
-	for (size_t i = 0; i < s->nvolumes; i++) {
-		const struct ir_mount *m = &s->volumes[i];
+	for (size_t i = 0; i < ex->nvolumes; i++) {
+		const struct ir_mount *m = &ex->volumes[i];
 		int vi = volume_index(x->p, m->name);
 		if (vi < 0)
 			continue;               /* validate reports unknown volumes */
@@ -114,25 +115,26 @@ static void add_volumes(struct docker_ctx *x, const struct ir_step *s, cJSON *ho
 
 static void add_devices_ports(const struct ir_step *s, cJSON *cfg, cJSON *host)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	cJSON *devs = cJSON_AddArrayToObject(host, "Devices");
-	for (size_t i = 0; i < s->ndevices; i++) {
+	for (size_t i = 0; i < ex->ndevices; i++) {
 		cJSON *d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "PathOnHost", s->devices[i].host_path);
-		cJSON_AddStringToObject(d, "PathInContainer", s->devices[i].path);
+		cJSON_AddStringToObject(d, "PathOnHost", ex->devices[i].host_path);
+		cJSON_AddStringToObject(d, "PathInContainer", ex->devices[i].path);
 		cJSON_AddStringToObject(d, "CgroupPermissions", "rwm");
 		cJSON_AddItemToArray(devs, d);
 	}
 	cJSON *exposed = cJSON_AddObjectToObject(cfg, "ExposedPorts");
 	cJSON *bindings = cJSON_AddObjectToObject(host, "PortBindings");
-	for (size_t i = 0; i < s->nports; i++) {
+	for (size_t i = 0; i < ex->nports; i++) {
 		char k[64];
-		snprintf(k, sizeof k, "%d/%s", s->ports[i].port,
-			 s->ports[i].protocol ? s->ports[i].protocol : "tcp");
+		snprintf(k, sizeof k, "%d/%s", ex->ports[i].port,
+			 ex->ports[i].protocol ? ex->ports[i].protocol : "tcp");
 		cJSON_AddObjectToObject(exposed, k);
-		if (s->ports[i].host <= 0)
+		if (ex->ports[i].host <= 0)
 			continue;
 		char hp[16];
-		snprintf(hp, sizeof hp, "%d", s->ports[i].host);
+		snprintf(hp, sizeof hp, "%d", ex->ports[i].host);
 		cJSON *b = cJSON_CreateObject();
 		cJSON_AddStringToObject(b, "HostPort", hp);
 		cJSON *arr = cJSON_AddArrayToObject(bindings, k);
@@ -142,23 +144,24 @@ static void add_devices_ports(const struct ir_step *s, cJSON *cfg, cJSON *host)
 
 static void add_host(struct docker_ctx *x, const struct ir_step *s, cJSON *cfg)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	cJSON *host = cJSON_AddObjectToObject(cfg, "HostConfig");
 	add_volumes(x, s, host);
 	add_devices_ports(s, cfg, host);
 	cJSON_AddBoolToObject(host, "Privileged", s->privileged);
-	if (s->resources.memory > 0)
-		cJSON_AddNumberToObject(host, "Memory", (double)s->resources.memory);
-	if (s->resources.cpu_millis > 0)
-		cJSON_AddNumberToObject(host, "NanoCpus", (double)s->resources.cpu_millis * 1e6);
-	if (s->resources.shm_size > 0)
-		cJSON_AddNumberToObject(host, "ShmSize", (double)s->resources.shm_size);
-	if (s->dns.n)
-		cJSON_AddItemToObject(host, "Dns", strs(&s->dns));
-	if (s->dns_search.n)
-		cJSON_AddItemToObject(host, "DnsSearch", strs(&s->dns_search));
-	if (s->extra_hosts.n)
-		cJSON_AddItemToObject(host, "ExtraHosts", strs(&s->extra_hosts));
-	cJSON_AddStringToObject(host, "NetworkMode", s->network_mode ? s->network_mode : x->network);
+	if (ex->resources.memory > 0)
+		cJSON_AddNumberToObject(host, "Memory", (double)ex->resources.memory);
+	if (ex->resources.cpu_millis > 0)
+		cJSON_AddNumberToObject(host, "NanoCpus", (double)ex->resources.cpu_millis * 1e6);
+	if (ex->resources.shm_size > 0)
+		cJSON_AddNumberToObject(host, "ShmSize", (double)ex->resources.shm_size);
+	if (ex->dns.n)
+		cJSON_AddItemToObject(host, "Dns", strs(&ex->dns));
+	if (ex->dns_search.n)
+		cJSON_AddItemToObject(host, "DnsSearch", strs(&ex->dns_search));
+	if (ex->extra_hosts.n)
+		cJSON_AddItemToObject(host, "ExtraHosts", strs(&ex->extra_hosts));
+	cJSON_AddStringToObject(host, "NetworkMode", ex->network_mode ? ex->network_mode : x->network);
 }
 
 static void add_health(const struct ir_health *h, cJSON *cfg)
@@ -177,6 +180,7 @@ static void add_health(const struct ir_health *h, cJSON *cfg)
 
 static void add_command(const struct ir_step *s, cJSON *cfg)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	if (s->script) {
 		cJSON *ep = cJSON_AddArrayToObject(cfg, "Entrypoint");
 		cJSON_AddItemToArray(ep, cJSON_CreateString(s->shell ? s->shell : "/bin/sh"));
@@ -184,8 +188,8 @@ static void add_command(const struct ir_step *s, cJSON *cfg)
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(DOCKER_SCRIPT_PATH));
 		return;
 	}
-	if (s->entrypoint.v)
-		cJSON_AddItemToObject(cfg, "Entrypoint", strs(&s->entrypoint));
+	if (ex->entrypoint.v)
+		cJSON_AddItemToObject(cfg, "Entrypoint", strs(&ex->entrypoint));
 	if (s->command.v)
 		cJSON_AddItemToObject(cfg, "Cmd", strs(&s->command));
 }
@@ -193,6 +197,7 @@ static void add_command(const struct ir_step *s, cJSON *cfg)
 cJSON *docker_container_config(struct docker_ctx *x, struct docker_job *j, const struct ir_env *env)
 {
 	const struct ir_step *s = j->step;
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	cJSON *cfg = cJSON_CreateObject();
 	cJSON_AddStringToObject(cfg, "Image", s->image);
 	cJSON_AddItemToObject(cfg, "Env", env_array(env));
@@ -201,12 +206,12 @@ cJSON *docker_container_config(struct docker_ctx *x, struct docker_job *j, const
 	if (wd)
 		cJSON_AddStringToObject(cfg, "WorkingDir", wd);
 	free(wd);
-	if (s->user)
-		cJSON_AddStringToObject(cfg, "User", s->user);
+	if (ex->user)
+		cJSON_AddStringToObject(cfg, "User", ex->user);
 	cJSON_AddItemToObject(cfg, "Labels", docker_labels(x->run, x->p->name, s->name));
-	add_health(s->health, cfg);
+	add_health(ex->health, cfg);
 	add_host(x, s, cfg);
-	if (!s->network_mode) {
+	if (!ex->network_mode) {
 		cJSON *nc = cJSON_AddObjectToObject(cfg, "NetworkingConfig");
 		cJSON *eps = cJSON_AddObjectToObject(nc, "EndpointsConfig");
 		cJSON_AddItemToObject(eps, x->network, docker_endpoint(s));
@@ -259,6 +264,7 @@ static const struct ir_file *find_file(const struct ir_pipeline *p, const char *
 static int upload_files(struct docker_ctx *x, struct docker_job *j, char *err, size_t errsize)
 {
 	const struct ir_step *s = j->step;
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	struct docker_buf tar;
 	docker_buf_init(&tar, DOCKER_MAX_ARTIFACT);
 	if (s->script) {
@@ -266,10 +272,10 @@ static int upload_files(struct docker_ctx *x, struct docker_job *j, char *err, s
 		docker_tar_add(&tar, DOCKER_SCRIPT_PATH, 0755, '0', s->script, strlen(s->script));
 	}
 	int rc = 0;
-	for (size_t i = 0; i < s->nfiles && rc == 0; i++) {
-		const struct ir_file *f = find_file(x->p, s->files[i].name);
+	for (size_t i = 0; i < ex->nfiles && rc == 0; i++) {
+		const struct ir_file *f = find_file(x->p, ex->files[i].name);
 		if (!f) {
-			snprintf(err, errsize, "file '%s' is not declared by the pipeline", s->files[i].name);
+			snprintf(err, errsize, "file '%s' is not declared by the pipeline", ex->files[i].name);
 			rc = -1;
 			break;
 		}
@@ -284,16 +290,16 @@ static int upload_files(struct docker_ctx *x, struct docker_job *j, char *err, s
 			struct docker_buf dirs;
 			docker_buf_init(&dirs, 1 << 20);
 			char full[4096];
-			snprintf(full, sizeof full, "%s/", s->files[i].path);
+			snprintf(full, sizeof full, "%s/", ex->files[i].path);
 			add_parents(&dirs, full);
 			docker_tar_end(&dirs);
 			rc = put_archive(x, j, "/", &dirs, err, errsize);
 			docker_buf_release(&dirs);
 			if (rc == 0)
-				rc = put_archive(x, j, s->files[i].path, &t2, err, errsize);
+				rc = put_archive(x, j, ex->files[i].path, &t2, err, errsize);
 		} else {
-			add_parents(&tar, s->files[i].path);
-			docker_tar_add(&tar, s->files[i].path, s->files[i].mode ? s->files[i].mode : 0644, '0', raw, (size_t)len);
+			add_parents(&tar, ex->files[i].path);
+			docker_tar_add(&tar, ex->files[i].path, ex->files[i].mode ? ex->files[i].mode : 0644, '0', raw, (size_t)len);
 		}
 		free(raw);
 	}
@@ -339,14 +345,15 @@ int docker_container_upload(struct docker_ctx *x, struct docker_job *j, char *er
 	if (upload_files(x, j, err, errsize) < 0)
 		return -1;
 	const struct ir_step *s = j->step;
-	for (size_t i = 0; i < s->nimports; i++) {
-		struct docker_artifact *a = find_artifact(x, s->imports[i].name);
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t i = 0; i < ex->nimports; i++) {
+		struct docker_artifact *a = find_artifact(x, ex->imports[i].name);
 		if (!a) {
-			snprintf(err, errsize, "artifact '%s' was not exported by an earlier step", s->imports[i].name);
+			snprintf(err, errsize, "artifact '%s' was not exported by an earlier step", ex->imports[i].name);
 			return -1;
 		}
 		char parent[4096], full_path[4096];
-		artifact_path(x, s, s->imports[i].path, full_path, sizeof full_path);
+		artifact_path(x, s, ex->imports[i].path, full_path, sizeof full_path);
 		parent_of(full_path, parent, sizeof parent);
 		struct docker_buf dirs;
 		docker_buf_init(&dirs, 1 << 20);
@@ -388,9 +395,10 @@ static int save_artifact(struct docker_ctx *x, const char *name, struct docker_b
 int docker_container_export(struct docker_ctx *x, struct docker_job *j, char *err, size_t errsize)
 {
 	const struct ir_step *s = j->step;
-	for (size_t i = 0; i < s->nexports; i++) {
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t i = 0; i < ex->nexports; i++) {
 		char full_path[4096];
-		artifact_path(x, s, s->exports[i].path, full_path, sizeof full_path);
+		artifact_path(x, s, ex->exports[i].path, full_path, sizeof full_path);
 		char *ep = docker_escape(full_path);
 		char path[1200];
 		snprintf(path, sizeof path, "/containers/%s/archive?path=%s", j->id, ep);
@@ -402,7 +410,7 @@ int docker_container_export(struct docker_ctx *x, struct docker_job *j, char *er
 		size_t len;
 		const char *text = docker_req_text(r, &len);
 		if (st != 200) {
-			snprintf(err, errsize, "exporting '%s' failed: %s", s->exports[i].path, docker_req_error(r));
+			snprintf(err, errsize, "exporting '%s' failed: %s", ex->exports[i].path, docker_req_error(r));
 			docker_req_free(r);
 			return -1;
 		}
@@ -412,10 +420,10 @@ int docker_container_export(struct docker_ctx *x, struct docker_job *j, char *er
 		docker_req_free(r);
 		if (tar.overflow) {
 			docker_buf_release(&tar);
-			snprintf(err, errsize, "artifact '%s' is larger than %u MiB", s->exports[i].name, DOCKER_MAX_ARTIFACT >> 20);
+			snprintf(err, errsize, "artifact '%s' is larger than %u MiB", ex->exports[i].name, DOCKER_MAX_ARTIFACT >> 20);
 			return -1;
 		}
-		if (save_artifact(x, s->exports[i].name, &tar, err, errsize) < 0)
+		if (save_artifact(x, ex->exports[i].name, &tar, err, errsize) < 0)
 			return -1;
 	}
 	return 0;
@@ -490,7 +498,7 @@ enum rt_probe docker_probe(void *ctx, struct rt_job *job, int timeout_ms, char *
 	if (!j || docker_call(x->c, DOCKER_T_INSPECT, "GET", path, NULL, &o, why, size) / 100 != 2)
 		return RT_PROBE_FAILED;
 	const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "State");
-	const struct ir_health *h = j->step->health;
+	const struct ir_health *h = ir_step_extra(j->step)->health;
 	enum rt_probe got;
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(state, "Running"))) {
 		snprintf(why, size, "it stopped");

@@ -83,11 +83,12 @@ cJSON *docker_labels(const char *run, const char *pipeline, const char *step)
 
 cJSON *docker_endpoint(const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	cJSON *ep = cJSON_CreateObject();
 	cJSON *al = cJSON_AddArrayToObject(ep, "Aliases");
 	cJSON_AddItemToArray(al, cJSON_CreateString(s->name));
-	for (size_t i = 0; i < s->aliases.n; i++)
-		cJSON_AddItemToArray(al, cJSON_CreateString(s->aliases.v[i]));
+	for (size_t i = 0; i < ex->aliases.n; i++)
+		cJSON_AddItemToArray(al, cJSON_CreateString(ex->aliases.v[i]));
 	return ep;
 }
 

@@ -85,7 +85,7 @@ static bool needs_claim(const struct ir_pipeline *p)
 		if (p->volumes[i].kind == IR_VOLUME_TEMP)
 			return true;
 	for (size_t i = 0; i < p->nsteps; i++)
-		if (p->steps[i].nimports || p->steps[i].nexports)
+		if (ir_step_extra(&p->steps[i])->nimports || ir_step_extra(&p->steps[i])->nexports)
 			return true;
 	return false;
 }
@@ -131,10 +131,11 @@ int kube_create_root(struct kube_ctx *x, struct diag_list *dl)
 /* The pipeline secret an environment variable of the job holds. */
 static const char *secret_name(const struct ir_step *s, const char *env)
 {
-	for (size_t i = 0; i < s->nsecrets; i++) {
-		const char *e = s->secrets[i].env ? s->secrets[i].env : s->secrets[i].name;
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t i = 0; i < ex->nsecrets; i++) {
+		const char *e = ex->secrets[i].env ? ex->secrets[i].env : ex->secrets[i].name;
 		if (strcmp(e, env) == 0)
-			return s->secrets[i].name;
+			return ex->secrets[i].name;
 	}
 	return env;
 }
@@ -250,6 +251,7 @@ int kube_create_pull_secret(struct kube_ctx *x, const struct ir_env *by_name, st
 
 int kube_create_service(struct kube_ctx *x, const struct ir_step *s, struct diag_list *dl)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	if (!kube_dns_label_ok(s->name))
 		return diag_error(dl, s->pos, "kube-unsupported", "service '%s' cannot be reached by its name "
 				  "on Kubernetes: a Service name is lowercase letters, digits and '-', "
@@ -264,13 +266,13 @@ int kube_create_service(struct kube_ctx *x, const struct ir_step *s, struct diag
 	cJSON *sel = kube_labels(x->run, x->p->name, s->name);
 	cJSON_AddItemToObject(spec, "selector", sel);
 	cJSON *ports = cJSON_AddArrayToObject(spec, "ports");
-	for (size_t i = 0; i < s->nports; i++) {
+	for (size_t i = 0; i < ex->nports; i++) {
 		cJSON *pt = cJSON_CreateObject();
 		char name[32];
-		snprintf(name, sizeof name, "p%d", s->ports[i].port);
+		snprintf(name, sizeof name, "p%d", ex->ports[i].port);
 		cJSON_AddStringToObject(pt, "name", name);
-		cJSON_AddNumberToObject(pt, "port", s->ports[i].port);
-		cJSON_AddStringToObject(pt, "protocol", s->ports[i].protocol && !strcmp(s->ports[i].protocol, "udp") ? "UDP" : "TCP");
+		cJSON_AddNumberToObject(pt, "port", ex->ports[i].port);
+		cJSON_AddStringToObject(pt, "protocol", ex->ports[i].protocol && !strcmp(ex->ports[i].protocol, "udp") ? "UDP" : "TCP");
 		cJSON_AddItemToArray(ports, pt);
 	}
 	return kube_create(x, "services", svc, s->pos, dl);

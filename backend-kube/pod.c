@@ -172,10 +172,11 @@ static cJSON *literals(const struct ir_strs *s)
 
 static const struct ir_secret_ref *secret_for(const struct ir_step *s, const char *env)
 {
-	for (size_t i = 0; i < s->nsecrets; i++) {
-		const char *e = s->secrets[i].env ? s->secrets[i].env : s->secrets[i].name;
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t i = 0; i < ex->nsecrets; i++) {
+		const char *e = ex->secrets[i].env ? ex->secrets[i].env : ex->secrets[i].name;
 		if (strcmp(e, env) == 0)
-			return &s->secrets[i];
+			return &ex->secrets[i];
 	}
 	return NULL;
 }
@@ -208,6 +209,7 @@ static void add_secret_ref(cJSON *env, const char *name, const char *secret, con
 static cJSON *environment(const struct ir_pipeline *p, const struct ir_step *s,
 			  const struct kube_pod_options *o)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	char secret[KUBE_MAX_NAME + 1];
 	if (o->secret_name)
 		snprintf(secret, sizeof secret, "%s", o->secret_name);
@@ -222,8 +224,8 @@ static cJSON *environment(const struct ir_pipeline *p, const struct ir_step *s,
 	for (size_t i = 0; i < s->environment.n; i++)
 		if (!secret_for(s, s->environment.v[i].key))
 			add_value(env, s->environment.v[i].key, s->environment.v[i].value);
-	for (size_t i = 0; i < s->nsecrets; i++) {
-		const struct ir_secret_ref *r = &s->secrets[i];
+	for (size_t i = 0; i < ex->nsecrets; i++) {
+		const struct ir_secret_ref *r = &ex->secrets[i];
 		add_secret_ref(env, r->env ? r->env : r->name, secret, r->name);
 	}
 	return env;
@@ -279,8 +281,9 @@ static void add_volume_mount(cJSON *mounts, const struct ir_pipeline *p, const s
 static void add_file_mounts(cJSON *mounts, const struct ir_pipeline *p, const struct ir_step *s,
 			    const struct kube_pod_options *o)
 {
-	for (size_t i = 0; i < s->nfiles; i++) {
-		int fi = file_index(p, s->files[i].name);
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t i = 0; i < ex->nfiles; i++) {
+		int fi = file_index(p, ex->files[i].name);
 		if (fi < 0)
 			continue;
 		if (p->files[fi].archive) {
@@ -289,29 +292,30 @@ static void add_file_mounts(cJSON *mounts, const struct ir_pipeline *p, const st
 		}
 		char key[32];
 		snprintf(key, sizeof key, "file-%d", fi);
-		add_mount(mounts, "pipec-config", s->files[i].path, key, true);
+		add_mount(mounts, "pipec-config", ex->files[i].path, key, true);
 	}
 }
 
 static cJSON *mounts_of(const struct ir_pipeline *p, const struct ir_step *s,
 			const struct kube_pod_options *o)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	cJSON *mounts = cJSON_CreateArray();
 	if (p->workspace.base)
 		add_mount(mounts, "pipec-workspace", p->workspace.base,
 			  o->workspace_claim ? "workspace" : NULL, false);
-	for (size_t i = 0; i < s->nvolumes; i++)
-		add_volume_mount(mounts, p, &s->volumes[i], o);
+	for (size_t i = 0; i < ex->nvolumes; i++)
+		add_volume_mount(mounts, p, &ex->volumes[i], o);
 	if (s->script) {
 		char key[32];
 		snprintf(key, sizeof key, "step-%zu", step_index(p, s));
 		add_mount(mounts, "pipec-config", KUBE_SCRIPT_PATH, key, true);
 	}
 	add_file_mounts(mounts, p, s, o);
-	if (s->nimports || s->nexports)
+	if (ex->nimports || ex->nexports)
 		add_mount(mounts, o->workspace_claim ? "pipec-workspace" : "pipec-artifacts",
 			  KUBE_ARTIFACTS_PATH, o->workspace_claim ? "artifacts" : NULL, false);
-	if (s->resources.shm_size > 0) {
+	if (ex->resources.shm_size > 0) {
 		char vol[32];
 		snprintf(vol, sizeof vol, "pipec-shm-%zu", step_index(p, s));
 		add_mount(mounts, vol, "/dev/shm", NULL, false);
@@ -323,6 +327,7 @@ static cJSON *mounts_of(const struct ir_pipeline *p, const struct ir_step *s,
 
 static void add_command(cJSON *c, const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	if (s->script) {
 		cJSON *cmd = cJSON_AddArrayToObject(c, "command");
 		cJSON_AddItemToArray(cmd, literal(s->shell ? s->shell : "/bin/sh"));
@@ -330,17 +335,18 @@ static void add_command(cJSON *c, const struct ir_step *s)
 		cJSON_AddItemToArray(args, cJSON_CreateString(KUBE_SCRIPT_PATH));
 		return;
 	}
-	if (s->entrypoint.v)
-		cJSON_AddItemToObject(c, "command", literals(&s->entrypoint));
+	if (ex->entrypoint.v)
+		cJSON_AddItemToObject(c, "command", literals(&ex->entrypoint));
 	if (s->command.v)
 		cJSON_AddItemToObject(c, "args", literals(&s->command));
 }
 
 static void add_working_dir(cJSON *c, const struct ir_pipeline *p, const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	const struct ir_workspace *w = &p->workspace;
-	if (s->working_dir) {
-		cJSON_AddStringToObject(c, "workingDir", s->working_dir);
+	if (ex->working_dir) {
+		cJSON_AddStringToObject(c, "workingDir", ex->working_dir);
 	} else if (w->base) {
 		char d[4096];
 		snprintf(d, sizeof d, "%s%s%s", w->base, w->path && *w->path ? "/" : "",
@@ -361,7 +367,7 @@ static const char *pull_policy(enum ir_pull p)
 
 static void add_resources(cJSON *c, const struct ir_step *s)
 {
-	const struct ir_resources *r = &s->resources;
+	const struct ir_resources *r = &ir_step_extra(s)->resources;
 	if (r->cpu_millis <= 0 && r->memory <= 0)
 		return;
 	cJSON *lim = cJSON_AddObjectToObject(cJSON_AddObjectToObject(c, "resources"), "limits");
@@ -379,13 +385,14 @@ static void add_resources(cJSON *c, const struct ir_step *s)
 /* `user` as runAsUser[:runAsGroup] when numeric; a name has no Kubernetes spelling. */
 static void add_security(cJSON *c, const struct ir_step *s, const struct kube_pod_options *o)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	long uid = -1, gid = -1;
-	if (s->user) {
+	if (ex->user) {
 		char *end;
-		uid = strtol(s->user, &end, 10);
+		uid = strtol(ex->user, &end, 10);
 		if (*end == ':')
 			gid = strtol(end + 1, &end, 10);
-		if (*end || end == s->user) {
+		if (*end || end == ex->user) {
 			unsupported(o, s, "a user name (only a numeric user or user:group)");
 			uid = gid = -1;
 		}
@@ -404,7 +411,7 @@ static void add_security(cJSON *c, const struct ir_step *s, const struct kube_po
 /* A service's health check as a probe; NULL when it has none. */
 static cJSON *probe_of(const struct ir_step *s)
 {
-	const struct ir_health *h = s->health;
+	const struct ir_health *h = ir_step_extra(s)->health;
 	if (!h || (!h->command.n && h->port <= 0))
 		return NULL;
 	cJSON *pr = cJSON_CreateObject();
@@ -434,22 +441,24 @@ static void add_probe(cJSON *c, const struct ir_step *s)
  */
 static void add_startup_probe(cJSON *c, const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	cJSON *pr = probe_of(s);
 	if (!pr)
 		return;
 	int period = cJSON_GetObjectItemCaseSensitive(pr, "periodSeconds")->valueint;
-	int tries = s->health->retries > 0 ? s->health->retries : (60 + period - 1) / period;
+	int tries = ex->health->retries > 0 ? ex->health->retries : (60 + period - 1) / period;
 	cJSON_AddNumberToObject(pr, "failureThreshold", tries);
 	cJSON_AddItemToObject(c, "startupProbe", pr);
 }
 
 static void add_ports(cJSON *c, const struct ir_step *s)
 {
-	if (!s->nports)
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	if (!ex->nports)
 		return;
 	cJSON *ports = cJSON_AddArrayToObject(c, "ports");
-	for (size_t i = 0; i < s->nports; i++) {
-		const struct ir_port *pt = &s->ports[i];
+	for (size_t i = 0; i < ex->nports; i++) {
+		const struct ir_port *pt = &ex->ports[i];
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "containerPort", pt->port);
 		if (pt->host > 0)
@@ -462,11 +471,12 @@ static void add_ports(cJSON *c, const struct ir_step *s)
 /* What a step asks of the host that a container spec has no field for. */
 static void check_host_only(const struct ir_step *s, const struct kube_pod_options *o)
 {
-	if (s->ndevices)
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	if (ex->ndevices)
 		unsupported(o, s, "devices");
-	if (s->networks.n)
+	if (ex->networks.n)
 		unsupported(o, s, "networks (every Pod shares the cluster network)");
-	if (s->network_mode && strcmp(s->network_mode, "host") != 0)
+	if (ex->network_mode && strcmp(ex->network_mode, "host") != 0)
 		unsupported(o, s, "a network_mode other than host");
 	if (!s->image)
 		unsupported(o, s, "a step without an image");
@@ -544,7 +554,7 @@ static cJSON *volume_for(const struct ir_pipeline *p, const char *name, const st
 		const char *kind = p->volumes[i].kind == IR_VOLUME_HOST ? "hostPath" : "emptyDir";
 		cJSON_AddItemToObject(v, kind, pipeline_volume(&p->volumes[i]));
 	} else if (sscanf(name, "pipec-shm-%lu", &i) == 1 && i < p->nsteps) {
-		cJSON_AddItemToObject(v, "emptyDir", empty_dir("Memory", p->steps[i].resources.shm_size));
+		cJSON_AddItemToObject(v, "emptyDir", empty_dir("Memory", ir_step_extra(&p->steps[i])->resources.shm_size));
 	} else {
 		cJSON_AddItemToObject(v, "emptyDir", empty_dir(NULL, 0));   /* workspace, artifacts */
 	}
@@ -610,17 +620,18 @@ static void add_strs_to(cJSON *spec, const char *obj, const char *key, const str
 /* dns, dns_search, extra_hosts ("name:ip") and network_mode: host are the Pod's. */
 static void add_pod_fields(cJSON *spec, const struct ir_step *s)
 {
-	add_strs_to(spec, "dnsConfig", "nameservers", &s->dns);
-	add_strs_to(spec, "dnsConfig", "searches", &s->dns_search);
-	for (size_t i = 0; i < s->extra_hosts.n; i++) {
-		const char *e = s->extra_hosts.v[i], *colon = strchr(e, ':');
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	add_strs_to(spec, "dnsConfig", "nameservers", &ex->dns);
+	add_strs_to(spec, "dnsConfig", "searches", &ex->dns_search);
+	for (size_t i = 0; i < ex->extra_hosts.n; i++) {
+		const char *e = ex->extra_hosts.v[i], *colon = strchr(e, ':');
 		if (!colon)
 			continue;
 		char host[256];
 		snprintf(host, sizeof host, "%.*s", (int)(colon - e), e);
 		add_host_alias(spec, colon + 1, host);
 	}
-	if (s->network_mode && strcmp(s->network_mode, "host") == 0 &&
+	if (ex->network_mode && strcmp(ex->network_mode, "host") == 0 &&
 	    !cJSON_GetObjectItemCaseSensitive(spec, "hostNetwork"))
 		cJSON_AddBoolToObject(spec, "hostNetwork", true);
 }
@@ -782,9 +793,9 @@ static void put_quoted(struct text *t, const char *s)
 static const char *exported_path(const struct ir_pipeline *p, const char *name)
 {
 	for (size_t i = 0; i < p->nsteps; i++)
-		for (size_t k = 0; k < p->steps[i].nexports; k++)
-			if (strcmp(p->steps[i].exports[k].name, name) == 0)
-				return p->steps[i].exports[k].path;
+		for (size_t k = 0; k < ir_step_extra(&p->steps[i])->nexports; k++)
+			if (strcmp(ir_step_extra(&p->steps[i])->exports[k].name, name) == 0)
+				return ir_step_extra(&p->steps[i])->exports[k].path;
 	return NULL;
 }
 
@@ -793,8 +804,9 @@ static const char *exported_path(const struct ir_pipeline *p, const char *name)
  * backend restores its archive. */
 static void put_imports(struct text *t, const struct ir_pipeline *p, const struct ir_step *s)
 {
-	for (size_t i = 0; i < s->nimports; i++) {
-		const struct ir_artifact *a = &s->imports[i];
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t i = 0; i < ex->nimports; i++) {
+		const struct ir_artifact *a = &ex->imports[i];
 		const char *path = a->path ? a->path : exported_path(p, a->name);
 		if (!path)
 			continue;
@@ -804,9 +816,10 @@ static void put_imports(struct text *t, const struct ir_pipeline *p, const struc
 
 static void put_exports(struct text *t, const struct ir_step *s)
 {
-	for (size_t i = 0; i < s->nexports; i++) {
-		put(t, "pipec_export "), put_quoted(t, s->exports[i].name), put(t, " ");
-		put_quoted(t, s->exports[i].path), put(t, " || pipec_status=${pipec_status:-1}\n");
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t i = 0; i < ex->nexports; i++) {
+		put(t, "pipec_export "), put_quoted(t, ex->exports[i].name), put(t, " ");
+		put_quoted(t, ex->exports[i].path), put(t, " || pipec_status=${pipec_status:-1}\n");
 	}
 }
 
@@ -823,10 +836,11 @@ static const char artifact_functions[] =
 
 char *kube_step_script(const struct ir_pipeline *p, const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	if (!s->script)
 		return NULL;
 	struct text t = {0};
-	if (!s->nimports && !s->nexports) {
+	if (!ex->nimports && !ex->nexports) {
 		put(&t, s->script);
 		return t.p;
 	}

@@ -31,7 +31,7 @@ static bool interrupted(const struct local *l)
 
 static int spawn_check(const struct local_proc *p, pid_t *pid)
 {
-	const struct ir_health *h = p->job->step->health;
+	const struct ir_health *h = ir_step_extra(p->job->step)->health;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	posix_spawn_file_actions_init(&fa);
@@ -56,7 +56,7 @@ static int probe_command(struct local *l, const struct local_proc *p, int timeou
 	pid_t pid;
 	int e = spawn_check(p, &pid);
 	if (e) {
-		snprintf(why, size, "cannot run '%s': %s", p->job->step->health->command.v[0],
+		snprintf(why, size, "cannot run '%s': %s", ir_step_extra(p->job->step)->health->command.v[0],
 			 strerror(e));
 		return -1;
 	}
@@ -112,7 +112,7 @@ enum rt_probe local_probe(void *ctx, struct rt_job *job, int timeout_ms, char *w
 {
 	struct local *l = ctx;
 	struct local_proc *p = job->backend_data;
-	const struct ir_health *h = job->step->health;
+	const struct ir_health *h = ir_step_extra(job->step)->health;
 	if (!p || p->reaped) {
 		snprintf(why, size, "it is not running");
 		return RT_PROBE_UNHEALTHY;

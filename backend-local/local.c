@@ -24,7 +24,7 @@
 
 static bool runnable(const struct ir_step *s)
 {
-	return s->script || s->entrypoint.n || s->command.n;
+	return s->script || ir_step_extra(s)->entrypoint.n || s->command.n;
 }
 
 /* Every step that is only an image is refused, all reported at once. */
@@ -183,7 +183,7 @@ static char **make_env(struct local *l, const struct rt_job *job)
 	while (environ[host])
 		host++;
 	const struct ir_step *s = job->step;
-	char **env = ir_calloc(l->a, host + job->env.n + s->nvolumes + 3, sizeof *env);
+	char **env = ir_calloc(l->a, host + job->env.n + ir_step_extra(s)->nvolumes + 3, sizeof *env);
 	size_t n = 0;
 	for (size_t i = 0; i < host; i++)
 		if (!overridden(job, environ[i]))
@@ -192,10 +192,10 @@ static char **make_env(struct local *l, const struct rt_job *job)
 		env[n++] = host_value(l, &job->env.v[i]);
 	env[n++] = ir_printf(l->a, "PIPEC_WORKSPACE=%s", l->workspace);
 	env[n++] = ir_printf(l->a, "PIPEC_ROOT=%s/root", l->run_dir);
-	for (size_t i = 0; i < s->nvolumes; i++) {
-		const char *dir = volume_dir(l, s->volumes[i].name);
+	for (size_t i = 0; i < ir_step_extra(s)->nvolumes; i++) {
+		const char *dir = volume_dir(l, ir_step_extra(s)->volumes[i].name);
 		if (dir)
-			env[n++] = ir_printf(l->a, "%s=%s", volume_var(l->a, s->volumes[i].name), dir);
+			env[n++] = ir_printf(l->a, "%s=%s", volume_var(l->a, ir_step_extra(s)->volumes[i].name), dir);
 	}
 	return env;
 }
@@ -227,7 +227,7 @@ const char *local_in_workspace(struct local *l, const char *path)
  */
 const char *local_work_dir(struct local *l, const struct ir_step *s)
 {
-	const char *wd = s->working_dir;
+	const char *wd = ir_step_extra(s)->working_dir;
 	if (!wd || !*wd)
 		return l->workspace;
 	if (wd[0] != '/')
@@ -277,14 +277,15 @@ static char **script_argv(struct local *l, const struct rt_job *job, struct diag
 static char **make_argv(struct local *l, const struct rt_job *job, struct diag_list *dl)
 {
 	const struct ir_step *s = job->step;
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	if (s->script)
 		return script_argv(l, job, dl);
-	size_t n = s->entrypoint.n + s->command.n;
+	size_t n = ex->entrypoint.n + s->command.n;
 	char **argv = ir_calloc(l->a, n + 1, sizeof *argv);
-	for (size_t i = 0; i < s->entrypoint.n; i++)
-		argv[i] = s->entrypoint.v[i];
+	for (size_t i = 0; i < ex->entrypoint.n; i++)
+		argv[i] = ex->entrypoint.v[i];
 	for (size_t i = 0; i < s->command.n; i++)
-		argv[s->entrypoint.n + i] = s->command.v[i];
+		argv[ex->entrypoint.n + i] = s->command.v[i];
 	return argv;
 }
 

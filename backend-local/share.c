@@ -249,12 +249,13 @@ static int place_file(struct local *l, const struct ir_step *s, const struct ir_
 
 int local_place_files(struct local *l, const struct ir_step *s, struct diag_list *dl)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	char err[512];
-	for (size_t i = 0; i < s->nfiles; i++)
-		if (place_file(l, s, &s->files[i], err, sizeof err) < 0)
+	for (size_t i = 0; i < ex->nfiles; i++)
+		if (place_file(l, s, &ex->files[i], err, sizeof err) < 0)
 			return diag_error(dl, s->pos, "step-failed",
 					  "step '%s' cannot place file '%s' at '%s': %s", s->name,
-					  s->files[i].name, s->files[i].path, err);
+					  ex->files[i].name, ex->files[i].path, err);
 	return 0;
 }
 
@@ -303,8 +304,9 @@ static int export_one(struct local *l, const struct ir_step *s, const struct ir_
 
 const char *local_export(struct local *l, const struct ir_step *s)
 {
-	for (size_t i = 0; i < s->nexports; i++)
-		if (export_one(l, s, &s->exports[i], l->err, sizeof l->err) < 0)
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t i = 0; i < ex->nexports; i++)
+		if (export_one(l, s, &ex->exports[i], l->err, sizeof l->err) < 0)
 			return l->err;
 	return NULL;
 }
@@ -316,10 +318,11 @@ static const char *stored(struct local *l, const char *name)
 	struct stat st;
 	for (size_t i = 0; i < l->p->nsteps; i++) {
 		const struct ir_step *s = &l->p->steps[i];
-		for (size_t k = 0; k < s->nexports; k++) {
-			if (strcmp(s->exports[k].name, name) != 0)
+		const struct ir_step_extra *ex = ir_step_extra(s);
+		for (size_t k = 0; k < ex->nexports; k++) {
+			if (strcmp(ex->exports[k].name, name) != 0)
 				continue;
-			const char *p = ir_printf(l->a, "%s/%s", dir, base_of(s->exports[k].path, l->a));
+			const char *p = ir_printf(l->a, "%s/%s", dir, base_of(ex->exports[k].path, l->a));
 			if (lstat(p, &st) == 0)
 				return p;
 		}
@@ -349,10 +352,11 @@ static int import_one(struct local *l, const struct ir_step *s, const struct ir_
 
 int local_import(struct local *l, const struct ir_step *s, struct diag_list *dl)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	char err[512];
-	for (size_t i = 0; i < s->nimports; i++)
-		if (import_one(l, s, &s->imports[i], err, sizeof err) < 0)
+	for (size_t i = 0; i < ex->nimports; i++)
+		if (import_one(l, s, &ex->imports[i], err, sizeof err) < 0)
 			return diag_error(dl, s->pos, "step-failed", "step '%s' cannot import '%s': %s",
-					  s->name, s->imports[i].name, err);
+					  s->name, ex->imports[i].name, err);
 	return 0;
 }

@@ -95,12 +95,13 @@ static void bind_checkout(struct ir_pipeline *p, struct ir_step *s, const char *
 		p->volumes = v;
 		p->nvolumes++;
 	}
-	struct ir_mount *m = ir_calloc(a, s->nvolumes + 1, sizeof *m);
-	if (s->nvolumes)
-		memcpy(m, s->volumes, s->nvolumes * sizeof *m);
-	m[s->nvolumes] = (struct ir_mount){CHECKOUT_VOLUME, (char *)top, true};
-	s->volumes = m;
-	s->nvolumes++;
+	struct ir_step_extra *x = ir_step_extra_edit(s, a);
+	struct ir_mount *m = ir_calloc(a, x->nvolumes + 1, sizeof *m);
+	if (x->nvolumes)
+		memcpy(m, x->volumes, x->nvolumes * sizeof *m);
+	m[x->nvolumes] = (struct ir_mount){CHECKOUT_VOLUME, (char *)top, true};
+	x->volumes = m;
+	x->nvolumes++;
 }
 
 /* Why a clone step cannot fetch from the checkout here; NULL when it can. */

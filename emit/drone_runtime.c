@@ -117,8 +117,8 @@ static void add_docker(struct emit *e, cJSON *top, const struct ir_pipeline *p)
 		add_volume(arr, &p->volumes[i]);
 	/* device volumes, each host path once */
 	for (size_t i = 0; i < p->nsteps; i++)
-		for (size_t k = 0; k < p->steps[i].ndevices; k++) {
-			const char *hp = p->steps[i].devices[k].host_path;
+		for (size_t k = 0; k < ir_step_extra(&p->steps[i])->ndevices; k++) {
+			const char *hp = ir_step_extra(&p->steps[i])->devices[k].host_path;
 			const char *name = device_volume(e, p, hp);
 			bool seen = false;
 			for (const cJSON *c = arr->child; c && !seen; c = c->next)
@@ -140,6 +140,7 @@ static void add_docker(struct emit *e, cJSON *top, const struct ir_pipeline *p)
 static void step_mounts(struct emit *e, cJSON *o, const struct ir_pipeline *p,
 			const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	cJSON *vols = cJSON_CreateArray();
 	if (p->workspace.base) {
 		cJSON *m = cJSON_CreateObject();
@@ -147,35 +148,35 @@ static void step_mounts(struct emit *e, cJSON *o, const struct ir_pipeline *p,
 		cJSON_AddStringToObject(m, "path", p->workspace.base);
 		cJSON_AddItemToArray(vols, m);
 	}
-	for (size_t i = 0; i < s->nvolumes; i++) {
+	for (size_t i = 0; i < ex->nvolumes; i++) {
 		cJSON *m = cJSON_CreateObject();
-		cJSON_AddStringToObject(m, "name", s->volumes[i].name);
-		cJSON_AddStringToObject(m, "path", s->volumes[i].path);
+		cJSON_AddStringToObject(m, "name", ex->volumes[i].name);
+		cJSON_AddStringToObject(m, "path", ex->volumes[i].path);
 		cJSON_AddItemToArray(vols, m);
-		if (s->volumes[i].read_only)
+		if (ex->volumes[i].read_only)
 			emit_warn(e, s->pos, "volume '%s' of step '%s' is mounted writable: "
-				  "the format has no read-only mounts", s->volumes[i].name, s->name);
+				  "the format has no read-only mounts", ex->volumes[i].name, s->name);
 	}
 	if (vols->child)
 		cJSON_AddItemToObject(o, "volumes", vols);
 	else
 		cJSON_Delete(vols);
-	if (s->ndevices) {
+	if (ex->ndevices) {
 		cJSON *arr = cJSON_AddArrayToObject(o, "devices");
-		for (size_t i = 0; i < s->ndevices; i++) {
+		for (size_t i = 0; i < ex->ndevices; i++) {
 			cJSON *m = cJSON_CreateObject();
-			cJSON_AddStringToObject(m, "name", device_volume(e, p, s->devices[i].host_path));
-			cJSON_AddStringToObject(m, "path", s->devices[i].path);
+			cJSON_AddStringToObject(m, "name", device_volume(e, p, ex->devices[i].host_path));
+			cJSON_AddStringToObject(m, "path", ex->devices[i].path);
 			cJSON_AddItemToArray(arr, m);
 		}
 	}
-	if (s->nfiles) {
+	if (ex->nfiles) {
 		cJSON *arr = cJSON_AddArrayToObject(o, "files");
-		for (size_t i = 0; i < s->nfiles; i++) {
+		for (size_t i = 0; i < ex->nfiles; i++) {
 			cJSON *m = cJSON_CreateObject();
-			cJSON_AddStringToObject(m, "name", s->files[i].name);
-			cJSON_AddStringToObject(m, "path", s->files[i].path);
-			cJSON_AddNumberToObject(m, "mode", s->files[i].mode);
+			cJSON_AddStringToObject(m, "name", ex->files[i].name);
+			cJSON_AddStringToObject(m, "path", ex->files[i].path);
+			cJSON_AddNumberToObject(m, "mode", ex->files[i].mode);
 			cJSON_AddItemToArray(arr, m);
 		}
 	}
@@ -183,13 +184,14 @@ static void step_mounts(struct emit *e, cJSON *o, const struct ir_pipeline *p,
 
 static void step_secrets(cJSON *o, const struct ir_step *s)
 {
-	if (!s->nsecrets)
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	if (!ex->nsecrets)
 		return;
 	cJSON *arr = cJSON_AddArrayToObject(o, "secrets");
-	for (size_t i = 0; i < s->nsecrets; i++) {
+	for (size_t i = 0; i < ex->nsecrets; i++) {
 		cJSON *m = cJSON_CreateObject();
-		cJSON_AddStringToObject(m, "name", s->secrets[i].name);
-		cJSON_AddStringToObject(m, "env", s->secrets[i].env);
+		cJSON_AddStringToObject(m, "name", ex->secrets[i].name);
+		cJSON_AddStringToObject(m, "env", ex->secrets[i].env);
 		cJSON_AddItemToArray(arr, m);
 	}
 }
@@ -211,16 +213,17 @@ static void add_strs(cJSON *o, const char *key, const struct ir_strs *v)
 
 static void docker_ports(cJSON *d, const struct ir_step *s)
 {
-	if (!s->nports)
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	if (!ex->nports)
 		return;
 	cJSON *arr = cJSON_AddArrayToObject(d, "ports");
-	for (size_t i = 0; i < s->nports; i++) {
+	for (size_t i = 0; i < ex->nports; i++) {
 		cJSON *m = cJSON_CreateObject();
-		cJSON_AddNumberToObject(m, "port", s->ports[i].port);
-		if (s->ports[i].host)
-			cJSON_AddNumberToObject(m, "host", s->ports[i].host);
-		if (s->ports[i].protocol)
-			cJSON_AddStringToObject(m, "protocol", s->ports[i].protocol);
+		cJSON_AddNumberToObject(m, "port", ex->ports[i].port);
+		if (ex->ports[i].host)
+			cJSON_AddNumberToObject(m, "host", ex->ports[i].host);
+		if (ex->ports[i].protocol)
+			cJSON_AddStringToObject(m, "protocol", ex->ports[i].protocol);
 		cJSON_AddItemToArray(arr, m);
 	}
 }
@@ -240,6 +243,7 @@ static void argv_list(struct emit *e, cJSON *d, const char *key, const struct ir
 static void step_docker(struct emit *e, cJSON *o, const struct ir_pipeline *p,
 			const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	cJSON *d = cJSON_AddObjectToObject(o, "docker");
 	cJSON_AddStringToObject(d, "image", emit_image(e, p, s));
 	if (s->script) {
@@ -249,21 +253,21 @@ static void step_docker(struct emit *e, cJSON *o, const struct ir_pipeline *p,
 		cJSON_AddItemToArray(c, cJSON_CreateString("-c"));
 		cJSON_AddItemToArray(cJSON_AddArrayToObject(d, "args"), cJSON_CreateString(s->script));
 	} else {
-		argv_list(e, d, "command", s, "entrypoint", &s->entrypoint);
+		argv_list(e, d, "command", s, "entrypoint", &ex->entrypoint);
 		argv_list(e, d, "args", s, "command", &s->command);
 	}
 	if (s->pull != IR_PULL_DEFAULT)
 		cJSON_AddStringToObject(d, "pull_policy", ir_pull_name(s->pull));
 	if (s->privileged)
 		cJSON_AddBoolToObject(d, "privileged", true);
-	if (s->user)
-		cJSON_AddStringToObject(d, "user", s->user);
-	if (s->network_mode)
-		cJSON_AddStringToObject(d, "network", s->network_mode);
-	add_strs(d, "networks", &s->networks);
-	add_strs(d, "dns", &s->dns);
-	add_strs(d, "dns_search", &s->dns_search);
-	add_strs(d, "extra_hosts", &s->extra_hosts);
+	if (ex->user)
+		cJSON_AddStringToObject(d, "user", ex->user);
+	if (ex->network_mode)
+		cJSON_AddStringToObject(d, "network", ex->network_mode);
+	add_strs(d, "networks", &ex->networks);
+	add_strs(d, "dns", &ex->dns);
+	add_strs(d, "dns_search", &ex->dns_search);
+	add_strs(d, "extra_hosts", &ex->extra_hosts);
 	docker_ports(d, s);
 }
 
@@ -293,6 +297,7 @@ static struct ir_strs serial_depends(struct emit *e, const struct ir_pipeline *p
 
 static cJSON *step(struct emit *e, const struct ir_pipeline *p, const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	emit_check_step(e, s, lacks);
 	cJSON *o = cJSON_CreateObject();
 	cJSON *m = meta(o, s->name);
@@ -306,12 +311,12 @@ static cJSON *step(struct emit *e, const struct ir_pipeline *p, const struct ir_
 	add_env(o, "environment", &env);
 	if (s->ignore_error)
 		cJSON_AddBoolToObject(o, "ignore_err", true);
-	if (s->resources.cpu_millis || s->resources.memory) {
+	if (ex->resources.cpu_millis || ex->resources.memory) {
 		cJSON *l = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "resources"), "limits");
-		if (s->resources.cpu_millis)
-			cJSON_AddNumberToObject(l, "cpu", (double)s->resources.cpu_millis);
-		if (s->resources.memory)
-			cJSON_AddNumberToObject(l, "memory", (double)s->resources.memory);
+		if (ex->resources.cpu_millis)
+			cJSON_AddNumberToObject(l, "cpu", (double)ex->resources.cpu_millis);
+		if (ex->resources.memory)
+			cJSON_AddNumberToObject(l, "memory", (double)ex->resources.memory);
 	}
 	if (s->run_policy != IR_RUN_ON_SUCCESS)
 		cJSON_AddStringToObject(o, "run_policy", ir_run_policy_name(s->run_policy));

@@ -120,23 +120,24 @@ struct setting {
 
 static bool has_retries(const struct ir_step *s) { return s->retries > 0; }
 static bool has_timeout(const struct ir_step *s) { return s->timeout > 0; }
-static bool has_health(const struct ir_step *s) { return s->health != NULL; }
-static bool has_exports(const struct ir_step *s) { return s->nexports > 0; }
-static bool has_imports(const struct ir_step *s) { return s->nimports > 0; }
-static bool has_devices(const struct ir_step *s) { return s->ndevices > 0; }
+static bool has_health(const struct ir_step *s) { return ir_step_extra(s)->health != NULL; }
+static bool has_exports(const struct ir_step *s) { return ir_step_extra(s)->nexports > 0; }
+static bool has_imports(const struct ir_step *s) { return ir_step_extra(s)->nimports > 0; }
+static bool has_devices(const struct ir_step *s) { return ir_step_extra(s)->ndevices > 0; }
 static bool has_privileged(const struct ir_step *s) { return s->privileged; }
-static bool has_ports(const struct ir_step *s) { return s->nports > 0; }
-static bool has_dns(const struct ir_step *s) { return s->dns.n || s->dns_search.n; }
-static bool has_hosts(const struct ir_step *s) { return s->extra_hosts.n > 0; }
-static bool has_netmode(const struct ir_step *s) { return s->network_mode != NULL; }
-static bool has_networks(const struct ir_step *s) { return s->networks.n > 0; }
-static bool has_shm(const struct ir_step *s) { return s->resources.shm_size > 0; }
+static bool has_ports(const struct ir_step *s) { return ir_step_extra(s)->nports > 0; }
+static bool has_dns(const struct ir_step *s) { return ir_step_extra(s)->dns.n || ir_step_extra(s)->dns_search.n; }
+static bool has_hosts(const struct ir_step *s) { return ir_step_extra(s)->extra_hosts.n > 0; }
+static bool has_netmode(const struct ir_step *s) { return ir_step_extra(s)->network_mode != NULL; }
+static bool has_networks(const struct ir_step *s) { return ir_step_extra(s)->networks.n > 0; }
+static bool has_shm(const struct ir_step *s) { return ir_step_extra(s)->resources.shm_size > 0; }
 static bool has_limits(const struct ir_step *s)
 {
-	return s->resources.cpu_millis > 0 || s->resources.memory > 0;
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	return ex->resources.cpu_millis > 0 || ex->resources.memory > 0;
 }
-static bool has_files(const struct ir_step *s) { return s->nfiles > 0; }
-static bool has_user(const struct ir_step *s) { return s->user != NULL; }
+static bool has_files(const struct ir_step *s) { return ir_step_extra(s)->nfiles > 0; }
+static bool has_user(const struct ir_step *s) { return ir_step_extra(s)->user != NULL; }
 static bool has_pull(const struct ir_step *s) { return s->pull != IR_PULL_DEFAULT; }
 static bool has_ignore(const struct ir_step *s) { return s->ignore_error; }
 static bool has_detach(const struct ir_step *s) { return s->detach; }
@@ -229,8 +230,9 @@ const char *emit_image(struct emit *e, const struct ir_pipeline *p, const struct
 
 const char *emit_workdir(struct emit *e, const struct ir_pipeline *p, const struct ir_step *s)
 {
-	if (s->working_dir)
-		return s->working_dir;
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	if (ex->working_dir)
+		return ex->working_dir;
 	if (!p->workspace.base)
 		return NULL;
 	if (!p->workspace.path || !*p->workspace.path)

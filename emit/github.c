@@ -230,9 +230,10 @@ static cJSON *env_object(struct gh *g, const struct ir_env *env)
 /* A step's own variables and its secrets (the job holds the pipeline's). */
 static void step_env(struct gh *g, cJSON *o, const struct ir_step *s, const char *script)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	cJSON *env = env_object(g, &s->environment);
-	for (size_t i = 0; i < s->nsecrets; i++)
-		cJSON_AddStringToObject(env, s->secrets[i].env, secret_expr(g, s->secrets[i].name));
+	for (size_t i = 0; i < ex->nsecrets; i++)
+		cJSON_AddStringToObject(env, ex->secrets[i].env, secret_expr(g, ex->secrets[i].name));
 	if (script)
 		add_lit(g, env, "PIPEC_SCRIPT", script);
 	if (env->child)
@@ -331,8 +332,9 @@ static void add_minutes(struct gh *g, cJSON *o, struct ir_pos pos, const char *w
 
 static void warn_volumes(struct gh *g, const struct ir_step *s)
 {
-	for (size_t i = 0; i < s->nvolumes; i++)
-		emit_warn(g->e, s->pos, "volume '%s' of step '%s' is dropped: %s", s->volumes[i].name,
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t i = 0; i < ex->nvolumes; i++)
+		emit_warn(g->e, s->pos, "volume '%s' of step '%s' is dropped: %s", ex->volumes[i].name,
 			  s->name, g->container ? "docker steps mount only the workspace" :
 			  "steps run on the runner itself");
 }
@@ -341,6 +343,7 @@ static void warn_volumes(struct gh *g, const struct ir_step *s)
 static void container_command(struct gh *g, cJSON *with, const struct ir_step *s,
 			      const char *workdir)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	if (s->script) {
 		add_lit(g, with, "entrypoint", s->shell ? s->shell : "/bin/sh");
 		const char *run = "eval \\\"$PIPEC_SCRIPT\\\"";
@@ -349,14 +352,14 @@ static void container_command(struct gh *g, cJSON *with, const struct ir_step *s
 			ir_printf(g->e->a, "-c \"%s\"", run));
 		return;
 	}
-	if (s->entrypoint.n)
-		add_lit(g, with, "entrypoint", s->entrypoint.v[0]);
-	else if (s->entrypoint.v)
+	if (ex->entrypoint.n)
+		add_lit(g, with, "entrypoint", ex->entrypoint.v[0]);
+	else if (ex->entrypoint.v)
 		emit_warn(g->e, s->pos, "the empty entrypoint of step '%s' means the image's "
 			  "in docker steps", s->name);
-	struct ir_strs args = {ir_calloc(g->e->a, s->entrypoint.n + s->command.n + 1, sizeof(char *)), 0};
-	for (size_t i = 1; i < s->entrypoint.n; i++)
-		args.v[args.n++] = s->entrypoint.v[i];
+	struct ir_strs args = {ir_calloc(g->e->a, ex->entrypoint.n + s->command.n + 1, sizeof(char *)), 0};
+	for (size_t i = 1; i < ex->entrypoint.n; i++)
+		args.v[args.n++] = ex->entrypoint.v[i];
 	for (size_t i = 0; i < s->command.n; i++)
 		args.v[args.n++] = s->command.v[i];
 	if (args.n)
@@ -406,16 +409,17 @@ static const char *run_shell(struct gh *g, const char *shell)
 
 static void run_step(struct gh *g, cJSON *o, const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	emit_check_step(g->e, s, lacks_run);
 	warn_volumes(g, s);
-	const char *body = s->script ? s->script : sh_line(g, &s->entrypoint, &s->command);
+	const char *body = s->script ? s->script : sh_line(g, &ex->entrypoint, &s->command);
 	if (s->detach)
 		body = ir_printf(g->e->a, "(\n%s) >\"$RUNNER_TEMP/%s.log\" 2>&1 &\n", body,
 				 g->step_ids[emit_step_index(g->p, s)]);
 	add_lit(g, o, "run", body);
 	cJSON_AddStringToObject(o, "shell", lit(g, run_shell(g, s->shell ? s->shell : "sh")));
-	if (s->working_dir)
-		add_lit(g, o, "working-directory", s->working_dir);
+	if (ex->working_dir)
+		add_lit(g, o, "working-directory", ex->working_dir);
 	step_env(g, o, s, NULL);
 }
 
@@ -460,7 +464,8 @@ static void opt_strs(FILE *fp, const char *flag, const struct ir_strs *v)
 /* Docker's options for what a service sets: health, privileges, limits. */
 static void service_options(struct gh *g, FILE *fp, const struct ir_step *s)
 {
-	const struct ir_health *h = s->health;
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	const struct ir_health *h = ex->health;
 	if (h && h->command.n) {
 		opt_word(fp, "--health-cmd", sh_line(g, &h->command, &(struct ir_strs){0}));
 		if (h->interval_ms)
@@ -475,37 +480,38 @@ static void service_options(struct gh *g, FILE *fp, const struct ir_step *s)
 	}
 	if (s->privileged)
 		fputs(" --privileged", fp);
-	if (s->user)
-		opt_word(fp, "--user", s->user);
-	if (s->resources.cpu_millis)
-		fprintf(fp, " --cpus %lld.%03lld", (long long)s->resources.cpu_millis / 1000,
-			(long long)s->resources.cpu_millis % 1000);
-	if (s->resources.memory)
-		fprintf(fp, " --memory %lld", (long long)s->resources.memory);
-	if (s->resources.shm_size)
-		fprintf(fp, " --shm-size %lld", (long long)s->resources.shm_size);
-	opt_strs(fp, "--dns", &s->dns);
-	opt_strs(fp, "--dns-search", &s->dns_search);
-	opt_strs(fp, "--add-host", &s->extra_hosts);
-	opt_strs(fp, "--network-alias", &s->aliases);
-	for (size_t i = 0; i < s->ndevices; i++)
-		opt_word(fp, "--device", ir_printf(g->e->a, "%s:%s", s->devices[i].host_path,
-						   s->devices[i].path));
+	if (ex->user)
+		opt_word(fp, "--user", ex->user);
+	if (ex->resources.cpu_millis)
+		fprintf(fp, " --cpus %lld.%03lld", (long long)ex->resources.cpu_millis / 1000,
+			(long long)ex->resources.cpu_millis % 1000);
+	if (ex->resources.memory)
+		fprintf(fp, " --memory %lld", (long long)ex->resources.memory);
+	if (ex->resources.shm_size)
+		fprintf(fp, " --shm-size %lld", (long long)ex->resources.shm_size);
+	opt_strs(fp, "--dns", &ex->dns);
+	opt_strs(fp, "--dns-search", &ex->dns_search);
+	opt_strs(fp, "--add-host", &ex->extra_hosts);
+	opt_strs(fp, "--network-alias", &ex->aliases);
+	for (size_t i = 0; i < ex->ndevices; i++)
+		opt_word(fp, "--device", ir_printf(g->e->a, "%s:%s", ex->devices[i].host_path,
+						   ex->devices[i].path));
 }
 
 static void service_command(struct gh *g, cJSON *o, const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	if (s->script) {
 		add_lit(g, o, "entrypoint", s->shell ? s->shell : "/bin/sh");
 		cJSON_AddStringToObject(o, "command", "-c \"eval \\\"$PIPEC_SCRIPT\\\"\"");
 		return;
 	}
-	if (s->entrypoint.n) {
-		add_lit(g, o, "entrypoint", s->entrypoint.v[0]);
-		if (s->entrypoint.n > 1 || s->command.n) {
-			struct ir_strs all = {ir_calloc(g->e->a, s->entrypoint.n + s->command.n, sizeof(char *)), 0};
-			for (size_t i = 1; i < s->entrypoint.n; i++)
-				all.v[all.n++] = s->entrypoint.v[i];
+	if (ex->entrypoint.n) {
+		add_lit(g, o, "entrypoint", ex->entrypoint.v[0]);
+		if (ex->entrypoint.n > 1 || s->command.n) {
+			struct ir_strs all = {ir_calloc(g->e->a, ex->entrypoint.n + s->command.n, sizeof(char *)), 0};
+			for (size_t i = 1; i < ex->entrypoint.n; i++)
+				all.v[all.n++] = ex->entrypoint.v[i];
 			for (size_t i = 0; i < s->command.n; i++)
 				all.v[all.n++] = s->command.v[i];
 			add_lit(g, o, "command", cmdline(g, &all, 0, NULL));
@@ -517,6 +523,7 @@ static void service_command(struct gh *g, cJSON *o, const struct ir_step *s)
 
 static cJSON *service(struct gh *g, const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	emit_check_step(g->e, s, lacks_service);
 	warn_volumes(g, s);
 	for (size_t k = 0; k < s->depends_on.n; k++) {
@@ -537,17 +544,17 @@ static cJSON *service(struct gh *g, const struct ir_step *s)
 	/* the job's env does not reach services */
 	struct ir_env all = emit_step_env(g->e, g->p, s);
 	cJSON *env = env_object(g, &all);
-	for (size_t i = 0; i < s->nsecrets; i++)
-		cJSON_AddStringToObject(env, s->secrets[i].env, secret_expr(g, s->secrets[i].name));
+	for (size_t i = 0; i < ex->nsecrets; i++)
+		cJSON_AddStringToObject(env, ex->secrets[i].env, secret_expr(g, ex->secrets[i].name));
 	if (s->script)
 		add_lit(g, env, "PIPEC_SCRIPT", s->script);
 	cJSON_AddItemToObject(o, "env", env);
-	if (s->nports) {
+	if (ex->nports) {
 		cJSON *ports = cJSON_AddArrayToObject(o, "ports");
-		for (size_t i = 0; i < s->nports; i++)
-			cJSON_AddItemToArray(ports, cJSON_CreateString(s->ports[i].host ?
-				ir_printf(g->e->a, "%d:%d", s->ports[i].host, s->ports[i].port) :
-				ir_printf(g->e->a, "%d", s->ports[i].port)));
+		for (size_t i = 0; i < ex->nports; i++)
+			cJSON_AddItemToArray(ports, cJSON_CreateString(ex->ports[i].host ?
+				ir_printf(g->e->a, "%d:%d", ex->ports[i].host, ex->ports[i].port) :
+				ir_printf(g->e->a, "%d", ex->ports[i].port)));
 	}
 	struct emit_stream opts;
 	if (emit_stream_begin(g->e, &opts) == 0) {

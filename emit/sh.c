@@ -151,8 +151,9 @@ static void argf(struct sh *sh, const char *fmt, const char *s)
 /* Checks that the value of each secret of `s` is there. */
 static void secret_checks(struct sh *sh, const struct ir_step *s)
 {
-	for (size_t i = 0; i < s->nsecrets; i++) {
-		const struct ir_secret *sec = emit_secret(sh->p, s->secrets[i].name);
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t i = 0; i < ex->nsecrets; i++) {
+		const struct ir_secret *sec = emit_secret(sh->p, ex->secrets[i].name);
 		if (sec && sec->source == IR_SECRET_FILE) {
 			fputs("	[ -r", sh->fp);
 			arg(sh->fp, sec->ref);
@@ -162,12 +163,12 @@ static void secret_checks(struct sh *sh, const struct ir_step *s)
 			fputs(" >&2; return 1; }\n", sh->fp);
 			continue;
 		}
-		const char *var = emit_var_name(sh->e, "SECRET_", s->secrets[i].name);
+		const char *var = emit_var_name(sh->e, "SECRET_", ex->secrets[i].name);
 		if (sec && sec->source == IR_SECRET_ENV)
 			var = sec->ref;
 		sh->uses_secret = true;
 		fprintf(sh->fp, "\tsecret %s", var);
-		arg(sh->fp, s->secrets[i].name);
+		arg(sh->fp, ex->secrets[i].name);
 		fputs(" || return 1\n", sh->fp);
 	}
 }
@@ -175,16 +176,16 @@ static void secret_checks(struct sh *sh, const struct ir_step *s)
 /* NAME="$VAR" before the command: a secret reaches it by its environment. */
 static void secret_assignments(struct sh *sh, const struct ir_step *s)
 {
-	for (size_t i = 0; i < s->nsecrets; i++) {
-		const struct ir_secret *sec = emit_secret(sh->p, s->secrets[i].name);
-		fprintf(sh->fp, "%s=", s->secrets[i].env);
+	for (size_t i = 0; i < ir_step_extra(s)->nsecrets; i++) {
+		const struct ir_secret *sec = emit_secret(sh->p, ir_step_extra(s)->secrets[i].name);
+		fprintf(sh->fp, "%s=", ir_step_extra(s)->secrets[i].env);
 		if (sec && sec->source == IR_SECRET_FILE) {
 			fputs("\"$(cat", sh->fp);
 			arg(sh->fp, sec->ref);
 			fputs(")\" ", sh->fp);
 		} else {
 			fprintf(sh->fp, "\"$%s\" ", sec && sec->source == IR_SECRET_ENV ? sec->ref :
-				emit_var_name(sh->e, "SECRET_", s->secrets[i].name));
+				emit_var_name(sh->e, "SECRET_", ir_step_extra(s)->secrets[i].name));
 		}
 	}
 }
@@ -201,6 +202,7 @@ static void script_var(struct sh *sh, const struct ir_step *s, size_t i)
 
 static void docker_mounts(struct sh *sh, const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	const struct ir_pipeline *p = sh->p;
 	if (p->workspace.base && (sh->uses_ws = true))
 {
@@ -208,8 +210,8 @@ static void docker_mounts(struct sh *sh, const struct ir_step *s)
 		qbody(sh->fp, emit_workdir(sh->e, p, &(struct ir_step){0}));
 		fputc('"', sh->fp);
 	}
-	for (size_t i = 0; i < s->nvolumes; i++) {
-		const struct ir_mount *m = &s->volumes[i];
+	for (size_t i = 0; i < ex->nvolumes; i++) {
+		const struct ir_mount *m = &ex->volumes[i];
 		const struct ir_volume *v = NULL;
 		for (size_t k = 0; k < p->nvolumes; k++)
 			if (strcmp(p->volumes[k].name, m->name) == 0)
@@ -230,9 +232,9 @@ static void docker_mounts(struct sh *sh, const struct ir_step *s)
 			fputc('"', sh->fp);
 		}
 	}
-	for (size_t i = 0; i < s->ndevices; i++)
-		arg(sh->fp, ir_printf(sh->e->a, "--device=%s:%s", s->devices[i].host_path,
-				      s->devices[i].path));
+	for (size_t i = 0; i < ex->ndevices; i++)
+		arg(sh->fp, ir_printf(sh->e->a, "--device=%s:%s", ex->devices[i].host_path,
+				      ex->devices[i].path));
 }
 
 static void docker_strs(struct sh *sh, const char *flag, const struct ir_strs *v)
@@ -243,35 +245,36 @@ static void docker_strs(struct sh *sh, const char *flag, const struct ir_strs *v
 
 static void docker_options(struct sh *sh, const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	struct emit *e = sh->e;
-	if (s->network_mode)
-		argf(sh, "--network=%s", s->network_mode);
+	if (ex->network_mode)
+		argf(sh, "--network=%s", ex->network_mode);
 	else
 		fprintf(sh->fp, " \"--network=$run-%zu\"", sh->pi);
-	if (!s->network_mode)
+	if (!ex->network_mode)
 		argf(sh, "--network-alias=%s", s->name);
 	if (s->privileged)
 		arg(sh->fp, "--privileged");
-	if (s->user)
-		argf(sh, "--user=%s", s->user);
+	if (ex->user)
+		argf(sh, "--user=%s", ex->user);
 	if (s->pull == IR_PULL_ALWAYS || s->pull == IR_PULL_NEVER)
 		argf(sh, "--pull=%s", s->pull == IR_PULL_ALWAYS ? "always" : "never");
-	docker_strs(sh, "dns", &s->dns);
-	docker_strs(sh, "dns-search", &s->dns_search);
-	docker_strs(sh, "add-host", &s->extra_hosts);
-	for (size_t i = 0; i < s->nports; i++)
-		if (s->ports[i].host)
-			arg(sh->fp, ir_printf(e->a, "--publish=%d:%d/%s", s->ports[i].host,
-					      s->ports[i].port, s->ports[i].protocol ?
-					      s->ports[i].protocol : "tcp"));
-	if (s->resources.cpu_millis)
+	docker_strs(sh, "dns", &ex->dns);
+	docker_strs(sh, "dns-search", &ex->dns_search);
+	docker_strs(sh, "add-host", &ex->extra_hosts);
+	for (size_t i = 0; i < ex->nports; i++)
+		if (ex->ports[i].host)
+			arg(sh->fp, ir_printf(e->a, "--publish=%d:%d/%s", ex->ports[i].host,
+					      ex->ports[i].port, ex->ports[i].protocol ?
+					      ex->ports[i].protocol : "tcp"));
+	if (ex->resources.cpu_millis)
 		arg(sh->fp, ir_printf(e->a, "--cpus=%lld.%03lld",
-				      (long long)s->resources.cpu_millis / 1000,
-				      (long long)s->resources.cpu_millis % 1000));
-	if (s->resources.memory)
-		arg(sh->fp, ir_printf(e->a, "--memory=%lld", (long long)s->resources.memory));
-	if (s->resources.shm_size)
-		arg(sh->fp, ir_printf(e->a, "--shm-size=%lld", (long long)s->resources.shm_size));
+				      (long long)ex->resources.cpu_millis / 1000,
+				      (long long)ex->resources.cpu_millis % 1000));
+	if (ex->resources.memory)
+		arg(sh->fp, ir_printf(e->a, "--memory=%lld", (long long)ex->resources.memory));
+	if (ex->resources.shm_size)
+		arg(sh->fp, ir_printf(e->a, "--shm-size=%lld", (long long)ex->resources.shm_size));
 	const char *wd = emit_workdir(e, sh->p, s);
 	if (wd)
 		argf(sh, "--workdir=%s", wd);
@@ -292,13 +295,14 @@ static const char *artifact_path(struct sh *sh, const struct ir_step *s, const c
  */
 static void staged_run(struct sh *sh, const struct ir_step *s, size_t i)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	FILE *fp = sh->fp;
 	const char *c = ir_printf(sh->e->a, "\"$run-%zu-%zu\"", sh->pi, i);
 	const char *full = emit_workdir(sh->e, sh->p, &(struct ir_step){0});
 	sh->uses_artifacts = true;
 	fputs(" >/dev/null || return 1\n", fp);
-	for (size_t k = 0; k < s->nimports; k++) {
-		const char *path = artifact_path(sh, s, s->imports[k].path);
+	for (size_t k = 0; k < ex->nimports; k++) {
+		const char *path = artifact_path(sh, s, ex->imports[k].path);
 		size_t n = full ? strlen(full) : 0;
 		const char *slash = strrchr(path, '/');
 		if (full && strncmp(path, full, n) == 0 && path[n] == '/' && slash > path + n) {
@@ -307,20 +311,20 @@ static void staged_run(struct sh *sh, const struct ir_step *s, size_t i)
 			fputs("\"\n", fp);
 		}
 		fprintf(fp, "\tartifact_in %s", c);
-		arg(fp, s->imports[k].name);
+		arg(fp, ex->imports[k].name);
 		arg(fp, path);
 		fputs(" || return 1\n", fp);
 	}
 	fprintf(fp, "\tdocker start --attach %s\n\trc=$?\n", c);
-	if (s->nexports)
+	if (ex->nexports)
 		fputs("\tif [ \"$rc\" -eq 0 ] || [ \"$rc\" -eq 78 ]; then\n", fp);
-	for (size_t k = 0; k < s->nexports; k++) {
+	for (size_t k = 0; k < ex->nexports; k++) {
 		fprintf(fp, "\t\tartifact_out %s", c);
-		arg(fp, s->exports[k].name);
-		arg(fp, artifact_path(sh, s, s->exports[k].path));
+		arg(fp, ex->exports[k].name);
+		arg(fp, artifact_path(sh, s, ex->exports[k].path));
 		fputs("\n", fp);
 	}
-	if (s->nexports)
+	if (ex->nexports)
 		fputs("\tfi\n", fp);
 	fprintf(fp, "\tdocker rm -f %s >/dev/null 2>&1\n\treturn \"$rc\"\n", c);
 }
@@ -330,7 +334,7 @@ static void docker_run(struct sh *sh, const struct ir_step *s, const struct ir_e
 {
 	FILE *fp = sh->fp;
 	size_t i = emit_step_index(sh->p, s);
-	bool staged = (s->nexports || s->nimports) && !s->detach;
+	bool staged = (ir_step_extra(s)->nexports || ir_step_extra(s)->nimports) && !s->detach;
 	fputc('\t', fp);
 	secret_assignments(sh, s);
 	if (staged)
@@ -343,18 +347,18 @@ static void docker_run(struct sh *sh, const struct ir_step *s, const struct ir_e
 	docker_mounts(sh, s);
 	for (size_t k = 0; k < env->n; k++)
 		argf(sh, "--env=%s", ir_printf(sh->e->a, "%s=%s", env->v[k].key, env->v[k].value));
-	for (size_t k = 0; k < s->nsecrets; k++)
-		argf(sh, "--env=%s", s->secrets[k].env);
+	for (size_t k = 0; k < ir_step_extra(s)->nsecrets; k++)
+		argf(sh, "--env=%s", ir_step_extra(s)->secrets[k].env);
 	if (s->script) {
 		argf(sh, "--entrypoint=%s", s->shell ? s->shell : "/bin/sh");
 		arg(fp, emit_image(sh->e, sh->p, s));
 		fprintf(fp, " -c \"$script_%zu_%zu\"", sh->pi, i);
 	} else {
-		if (s->entrypoint.v)
-			argf(sh, "--entrypoint=%s", s->entrypoint.n ? s->entrypoint.v[0] : "");
+		if (ir_step_extra(s)->entrypoint.v)
+			argf(sh, "--entrypoint=%s", ir_step_extra(s)->entrypoint.n ? ir_step_extra(s)->entrypoint.v[0] : "");
 		arg(fp, emit_image(sh->e, sh->p, s));
-		for (size_t k = 1; k < s->entrypoint.n; k++)
-			arg(fp, s->entrypoint.v[k]);
+		for (size_t k = 1; k < ir_step_extra(s)->entrypoint.n; k++)
+			arg(fp, ir_step_extra(s)->entrypoint.v[k]);
 	}
 	for (size_t k = 0; k < s->command.n && !s->script; k++)
 		arg(fp, s->command.v[k]);
@@ -368,7 +372,7 @@ static void docker_run(struct sh *sh, const struct ir_step *s, const struct ir_e
 static void local_cd(struct sh *sh, const struct ir_step *s)
 {
 	FILE *fp = sh->fp;
-	const char *wd = s->working_dir;
+	const char *wd = ir_step_extra(s)->working_dir;
 	const char *full = emit_workdir(sh->e, sh->p, &(struct ir_step){0});
 	size_t n = full ? strlen(full) : 0;
 	fputs("\tcd \"$ws\" || exit 1\n", fp);
@@ -405,8 +409,8 @@ static void local_run(struct sh *sh, const struct ir_step *s, const struct ir_en
 		arg(fp, s->shell ? s->shell : "/bin/sh");
 		fprintf(fp, " -c \"$script_%zu_%zu\"", sh->pi, i);
 	}
-	for (size_t k = 0; k < s->entrypoint.n && !s->script; k++)
-		arg(fp, s->entrypoint.v[k]);
+	for (size_t k = 0; k < ir_step_extra(s)->entrypoint.n && !s->script; k++)
+		arg(fp, ir_step_extra(s)->entrypoint.v[k]);
 	for (size_t k = 0; k < s->command.n && !s->script; k++)
 		arg(fp, s->command.v[k]);
 	fputc('\n', fp);
@@ -415,13 +419,14 @@ static void local_run(struct sh *sh, const struct ir_step *s, const struct ir_en
 /* The function `step_P_N` running step N; returns its status. */
 static void step_function(struct sh *sh, const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	struct emit *e = sh->e;
 	FILE *fp = sh->fp;
 	size_t i = emit_step_index(sh->p, s);
 	emit_check_step(e, s, sh->local ? lacks_local : lacks_docker);
-	for (size_t k = 0; k < s->nvolumes && sh->local; k++)
+	for (size_t k = 0; k < ex->nvolumes && sh->local; k++)
 		emit_warn(e, s->pos, "volume '%s' of step '%s' is dropped: exec steps share the "
-			  "host's files", s->volumes[k].name, s->name);
+			  "host's files", ex->volumes[k].name, s->name);
 	struct ir_env env = emit_step_env(e, sh->p, s);
 	sh->uses_docker |= !sh->local;
 	sh->uses_ws |= sh->local;
@@ -436,7 +441,7 @@ static void step_function(struct sh *sh, const struct ir_step *s)
 /* Waits for service `s` to be ready, as its health check says. */
 static void health_wait(struct sh *sh, const struct ir_step *s, size_t i)
 {
-	const struct ir_health *h = s->health;
+	const struct ir_health *h = ir_step_extra(s)->health;
 	FILE *fp = sh->fp;
 	if (!h->command.n) {
 		emit_warn(sh->e, s->pos, "the port check of service '%s' is dropped: the script "
@@ -509,7 +514,7 @@ static void service_call(struct sh *sh, const struct ir_step *s, size_t i)
 	else
 		fprintf(fp, "\t\tmade_ctrs=\"$made_ctrs $run-%zu-%zu\"\n\t\tstep_%zu_%zu >/dev/null\n",
 			sh->pi, i, sh->pi, i);
-	if (s->health)
+	if (ir_step_extra(s)->health)
 		health_wait(sh, s, i);
 	fputs("\t\tresult ", fp);
 	q(fp, s->name);
@@ -549,7 +554,7 @@ static void make_resources(struct sh *sh)
 	if (sh->local)
 		return;
 	for (size_t i = 0; i < sh->p->nsteps; i++)
-		if (sh->p->steps[i].nexports) {
+		if (ir_step_extra(&sh->p->steps[i])->nexports) {
 			fputs("\tart=$(mktemp -d) || return 1\n\tmade_dirs=\"$made_dirs $art\"\n", fp);
 			break;
 		}

@@ -187,7 +187,7 @@ void fe_drone_health(struct pbuild *pb, const struct fe_node *n, struct ir_step 
 			   s->name ? s->name : "");
 		return;
 	}
-	s->health = h;
+	ir_step_extra_edit(s, pb->lw->a)->health = h;
 }
 
 /* ---- exports and imports ---------------------------------------------- */
@@ -266,10 +266,11 @@ static struct ir_artifact *lower_arts(struct pbuild *pb, const struct fe_node *n
 void fe_drone_artifacts(struct pbuild *pb, const struct fe_node *exports,
 			const struct fe_node *imports, struct ir_step *s)
 {
+	struct ir_step_extra *x = exports || imports ? ir_step_extra_edit(s, pb->lw->a) : NULL;
 	if (exports)
-		s->exports = lower_arts(pb, exports, false, &s->nexports);
+		x->exports = lower_arts(pb, exports, false, &x->nexports);
 	if (imports)
-		s->imports = lower_arts(pb, imports, true, &s->nimports);
+		x->imports = lower_arts(pb, imports, true, &x->nimports);
 }
 
 /* ---- imports without a path ----------------------------------------- */

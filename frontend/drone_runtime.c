@@ -148,6 +148,8 @@ struct ir_step *fe_dr_add_step(struct imp *im, const struct jp *at)
 			      sizeof *p->steps);
 	struct ir_step *s = &p->steps[p->nsteps++];
 	s->pos = fe_dr_pos(im, at);
+	/* made at once: the import fills and rewrites it in many places */
+	ir_step_extra_edit(s, im->a);
 	return s;
 }
 
@@ -207,12 +209,13 @@ char *fe_dr_mount_target(struct ir_arena *a, const char *t, bool *ro)
 static void remove_volume(struct ir_pipeline *p, const char *name)
 {
 	for (size_t i = 0; i < p->nsteps; i++) {
-		struct ir_step *s = &p->steps[i];
+		struct ir_step_extra *x = p->steps[i].extra;    /* NULL: no mounts */
 		size_t n = 0;
-		for (size_t k = 0; k < s->nvolumes; k++)
-			if (strcmp(s->volumes[k].name, name) != 0)
-				s->volumes[n++] = s->volumes[k];
-		s->nvolumes = n;
+		for (size_t k = 0; x && k < x->nvolumes; k++)
+			if (strcmp(x->volumes[k].name, name) != 0)
+				x->volumes[n++] = x->volumes[k];
+		if (x)
+			x->nvolumes = n;
 	}
 	struct ir_volume *v = fe_dr_find_volume(p, name);
 	size_t at = (size_t)(v - p->volumes);
@@ -229,8 +232,8 @@ static void absorb_workspace_volume(struct imp *im, const char *base)
 	struct ir_pipeline *p = im->p;
 	const char *name = NULL;
 	for (size_t i = 0; i < p->nsteps; i++)
-		for (size_t k = 0; k < p->steps[i].nvolumes; k++) {
-			const struct ir_mount *m = &p->steps[i].volumes[k];
+		for (size_t k = 0; k < p->steps[i].extra->nvolumes; k++) {
+			const struct ir_mount *m = &p->steps[i].extra->volumes[k];
 			if (strcmp(m->path, base) == 0 && name && strcmp(name, m->name) != 0)
 				return;
 			if (strcmp(m->path, base) == 0)
@@ -240,8 +243,8 @@ static void absorb_workspace_volume(struct imp *im, const char *base)
 	if (!v || v->kind != IR_VOLUME_TEMP)
 		return;
 	for (size_t i = 0; i < p->nsteps; i++)
-		for (size_t k = 0; k < p->steps[i].nvolumes; k++) {
-			const struct ir_mount *m = &p->steps[i].volumes[k];
+		for (size_t k = 0; k < p->steps[i].extra->nvolumes; k++) {
+			const struct ir_mount *m = &p->steps[i].extra->volumes[k];
 			if (strcmp(m->name, name) == 0 && strcmp(m->path, base) != 0)
 				return;
 		}
@@ -271,17 +274,17 @@ static void rename_reserved(struct imp *im)
 			 "volume '%s' is renamed '%s': pipec reserves the name",
 			 old, v->name);
 		for (size_t s = 0; s < p->nsteps; s++)
-			for (size_t k = 0; k < p->steps[s].nvolumes; k++)
-				if (strcmp(p->steps[s].volumes[k].name, old) == 0)
-					p->steps[s].volumes[k].name = v->name;
+			for (size_t k = 0; k < p->steps[s].extra->nvolumes; k++)
+				if (strcmp(p->steps[s].extra->volumes[k].name, old) == 0)
+					p->steps[s].extra->volumes[k].name = v->name;
 	}
 }
 
 /* The path of a mount of `s` strictly above `dir` (/drone for /drone/src). */
 static const char *mount_above(const struct ir_step *s, const char *dir)
 {
-	for (size_t i = 0; i < s->nvolumes; i++) {
-		const char *m = s->volumes[i].path;
+	for (size_t i = 0; i < s->extra->nvolumes; i++) {
+		const char *m = s->extra->volumes[i].path;
 		size_t n = strlen(m);
 		if (n > 1 && strncmp(dir, m, n) == 0 && dir[n] == '/' && dir[n + 1])
 			return m;
@@ -300,13 +303,13 @@ static void derive_workspace(struct imp *im)
 	const char *dir = NULL, *base = NULL;
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct ir_step *s = &p->steps[i];
-		if (!s->working_dir)
+		if (!s->extra->working_dir)
 			continue;
-		const char *b = mount_above(s, s->working_dir);
-		if (!b || (dir && strcmp(dir, s->working_dir) != 0) ||
+		const char *b = mount_above(s, s->extra->working_dir);
+		if (!b || (dir && strcmp(dir, s->extra->working_dir) != 0) ||
 		    (base && strcmp(base, b) != 0))
 			return;
-		dir = s->working_dir;
+		dir = s->extra->working_dir;
 		base = b;
 	}
 	if (!base)

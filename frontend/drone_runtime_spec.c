@@ -196,15 +196,16 @@ static void unresolved(struct imp *im, const struct jp *at, const char *what,
 static void new_step_secrets(struct imp *im, struct ir_step *s,
 			     const cJSON *o, const struct jp *sj)
 {
+	struct ir_step_extra *x = ir_step_extra_edit(s, im->a);
 	struct objs it = {.known = secret_ref_keys, .strs = {"name", "env"}};
-	s->secrets = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "secrets", sj), 0,
-				sizeof *s->secrets);
+	x->secrets = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "secrets", sj), 0,
+				sizeof *x->secrets);
 	while (fe_dr_objs_next(im, &it)) {
 		char *name = it.s[0], *env = it.s[1];
 		if (!name || !fe_dr_find_secret(im->p, name))
 			unresolved(im, &it.at, "secret", name, "secrets");
 		else
-			s->secrets[s->nsecrets++] =
+			x->secrets[x->nsecrets++] =
 				(struct ir_secret_ref){name, env ? env : name};
 	}
 }
@@ -223,16 +224,17 @@ static struct ir_volume *ref_volume(struct imp *im, const struct objs *it,
 static void new_step_volumes(struct imp *im, struct ir_step *s,
 			     const cJSON *o, const struct jp *sj)
 {
+	struct ir_step_extra *x = ir_step_extra_edit(s, im->a);
 	struct objs it = {.known = mount_ref_keys, .strs = {"name", "path"}};
-	s->volumes = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "volumes", sj), 0,
-				sizeof *s->volumes);
+	x->volumes = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "volumes", sj), 0,
+				sizeof *x->volumes);
 	while (fe_dr_objs_next(im, &it)) {
 		struct ir_volume *v = ref_volume(im, &it, "volume");
 		if (v && !it.s[1])
 			fe_dr_ignored(im, &it.at, "mount of volume '%s' has no path and "
 				      "is ignored", v->name);
 		else if (v)
-			s->volumes[s->nvolumes++] =
+			x->volumes[x->nvolumes++] =
 				(struct ir_mount){.name = v->name, .path = it.s[1]};
 	}
 }
@@ -241,16 +243,17 @@ static void new_step_volumes(struct imp *im, struct ir_step *s,
 static void new_step_devices(struct imp *im, struct ir_step *s,
 			     const cJSON *o, const struct jp *sj)
 {
+	struct ir_step_extra *x = ir_step_extra_edit(s, im->a);
 	struct objs it = {.known = mount_ref_keys, .strs = {"name", "path"}};
-	s->devices = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "devices", sj), 0,
-				sizeof *s->devices);
+	x->devices = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "devices", sj), 0,
+				sizeof *x->devices);
 	while (fe_dr_objs_next(im, &it)) {
 		struct ir_volume *v = ref_volume(im, &it, "device volume");
 		if (v && (v->kind != IR_VOLUME_HOST || !it.s[1]))
 			fe_dr_ignored(im, &it.at, "device '%s' needs a host volume and "
 				      "a path and is ignored", it.s[0]);
 		else if (v)
-			s->devices[s->ndevices++] =
+			x->devices[x->ndevices++] =
 				(struct ir_device){v->host_path, it.s[1]};
 	}
 }
@@ -259,9 +262,10 @@ static void new_step_devices(struct imp *im, struct ir_step *s,
 static void new_step_files(struct imp *im, struct ir_step *s,
 			   const cJSON *o, const struct jp *sj)
 {
+	struct ir_step_extra *x = ir_step_extra_edit(s, im->a);
 	struct objs it = {.known = file_ref_keys, .strs = {"name", "path"}};
-	s->files = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "files", sj), 0,
-			      sizeof *s->files);
+	x->files = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "files", sj), 0,
+			      sizeof *x->files);
 	for (const cJSON *r; (r = fe_dr_objs_next(im, &it));) {
 		char *name = it.s[0], *path = it.s[1];
 		int64_t mode = fe_dr_get_int(im, r, "mode", &it.at, 0, UINT32_MAX);
@@ -271,7 +275,7 @@ static void new_step_files(struct imp *im, struct ir_step *s,
 			fe_dr_ignored(im, &it.at, "file '%s' has no path and is ignored",
 				      name);
 		else
-			s->files[s->nfiles++] = (struct ir_file_mount){
+			x->files[x->nfiles++] = (struct ir_file_mount){
 				name, path, (int)(mode & 07777)};
 	}
 }
@@ -283,16 +287,17 @@ static void new_step_files(struct imp *im, struct ir_step *s,
 static void new_step_ports(struct imp *im, struct ir_step *s,
 			   const cJSON *d, const struct jp *dj)
 {
+	struct ir_step_extra *x = ir_step_extra_edit(s, im->a);
 	struct objs it = {.known = port_keys};
-	s->ports = fe_dr_room(im->a, fe_dr_objs_open(im, &it, d, "ports", dj), 0,
-			      sizeof *s->ports);
+	x->ports = fe_dr_room(im->a, fe_dr_objs_open(im, &it, d, "ports", dj), 0,
+			      sizeof *x->ports);
 	for (const cJSON *r; (r = fe_dr_objs_next(im, &it));) {
 		if (!fe_dr_field(r, "port")) {
 			diag_add(im->dl, DIAG_ERROR, fe_dr_pos(im, &it.at), "missing-key",
 				 "port without 'port': no container port is named");
 			continue;
 		}
-		s->ports[s->nports++] = (struct ir_port){
+		x->ports[x->nports++] = (struct ir_port){
 			.port = (int)fe_dr_get_int(im, r, "port", &it.at, 1, 65535),
 			.host = (int)fe_dr_get_int(im, r, "host", &it.at, 0, 65535),
 			.protocol = fe_dr_get_str(im, r, "protocol", &it.at)};
@@ -310,8 +315,9 @@ static void new_resources(struct imp *im, struct ir_step *s, const cJSON *o,
 	const cJSON *l = fe_dr_get_obj(im, r, "limits", limit_keys, &rj, &lj);
 	const cJSON *q = fe_dr_get_obj(im, r, "requests", limit_keys, &rj, &qj);
 	if (l) {
-		s->resources.cpu_millis = fe_dr_get_int(im, l, "cpu", &lj, 0, INT64_MAX);
-		s->resources.memory = fe_dr_get_int(im, l, "memory", &lj, 0, INT64_MAX);
+		struct ir_step_extra *x = ir_step_extra_edit(s, im->a);
+		x->resources.cpu_millis = fe_dr_get_int(im, l, "cpu", &lj, 0, INT64_MAX);
+		x->resources.memory = fe_dr_get_int(im, l, "memory", &lj, 0, INT64_MAX);
 	}
 	if (q) {
 		fe_dr_get_int(im, q, "cpu", &qj, 0, INT64_MAX);
@@ -324,26 +330,27 @@ static void new_resources(struct imp *im, struct ir_step *s, const cJSON *o,
 static void new_step_docker(struct imp *im, struct ir_step *s, const cJSON *o,
 			    const struct jp *sj)
 {
+	struct ir_step_extra *x = ir_step_extra_edit(s, im->a);
 	struct jp dj;
 	const cJSON *d = fe_dr_get_obj(im, o, "docker", step_docker_keys, sj, &dj);
 	if (!d)
 		return;
 	s->image = fe_dr_get_str(im, d, "image", &dj);
-	s->entrypoint = fe_dr_get_strs(im, d, "command", &dj);
+	x->entrypoint = fe_dr_get_strs(im, d, "command", &dj);
 	s->command = fe_dr_get_strs(im, d, "args", &dj);
 	s->pull = fe_dr_get_enum(im, d, "pull_policy", &dj, ir_pull_parse, "default");
 	s->privileged = fe_dr_get_bool(im, d, "privileged", &dj);
-	s->user = fe_dr_get_str(im, d, "user", &dj);
-	s->network_mode = fe_dr_get_str(im, d, "network", &dj);
-	s->networks = fe_dr_get_strs(im, d, "networks", &dj);
-	if (s->network_mode && s->networks.n) {
+	x->user = fe_dr_get_str(im, d, "user", &dj);
+	x->network_mode = fe_dr_get_str(im, d, "network", &dj);
+	x->networks = fe_dr_get_strs(im, d, "networks", &dj);
+	if (x->network_mode && x->networks.n) {
 		fe_dr_drop(im, d, "networks", &dj, "drone-runtime joined no network "
 			   "when 'network' was set");
-		s->networks = (struct ir_strs){0};
+		x->networks = (struct ir_strs){0};
 	}
-	s->dns = fe_dr_get_strs(im, d, "dns", &dj);
-	s->dns_search = fe_dr_get_strs(im, d, "dns_search", &dj);
-	s->extra_hosts = fe_dr_get_strs(im, d, "extra_hosts", &dj);
+	x->dns = fe_dr_get_strs(im, d, "dns", &dj);
+	x->dns_search = fe_dr_get_strs(im, d, "dns_search", &dj);
+	x->extra_hosts = fe_dr_get_strs(im, d, "extra_hosts", &dj);
 	new_step_ports(im, s, d, &dj);
 }
 
@@ -361,7 +368,7 @@ static void new_step(struct imp *im, const cJSON *o, const struct jp *at)
 	s->ignore_error = fe_dr_get_bool(im, o, "ignore_err", at);
 	s->run_policy = fe_dr_get_enum(im, o, "run_policy", at, ir_run_policy_parse,
 				       "on-success");
-	s->working_dir = fe_dr_get_str(im, o, "working_dir", at);
+	ir_step_extra_edit(s, im->a)->working_dir = fe_dr_get_str(im, o, "working_dir", at);
 	fe_dr_get_bool(im, o, "ignore_stdout", at);
 	fe_dr_get_bool(im, o, "ignore_stderr", at);
 	fe_dr_drop(im, o, "ignore_stdout", at, "drone-runtime never used it");

@@ -86,8 +86,8 @@ static void old_secrets(struct imp *im, struct ir_step *s, const cJSON *o,
 {
 	struct objs it = {.known = old_secret_keys,
 			  .strs = {"name", "value", "mount"}};
-	s->secrets = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "secrets", sj), 0,
-				sizeof *s->secrets);
+	s->extra->secrets = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "secrets", sj), 0,
+				sizeof *s->extra->secrets);
 	for (const cJSON *so; (so = fe_dr_objs_next(im, &it));) {
 		char *name = it.s[0];
 		fe_dr_get_bool(im, so, "mask", &it.at);
@@ -98,7 +98,7 @@ static void old_secrets(struct imp *im, struct ir_step *s, const cJSON *o,
 		if (it.s[1])
 			fe_dr_secret_value_dropped(im, name, &it.at);
 		fe_dr_add_secret(im, name, &it.at);
-		s->secrets[s->nsecrets++] = (struct ir_secret_ref){name, name};
+		s->extra->secrets[s->extra->nsecrets++] = (struct ir_secret_ref){name, name};
 	}
 }
 
@@ -165,7 +165,7 @@ static void old_mounts(struct imp *im, struct ir_step *s, struct objs *it)
 		struct ir_volume *v = old_mount_volume(im, name, source, &it->at);
 		if (!v)
 			continue;
-		struct ir_mount *m = &s->volumes[s->nvolumes++];
+		struct ir_mount *m = &s->extra->volumes[s->extra->nvolumes++];
 		m->name = v->name;
 		m->path = fe_dr_mount_target(im->a, target, &m->read_only);
 	}
@@ -217,7 +217,7 @@ static void old_tmpfs_one(struct imp *im, struct ir_step *s, const char *spec,
 				 "tmpfs option '%s' is dropped: IR tmpfs volumes carry a size only",
 				 tok);
 	}
-	s->volumes[s->nvolumes++] = (struct ir_mount){.name = v->name, .path = path};
+	s->extra->volumes[s->extra->nvolumes++] = (struct ir_mount){.name = v->name, .path = path};
 }
 
 static void old_tmpfs(struct imp *im, struct ir_step *s, const cJSON *arr,
@@ -242,8 +242,8 @@ static void old_step_volumes(struct imp *im, struct ir_step *s,
 	struct jp tj;
 	const cJSON *arr = fe_dr_objs_open(im, &it, o, "volumes", sj);
 	const cJSON *tmp = fe_dr_get_arr(im, o, "tmpfs", sj, &tj);
-	s->volumes = fe_dr_room(im->a, arr, (size_t)cJSON_GetArraySize(tmp),
-				sizeof *s->volumes);
+	s->extra->volumes = fe_dr_room(im->a, arr, (size_t)cJSON_GetArraySize(tmp),
+				sizeof *s->extra->volumes);
 	old_mounts(im, s, &it);
 	old_tmpfs(im, s, tmp, &tj);
 }
@@ -253,11 +253,11 @@ static void old_devices(struct imp *im, struct ir_step *s, const cJSON *o,
 			const struct jp *sj)
 {
 	struct objs it = {.known = old_device_keys, .strs = {"source", "target"}};
-	s->devices = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "devices", sj), 0,
-				sizeof *s->devices);
+	s->extra->devices = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "devices", sj), 0,
+				sizeof *s->extra->devices);
 	while (fe_dr_objs_next(im, &it))
 		if (fe_dr_both(im, &it, "device"))
-			s->devices[s->ndevices++] = (struct ir_device){it.s[0], it.s[1]};
+			s->extra->devices[s->extra->ndevices++] = (struct ir_device){it.s[0], it.s[1]};
 }
 
 /*
@@ -269,12 +269,12 @@ static void add_alias(struct imp *im, struct ir_step *s, size_t *cap,
 {
 	if (!*alias || strcmp(alias, s->name) == 0)
 		return;
-	for (size_t i = 0; i < s->aliases.n; i++)
-		if (strcmp(s->aliases.v[i], alias) == 0)
+	for (size_t i = 0; i < s->extra->aliases.n; i++)
+		if (strcmp(s->extra->aliases.v[i], alias) == 0)
 			return;
-	s->aliases.v = fe_dr_grow(im->a, s->aliases.v, s->aliases.n, cap,
-				  sizeof *s->aliases.v);
-	s->aliases.v[s->aliases.n++] = (char *)alias;
+	s->extra->aliases.v = fe_dr_grow(im->a, s->extra->aliases.v, s->extra->aliases.n, cap,
+				  sizeof *s->extra->aliases.v);
+	s->extra->aliases.v[s->extra->aliases.n++] = (char *)alias;
 }
 
 /* "networks": [{"name": "net", "aliases": ["svc", "database"]}] */
@@ -283,12 +283,12 @@ static void old_step_networks(struct imp *im, struct ir_step *s,
 {
 	struct objs it = {.known = old_stepnet_keys, .strs = {"name"}};
 	const cJSON *arr = fe_dr_objs_open(im, &it, o, "networks", sj);
-	if (arr && arr->child && s->network_mode) {
+	if (arr && arr->child && s->extra->network_mode) {
 		fe_dr_dropped(im, &it.arr, "'networks' is dropped: drone-runtime joined "
 			      "no network when 'network_mode' was set");
 		return;
 	}
-	s->networks.v = fe_dr_room(im->a, arr, 0, sizeof *s->networks.v);
+	s->extra->networks.v = fe_dr_room(im->a, arr, 0, sizeof *s->extra->networks.v);
 	size_t cap = 0;
 	for (const cJSON *n; (n = fe_dr_objs_next(im, &it));) {
 		struct ir_strs aliases = fe_dr_get_strs(im, n, "aliases", &it.at);
@@ -296,12 +296,12 @@ static void old_step_networks(struct imp *im, struct ir_step *s,
 			fe_dr_unnamed(im, &it, "network");
 			continue;
 		}
-		s->networks.v[s->networks.n++] = it.s[0];
+		s->extra->networks.v[s->extra->networks.n++] = it.s[0];
 		for (size_t k = 0; k < aliases.n; k++)
 			add_alias(im, s, &cap, aliases.v[k]);
 	}
-	if (!s->networks.n)
-		s->networks.v = NULL;
+	if (!s->extra->networks.n)
+		s->extra->networks.v = NULL;
 }
 
 /*
@@ -312,11 +312,11 @@ static void old_backup(struct imp *im, struct ir_step *s, const cJSON *o,
 		       const struct jp *sj)
 {
 	struct objs it = {.known = old_copy_keys, .strs = {"source", "target"}};
-	s->exports = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "backup", sj), 0,
-				sizeof *s->exports);
+	s->extra->exports = fe_dr_room(im->a, fe_dr_objs_open(im, &it, o, "backup", sj), 0,
+				sizeof *s->extra->exports);
 	while (fe_dr_objs_next(im, &it))
 		if (fe_dr_both(im, &it, "backup"))
-			s->exports[s->nexports++] =
+			s->extra->exports[s->extra->nexports++] =
 				(struct ir_artifact){.name = it.s[1], .path = it.s[0]};
 }
 
@@ -326,9 +326,9 @@ static const char *backed_up_before(struct imp *im, const char *name)
 	const char *path = NULL;
 	for (size_t i = 0; i < im->stage_lo; i++) {
 		const struct ir_step *s = &im->p->steps[i];
-		for (size_t k = 0; k < s->nexports; k++)
-			if (strcmp(s->exports[k].name, name) == 0)
-				path = s->exports[k].path;
+		for (size_t k = 0; k < s->extra->nexports; k++)
+			if (strcmp(s->extra->exports[k].name, name) == 0)
+				path = s->extra->exports[k].path;
 	}
 	return path;
 }
@@ -362,7 +362,7 @@ static void old_restore_inline(struct imp *im, struct ir_step *s,
 		return;
 	struct ir_file *f = fe_dr_add_file(im, "restore", data, at);
 	f->archive = true;
-	s->files[s->nfiles++] = (struct ir_file_mount){f->name, target, 0};
+	s->extra->files[s->extra->nfiles++] = (struct ir_file_mount){f->name, target, 0};
 }
 
 /*
@@ -374,8 +374,8 @@ static void old_restore(struct imp *im, struct ir_step *s, const cJSON *o,
 {
 	struct objs it = {.known = old_copy_keys, .strs = {"source", "target"}};
 	const cJSON *arr = fe_dr_objs_open(im, &it, o, "restore", sj);
-	s->imports = fe_dr_room(im->a, arr, 0, sizeof *s->imports);
-	s->files = fe_dr_room(im->a, arr, 0, sizeof *s->files);
+	s->extra->imports = fe_dr_room(im->a, arr, 0, sizeof *s->extra->imports);
+	s->extra->files = fe_dr_room(im->a, arr, 0, sizeof *s->extra->files);
 	while (fe_dr_objs_next(im, &it)) {
 		const char *exported;
 		char *src = it.s[0], *dst = it.s[1];
@@ -384,7 +384,7 @@ static void old_restore(struct imp *im, struct ir_step *s, const cJSON *o,
 		if (strncasecmp(src, "data:", 5) == 0)
 			old_restore_inline(im, s, src, dst, &it.at);
 		else if ((exported = backed_up_before(im, src)))
-			s->imports[s->nimports++] = (struct ir_artifact){
+			s->extra->imports[s->extra->nimports++] = (struct ir_artifact){
 				.name = src, .path = import_path(im->a, dst, exported)};
 		else
 			fe_dr_ignored(im, &it.at, "restore source '%s' is backed up by "
@@ -417,10 +417,10 @@ static void old_run_policy(struct imp *im, struct ir_step *s, const cJSON *o,
 static void old_resources(struct imp *im, struct ir_step *s, const cJSON *o,
 			  const struct jp *sj)
 {
-	s->resources.memory = fe_dr_get_int(im, o, "mem_limit", sj, 0, INT64_MAX);
-	s->resources.shm_size = fe_dr_get_int(im, o, "shm_size", sj, 0, INT64_MAX);
+	s->extra->resources.memory = fe_dr_get_int(im, o, "mem_limit", sj, 0, INT64_MAX);
+	s->extra->resources.shm_size = fe_dr_get_int(im, o, "shm_size", sj, 0, INT64_MAX);
 	int64_t quota = fe_dr_get_int(im, o, "cpu_quota", sj, 0, INT64_MAX);
-	s->resources.cpu_millis = quota / 100 + (quota % 100 != 0);
+	s->extra->resources.cpu_millis = quota / 100 + (quota % 100 != 0);
 	fe_dr_drop(im, o, "memswap_limit", sj, "IR resources have no swap limit");
 	fe_dr_drop(im, o, "cpu_shares", sj, "IR resources have no relative CPU weight");
 	fe_dr_drop(im, o, "cpu_set", sj, "IR resources do not pin CPUs");
@@ -469,15 +469,15 @@ static void old_step(struct imp *im, const cJSON *o, const struct jp *sj,
 	s->pull = fe_dr_get_bool(im, o, "pull", sj) ? IR_PULL_ALWAYS : IR_PULL_IF_NOT_EXISTS;
 	s->detach = fe_dr_get_bool(im, o, "detach", sj);
 	s->privileged = fe_dr_get_bool(im, o, "privileged", sj);
-	s->working_dir = fe_dr_get_str(im, o, "working_dir", sj);
+	s->extra->working_dir = fe_dr_get_str(im, o, "working_dir", sj);
 	s->environment = fe_dr_get_env(im, o, "environment", sj);
-	s->entrypoint = fe_dr_get_strs(im, o, "entrypoint", sj);
+	s->extra->entrypoint = fe_dr_get_strs(im, o, "entrypoint", sj);
 	s->command = fe_dr_get_strs(im, o, "command", sj);
-	s->extra_hosts = fe_dr_get_strs(im, o, "extra_hosts", sj);
-	s->dns = fe_dr_get_strs(im, o, "dns", sj);
-	s->dns_search = fe_dr_get_strs(im, o, "dns_search", sj);
+	s->extra->extra_hosts = fe_dr_get_strs(im, o, "extra_hosts", sj);
+	s->extra->dns = fe_dr_get_strs(im, o, "dns", sj);
+	s->extra->dns_search = fe_dr_get_strs(im, o, "dns_search", sj);
 	s->ignore_error = fe_dr_get_bool(im, o, "err_ignore", sj);
-	s->network_mode = fe_dr_get_str(im, o, "network_mode", sj);
+	s->extra->network_mode = fe_dr_get_str(im, o, "network_mode", sj);
 	old_run_policy(im, s, o, sj);
 	old_resources(im, s, o, sj);
 	old_secrets(im, s, o, sj);

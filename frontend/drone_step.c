@@ -274,12 +274,13 @@ static void lower_volumes(struct pbuild *pb, const struct fe_node *n, struct ir_
 {
 	if (!n)
 		return;
+	struct ir_step_extra *x = ir_step_extra_edit(s, pb->lw->a);
 	char **names = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *names);
 	char **paths = ir_calloc(pb->lw->a, n->nitems + 1, sizeof *paths);
-	s->nvolumes = lower_mounts(pb, n, &fe_keys_mount, names, paths, NULL);
-	s->volumes = ir_calloc(pb->lw->a, s->nvolumes + 1, sizeof *s->volumes);
-	for (size_t i = 0; i < s->nvolumes; i++)
-		s->volumes[i] = (struct ir_mount){.name = names[i], .path = paths[i]};
+	x->nvolumes = lower_mounts(pb, n, &fe_keys_mount, names, paths, NULL);
+	x->volumes = ir_calloc(pb->lw->a, x->nvolumes + 1, sizeof *x->volumes);
+	for (size_t i = 0; i < x->nvolumes; i++)
+		x->volumes[i] = (struct ir_mount){.name = names[i], .path = paths[i]};
 }
 
 /*
@@ -296,11 +297,12 @@ static void lower_devices(struct pbuild *pb, const struct fe_node *n, struct ir_
 	char **paths = ir_calloc(lw->a, n->nitems + 1, sizeof *paths);
 	const struct fe_node **at = ir_calloc(lw->a, n->nitems + 1, sizeof *at);
 	size_t m = lower_mounts(pb, n, &fe_keys_device, names, paths, at);
-	s->devices = ir_calloc(lw->a, m + 1, sizeof *s->devices);
+	struct ir_step_extra *x = ir_step_extra_edit(s, lw->a);
+	x->devices = ir_calloc(lw->a, m + 1, sizeof *x->devices);
 	for (size_t i = 0; i < m; i++) {
 		const struct ir_volume *vol = find_host_volume(pb->p, names[i]);
 		if (vol)
-			s->devices[s->ndevices++] = (struct ir_device){.host_path = vol->host_path,
+			x->devices[x->ndevices++] = (struct ir_device){.host_path = vol->host_path,
 								       .path = paths[i]};
 		else
 			diag_warning(lw->dl, fe_pos(lw->file, at[i]), "unknown-volume",
@@ -353,10 +355,11 @@ static void lower_ports(struct lower *lw, const struct fe_node *n, struct ir_ste
 {
 	if (!n)
 		return;
-	s->ports = ir_calloc(lw->a, n->nitems + 1, sizeof *s->ports);
+	struct ir_step_extra *x = ir_step_extra_edit(s, lw->a);
+	x->ports = ir_calloc(lw->a, n->nitems + 1, sizeof *x->ports);
 	for (size_t i = 0; i < n->nitems; i++)
-		if (lower_port(lw, n->items[i], &s->ports[s->nports]) == 0)
-			s->nports++;
+		if (lower_port(lw, n->items[i], &x->ports[x->nports]) == 0)
+			x->nports++;
 }
 
 static int64_t size_of(struct lower *lw, const struct fe_node *n, const char *what)
@@ -400,8 +403,9 @@ static void lower_resources(struct lower *lw, const struct fe_node *n, struct ir
 		fe_keys_check(&fe_keys_limits, v[RS_REQUESTS], l, lw->file, lw->dl);
 	if (!v[RS_LIMITS] || fe_keys_check(&fe_keys_limits, v[RS_LIMITS], l, lw->file, lw->dl))
 		return;
-	s->resources.cpu_millis = cpu_of(lw, l[RL_CPU]);
-	s->resources.memory = size_of(lw, l[RL_MEMORY], "memory");
+	struct ir_step_extra *x = ir_step_extra_edit(s, lw->a);
+	x->resources.cpu_millis = cpu_of(lw, l[RL_CPU]);
+	x->resources.memory = size_of(lw, l[RL_MEMORY], "memory");
 }
 
 static bool flag(const struct fe_node *n)
@@ -438,27 +442,44 @@ static void lower_env(struct pbuild *pb, const struct fe_node **v, struct ir_ste
 	fe_drone_lower_env(pb, v[ST_ENVIRONMENT], &env, &refs);
 	lower_settings(pb, v[ST_SETTINGS], &env, &refs);
 	s->environment = (struct ir_env){env.v, env.n};
-	s->secrets = refs.v;
-	s->nsecrets = refs.n;
+	if (refs.n) {
+		struct ir_step_extra *x = ir_step_extra_edit(s, lw->a);
+		x->secrets = refs.v;
+		x->nsecrets = refs.n;
+	}
+}
+
+/* The keys few steps write, which go to the step's extra part. */
+static void lower_extra_scalars(struct lower *lw, const struct fe_node **v,
+				struct ir_step_extra *x)
+{
+	x->user = fe_drone_str(lw, v[ST_USER], false);
+	x->working_dir = fe_drone_str(lw, v[ST_WORKING_DIR], false);
+	x->network_mode = fe_drone_str(lw, v[ST_NETWORK_MODE], false);
+	if (v[ST_ENTRYPOINT])
+		x->entrypoint = fe_drone_strs(lw, v[ST_ENTRYPOINT]);
+	x->dns = fe_drone_strs(lw, v[ST_DNS]);
+	x->dns_search = fe_drone_strs(lw, v[ST_DNS_SEARCH]);
+	x->extra_hosts = fe_drone_strs(lw, v[ST_EXTRA_HOSTS]);
+	x->resources.shm_size = size_of(lw, v[ST_SHM_SIZE], "shm_size");
 }
 
 static void lower_scalars(struct lower *lw, const struct fe_node **v, struct ir_step *s)
 {
+	static const int extra[] = {ST_USER, ST_WORKING_DIR, ST_NETWORK_MODE, ST_ENTRYPOINT,
+				    ST_DNS, ST_DNS_SEARCH, ST_EXTRA_HOSTS, ST_SHM_SIZE};
 	s->image = fe_drone_str(lw, v[ST_IMAGE], false);
-	s->user = fe_drone_str(lw, v[ST_USER], false);
-	s->working_dir = fe_drone_str(lw, v[ST_WORKING_DIR], false);
-	s->network_mode = fe_drone_str(lw, v[ST_NETWORK_MODE], false);
 	s->detach = flag(v[ST_DETACH]);
 	s->privileged = flag(v[ST_PRIVILEGED]);
-	if (v[ST_ENTRYPOINT])
-		s->entrypoint = fe_drone_strs(lw, v[ST_ENTRYPOINT]);
 	if (v[ST_COMMAND])
 		s->command = fe_drone_strs(lw, v[ST_COMMAND]);
 	s->depends_on = fe_drone_strs(lw, v[ST_DEPENDS_ON]);
-	s->dns = fe_drone_strs(lw, v[ST_DNS]);
-	s->dns_search = fe_drone_strs(lw, v[ST_DNS_SEARCH]);
-	s->extra_hosts = fe_drone_strs(lw, v[ST_EXTRA_HOSTS]);
-	s->resources.shm_size = size_of(lw, v[ST_SHM_SIZE], "shm_size");
+	for (size_t i = 0; i < sizeof extra / sizeof *extra; i++) {
+		if (v[extra[i]]) {
+			lower_extra_scalars(lw, v, ir_step_extra_edit(s, lw->a));
+			break;
+		}
+	}
 }
 
 void fe_drone_step(struct pbuild *pb, const struct fe_node *map, bool service,

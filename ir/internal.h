@@ -2,7 +2,7 @@
  * internal.h - the IR v3 shape tables shared by the reader and the writer.
  *
  * Every IR struct is described once, as a list of fields in the order
- * ir.h declares them: JSON name, kind, offset, and what the kind needs
+ * ir.h declares them (a step's and its extra part's as one list): JSON name, kind, offset, and what the kind needs
  * (a nested shape, an enum, an integer range).  ir_read() checks JSON
  * against these tables and ir_write() walks them to emit keys in a fixed
  * order, so reader, writer and key order cannot drift apart.
@@ -52,6 +52,9 @@ struct field {
 	unsigned required : 1;
 	unsigned always : 1;                /* written even at its zero value */
 	unsigned since : 6;                 /* the IR version that added it; 0: the first */
+	/* At `off` in the struct the shape's `extra` pointer points at (made
+	 * when read, none written when NULL), not in the shape's own. */
+	unsigned extra : 1;
 };
 
 struct shape {
@@ -59,7 +62,16 @@ struct shape {
 	size_t size;
 	const struct field *fields;
 	size_t nfields;
+	/* Where the pointer to the fields marked `extra` is, and their
+	 * struct's size; 0 when the shape has none. */
+	size_t extra_off, extra_size;
 };
+
+/* The struct that holds `f` of `obj` (of shape `s`); NULL: none yet. */
+static inline char *ir_field_base(const struct shape *s, const struct field *f, const void *obj)
+{
+	return f->extra ? *(char *const *)((const char *)obj + s->extra_off) : (char *)obj;
+}
 
 /* The shape of the whole document (version, pipelines). */
 extern const struct shape ir_shape_doc;

@@ -331,26 +331,16 @@ struct ir_artifact {
 	struct ir_pos pos;
 };
 
-struct ir_step {
-	struct ir_pos pos;
-	char *name;
-	char *image;            /* NULL: no image (local backend) */
-	enum ir_pull pull;
-	struct ir_strs entrypoint, command;
-	char *script;           /* the shell script lowered from `commands` */
-	char *shell;            /* runs `script`; NULL: /bin/sh */
+/*
+ * What few steps set, kept apart from struct ir_step so that a step of a
+ * file with hundreds of thousands stays small.  Read it through
+ * ir_step_extra(), which gives an all-zero one for a step without.
+ */
+struct ir_step_extra {
+	struct ir_strs entrypoint;
 	char *working_dir;
-	struct ir_env environment;
 	struct ir_secret_ref *secrets;
 	size_t nsecrets;
-	struct ir_strs depends_on;
-	enum ir_run_policy run_policy;
-	struct ir_skip *skip;   /* non-NULL: ruled out statically */
-	bool detach, ignore_error, privileged;
-	/* The frontend reported an error lowering it, so a key may be
-	 * missing from it; never written or read as JSON. */
-	bool incomplete;
-	bool clone;             /* fetches the source; a run on a checkout leaves it out */
 	char *user;
 	struct ir_mount *volumes;
 	size_t nvolumes;
@@ -367,11 +357,41 @@ struct ir_step {
 	size_t nports;
 	struct ir_health *health;
 	struct ir_resources resources;
-	int timeout;            /* seconds, 0: none */
-	int retries;
 	struct ir_artifact *exports, *imports;
 	size_t nexports, nimports;
 };
+
+/*
+ * A step.  JSON and docs/ir.md list its keys and struct ir_step_extra's
+ * as one object, in the order ir/shape.c gives.
+ */
+struct ir_step {
+	struct ir_pos pos;
+	char *name;
+	char *image;            /* NULL: no image (local backend) */
+	char *script;           /* the shell script lowered from `commands` */
+	char *shell;            /* runs `script`; NULL: /bin/sh */
+	struct ir_strs command;
+	struct ir_env environment;
+	struct ir_strs depends_on;
+	struct ir_skip *skip;   /* non-NULL: ruled out statically */
+	struct ir_step_extra *extra;    /* NULL: none of it set */
+	enum ir_pull pull;
+	enum ir_run_policy run_policy;
+	int timeout;            /* seconds, 0: none */
+	int retries;
+	bool detach, ignore_error, privileged;
+	/* The frontend reported an error lowering it, so a key may be
+	 * missing from it; never written or read as JSON. */
+	bool incomplete;
+	bool clone;             /* fetches the source; a run on a checkout leaves it out */
+};
+
+/* The step's struct ir_step_extra, all zero when it has none. */
+const struct ir_step_extra *ir_step_extra(const struct ir_step *s);
+
+/* The same to change, made in `a` (zeroed) on first use. */
+struct ir_step_extra *ir_step_extra_edit(struct ir_step *s, struct ir_arena *a);
 
 /* A taint the Pods of a kubernetes pipeline tolerate. */
 struct ir_toleration {

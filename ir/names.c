@@ -1,5 +1,6 @@
 /*
- * names.c - the JSON spelling of every IR enumeration, and lookups.
+ * names.c - the JSON spelling of every IR enumeration, lookups, and a
+ * step's rarely set part.
  *
  * The tables are the single source of the strings: the reader, the
  * writer, the schema test and the docs all agree through them.
@@ -85,6 +86,19 @@ struct ir_step *ir_step_find(const struct ir_pipeline *p, const char *name)
 		if (p->steps[i].name && strcmp(p->steps[i].name, name) == 0)
 			return &p->steps[i];
 	return NULL;
+}
+
+const struct ir_step_extra *ir_step_extra(const struct ir_step *s)
+{
+	static const struct ir_step_extra none;
+	return s->extra ? s->extra : &none;
+}
+
+struct ir_step_extra *ir_step_extra_edit(struct ir_step *s, struct ir_arena *a)
+{
+	if (!s->extra)
+		s->extra = ir_alloc(a, sizeof *s->extra);
+	return s->extra;
 }
 
 struct ir_pipeline *ir_pipeline_find(const struct ir_doc *d, const char *name)

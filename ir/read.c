@@ -346,6 +346,15 @@ static void finish_shape(struct reader *r, const struct shape *s, uint64_t seen,
 	}
 }
 
+/* The struct `f` is read into: `obj`, or its extra part, made on first use. */
+static char *field_base(struct reader *r, const struct shape *s, const struct field *f, void *obj)
+{
+	char **extra = (char **)((char *)obj + s->extra_off);
+	if (f->extra && !*extra)
+		*extra = ir_alloc(r->a, s->extra_size);
+	return ir_field_base(s, f, obj);
+}
+
 static int read_shape(struct reader *r, const struct shape *s, const cJSON *v, void *obj)
 {
 	if (!cJSON_IsObject(v))
@@ -362,7 +371,7 @@ static int read_shape(struct reader *r, const struct shape *s, const cJSON *v, v
 		else if (seen & (UINT64_C(1) << i))
 			error_at(r, "ir-duplicate-key", "duplicate key '%.64s'", c->string);
 		else
-			read_field(r, &s->fields[i], c, obj);
+			read_field(r, &s->fields[i], c, field_base(r, s, &s->fields[i], obj));
 		if (i >= 0)
 			seen |= UINT64_C(1) << i;
 		ptr_pop(r, old);

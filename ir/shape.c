@@ -12,7 +12,7 @@
 #include "ir/internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define SHAPE(T, what, fields) {what, sizeof(T), fields, COUNT(fields)}
+#define SHAPE(T, w, f) {.what = w, .size = sizeof(T), .fields = f, .nfields = COUNT(f)}
 
 /* A field's JSON name, and its length counted when the table is compiled. */
 #define NAME(n) .name = n, .namelen = sizeof(n) - 1
@@ -29,8 +29,8 @@
 #define ENV(T, m, n, ...)   {NAME(n), .kind = F_ENV, .off = offsetof(T, m), __VA_ARGS__}
 #define POS(T, m, n) \
 	{NAME(n), .kind = F_POS, .off = offsetof(T, m), .shape = &ir_shape_pos}
-#define OBJ(T, m, n, s)     {NAME(n), .kind = F_OBJ, .off = offsetof(T, m), .shape = &s}
-#define PTR(T, m, n, s)     {NAME(n), .kind = F_PTR, .off = offsetof(T, m), .shape = &s}
+#define OBJ(T, m, n, s, ...) {NAME(n), .kind = F_OBJ, .off = offsetof(T, m), .shape = &s, __VA_ARGS__}
+#define PTR(T, m, n, s, ...) {NAME(n), .kind = F_PTR, .off = offsetof(T, m), .shape = &s, __VA_ARGS__}
 #define ARR(T, m, c, n, s, ...) \
 	{NAME(n), .kind = F_ARR, .off = offsetof(T, m), .count_off = offsetof(T, c), \
 	 .shape = &s, __VA_ARGS__}
@@ -184,19 +184,22 @@ static const struct field kube_fields[] = {
 };
 static const struct shape kube = SHAPE(struct ir_kube, "kubernetes", kube_fields);
 
+/* A step's keys in JSON order; X marks those of its struct ir_step_extra. */
 #define S struct ir_step
+#define E struct ir_step_extra
+#define X .extra = 1
 static const struct field step_fields[] = {
 	POS(S, pos, "source"),
 	STR(S, name, "name", REQ),
 	STR(S, image, "image"),
 	ENUM(S, pull, "pull", e_pull),
-	STRS(S, entrypoint, "entrypoint"),
+	STRS(E, entrypoint, "entrypoint", X),
 	STRS(S, command, "command"),
 	STR(S, script, "script"),
 	STR(S, shell, "shell"),
-	STR(S, working_dir, "working_dir"),
+	STR(E, working_dir, "working_dir", X),
 	ENV(S, environment, "environment"),
-	ARR(S, secrets, nsecrets, "secrets", secret_ref),
+	ARR(E, secrets, nsecrets, "secrets", secret_ref, X),
 	STRS(S, depends_on, "depends_on"),
 	ENUM(S, run_policy, "run_policy", e_run_policy),
 	PTR(S, skip, "skip", skip),
@@ -204,26 +207,32 @@ static const struct field step_fields[] = {
 	BOOL(S, ignore_error, "ignore_error"),
 	BOOL(S, privileged, "privileged"),
 	BOOL(S, clone, "clone"),
-	STR(S, user, "user"),
-	ARR(S, volumes, nvolumes, "volumes", mount),
-	ARR(S, devices, ndevices, "devices", device),
-	ARR(S, files, nfiles, "files", file_mount),
-	STRS(S, dns, "dns"),
-	STRS(S, dns_search, "dns_search"),
-	STRS(S, extra_hosts, "extra_hosts"),
-	STRS(S, networks, "networks"),
-	STRS(S, aliases, "aliases", .since = 3),
-	STR(S, network_mode, "network_mode"),
-	ARR(S, ports, nports, "ports", port),
-	PTR(S, health, "health", health),
-	OBJ(S, resources, "resources", resources),
+	STR(E, user, "user", X),
+	ARR(E, volumes, nvolumes, "volumes", mount, X),
+	ARR(E, devices, ndevices, "devices", device, X),
+	ARR(E, files, nfiles, "files", file_mount, X),
+	STRS(E, dns, "dns", X),
+	STRS(E, dns_search, "dns_search", X),
+	STRS(E, extra_hosts, "extra_hosts", X),
+	STRS(E, networks, "networks", X),
+	STRS(E, aliases, "aliases", .since = 3, X),
+	STR(E, network_mode, "network_mode", X),
+	ARR(E, ports, nports, "ports", port, X),
+	PTR(E, health, "health", health, X),
+	OBJ(E, resources, "resources", resources, X),
 	INT(S, timeout, "timeout", 0, INT_MAX),
 	INT(S, retries, "retries", 0, INT_MAX),
-	ARR(S, exports, nexports, "exports", artifact),
-	ARR(S, imports, nimports, "imports", artifact),
+	ARR(E, exports, nexports, "exports", artifact, X),
+	ARR(E, imports, nimports, "imports", artifact, X),
 };
+#undef X
+#undef E
 #undef S
-static const struct shape step = SHAPE(struct ir_step, "step", step_fields);
+static const struct shape step = {
+	.what = "step", .size = sizeof(struct ir_step), .fields = step_fields,
+	.nfields = COUNT(step_fields), .extra_off = offsetof(struct ir_step, extra),
+	.extra_size = sizeof(struct ir_step_extra),
+};
 
 #define P struct ir_pipeline
 static const struct field pipeline_fields[] = {

@@ -543,8 +543,11 @@ static bool write_shape(struct out *o, const struct shape *s, const void *obj, i
 {
 	struct members m = {depth, true};
 	put(o, "{", 1);
-	for (size_t i = 0; i < s->nfields; i++)
-		write_field(o, &m, &s->fields[i], obj);
+	for (size_t i = 0; i < s->nfields; i++) {
+		const char *base = ir_field_base(s, &s->fields[i], obj);
+		if (base)       /* no extra part: none of its fields is set */
+			write_field(o, &m, &s->fields[i], base);
+	}
 	close_members(o, &m, '}');
 	return !m.first;
 }

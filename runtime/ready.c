@@ -26,7 +26,8 @@
 
 static bool has_check(const struct ir_step *s)
 {
-	return s->health && (s->health->command.n || s->health->port > 0);
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	return ex->health && (ex->health->command.n || ex->health->port > 0);
 }
 
 static int timeout_s(const struct run *run)
@@ -73,7 +74,7 @@ static int probe_ms(const struct rt_ready *rd, const struct ir_health *h, int64_
 void rt_ready_watch(struct run *run, struct rt_ready *rd, struct rt_job *job)
 {
 	const struct ir_step *s = job->step;
-	const struct ir_health *h = s->health;
+	const struct ir_health *h = ir_step_extra(s)->health;
 	int64_t now = rt_now_ms();
 	if (rd->state != READY_WAIT || now < rd->next)
 		return;

@@ -150,12 +150,13 @@ static void resolve_secrets(struct prun *r)
 	struct run *run = r->run;
 	size_t cap = 0;
 	for (size_t i = 0; i < r->n; i++)
-		cap += r->p->steps[i].nsecrets;
+		cap += ir_step_extra(&r->p->steps[i])->nsecrets;
 	r->secrets.v = ir_calloc(run->a, cap + 1, sizeof *r->secrets.v);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct ir_step *s = &r->p->steps[i];
-		for (size_t k = 0; !s->skip && k < s->nsecrets; k++) {
-			const char *name = s->secrets[k].name;
+		const struct ir_step_extra *ex = ir_step_extra(s);
+		for (size_t k = 0; !s->skip && k < ex->nsecrets; k++) {
+			const char *name = ex->secrets[k].name;
 			if (!name || secret_value(r, name))
 				continue;
 			const char *v = rt_secret_resolve(run->opt->secrets, r->p, name, s->pos,
@@ -269,19 +270,20 @@ static bool env_has(const struct ir_env *env, const char *key)
 static void build_env(struct node *n)
 {
 	const struct ir_step *s = n->job.step;
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	const struct ir_env *shared = &n->r->p->environment;
 	struct ir_arena *a = n->r->run->a;
-	struct ir_kv *v = ir_calloc(a, shared->n + s->environment.n + s->nsecrets + 1, sizeof *v);
-	struct ir_kv *sv = ir_calloc(a, s->nsecrets + 1, sizeof *sv);
+	struct ir_kv *v = ir_calloc(a, shared->n + s->environment.n + ex->nsecrets + 1, sizeof *v);
+	struct ir_kv *sv = ir_calloc(a, ex->nsecrets + 1, sizeof *sv);
 	size_t k = 0, ns = 0;
 	for (size_t i = 0; i < shared->n; i++)
 		if (!env_has(&s->environment, shared->v[i].key))
 			v[k++] = shared->v[i];
 	for (size_t i = 0; i < s->environment.n; i++)
 		v[k++] = s->environment.v[i];
-	for (size_t i = 0; i < s->nsecrets; i++) {
-		const char *val = secret_value(n->r, s->secrets[i].name);
-		const char *env = s->secrets[i].env ? s->secrets[i].env : s->secrets[i].name;
+	for (size_t i = 0; i < ex->nsecrets; i++) {
+		const char *val = secret_value(n->r, ex->secrets[i].name);
+		const char *env = ex->secrets[i].env ? ex->secrets[i].env : ex->secrets[i].name;
 		if (!val || !env)
 			continue;
 		size_t at = 0;

@@ -87,8 +87,8 @@ static void index_exports(struct arts *x, size_t total)
 	x->art = ir_calloc(a, total + 1, sizeof *x->art);
 	x->step = ir_calloc(a, total + 1, sizeof *x->step);
 	for (size_t i = 0; i < x->p->nsteps; i++)
-		for (size_t k = 0; k < x->p->steps[i].nexports; k++) {
-			const struct ir_artifact *e = &x->p->steps[i].exports[k];
+		for (size_t k = 0; k < ir_step_extra(&x->p->steps[i])->nexports; k++) {
+			const struct ir_artifact *e = &ir_step_extra(&x->p->steps[i])->exports[k];
 			check_name(x->c, &x->p->steps[i], e, "exports");
 			if (!e->name)
 				continue;
@@ -136,8 +136,8 @@ static void unknown_artifact(struct arts *x, const struct ir_step *s, const stru
 static void check_imports(struct arts *x, size_t to, bool known)
 {
 	const struct ir_step *s = &x->p->steps[to];
-	for (size_t k = 0; k < s->nimports; k++) {
-		const struct ir_artifact *a = &s->imports[k];
+	for (size_t k = 0; k < ir_step_extra(s)->nimports; k++) {
+		const struct ir_artifact *a = &ir_step_extra(s)->imports[k];
 		check_name(x->c, s, a, "imports");
 		if (!a->name)
 			continue;
@@ -160,7 +160,7 @@ static void check_pipeline(struct val_ctx *c, size_t pi)
 	const struct ir_pipeline *p = &c->doc->pipelines[pi];
 	size_t total = 0, imports = 0;
 	for (size_t i = 0; i < p->nsteps; i++)
-		total += p->steps[i].nexports, imports += p->steps[i].nimports;
+		total += ir_step_extra(&p->steps[i])->nexports, imports += ir_step_extra(&p->steps[i])->nimports;
 	if (!total && !imports)
 		return;
 	struct arts x = {.c = c, .p = p};
@@ -171,7 +171,7 @@ static void check_pipeline(struct val_ctx *c, size_t pi)
 		x.stack = ir_calloc(c->scratch, p->nsteps + 1, sizeof *x.stack);
 	}
 	for (size_t i = 0; i < p->nsteps; i++)
-		if (p->steps[i].nimports)
+		if (ir_step_extra(&p->steps[i])->nimports)
 			check_imports(&x, i, x.g && x.work <= VAL_MAX_ARTIFACT_WALK && mark_ancestors(&x, i));
 }
 

@@ -57,7 +57,7 @@ static void check_step(struct val_ctx *c, const struct ir_pipeline *p, const str
 	if (s->incomplete)
 		return;         /* what it lacks was reported where it was written */
 	if (p->backend == IR_BACKEND_LOCAL) {
-		if (is_blank(s->script) && s->command.n == 0 && s->entrypoint.n == 0)
+		if (is_blank(s->script) && s->command.n == 0 && ir_step_extra(s)->entrypoint.n == 0)
 			diag_error(c->dl, s->pos, "missing-command",
 				   "local step '%s' has neither commands nor a command to run", s->name);
 		return;

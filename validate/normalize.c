@@ -50,9 +50,10 @@ static void fill_defaults(struct ir_pipeline *p, struct ir_arena *a)
 		struct ir_step *s = &p->steps[i];
 		if (s->script && !s->shell && !windows)
 			s->shell = sh ? sh : (sh = ir_strdup(a, "/bin/sh"));
-		for (size_t k = 0; k < s->nports; k++)
-			if (!s->ports[k].protocol)
-				s->ports[k].protocol = tcp ? tcp : (tcp = ir_strdup(a, "tcp"));
+		const struct ir_step_extra *x = ir_step_extra(s);
+		for (size_t k = 0; k < x->nports; k++)
+			if (!x->ports[k].protocol)
+				x->ports[k].protocol = tcp ? tcp : (tcp = ir_strdup(a, "tcp"));
 	}
 }
 
@@ -81,16 +82,18 @@ static void merge_volumes(struct ir_pipeline *p)
 static void drop_unknown_mounts(struct ir_pipeline *p)
 {
 	for (size_t i = 0; i < p->nsteps; i++) {
-		struct ir_step *s = &p->steps[i];
+		struct ir_step_extra *x = p->steps[i].extra;
 		size_t n = 0;
-		for (size_t k = 0; k < s->nvolumes; k++) {
+		if (!x)
+			continue;       /* no mounts */
+		for (size_t k = 0; k < x->nvolumes; k++) {
 			bool known = false;
 			for (size_t j = 0; j < p->nvolumes && !known; j++)
-				known = same_str(s->volumes[k].name, p->volumes[j].name);
+				known = same_str(x->volumes[k].name, p->volumes[j].name);
 			if (known)
-				s->volumes[n++] = s->volumes[k];
+				x->volumes[n++] = x->volumes[k];
 		}
-		s->nvolumes = n;
+		x->nvolumes = n;
 	}
 }
 

@@ -77,26 +77,27 @@ static void unsupported(struct val_ctx *c, const struct ir_pipeline *p,
 static void check_backend_keys(struct val_ctx *c, const struct ir_pipeline *p,
 			       const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	if (p->backend == IR_BACKEND_DOCKER)
 		return;
 	bool local = p->backend == IR_BACKEND_LOCAL;
-	if (s->ndevices)
+	if (ex->ndevices)
 		unsupported(c, p, s, "devices");
-	if (s->network_mode)
+	if (ex->network_mode)
 		unsupported(c, p, s, "network_mode");
-	if (s->aliases.n)
+	if (ex->aliases.n)
 		unsupported(c, p, s, "aliases");
 	if (!local)
 		return;
-	if (s->nports)
+	if (ex->nports)
 		unsupported(c, p, s, "ports");
-	if (s->dns.n)
+	if (ex->dns.n)
 		unsupported(c, p, s, "dns");
-	if (s->dns_search.n)
+	if (ex->dns_search.n)
 		unsupported(c, p, s, "dns_search");
-	if (s->extra_hosts.n)
+	if (ex->extra_hosts.n)
 		unsupported(c, p, s, "extra_hosts");
-	if (s->networks.n)
+	if (ex->networks.n)
 		unsupported(c, p, s, "networks");
 }
 
@@ -109,13 +110,14 @@ static bool is_extra_host(const char *e)
 
 static void check_values(struct val_ctx *c, const struct ir_step *s)
 {
-	for (size_t k = 0; k < s->extra_hosts.n; k++)
-		if (!is_extra_host(s->extra_hosts.v[k]))
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t k = 0; k < ex->extra_hosts.n; k++)
+		if (!is_extra_host(ex->extra_hosts.v[k]))
 			diag_error(c->dl, s->pos, "invalid-extra-host",
 				   "extra host '%s' of step '%s' is not in the form host:ip",
-				   s->extra_hosts.v[k] ? s->extra_hosts.v[k] : "", s->name);
-	for (size_t k = 0; k < s->nports; k++) {
-		const struct ir_port *pt = &s->ports[k];
+				   ex->extra_hosts.v[k] ? ex->extra_hosts.v[k] : "", s->name);
+	for (size_t k = 0; k < ex->nports; k++) {
+		const struct ir_port *pt = &ex->ports[k];
 		if (pt->port < 1 || pt->port > 65535 || pt->host < 0 || pt->host > 65535)
 			diag_error(c->dl, s->pos, "invalid-port",
 				   "port %d:%d of step '%s' is out of range (1-65535)", pt->host,

@@ -49,10 +49,11 @@ static void check_volumes(struct val_ctx *c, const struct ir_pipeline *p)
 static void check_socket(struct val_ctx *c, const struct ir_pipeline *p,
 			 const struct ir_step *s)
 {
-	for (size_t k = 0; k < s->nvolumes; k++) {
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t k = 0; k < ex->nvolumes; k++) {
 		const struct ir_volume *v = NULL;
-		for (size_t i = 0; s->volumes[k].name && i < p->nvolumes; i++)
-			if (p->volumes[i].name && strcmp(p->volumes[i].name, s->volumes[k].name) == 0)
+		for (size_t i = 0; ex->volumes[k].name && i < p->nvolumes; i++)
+			if (p->volumes[i].name && strcmp(p->volumes[i].name, ex->volumes[k].name) == 0)
 				v = &p->volumes[i];
 		if (v && v->kind == IR_VOLUME_HOST && is_docker_socket(v->host_path))
 			diag_error(c->dl, s->pos, "untrusted-docker-socket",
@@ -64,29 +65,30 @@ static void check_socket(struct val_ctx *c, const struct ir_pipeline *p,
 static void check_step(struct val_ctx *c, const struct ir_pipeline *p,
 		       const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	if (s->privileged)
 		diag_error(c->dl, s->pos, "untrusted-privileged",
 			   "untrusted repositories cannot run step '%s' privileged", s->name);
-	if (s->ndevices)
+	if (ex->ndevices)
 		diag_error(c->dl, s->pos, "untrusted-devices",
 			   "untrusted repositories cannot give step '%s' host devices", s->name);
-	const char *nm = s->network_mode;
+	const char *nm = ex->network_mode;
 	if (nm && *nm && strcmp(nm, "none") && strcmp(nm, "bridge") && strcmp(nm, "default"))
 		diag_error(c->dl, s->pos, "untrusted-network-mode",
 			   "untrusted repositories cannot use network mode '%s' (step '%s')", nm,
 			   s->name);
-	if (s->dns.n || s->dns_search.n)
+	if (ex->dns.n || ex->dns_search.n)
 		diag_error(c->dl, s->pos, "untrusted-dns",
 			   "untrusted repositories cannot configure %s (step '%s')",
-			   s->dns.n ? "dns" : "dns_search", s->name);
-	if (s->extra_hosts.n)
+			   ex->dns.n ? "dns" : "dns_search", s->name);
+	if (ex->extra_hosts.n)
 		diag_error(c->dl, s->pos, "untrusted-extra-hosts",
 			   "untrusted repositories cannot add extra_hosts (step '%s')", s->name);
-	for (size_t k = 0; k < s->nports; k++)
-		if (s->ports[k].host)
+	for (size_t k = 0; k < ex->nports; k++)
+		if (ex->ports[k].host)
 			diag_error(c->dl, s->pos, "untrusted-host-port",
 				   "untrusted repositories cannot publish port %d on the host (step '%s')",
-				   s->ports[k].host, s->name);
+				   ex->ports[k].host, s->name);
 	check_socket(c, p, s);
 }
 
@@ -104,10 +106,11 @@ static bool is_root_user(const char *u)
 static void check_root(struct val_ctx *c, const struct ir_pipeline *p,
 		       const struct ir_step *s)
 {
+	const struct ir_step_extra *ex = ir_step_extra(s);
 	enum diag_severity sev = c->policy->require_non_root ? DIAG_ERROR : DIAG_WARNING;
-	if (s->user && is_root_user(s->user))
+	if (ex->user && is_root_user(ex->user))
 		diag_add(c->dl, sev, s->pos, "runs-as-root", "step '%s' runs as root", s->name);
-	else if (!s->user && p->backend != IR_BACKEND_LOCAL && c->policy->require_non_root)
+	else if (!ex->user && p->backend != IR_BACKEND_LOCAL && c->policy->require_non_root)
 		diag_add(c->dl, DIAG_ERROR, s->pos, "runs-as-root",
 			 "step '%s' may run as root: 'user' is unset, so the image decides",
 			 s->name);

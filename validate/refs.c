@@ -87,8 +87,9 @@ static bool has_secret(const struct ir_pipeline *p, const char *name)
 static void check_mounts(struct val_ctx *c, const struct ir_pipeline *p,
 			 const struct ir_step *s, const char **vnames)
 {
-	for (size_t k = 0; k < s->nvolumes; k++) {
-		const struct ir_mount *m = &s->volumes[k];
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t k = 0; k < ex->nvolumes; k++) {
+		const struct ir_mount *m = &ex->volumes[k];
 		const char *name = m->name ? m->name : "";
 		if (!find_volume(p, m->name)) {
 			const char *near = ir_suggest(name, vnames, p->nvolumes);
@@ -107,8 +108,9 @@ static void check_mounts(struct val_ctx *c, const struct ir_pipeline *p,
 static void check_secret_refs(struct val_ctx *c, const struct ir_pipeline *p,
 			      const struct ir_step *s, const char **snames)
 {
-	for (size_t k = 0; k < s->nsecrets; k++) {
-		const char *name = s->secrets[k].name ? s->secrets[k].name : "";
+	const struct ir_step_extra *ex = ir_step_extra(s);
+	for (size_t k = 0; k < ex->nsecrets; k++) {
+		const char *name = ex->secrets[k].name ? ex->secrets[k].name : "";
 		if (has_secret(p, name))
 			continue;
 		const char *near = ir_suggest(name, snames, p->nsecrets);

@@ -47,8 +47,9 @@ static void make_step(struct ir_arena *a, struct ir_step *s, size_t i)
 						     ir_printf(a, "value %zu of step %zu", k, i)};
 	if (i)
 		s->depends_on = strs(a, ir_printf(a, "step-%zu", i - 1), "step-0");
-	s->dns = strs(a, "1.1.1.1", "8.8.8.8");
-	s->resources = (struct ir_resources){500, 1 << 30, 1 << 26};
+	struct ir_step_extra *x = ir_step_extra_edit(s, a);
+	x->dns = strs(a, "1.1.1.1", "8.8.8.8");
+	x->resources = (struct ir_resources){500, 1 << 30, 1 << 26};
 	s->timeout = 600;
 }
 

@@ -74,9 +74,9 @@ enum rt_status run(void)
 
 void use_token(struct ir_step *s, struct rt_secrets *sec)
 {
-	s->secrets = ir_calloc(A, 1, sizeof *s->secrets);
-	s->secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
-	s->nsecrets = 1;
+	ir_step_extra_edit(s, A)->secrets = ir_calloc(A, 1, sizeof *ir_step_extra_edit(s, A)->secrets);
+	ir_step_extra(s)->secrets[0] = (struct ir_secret_ref){"token", "TOKEN"};
+	ir_step_extra_edit(s, A)->nsecrets = 1;
 	rt_secrets_init(sec);
 	rt_secrets_set(sec, "token", "v4lue");
 	O.secrets = sec;

@@ -72,7 +72,7 @@ Test(local, argv_steps_run_without_a_shell_script)
 {
 	struct ir_pipeline *p = pipeline(1);
 	char *argv[] = {"echo", "from", "argv"};
-	p->steps[0].entrypoint = (struct ir_strs){argv, 1};
+	ir_step_extra_edit(&p->steps[0], A)->entrypoint = (struct ir_strs){argv, 1};
 	p->steps[0].command = (struct ir_strs){argv + 1, 2};
 	cr_assert_eq(run(), RT_SUCCESS);
 	cr_assert_str_eq(out_text, "s0 | from argv\n");
@@ -149,9 +149,9 @@ Test(local, temp_volumes_are_directories_named_by_variables)
 	p->volumes[0] = (struct ir_volume){.name = "build-cache", .kind = IR_VOLUME_TEMP};
 	p->nvolumes = 1;
 	for (int i = 0; i < 2; i++) {
-		p->steps[i].volumes = ir_calloc(A, 1, sizeof *p->steps[i].volumes);
-		p->steps[i].volumes[0] = (struct ir_mount){"build-cache", "/cache", false};
-		p->steps[i].nvolumes = 1;
+		ir_step_extra_edit(&p->steps[i], A)->volumes = ir_calloc(A, 1, sizeof *ir_step_extra_edit(&p->steps[i], A)->volumes);
+		ir_step_extra(&p->steps[i])->volumes[0] = (struct ir_mount){"build-cache", "/cache", false};
+		ir_step_extra_edit(&p->steps[i], A)->nvolumes = 1;
 	}
 	p->steps[0].script = "echo kept > \"$PIPEC_VOLUME_BUILD_CACHE/f\"\n";
 	p->steps[1].script = "cat \"$PIPEC_VOLUME_BUILD_CACHE/f\"\n";

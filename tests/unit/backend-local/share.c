@@ -118,15 +118,15 @@ Test(share, exports_reach_later_imports_and_the_artifacts_dir)
 {
 	struct ir_pipeline *p = pipeline(2);
 	p->steps[0].script = "mkdir -p out/sub && echo one > out/sub/a && echo two > r.txt\n";
-	p->steps[0].exports = ir_calloc(A, 2, sizeof *p->steps[0].exports);
-	p->steps[0].exports[0] = *artifacts("bin", "out");
-	p->steps[0].exports[1] = *artifacts("rep", "r.txt");
-	p->steps[0].nexports = 2;
+	ir_step_extra_edit(&p->steps[0], A)->exports = ir_calloc(A, 2, sizeof *ir_step_extra_edit(&p->steps[0], A)->exports);
+	ir_step_extra(&p->steps[0])->exports[0] = *artifacts("bin", "out");
+	ir_step_extra(&p->steps[0])->exports[1] = *artifacts("rep", "r.txt");
+	ir_step_extra_edit(&p->steps[0], A)->nexports = 2;
 	p->steps[1].script = "rm -rf out r.txt; cat got/sub/a deep/copy.txt\n";
-	p->steps[1].imports = ir_calloc(A, 2, sizeof *p->steps[1].imports);
-	p->steps[1].imports[0] = *artifacts("bin", "got");
-	p->steps[1].imports[1] = *artifacts("rep", "deep/copy.txt");
-	p->steps[1].nimports = 2;
+	ir_step_extra_edit(&p->steps[1], A)->imports = ir_calloc(A, 2, sizeof *ir_step_extra_edit(&p->steps[1], A)->imports);
+	ir_step_extra(&p->steps[1])->imports[0] = *artifacts("bin", "got");
+	ir_step_extra(&p->steps[1])->imports[1] = *artifacts("rep", "deep/copy.txt");
+	ir_step_extra_edit(&p->steps[1], A)->nimports = 2;
 	O.artifacts_dir = ir_printf(A, "%s/art", tmp);
 	cr_assert_eq(run(), RT_SUCCESS);
 	cr_assert_str_eq(out_text, "s1 | one\ns1 | two\n");
@@ -138,8 +138,8 @@ Test(share, an_import_nobody_exported_is_an_error)
 {
 	struct ir_pipeline *p = pipeline(1);
 	p->steps[0].script = "echo ran\n";
-	p->steps[0].imports = artifacts("nope", "x");
-	p->steps[0].nimports = 1;
+	ir_step_extra_edit(&p->steps[0], A)->imports = artifacts("nope", "x");
+	ir_step_extra_edit(&p->steps[0], A)->nimports = 1;
 	cr_assert_eq(run(), RT_FAILURE);
 	cr_assert_eq(out_len, 0);
 	cr_assert(has_diag("step-failed",
@@ -150,8 +150,8 @@ Test(share, exporting_a_missing_path_fails_the_step)
 {
 	struct ir_pipeline *p = pipeline(1);
 	p->steps[0].script = "true\n";
-	p->steps[0].exports = artifacts("bin", "missing");
-	p->steps[0].nexports = 1;
+	ir_step_extra_edit(&p->steps[0], A)->exports = artifacts("bin", "missing");
+	ir_step_extra_edit(&p->steps[0], A)->nexports = 1;
 	cr_assert_eq(run(), RT_FAILURE);
 	cr_assert(has_diag("step-failed", "cannot export 'missing' as 'bin'"));
 }
@@ -160,11 +160,11 @@ Test(share, paths_that_climb_out_are_refused)
 {
 	struct ir_pipeline *p = pipeline(2);
 	p->steps[0].script = "echo x > f\n";
-	p->steps[0].exports = artifacts("f", "f");
-	p->steps[0].nexports = 1;
+	ir_step_extra_edit(&p->steps[0], A)->exports = artifacts("f", "f");
+	ir_step_extra_edit(&p->steps[0], A)->nexports = 1;
 	p->steps[1].script = "echo ran\n";
-	p->steps[1].imports = artifacts("f", "../../escaped");
-	p->steps[1].nimports = 1;
+	ir_step_extra_edit(&p->steps[1], A)->imports = artifacts("f", "../../escaped");
+	ir_step_extra_edit(&p->steps[1], A)->nimports = 1;
 	cr_assert_eq(run(), RT_FAILURE);
 	cr_assert_null(strstr(out_text, "ran"));
 	cr_assert(has_diag("step-failed", "'..' may not appear in the path '../../escaped'"));
@@ -188,10 +188,10 @@ Test(share, files_are_written_with_their_mode)
 	p->files[0] = (struct ir_file){.name = "cfg", .data = base64((const unsigned char *)"hi\n", 3)};
 	p->nfiles = 1;
 	struct ir_step *s = &p->steps[0];
-	s->files = ir_calloc(A, 2, sizeof *s->files);
-	s->files[0] = *mount("cfg", "/etc/app/cfg", 0600);
-	s->files[1] = *mount("cfg", "/drone/src/conf/x", 0755);
-	s->nfiles = 2;
+	ir_step_extra_edit(s, A)->files = ir_calloc(A, 2, sizeof *ir_step_extra_edit(s, A)->files);
+	ir_step_extra(s)->files[0] = *mount("cfg", "/etc/app/cfg", 0600);
+	ir_step_extra(s)->files[1] = *mount("cfg", "/drone/src/conf/x", 0755);
+	ir_step_extra_edit(s, A)->nfiles = 2;
 	s->script = "cat \"$PIPEC_ROOT/etc/app/cfg\" conf/x; "
 		    "stat -c %a \"$PIPEC_ROOT/etc/app/cfg\" conf/x\n";
 	cr_assert_eq(run(), RT_SUCCESS);
@@ -214,8 +214,8 @@ Test(share, archives_are_extracted_at_the_mount_path)
 	p->files = ir_calloc(A, 1, sizeof *p->files);
 	p->files[0] = (struct ir_file){.name = "pack", .data = base64(data, n), .archive = true};
 	p->nfiles = 1;
-	p->steps[0].files = mount("pack", "unpacked", 0);
-	p->steps[0].nfiles = 1;
+	ir_step_extra_edit(&p->steps[0], A)->files = mount("pack", "unpacked", 0);
+	ir_step_extra_edit(&p->steps[0], A)->nfiles = 1;
 	p->steps[0].script = "cat unpacked/inside.txt\n";
 	cr_assert_eq(run(), RT_SUCCESS);
 	cr_assert_str_eq(out_text, "s0 | packed\n");
@@ -227,8 +227,8 @@ Test(share, a_bad_archive_is_an_error_at_the_step)
 	p->files = ir_calloc(A, 1, sizeof *p->files);
 	p->files[0] = (struct ir_file){.name = "pack", .data = "bm90IGEgdGFy", .archive = true};
 	p->nfiles = 1;
-	p->steps[0].files = mount("pack", "x", 0);
-	p->steps[0].nfiles = 1;
+	ir_step_extra_edit(&p->steps[0], A)->files = mount("pack", "x", 0);
+	ir_step_extra_edit(&p->steps[0], A)->nfiles = 1;
 	p->steps[0].script = "echo ran\n";
 	cr_assert_eq(run(), RT_FAILURE);
 	cr_assert_eq(out_len, 0);
@@ -256,7 +256,7 @@ Test(share, a_health_command_holds_back_the_steps)
 	p->steps[0].detach = true;
 	p->steps[0].script = "sleep 0.3; echo up; touch ready; sleep 30\n";
 	static const char *const check[] = {"test", "-e", "ready"};
-	p->steps[0].health = health(check, 3, 0);
+	ir_step_extra_edit(&p->steps[0], A)->health = health(check, 3, 0);
 	p->steps[1].script = "test -e ready && echo saw it\n";
 	cr_assert_eq(run(), RT_SUCCESS);
 	cr_assert(strstr(out_text, "s0 | up\n"));
@@ -289,7 +289,7 @@ Test(share, a_health_port_holds_back_the_steps)
 		 "time.sleep(30)'\n", port);
 	p->steps[0].detach = true;
 	p->steps[0].script = script;
-	p->steps[0].health = health(NULL, 0, port);
+	ir_step_extra_edit(&p->steps[0], A)->health = health(NULL, 0, port);
 	p->steps[1].script = "test -e listening && echo after\n";
 	cr_assert_eq(run(), RT_SUCCESS);
 	cr_assert(strstr(out_text, "s1 | after\n"));
@@ -301,8 +301,8 @@ Test(share, an_unready_service_is_an_error_at_its_position)
 	p->steps[0].detach = true;
 	p->steps[0].script = "sleep 30\n";
 	static const char *const check[] = {"false"};
-	p->steps[0].health = health(check, 1, 0);
-	p->steps[0].health->retries = 3;
+	ir_step_extra_edit(&p->steps[0], A)->health = health(check, 1, 0);
+	ir_step_extra(&p->steps[0])->health->retries = 3;
 	p->steps[1].script = "echo ran\n";
 	p->steps[2].script = "echo ran too\n";
 	cr_assert_eq(run(), RT_FAILURE);
@@ -319,7 +319,7 @@ Test(share, a_service_ending_before_it_is_ready_fails_at_once)
 	p->steps[0].detach = true;
 	p->steps[0].script = "exit 4\n";
 	static const char *const check[] = {"false"};
-	p->steps[0].health = health(check, 1, 0);
+	ir_step_extra_edit(&p->steps[0], A)->health = health(check, 1, 0);
 	p->steps[1].script = "echo ran\n";
 	cr_assert_eq(run(), RT_FAILURE);
 	cr_assert(has_diag("service-not-ready", "service 's0' ended before it was ready"));

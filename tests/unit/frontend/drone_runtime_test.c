@@ -159,21 +159,21 @@ Test(drone_runtime, old_step_fields)
 	cr_assert_str_eq(s->image, "alpine:3.6");
 	cr_assert_eq(s->pull, IR_PULL_ALWAYS);
 	cr_assert(s->detach && s->privileged && s->ignore_error);
-	cr_assert_str_eq(s->working_dir, "/src");
+	cr_assert_str_eq(ir_step_extra(s)->working_dir, "/src");
 	cr_assert_str_eq(ir_env_get(&s->environment, "B"), "two");
-	STRS(s->entrypoint, "/bin/sh", "-c");
+	STRS(ir_step_extra(s)->entrypoint, "/bin/sh", "-c");
 	STRS(s->command, "echo hi");
-	STRS(s->extra_hosts, "db:10.0.0.2");
-	STRS(s->dns, "8.8.8.8");
-	STRS(s->dns_search, "example.com");
-	cr_assert_str_eq(s->network_mode, "host");
-	cr_assert_eq(s->resources.memory, 1048576);
-	cr_assert_eq(s->resources.shm_size, 2048);
-	cr_assert_eq(s->resources.cpu_millis, 1501);
+	STRS(ir_step_extra(s)->extra_hosts, "db:10.0.0.2");
+	STRS(ir_step_extra(s)->dns, "8.8.8.8");
+	STRS(ir_step_extra(s)->dns_search, "example.com");
+	cr_assert_str_eq(ir_step_extra(s)->network_mode, "host");
+	cr_assert_eq(ir_step_extra(s)->resources.memory, 1048576);
+	cr_assert_eq(ir_step_extra(s)->resources.shm_size, 2048);
+	cr_assert_eq(ir_step_extra(s)->resources.cpu_millis, 1501);
 	cr_assert_eq(p->backend, IR_BACKEND_DOCKER);
 	/* Without `pull` drone-runtime pulled only when the image was missing. */
 	cr_assert_eq(step(p, "plain")->pull, IR_PULL_IF_NOT_EXISTS);
-	cr_assert_null(step(p, "plain")->entrypoint.v);
+	cr_assert_null(ir_step_extra(step(p, "plain"))->entrypoint.v);
 	free(round_trip(p));
 }
 
@@ -189,9 +189,9 @@ Test(drone_runtime, old_secret_values_never_reach_the_ir)
 	cr_assert_eq(p->secrets[0].source, IR_SECRET_RUNTIME);
 	cr_assert_null(p->secrets[0].ref);
 	struct ir_step *a = step(p, "a");
-	cr_assert_eq(a->nsecrets, 1);
-	cr_assert_str_eq(a->secrets[0].name, "TOKEN");
-	cr_assert_str_eq(a->secrets[0].env, "TOKEN");
+	cr_assert_eq(ir_step_extra(a)->nsecrets, 1);
+	cr_assert_str_eq(ir_step_extra(a)->secrets[0].name, "TOKEN");
+	cr_assert_str_eq(ir_step_extra(a)->secrets[0].env, "TOKEN");
 	expect_diag(DIAG_WARNING, "drone-runtime-secret-value",
 		    "/pipeline/0/steps/1/secrets/0");
 	char *text = round_trip(p);
@@ -215,25 +215,25 @@ Test(drone_runtime, old_volumes_binds_and_tmpfs)
 	cr_assert_str_eq(cache->name, "cache");
 	cr_assert_eq(cache->kind, IR_VOLUME_TEMP);
 	struct ir_step *a = step(p, "a");
-	cr_assert_eq(a->nvolumes, 5);
-	cr_assert_str_eq(a->volumes[0].name, "cache");
-	cr_assert_str_eq(a->volumes[0].path, "/cache");
+	cr_assert_eq(ir_step_extra(a)->nvolumes, 5);
+	cr_assert_str_eq(ir_step_extra(a)->volumes[0].name, "cache");
+	cr_assert_str_eq(ir_step_extra(a)->volumes[0].path, "/cache");
 	struct ir_volume *host = &p->volumes[1];
 	cr_assert_eq(host->kind, IR_VOLUME_HOST);
 	cr_assert_str_eq(host->host_path, "/etc/ssl");
-	cr_assert_str_eq(a->volumes[1].name, host->name);
-	cr_assert_str_eq(a->volumes[1].path, "/etc/ssl");
-	cr_assert(a->volumes[1].read_only);
+	cr_assert_str_eq(ir_step_extra(a)->volumes[1].name, host->name);
+	cr_assert_str_eq(ir_step_extra(a)->volumes[1].path, "/etc/ssl");
+	cr_assert(ir_step_extra(a)->volumes[1].read_only);
 	/* The same host path is one volume. */
-	cr_assert_str_eq(step(p, "b")->volumes[0].name, host->name);
+	cr_assert_str_eq(ir_step_extra(step(p, "b"))->volumes[0].name, host->name);
 	expect_diag(DIAG_WARNING, "drone-runtime-unresolved-ref",
 		    "/pipeline/0/steps/0/volumes/2");
 	cr_assert_eq(p->volumes[2].kind, IR_VOLUME_TEMP);
 	cr_assert_eq(p->volumes[3].kind, IR_VOLUME_TMPFS);
 	cr_assert_eq(p->volumes[3].size_limit, 0);
-	cr_assert_str_eq(a->volumes[3].path, "/run");
+	cr_assert_str_eq(ir_step_extra(a)->volumes[3].path, "/run");
 	cr_assert_eq(p->volumes[4].size_limit, 64 << 20);
-	cr_assert_str_eq(a->volumes[4].path, "/scratch");
+	cr_assert_str_eq(ir_step_extra(a)->volumes[4].path, "/scratch");
 	expect_diag(DIAG_NOTE, "drone-runtime-dropped", "/pipeline/0/steps/0/tmpfs/1");
 	free(round_trip(p));
 }
@@ -254,13 +254,13 @@ Test(drone_runtime, old_devices_and_networks)
 	cr_assert_str_eq(p->networks[0].driver, "bridge");
 	expect_diag(DIAG_NOTE, "drone-runtime-dropped", "/networks/0/driver_opts");
 	struct ir_step *svc = step(p, "svc");
-	cr_assert_eq(svc->ndevices, 1);
-	cr_assert_str_eq(svc->devices[0].host_path, "/dev/fuse");
-	cr_assert_str_eq(svc->devices[0].path, "/dev/fuse");
-	STRS(svc->networks, "net");
-	STRS(svc->aliases, "db");
+	cr_assert_eq(ir_step_extra(svc)->ndevices, 1);
+	cr_assert_str_eq(ir_step_extra(svc)->devices[0].host_path, "/dev/fuse");
+	cr_assert_str_eq(ir_step_extra(svc)->devices[0].path, "/dev/fuse");
+	STRS(ir_step_extra(svc)->networks, "net");
+	STRS(ir_step_extra(svc)->aliases, "db");
 	cr_assert_null(diag_find("drone-runtime-dropped", "/pipeline/0/steps/0/networks/0"));
-	cr_assert_eq(step(p, "hostnet")->networks.n, 0);
+	cr_assert_eq(ir_step_extra(step(p, "hostnet"))->networks.n, 0);
 	expect_diag(DIAG_NOTE, "drone-runtime-dropped", "/pipeline/0/steps/1/networks");
 }
 
@@ -273,8 +273,8 @@ Test(drone_runtime, old_network_aliases_are_kept_once_each)
 			 "networks": [{"name": "front", "aliases": ["database", "postgres"]},
 				      {"name": "back", "aliases": ["db", "database", ""]}]}]}]}));
 	struct ir_step *s = step(p, "postgres");
-	STRS(s->networks, "front", "back");
-	STRS(s->aliases, "database", "db");
+	STRS(ir_step_extra(s)->networks, "front", "back");
+	STRS(ir_step_extra(s)->aliases, "database", "db");
 	cr_assert(strstr(round_trip(p), "\"aliases\": [\n"));
 }
 
@@ -305,15 +305,15 @@ Test(drone_runtime, old_backup_and_restore_are_artifacts)
 					{"source": "/snap/none", "target": "/x"},
 					{"source": "bin", "target": "/opt/"}]}]}]}));
 	struct ir_step *mk = step(p, "make"), *use = step(p, "use");
-	cr_assert_eq(mk->nexports, 2);
-	cr_assert_str_eq(mk->exports[0].name, "/snap/tmp");
-	cr_assert_str_eq(mk->exports[0].path, "/tmp");
+	cr_assert_eq(ir_step_extra(mk)->nexports, 2);
+	cr_assert_str_eq(ir_step_extra(mk)->exports[0].name, "/snap/tmp");
+	cr_assert_str_eq(ir_step_extra(mk)->exports[0].path, "/tmp");
 	/* The tar of /tmp unpacked into / lands at /tmp. */
-	cr_assert_eq(use->nimports, 2);
-	cr_assert_str_eq(use->imports[0].name, "/snap/tmp");
-	cr_assert_str_eq(use->imports[0].path, "/tmp");
-	cr_assert_str_eq(use->imports[1].name, "bin");
-	cr_assert_str_eq(use->imports[1].path, "/opt/bin");
+	cr_assert_eq(ir_step_extra(use)->nimports, 2);
+	cr_assert_str_eq(ir_step_extra(use)->imports[0].name, "/snap/tmp");
+	cr_assert_str_eq(ir_step_extra(use)->imports[0].path, "/tmp");
+	cr_assert_str_eq(ir_step_extra(use)->imports[1].name, "bin");
+	cr_assert_str_eq(ir_step_extra(use)->imports[1].path, "/opt/bin");
 	expect_diag(DIAG_WARNING, "drone-runtime-unresolved-ref",
 		    "/pipeline/1/steps/0/restore/1");
 	free(round_trip(p));
@@ -331,11 +331,11 @@ Test(drone_runtime, old_restore_from_data_url_is_an_archive_file)
 	cr_assert_str_eq(p->files[1].data, "aGkh");
 	cr_assert_str_neq(p->files[0].name, p->files[1].name);
 	struct ir_step *a = step(p, "a");
-	cr_assert_eq(a->nfiles, 2);
-	cr_assert_str_eq(a->files[0].name, p->files[0].name);
-	cr_assert_str_eq(a->files[0].path, "/");
-	cr_assert_str_eq(a->files[1].path, "/opt");
-	cr_assert_eq(a->nimports, 0);
+	cr_assert_eq(ir_step_extra(a)->nfiles, 2);
+	cr_assert_str_eq(ir_step_extra(a)->files[0].name, p->files[0].name);
+	cr_assert_str_eq(ir_step_extra(a)->files[0].path, "/");
+	cr_assert_str_eq(ir_step_extra(a)->files[1].path, "/opt");
+	cr_assert_eq(ir_step_extra(a)->nimports, 0);
 }
 
 Test(drone_runtime, old_bad_data_url_is_an_error)
@@ -392,25 +392,25 @@ Test(drone_runtime, new_step_fields_and_the_command_swap)
 	cr_assert_str_eq(p->platform.variant, "v8");
 	cr_assert_null(p->platform.version);
 	struct ir_step *s = step(p, "build");
-	STRS(s->entrypoint, "/bin/sh");
+	STRS(ir_step_extra(s)->entrypoint, "/bin/sh");
 	STRS(s->command, "-c", "go build");
 	cr_assert_str_eq(s->image, "golang:1.11");
 	cr_assert_eq(s->pull, IR_PULL_IF_NOT_EXISTS);
 	cr_assert(s->detach && s->ignore_error && s->privileged);
-	cr_assert_str_eq(s->user, "1000:1000");
-	cr_assert_str_eq(s->working_dir, "/w");
+	cr_assert_str_eq(ir_step_extra(s)->user, "1000:1000");
+	cr_assert_str_eq(ir_step_extra(s)->working_dir, "/w");
 	cr_assert_str_eq(ir_env_get(&s->environment, "GOOS"), "linux");
-	cr_assert_eq(s->resources.cpu_millis, 1500);
-	cr_assert_eq(s->resources.memory, 536870912);
+	cr_assert_eq(ir_step_extra(s)->resources.cpu_millis, 1500);
+	cr_assert_eq(ir_step_extra(s)->resources.memory, 536870912);
 	expect_diag(DIAG_NOTE, "drone-runtime-dropped", "/steps/0/resources/requests");
-	STRS(s->networks, "extra");
-	STRS(s->dns, "1.1.1.1");
-	STRS(s->dns_search, "local");
-	STRS(s->extra_hosts, "h:1.2.3.4");
-	cr_assert_eq(s->nports, 1);
-	cr_assert_eq(s->ports[0].port, 8080);
-	cr_assert_eq(s->ports[0].host, 80);
-	cr_assert_str_eq(s->ports[0].protocol, "UDP");
+	STRS(ir_step_extra(s)->networks, "extra");
+	STRS(ir_step_extra(s)->dns, "1.1.1.1");
+	STRS(ir_step_extra(s)->dns_search, "local");
+	STRS(ir_step_extra(s)->extra_hosts, "h:1.2.3.4");
+	cr_assert_eq(ir_step_extra(s)->nports, 1);
+	cr_assert_eq(ir_step_extra(s)->ports[0].port, 8080);
+	cr_assert_eq(ir_step_extra(s)->ports[0].host, 80);
+	cr_assert_str_eq(ir_step_extra(s)->ports[0].protocol, "UDP");
 	cr_assert_str_eq(s->pos.pointer, "/steps/0");
 	free(round_trip(p));
 }
@@ -419,8 +419,8 @@ Test(drone_runtime, new_network_mode_drops_extra_networks)
 {
 	struct ir_pipeline *p = import_ok(J({"steps": [{"metadata": {"name": "a"},
 		"docker": {"image": "i", "network": "host", "networks": ["n"]}}]}));
-	cr_assert_str_eq(p->steps[0].network_mode, "host");
-	cr_assert_eq(p->steps[0].networks.n, 0);
+	cr_assert_str_eq(ir_step_extra(&p->steps[0])->network_mode, "host");
+	cr_assert_eq(ir_step_extra(&p->steps[0])->networks.n, 0);
 	expect_diag(DIAG_NOTE, "drone-runtime-dropped", "/steps/0/docker/networks");
 }
 
@@ -480,9 +480,9 @@ Test(drone_runtime, new_secret_values_never_reach_the_ir)
 	cr_assert_str_eq(p->secrets[0].name, "password");
 	cr_assert_eq(p->secrets[0].source, IR_SECRET_RUNTIME);
 	struct ir_step *a = step(p, "a");
-	cr_assert_eq(a->nsecrets, 1);
-	cr_assert_str_eq(a->secrets[0].name, "password");
-	cr_assert_str_eq(a->secrets[0].env, "PGPASSWORD");
+	cr_assert_eq(ir_step_extra(a)->nsecrets, 1);
+	cr_assert_str_eq(ir_step_extra(a)->secrets[0].name, "password");
+	cr_assert_str_eq(ir_step_extra(a)->secrets[0].env, "PGPASSWORD");
 	expect_diag(DIAG_WARNING, "drone-runtime-secret-value", "/secrets/0");
 	expect_diag(DIAG_WARNING, "drone-runtime-secret-value", "/docker/auths/0");
 	expect_diag(DIAG_WARNING, "drone-runtime-unresolved-ref", "/steps/0/secrets/1");
@@ -518,13 +518,13 @@ Test(drone_runtime, new_volumes_devices_and_mounts)
 	cr_assert_eq(p->volumes[4].kind, IR_VOLUME_TEMP);
 	expect_diag(DIAG_WARNING, "drone-runtime-unknown-enum", "/docker/volumes/4/temp");
 	struct ir_step *a = step(p, "a");
-	cr_assert_eq(a->nvolumes, 3);
-	cr_assert_str_eq(a->volumes[1].name, "mem");
-	cr_assert_str_eq(a->volumes[1].path, "/mem");
+	cr_assert_eq(ir_step_extra(a)->nvolumes, 3);
+	cr_assert_str_eq(ir_step_extra(a)->volumes[1].name, "mem");
+	cr_assert_str_eq(ir_step_extra(a)->volumes[1].path, "/mem");
 	expect_diag(DIAG_WARNING, "drone-runtime-unresolved-ref", "/steps/0/volumes/3");
-	cr_assert_eq(a->ndevices, 1);
-	cr_assert_str_eq(a->devices[0].host_path, "/dev/xvda");
-	cr_assert_str_eq(a->devices[0].path, "/dev/xvdb");
+	cr_assert_eq(ir_step_extra(a)->ndevices, 1);
+	cr_assert_str_eq(ir_step_extra(a)->devices[0].host_path, "/dev/xvda");
+	cr_assert_str_eq(ir_step_extra(a)->devices[0].path, "/dev/xvdb");
 	expect_diag(DIAG_WARNING, "drone-runtime-unresolved-ref", "/steps/0/devices/1");
 	free(round_trip(p));
 }
@@ -542,9 +542,9 @@ Test(drone_runtime, new_files_and_step_file_mounts)
 	cr_assert_str_eq(p->files[0].data, "ZWNobyBoaQo=");
 	cr_assert_not(p->files[0].archive);
 	struct ir_step *a = step(p, "a");
-	cr_assert_eq(a->nfiles, 1);
-	cr_assert_str_eq(a->files[0].path, "/usr/bin/init");
-	cr_assert_eq(a->files[0].mode, 0755);
+	cr_assert_eq(ir_step_extra(a)->nfiles, 1);
+	cr_assert_str_eq(ir_step_extra(a)->files[0].path, "/usr/bin/init");
+	cr_assert_eq(ir_step_extra(a)->files[0].mode, 0755);
 	expect_diag(DIAG_WARNING, "drone-runtime-unknown-key", "/files/1/Name");
 	expect_diag(DIAG_WARNING, "drone-runtime-unresolved-ref", "/files/1");
 	expect_diag(DIAG_WARNING, "drone-runtime-unresolved-ref", "/steps/0/files/1");
@@ -585,7 +585,7 @@ Test(drone_runtime, null_is_absent)
 		 "detach": null, "run_policy": null}]}));
 	cr_assert_eq(p->nsteps, 1);
 	cr_assert_str_eq(p->steps[0].name, "step_1");
-	cr_assert_null(p->steps[0].entrypoint.v);
+	cr_assert_null(ir_step_extra(&p->steps[0])->entrypoint.v);
 	cr_assert_not(p->steps[0].detach);
 	cr_assert_str_eq(p->name, "t");
 }
@@ -676,9 +676,9 @@ Test(drone_runtime, workspace_from_working_dir_and_workspace_volume)
 	/* The workspace volume is the workspace now; nothing else is lost. */
 	cr_assert_eq(p->nvolumes, 1);
 	cr_assert_str_eq(p->volumes[0].name, "cache");
-	cr_assert_eq(step(p, "svc")->nvolumes, 0);
-	cr_assert_eq(step(p, "a")->nvolumes, 1);
-	cr_assert_str_eq(step(p, "a")->volumes[0].path, "/cache");
+	cr_assert_eq(ir_step_extra(step(p, "svc"))->nvolumes, 0);
+	cr_assert_eq(ir_step_extra(step(p, "a"))->nvolumes, 1);
+	cr_assert_str_eq(ir_step_extra(step(p, "a"))->volumes[0].path, "/cache");
 }
 
 Test(drone_runtime, workspace_left_unset_without_one_obvious_intent)
@@ -695,7 +695,7 @@ Test(drone_runtime, workspace_left_unset_without_one_obvious_intent)
 	/* `workspace` is pipec's own volume name: the import renames it. */
 	cr_assert_eq(p->nvolumes, 1);
 	cr_assert_str_eq(p->volumes[0].name, "drone_workspace");
-	cr_assert_str_eq(step(p, "b")->volumes[0].name, "drone_workspace");
+	cr_assert_str_eq(ir_step_extra(step(p, "b"))->volumes[0].name, "drone_workspace");
 	expect_diag(DIAG_NOTE, "drone-runtime-renamed", "/docker/volumes/0");
 }
 

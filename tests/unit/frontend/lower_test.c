@@ -131,9 +131,9 @@ Test(lower, from_secret_never_puts_the_value_in_the_ir)
 	struct ir_step *s = &p->steps[0];
 	cr_assert_null(ir_env_get(&s->environment, "TOKEN"));
 	cr_assert_str_eq(ir_env_get(&s->environment, "PLAIN"), "v");
-	cr_assert_eq(s->nsecrets, 1);
-	cr_assert_str_eq(s->secrets[0].name, "tok");
-	cr_assert_str_eq(s->secrets[0].env, "TOKEN");
+	cr_assert_eq(ir_step_extra(s)->nsecrets, 1);
+	cr_assert_str_eq(ir_step_extra(s)->secrets[0].name, "tok");
+	cr_assert_str_eq(ir_step_extra(s)->secrets[0].env, "TOKEN");
 	cr_assert_eq(p->nsecrets, 1);
 	cr_assert_eq(p->secrets[0].source, IR_SECRET_RUNTIME);
 }
@@ -156,7 +156,7 @@ Test(lower, secret_documents_name_their_source)
 	cr_assert_eq(p->secrets[2].source, IR_SECRET_ENV);
 	cr_assert_str_eq(p->secrets[2].ref, "HOST_VAR");
 	cr_assert_eq(p->secrets[3].source, IR_SECRET_FILE);
-	cr_assert_str_eq(p->steps[0].secrets[2].env, "PLUGIN_KEY");
+	cr_assert_str_eq(ir_step_extra(&p->steps[0])->secrets[2].env, "PLUGIN_KEY");
 	cr_assert_str_eq(p->pull_secrets.v[0], "reg");
 }
 
@@ -226,14 +226,14 @@ Test(lower, volumes_mounts_devices_ports_resources)
 	cr_assert_eq(p->volumes[1].size_limit, 1 << 20);
 	cr_assert_eq(p->volumes[2].kind, IR_VOLUME_HOST);
 	struct ir_step *s = &p->steps[0];
-	cr_assert_str_eq(s->volumes[0].path, "/m");
-	cr_assert_str_eq(s->devices[0].host_path, "/dev/sda");
-	cr_assert_eq(s->nports, 2);
-	cr_assert_eq(s->ports[1].host, 53);
-	cr_assert_str_eq(s->ports[1].protocol, "udp");
-	cr_assert_eq(s->resources.cpu_millis, 250);
-	cr_assert_eq(s->resources.memory, 2LL << 30);
-	cr_assert_eq(s->resources.shm_size, 64 << 10);
+	cr_assert_str_eq(ir_step_extra(s)->volumes[0].path, "/m");
+	cr_assert_str_eq(ir_step_extra(s)->devices[0].host_path, "/dev/sda");
+	cr_assert_eq(ir_step_extra(s)->nports, 2);
+	cr_assert_eq(ir_step_extra(s)->ports[1].host, 53);
+	cr_assert_str_eq(ir_step_extra(s)->ports[1].protocol, "udp");
+	cr_assert_eq(ir_step_extra(s)->resources.cpu_millis, 250);
+	cr_assert_eq(ir_step_extra(s)->resources.memory, 2LL << 30);
+	cr_assert_eq(ir_step_extra(s)->resources.shm_size, 64 << 10);
 }
 
 Test(lower, every_mistake_is_reported_in_one_run)

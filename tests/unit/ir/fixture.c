@@ -28,59 +28,60 @@ static struct ir_pos at(int line, int col)
 
 static void full_step(struct ir_arena *a, struct ir_step *s)
 {
+	struct ir_step_extra *ex = ir_step_extra_edit(s, a);
 	s->pos = at(12, 5);
 	s->name = ir_strdup(a, "test");
 	s->image = ir_strdup(a, "golang:1.22");
 	s->pull = IR_PULL_IF_NOT_EXISTS;
-	s->entrypoint = STRS(a, "/bin/sh", "-e");
+	ex->entrypoint = STRS(a, "/bin/sh", "-e");
 	s->command = STRS(a, "go", "test", "./...");
 	s->script = ir_strdup(a, "echo \"hi\"\ngo test ./...\n");
 	s->shell = ir_strdup(a, "/bin/bash");
-	s->working_dir = ir_strdup(a, "/drone/src/app");
+	ex->working_dir = ir_strdup(a, "/drone/src/app");
 	s->environment.n = 3;
 	s->environment.v = ir_calloc(a, 3, sizeof(struct ir_kv));
 	s->environment.v[0] = (struct ir_kv){ir_strdup(a, "ZED"), ir_strdup(a, "last")};
 	s->environment.v[1] = (struct ir_kv){ir_strdup(a, "A/B~C"), ir_strdup(a, "odd key")};
 	s->environment.v[2] = (struct ir_kv){ir_strdup(a, "CGO_ENABLED"), ir_strdup(a, "0")};
-	s->nsecrets = 1;
-	s->secrets = ir_calloc(a, 1, sizeof *s->secrets);
-	s->secrets[0] = (struct ir_secret_ref){ir_strdup(a, "token"), ir_strdup(a, "GITHUB_TOKEN")};
+	ex->nsecrets = 1;
+	ex->secrets = ir_calloc(a, 1, sizeof *ex->secrets);
+	ex->secrets[0] = (struct ir_secret_ref){ir_strdup(a, "token"), ir_strdup(a, "GITHUB_TOKEN")};
 	s->depends_on = STRS(a, "build");
 	s->run_policy = IR_RUN_NEVER;
 	s->skip = ir_alloc(a, sizeof *s->skip);
 	s->skip->reason = ir_strdup(a, "branch 'dev' is not in when.branch");
 	s->skip->pos = at(20, 9);
 	s->detach = s->ignore_error = s->privileged = true;
-	s->user = ir_strdup(a, "1000:1000");
-	s->nvolumes = 1;
-	s->volumes = ir_calloc(a, 1, sizeof *s->volumes);
-	s->volumes[0] = (struct ir_mount){ir_strdup(a, "cache"), ir_strdup(a, "/cache"), true};
-	s->ndevices = 1;
-	s->devices = ir_calloc(a, 1, sizeof *s->devices);
-	s->devices[0] = (struct ir_device){ir_strdup(a, "/dev/fuse"), ir_strdup(a, "/dev/fuse")};
-	s->nfiles = 1;
-	s->files = ir_calloc(a, 1, sizeof *s->files);
-	s->files[0] = (struct ir_file_mount){ir_strdup(a, "netrc"), ir_strdup(a, "/root/.netrc"), 0600};
-	s->dns = STRS(a, "1.1.1.1");
-	s->dns_search = STRS(a, "example.com");
-	s->extra_hosts = STRS(a, "db:10.0.0.2");
-	s->networks = STRS(a, "backend");
-	s->aliases = STRS(a, "cache", "kv");
-	s->network_mode = ir_strdup(a, "bridge");
-	s->nports = 1;
-	s->ports = ir_calloc(a, 1, sizeof *s->ports);
-	s->ports[0] = (struct ir_port){8080, 18080, ir_strdup(a, "udp")};
-	s->health = ir_alloc(a, sizeof *s->health);
-	*s->health = (struct ir_health){STRS(a, "pg_isready"), 5432, 500, 2000, 10};
-	s->resources = (struct ir_resources){1500, INT64_C(9007199254740991), 67108864};
+	ex->user = ir_strdup(a, "1000:1000");
+	ex->nvolumes = 1;
+	ex->volumes = ir_calloc(a, 1, sizeof *ex->volumes);
+	ex->volumes[0] = (struct ir_mount){ir_strdup(a, "cache"), ir_strdup(a, "/cache"), true};
+	ex->ndevices = 1;
+	ex->devices = ir_calloc(a, 1, sizeof *ex->devices);
+	ex->devices[0] = (struct ir_device){ir_strdup(a, "/dev/fuse"), ir_strdup(a, "/dev/fuse")};
+	ex->nfiles = 1;
+	ex->files = ir_calloc(a, 1, sizeof *ex->files);
+	ex->files[0] = (struct ir_file_mount){ir_strdup(a, "netrc"), ir_strdup(a, "/root/.netrc"), 0600};
+	ex->dns = STRS(a, "1.1.1.1");
+	ex->dns_search = STRS(a, "example.com");
+	ex->extra_hosts = STRS(a, "db:10.0.0.2");
+	ex->networks = STRS(a, "backend");
+	ex->aliases = STRS(a, "cache", "kv");
+	ex->network_mode = ir_strdup(a, "bridge");
+	ex->nports = 1;
+	ex->ports = ir_calloc(a, 1, sizeof *ex->ports);
+	ex->ports[0] = (struct ir_port){8080, 18080, ir_strdup(a, "udp")};
+	ex->health = ir_alloc(a, sizeof *ex->health);
+	*ex->health = (struct ir_health){STRS(a, "pg_isready"), 5432, 500, 2000, 10};
+	ex->resources = (struct ir_resources){1500, INT64_C(9007199254740991), 67108864};
 	s->timeout = 600;
 	s->retries = 2;
-	s->nexports = s->nimports = 1;
-	s->exports = ir_calloc(a, 1, sizeof *s->exports);
-	s->exports[0] = (struct ir_artifact){.name = ir_strdup(a, "bin"),
+	ex->nexports = ex->nimports = 1;
+	ex->exports = ir_calloc(a, 1, sizeof *ex->exports);
+	ex->exports[0] = (struct ir_artifact){.name = ir_strdup(a, "bin"),
 					    .path = ir_strdup(a, "out/app")};
-	s->imports = ir_calloc(a, 1, sizeof *s->imports);
-	s->imports[0] = (struct ir_artifact){.name = ir_strdup(a, "deps"),
+	ex->imports = ir_calloc(a, 1, sizeof *ex->imports);
+	ex->imports[0] = (struct ir_artifact){.name = ir_strdup(a, "deps"),
 					    .path = ir_strdup(a, "vendor/")};
 }
 
@@ -141,7 +142,7 @@ struct ir_doc *fixture_full(struct ir_arena *a)
 	lint->nsteps = 1;
 	lint->steps = ir_calloc(a, 1, sizeof *lint->steps);
 	lint->steps[0].name = ir_strdup(a, "vet");
-	lint->steps[0].entrypoint = STRS(a);
+	ir_step_extra_edit(&lint->steps[0], a)->entrypoint = STRS(a);
 	return d;
 }
 

@@ -57,10 +57,10 @@ Test(roundtrip, read_restores_every_value)
 	cr_assert_str_eq(p->platform.variant, "v8");
 	cr_assert_eq(p->secrets[1].source, IR_SECRET_EXTERNAL);
 	cr_assert_eq(p->volumes[1].size_limit, INT64_C(1) << 40);
-	cr_assert_eq(s->resources.memory, INT64_C(9007199254740991));
+	cr_assert_eq(ir_step_extra(s)->resources.memory, INT64_C(9007199254740991));
 	cr_assert_eq(s->pull, IR_PULL_IF_NOT_EXISTS);
-	cr_assert_eq(s->files[0].mode, 0600);
-	cr_assert_eq(s->health->interval_ms, 500);
+	cr_assert_eq(ir_step_extra(s)->files[0].mode, 0600);
+	cr_assert_eq(ir_step_extra(s)->health->interval_ms, 500);
 	cr_assert(s->detach && s->ignore_error && s->privileged);
 	cr_assert_str_eq(ir_env_get(&s->environment, "A/B~C"), "odd key");
 	cr_assert_str_eq(s->skip->reason, "branch 'dev' is not in when.branch");
@@ -100,8 +100,8 @@ Test(roundtrip, absent_and_empty_lists_differ)
 	free(text);
 	cr_assert_not_null(d);
 	const struct ir_step *vet = &d->pipelines[1].steps[0];
-	cr_assert_not_null(vet->entrypoint.v);
-	cr_assert_eq(vet->entrypoint.n, 0);
+	cr_assert_not_null(ir_step_extra(vet)->entrypoint.v);
+	cr_assert_eq(ir_step_extra(vet)->entrypoint.n, 0);
 	cr_assert_null(vet->command.v);
 }
 
@@ -198,7 +198,7 @@ Test(roundtrip, integers_are_written_as_integers)
 Test(roundtrip, a_present_but_empty_object_survives)
 {
 	struct ir_doc *d = fixture_min(arena);
-	d->pipelines[0].steps[0].health = ir_alloc(arena, sizeof(struct ir_health));
+	ir_step_extra_edit(&d->pipelines[0].steps[0], arena)->health = ir_alloc(arena, sizeof(struct ir_health));
 	char *text = ir_write(d, IR_WRITE_COMPACT);
 	cr_assert_not_null(strstr(text, "\"health\":{}"), "%s", text);
 	cr_assert_null(strstr(text, "\"resources\""));

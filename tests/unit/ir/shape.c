@@ -7,7 +7,9 @@
  * are the padding C puts before a field to align it.  (A field small
  * enough to sit where that padding was, a bool beside bools or an int
  * beside an int, can hide; strings, lists, structs and 64-bit fields
- * cannot.)
+ * cannot.)  A shape with an extra part (a step's struct ir_step_extra)
+ * tiles its own struct with the other fields and the extra one with its
+ * marked fields.
  */
 #include <stdalign.h>
 #include <string.h>
@@ -60,14 +62,57 @@ static int span_cmp(const void *a, const void *b)
 	return (x->off > y->off) - (x->off < y->off);
 }
 
+/* Checks that `spans` tile a struct of `size` bytes aligned to `align`. */
+static void check_tiling(const char *what, struct span *spans, size_t n, size_t size,
+			 size_t align)
+{
+	qsort(spans, n, sizeof *spans, span_cmp);
+	size_t end = 0;
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_geq(spans[i].off, end, "%s: fields overlap at %zu", what, spans[i].off);
+		cr_assert_eq(spans[i].off, round_up(end, spans[i].align),
+			     "%s: bytes %zu..%zu belong to no field", what, end, spans[i].off);
+		end = spans[i].off + spans[i].size;
+	}
+	cr_assert_eq(size, round_up(end, align), "%s: bytes %zu..%zu belong to no field", what,
+		     end, size);
+}
+
+/* The extra part's fields (a step's struct ir_step_extra) tile it. */
+static void check_extra(const struct shape *s)
+{
+	struct span spans[130];
+	size_t n = 0, align = 1;
+	for (size_t i = 0; i < s->nfields; i++) {
+		const struct field *f = &s->fields[i];
+		if (!f->extra)
+			continue;
+		spans[n++] = field_span(f);
+		align = spans[n - 1].align > align ? spans[n - 1].align : align;
+		if (f->kind == F_ARR)
+			spans[n++] = (struct span){f->count_off, sizeof(size_t), alignof(size_t)};
+	}
+	cr_assert_gt(n, 0, "%s: an extra part without fields", s->what);
+	check_tiling(s->what, spans, n, s->extra_size, align);
+}
+
 /* Checks one shape's tiling, then every shape below it. */
 static void check_shape(const struct shape *s, size_t depth)
 {
 	cr_assert_lt(depth, 10);
 	struct span spans[130];
 	size_t n = 0;
+	if (s->extra_size) {
+		check_extra(s);
+		spans[n++] = (struct span){s->extra_off, sizeof(void *), alignof(void *)};
+	}
 	for (size_t i = 0; i < s->nfields; i++) {
 		const struct field *f = &s->fields[i];
+		if (f->extra) {
+			if (f->kind == F_OBJ || f->kind == F_PTR || f->kind == F_ARR)
+				check_shape(f->shape, depth + 1);
+			continue;
+		}
 		spans[n++] = field_span(f);
 		if (f->kind == F_ARR)
 			spans[n++] = (struct span){f->count_off, sizeof(size_t), alignof(size_t)};
@@ -90,16 +135,10 @@ static void check_shape(const struct shape *s, size_t depth)
 	if (s == &ir_shape_doc)  /* the normalizer's mark, never written */
 		spans[n++] = (struct span){offsetof(struct ir_doc, normalized), sizeof(bool),
 					   alignof(bool)};
-	qsort(spans, n, sizeof *spans, span_cmp);
-	size_t end = 0;
-	for (size_t i = 0; i < n; i++) {
-		cr_assert_geq(spans[i].off, end, "%s: fields overlap at %zu", s->what, spans[i].off);
-		cr_assert_eq(spans[i].off, round_up(end, spans[i].align),
-			     "%s: bytes %zu..%zu belong to no field", s->what, end, spans[i].off);
-		end = spans[i].off + spans[i].size;
-	}
-	cr_assert_eq(s->size, round_up(end, shape_align(s)),
-		      "%s: bytes %zu..%zu belong to no field", s->what, end, s->size);
+	size_t align = shape_align(s);
+	if (s->extra_size && alignof(void *) > align)
+		align = alignof(void *);
+	check_tiling(s->what, spans, n, s->size, align);
 }
 
 Test(shape, every_byte_of_every_struct_is_a_field)

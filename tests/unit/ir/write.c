@@ -201,7 +201,7 @@ Test(write, to_a_file_in_pieces_is_the_same_text)
 		steps[i] = p->steps[i % p->nsteps];
 		steps[i].name = ir_printf(a, "step-%zu", i);
 		if (i % 2)
-			steps[i].resources = (struct ir_resources){0};
+			ir_step_extra_edit(&steps[i], arena)->resources = (struct ir_resources){0};
 	}
 	p->steps = steps;
 	p->nsteps = n;

@@ -216,9 +216,9 @@ static inline void ir_set_env(struct ir_arena *a, struct ir_step *s, const char 
 static inline void ir_use_secret(struct ir_arena *a, struct ir_step *s, const char *name,
 				 const char *env)
 {
-	s->secrets = ir_calloc(a, 1, sizeof *s->secrets);
-	s->secrets[0] = (struct ir_secret_ref){ir_strdup(a, name), ir_strdup(a, env)};
-	s->nsecrets = 1;
+	ir_step_extra_edit(s, a)->secrets = ir_calloc(a, 1, sizeof *ir_step_extra_edit(s, a)->secrets);
+	ir_step_extra(s)->secrets[0] = (struct ir_secret_ref){ir_strdup(a, name), ir_strdup(a, env)};
+	ir_step_extra_edit(s, a)->nsecrets = 1;
 }
 
 static inline void ir_depends(struct ir_arena *a, struct ir_step *s, const char *dep)

@@ -211,9 +211,9 @@ static struct ir_pipeline *with_service(size_t n, const char *health)
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, n);
 	struct ir_step *svc = &p->steps[0];
 	svc->detach = true;
-	svc->health = ir_calloc(A, 1, sizeof *svc->health);
-	svc->health->command = (struct ir_strs){(char **)cmd, 1};
-	svc->health->interval_ms = 10;
+	ir_step_extra_edit(svc, A)->health = ir_calloc(A, 1, sizeof *ir_step_extra_edit(svc, A)->health);
+	ir_step_extra(svc)->health->command = (struct ir_strs){(char **)cmd, 1};
+	ir_step_extra(svc)->health->interval_ms = 10;
 	ir_set_env(A, svc, "HEALTH", health);
 	return p;
 }
@@ -240,7 +240,7 @@ Test(sched, an_unhealthy_service_fails_its_steps_with_the_reason)
 Test(sched, retries_bound_the_failed_tries)
 {
 	struct ir_pipeline *p = with_service(2, "fail");
-	p->steps[0].health->retries = 2;
+	ir_step_extra(&p->steps[0])->health->retries = 2;
 	cr_assert_eq(run(), RT_FAILURE);
 	cr_assert_eq(F.probes, 2);
 	cr_assert(has_diag("service-not-ready", "service 's0' is not ready after 2 tries: said no"));

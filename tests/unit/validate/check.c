@@ -149,14 +149,14 @@ Test(check, volumes_and_secrets_must_be_declared)
 	p->secrets = ir_calloc(arena, 1, sizeof *p->secrets);
 	p->secrets[0].name = ir_strdup(arena, "token");
 	struct ir_step *s = &p->steps[0];
-	s->nvolumes = 2;
-	s->volumes = ir_calloc(arena, 2, sizeof *s->volumes);
-	s->volumes[0] = (struct ir_mount){ir_strdup(arena, "cache"), ir_strdup(arena, "/c"), false};
-	s->volumes[1] = (struct ir_mount){ir_strdup(arena, "cahce"), ir_strdup(arena, "rel"), false};
-	s->nsecrets = 2;
-	s->secrets = ir_calloc(arena, 2, sizeof *s->secrets);
-	s->secrets[0] = (struct ir_secret_ref){ir_strdup(arena, "token"), ir_strdup(arena, "TOKEN")};
-	s->secrets[1] = (struct ir_secret_ref){ir_strdup(arena, "tokne"), ir_strdup(arena, "X")};
+	ir_step_extra_edit(s, arena)->nvolumes = 2;
+	ir_step_extra_edit(s, arena)->volumes = ir_calloc(arena, 2, sizeof *ir_step_extra_edit(s, arena)->volumes);
+	ir_step_extra(s)->volumes[0] = (struct ir_mount){ir_strdup(arena, "cache"), ir_strdup(arena, "/c"), false};
+	ir_step_extra(s)->volumes[1] = (struct ir_mount){ir_strdup(arena, "cahce"), ir_strdup(arena, "rel"), false};
+	ir_step_extra_edit(s, arena)->nsecrets = 2;
+	ir_step_extra_edit(s, arena)->secrets = ir_calloc(arena, 2, sizeof *ir_step_extra_edit(s, arena)->secrets);
+	ir_step_extra(s)->secrets[0] = (struct ir_secret_ref){ir_strdup(arena, "token"), ir_strdup(arena, "TOKEN")};
+	ir_step_extra(s)->secrets[1] = (struct ir_secret_ref){ir_strdup(arena, "tokne"), ir_strdup(arena, "X")};
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "unknown-volume"), 1);
 	cr_assert(strstr(find_rule(&dl, "unknown-volume")->message, "did you mean 'cache'"));
@@ -232,11 +232,11 @@ Test(check, container_keys_on_a_local_pipeline)
 	struct ir_doc *d = doc_new(arena, 1, 1);
 	d->pipelines[0].backend = IR_BACKEND_LOCAL;
 	struct ir_step *s = &d->pipelines[0].steps[0];
-	s->dns = strs(arena, "1.1.1.1", NULL);
-	s->extra_hosts = strs(arena, "db:10.0.0.2", NULL);
-	s->nports = 1;
-	s->ports = ir_calloc(arena, 1, sizeof *s->ports);
-	s->ports[0].port = 8080;
+	ir_step_extra_edit(s, arena)->dns = strs(arena, "1.1.1.1", NULL);
+	ir_step_extra_edit(s, arena)->extra_hosts = strs(arena, "db:10.0.0.2", NULL);
+	ir_step_extra_edit(s, arena)->nports = 1;
+	ir_step_extra_edit(s, arena)->ports = ir_calloc(arena, 1, sizeof *ir_step_extra_edit(s, arena)->ports);
+	ir_step_extra(s)->ports[0].port = 8080;
 	struct val_policy trusted = {.trusted = true};
 	val_check(d, &trusted, &dl);
 	cr_assert_eq(count_rule(&dl, "unsupported-on-backend"), 3);
@@ -246,11 +246,11 @@ Test(check, malformed_ports_and_extra_hosts)
 {
 	struct ir_doc *d = doc_new(arena, 1, 1);
 	struct ir_step *s = &d->pipelines[0].steps[0];
-	s->extra_hosts = strs(arena, "db", "cache:10.0.0.3", ":1.2.3.4", NULL);
-	s->nports = 2;
-	s->ports = ir_calloc(arena, 2, sizeof *s->ports);
-	s->ports[0].port = 70000;
-	s->ports[1].port = 80;
+	ir_step_extra_edit(s, arena)->extra_hosts = strs(arena, "db", "cache:10.0.0.3", ":1.2.3.4", NULL);
+	ir_step_extra_edit(s, arena)->nports = 2;
+	ir_step_extra_edit(s, arena)->ports = ir_calloc(arena, 2, sizeof *ir_step_extra_edit(s, arena)->ports);
+	ir_step_extra(s)->ports[0].port = 70000;
+	ir_step_extra(s)->ports[1].port = 80;
 	val_check(d, NULL, &dl);
 	cr_assert_eq(count_rule(&dl, "invalid-extra-host"), 2);
 	cr_assert_eq(count_rule(&dl, "invalid-port"), 1);
@@ -268,16 +268,16 @@ static struct ir_doc *host_reaching_doc(void)
 	p->volumes[1] = (struct ir_volume){.name = ir_strdup(arena, "mem"), .kind = IR_VOLUME_TMPFS};
 	struct ir_step *s = &p->steps[0];
 	s->privileged = true;
-	s->network_mode = ir_strdup(arena, "host");
-	s->ndevices = 1;
-	s->devices = ir_calloc(arena, 1, sizeof *s->devices);
-	s->devices[0] = (struct ir_device){ir_strdup(arena, "/dev/kvm"), ir_strdup(arena, "/dev/kvm")};
-	s->nports = 1;
-	s->ports = ir_calloc(arena, 1, sizeof *s->ports);
-	s->ports[0] = (struct ir_port){.port = 80, .host = 8080};
-	s->nvolumes = 1;
-	s->volumes = ir_calloc(arena, 1, sizeof *s->volumes);
-	s->volumes[0] = (struct ir_mount){ir_strdup(arena, "sock"), ir_strdup(arena, "/var/run/docker.sock"), false};
+	ir_step_extra_edit(s, arena)->network_mode = ir_strdup(arena, "host");
+	ir_step_extra_edit(s, arena)->ndevices = 1;
+	ir_step_extra_edit(s, arena)->devices = ir_calloc(arena, 1, sizeof *ir_step_extra_edit(s, arena)->devices);
+	ir_step_extra(s)->devices[0] = (struct ir_device){ir_strdup(arena, "/dev/kvm"), ir_strdup(arena, "/dev/kvm")};
+	ir_step_extra_edit(s, arena)->nports = 1;
+	ir_step_extra_edit(s, arena)->ports = ir_calloc(arena, 1, sizeof *ir_step_extra_edit(s, arena)->ports);
+	ir_step_extra(s)->ports[0] = (struct ir_port){.port = 80, .host = 8080};
+	ir_step_extra_edit(s, arena)->nvolumes = 1;
+	ir_step_extra_edit(s, arena)->volumes = ir_calloc(arena, 1, sizeof *ir_step_extra_edit(s, arena)->volumes);
+	ir_step_extra(s)->volumes[0] = (struct ir_mount){ir_strdup(arena, "sock"), ir_strdup(arena, "/var/run/docker.sock"), false};
 	return d;
 }
 
@@ -305,9 +305,9 @@ Test(check, root_steps)
 {
 	struct ir_doc *d = doc_new(arena, 2, 3);
 	struct ir_step *s = d->pipelines[0].steps;
-	s[0].user = ir_strdup(arena, "root");
-	s[1].user = ir_strdup(arena, "0:0");
-	s[2].user = ir_strdup(arena, "1000");
+	ir_step_extra_edit(&s[0], arena)->user = ir_strdup(arena, "root");
+	ir_step_extra_edit(&s[1], arena)->user = ir_strdup(arena, "0:0");
+	ir_step_extra_edit(&s[2], arena)->user = ir_strdup(arena, "1000");
 	d->pipelines[1].backend = IR_BACKEND_LOCAL;
 	cr_assert_eq(val_check(d, NULL, &dl), 0);
 	cr_assert_eq(count_rule(&dl, "runs-as-root"), 2);
@@ -318,8 +318,8 @@ Test(check, require_non_root_also_rejects_unset_users)
 {
 	struct ir_doc *d = doc_new(arena, 2, 3);
 	struct ir_step *s = d->pipelines[0].steps;
-	s[0].user = ir_strdup(arena, "root");
-	s[2].user = ir_strdup(arena, "1000");
+	ir_step_extra_edit(&s[0], arena)->user = ir_strdup(arena, "root");
+	ir_step_extra_edit(&s[2], arena)->user = ir_strdup(arena, "1000");
 	d->pipelines[1].backend = IR_BACKEND_LOCAL;    /* runs as the caller: not flagged */
 	struct val_policy pol = {.require_non_root = true};
 	cr_assert_eq(val_check(d, &pol, &dl), 2);
