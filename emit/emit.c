@@ -174,6 +174,20 @@ void emit_check_step(struct emit *e, const struct ir_step *s, unsigned unsupport
 	}
 }
 
+/* A format that picks its machine by os and arch alone: the variant and
+ * version of the platform are all it drops, so the warning says so. */
+static void check_platform(struct emit *e, const struct ir_pipeline *p)
+{
+	const struct ir_platform *pl = &p->platform;
+	if (!pl->variant && !pl->version)
+		return;
+	const char *variant = pl->variant ? ir_printf(e->a, " variant '%s'", pl->variant) : "";
+	const char *version = pl->version ? ir_printf(e->a, " version '%s'", pl->version) : "";
+	emit_warn(e, p->pos, "pipeline '%s' is for %s/%s%s%s: the %s format picks a machine "
+		  "by os and arch alone and drops the rest", p->name, pl->os ? pl->os : "linux",
+		  pl->arch ? pl->arch : "amd64", variant, version, e->f->name);
+}
+
 void emit_check_pipeline(struct emit *e, const struct ir_pipeline *p, unsigned unsupported)
 {
 	const struct {
@@ -185,13 +199,14 @@ void emit_check_pipeline(struct emit *e, const struct ir_pipeline *p, unsigned u
 		{EMIT_P_NETWORKS, "networks", p->nnetworks > 0},
 		{EMIT_P_PULL_SECRETS, "image_pull_secrets", p->pull_secrets.n > 0},
 		{EMIT_P_DEPENDS, "depends_on", p->depends_on.n > 0},
-		{EMIT_P_PLATFORM, "platform", p->platform.variant || p->platform.version},
 		{EMIT_P_FILES, "files", p->nfiles > 0},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if ((unsupported & t[i].bit) && t[i].set)
 			emit_warn(e, p->pos, "'%s' of pipeline '%s' is dropped: the format has no equivalent",
 				  t[i].key, p->name);
+	if (unsupported & EMIT_P_PLATFORM)
+		check_platform(e, p);
 }
 
 /* ---- Shared answers ------------------------------------------------------ */

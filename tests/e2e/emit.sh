@@ -29,6 +29,15 @@ done
 "$PIPEC" emit --format=drone-runtime -o "$TMP/o.json" samples/hello-world.yml 2>/dev/null
 check "emit: -o writes the file" grep -q '"steps"' "$TMP/o.json"
 
+# A platform's variant and version, which the Kubernetes formats and
+# GitHub cannot choose by, are named in a warning that names the format.
+printf 'kind: pipeline\ntype: docker\nname: arm\nplatform: {os: linux, arch: arm64, variant: v8}\nsteps:\n- {name: a, image: busybox:1.36, commands: [echo]}\n' >"$TMP/arm.yml"
+for fmt in kube argo github; do
+	produces "emit $fmt: a platform variant is written" "$TMP/o" "$PIPEC" emit --format=$fmt "$TMP/arm.yml" -o "$TMP/o"
+	check "emit $fmt: and its dropping warned, naming the format" grep -qx \
+		".*arm.yml:1:1: warning: $fmt: pipeline 'arm' is for linux/arm64 variant 'v8': the $fmt format picks a machine by os and arch alone and drops the rest \[emit-unsupported\]" "$TMP/err"
+done
+
 # pipeline_names IR: the pipelines of a built IR file.
 pipeline_names() {
 	python3 -c 'import json, sys; print(" ".join(p["name"] for p in json.load(open(sys.argv[1]))["pipelines"]))' "$1"

@@ -56,6 +56,14 @@ check "emit argo: and reaches by name, through the daemon's IP" \
 	q "json.loads(t['redis-ping']['podSpecPatch'])['hostAliases'] == [{'ip': '{{inputs.parameters.ip-cache}}', 'hostnames': ['cache']}]"
 check "emit argo: the workspace is a claim of the workflow" \
 	q "t['redis-ping']['container']['volumeMounts'][0] == {'name': 'pipec-workspace', 'mountPath': '/drone', 'subPath': 'workspace'}"
+check "emit argo: volumes sample written" emit samples/volumes.yml
+check "emit argo: the claim is the Workflow's one volumeClaimTemplates entry, ReadWriteOnce" \
+	q "[(c['metadata']['name'], c['spec']['accessModes']) for c in [d for d in o if d['kind'] == 'Workflow'][0]['spec']['volumeClaimTemplates']] == [('pipec-workspace', ['ReadWriteOnce'])]"
+mounts="{k: [(m['mountPath'], m.get('subPath')) for m in v['container']['volumeMounts'] if m['name'] == 'pipec-workspace'] for k, v in t.items() if 'container' in v}"
+check "emit argo: every step mounts it, the workspace and a temp volume in folders of it" \
+	q "$mounts == {'volumes-write': [('/drone', 'workspace'), ('/cache', 'volumes/cache')], 'volumes-read': [('/drone', 'workspace'), ('/cache', 'volumes/cache')]}"
+check "emit argo: and no template declares it as a volume of its own" \
+	q "not any(v['name'] == 'pipec-workspace' for x in t.values() for v in x.get('volumes', []))"
 PIPEC_SAMPLE_TOKEN=sample-token-value
 export PIPEC_SAMPLE_TOKEN
 check "emit argo: secrets sample written" emit samples/secrets.yml --secret-name=ci-secrets
