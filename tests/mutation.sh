@@ -22,11 +22,13 @@ ir\.sh: ir-[a-z-]+: the schema (accepts the good|refuses the bad) example
 strict\.sh: there are warning-only cases
 cli\.sh: docs/run\.md lists options
 own_ci\.sh: own CI: the copy has the \.drone\.yml
+emit_github\.sh: emit github: actionlint (refuses a broken workflow|says where)
 ALLOWED
 # rules.sh's page cases read docs/rules/; ir.sh's schema cases hold
 # docs/ir.schema.json against the golden files and the rule pages;
 # strict.sh counts its inputs; cli.sh reads docs/run.md's option table;
-# own_ci.sh first clones the tree.
+# own_ci.sh first clones the tree; emit_github.sh shows actionlint a
+# broken workflow written by hand.
 
 printf '#!/bin/sh\nkill -SEGV $$\n' >"$T/crash"
 printf '#!/bin/sh\nexit 0\n' >"$T/silent"

@@ -140,7 +140,8 @@ in_repo "$K" run --backend=kube --clone --kubeconfig "$TMP/no-kubeconfig"
 check "--clone on kube: a usage error" [ "$rc" -eq 2 ]
 check "--clone on kube: says to name a remote" has "$TMP/err" "--env DRONE_REMOTE_URL=URL"
 check "--clone on kube: says why" has "$TMP/err" "the cluster's nodes do not see"
-check "--clone on kube: nothing starts" sh -c '! grep -q "running on the" "$1"' - "$TMP/err"
+check "--clone on kube: nothing starts" \
+	sh -c 'grep -q "the cluster.s nodes do not see" "$1" && ! grep -q "running on the" "$1"' - "$TMP/err"
 in_repo "$K" run --backend=kube --clone --kubeconfig "$TMP/no-kubeconfig" \
 	--env DRONE_REMOTE_URL=https://git.example.com/app.git
 check "--clone on kube with a remote: not refused for the checkout" \
