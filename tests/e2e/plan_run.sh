@@ -3,28 +3,11 @@
 # run with --report, and tests/plan_run.py compares the pipelines, the
 # steps, their order and which of them overlapped.
 . tests/lib.sh
+. tests/plan_run.sh
 
 R=$TMP/repo
 mkdir -p "$R"
 git -C "$R" init -q
-
-# same NAME FILE ARGS...: plan and run FILE with ARGS from the checkout;
-# the case passes when both succeed (or fail as a run may) and agree.
-same() {
-	name=$1 file=$2; shift 2
-	(cd "$R" && "$PIPEC_BIN" plan "$@" "$file") >"$TMP/plan" 2>"$TMP/plan.err"
-	prc=$?
-	(cd "$R" && "$PIPEC_BIN" run --backend=local --report "$TMP/report.json" \
-		--secret api_token=t0k3n-value --secret deploy_key=k3y-value "$@" "$file") \
-		>"$TMP/out" 2>"$TMP/err"
-	rrc=$?
-	if [ "$prc" -ne 0 ] || [ "$rrc" -gt 1 ] || [ ! -s "$TMP/plan" ] || [ ! -s "$TMP/report.json" ]; then
-		fail "$name (plan exit $prc, run exit $rrc)"
-		sed 's/^/#   /' "$TMP/plan.err" "$TMP/err" | head -10
-		return
-	fi
-	check "$name" python3 tests/plan_run.py "$TMP/plan" "$TMP/report.json"
-}
 
 for f in samples/*.yml; do
 	grep -q '^type: exec' "$f" || continue
@@ -32,40 +15,8 @@ for f in samples/*.yml; do
 	same "plan equals run: $(basename "$f")" "$(basename "$f")" --branch=main
 done
 
-cat >"$R/.drone.yml" <<'YML'
-kind: pipeline
-type: exec
-name: ci
-steps:
-- name: build
-  commands: [sleep 0.2]
-- name: unit
-  depends_on: [build]
-  commands: [sleep 0.3]
-- name: lint
-  depends_on: [build]
-  commands: [sleep 0.3]
-- name: package
-  depends_on: [unit, lint]
-  commands: [echo package]
----
-kind: pipeline
-type: exec
-name: docs
-steps:
-- name: site
-  depends_on: []
-  commands: [echo site]
-- name: check
-  depends_on: []
-  commands: [echo check]
-YML
-same "plan equals run: a graph" .drone.yml
-same "plan equals run: --include" .drone.yml --include unit
-same "plan equals run: --include --no-deps" .drone.yml --include unit --no-deps
-same "plan equals run: --exclude with a glob" .drone.yml --exclude 'l*'
-same "plan equals run: --pipeline" .drone.yml --pipeline docs
-same "plan equals run: --clone" .drone.yml --clone --pipeline docs
+graph_yml >"$R/.drone.yml"
+graph_cases .drone.yml
 
 (cd "$R" && "$PIPEC_BIN" plan --pipeline docs) >"$TMP/plan" 2>"$TMP/err"
 check "depends_on: [] is no dependency: the steps run in file order" \
