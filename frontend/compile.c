@@ -7,15 +7,17 @@
  * whitespace) is `{` is JSON.  JSON with a top-level `pipelines` key is
  * pipec's own IR v3; any other JSON object is drone-runtime IR.
  * Everything else is YAML in the Drone dialect, read into a node tree
- * and lowered.  A file the frontend reads itself is freed as soon as it
- * has been read, before lowering: the tree holds all the IR needs, and
- * a large file's text would otherwise add its size to the peak.  YAML is
+ * and lowered, one document at a time.  A file the frontend reads itself
+ * is freed as soon as it has been read, and a large one page by page as
+ * its documents are lowered: the IR keeps copies of what it needs, and a
+ * large file's text would otherwise add its size to the peak.  YAML is
  * lowered as far as it goes even after errors, and the IR returned, so
  * the validator can still report on what lowered.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <cjson/cJSON.h>
@@ -58,9 +60,27 @@ static bool is_pipec_ir(const char *text, size_t len)
 	return yes;
 }
 
-/* `owned` is the text when it is ours to free, else NULL. */
+/*
+ * Text the frontend read itself: malloc'd, or, for a large regular file,
+ * `mapped` bytes of pages of its own, which the YAML reader gives back
+ * as it goes.
+ */
+struct owned {
+	char *p;                    /* NULL: the caller's text */
+	size_t mapped;              /* 0: malloc'd */
+};
+
+static void release(struct owned *o)
+{
+	if (o->mapped)
+		munmap(o->p, o->mapped);
+	else
+		free(o->p);
+	o->p = NULL;
+}
+
 static struct ir_doc *compile_yaml(const char *path, const char *text, size_t len,
-				   char *owned, const struct fe_context *ctx,
+				   struct owned *owned, const struct fe_context *ctx,
 				   struct ir_arena *a, struct diag_list *dl)
 {
 	/* Each document is lowered as soon as it is read and its nodes freed:
@@ -68,7 +88,8 @@ static struct ir_doc *compile_yaml(const char *path, const char *text, size_t le
 	 * holds the tree of one.  What was read before a syntax error is
 	 * lowered too: one run, all errors. */
 	struct fe_lowering *l = fe_drone_begin(path, ctx, a, dl);
-	struct fe_docs docs = {.tree = ir_arena_new(), .each = fe_drone_doc, .each_arg = l};
+	struct fe_docs docs = {.tree = ir_arena_new(), .each = fe_drone_doc, .each_arg = l,
+			       .release_text = owned->mapped != 0};
 	size_t before = dl->nerrors;
 	/* Drone files make about 2.2 times their size in tree and 2.4 in IR
 	 * (the 2,000-step bench file); both are told 2.5. */
@@ -76,7 +97,7 @@ static struct ir_doc *compile_yaml(const char *path, const char *text, size_t le
 	ir_arena_expect(docs.tree, expect);
 	ir_arena_expect(a, expect);
 	fe_yaml_read(path, text, len, a, &docs, dl);
-	free(owned);
+	release(owned);
 	struct ir_doc *d = fe_drone_end(l);
 	fe_docs_release(&docs);
 	/* IR holds at least one pipeline (ir-empty): never make IR pipec refuses. */
@@ -86,9 +107,9 @@ static struct ir_doc *compile_yaml(const char *path, const char *text, size_t le
 	return d;
 }
 
-static struct ir_doc *compile(const char *path, const char *text, size_t len, char *owned,
-			      const struct fe_context *ctx, struct ir_arena *a,
-			      struct diag_list *dl)
+static struct ir_doc *compile(const char *path, const char *text, size_t len,
+			      struct owned *owned, const struct fe_context *ctx,
+			      struct ir_arena *a, struct diag_list *dl)
 {
 	struct ir_pos pos = {.file = path, .line = 1, .col = 1};
 	size_t before = dl->nerrors;
@@ -98,7 +119,7 @@ static struct ir_doc *compile(const char *path, const char *text, size_t len, ch
 	if (len > FE_MAX_INPUT) {
 		diag_error(dl, pos, "input-too-large",
 			   "input is larger than %u bytes", FE_MAX_INPUT);
-		free(owned);
+		release(owned);
 		return NULL;
 	}
 	size_t off = skip_lead(text, len);
@@ -111,7 +132,7 @@ static struct ir_doc *compile(const char *path, const char *text, size_t len, ch
 	} else {
 		return compile_yaml(path, text, len, owned, ctx, a, dl);
 	}
-	free(owned);
+	release(owned);
 	return dl->nerrors > before ? NULL : d;
 }
 
@@ -119,7 +140,8 @@ struct ir_doc *fe_compile(const char *path, const char *text, size_t len,
 			  const struct fe_context *ctx, struct ir_arena *a,
 			  struct diag_list *dl)
 {
-	return compile(path, text, len, NULL, ctx, a, dl);
+	struct owned none = {0};
+	return compile(path, text, len, &none, ctx, a, dl);
 }
 
 static char *too_large(struct diag_list *dl, struct ir_pos pos)
@@ -172,6 +194,35 @@ char *fe_read_stream(FILE *fp, const char *name, size_t *len, struct diag_list *
 	return buf;
 }
 
+/*
+ * A regular file of at least MAPPED_MIN bytes, and within the ceiling,
+ * read into pages mapped for it (see struct owned); NULL for anything
+ * else, or when it changed size while read, to be read as a stream.
+ */
+#define MAPPED_MIN (1u << 20)
+
+static char *read_mapped(FILE *fp, size_t *len, size_t *mapped)
+{
+	struct stat st;
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < MAPPED_MIN ||
+	    st.st_size > FE_MAX_INPUT)
+		return NULL;
+	size_t cap = (size_t)st.st_size + 2;    /* room for the NUL and to see EOF */
+	char *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	size_t n = fread(p, 1, cap - 1, fp);
+	if (n != (size_t)st.st_size || ferror(fp)) {
+		munmap(p, cap);
+		rewind(fp);
+		return NULL;
+	}
+	p[n] = '\0';
+	*len = n;
+	*mapped = cap;
+	return p;
+}
+
 struct ir_doc *fe_compile_file(const char *path, const char *name,
 			       const struct fe_context *ctx, struct ir_arena *a,
 			       struct diag_list *dl)
@@ -186,8 +237,11 @@ struct ir_doc *fe_compile_file(const char *path, const char *name,
 		return NULL;
 	}
 	size_t len;
-	char *text = fe_read_stream(fp, name, &len, dl);
+	struct owned text = {0};
+	text.p = read_mapped(fp, &len, &text.mapped);
+	if (!text.p)
+		text.p = fe_read_stream(fp, name, &len, dl);
 	if (!in)
 		fclose(fp);
-	return text ? compile(name, text, len, text, ctx, a, dl) : NULL;
+	return text.p ? compile(name, text.p, len, &text, ctx, a, dl) : NULL;
 }

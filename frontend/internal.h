@@ -86,6 +86,10 @@ struct fe_docs {
 	 * stream of many documents holds one document's nodes at a time. */
 	void (*each)(void *arg, const struct fe_node *doc);
 	void *each_arg;
+	/* With `each`: the text is private anonymous pages of the caller's
+	 * (page-aligned), whose read part may be given back as the reader
+	 * goes (madvise); they then read as zeros. */
+	bool release_text;
 };
 
 /*

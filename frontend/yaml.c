@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -96,6 +98,11 @@ struct reader {
 	size_t nanchors, cap;
 	uint32_t alias_nodes;
 	bool failed;
+	/* Text before `base`, the start of line `base_line` (from 0), is
+	 * read and may have been given back (fe_docs.release_text): what
+	 * looks at the text for an error starts there. */
+	size_t base, base_line;
+	size_t doc_end_line;        /* where the last document read ended */
 };
 
 static struct ir_pos mark_pos(const struct reader *r, yaml_mark_t m)
@@ -107,8 +114,8 @@ static struct ir_pos mark_pos(const struct reader *r, yaml_mark_t m)
 /* Line and column (in characters) of a byte offset, for reader errors. */
 static struct ir_pos offset_pos(const struct reader *r, size_t off)
 {
-	struct ir_pos pos = {.file = r->path, .line = 1, .col = 1};
-	for (size_t i = 0; i < off && i < r->len; i++) {
+	struct ir_pos pos = {.file = r->path, .line = (int)r->base_line + 1, .col = 1};
+	for (size_t i = r->base; i < off && i < r->len; i++) {
 		if (r->text[i] == '\n') {
 			pos.line++;
 			pos.col = 1;
@@ -142,8 +149,10 @@ static char *lower(struct ir_arena *a, const char *s)
  */
 static int indenting_tab(const struct reader *r, size_t line)
 {
-	const char *t = r->text, *end = r->text + r->len;
-	for (size_t n = 0; n < line && t < end; t++)
+	const char *t = r->text + r->base, *end = r->text + r->len;
+	if (line < r->base_line)
+		return 0;
+	for (size_t n = r->base_line; n < line && t < end; t++)
 		n += *t == '\n';
 	for (const char *c = t; c < end && (*c == ' ' || *c == '\t'); c++)
 		if (*c == '\t')
@@ -677,9 +686,33 @@ static bool document(struct reader *r, struct vec *docs, size_t *ndocs)
 	struct fe_node *root = next(r, &e) ? parse_node(r, &e, 1) : NULL;
 	if (root && !r->failed)
 		push_node(docs, root);
-	if (next(r, &e))    /* DOCUMENT-END */
+	if (next(r, &e)) {  /* DOCUMENT-END */
+		r->doc_end_line = e.start_mark.line;
 		yaml_event_delete(&e);
+	}
 	return !r->failed;
+}
+
+/*
+ * Moves the base to the start of the line the last document ended on,
+ * all of whose text before it the parser has read, and gives back the
+ * whole pages before it: a large file is not held twice, as text and as
+ * IR.  The caller mapped the text for this (fe_docs.release_text).
+ */
+static void release_read(struct reader *r)
+{
+	while (r->base_line < r->doc_end_line) {
+		const char *nl = memchr(r->text + r->base, '\n', r->len - r->base);
+		if (!nl)
+			return;
+		r->base = (size_t)(nl - r->text) + 1;
+		r->base_line++;
+	}
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)r->text + page - 1) & ~(page - 1);
+	uintptr_t to = ((uintptr_t)r->text + r->base) & ~(page - 1);
+	if (to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
 /*
@@ -696,6 +729,8 @@ static void document_done(struct reader *r, struct vec *docs, struct fe_docs *ou
 		return;
 	out->each(out->each_arg, ((struct fe_node **)docs->v)[0]);
 	docs->n = 0;
+	if (out->release_text)
+		release_read(r);
 	if (out->tree) {
 		r->node_slab = (struct slab){0};
 		ir_arena_reset(out->tree);

@@ -3,8 +3,9 @@
  *
  * The families are independent: each walks the document on its own and
  * reports what it finds, so one run lists every problem.  What several
- * need, the index of each pipeline's step names, is made once, on first
- * use, and kept in the context.  Scratch memory (indexes, graphs,
+ * need, the index of a pipeline's step names, is kept in the context for
+ * the last pipeline asked about: a file of many large pipelines holds
+ * one index at a time.  Scratch memory (indexes, graphs,
  * suggestion lists) comes from an arena freed before returning.
  * The rules are listed, with every other stage's, in ir/rules.c.
  */
@@ -12,9 +13,12 @@
 
 struct val_index *val_steps_index(struct val_ctx *c, size_t i)
 {
-	if (!c->steps[i])
-		c->steps[i] = val_index_steps(&c->doc->pipelines[i], c->scratch);
-	return c->steps[i];
+	if (c->index && c->indexed == i)
+		return c->index;
+	ir_arena_reset(c->index_arena);
+	c->index = val_index_steps(&c->doc->pipelines[i], c->index_arena);
+	c->indexed = i;
+	return c->index;
 }
 
 bool val_pipeline_fits(const struct ir_pipeline *p)
@@ -48,8 +52,8 @@ size_t val_check(const struct ir_doc *doc, const struct val_policy *policy,
 		.policy = policy ? policy : &strict,
 		.dl = dl,
 		.scratch = ir_arena_new(),
+		.index_arena = ir_arena_new(),
 	};
-	c.steps = ir_calloc(c.scratch, doc->npipelines ? doc->npipelines : 1, sizeof *c.steps);
 	check_sizes(&c);
 	val_check_names(&c);
 	val_check_deps(&c);
@@ -59,6 +63,7 @@ size_t val_check(const struct ir_doc *doc, const struct val_policy *policy,
 	val_check_placement(&c);
 	val_check_policy(&c);
 	ir_arena_free(c.scratch);
+	ir_arena_free(c.index_arena);
 	return dl->nerrors - before;
 }
 

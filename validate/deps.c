@@ -94,17 +94,20 @@ static void report_cycle(void *arg, const size_t *path, size_t len)
 			    r->names[path[i + 1]] ? r->names[path[i + 1]] : "");
 }
 
-/* One graph of the steps serves both checks; its index has their names. */
-static void check_steps(struct val_ctx *c, size_t pi)
+/*
+ * One graph of the steps serves both checks; its index has their names.
+ * The graph is in `s`, which holds one pipeline's at a time.
+ */
+static void check_steps(struct val_ctx *c, size_t pi, struct ir_arena *s)
 {
 	const struct ir_pipeline *p = &c->doc->pipelines[pi];
-	struct val_graph *g = val_graph_steps(p, val_steps_index(c, pi), c->scratch);
-	struct ir_pos *pos = ir_calloc(c->scratch, p->nsteps ? p->nsteps : 1, sizeof *pos);
+	struct val_graph *g = val_graph_steps(p, val_steps_index(c, pi), s);
+	struct ir_pos *pos = ir_calloc(s, p->nsteps ? p->nsteps : 1, sizeof *pos);
 	for (size_t i = 0; i < p->nsteps; i++)
 		pos[i] = p->steps[i].pos;
 	check_step_targets(c, p, g);
 	struct cycle_report r = {c, "dependency-cycle", "step", g->index->names, pos};
-	val_graph_cycles(g, report_cycle, &r, c->scratch);
+	val_graph_cycles(g, report_cycle, &r, s);
 }
 
 static void check_pipelines(struct val_ctx *c)
@@ -122,9 +125,13 @@ static void check_pipelines(struct val_ctx *c)
 
 void val_check_deps(struct val_ctx *c)
 {
-	for (size_t i = 0; i < c->doc->npipelines; i++)
+	struct ir_arena *s = ir_arena_new();
+	for (size_t i = 0; i < c->doc->npipelines; i++) {
+		ir_arena_reset(s);
 		if (val_pipeline_fits(&c->doc->pipelines[i]))
-			check_steps(c, i);
+			check_steps(c, i, s);
+	}
+	ir_arena_free(s);
 	if (c->doc->npipelines <= VAL_MAX_STEPS)
 		check_pipelines(c);
 }

@@ -18,13 +18,20 @@ struct val_ctx {
 	const struct val_policy *policy;
 	struct diag_list *dl;
 	struct ir_arena *scratch;   /* freed when val_check() returns */
-	struct val_index **steps;   /* by pipeline: its steps' names, indexed on first use */
+	/* The last pipeline whose steps' names were indexed, and its index,
+	 * in an arena of its own: one pipeline's at a time. */
+	size_t indexed;
+	struct val_index *index;
+	struct ir_arena *index_arena;
 };
 
 /* True when the pipeline is small enough for the graph checks. */
 bool val_pipeline_fits(const struct ir_pipeline *p);
 
-/* The names of pipeline i's steps, indexed once for all rule families. */
+/*
+ * The names of pipeline i's steps, indexed; valid until it is asked for
+ * another pipeline's.
+ */
 struct val_index *val_steps_index(struct val_ctx *c, size_t i);
 
 void val_check_names(struct val_ctx *c);

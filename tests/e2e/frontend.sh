@@ -118,6 +118,47 @@ expect_exit 2 "a syntax error at the end of a large file exits 2" "$PIPEC" build
 check "and is reported past the last step" \
 	grep -q "large-syntax.yml:$((lines + 2)):1: error: .*\[yaml-syntax\]" "$TMP/err"
 
+# A large file of many documents gives its text back as they are lowered
+# (docs/yaml.md, "Large files"): the same IR as from a pipe, which keeps
+# it, and a tab or a bad byte in its last document still at its line.
+awk 'BEGIN { for (p = 0; p < 60; p++) { if (p) print "---"; print "kind: pipeline"
+	printf "name: p%d\nclone:\n  disable: true\nsteps:\n", p
+	for (i = 0; i < 400; i++) printf "- name: s%d\n  image: busybox:1.36\n  commands: [echo %d]\n", i, i } }' \
+	>"$TMP/many.yml"
+lines=$(wc -l <"$TMP/many.yml")
+"$PIPEC" build -o "$TMP/many.json" "$TMP/many.yml" 2>"$TMP/err"
+check "a file of many documents compiles, every pipeline in the IR" \
+	[ "$(grep -c '"name": "p[0-9]*"' "$TMP/many.json")" -eq 60 ]
+"$PIPEC" build - <"$TMP/many.yml" 2>"$TMP/err" | sed "s|\"<stdin>\"|\"$TMP/many.yml\"|" >"$TMP/many2.json"
+same_file "and compiles the same from a pipe" "$TMP/many.json" "$TMP/many2.json"
+{ cat "$TMP/many.yml"; printf -- '---\nkind: pipeline\nsteps:\n\t- name: x\n'; } >"$TMP/many-tab.yml"
+expect_exit 2 "a tab in its last document exits 2" "$PIPEC" build "$TMP/many-tab.yml"
+check "and is reported at its line" \
+	grep -q "many-tab.yml:$((lines + 4)):1: error: tabs cannot indent YAML" "$TMP/err"
+{ cat "$TMP/many.yml"; printf -- '---\nkind: pipeline\nname: \377\n'; } >"$TMP/many-utf.yml"
+expect_exit 2 "a bad byte in its last document exits 2" "$PIPEC" build "$TMP/many-utf.yml"
+check "and is reported at its line and column" \
+	grep -q "many-utf.yml:$((lines + 3)):7: error: .*\[invalid-utf8\]" "$TMP/err"
+
+# A build's memory stays within three times the file's size plus 16 MiB,
+# here for 14 MB of small steps, the most IR per byte (bench/memory/run.sh
+# measures larger files).  Sanitizers multiply memory: not measured there.
+if ldd "$PIPEC_BIN" 2>/dev/null | grep -q 'lib[a-z]*san'; then
+	ok "a build's peak memory is within 3x the file plus 16 MiB # SKIP sanitizer build"
+else
+	awk 'BEGIN { for (p = 0; p < 80; p++) { if (p) print "---"
+		printf "kind: pipeline\nname: p%d\nclone:\n  disable: true\nsteps:\n", p
+		for (i = 0; i < 2000; i++) {
+			printf "- name: s%d\n  image: golang:1.22\n  commands: [go test ./pkg/%d]\n", i, i
+			if (i) printf "  depends_on: [s%d]\n", i - 1 } } }' >"$TMP/mem.yml"
+	/usr/bin/time -f %M -o "$TMP/rss" "$PIPEC_BIN" build -o "$TMP/mem.json" "$TMP/mem.yml" 2>"$TMP/err"
+	size=$(wc -c <"$TMP/mem.yml") rss=$(tail -1 "$TMP/rss")
+	echo "# peak RSS ${rss:-?} KiB for $size bytes"
+	check "a file of 160,000 steps builds" [ -s "$TMP/mem.json" ]
+	check "and its build's peak memory is within 3x the file plus 16 MiB" \
+		[ "${rss:-999999999}" -le $((size * 3 / 1024 + 16384)) ]
+fi
+
 # The editor schema accepts every sample and golden input and flags a typo.
 "$PIPEC" schema "$TMP/schema.json"
 if python3 -c 'import yaml, jsonschema' 2>/dev/null; then
