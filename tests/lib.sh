@@ -135,3 +135,15 @@ check_emit_inputs() {
 	check "emit $1: refused:${2:- none}${emit_refused:+ (refused:$emit_refused)}" \
 		[ "$emit_n" -gt 0 -a "$emit_refused" = "${2:-}" ]
 }
+
+# checkout_copy DIR: a git clone of this checkout (its committed tree) at
+# DIR, or when the tree is not a checkout, a copy of it without build
+# outputs made into one: the repository as a user's CI would see it.
+checkout_copy() {
+	if [ -e .git ]; then
+		git clone -q . "$1"
+	else
+		mkdir -p "$1" && tar -c --exclude=./build --exclude=./pipec --exclude=./node_modules . |
+			tar -x -C "$1" && git -C "$1" init -q
+	fi
+}

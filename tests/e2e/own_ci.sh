@@ -8,15 +8,8 @@
 
 has() { grep -qF -- "$2" "$1" || { echo "# '$2' not in $1:"; sed 's/^/#   /' "$1" | tail -15; return 1; }; }
 
-# A clone of the checkout, or when the tree is not one, a copy of it
-# without build outputs made into one.
 C=$TMP/checkout
-if [ -e .git ]; then
-	git clone -q . "$C"
-else
-	mkdir -p "$C" && tar -c --exclude=./build --exclude=./pipec --exclude=./node_modules . |
-		tar -x -C "$C" && git -C "$C" init -q
-fi
+checkout_copy "$C"
 check "own CI: the copy has the .drone.yml" [ -f "$C/.drone.yml" ]
 (cd "$C" && timeout 1200 "$PIPEC_BIN" run --backend=local --include build --include unit \
 	--report "$TMP/report.json") >"$TMP/out" 2>"$TMP/err"
@@ -30,5 +23,5 @@ check "own CI: the unit tests ran" has "$TMP/out" "passed, 0 failed"
 check "own CI: lint-samples was left out" \
 	sh -c 'grep -q "passed, 0 failed" "$1" && ! grep -q "lint-samples" "$1"' - "$TMP/out"
 check "own CI: the docker pipeline did not run" \
-	sh -c 'grep -q "reading .drone.yml" "$1" && ! grep -q "debian-build-unit" "$1"' - "$TMP/err"
+	sh -c 'grep -q "reading .drone.yml" "$1" && ! grep -q "pipec-debian" "$1"' - "$TMP/err"
 check "own CI: pipec was built in the clone" [ -x "$C/build/bin/pipec" ]
