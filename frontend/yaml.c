@@ -727,10 +727,10 @@ static void document_done(struct reader *r, struct vec *docs, struct fe_docs *ou
 	r->nanchors = 0;
 	if (!out->each || !docs->n)
 		return;
+	if (out->release_text)      /* before lowering: the tree has it all */
+		release_read(r);
 	out->each(out->each_arg, ((struct fe_node **)docs->v)[0]);
 	docs->n = 0;
-	if (out->release_text)
-		release_read(r);
 	if (out->tree) {
 		r->node_slab = (struct slab){0};
 		ir_arena_reset(out->tree);
