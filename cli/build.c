@@ -132,6 +132,8 @@ static int compile(int argc, char **argv, const struct command *cmd)
 		cli_strict(&dl);
 		doc = NULL;
 	}
+	if (doc && cmd == &cmd_build && cli_no_pipelines(doc, in[0], &dl) < 0)
+		doc = NULL;
 	if (doc && cmd == &cmd_build && o.optimize)
 		doc = normalize(doc, in[0], a, &dl);
 	rc = cli_report(&dl) ? EXIT_USAGE : EXIT_OK;

@@ -103,7 +103,8 @@ void cli_env_apply(struct ir_doc *doc, const struct rt_secrets *vars, struct ir_
 
 /*
  * Reads and compiles one input with the default build context overridden
- * by `ctx` when non-NULL.  Returns NULL after recording errors.
+ * by `ctx` when non-NULL.  Returns NULL after recording errors, one of
+ * them when the file holds no pipeline (cli_no_pipelines()).
  */
 struct ir_doc *cli_load(const char *path, const struct fe_context *ctx,
 			struct ir_arena *a, struct diag_list *dl);
@@ -210,6 +211,14 @@ int cli_select_apply(struct ir_doc *doc, const struct cli_select *s, struct ir_a
  */
 int cli_clone_source(struct ir_doc *doc, const struct fe_context *ctx, const char *backend,
 		     struct ir_arena *a, FILE *err);
+
+/*
+ * A file of templates left for a Drone server compiles to IR without a
+ * pipeline, which lint and validate accept; the commands that build or
+ * run one record a [no-pipelines] error for it, as IR holds at least one
+ * pipeline.  Returns -1 after recording it, else 0.
+ */
+int cli_no_pipelines(const struct ir_doc *doc, const char *path, struct diag_list *dl);
 
 struct val_policy;
 /*

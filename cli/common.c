@@ -21,7 +21,18 @@ struct ir_doc *cli_load(const char *path, const struct fe_context *ctx,
 	}
 	size_t before = dl->nerrors;
 	struct ir_doc *doc = fe_compile_file(path, NULL, ctx, a, dl);
+	if (doc && dl->nerrors == before)
+		cli_no_pipelines(doc, path, dl);
 	return dl->nerrors > before ? NULL : doc;
+}
+
+int cli_no_pipelines(const struct ir_doc *doc, const char *path, struct diag_list *dl)
+{
+	if (doc->npipelines)
+		return 0;
+	return diag_error(dl, (struct ir_pos){.file = path, .line = 1, .col = 1}, "no-pipelines",
+			  "the file holds no pipeline to build here: its templates are expanded by "
+			  "a Drone server; give --templates DIR to expand them here");
 }
 
 size_t cli_report(struct diag_list *dl)

@@ -653,16 +653,6 @@ static void resolve_secrets(const struct lower *lw, struct ir_doc *d)
 	}
 }
 
-/* A file of templates alone builds nothing here: say why. */
-static void only_templates(struct lower *lw, const struct ir_doc *d, const char *file)
-{
-	if (d->npipelines || !lw->templates_skipped)
-		return;
-	diag_error(lw->dl, (struct ir_pos){.file = file, .line = 1, .col = 1}, "no-pipelines",
-		   "the file holds no pipeline to build: its templates are expanded by a Drone "
-		   "server; give --templates DIR to expand them here");
-}
-
 struct fe_lowering {
 	struct var_memo memo;
 	struct fe_context ctx;
@@ -670,7 +660,23 @@ struct fe_lowering {
 	struct ir_doc *d;
 	size_t cap;                 /* room in d->pipelines */
 	struct fe_units u;          /* one document's, reused */
+	size_t errors_before;       /* dl->nerrors when the file was begun */
 };
+
+/*
+ * IR holds at least one pipeline (ir-empty), so a file without one, and
+ * without an error that says why, gets one.  A file whose pipelines are
+ * all in templates left for a Drone server is valid, as Drone takes it:
+ * its template-skipped warnings say why it builds nothing here, and the
+ * commands that need a pipeline say there is none (cli_no_pipelines()).
+ */
+static void no_pipelines(const struct fe_lowering *l)
+{
+	if (l->d->npipelines || l->lw.templates_skipped || l->lw.dl->nerrors > l->errors_before)
+		return;
+	diag_error(l->lw.dl, (struct ir_pos){.file = l->lw.file, .line = 1, .col = 1},
+		   "no-pipelines", "the file holds no pipeline to build");
+}
 
 struct fe_lowering *fe_drone_begin(const char *file, const struct fe_context *ctx,
 				   struct ir_arena *a, struct diag_list *dl)
@@ -686,6 +692,7 @@ struct fe_lowering *fe_drone_begin(const char *file, const struct fe_context *ct
 			       .scratch = ir_arena_new(), .tree = ir_arena_new(), .dl = dl};
 	l->d = ir_alloc(a, sizeof *l->d);
 	l->d->version = IR_VERSION;
+	l->errors_before = dl->nerrors;
 	return l;
 }
 
@@ -717,7 +724,7 @@ void fe_drone_doc(void *lowering, const struct fe_node *doc)
 struct ir_doc *fe_drone_end(struct fe_lowering *l)
 {
 	resolve_secrets(&l->lw, l->d);
-	only_templates(&l->lw, l->d, l->lw.file);
+	no_pipelines(l);
 	ir_arena_free(l->lw.scratch);
 	ir_arena_free(l->lw.tree);
 	return l->d;

@@ -43,7 +43,10 @@ struct fe_context {
  * the error count, and IR lowered with errors is only to be checked,
  * never run or written (its steps and pipelines that had errors are
  * marked `incomplete`).  NULL when nothing could be read at all (and
- * for JSON input with errors).  Warnings alone do not fail.
+ * for JSON input with errors).  Warnings alone do not fail.  IR without
+ * errors holds a pipeline, but for one file: a YAML file whose pipelines
+ * are all in templates left for a Drone server (no --templates), which is
+ * valid and builds nothing here ([template-skipped] says why).
  */
 struct ir_doc *fe_compile(const char *path, const char *text, size_t len,
 			  const struct fe_context *ctx, struct ir_arena *a,

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Drone's template extension as a user meets it: a repository whose
 # .drone.yml is one `kind: template` document.  Without --templates the
-# document is skipped with a warning and the file builds nothing, saying
-# why; with --templates DIR the template is expanded, its findings are
+# document is skipped with a warning: the file is valid, as Drone takes
+# it (lint and validate exit 0), and build and run, which need a
+# pipeline, say there is none here; with --templates DIR the template is
+# expanded, its findings are
 # positioned in the template file, and `pipec run` runs what it makes.
 . tests/lib.sh
 
@@ -32,15 +34,34 @@ steps:
 EOF2
 
 (cd "$R" && $PIPEC lint .drone.yml >"$TMP/out" 2>"$TMP/err")
+rc=$?
+check "without --templates: lint passes a file of templates alone (exit 0)" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'template-skipped' '$TMP/out'"
 check "without --templates: the template is skipped with a warning" \
 	grep -q "^.drone.yml:1:1: warning: template 'shell.yaml' is expanded by a Drone server: the document is skipped (give --templates DIR to expand it here) \[template-skipped\]" "$TMP/out"
+(cd "$R" && $PIPEC validate .drone.yml >"$TMP/out" 2>"$TMP/err")
+rc=$?
+check "without --templates: validate passes it, with the warning (exit 0)" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'warning: .*\[template-skipped\]' '$TMP/err'"
+(cd "$R" && $PIPEC validate --strict .drone.yml >"$TMP/out" 2>"$TMP/err")
+rc=$?
+check "without --templates: validate --strict refuses it (exit 2)" \
+	sh -c "[ $rc -eq 2 ] && grep -q 'error: .*\[template-skipped\]' '$TMP/err'"
 (cd "$R" && $PIPEC build .drone.yml >"$TMP/ir.json" 2>"$TMP/err")
 rc=$?
 check "without --templates: a file of templates alone builds nothing (exit 2)" test "$rc" -eq 2
 check "without --templates: the error says to give --templates" \
-	grep -q "^.drone.yml:1:1: error: the file holds no pipeline to build: its templates are expanded by a Drone server; give --templates DIR to expand them here \[no-pipelines\]" "$TMP/err"
+	grep -q "^.drone.yml:1:1: error: the file holds no pipeline to build here: its templates are expanded by a Drone server; give --templates DIR to expand them here \[no-pipelines\]" "$TMP/err"
 check "without --templates: no IR, after the error" \
 	sh -c "grep -q 'no-pipelines' '$TMP/err' && [ ! -s '$TMP/ir.json' ]"
+(cd "$R" && $PIPEC build --no-optimize .drone.yml >"$TMP/ir.json" 2>"$TMP/err")
+rc=$?
+check "without --templates: build --no-optimize writes no IR either (exit 2)" \
+	sh -c "[ $rc -eq 2 ] && grep -q 'no-pipelines' '$TMP/err' && [ ! -s '$TMP/ir.json' ]"
+(cd "$R" && $PIPEC run .drone.yml >"$TMP/out" 2>"$TMP/err")
+rc=$?
+check "without --templates: run says there is no pipeline to run (exit 2)" \
+	sh -c "[ $rc -eq 2 ] && grep -q 'error: .*\[no-pipelines\]' '$TMP/err'"
 
 (cd "$R" && $PIPEC build --templates .drone/templates .drone.yml >"$TMP/ir.json" 2>"$TMP/err")
 rc=$?
