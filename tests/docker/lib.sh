@@ -56,11 +56,21 @@ prun() {
 # has FILE TEXT: FILE has a line containing TEXT.
 has() { grep -qF -- "$2" "$1" || { echo "# '$2' not in $1:"; sed 's/^/#   /' "$1" | tail -15; return 1; }; }
 
-# run_samples BACKEND WHERE LEAK_CHECK: every `type: docker` sample runs on
-# BACKEND and succeeds (case "sample NAME: succeeds WHERE"), then
-# LEAK_CHECK NAME is a case of its own.  Secrets the sample takes get a
-# made-up value; a sample that clones is run from a copy with the clone
-# disabled (the clone step needs a reachable remote).
+# docker_sample FILE: the sample as the tests run it, in $sample_in: a
+# copy with the clone disabled when it clones (the clone step needs a
+# reachable remote); $sample_secrets the names of the secrets it takes,
+# each to get the made-up value sample-value-NAME.
+docker_sample() {
+	sample_in=$TMP/$(basename "$1")
+	if grep -q '^clone:' "$1"; then cp "$1" "$sample_in"; else
+		sed 's/^type: docker$/type: docker\nclone:\n  disable: true/' "$1" >"$sample_in"
+	fi
+	sample_secrets=$(sed -n 's/.*from_secret: *\([A-Za-z0-9_]*\).*/\1/p' "$1" | sort -u)
+}
+
+# run_samples BACKEND WHERE LEAK_CHECK: every `type: docker` sample
+# (docker_sample) runs on BACKEND and succeeds (case "sample NAME:
+# succeeds WHERE"), then LEAK_CHECK NAME is a case of its own.
 run_samples() {
 	backend=$1 where=$2 leaks=$3
 	n=0
@@ -68,13 +78,10 @@ run_samples() {
 		grep -q '^type: docker' "$f" || continue
 		n=$((n + 1))
 		sname=$(basename "$f" .yml)
-		in=$f
-		if ! grep -q '^clone:' "$f"; then
-			in=$TMP/$sname.yml
-			sed 's/^type: docker$/type: docker\nclone:\n  disable: true/' "$f" >"$in"
-		fi
+		docker_sample "$f"
+		in=$sample_in
 		set --
-		for s in $(sed -n 's/.*from_secret: *\([A-Za-z0-9_]*\).*/\1/p' "$f" | sort -u); do
+		for s in $sample_secrets; do
 			set -- "$@" --secret "$s=sample-value-$s"
 		done
 		"$PIPEC" run --backend="$backend" --trusted "$@" "$in" >"$TMP/out" 2>"$TMP/err"

@@ -7,7 +7,7 @@
 # pipec, runs with the same results when the format holds everything the
 # sample uses; of a sample with health checks or artifacts, which the
 # format drops, emitting warns [emit-unsupported].  Secrets get
-# made-up values, and the clone is disabled as in docker_samples.sh.
+# made-up values, and the clone is disabled (docker_sample).
 . tests/lib.sh
 . tests/docker/lib.sh
 docker_setup
@@ -28,13 +28,11 @@ for f in samples/*.yml; do
 	grep -q '^type: docker' "$f" || continue
 	n=$((n + 1))
 	sname=$(basename "$f" .yml)
-	in=$TMP/$sname.yml
-	if grep -q '^clone:' "$f"; then cp "$f" "$in"; else
-		sed 's/^type: docker$/type: docker\nclone:\n  disable: true/' "$f" >"$in"
-	fi
+	docker_sample "$f"
+	in=$sample_in
 	set --
 	env=
-	for s in $(sed -n 's/.*from_secret: *\([A-Za-z0-9_]*\).*/\1/p' "$f" | sort -u); do
+	for s in $sample_secrets; do
 		set -- "$@" --secret "$s=sample-value-$s"
 		env="$env SECRET_$(echo "$s" | tr '[:lower:]' '[:upper:]')=sample-value-$s"
 	done

@@ -7,6 +7,10 @@
 // ownerReferences and foreground deletion, ResourceQuota on Pods), checks
 // every object it receives with kubernetes-models (schema.js), and runs each
 // Pod's containers on a Docker engine (kubelet.js), so steps really run.
+// A batch/v1 Job gets one Pod from its template (its controller, as with
+// backoffLimit 0: no retries, no parallelism, activeDeadlineSeconds not
+// enforced), and the Job's status follows that Pod: `succeeded` or `failed`
+// and the condition Complete or Failed once it ends.
 //
 //   node tests/kube/fake-apiserver.js --docker SOCK --state DIR --port-file F
 //        [--tls CERT KEY] [--client-ca CA] [--token T] [--history N]
@@ -38,8 +42,10 @@ const WATCH_SECONDS = Number(args["watch-seconds"] || 300);
 
 const kindOf = {
   pods: "Pod", services: "Service", secrets: "Secret", configmaps: "ConfigMap",
-  persistentvolumeclaims: "PersistentVolumeClaim", resourcequotas: "ResourceQuota",
+  persistentvolumeclaims: "PersistentVolumeClaim", resourcequotas: "ResourceQuota", jobs: "Job",
 };
+// The API group of each resource, as in its URL path and apiVersion.
+const groupOf = (resource) => (resource === "jobs" ? "batch/v1" : "v1");
 
 // ---- the store -------------------------------------------------------------
 
@@ -74,6 +80,7 @@ const store = {
     if (!objects.has(keyOf(resource, obj.metadata.namespace, obj.metadata.name))) return;
     bump(obj);
     emit(resource, "MODIFIED", obj);
+    if (resource === "pods") jobFollows(obj);
   },
   remove(resource, obj) {
     const k = keyOf(resource, obj.metadata.namespace, obj.metadata.name);
@@ -178,21 +185,61 @@ function create(res, resource, ns, obj) {
     return status(res, 409, "AlreadyExists", `${resource} "${name}" already exists`, { name, kind: resource });
   const refusal = resource === "pods" && quotaRefusal(ns, obj);
   if (refusal) return status(res, 403, "Forbidden", refusal, { name, kind: resource });
+  json(res, 201, insert(resource, ns, obj));
+  if (resource === "pods") kubelet.run(obj);
+  if (resource === "jobs") startJob(obj);
+}
+
+// Stores a new object, checked and free to take.
+function insert(resource, ns, obj) {
   obj.metadata.namespace = ns;
   obj.metadata.uid = crypto.randomUUID();
   obj.metadata.creationTimestamp = new Date().toISOString();
   if (resource === "pods") obj.status = { phase: "Pending", conditions: [] };
   if (resource === "persistentvolumeclaims") obj.status = { phase: "Bound" };
+  if (resource === "jobs") obj.status = {};
   bump(obj);
-  objects.set(keyOf(resource, ns, name), obj);
+  objects.set(keyOf(resource, ns, obj.metadata.name), obj);
   emit(resource, "ADDED", obj);
-  json(res, 201, obj);
-  if (resource === "pods") kubelet.run(obj);
+  return obj;
+}
+
+// ---- the Job controller ------------------------------------------------------
+
+// The Job's one Pod, named and labelled as the Job controller does.
+function startJob(job) {
+  const t = clone(job.spec.template);
+  const uid = job.metadata.uid;
+  const labels = { ...(t.metadata || {}).labels, "controller-uid": uid, "job-name": job.metadata.name };
+  const pod = { apiVersion: "v1", kind: "Pod",
+    metadata: { ...(t.metadata || {}), name: `${job.metadata.name}-${uid.slice(0, 5)}`, labels,
+      ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name: job.metadata.name, uid, controller: true, blockOwnerDeletion: true }] },
+    spec: t.spec };
+  created.push(clone(pod));
+  insert("pods", job.metadata.namespace, pod);
+  job.status = { active: 1, startTime: new Date().toISOString() };
+  store.update("jobs", job);
+  kubelet.run(pod);
+}
+
+// After a change to `pod`: the status of the Job that owns it.
+function jobFollows(pod) {
+  const ref = (pod.metadata.ownerReferences || []).find((r) => r.kind === "Job");
+  const job = ref && store.get("jobs", pod.metadata.namespace, ref.name);
+  const phase = pod.status.phase;
+  if (!job || job.metadata.uid !== ref.uid || (phase !== "Succeeded" && phase !== "Failed") || !job.status.active) return;
+  const now = new Date().toISOString();
+  const done = phase === "Succeeded";
+  job.status = { startTime: job.status.startTime, completionTime: done ? now : undefined,
+    [done ? "succeeded" : "failed"]: 1,
+    conditions: [{ type: done ? "Complete" : "Failed", status: "True", reason: done ? undefined : "BackoffLimitExceeded",
+      lastProbeTime: now, lastTransitionTime: now }] };
+  store.update("jobs", job);
 }
 
 function list(res, resource, ns, q) {
   const items = store.list(resource, ns).filter((o) => selects(q.labelSelector, o.metadata.labels));
-  json(res, 200, { kind: `${kindOf[resource]}List`, apiVersion: "v1", metadata: { resourceVersion: String(rv) }, items });
+  json(res, 200, { kind: `${kindOf[resource]}List`, apiVersion: groupOf(resource), metadata: { resourceVersion: String(rv) }, items });
 }
 
 function watch(req, res, resource, ns, q) {
@@ -271,7 +318,8 @@ function route(req, res, body) {
     return json(res, 200, { expiredBelow });
   }
   if (url.pathname === "/fake/objects") return json(res, 200, store.all().map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`));
-  if (p[0] !== "api" || p[1] !== "v1" || p[2] !== "namespaces" || !kindOf[p[4]])
+  if (p[0] === "apis" && p[1] === "batch" && p[2] === "v1") p.splice(0, 3, "api", "batch/v1");
+  if (p[0] !== "api" || p[2] !== "namespaces" || !kindOf[p[4]] || p[1] !== groupOf(p[4]))
     return status(res, 404, "NotFound", `the server could not find the requested resource (${url.pathname})`);
   const [ns, resource, name, sub] = [p[3], p[4], p[5], p[6]];
   const verb = req.method !== "GET" ? req.method : sub === "log" ? "LOG" : name ? "GET"

@@ -1,15 +1,17 @@
 // schema.js - checks an object the way the API server does before storing
-// it: the kubernetes-models validator (types, enums, required fields) and,
-// because that validator lets unknown fields through while the API server's
-// strict field validation refuses them, a walk over the object against the
-// interfaces in kubernetes-models' type declarations, which list every
-// field each type has.
+// it (a Pod, Service, Secret, ConfigMap, claim or quota of v1, a Job of
+// batch/v1): the kubernetes-models validator (types, enums, required
+// fields) and, because that validator lets unknown fields through while
+// the API server's strict field validation refuses them, a walk over the
+// object against the interfaces in kubernetes-models' type declarations,
+// which list every field each type has.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 
 const modules = process.env.NODE_PATH || path.join(process.cwd(), "build/npm/node_modules");
 const v1 = require(path.join(modules, "kubernetes-models/v1"));
+const batch = require(path.join(modules, "kubernetes-models/batch/v1"));
 
 const kinds = {
   Pod: "Pod", Service: "Service", Secret: "Secret", ConfigMap: "ConfigMap",
@@ -96,8 +98,22 @@ function podProblems(o, out) {
   }
 }
 
+// A batch/v1 Job: itself, and its Pod template as a Pod.
+function jobProblems(o) {
+  const out = [];
+  try { new batch.Job(o).validate(); } catch (e) { out.push(String(e.message).split("\n").slice(0, 5).join("; ")); }
+  unknownFields(o, path.join(modules, "kubernetes-models/batch/v1/Job.d.ts"), "job", out);
+  const t = (o.spec || {}).template || {};
+  const pod = { apiVersion: "v1", kind: "Pod", metadata: { ...(t.metadata || {}), name: (o.metadata || {}).name }, spec: t.spec };
+  for (const p of check(pod)) out.push(`spec.template: ${p}`);
+  if ((t.spec || {}).restartPolicy !== "Never" && (t.spec || {}).restartPolicy !== "OnFailure")
+    out.push("spec.template.spec.restartPolicy: Unsupported value: a Job's Pod restarts Never or OnFailure");
+  return out;
+}
+
 // Problems with `o` as a string list; empty when the API server would take it.
 function check(o) {
+  if (o && o.kind === "Job" && o.apiVersion === "batch/v1") return jobProblems(o);
   const out = [];
   const K = kinds[o && o.kind];
   if (!K || o.apiVersion !== "v1") return [`kind ${o && o.kind} ${o && o.apiVersion} is not served here`];
