@@ -152,7 +152,7 @@ const struct command cmd_emit = {
 	"  -f, --format=F       the format (required)\n"
 	"  -o, --output=OUT     write to OUT ('-', the default, is stdout)\n"
 	"      --pipeline=NAME  emit only that pipeline\n"
-	"      --secret-name=S  kube: the Secret step secrets are read from\n"
+	"      --secret-name=S  kube, argo: the Secret step secrets are read from\n"
 	"                       (default pipec-secrets)\n"
 	"      --exec-image=I   container formats: the image of steps that have\n"
 	"                       none, as in exec pipelines (default busybox)\n"
