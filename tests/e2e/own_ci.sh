@@ -11,7 +11,11 @@ has() { grep -qF -- "$2" "$1" || { echo "# '$2' not in $1:"; sed 's/^/#   /' "$1
 C=$TMP/checkout
 checkout_copy "$C"
 check "own CI: the copy has the .drone.yml" [ -f "$C/.drone.yml" ]
-(cd "$C" && timeout 1200 "$PIPEC_BIN" run --backend=local --include build --include unit \
+# The steps inherit this environment, so the outer make's variables
+# (MAKEFLAGS, SAN, B under `make SAN=1 test`) are removed: the clone is
+# built as a user's plain `make` builds it.
+(cd "$C" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SAN -u B \
+	timeout 1200 "$PIPEC_BIN" run --backend=local --include build --include unit \
 	--report "$TMP/report.json") >"$TMP/out" 2>"$TMP/err"
 rc=$?
 check "own CI: exits 0, the steps print" [ "$rc" -eq 0 -a -s "$TMP/out" ]
