@@ -22,8 +22,9 @@
  *     securityContext, a service's health check as its readinessProbe.
  *
  * Every Pod gets the pipeline's Kubernetes keys (p->kube): nodeSelector,
- * tolerations, serviceAccountName (else no service-account token), and
- * its labels and annotations, as every object does (kube_metadata()).
+ * tolerations, serviceAccountName (else no service-account token),
+ * dnsConfig and hostAliases (with its steps' dns, dns_search and
+ * extra_hosts added), and its labels and annotations, as every object does (kube_metadata()).
  *
  * Every object carries the labels pipec.run, pipec.pipeline and
  * pipec.step (values made label-safe by kube_label_value(); the names as

@@ -660,8 +660,31 @@ static cJSON *toleration(const struct ir_toleration *t)
 	return o;
 }
 
+/* A kubernetes pipeline's dns_config and host_aliases; its steps' dns,
+ * dns_search and extra_hosts are added to them (add_pod_fields()). */
+static void add_kube_network(cJSON *spec, const struct ir_kube *k)
+{
+	add_strs_to(spec, "dnsConfig", "nameservers", &k->dns_nameservers);
+	add_strs_to(spec, "dnsConfig", "searches", &k->dns_searches);
+	if (k->dns_options.n) {
+		cJSON *d = cJSON_GetObjectItemCaseSensitive(spec, "dnsConfig");
+		cJSON *opts = cJSON_AddArrayToObject(d ? d : cJSON_AddObjectToObject(spec, "dnsConfig"), "options");
+		for (size_t i = 0; i < k->dns_options.n; i++) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "name", k->dns_options.v[i].key);
+			if (*k->dns_options.v[i].value)
+				cJSON_AddStringToObject(o, "value", k->dns_options.v[i].value);
+			cJSON_AddItemToArray(opts, o);
+		}
+	}
+	for (size_t i = 0; i < k->nhost_aliases; i++)
+		for (size_t h = 0; h < k->host_aliases[i].hostnames.n; h++)
+			add_host_alias(spec, k->host_aliases[i].ip, k->host_aliases[i].hostnames.v[h]);
+}
+
 /*
- * A kubernetes pipeline's node_selector, tolerations and service account.
+ * A kubernetes pipeline's node_selector, tolerations, service account and
+ * network settings.
  * Without a service account of its own a step gets no API token, as on
  * Docker; with one, the token is what it was named for.
  */
@@ -678,6 +701,8 @@ static void add_kube_keys(cJSON *spec, const struct ir_kube *k)
 		cJSON_AddStringToObject(spec, "serviceAccountName", k->service_account);
 	else
 		cJSON_AddBoolToObject(spec, "automountServiceAccountToken", false);
+	if (k)
+		add_kube_network(spec, k);
 }
 
 static cJSON *pod_new(const struct ir_pipeline *p, const struct ir_step *s,

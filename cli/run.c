@@ -396,7 +396,7 @@ const struct command cmd_run = {
 	"                             docker when the pipeline asks for it and an engine\n"
 	"                             answers)\n"
 	"      --service-timeout DUR  how long a service may take to be ready (60s)\n"
-	"      --artifacts DIR        also write exported paths to DIR/NAME\n"
+	"      --artifacts DIR        also write exported paths to DIR/NAME (docker, local)\n"
 	"      --backend-plugin PATH  load the backend from a shared object\n"
 	"  Kubernetes (--backend=kube, docs/kubernetes.md): a Pod per step sharing a\n"
 	"  workspace claim, on the cluster of the kubeconfig ($KUBECONFIG, in-cluster,\n"

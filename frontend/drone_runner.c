@@ -11,9 +11,9 @@
  * keys are checked in a pipeline of that type; in a pipeline of another
  * type Drone ignores them, and so does pipec, with a warning.  A
  * kubernetes pipeline's metadata, node_selector, tolerations and
- * service_account_name become the IR's `kubernetes` object, which the
- * Kubernetes backend gives its Pods; dns_config and host_aliases are
- * checked only.  Nothing else these keys hold reaches the IR: the secrets
+ * service_account_name, dns_config and host_aliases become the IR's
+ * `kubernetes` object, which the Kubernetes backend gives its Pods.
+ * Nothing else these keys hold reaches the IR: the secrets
  * they name are the runner's, never a step's.
  */
 #include <stdio.h>
@@ -131,23 +131,43 @@ static void check_token(struct lower *lw, const struct fe_node *n)
 			   fe_node_kind_name(n));
 }
 
-/* Checks each map of the sequence `n` against `ks`. */
-static void check_each(struct lower *lw, const struct fe_node *n,
-		       const struct fe_keyset *ks)
+/* A kubernetes pipeline's dns_config into k's dns_*: nameservers, searches, options. */
+static void lower_dns_config(struct lower *lw, const struct fe_node *n, struct ir_kube *k)
 {
-	const struct fe_node *sv[FE_KEYS_MAX];
-	for (size_t i = 0; n && i < n->nitems; i++)
-		fe_keys_check(ks, n->items[i], sv, lw->file, lw->dl);
+	const struct fe_node *dv[FE_KEYS_MAX] = {0};
+	if (!n || fe_keys_check(&fe_keys_dns_config, n, dv, lw->file, lw->dl))
+		return;
+	k->dns_nameservers = fe_drone_strs(lw, dv[KD_NAMESERVERS]);
+	k->dns_searches = fe_drone_strs(lw, dv[KD_SEARCHES]);
+	const struct fe_node *opts = dv[KD_OPTIONS];
+	if (!opts || opts->kind != FE_SEQ || !opts->nitems)
+		return;
+	k->dns_options.v = ir_calloc(lw->a, opts->nitems + 1, sizeof *k->dns_options.v);
+	for (size_t i = 0; i < opts->nitems; i++) {
+		const struct fe_node *ov[FE_KEYS_MAX] = {0};
+		if (fe_keys_check(&fe_keys_dns_option, opts->items[i], ov, lw->file, lw->dl))
+			continue;
+		char *name = fe_drone_str(lw, ov[KO_NAME], false);
+		char *value = ov[KO_VALUE] ? fe_drone_str(lw, ov[KO_VALUE], false) : NULL;
+		if (name)
+			k->dns_options.v[k->dns_options.n++] = (struct ir_kv){name, value ? value : ir_strdup(lw->a, "")};
+	}
 }
 
-/* dns_config and host_aliases of a kubernetes pipeline (lower_kube() checks the rest). */
-static void check_kube(struct lower *lw, const struct fe_node *const *v)
+/* A kubernetes pipeline's host_aliases ({ip, hostnames}) into k. */
+static void lower_host_aliases(struct lower *lw, const struct fe_node *n, struct ir_kube *k)
 {
-	const struct fe_node *sv[FE_KEYS_MAX];
-	check_each(lw, v[PL_HOST_ALIASES], &fe_keys_host_alias);
-	if (v[PL_DNS_CONFIG] &&
-	    !fe_keys_check(&fe_keys_dns_config, v[PL_DNS_CONFIG], sv, lw->file, lw->dl))
-		check_each(lw, sv[KD_OPTIONS], &fe_keys_dns_option);
+	if (!n || n->kind != FE_SEQ || !n->nitems)
+		return;
+	k->host_aliases = ir_calloc(lw->a, n->nitems, sizeof *k->host_aliases);
+	for (size_t i = 0; i < n->nitems; i++) {
+		const struct fe_node *hv[FE_KEYS_MAX] = {0};
+		if (fe_keys_check(&fe_keys_host_alias, n->items[i], hv, lw->file, lw->dl))
+			continue;
+		struct ir_host_alias h = {fe_drone_str(lw, hv[KH_IP], false), fe_drone_strs(lw, hv[KH_HOSTNAMES])};
+		if (h.ip && h.hostnames.n)
+			k->host_aliases[k->nhost_aliases++] = h;
+	}
 }
 
 /* A map of scalars as written (labels, annotations, a node selector). */
@@ -195,7 +215,7 @@ static void lower_toleration(struct lower *lw, const struct fe_node *n, struct i
 		t->seconds = strtoll(tv[KT_SECONDS]->str, NULL, 10);
 }
 
-/* metadata, node_selector, tolerations and service_account_name into p->kube. */
+/* metadata, node_selector, tolerations, service_account_name, dns_config and host_aliases into p->kube. */
 static void lower_kube(struct lower *lw, const struct fe_node *const *v, struct ir_pipeline *p)
 {
 	const struct fe_node *mv[KM_N] = {0};
@@ -215,8 +235,11 @@ static void lower_kube(struct lower *lw, const struct fe_node *const *v, struct 
 			if (tols->items[i]->kind == FE_MAP)   /* else the key table reported it */
 				lower_toleration(lw, tols->items[i], &k.tolerations[k.ntolerations++]);
 	}
+	lower_dns_config(lw, v[PL_DNS_CONFIG], &k);
+	lower_host_aliases(lw, v[PL_HOST_ALIASES], &k);
 	if (!k.namespace && !k.labels.n && !k.annotations.n && !k.node_selector.n &&
-	    !k.ntolerations && !k.service_account)
+	    !k.ntolerations && !k.service_account && !k.dns_nameservers.n && !k.dns_searches.n &&
+	    !k.dns_options.n && !k.nhost_aliases)
 		return;
 	p->kube = ir_calloc(lw->a, 1, sizeof *p->kube);
 	*p->kube = k;
@@ -239,7 +262,6 @@ void fe_drone_runner(struct lower *lw, const struct fe_node *doc,
 	if ((r->keys & BIT(PL_POOL)) && v[PL_POOL])
 		fe_keys_check(&fe_keys_pool, v[PL_POOL], pv, lw->file, lw->dl);
 	if (r->keys & KUBE_KEYS) {
-		check_kube(lw, v);
 		lower_kube(lw, v, p);
 	}
 }

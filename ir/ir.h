@@ -402,6 +402,12 @@ struct ir_toleration {
 	int64_t seconds;        /* how long a NoExecute taint is tolerated; 0: for ever */
 };
 
+/* An /etc/hosts entry of the Pods of a kubernetes pipeline. */
+struct ir_host_alias {
+	char *ip;
+	struct ir_strs hostnames;
+};
+
 /*
  * What a `type: kubernetes` pipeline says about its Pods: the keys of
  * Drone's Kubernetes runner.  Labels and annotations are added to every
@@ -415,6 +421,12 @@ struct ir_kube {
 	struct ir_toleration *tolerations;
 	size_t ntolerations;
 	char *service_account;
+	/* dns_config: the Pods' resolver, beside what their steps' dns and
+	 * dns_search add; an option's value is "" when it has none. */
+	struct ir_strs dns_nameservers, dns_searches;
+	struct ir_env dns_options;
+	struct ir_host_alias *host_aliases;
+	size_t nhost_aliases;
 };
 
 struct ir_pipeline {

@@ -174,6 +174,12 @@ static const struct field toleration_fields[] = {
 };
 static const struct shape toleration = SHAPE(struct ir_toleration, "toleration", toleration_fields);
 
+static const struct field host_alias_fields[] = {
+	STR(struct ir_host_alias, ip, "ip", REQ),
+	STRS(struct ir_host_alias, hostnames, "hostnames"),
+};
+static const struct shape host_alias = SHAPE(struct ir_host_alias, "host alias", host_alias_fields);
+
 static const struct field kube_fields[] = {
 	STR(struct ir_kube, namespace, "namespace"),
 	ENV(struct ir_kube, labels, "labels"),
@@ -181,6 +187,10 @@ static const struct field kube_fields[] = {
 	ENV(struct ir_kube, node_selector, "node_selector"),
 	ARR(struct ir_kube, tolerations, ntolerations, "tolerations", toleration),
 	STR(struct ir_kube, service_account, "service_account"),
+	STRS(struct ir_kube, dns_nameservers, "dns_nameservers"),
+	STRS(struct ir_kube, dns_searches, "dns_searches"),
+	ENV(struct ir_kube, dns_options, "dns_options"),
+	ARR(struct ir_kube, host_aliases, nhost_aliases, "host_aliases", host_alias),
 };
 static const struct shape kube = SHAPE(struct ir_kube, "kubernetes", kube_fields);
 

@@ -4,8 +4,9 @@
 # containers run on the test engine): registry credentials from
 # image_pull_secrets as a kubernetes.io/dockerconfigjson Secret the Pod
 # names, with which the fake kubelet pulls from a private registry (Debian's
-# docker-registry); dns, dns_search and extra_hosts as the Pod's dnsConfig
-# and hostAliases.  Nothing is left after any case.
+# docker-registry); the pipeline's dns_config and host_aliases with a step's
+# dns, dns_search and extra_hosts as the Pod's dnsConfig and hostAliases,
+# seen in the step.  Nothing is left after any case.
 . tests/lib.sh
 . tests/kube/lib.sh
 . tests/docker/registry.sh
@@ -76,7 +77,7 @@ check "a credential helper: said why, at the pipeline" has "$TMP/err" "image_pul
 kube_leak_check "a credential helper"
 docker rmi -f "$REG_IMAGE" >/dev/null 2>&1
 
-# ---- dns, dns_search, extra_hosts -------------------------------------------------
+# ---- dns_config, host_aliases, dns, dns_search, extra_hosts ----------------------------
 
 cat >"$TMP/dns.yml" <<'EOY'
 kind: pipeline
@@ -84,6 +85,12 @@ type: kubernetes
 name: dns
 clone:
   disable: true
+dns_config:
+  searches: [pipeline.example.test]
+  options:
+  - {name: ndots, value: "3"}
+host_aliases:
+- {ip: 10.4.5.6, hostnames: [cache.internal]}
 steps:
 - name: look
   image: busybox
@@ -92,15 +99,18 @@ steps:
   extra_hosts:
   - db.internal:10.1.2.3
   commands:
-  - grep db.internal /etc/hosts
-  - grep ^search /etc/resolv.conf
+  - grep -e db.internal -e cache.internal /etc/hosts
+  - grep -e ^search -e ^options /etc/resolv.conf
 EOY
 runk --trusted "$TMP/dns.yml"
 check "dns: the run succeeds" [ $? -eq 0 ]
-check "extra_hosts: the Pod's hostAliases" \
-	[ "$(sent Pod 'o["spec"]["hostAliases"]')" = "[{'ip': '10.1.2.3', 'hostnames': ['db.internal']}]" ]
-check "dns, dns_search: the Pod's dnsConfig" \
-	[ "$(sent Pod 'o["spec"]["dnsConfig"]')" = "{'nameservers': ['10.9.9.9'], 'searches': ['corp.example.test']}" ]
+check "host_aliases, extra_hosts: the Pod's hostAliases, the pipeline's first" \
+	[ "$(sent Pod 'o["spec"]["hostAliases"]')" = "[{'ip': '10.4.5.6', 'hostnames': ['cache.internal']}, {'ip': '10.1.2.3', 'hostnames': ['db.internal']}]" ]
+check "dns_config, dns, dns_search: the Pod's dnsConfig" \
+	[ "$(sent Pod 'sorted(o["spec"]["dnsConfig"].items())')" = "[('nameservers', ['10.9.9.9']), ('options', [{'name': 'ndots', 'value': '3'}]), ('searches', ['pipeline.example.test', 'corp.example.test'])]" ]
 check "extra_hosts: the step resolves the name" has "$TMP/out" "10.1.2.3"
+check "host_aliases: the step resolves the pipeline's name" has "$TMP/out" "10.4.5.6"
 check "dns_search: the step's resolver searches the domain" has "$TMP/out" "corp.example.test"
+check "dns_config: the step's resolver searches the pipeline's domain" has "$TMP/out" "pipeline.example.test"
+check "dns_config: with the pipeline's options" has "$TMP/out" "ndots:3"
 kube_leak_check "dns"

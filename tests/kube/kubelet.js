@@ -208,7 +208,10 @@ class Kubelet {
   podNetwork(pod, net) {
     const dns = pod.spec.dnsConfig || {};
     return {
-      HostConfig: { NetworkMode: net, ExtraHosts: this.extraHosts(pod), Dns: dns.nameservers, DnsSearch: dns.searches },
+      HostConfig: {
+        NetworkMode: net, ExtraHosts: this.extraHosts(pod), Dns: dns.nameservers, DnsSearch: dns.searches,
+        DnsOptions: dns.options && dns.options.map((o) => (o.value !== undefined ? `${o.name}:${o.value}` : o.name)),
+      },
       NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: this.aliases(pod) } } },
     };
   }

@@ -350,6 +350,9 @@ static const char kube_keys[] =
 	"tolerations:\n- {key: dedicated, operator: Equal, value: ci, effect: NoExecute, toleration_seconds: 60}\n"
 	"- {operator: Exists}\n"
 	"service_account_name: ci-runner\n"
+	"dns_config:\n  nameservers: [10.0.0.10]\n  searches: [corp.example.com]\n"
+	"  options:\n  - {name: ndots, value: \"2\"}\n  - {name: edns0}\n"
+	"host_aliases:\n- {ip: 10.0.0.5, hostnames: [registry.internal, mirror.internal]}\n"
 	"steps:\n- name: build\n  image: busybox\n  commands: [true]\n";
 
 Test(pod, pipeline_kubernetes_keys_reach_every_pod)
@@ -374,6 +377,14 @@ Test(pod, pipeline_kubernetes_keys_reach_every_pod)
 		cr_assert_null(at(pod, "spec.automountServiceAccountToken"),
 			       "a named service account keeps its token");
 		cr_assert_null(at(pod, "metadata.namespace"), "the namespace is the caller's");
+		cr_assert_str_eq(str_at(pod, "spec.dnsConfig.nameservers.0"), "10.0.0.10");
+		cr_assert_str_eq(str_at(pod, "spec.dnsConfig.searches.0"), "corp.example.com");
+		cr_assert_str_eq(str_at(pod, "spec.dnsConfig.options.0.name"), "ndots");
+		cr_assert_str_eq(str_at(pod, "spec.dnsConfig.options.0.value"), "2");
+		cr_assert_str_eq(str_at(pod, "spec.dnsConfig.options.1.name"), "edns0");
+		cr_assert_null(at(pod, "spec.dnsConfig.options.1.value"), "an option without a value has none");
+		cr_assert_str_eq(str_at(pod, "spec.hostAliases.0.ip"), "10.0.0.5");
+		cr_assert_str_eq(str_at(pod, "spec.hostAliases.0.hostnames.1"), "mirror.internal");
 		cJSON_Delete(pods[i]);
 	}
 	cJSON *cm = kube_config_map(p, "root", &o);
