@@ -9,7 +9,9 @@
  * "Runs before" follows depends_on: one walk per importing step marks
  * its ancestors, and each of its imports looks its exporter up among
  * them; a pipeline without depends_on runs in the written order, so an
- * earlier step is enough.  Walks are bounded in total: past the ceiling
+ * earlier step is enough.  A step ruled out in this build (skipped, or
+ * never run) exports nothing, and its own imports are not checked, since
+ * normalizing removes it.  Walks are bounded in total: past the ceiling
  * an import is checked by name only, and the backend still refuses an
  * import that nothing exported before it.  Findings are at the
  * artifact's position when the frontend knew it, else at its step's.
@@ -147,6 +149,13 @@ static void check_imports(struct arts *x, size_t to, bool known)
 			continue;
 		}
 		size_t from = x->step[e];
+		const struct ir_step *f = &x->p->steps[from];
+		if (val_is_skipped(f->skip, f->run_policy)) {
+			diag_error(x->c->dl, art_pos(s, a), "unknown-artifact",
+				   "artifact '%s' comes from step '%s', which never runs in this build",
+				   a->name, step_name(x->p, from));
+			continue;
+		}
 		bool before = x->g ? from != to && (!known || x->seen[from] == x->walk) : from < to;
 		if (!before)
 			diag_error(x->c->dl, art_pos(s, a), "unknown-artifact",
@@ -171,7 +180,8 @@ static void check_pipeline(struct val_ctx *c, size_t pi)
 		x.stack = ir_calloc(c->scratch, p->nsteps + 1, sizeof *x.stack);
 	}
 	for (size_t i = 0; i < p->nsteps; i++)
-		if (ir_step_extra(&p->steps[i])->nimports)
+		if (ir_step_extra(&p->steps[i])->nimports &&
+		    !val_is_skipped(p->steps[i].skip, p->steps[i].run_policy))
 			check_imports(&x, i, x.g && x.work <= VAL_MAX_ARTIFACT_WALK && mark_ancestors(&x, i));
 }
 

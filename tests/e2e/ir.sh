@@ -369,3 +369,28 @@ check "artifacts: IR findings are at the importing step" \
 "$PIPEC" validate "$TMP/arts.yml" 2>"$TMP/err"
 check "artifacts: YAML findings are at the import" \
 	grep -qF "arts.yml:19:13: error: no step exports artifact 'dsit'" "$TMP/err"
+
+# A step this build rules out exports nothing: an import of its artifact
+# is refused at build time, so build never writes IR that validate, which
+# no longer sees the removed step, would refuse on reading it back.
+cat >"$TMP/gone.yml" <<'YAML'
+kind: pipeline
+name: gone
+clone:
+  disable: true
+steps:
+- name: build
+  image: busybox:1.36
+  exports: [dist]
+  commands: [make]
+  when:
+    event: [tag]
+- name: ship
+  image: busybox:1.36
+  imports: [dist]
+  commands: [ls dist]
+YAML
+expect_exit 2 "artifacts: an import from a step that never runs is refused" \
+	"$PIPEC" build --event=push "$TMP/gone.yml" -o "$TMP/gone.json"
+check "artifacts: it names the step that never runs" grep -qF \
+	"gone.yml:14:13: error: artifact 'dist' comes from step 'build', which never runs in this build [unknown-artifact]" "$TMP/err"
