@@ -61,6 +61,15 @@ static bool checkout_changed(void)
 	return any;
 }
 
+/* A copy of the n elements at `old` with room for `more` after them. */
+static void *widen(struct ir_arena *a, const void *old, size_t n, size_t more, size_t size)
+{
+	void *v = ir_calloc(a, n + more + 1, size);
+	if (n)
+		memcpy(v, old, n * size);
+	return v;
+}
+
 /* The clone step fetches from the checkout at `top`, whoever owns it. */
 static void set_remote(struct ir_step *s, const char *top, struct ir_arena *a)
 {
@@ -69,9 +78,7 @@ static void set_remote(struct ir_step *s, const char *top, struct ir_arena *a)
 	const char *values[] = {top, "1", "remote.origin.uploadpack",
 				"git -c 'safe.directory=*' upload-pack"};
 	size_t n = s->environment.n, k = sizeof keys / sizeof *keys;
-	struct ir_kv *v = ir_calloc(a, n + k + 1, sizeof *v);
-	if (n)
-		memcpy(v, s->environment.v, n * sizeof *v);
+	struct ir_kv *v = widen(a, s->environment.v, n, k, sizeof *v);
 	for (size_t i = 0; i < k; i++)
 		v[n + i] = (struct ir_kv){(char *)keys[i], (char *)values[i]};
 	s->environment = (struct ir_env){v, n + k};
@@ -87,18 +94,14 @@ static void bind_checkout(struct ir_pipeline *p, struct ir_step *s, const char *
 	for (size_t i = 0; i < p->nvolumes; i++)
 		have |= strcmp(p->volumes[i].name, CHECKOUT_VOLUME) == 0;
 	if (!have) {
-		struct ir_volume *v = ir_calloc(a, p->nvolumes + 1, sizeof *v);
-		if (p->nvolumes)
-			memcpy(v, p->volumes, p->nvolumes * sizeof *v);
+		struct ir_volume *v = widen(a, p->volumes, p->nvolumes, 1, sizeof *v);
 		v[p->nvolumes] = (struct ir_volume){.pos = s->pos, .name = CHECKOUT_VOLUME,
 						    .kind = IR_VOLUME_HOST, .host_path = (char *)top};
 		p->volumes = v;
 		p->nvolumes++;
 	}
 	struct ir_step_extra *x = ir_step_extra_edit(s, a);
-	struct ir_mount *m = ir_calloc(a, x->nvolumes + 1, sizeof *m);
-	if (x->nvolumes)
-		memcpy(m, x->volumes, x->nvolumes * sizeof *m);
+	struct ir_mount *m = widen(a, x->volumes, x->nvolumes, 1, sizeof *m);
 	m[x->nvolumes] = (struct ir_mount){CHECKOUT_VOLUME, (char *)top, true};
 	x->volumes = m;
 	x->nvolumes++;
