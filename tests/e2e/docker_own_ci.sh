@@ -4,7 +4,7 @@
 # pipec-debian` in a fresh clone of this checkout on the suite's engine,
 # builds pipec in a container of the image tests/docker/toolchain-image.sh
 # makes from the host's Debian packages (offline), on the clone bound at
-# /drone/src, and runs the IR's unit tests there.
+# /drone/src, and runs every unit test suite there (`make unit`).
 . tests/lib.sh
 . tests/docker/lib.sh
 docker_setup
@@ -26,6 +26,10 @@ check "own CI on docker: exits 0" [ $rc -eq 0 ]
 check "own CI on docker: the exec pipeline did not run" sh -c '! grep -q "lint-samples" "$1"' - "$TMP/err"
 check "own CI on docker: the build succeeded" has "$TMP/err" "  debian-build             success"
 check "own CI on docker: the unit tests succeeded" has "$TMP/err" "  debian-unit              success"
-check "own CI on docker: the unit tests ran" has "$TMP/out" "| Failing: 0 | Crashing: 0"
+for d in tests/unit/*/; do
+	u=unit-$(basename "$d")
+	check "own CI on docker: $u ran" has "$TMP/out" "== build/debian/tests/$u"
+done
+check "own CI on docker: no unit test failed" grep -Eq '[1-9][0-9]* passed, 0 failed, 0 skipped' "$TMP/out"
 check "own CI on docker: pipec was built in the clone" [ -x "$C/build/debian/bin/pipec" ]
 leak_check "own CI on docker"

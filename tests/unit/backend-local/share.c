@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,35 +264,59 @@ Test(share, a_health_command_holds_back_the_steps)
 	cr_assert(strstr(out_text, "s1 | saw it\n"));
 }
 
-/* A loopback port nothing listens on now: the kernel's pick for a socket
- * bound to port 0, which is closed again. */
-static int free_port(void)
+/*
+ * A loopback port held by the test: bound at once, so nothing else takes
+ * it, but refusing connections until a thread, 0.3 s later, marks the file
+ * `listening` in the test's directory and starts listening.  The listener
+ * is the test itself rather than a program the step would start, so the
+ * case needs nothing on the machine (a build container has no python3 or
+ * nc) but a loopback interface.
+ */
+struct listener {
+	int fd;
+	char mark[96];
+};
+
+static void *listen_later(void *arg)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert_geq(fd, 0);
+	struct listener *l = arg;
+	usleep(300 * 1000);
+	FILE *fp = fopen(l->mark, "w");
+	if (fp)
+		fclose(fp);
+	listen(l->fd, 4);
+	return NULL;
+}
+
+static int bound_port(struct listener *l)
+{
+	l->fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(l->fd, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t n = sizeof a;
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &n), 0);
-	close(fd);
+	cr_assert_eq(bind(l->fd, (struct sockaddr *)&a, sizeof a), 0);
+	cr_assert_eq(getsockname(l->fd, (struct sockaddr *)&a, &n), 0);
+	snprintf(l->mark, sizeof l->mark, "%s/listening", tmp);
 	return ntohs(a.sin_port);
 }
 
 Test(share, a_health_port_holds_back_the_steps)
 {
 	struct ir_pipeline *p = pipeline(2);
-	static char script[256];
-	int port = free_port();
-	snprintf(script, sizeof script,
-		 "sleep 0.3; touch listening; "
-		 "exec python3 -c 'import socket,time\n"
-		 "s=socket.socket(); s.bind((\"127.0.0.1\", %d)); s.listen(); "
-		 "time.sleep(30)'\n", port);
+	static struct listener l;
+	static char script[160];
+	int port = bound_port(&l);
+	pthread_t t;
+	cr_assert_eq(pthread_create(&t, NULL, listen_later, &l), 0);
 	p->steps[0].detach = true;
-	p->steps[0].script = script;
+	p->steps[0].script = "sleep 30\n";
 	ir_step_extra_edit(&p->steps[0], A)->health = health(NULL, 0, port);
-	p->steps[1].script = "test -e listening && echo after\n";
-	cr_assert_eq(run(), RT_SUCCESS);
+	snprintf(script, sizeof script, "test -e '%s' && echo after\n", l.mark);
+	p->steps[1].script = script;
+	enum rt_status st = run();
+	pthread_join(t, NULL);
+	close(l.fd);
+	cr_assert_eq(st, RT_SUCCESS, "%s", out_text);
 	cr_assert(strstr(out_text, "s1 | after\n"));
 }
 
