@@ -59,8 +59,9 @@ static char *join(struct ir_arena *a, const char *base, const char *rel)
 	return rel[0] == '/' ? ir_strdup(a, rel) : ir_printf(a, "%s/%s", base, rel);
 }
 
-/* The git directory for `dir`: `.git` here or above, followed if a file. */
-static char *find_gitdir(const char *dir, struct ir_arena *a)
+/* The git directory for `dir`: `.git` here or above, followed if a file;
+ * `*top` is the directory holding that `.git`. */
+static char *find_gitdir(const char *dir, const char **top, struct ir_arena *a)
 {
 	char buf[CTX_LINE_MAX];
 	char *real = realpath(dir, NULL), *at;
@@ -73,6 +74,7 @@ static char *find_gitdir(const char *dir, struct ir_arena *a)
 	for (int i = 0; i < CTX_MAX_CLIMB; i++) {
 		char *git = ir_printf(a, "%s/.git", at), *slash;
 
+		*top = at;
 		if (is_dir(git))
 			return git;
 		if (first_line(git, buf, sizeof buf) && strncmp(buf, "gitdir: ", 8) == 0)
@@ -189,10 +191,10 @@ static char *origin_repo(const char *common, struct ir_arena *a)
 }
 
 /* HEAD: the branch and ref it is on, or the commit it is detached at. */
-static void read_head(struct fe_context *ctx, const char *gitdir, struct ir_arena *a)
+static void read_head(struct fe_context *ctx, const char *gitdir, const char *common,
+		      struct ir_arena *a)
 {
 	char buf[CTX_LINE_MAX];
-	const char *common = common_dir(gitdir, a);
 
 	if (!first_line(ir_printf(a, "%s/HEAD", gitdir), buf, sizeof buf))
 		return;
@@ -239,6 +241,7 @@ static const char *context_var(void *arg, const char *name)
 
 void fe_context_default(struct fe_context *ctx, const char *dir, struct ir_arena *a)
 {
+	const char *top = NULL;
 	char *gitdir;
 
 	*ctx = (struct fe_context){
@@ -246,7 +249,11 @@ void fe_context_default(struct fe_context *ctx, const char *dir, struct ir_arena
 		.getvar = context_var,
 		.getvar_arg = ctx,
 	};
-	gitdir = find_gitdir(dir && *dir ? dir : ".", a);
-	if (gitdir)
-		read_head(ctx, gitdir, a);
+	gitdir = find_gitdir(dir && *dir ? dir : ".", &top, a);
+	if (!gitdir)
+		return;
+	ctx->checkout = top;
+	ctx->gitdir = gitdir;
+	ctx->commondir = common_dir(gitdir, a);
+	read_head(ctx, gitdir, ctx->commondir, a);
 }

@@ -31,6 +31,12 @@ struct fe_context {
 	/* Where `kind: template` documents find the files they load; NULL:
 	 * such documents are skipped with a warning. */
 	const char *templates;
+	/* The git checkout the defaults were read from: its top directory
+	 * (where `.git` is), its git directory (a `.git` file's target) and
+	 * the common one (a worktree's shared `.git`, else the git
+	 * directory), as git finds them from the checkout, a relative target
+	 * joined to the directory naming it; NULL outside a checkout. */
+	const char *checkout, *gitdir, *commondir;
 	/* Returns the value of a substitution variable, or NULL if unset. */
 	const char *(*getvar)(void *arg, const char *name);
 	void *getvar_arg;

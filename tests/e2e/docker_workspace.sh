@@ -5,7 +5,8 @@
 # as a user runs it.  --env and --env-file reach the containers too.
 # With --clone the clone step, a git container (the suite's own, tagged
 # with the clone step's image name), fetches the checkout's commit through
-# a read-only bind of the checkout into a fresh workspace volume.
+# a read-only bind of the checkout into a fresh workspace volume, from a
+# worktree or a checkout whose git directory is elsewhere too.
 . tests/lib.sh
 . tests/docker/lib.sh
 docker_setup
@@ -103,6 +104,43 @@ check "--clone on docker: the checkout is not written" [ ! -e "$R/made.txt" ]
 check "--clone on docker: the checkout keeps its changes" [ "$(cat "$R/file.txt")" = dirty ]
 leak_check "--clone on docker"
 
+# clone_sees NAME DIR TEXT [VAR=VALUE...]: pipec run --backend=docker
+# --clone, run in DIR with the variables set, exits 0 and its step prints
+# TEXT, from the committed file.txt.
+clone_sees() {
+	name=$1 dir=$2 text=$3
+	shift 3
+	(cd "$dir" && env "$@" "$PIPEC_BIN" run --backend=docker --clone) >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	check "$name: exits 0" [ $rc -eq 0 ]
+	[ $rc -eq 0 ] || sed 's/^/#   /' "$TMP/err" | tail -15
+	check "$name: steps see the committed files" has "$TMP/out" "look  | $text"
+}
+
+# --clone from a checkout whose .git is a file: the container sees the
+# git directories it names only through read-only binds of them, at the
+# paths git follows.  A worktree's directory is in the main repository's
+# .git, which keeps its objects; a submodule's is named by a relative
+# path (a checkout made with --separate-git-dir here, written as one).
+M=$TMP/main W=$TMP/worktree
+mkdir -p "$M" && cp "$TMP/look.yml" "$M/.drone.yml" && echo main-branch >"$M/file.txt"
+git -C "$M" init -q && git -C "$M" add -A &&
+	git -C "$M" -c user.name=t -c user.email=t@example.com commit -qm main
+git -C "$M" worktree add -q -b feature "$W"
+echo feature-branch >"$W/file.txt"
+git -C "$W" -c user.name=t -c user.email=t@example.com commit -qam feature
+clone_sees "--clone on docker from a worktree" "$W" feature-branch
+check "--clone on docker from a worktree: the checkout is not written" \
+	sh -c 'grep -q "look  | feature-branch" "$2" && [ ! -e "$1/made.txt" ]' - "$W" "$TMP/out"
+leak_check "--clone on docker from a worktree"
+
+S=$TMP/separate
+mkdir -p "$S" "$TMP/modules" && cp "$TMP/look.yml" "$S/.drone.yml" && echo separate >"$S/file.txt"
+git init -q --separate-git-dir "$TMP/modules/separate" "$S" && echo "gitdir: ../modules/separate" >"$S/.git"
+git -C "$S" add -A && git -C "$S" -c user.name=t -c user.email=t@example.com commit -qm separate
+clone_sees "--clone on docker, git directory named by a relative path" "$S" separate
+leak_check "--clone on docker, git directory named by a relative path"
+
 # A checkout owned by another user than the one git runs as in the clone
 # container (root): git refuses to read a repository of another owner
 # unless told it is safe, which the clone step's fetch is.  The host side
@@ -110,10 +148,5 @@ leak_check "--clone on docker"
 mkdir -p "$TMP/home"
 printf '[safe]\n\tdirectory = *\n' >"$TMP/home/.gitconfig"
 chown -R 65534:65534 "$R"
-(cd "$R" && HOME=$TMP/home "$PIPEC_BIN" run --backend=docker --clone) >"$TMP/out" 2>"$TMP/err"
-rc=$?
-check "--clone on docker, checkout of another owner: exits 0" [ $rc -eq 0 ]
-[ $rc -eq 0 ] || sed 's/^/#   /' "$TMP/err" | tail -15
-check "--clone on docker, checkout of another owner: steps see its files" \
-	has "$TMP/out" "look  | committed"
+clone_sees "--clone on docker, checkout of another owner" "$R" committed HOME="$TMP/home"
 leak_check "--clone on docker, checkout of another owner"

@@ -123,6 +123,37 @@ git -C "$O" -c user.name=t -c user.email=t@example.com commit -qam remote
 check "--clone with DRONE_REMOTE_URL: exits 0" [ $? -eq 0 -a -s "$TMP/out" ]
 check "--clone with DRONE_REMOTE_URL: fetches from it" has "$TMP/out" "look  | from-remote"
 
+# --clone from a checkout whose .git is a file naming its git directory:
+# a worktree (the directory is in the main repository's .git, which keeps
+# the objects) and a checkout made with --separate-git-dir, named by a
+# relative path as a submodule's is.  The clone fetches the checkout's own
+# HEAD, a branch or detached, and leaves its changes out.
+WT=$TMP/worktree
+git -C "$C" worktree add -q -b feature "$WT"
+echo feature >"$WT/file.txt"
+git -C "$WT" -c user.name=t -c user.email=t@example.com commit -qam feature
+echo dirty >"$WT/file.txt"
+in_repo "$WT" run --clone
+check "--clone from a worktree: exits 0" [ "$rc" -eq 0 -a -s "$TMP/out" ]
+check "--clone from a worktree: its branch's commit" has "$TMP/out" "look  | feature"
+check "--clone from a worktree: its changes are not there" \
+	sh -c 'grep -q "look  | feature" "$1" && ! grep -q "look  | dirty" "$1"' - "$TMP/out"
+check "--clone from a worktree: the run says they are left out" \
+	has "$TMP/err" "from the checkout $WT; uncommitted changes and untracked files are not included"
+git -C "$WT" checkout -q -f --detach HEAD~1
+in_repo "$WT" run --clone
+check "--clone at a detached HEAD: exits 0" [ "$rc" -eq 0 -a -s "$TMP/out" ]
+check "--clone at a detached HEAD: that commit's files" has "$TMP/out" "look  | second"
+check "--clone at a detached HEAD: the run names the commit" \
+	has "$TMP/err" "fetches commit $(git -C "$WT" rev-parse HEAD | cut -c1-12) from the checkout $WT"
+S=$TMP/separate
+mkdir -p "$S" && cp "$C/.drone.yml" "$S/" && echo separate >"$S/file.txt"
+git init -q --separate-git-dir "$TMP/separate.git" "$S" && echo "gitdir: ../separate.git" >"$S/.git"
+git -C "$S" add -A && git -C "$S" -c user.name=t -c user.email=t@example.com commit -qm separate
+in_repo "$S" run --clone
+check "--clone with the git directory elsewhere: exits 0" [ "$rc" -eq 0 -a -s "$TMP/out" ]
+check "--clone with the git directory elsewhere: the committed files" has "$TMP/out" "look  | separate"
+
 # Where --clone cannot fetch from the checkout, it is refused before
 # anything starts, saying how to name a remote: on Kubernetes (the
 # cluster's nodes do not see this machine's paths) and outside a checkout.

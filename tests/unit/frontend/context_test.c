@@ -107,10 +107,30 @@ Test(context, git_file_and_worktree_commondir)
 	write_file("main/.git/worktrees/wt/HEAD", "ref: refs/heads/wt\n");
 	write_file("main/.git/worktrees/wt/commondir", "../..\n");
 	write_file("wt/.git", "gitdir: ../main/.git/worktrees/wt\n");
-	load("wt");
+	load("wt/sub");
 	cr_assert_str_eq(ctx.branch, "wt");
 	cr_assert_str_eq(ctx.commit, SHA1);
 	cr_assert_str_eq(ctx.repo, "o/r");
+	char *real = realpath(root, NULL), top[128], gitdir[160];
+	snprintf(top, sizeof top, "%s/wt", real);
+	snprintf(gitdir, sizeof gitdir, "%s/wt/../main/.git/worktrees/wt", real);
+	free(real);
+	cr_assert_str_eq(ctx.checkout, top);
+	cr_assert_str_eq(ctx.gitdir, gitdir);
+	cr_assert_str_eq(ctx.commondir, strcat(gitdir, "/../.."));
+}
+
+Test(context, a_plain_checkout_is_its_own_common_dir)
+{
+	char *real = realpath(root, NULL), gitdir[128];
+
+	write_file(".git/HEAD", "ref: refs/heads/main\n");
+	load("deep");
+	snprintf(gitdir, sizeof gitdir, "%s/.git", real);
+	cr_assert_str_eq(ctx.checkout, real);
+	free(real);
+	cr_assert_str_eq(ctx.gitdir, gitdir);
+	cr_assert_str_eq(ctx.commondir, gitdir);
 }
 
 Test(context, unborn_branch_and_bad_hash_leave_commit_unknown)
@@ -125,6 +145,8 @@ Test(context, unborn_branch_and_bad_hash_leave_commit_unknown)
 Test(context, no_checkout_leaves_fields_unknown)
 {
 	load("plain");
+	cr_assert_null(ctx.checkout);
+	cr_assert_null(ctx.gitdir);
 	cr_assert_null(ctx.branch);
 	cr_assert_null(ctx.commit);
 	cr_assert_null(ctx.repo);
