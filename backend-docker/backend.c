@@ -451,8 +451,9 @@ static int connect_networks(struct docker_ctx *x, struct docker_job *j, struct d
 		long st = docker_call(x->c, DOCKER_T_CREATE, "POST", path, b, NULL, err, sizeof err);
 		cJSON_Delete(b);
 		if (st / 100 != 2)
-			return diag_error(dl, s->pos, "docker-error", "cannot connect step '%s' to network '%s': %s",
-					  s->name, ex->networks.v[i], err);
+			return start_error(x, dl, s->pos, "docker-error",
+					   "cannot connect step '%s' to network '%s': %s", s->name,
+					   ex->networks.v[i], err);
 	}
 	return 0;
 }
@@ -476,6 +477,20 @@ static int run_container(struct docker_ctx *x, struct docker_job *j, struct diag
 	return 0;
 }
 
+/* The image, the container, its files and networks, then its start. */
+static int make_and_run(struct docker_ctx *x, struct docker_job *j, struct diag_list *dl)
+{
+	struct rt_job *job = j->job;
+	if (ensure_image(x, j, dl) < 0 || create_container(x, j, job, dl) < 0)
+		return -1;
+	struct docker_image *m = known_image(x, job->step->image);
+	if (!m || job->step->pull == IR_PULL_ALWAYS)
+		m = remember_image(x, job->step->image);
+	j->digest = m->digest ? strdup(m->digest) : NULL;
+	job->image_digest = j->digest;
+	return run_container(x, j, dl);
+}
+
 static int start(void *ctx, struct rt_job *job, struct diag_list *dl)
 {
 	struct docker_ctx *x = ctx_of(ctx);
@@ -489,17 +504,11 @@ static int start(void *ctx, struct rt_job *job, struct diag_list *dl)
 	j->name = docker_name(x->run, idx, job->step->name);
 	j->next = x->jobs, x->jobs = j;
 	job->backend_data = j;
+	/* every call from the pull to the start ends at the step's deadline */
 	docker_client_deadline(x->c, job->deadline_ms);
-	int made = ensure_image(x, j, dl) < 0 || create_container(x, j, job, dl) < 0 ? -1 : 0;
+	int rc = make_and_run(x, j, dl);
 	docker_client_deadline(x->c, 0);
-	if (made < 0)
-		return -1;
-	struct docker_image *m = known_image(x, job->step->image);
-	if (!m || job->step->pull == IR_PULL_ALWAYS)
-		m = remember_image(x, job->step->image);
-	j->digest = m->digest ? strdup(m->digest) : NULL;
-	job->image_digest = j->digest;
-	return run_container(x, j, dl);
+	return rc;
 }
 
 /* ---- poll, stop ---------------------------------------------------------------- */

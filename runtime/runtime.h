@@ -156,8 +156,9 @@ struct rt_job {
 	struct ir_env pull_secrets;
 	/* rt_now_ms() by which the step must be over, by its own timeout or
 	 * its pipeline's, whichever comes first; 0: none.  A start that
-	 * waits on something slow (an image pull) gives up then, and the
-	 * runtime reports the timeout. */
+	 * waits on something slow (an image pull, copying files in, an
+	 * engine slow to start a container) gives up then, and the runtime
+	 * reports the timeout. */
 	int64_t deadline_ms;
 };
 

@@ -9,11 +9,16 @@
         RATE bytes a second, or, at rate 0 (the default), not at all: the
         server stalls mid-answer while the connection stays open.
 
-    faultproxy.py unix SOCKET TARGET MARK --hold SECONDS
+    faultproxy.py unix SOCKET TARGET MARK --hold SECONDS [--on TEXT] [--request]
         Listens on the unix socket SOCKET and forwards to the engine's
-        socket TARGET.  A container create request is forwarded at once,
-        but its answer is held back SECONDS after MARK is touched: an
-        engine slow to answer a create it has carried out.
+        socket TARGET.  A request whose first line has TEXT (default
+        "POST /containers/create" less the API version: a POST with
+        /containers/create in its path) is forwarded at once, but its
+        answer is held back SECONDS after MARK is touched: an engine slow
+        to answer a create it has carried out.  With --request the
+        request itself is held back SECONDS (after MARK) before the
+        engine sees it: an engine that has not got to it yet.  TEXT
+        "/start" is a container's start, "/archive" copying files in.
 
 Each connection ends when either side closes it.  The proxy runs until
 killed.
@@ -54,13 +59,25 @@ class Link:
                 data = self.client.recv(65536)
                 if not data:
                     break
-                line = data.split(b"\r\n", 1)[0]
-                if self.opts.get("hold") and line.startswith(b"POST ") and b"/containers/create" in line:
-                    self.hold_next = True
+                if self.held(data.split(b"\r\n", 1)[0]):
+                    if self.opts["request"]:
+                        touch(self.opts["mark"])
+                        if self.wait(self.opts["hold"]):
+                            break
+                    else:
+                        self.hold_next = True
                 self.server.sendall(data)
         except OSError:
             pass
         self.close()
+
+    def held(self, line):
+        """Whether the request starting with `line` is the one held back."""
+        if not self.opts.get("hold"):
+            return False
+        if self.opts.get("on"):
+            return self.opts["on"] in line
+        return line.startswith(b"POST ") and b"/containers/create" in line
 
     def wait(self, seconds):
         """Sleeps `seconds`, or until either side closes; True if one did."""
@@ -139,6 +156,8 @@ def main(argv):
         serve(listener, lambda: socket.create_connection((host, int(port))), opts)
     elif mode == "unix":
         opts["hold"] = option(rest, "--hold", 60)
+        opts["on"] = rest[rest.index("--on") + 1].encode() if "--on" in rest else None
+        opts["request"] = "--request" in rest
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(where)
         listener.listen(64)

@@ -1,8 +1,10 @@
 #!/bin/sh
 # pipec run on Docker when the registry or the engine is slow to answer:
 # Ctrl-C during an image pull that crawls, during a pull from a registry
-# that stalls mid-layer, and during a container create the engine is slow
-# to answer; and a stalled pull ended by the step's timeout.  A proxy in front of the registry (Debian's docker-registry)
+# that stalls mid-layer, during a container create the engine is slow to
+# answer, and while the engine has not got to a step's start or to
+# copying its files in; and a stalled pull, start or copy ended by the
+# step's timeout.  A proxy in front of the registry (Debian's docker-registry)
 # or of the engine's socket (tests/docker/faultproxy.py) makes the fault.
 # Each case checks the exit status, the message, a time bound loose
 # enough for a busy machine, that no step ran and that nothing is left.
@@ -61,6 +63,15 @@ steps:
   commands:
   - echo the-step-ran
 YML
+}
+
+# engine_proxy ARGS...: a proxy to the engine at $TMP/engine.sock
+# (faultproxy.py unix ARGS).
+engine_proxy() {
+	python3 tests/docker/faultproxy.py unix "$TMP/engine.sock" "${DOCKER_HOST#unix://}" "$TMP/mark" "$@" &
+	PROXY_PID=$!
+	i=0
+	while [ ! -S "$TMP/engine.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 }
 
 # marked: waits up to 60 s for the proxy's mark (the fault has begun).
@@ -146,11 +157,42 @@ steps:
   commands:
   - echo the-step-ran
 YML
-python3 tests/docker/faultproxy.py unix "$TMP/engine.sock" "${DOCKER_HOST#unix://}" "$TMP/mark" \
-	--hold 60 &
-PROXY_PID=$!
-i=0
-while [ ! -S "$TMP/engine.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+engine_proxy --hold 60
 interrupt "$TMP/create.yml" 1 "DOCKER_HOST=unix://$TMP/engine.sock"
 outcome "slow create"
 proxy_down
+
+# An engine that has not got to a step's start, or to copying its files
+# in, between the create and the start: the step's timeout ends the wait
+# (the engine is not blamed) and so does Ctrl-C; the container made is
+# removed.
+cat >"$TMP/files.json" <<'JSON'
+{"version": 1, "pipelines": [{"name": "files", "type": "docker",
+ "files": [{"name": "cfg", "data": "aGVsbG8K"}],
+ "steps": [{"name": "made", "image": "busybox:1.35",
+  "files": [{"name": "cfg", "path": "/etc/cfg", "mode": 384}],
+  "script": "cat /etc/cfg; echo the-step-ran\n"}]}]}
+JSON
+for on in /start /archive; do
+	what="stalled ${on#/}"
+	engine_proxy --hold 120 --on "$on" --request
+	t0=$(now)
+	DOCKER_HOST=unix://$TMP/engine.sock timeout -s KILL 120 "$PIPEC" run --backend=docker \
+		--step-timeout 5s "$TMP/files.json" >"$TMP/out" 2>"$TMP/err"
+	rc=$? took=$(($(now) - t0))
+	check "$what, step timeout: exits 1" [ "$rc" -eq 1 ]
+	check "$what, step timeout: the engine was asked" [ -e "$TMP/mark" ]
+	check "$what, step timeout: reported as the step's timeout" \
+		has "$TMP/err" "step 'made' timed out after 5 s [step-timeout]"
+	check "$what, step timeout: the wait gave up; the engine is not blamed" sh -c "
+		grep -q \"the step's time ran out\" '$TMP/err' && ! grep -q docker-unresponsive '$TMP/err'"
+	check "$what, step timeout: the step never ran" \
+		sh -c "test -e '$TMP/out' && ! grep -q the-step-ran '$TMP/out'"
+	check "$what, step timeout: over within 25 s (took ${took}s)" [ "$took" -le 25 ]
+	leak_check "$what, step timeout"
+	proxy_down
+	engine_proxy --hold 120 --on "$on" --request
+	interrupt "$TMP/files.json" 1 "DOCKER_HOST=unix://$TMP/engine.sock"
+	outcome "$what"
+	proxy_down
+done
