@@ -131,7 +131,7 @@ check "frozen engine: over within 20 s of SIGINT (took ${took}s)" [ "$took" -le 
 check "frozen engine: pipec prune then exits 0" [ $? -eq 0 ]
 leak_check "frozen engine"
 
-"$PIPEC" run --backend=docker "$TMP/stream.yml" >"$TMP/out" 2>"$TMP/err" &
+"$PIPEC" run --backend=docker --report "$TMP/dead.json" "$TMP/stream.yml" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 started long || echo "# the step did not start"
 sleep 1
@@ -144,6 +144,10 @@ check "dead engine: named as gone" has "$TMP/err" "[docker-gone]"
 check "dead engine: says it stopped answering" has "$TMP/err" "stopped answering"
 check "dead engine: says what was left and pipec prune" sh -c "grep -q 'left on the engine: .*container' '$TMP/err' && grep -q 'pipec prune' '$TMP/err'"
 check "dead engine: over within 30 s (took ${took}s)" [ "$took" -le 30 ]
+check "dead engine: the report's error for the step gives the cause" python3 -c '
+import json, sys
+steps = json.load(open(sys.argv[1]))["pipelines"][0]["steps"]
+sys.exit(0 if "stopped answering" in steps[0].get("error", "") else 1)' "$TMP/dead.json"
 engine_launch
 check "dead engine: the engine starts again" [ $? -eq 0 ]
 "$PIPEC" prune >"$TMP/prune.out" 2>&1

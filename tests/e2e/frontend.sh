@@ -235,3 +235,7 @@ check "a file over 64 MiB is refused (exit 2) before a byte of it is read" \
 expect_exit 2 "an empty file builds nothing (exit 2)" "$PIPEC" build -o "$TMP/empty.json" "$TMP/empty.yml"
 check "an empty file is named, no IR is written" \
 	sh -c "grep -q 'empty.yml:1:1: error: the file holds no pipeline to build \[no-pipelines\]' '$TMP/err' && [ ! -e '$TMP/empty.json' ]"
+printf '# the pipelines are to come\n\n# nothing yet\n' >"$TMP/comments.yml"
+expect_exit 2 "a file of comments only builds nothing (exit 2)" "$PIPEC" build -o "$TMP/comments.json" "$TMP/comments.yml"
+check "a file of comments only is named, no IR is written" \
+	sh -c "grep -q 'comments.yml:1:1: error: the file holds no pipeline to build \[no-pipelines\]' '$TMP/err' && [ ! -e '$TMP/comments.json' ]"

@@ -23,7 +23,8 @@ copy() {
 
 case $target in
 yaml_build)
-	copy samples/*.yml tests/golden/drone/*.yml tests/diag/*/*.yml ;;
+	copy samples/*.yml tests/golden/drone/*.yml tests/diag/*/*.yml
+	put ':' ;;                # a key-value pair before any collection
 drone_runtime)
 	copy tests/drone-runtime/*/*.json ;;
 ir_read)
@@ -49,7 +50,9 @@ docker_progress)
 	put '{"status":"Pull complete","id":"a1b2c3"}\n{"status":"Digest: sha256:%064d"}\n{"error":"denied"}' 0 ;;
 mask)
 	put '\002\000\005\006hunter\014s3cr3t-value\nhunter2 and s3cr3t-value\nhun'
-	put '\001\100\377\006abcdefxxxxabcdef\n' ;;
+	put '\001\100\377\006abcdefxxxxabcdef\n'
+	# no text after the filler: an output buffer asked for nothing before its first byte
+	put '\001\001\000\004\000\000\000\000' ;;
 lsp_frame)
 	for f in '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}' \
 		 '{"jsonrpc":"2.0","method":"exit"}'; do

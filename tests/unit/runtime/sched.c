@@ -312,6 +312,20 @@ Test(sched, a_start_that_waits_ends_at_the_step_timeout)
 	cr_assert_eq(status_of(1), RT_SKIPPED);
 }
 
+/* The report says why a step could not start, not only that it could not. */
+Test(sched, the_report_of_a_failed_start_carries_its_cause)
+{
+	struct ir_pipeline *p = ir_one_pipeline(A, &D, 1);
+	ir_set_env(A, &p->steps[0], "START", "wait");
+	p->steps[0].timeout = 1;
+	cr_assert_eq(run(), RT_FAILURE);
+	const char *why = "start of 's0' gave up: the step's time ran out";
+	cr_assert_str_eq(R.pipelines[0].steps[0].exit.error, why);
+	char *json = rt_report_json(&R, NULL);
+	cr_assert_not_null(strstr(json, why), "%s", json);
+	free(json);
+}
+
 Test(sched, a_start_that_waits_ends_at_the_pipeline_timeout)
 {
 	struct ir_pipeline *p = ir_one_pipeline(A, &D, 2);
