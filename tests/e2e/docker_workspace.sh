@@ -108,13 +108,13 @@ leak_check "--clone on docker"
 # --clone, run in DIR with the variables set, exits 0 and its step prints
 # TEXT, from the committed file.txt.
 clone_sees() {
-	name=$1 dir=$2 text=$3
+	label=$1 dir=$2 text=$3
 	shift 3
 	(cd "$dir" && env "$@" "$PIPEC_BIN" run --backend=docker --clone) >"$TMP/out" 2>"$TMP/err"
 	rc=$?
-	check "$name: exits 0" [ $rc -eq 0 ]
+	check "$label: exits 0" [ $rc -eq 0 ]
 	[ $rc -eq 0 ] || sed 's/^/#   /' "$TMP/err" | tail -15
-	check "$name: steps see the committed files" has "$TMP/out" "look  | $text"
+	check "$label: steps see the committed files" has "$TMP/out" "look  | $text"
 }
 
 # --clone from a checkout whose .git is a file: the container sees the
@@ -129,10 +129,18 @@ git -C "$M" init -q && git -C "$M" add -A &&
 git -C "$M" worktree add -q -b feature "$W"
 echo feature-branch >"$W/file.txt"
 git -C "$W" -c user.name=t -c user.email=t@example.com commit -qam feature
+echo dirty >"$W/file.txt"
 clone_sees "--clone on docker from a worktree" "$W" feature-branch
+check "--clone on docker from a worktree: its changes are not there" \
+	sh -c 'grep -q "look  | feature-branch" "$1" && ! grep -q "look  | dirty" "$1"' - "$TMP/out"
+check "--clone on docker from a worktree: the run says they are left out" \
+	has "$TMP/err" "uncommitted changes and untracked files are not included"
 check "--clone on docker from a worktree: the checkout is not written" \
 	sh -c 'grep -q "look  | feature-branch" "$2" && [ ! -e "$1/made.txt" ]' - "$W" "$TMP/out"
 leak_check "--clone on docker from a worktree"
+git -C "$W" checkout -q -f --detach HEAD~1
+clone_sees "--clone on docker from a worktree at a detached HEAD" "$W" main-branch
+leak_check "--clone on docker from a worktree at a detached HEAD"
 
 S=$TMP/separate
 mkdir -p "$S" "$TMP/modules" && cp "$TMP/look.yml" "$S/.drone.yml" && echo separate >"$S/file.txt"
