@@ -26,6 +26,10 @@ struct kube_client {
 	char connect_to[1200];      /* tls-server-name:port:host:port, or "" */
 	char *token;                /* a static token (or the token file's) */
 	unsigned long requests;
+	volatile sig_atomic_t *interrupts;
+	int patience;               /* interrupts a waiting call outlasts */
+	bool interrupted;           /* the last waiting call gave up for one */
+	int64_t deadline_ms;        /* rt_now_ms() when waiting calls give up, 0: never */
 };
 
 struct kube_req {
@@ -299,14 +303,56 @@ int kube_client_run(struct kube_client *c, int timeout_ms)
 	return pump(c);
 }
 
+/* Ends a waiting call without its answer, saying why. */
+static void give_up(struct kube_req *r, const char *why)
+{
+	if (r->started && !r->done)
+		curl_multi_remove_handle(r->c->multi, r->easy);
+	r->done = true;
+	r->result = CURLE_ABORTED_BY_CALLBACK;
+	snprintf(r->curl_err, sizeof r->curl_err, "%s", why);
+}
+
+/* Why a waiting call must stop now, or NULL. */
+static const char *cut_short(struct kube_client *c)
+{
+	if (c->interrupts && *c->interrupts > c->patience) {
+		c->interrupted = true;
+		return "interrupted";
+	}
+	if (c->deadline_ms && rt_now_ms() >= c->deadline_ms)
+		return "the step's time ran out";
+	return NULL;
+}
+
 long kube_req_call(struct kube_req *r)
 {
+	struct kube_client *c = r->c;
+	c->interrupted = false;
+	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, (long)KUBE_T_CALL);
 	kube_req_start(r);
-	while (pump(r->c) == 0 && !r->done)
-		if (curl_multi_poll(r->c->multi, NULL, 0, 100, NULL) != CURLM_OK)
+	const char *why;
+	while (pump(c) == 0 && !r->done) {
+		if ((why = cut_short(c))) {
+			give_up(r, why);
 			break;
+		}
+		if (curl_multi_poll(c->multi, NULL, 0, 100, NULL) != CURLM_OK)
+			break;
+	}
 	return kube_req_status(r);
 }
+
+void kube_client_interrupts(struct kube_client *c, volatile sig_atomic_t *interrupts, int patience)
+{
+	c->interrupts = interrupts;
+	c->patience = patience;
+	c->interrupted = false;
+}
+
+void kube_client_deadline(struct kube_client *c, int64_t deadline_ms) { c->deadline_ms = deadline_ms; }
+bool kube_client_interrupted(const struct kube_client *c) { return c->interrupted; }
+bool kube_req_cut_short(const struct kube_req *r) { return r->result == CURLE_ABORTED_BY_CALLBACK; }
 
 bool kube_req_done(const struct kube_req *r) { return r->done; }
 long kube_req_status(const struct kube_req *r) { return r->result == CURLE_OK ? r->status : 0; }
@@ -374,7 +420,6 @@ long kube_call(struct kube_client *c, const char *method, const char *path,
 	struct kube_req *r = kube_req_new(c, method, path);
 	if (body)
 		kube_req_json(r, body, strcmp(method, "PATCH") == 0 ? "application/merge-patch+json" : NULL);
-	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, 60000L);
 	long st = kube_req_call(r);
 	if (out)
 		*out = st / 100 == 2 ? cJSON_Parse(kube_req_text(r, NULL)) : NULL;

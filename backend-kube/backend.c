@@ -323,6 +323,7 @@ static int prepare(void *ctx, const struct rt_run_info *run, const struct ir_pip
 	bool own = !x->opt.kube_namespace && p->kube && p->kube->namespace;
 	x->ns = own ? p->kube->namespace : x->cfg.namespace;
 	x->interrupts = run->interrupts;
+	kube_client_interrupts(x->c, x->interrupts, 0);
 	char root[200];
 	snprintf(root, sizeof root, "pipec-%s-%s", x->run, p->name);
 	kube_label_value(root, true, x->root, sizeof x->root);
@@ -353,6 +354,7 @@ static int teardown(void *ctx, struct diag_list *dl)
 		j->logs = NULL;
 	}
 	int rc = 0;
+	kube_client_interrupts(x->c, x->interrupts, 1);     /* only a second Ctrl-C cuts it short */
 	if (x->root_uid[0]) {
 		char path[800], err[600];
 		kube_path(x->ns, "configmaps", x->root, path, sizeof path);
@@ -369,6 +371,7 @@ static int teardown(void *ctx, struct diag_list *dl)
 	while (x->watch && pods_left(x) && now_ms() < deadline && (!x->interrupts || *x->interrupts < 2))
 		if (drive(x, 200) < 0)
 			break;
+	kube_client_interrupts(x->c, x->interrupts, 0);
 	forget_run(x);
 	return rc;
 }
@@ -411,11 +414,13 @@ static int start(void *ctx, struct rt_job *job, struct diag_list *dl)
 	char name[300];
 	snprintf(name, sizeof name, "pipec-%s-%zu-%s", x->run, (size_t)(job->step - x->p->steps), job->step->name);
 	kube_label_value(name, true, j->pod, sizeof j->pod);
-	if (kube_put_secrets(x, job, dl) < 0)
-		return -1;
-	if (job->step->detach && kube_create_service(x, job->step, dl) < 0)
-		return -1;
-	return create_pod(x, j, dl);
+	/* every call until the Pod is made ends at the step's deadline */
+	kube_client_deadline(x->c, job->deadline_ms);
+	int rc = kube_put_secrets(x, job, dl) < 0 ||
+		 (job->step->detach && kube_create_service(x, job->step, dl) < 0) ||
+		 create_pod(x, j, dl) < 0 ? -1 : 0;
+	kube_client_deadline(x->c, 0);
+	return rc;
 }
 
 /* ---- poll, stop ---------------------------------------------------------------------------------- */
@@ -502,7 +507,9 @@ static void stop(void *ctx, struct rt_job *job, bool hurry)
 	if (!j || !j->created || (j->deleted && !hurry))
 		return;
 	j->stopping = true;
+	kube_client_interrupts(x->c, x->interrupts, 1);    /* stopping is what the interrupt asked */
 	delete_pod(x, j, hurry ? 0 : 5);
+	kube_client_interrupts(x->c, x->interrupts, 0);
 }
 
 /* A service is ready when the watch last said its Pod is Ready (its readinessProbe). */

@@ -25,6 +25,8 @@
 #define KUBE_MAX_CREDENTIAL (1u << 20)      /* an exec plugin's answer */
 #define KUBE_MAX_BODY (16u << 20)           /* a JSON response */
 #define KUBE_MAX_EVENT (4u << 20)           /* one watch event */
+/* How long one API call (not a watch or a log stream) may take. */
+#define KUBE_T_CALL 60000
 
 /* ---- yaml.c ------------------------------------------------------------------ */
 
@@ -126,6 +128,24 @@ void kube_req_free(struct kube_req *r);
 
 /* Waits up to `timeout_ms` for transfers to progress; -1 on a curl failure. */
 int kube_client_run(struct kube_client *c, int timeout_ms);
+
+/*
+ * A waiting call (kube_req_call(), kube_call()) gives up, with the error
+ * "interrupted", once `*interrupts` reaches `patience` + 1: 0 while the
+ * run goes on, 1 while cleaning up (only a second Ctrl-C cuts a deletion
+ * short).  NULL: never.  kube_client_interrupted() says whether the last
+ * waiting call gave up so.
+ */
+void kube_client_interrupts(struct kube_client *c, volatile sig_atomic_t *interrupts, int patience);
+bool kube_client_interrupted(const struct kube_client *c);
+/*
+ * A waiting call also gives up, with the error "the step's time ran
+ * out", once rt_now_ms() reaches `deadline_ms` (0: never): a start the
+ * API server is slow to answer ends when the step's time does.
+ */
+void kube_client_deadline(struct kube_client *c, int64_t deadline_ms);
+/* True when the call gave up for an interrupt or the deadline: no answer, but not the server's fault. */
+bool kube_req_cut_short(const struct kube_req *r);
 
 /*
  * One JSON call: sends `body` (may be NULL), stores the parsed answer in

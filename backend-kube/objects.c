@@ -65,9 +65,12 @@ int kube_create(struct kube_ctx *x, const char *kind, cJSON *obj, struct ir_pos 
 		if (!x->root_uid[0] && cJSON_IsString(uid))
 			snprintf(x->root_uid, sizeof x->root_uid, "%s", uid->valuestring);
 		cJSON_Delete(out);
+	} else if (kube_client_interrupted(x->c)) {
+		rc = -1;                /* the runtime cancels the step: no error of its own */
 	} else {
 		const char *reason = kube_req_reason(r);
-		rc = diag_error(dl, pos, st == 0 ? "kube-unreachable" : st == 403 || st == 422 ? "kube-refused" : "kube-error",
+		bool silent = st == 0 && !kube_req_cut_short(r);
+		rc = diag_error(dl, pos, silent ? "kube-unreachable" : st == 403 || st == 422 ? "kube-refused" : "kube-error",
 				"cannot create %.*s '%s' in namespace '%s': %s%s%s", (int)strlen(kind) - 1, kind,
 				cJSON_IsString(name) ? name->valuestring : "", x->ns,
 				reason, *reason ? ": " : "", kube_req_error(r));
@@ -157,8 +160,9 @@ static int put_secret(struct kube_ctx *x, cJSON *sec, struct ir_pos pos, struct 
 		kube_path(x->ns, "secrets", x->secret, path, sizeof path);
 		long st = kube_call(x->c, "PATCH", path, sec, NULL, err, sizeof err);
 		cJSON_Delete(sec);
-		return st / 100 == 2 ? 0 : diag_error(dl, pos, "kube-error",
-						       "cannot update secret '%s': %s", x->secret, err);
+		if (st / 100 == 2 || kube_client_interrupted(x->c))
+			return st / 100 == 2 ? 0 : -1;
+		return diag_error(dl, pos, "kube-error", "cannot update secret '%s': %s", x->secret, err);
 	}
 	cJSON_AddStringToObject(sec, "apiVersion", "v1");
 	cJSON_AddStringToObject(sec, "kind", "Secret");

@@ -46,6 +46,7 @@ struct local {
 	bool check_done;
 	int check_status;
 	char err[1024];             /* why an export failed */
+	int64_t deadline_ms;        /* when a starting step's copies give up (0: never) */
 	char buf[LOCAL_READ_CHUNK];
 };
 

@@ -296,7 +296,10 @@ static int local_start(void *ctx, struct rt_job *job, struct diag_list *dl)
 	if (!l->a)
 		return -1;
 	char **env = make_env(l, job);
-	if (local_place_files(l, s, dl) < 0 || local_import(l, s, dl) < 0)
+	l->deadline_ms = job->deadline_ms;     /* the copies end with the step's time */
+	int placed = local_place_files(l, s, dl) < 0 || local_import(l, s, dl) < 0 ? -1 : 0;
+	l->deadline_ms = 0;
+	if (placed < 0)
 		return -1;
 	char **argv = make_argv(l, job, dl);
 	if (!argv)

@@ -7,7 +7,8 @@
  * so nothing outside the run is ever written).  Copies are made by the
  * host's own tools, `cp -a` and `tar -x`, started with posix_spawn and an
  * argv, never through a shell, and waited for: a step starts only once
- * what it imports is in place.  The artifact store is a directory of the
+ * what it imports is in place.  An interrupt or the starting step's
+ * deadline ends the wait and kills the tool.  The artifact store is a directory of the
  * run, one subdirectory per name holding a copy of the exported path
  * under its own base name.
  */
@@ -18,9 +19,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend-local/internal.h"
@@ -66,6 +69,38 @@ static void first_line(const char *path, char *out, size_t size)
 	fclose(fp);
 }
 
+static bool interrupted(const struct local *l)
+{
+	return l->run && l->run->interrupts && *l->run->interrupts > 0;
+}
+
+/*
+ * Waits for the tool `pid` into `status`; an interrupt or the starting
+ * step's deadline kills it instead (a copy from a stalled disk must not
+ * hold the run).  0, or -1 with `err`.
+ */
+static int wait_tool(struct local *l, pid_t pid, const char *name, int *status, char *err,
+		     size_t size)
+{
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return say(err, size, "lost '%s': %s", name, strerror(errno)), -1;
+		bool late = l->deadline_ms && local_now_ms() >= l->deadline_ms;
+		if (late || interrupted(l)) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			return say(err, size, "'%s' was stopped: %s", name,
+				   late ? "the step's time ran out" : "interrupted"), -1;
+		}
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
 /*
  * Runs `argv` to its end: stdin from /dev/null, stderr kept in a file of
  * the run so a failure can quote the tool's first line of complaint.
@@ -86,9 +121,8 @@ int local_tool(struct local *l, char *const argv[], char *err, size_t size)
 		return -1;
 	}
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return say(err, size, "lost '%s': %s", argv[0], strerror(errno)), -1;
+	if (wait_tool(l, pid, argv[0], &status, err, size) < 0)
+		return -1;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	char why[200];
@@ -253,7 +287,7 @@ int local_place_files(struct local *l, const struct ir_step *s, struct diag_list
 	char err[512];
 	for (size_t i = 0; i < ex->nfiles; i++)
 		if (place_file(l, s, &ex->files[i], err, sizeof err) < 0)
-			return diag_error(dl, s->pos, "step-failed",
+			return interrupted(l) ? -1 : diag_error(dl, s->pos, "step-failed",
 					  "step '%s' cannot place file '%s' at '%s': %s", s->name,
 					  ex->files[i].name, ex->files[i].path, err);
 	return 0;
@@ -356,7 +390,8 @@ int local_import(struct local *l, const struct ir_step *s, struct diag_list *dl)
 	char err[512];
 	for (size_t i = 0; i < ex->nimports; i++)
 		if (import_one(l, s, &ex->imports[i], err, sizeof err) < 0)
-			return diag_error(dl, s->pos, "step-failed", "step '%s' cannot import '%s': %s",
+			return interrupted(l) ? -1 : diag_error(dl, s->pos, "step-failed",
+								"step '%s' cannot import '%s': %s",
 					  s->name, ex->imports[i].name, err);
 	return 0;
 }

@@ -75,6 +75,24 @@ expect_exit() {
 	fi
 }
 
+# interrupt_pid PID: sends SIGINT to PID, a background job of the caller,
+# and waits for it; whether it was still running before the SIGINT in
+# $alive (yes or no), its exit status in $rc, seconds from SIGINT to exit
+# in $took.  A pipec that ignored the interrupt would hold the suite: it
+# is killed at 90 s.
+interrupt_pid() {
+	alive=no
+	kill -0 "$1" 2>/dev/null && alive=yes
+	t0=$(date +%s)
+	kill -INT "$1"
+	(sleep 90; kill -KILL "$1") >/dev/null 2>&1 &
+	watchdog=$!
+	wait "$1"
+	rc=$?
+	took=$(($(date +%s) - t0))
+	kill $watchdog 2>/dev/null
+}
+
 # The step of tests that hide a secret at the 64 KiB break of a long line:
 # it prints $TOKEN after 65512 to 65538 bytes of 'x', one line each.
 LONG_LINE_STEP='i=65512; while [ $$i -le 65538 ]; do head -c $$i /dev/zero | tr "\0" x; echo "$$TOKEN tail"; i=$$((i + 1)); done'

@@ -90,17 +90,7 @@ interrupt() {
 	pid=$!
 	marked || echo "# the fault never began"
 	sleep "$2"
-	alive=no
-	kill -0 $pid 2>/dev/null && alive=yes
-	t0=$(now)
-	kill -INT $pid
-	# a pipec that ignored the interrupt would hold the suite: killed at 90 s
-	(sleep 90; kill -KILL $pid) >/dev/null 2>&1 &
-	watchdog=$!
-	wait $pid
-	rc=$?
-	took=$(($(now) - t0))
-	kill $watchdog 2>/dev/null
+	interrupt_pid $pid
 }
 
 # outcome NAME: what every case asserts once pipec was interrupted.

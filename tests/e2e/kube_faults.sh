@@ -4,8 +4,9 @@
 # run on the test engine): each cause a step fails of is reported at the
 # step under a rule of its own (an image that cannot be pulled, a Pod no
 # node can take, a container killed for memory), a watch the server
-# expires with 410 Gone is re-listed and the run goes on, and a pipeline
-# that times out leaves nothing behind.
+# expires with 410 Gone is re-listed and the run goes on, a pipeline
+# that times out leaves nothing behind, and a Pod create the server holds
+# back ends at the step's timeout and at Ctrl-C.
 . tests/lib.sh
 . tests/kube/lib.sh
 kube_setup
@@ -101,3 +102,42 @@ expect_exit 1 "timeout: the pipeline times out" runk --timeout 5s "$TMP/slow.yml
 check "timeout: said at the pipeline" has "$TMP/err" "[pipeline-timeout]"
 check "timeout: the step had started" has "$TMP/out" "started"
 kube_leak_check "timeout"
+
+# An API server slow to make a step's Pod (stuck in an admission webhook,
+# here the fake server holding each Pod create back 120 s): the step's
+# timeout ends the wait, and so does Ctrl-C, within a bound; the Pod is
+# never made and the run's objects go.
+stall() { curl -s -X POST -H "$H" "$KUBE_URL/fake/stall?resource=pods&seconds=$1" >/dev/null; }
+stalled() { curl -s -H "$H" "$KUBE_URL/fake/stalled" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stalled"])'; }
+now() { date +%s; }
+step held busybox >"$TMP/held.yml"
+printf '  commands: [echo the-step-ran]\n' >>"$TMP/held.yml"
+stall 120
+before=$(stalled)
+t0=$(now)
+timeout -s KILL 120 "$PIPEC" run --backend=kube --step-timeout 5s "$TMP/held.yml" >"$TMP/out" 2>"$TMP/err"
+rc=$? took=$(($(now) - t0))
+check "stalled Pod create, step timeout: exits 1" [ "$rc" -eq 1 ]
+check "stalled Pod create, step timeout: the create was held" [ "$(stalled)" -gt "$before" ]
+check "stalled Pod create, step timeout: reported as the step's timeout" \
+	has "$TMP/err" "step 'held' timed out after 5 s [step-timeout]"
+check "stalled Pod create, step timeout: the wait gave up" has "$TMP/err" "the step's time ran out"
+check "stalled Pod create, step timeout: the step never ran" \
+	sh -c "test -e '$TMP/out' && ! grep -q the-step-ran '$TMP/out'"
+check "stalled Pod create, step timeout: over within 25 s (took ${took}s)" [ "$took" -le 25 ]
+kube_leak_check "stalled Pod create, step timeout"
+
+before=$(stalled)
+"$PIPEC" run --backend=kube "$TMP/held.yml" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+i=0
+while [ "$(stalled)" -le "$before" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1
+interrupt_pid $pid
+check "stalled Pod create: pipec was still waiting when interrupted" [ "$alive" = yes ]
+check "stalled Pod create: SIGINT exits 130" [ "$rc" -eq 130 ]
+check "stalled Pod create: says it was interrupted" has "$TMP/err" "interrupted"
+check "stalled Pod create: the step never ran" sh -c "test -e '$TMP/out' && ! grep -q the-step-ran '$TMP/out'"
+check "stalled Pod create: over within 20 s of SIGINT (took ${took}s)" [ "$took" -le 20 ]
+stall 0
+kube_leak_check "stalled Pod create"

@@ -258,6 +258,45 @@ expect gone "$T/sigint.pid" "$T/bg.pid" "$T/db.pid"
 name_="the interrupted run leaves no directory behind"
 expect cleaned "$T/sigint.pid"
 
+# A copy that never ends before a step (here a `tar` on PATH that sleeps
+# instead of unpacking the step's archive file): the step's timeout ends
+# it, and so does Ctrl-C, killing the tool; the step never runs.
+mkdir -p "$T/stallbin"
+printf '#!/bin/sh\necho $$ > %s/stalltar.pid\nexec sleep 300\n' "$T" >"$T/stallbin/tar"
+chmod +x "$T/stallbin/tar"
+cat >"$T/stalltar.yml" <<EOF
+{"version": 1, "pipelines": [{"name": "stalltar", "type": "local",
+ "files": [{"name": "tree", "data": "AAAA", "archive": true}],
+ "steps": [{"name": "unpack", "files": [{"name": "tree", "path": "/tree"}],
+  "script": "touch $T/unpacked\\n"}]}]}
+EOF
+# stall_ended STATUS SECONDS TEXT: the run exited STATUS within SECONDS,
+# the tool is gone, the step never ran and the errors say TEXT.
+stall_ended() {
+	[ "$rc" = "$1" ] && [ "$took" -lt "$2" ] && gone "$T/stalltar.pid" && [ ! -e "$T/unpacked" ] &&
+		grep -q "$3" "$T/err"
+}
+path=$PATH
+PATH=$T/stallbin:$path
+start=$(date +%s)
+run stalltar --step-timeout 2s
+took=$(( $(date +%s) - start ))
+PATH=$path
+name_="a copy that stalls before a step ends at the step's timeout, the tool killed"
+expect stall_ended 1 15 "step 'unpack' timed out after 2 s \[step-timeout\]"
+name_="... the copy gave up for the step's time"
+expect grep -q "the step's time ran out" "$T/err"
+name_="... and leaves no directory behind"
+expect cleaned "$T/stalltar.pid"
+rm -f "$T/stalltar.pid"
+PATH=$T/stallbin:$path
+interrupt stalltar INT
+PATH=$path
+name_="SIGINT ends a copy that stalls before a step, the tool killed"
+expect stall_ended 130 6 interrupted
+name_="... and leaves no directory behind"
+expect cleaned "$T/stalltar.pid"
+
 pipeline stubborn <<EOF
 steps:
 - name: stubborn

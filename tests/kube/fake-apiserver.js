@@ -22,7 +22,11 @@
 // DELETE...) it served (for the benchmark);
 // GET /fake/objects lists every object it holds (for the leak checks),
 // GET /fake/created every object created, as sent (for tests of the specs);
-// POST /fake/expire ends every watch with 410 Gone, as a compaction would.
+// POST /fake/expire ends every watch with 410 Gone, as a compaction would;
+// POST /fake/stall?resource=R&seconds=N holds each create of R back N
+// seconds (0: no more), as a server stuck in an admission webhook does;
+// one whose client hung up meanwhile is dropped, never made.  GET
+// /fake/stalled says how many creates were held so far.
 "use strict";
 const fs = require("fs");
 const http = require("http");
@@ -56,6 +60,8 @@ const watchers = new Set();
 const counts = {};
 const created = [];               // every object created, as it was sent
 let expiredBelow = 0;             // /fake/expire: older resourceVersions are gone
+const stalls = {};                // /fake/stall: resource -> seconds a create is held
+let stalled = 0;                  // creates held so far
 
 const keyOf = (resource, ns, name) => `${resource}/${ns}/${name}`;
 const clone = (o) => JSON.parse(JSON.stringify(o));
@@ -317,6 +323,11 @@ function route(req, res, body) {
     for (const w of [...watchers]) w.expire();
     return json(res, 200, { expiredBelow });
   }
+  if (url.pathname === "/fake/stall") {
+    stalls[q.resource] = Number(q.seconds || 0);
+    return json(res, 200, stalls);
+  }
+  if (url.pathname === "/fake/stalled") return json(res, 200, { stalled });
   if (url.pathname === "/fake/objects") return json(res, 200, store.all().map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`));
   if (p[0] === "apis" && p[1] === "batch" && p[2] === "v1") p.splice(0, 3, "api", "batch/v1");
   if (p[0] !== "api" || p[2] !== "namespaces" || !kindOf[p[4]] || p[1] !== groupOf(p[4]))
@@ -327,6 +338,12 @@ function route(req, res, body) {
   counts[verb] = (counts[verb] || 0) + 1;
   let obj;
   try { obj = body.length ? JSON.parse(body) : null; } catch (e) { return status(res, 400, "BadRequest", `invalid JSON: ${e.message}`); }
+  if (req.method === "POST" && !name && stalls[resource]) {
+    stalled++;
+    let hungUp = false;
+    res.on("close", () => { hungUp = true; });
+    return setTimeout(() => { if (!hungUp) create(res, resource, ns, obj); }, stalls[resource] * 1000);
+  }
   if (req.method === "POST" && !name) return create(res, resource, ns, obj);
   if (req.method === "GET" && !name) return q.watch === "true" || q.watch === "1" ? watch(req, res, resource, ns, q) : list(res, resource, ns, q);
   if (req.method === "POST" && sub === "eviction") return evict(res, ns, name);
