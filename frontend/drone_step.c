@@ -474,6 +474,8 @@ static void lower_scalars(struct lower *lw, const struct fe_node **v, struct ir_
 	if (v[ST_COMMAND])
 		s->command = fe_drone_strs(lw, v[ST_COMMAND]);
 	s->depends_on = fe_drone_strs(lw, v[ST_DEPENDS_ON]);
+	if (!s->depends_on.n)   /* Drone: `depends_on: []` is no dependency */
+		s->depends_on = (struct ir_strs){0};
 	for (size_t i = 0; i < sizeof extra / sizeof *extra; i++) {
 		if (v[extra[i]]) {
 			lower_extra_scalars(lw, v, ir_step_extra_edit(s, lw->a));

@@ -482,6 +482,14 @@ int ir_secret_source_parse(const char *s);
 const char *ir_volume_kind_name(enum ir_volume_kind k);
 int ir_volume_kind_parse(const char *s);
 
+/*
+ * Whether the pipeline's steps are ordered by their depends_on: some step
+ * carries the key, if only as `[]` (waits for nothing).  Otherwise they
+ * run in file order, each after the closest earlier step that is not
+ * detached.
+ */
+bool ir_steps_ordered_by_deps(const struct ir_pipeline *p);
+
 /* Lookups by name; NULL when absent. */
 struct ir_step *ir_step_find(const struct ir_pipeline *p, const char *name);
 struct ir_pipeline *ir_pipeline_find(const struct ir_doc *d, const char *name);

@@ -80,6 +80,14 @@ int ir_volume_kind_parse(const char *s)
 	return lookup(volume_kind_names, COUNT(volume_kind_names), s);
 }
 
+bool ir_steps_ordered_by_deps(const struct ir_pipeline *p)
+{
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (p->steps[i].depends_on.v)
+			return true;
+	return false;
+}
+
 struct ir_step *ir_step_find(const struct ir_pipeline *p, const char *name)
 {
 	for (size_t i = 0; i < p->nsteps; i++)

@@ -62,14 +62,6 @@ static void check_name(struct val_ctx *c, const struct ir_step *s,
 			   "%s: artifact name '%s' goes up with '..', give it a name", what, a->name);
 }
 
-static bool any_depends(const struct ir_pipeline *p)
-{
-	for (size_t i = 0; i < p->nsteps; i++)
-		if (p->steps[i].depends_on.n)
-			return true;
-	return false;
-}
-
 /* Export i bears the name export `first` has; "at line N" when known. */
 static void duplicate(struct arts *x, size_t i, size_t first)
 {
@@ -174,7 +166,7 @@ static void check_pipeline(struct val_ctx *c, size_t pi)
 		return;
 	struct arts x = {.c = c, .p = p};
 	index_exports(&x, total);
-	if (any_depends(p)) {
+	if (ir_steps_ordered_by_deps(p)) {
 		x.g = val_graph_steps(p, val_steps_index(c, pi), c->scratch);
 		x.seen = ir_calloc(c->scratch, p->nsteps + 1, sizeof *x.seen);
 		x.stack = ir_calloc(c->scratch, p->nsteps + 1, sizeof *x.stack);

@@ -10,7 +10,9 @@
  *   3. the implicit sequential order made explicit: when no step has
  *      depends_on, each step depends on the closest earlier step that is
  *      not detached.  Detached steps (services) written first therefore
- *      depend on nothing, and nothing waits for a detached step;
+ *      depend on nothing, and nothing waits for a detached step.  A
+ *      step's `depends_on: []` (kept by step 4 when it leaves no edge)
+ *      says the steps start together instead;
  *   4. skipped steps removed, their dependents rewired to what the
  *      skipped step depended on, so every ordering constraint between the
  *      remaining steps survives; a pipeline left without a step is
@@ -116,9 +118,8 @@ static void merge_secrets(struct ir_pipeline *p)
 
 static void make_sequential(struct ir_pipeline *p, struct ir_arena *a)
 {
-	for (size_t i = 0; i < p->nsteps; i++)
-		if (p->steps[i].depends_on.n)
-			return;
+	if (ir_steps_ordered_by_deps(p))
+		return;
 	const char *prev = NULL;
 	for (size_t i = 0; i < p->nsteps; i++) {
 		struct ir_step *s = &p->steps[i];
@@ -130,6 +131,26 @@ static void make_sequential(struct ir_pipeline *p, struct ir_arena *a)
 		if (!s->detach)
 			prev = s->name;
 	}
+}
+
+/*
+ * Removing skipped steps can leave a pipeline ordered by depends_on with
+ * no edge at all, whose steps all start at once.  Written without
+ * depends_on it would read back in file order, so its first step keeps
+ * `depends_on: []`, unless file order says the same: at most one step
+ * that is not detached, and it last.
+ */
+static void keep_unordered(struct ir_pipeline *p, struct ir_arena *a)
+{
+	size_t jobs = 0;
+	for (size_t i = 0; i < p->nsteps; i++) {
+		if (p->steps[i].depends_on.n)
+			return;
+		jobs += !p->steps[i].detach;
+	}
+	if (jobs == 0 || (jobs == 1 && !p->steps[p->nsteps - 1].detach))
+		return;
+	p->steps[0].depends_on = (struct ir_strs){ir_calloc(a, 1, sizeof(char *)), 0};
 }
 
 /* ---- bypass, reduction, order --------------------------------------- */
@@ -421,6 +442,8 @@ int val_normalize(struct ir_doc *doc, struct ir_arena *a, unsigned flags)
 		ir_arena_reset(s);      /* one pipeline's graph at a time */
 		if (rewrite_steps(p, flags, a, s) < 0)
 			rc = -1;
+		else if (p->nsteps > 1)
+			keep_unordered(p, a);
 		else if (had_steps && p->nsteps == 0 && !p->skip)
 			p->skip = skip_new(a, "every step is skipped", p->pos);
 	}

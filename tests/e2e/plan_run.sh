@@ -23,6 +23,31 @@ check "depends_on: [] is no dependency: the steps run in file order" \
 	grep -q "stage 2: check \[after site\]" "$TMP/plan"
 check "without FILE, plan says it reads .drone.yml" grep -q "reading .drone.yml" "$TMP/err"
 
+# A graph whose one edge goes with a skipped step: the steps left start
+# together, in the YAML and in the IR built from it, built once or twice.
+cat >"$R/edgeless.yml" <<YML
+kind: pipeline
+type: exec
+name: tail
+clone: {disable: true}
+steps:
+- name: a
+  commands: [sleep $PLAN_RUN_PAR]
+- name: b
+  commands: [sleep $PLAN_RUN_PAR]
+- name: pack
+  depends_on: [a, b]
+  when: {branch: [release]}
+  commands: [echo pack]
+YML
+same "plan equals run: a graph left without edges" edgeless.yml --branch=main
+(cd "$R" && "$PIPEC_BIN" build --branch=main edgeless.yml -o edgeless.ir.json &&
+	"$PIPEC_BIN" build edgeless.ir.json -o again.ir.json) 2>"$TMP/err"
+check "its IR builds again to the same IR" sh -c "[ $? -eq 0 ] && [ -s '$R/edgeless.ir.json' ] &&
+	cmp '$R/edgeless.ir.json' '$R/again.ir.json'"
+same "plan equals run: its IR, the steps still together" edgeless.ir.json
+check "and the plan has them in one stage" grep -qx "  stage 1: a, b" "$TMP/plan"
+
 (cd "$R" && "$PIPEC_BIN" plan --include unti) >"$TMP/out" 2>"$TMP/err"
 check "an unknown --include is a usage error" [ $? -eq 2 ]
 check "and suggests the step meant" grep -q "did you mean 'unit'" "$TMP/err"

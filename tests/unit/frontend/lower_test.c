@@ -96,7 +96,7 @@ Test(lower, empty_depends_on_keeps_file_order)
 				      "  depends_on: []\n- name: b\n  image: busybox:1\n");
 	const struct ir_pipeline *p = &d->pipelines[0];
 	cr_assert_eq(p->nsteps, 3);
-	cr_assert_eq(p->steps[1].depends_on.n, 0, "a waits for nothing named");
+	cr_assert_null(p->steps[1].depends_on.v, "a's [] is no depends_on at all");
 	cr_assert_eq(p->steps[2].depends_on.n, 0, "b is not put after the clone step");
 }
 

@@ -66,6 +66,39 @@ Test(normalize, skipped_steps_removed_and_rewired)
 	cr_assert_str_eq(deps(p, "s4"), "s1");
 }
 
+/*
+ * s3 held the only edges; without it s1 and s2 start together, which the
+ * pipeline keeps saying with s1's `depends_on: []` when normalized again.
+ */
+Test(normalize, a_graph_left_without_edges_stays_a_graph)
+{
+	struct ir_doc *d = doc_new(arena, 1, 3);
+	struct ir_pipeline *p = &d->pipelines[0];
+	p->steps[2].depends_on = strs(arena, "s1", "s2", NULL);
+	p->steps[2].run_policy = IR_RUN_NEVER;
+	for (int round = 0; round < 2; round++) {
+		cr_assert_eq(val_normalize(d, arena, 0), 0);
+		cr_assert_str_eq(order(p), "s1 s2");
+		cr_assert_not_null(p->steps[0].depends_on.v, "round %d", round);
+		cr_assert_str_eq(deps(p, "s1"), "");
+		cr_assert_str_eq(deps(p, "s2"), "", "round %d: s2 is not put after s1", round);
+	}
+}
+
+/* When file order says the same, no mark is needed: a service, then one step. */
+Test(normalize, no_mark_where_file_order_agrees)
+{
+	struct ir_doc *d = doc_new(arena, 1, 3);
+	struct ir_pipeline *p = &d->pipelines[0];
+	p->steps[0].detach = true;
+	p->steps[2].depends_on = strs(arena, "s1", "s2", NULL);
+	p->steps[2].run_policy = IR_RUN_NEVER;
+	cr_assert_eq(val_normalize(d, arena, 0), 0);
+	cr_assert_str_eq(order(p), "s1 s2");
+	cr_assert_null(p->steps[0].depends_on.v);
+	cr_assert_null(p->steps[1].depends_on.v);
+}
+
 Test(normalize, keep_skipped_keeps_them)
 {
 	struct ir_doc *d = doc_new(arena, 1, 3);
