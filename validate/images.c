@@ -11,6 +11,12 @@
  * A plugin step is configured through `settings`, which the frontend
  * lowers to PLUGIN_* variables; `commands` on the same step replace the
  * plugin's own program, so the settings reach nothing that reads them.
+ *
+ * On the local backend a step runs its commands, so one without any runs
+ * nothing [missing-command] -- unless its pipeline was written for
+ * Drone's vm runner, whose machines run a step's image in a container:
+ * there a plugin step (an image and its settings) is what Drone runs, and
+ * only running it here is refused, by the local backend's own check.
  */
 #include <string.h>
 
@@ -37,6 +43,12 @@ static void check_reference(struct val_ctx *c, const struct ir_step *s)
 			     s->name);
 }
 
+/* Drone's vm runner runs a step's image on the machine it makes. */
+static bool image_runs(const struct ir_pipeline *p, const struct ir_step *s)
+{
+	return p->runner && strcmp(p->runner, "vm") == 0 && !is_blank(s->image);
+}
+
 static void check_plugin(struct val_ctx *c, const struct ir_step *s)
 {
 	if (is_blank(s->script))
@@ -57,7 +69,8 @@ static void check_step(struct val_ctx *c, const struct ir_pipeline *p, const str
 	if (s->incomplete)
 		return;         /* what it lacks was reported where it was written */
 	if (p->backend == IR_BACKEND_LOCAL) {
-		if (is_blank(s->script) && s->command.n == 0 && ir_step_extra(s)->entrypoint.n == 0)
+		if (is_blank(s->script) && s->command.n == 0 &&
+		    ir_step_extra(s)->entrypoint.n == 0 && !image_runs(p, s))
 			diag_error(c->dl, s->pos, "missing-command",
 				   "local step '%s' has neither commands nor a command to run", s->name);
 		return;

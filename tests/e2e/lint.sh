@@ -188,3 +188,34 @@ check "validate says the same" grep -qF "$refused" "$TMP/err"
 expect_exit 2 "run refuses it before any engine is asked" $PIPEC run "$TMP/image.yml"
 check "run says the same" grep -qF "$refused" "$TMP/err"
 check "run starts no step" sh -c '[ "$1" -eq 2 ] && ! grep -q "build" "$2"' sh "$got" "$TMP/out"
+
+# Drone's vm runner runs a step's image on the machine it makes, so a
+# plugin step there (image and settings, no commands) is valid as Drone
+# takes it; only running it here is refused, by the local backend.  A
+# step with neither image nor commands still runs nothing.
+cat >"$TMP/vm.yml" <<'EOF2'
+kind: pipeline
+type: vm
+name: arm
+pool:
+  use: ubuntu_arm64
+clone:
+  disable: true
+steps:
+- name: build
+  image: golang:1.22
+  commands: [go build ./...]
+- name: publish
+  image: plugins/github-release:1
+  settings:
+    files: dist/*
+EOF2
+accepts "a vm pipeline's plugin step is valid" "$TMP/vm.yml"
+produces "lint passes a vm pipeline's plugin step" "$TMP/out" $PIPEC lint --format=json "$TMP/vm.yml"
+check "no missing-command for an image the vm runs" sh -c '! grep -q missing-command "$1"' sh "$TMP/out"
+expect_exit 2 "run refuses the plugin step on the local backend" $PIPEC run "$TMP/vm.yml"
+check "run names the image it cannot run" \
+	grep -qF "vm.yml:12:3: error: step 'publish' has no commands and needs image 'plugins/github-release:1'" "$TMP/err"
+printf -- '- name: empty\n  environment: {A: b}\n' >>"$TMP/vm.yml"
+expect_exit 1 "a vm step with neither image nor commands still fails lint" $PIPEC lint "$TMP/vm.yml"
+check "at that step" grep -q "vm.yml:16:3: error: local step 'empty' has neither commands nor a command to run \[missing-command\]" "$TMP/out"

@@ -123,6 +123,21 @@ Test(check, missing_image_and_missing_command)
 	cr_assert_eq(dl.len, 2);
 }
 
+Test(check, vm_runner_plugin_step_needs_no_commands)
+{
+	struct ir_doc *d = doc_new(arena, 1, 2);
+	struct ir_pipeline *p = &d->pipelines[0];
+	p->backend = IR_BACKEND_LOCAL;
+	p->runner = ir_strdup(arena, "vm");
+	p->steps[0].script = NULL;              /* a plugin: image and settings */
+	p->steps[0].image = ir_strdup(arena, "plugins/github-release:1");
+	p->steps[1].script = NULL;              /* neither image nor commands */
+	p->steps[1].image = NULL;
+	val_check(d, NULL, &dl);
+	cr_assert_eq(count_rule(&dl, "missing-command"), 1);
+	cr_assert_eq(find_rule(&dl, "missing-command")->pos.line, p->steps[1].pos.line);
+}
+
 Test(check, latest_and_untagged_images_warn)
 {
 	struct ir_doc *d = doc_new(arena, 1, 5);
