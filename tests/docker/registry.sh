@@ -16,7 +16,9 @@ registry_up() {
 	REG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pipec-registry.XXXXXX")
 	REG_USER=pipec REG_PASS=registry-secret-$$
 	htpasswd -Bbn "$REG_USER" "$REG_PASS" >"$REG_DIR/htpasswd" 2>/dev/null || return 1
-	port=$(awk 'BEGIN { srand(); print 20000 + int(rand() * 20000) }')
+	# a port free now, asked of the kernel: two runs started in the same
+	# second would draw the same "random" one
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	REGISTRY=127.0.0.1:$port
 	cat >"$REG_DIR/config.yml" <<YML
 version: 0.1
