@@ -498,6 +498,11 @@ void docker_client_deadline(struct docker_client *c, int64_t deadline_ms)
 }
 
 bool docker_client_interrupted(const struct docker_client *c) { return c->interrupted; }
+
+bool docker_client_cut_short(const struct docker_client *c)
+{
+	return impatient(c) || (c->deadline_ms && rt_now_ms() >= c->deadline_ms);
+}
 enum docker_engine docker_client_state(const struct docker_client *c) { return c->state; }
 
 const char *docker_client_lost(const struct docker_client *c)

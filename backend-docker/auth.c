@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +176,36 @@ static bool helper_name_ok(const char *s)
 	return true;
 }
 
-static int run_helper(const char *prog, const char *server, struct docker_buf *out)
+/*
+ * Reads the helper's answer from `fd` to its end; -1 once `stop` says so
+ * or DOCKER_T_HELPER has passed (a helper waiting on a keyring that never
+ * unlocks must not hold the run).
+ */
+static int read_helper(int fd, struct docker_buf *out, docker_stop_fn *stop, void *arg)
+{
+	int64_t until = rt_now_ms() + DOCKER_T_HELPER;
+	char chunk[4096];
+	for (;;) {
+		if ((stop && stop(arg)) || rt_now_ms() >= until)
+			return -1;
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int r = poll(&pf, 1, 100);
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r <= 0)
+			continue;
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0)
+			docker_buf_put(out, chunk, (size_t)n);
+	}
+}
+
+static int run_helper(const char *prog, const char *server, struct docker_buf *out,
+		      docker_stop_fn *stop, void *arg)
 {
 	int in[2], res[2];
 	if (pipe(in) < 0)
@@ -198,23 +228,20 @@ static int run_helper(const char *prog, const char *server, struct docker_buf *o
 		signal(SIGPIPE, old);
 	}
 	close(in[1]);
-	char chunk[4096];
-	ssize_t n;
-	while (pid > 0 && (n = read(res[0], chunk, sizeof chunk)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		docker_buf_put(out, chunk, (size_t)n);
-	}
+	bool read_all = pid > 0 && read_helper(res[0], out, stop, arg) == 0;
 	close(res[0]);
+	if (pid > 0 && !read_all)
+		kill(pid, SIGKILL);
 	int st = 0;
 	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return -1;
+	if (!read_all)
 		return -1;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
 }
 
-int docker_auth_helper(const char *helper, const char *server, struct docker_cred *cred)
+int docker_auth_helper(const char *helper, const char *server, docker_stop_fn *stop, void *arg,
+		       struct docker_cred *cred)
 {
 	if (!helper_name_ok(helper))
 		return -1;
@@ -222,7 +249,7 @@ int docker_auth_helper(const char *helper, const char *server, struct docker_cre
 	snprintf(prog, sizeof prog, "docker-credential-%s", helper);
 	struct docker_buf out;
 	docker_buf_init(&out, DOCKER_MAX_CONFIG);
-	int rc = run_helper(prog, server, &out);
+	int rc = run_helper(prog, server, &out, stop, arg);
 	cJSON *j = rc == 0 ? cJSON_Parse(out.p ? out.p : "") : NULL;
 	docker_buf_release(&out);
 	if (rc != 0 || !j)

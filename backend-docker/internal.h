@@ -37,6 +37,7 @@
 #define DOCKER_T_KILL 5000
 #define DOCKER_T_REMOVE 30000
 #define DOCKER_T_ARCHIVE 300000     /* copying files in or out */
+#define DOCKER_T_HELPER 30000       /* a credential helper's answer */
 #define DOCKER_API_MAX "1.47"               /* the newest API version used */
 #define DOCKER_API_MIN "1.24"
 
@@ -85,8 +86,15 @@ void docker_auth_key_domain(const char *key, char *out, size_t size);
  */
 int docker_auth_lookup(const char *json, const char *domain, struct docker_cred *cred,
 		   char *helper, size_t helper_size);
-/* Runs docker-credential-<helper> get; 1 found, 0 none, -1 failed. */
-int docker_auth_helper(const char *helper, const char *server, struct docker_cred *cred);
+/* True when a wait must end now (an interrupt, a deadline). */
+typedef bool docker_stop_fn(void *arg);
+/*
+ * Runs docker-credential-<helper> get; 1 found, 0 none, -1 failed.  A
+ * helper that has not answered when `stop` (may be NULL) says so, or
+ * after DOCKER_T_HELPER, is killed (-1).
+ */
+int docker_auth_helper(const char *helper, const char *server, docker_stop_fn *stop, void *arg,
+		       struct docker_cred *cred);
 /* The X-Registry-Auth value for `cred`; free() it. */
 char *docker_auth_header(const struct docker_cred *cred);
 void docker_cred_release(struct docker_cred *c);
@@ -210,6 +218,8 @@ void docker_client_interrupts(struct docker_client *c, volatile sig_atomic_t *in
 void docker_client_deadline(struct docker_client *c, int64_t deadline_ms);
 /* True when the last waiting call gave up for an interrupt. */
 bool docker_client_interrupted(const struct docker_client *c);
+/* True when a wait of the backend's own must end now: a waiting call would give up. */
+bool docker_client_cut_short(const struct docker_client *c);
 
 /*
  * Whether the engine is still there.  A call that got no answer in its
@@ -253,10 +263,11 @@ int docker_image_tags(const struct rt_backend_options *opt, const char *repo,
  * The X-Registry-Auth value for `ref`: from the step's resolved
  * image_pull_secrets (each a config.json, in order), then config.json in
  * opt->config_dir, DOCKER_CONFIG or ~/.docker and its credential
- * helpers.  NULL when nothing matches; free() it.
+ * helpers, which give up when a waiting call of `c` would.  NULL when
+ * nothing matches; free() it.
  */
-char *docker_pull_auth(const struct rt_backend_options *opt, const struct ir_env *pull_secrets,
-		       const struct ir_image_ref *ref);
+char *docker_pull_auth(const struct docker_client *c, const struct rt_backend_options *opt,
+		       const struct ir_env *pull_secrets, const struct ir_image_ref *ref);
 
 #define DOCKER_PULL_MAX_LAYERS 32       /* bars drawn; more layers share the last */
 

@@ -30,13 +30,17 @@ static char *read_small(const char *path)
 	return b.p;
 }
 
+static bool cut_short(void *c) { return docker_client_cut_short(c); }
+
 /* 1 with `cred` filled when `json` (a config.json) knows the registry. */
-static int lookup_config(const char *json, const struct ir_image_ref *ref, struct docker_cred *cred)
+static int lookup_config(const struct docker_client *c, const char *json, const struct ir_image_ref *ref,
+			 struct docker_cred *cred)
 {
 	char helper[128];
 	int found = docker_auth_lookup(json, ref->domain, cred, helper, sizeof helper);
 	if (found == 0 && helper[0])
-		found = docker_auth_helper(helper, docker_ref_auth_key(ref), cred) == 1;
+		found = docker_auth_helper(helper, docker_ref_auth_key(ref), cut_short,
+					   (void *)c, cred) == 1;
 	return found == 1;
 }
 
@@ -51,16 +55,16 @@ static char *user_config(const struct rt_backend_options *opt)
 	return read_small(path);
 }
 
-char *docker_pull_auth(const struct rt_backend_options *opt, const struct ir_env *pull_secrets,
-		       const struct ir_image_ref *ref)
+char *docker_pull_auth(const struct docker_client *c, const struct rt_backend_options *opt,
+		       const struct ir_env *pull_secrets, const struct ir_image_ref *ref)
 {
 	struct docker_cred cred;
 	int found = 0;
 	for (size_t i = 0; pull_secrets && i < pull_secrets->n && !found; i++)
-		found = lookup_config(pull_secrets->v[i].value, ref, &cred);
+		found = lookup_config(c, pull_secrets->v[i].value, ref, &cred);
 	if (!found) {
 		char *json = user_config(opt);
-		found = json && lookup_config(json, ref, &cred);
+		found = json && lookup_config(c, json, ref, &cred);
 		free(json);
 	}
 	if (!found)
@@ -197,7 +201,7 @@ static struct docker_req *pull_request(struct docker_client *c,
 	snprintf(path, n, "/images/create?fromImage=%s&tag=%s", ef, et);
 	struct docker_req *r = docker_req_new(c, "POST", path);
 	free(ef), free(et), free(path);
-	char *auth = docker_pull_auth(opt, pull_secrets, ref);
+	char *auth = docker_pull_auth(c, opt, pull_secrets, ref);
 	if (auth) {
 		n = strlen(auth) + 32;
 		char *h = malloc(n);

@@ -196,13 +196,17 @@ static void set_tls(struct kube_req *r)
 		curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy_url);
 }
 
+static const char *cut_short(struct kube_client *c);
+
+static bool plugin_stop(void *c) { return cut_short(c) != NULL; }
+
 static void set_auth(struct kube_req *r)
 {
 	struct kube_client *c = r->c;
 	const char *token = c->token;
 	if (c->cfg->exec) {
 		/* a failure shows as the 401 that follows, with the plugin's reason kept */
-		kube_exec_credential(c->cfg->exec, r->auth_err, sizeof r->auth_err);
+		kube_exec_credential(c->cfg->exec, plugin_stop, c, r->auth_err, sizeof r->auth_err);
 		token = c->cfg->exec->token ? c->cfg->exec->token : token;
 	}
 	if (!token)

@@ -13,6 +13,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,8 +71,39 @@ static int spawn(const struct kube_exec *e, int out, pid_t *pid, char *err, size
 	return rc ? -1 : 0;
 }
 
+/*
+ * Reads the plugin's stdout from `fd` to its end (or past the ceiling);
+ * -1 with the reason in `why` once `stop` says so or KUBE_T_PLUGIN has
+ * passed: a plugin waiting for a login that never comes must not hold
+ * the run.
+ */
+static int read_plugin(int fd, char *buf, size_t *len, kube_stop_fn *stop, void *arg, char *why,
+		       size_t whysize)
+{
+	int64_t until = rt_now_ms() + KUBE_T_PLUGIN;
+	for (;;) {
+		if (stop && stop(arg))
+			return snprintf(why, whysize, "was stopped before it answered"), -1;
+		if (rt_now_ms() >= until)
+			return snprintf(why, whysize, "did not answer within %d s", KUBE_T_PLUGIN / 1000), -1;
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int r = poll(&pf, 1, 100);
+		if (r < 0 && errno != EINTR)
+			return snprintf(why, whysize, "%s", strerror(errno)), -1;
+		if (r <= 0)
+			continue;
+		ssize_t n = read(fd, buf + *len, KUBE_MAX_CREDENTIAL + 1 - *len);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return snprintf(why, whysize, "%s", strerror(errno)), -1;
+		*len += n > 0 ? (size_t)n : 0;
+	}
+}
+
 /* Runs the plugin and returns its stdout; NULL with `err`. */
-static char *run_plugin(const struct kube_exec *e, char *err, size_t errsize)
+static char *run_plugin(const struct kube_exec *e, kube_stop_fn *stop, void *arg, char *err,
+			size_t errsize)
 {
 	int p[2];
 	pid_t pid;
@@ -81,15 +114,20 @@ static char *run_plugin(const struct kube_exec *e, char *err, size_t errsize)
 	close(p[1]);
 	char *buf = malloc(KUBE_MAX_CREDENTIAL + 1);
 	size_t len = 0;
-	ssize_t n;
-	while ((n = read(p[0], buf + len, KUBE_MAX_CREDENTIAL + 1 - len)) > 0 ||
-	       (n < 0 && errno == EINTR))
-		len += n > 0 ? (size_t)n : 0;
+	char cut[128] = "";
+	bool read_all = read_plugin(p[0], buf, &len, stop, arg, cut, sizeof cut) == 0;
 	close(p[0]);
 	buf[len > KUBE_MAX_CREDENTIAL ? KUBE_MAX_CREDENTIAL : len] = 0;
+	if (!read_all)
+		kill(pid, SIGKILL);
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	if (!read_all) {
+		snprintf(err, errsize, "credential plugin '%s' (named in %s) %s", e->argv[0], e->file, cut);
+		free(buf);
+		return NULL;
+	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || len > KUBE_MAX_CREDENTIAL) {
 		snprintf(err, errsize, "credential plugin '%s' (named in %s) %s %d", e->argv[0], e->file,
 			 len > KUBE_MAX_CREDENTIAL ? "printed more than the ceiling, status" :
@@ -178,12 +216,13 @@ void kube_exec_forget(struct kube_exec *e)
 	e->have = false;
 }
 
-int kube_exec_credential(struct kube_exec *e, char *err, size_t errsize)
+int kube_exec_credential(struct kube_exec *e, kube_stop_fn *stop, void *arg, char *err,
+			 size_t errsize)
 {
 	/* a credential that ends within ten seconds is renewed now, not mid-request */
 	if (e->have && (!e->expires || time(NULL) + 10 < e->expires))
 		return 0;
-	char *out = run_plugin(e, err, errsize);
+	char *out = run_plugin(e, stop, arg, err, errsize);
 	if (!out)
 		return -1;
 	int rc = kube_exec_parse(e, out, err, errsize);

@@ -27,6 +27,8 @@
 #define KUBE_MAX_EVENT (4u << 20)           /* one watch event */
 /* How long one API call (not a watch or a log stream) may take. */
 #define KUBE_T_CALL 60000
+/* How long a credential plugin may take to answer. */
+#define KUBE_T_PLUGIN 30000
 
 /* ---- yaml.c ------------------------------------------------------------------ */
 
@@ -88,12 +90,16 @@ char *kube_base64_encode(const void *data, size_t len);
 
 /* ---- exec.c -------------------------------------------------------------------- */
 
+/* True when a wait must end now (an interrupt, a deadline). */
+typedef bool kube_stop_fn(void *arg);
 /*
  * Makes sure `e` holds a credential: runs the plugin (argv as written, no
- * shell, KUBERNETES_EXEC_INFO set) when it has none or it has expired.
+ * shell, KUBERNETES_EXEC_INFO set) when it has none or it has expired,
+ * killing it when `stop` (may be NULL) says so or after KUBE_T_PLUGIN.
  * 0, or -1 with the reason in `err`.
  */
-int kube_exec_credential(struct kube_exec *e, char *err, size_t errsize);
+int kube_exec_credential(struct kube_exec *e, kube_stop_fn *stop, void *arg, char *err,
+			 size_t errsize);
 /* Forgets the credential, so the next request runs the plugin again (after a 401). */
 void kube_exec_forget(struct kube_exec *e);
 /* Parses an ExecCredential's JSON into `e`; 0 or -1 with `err`. */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Pulls and registry credentials against a private registry with
 # htpasswd auth: no credentials, wrong ones, config.json `auths`, a
-# credential helper, and image_pull_secrets.
+# credential helper (and one that never answers), and image_pull_secrets.
 . tests/lib.sh
 . tests/docker/lib.sh
 . tests/docker/registry.sh
@@ -81,6 +81,47 @@ printf '{"credHelpers": {"%s": "pipectest"}}\n' "$REGISTRY" >"$TMP/helper/config
 PATH=$TMP/bin:$PATH DOCKER_CONFIG=$TMP/helper "$PIPEC" run --backend=docker "$TMP/pull.yml" >"$TMP/out" 2>"$TMP/err"
 check "credential helper: the run succeeds" [ $? -eq 0 ]
 leak_check "credential helper"
+
+# A credential helper that never answers (a keyring waiting to be
+# unlocked): the step's timeout ends the wait, and so does Ctrl-C; the
+# helper is killed and the step never runs.
+cat >"$TMP/bin/docker-credential-pipechang" <<SH
+#!/bin/sh
+echo \$\$ > $TMP/helper.pid
+exec sleep 300
+SH
+chmod +x "$TMP/bin/docker-credential-pipechang"
+mkdir -p "$TMP/hang"
+printf '{"credHelpers": {"%s": "pipechang"}}\n' "$REGISTRY" >"$TMP/hang/config.json"
+helper_gone() { [ -s "$TMP/helper.pid" ] && ! kill -0 "$(cat "$TMP/helper.pid")" 2>/dev/null; }
+never_ran() { [ -e "$TMP/out" ] && ! grep -q pulled-and-ran "$TMP/out"; }
+gone
+t0=$(date +%s)
+PATH=$TMP/bin:$PATH DOCKER_CONFIG=$TMP/hang timeout -s KILL 120 "$PIPEC" run --backend=docker \
+	--step-timeout 5s "$TMP/pull.yml" >"$TMP/out" 2>"$TMP/err"
+rc=$? took=$(($(date +%s) - t0))
+check "silent credential helper, step timeout: exits 1" [ "$rc" -eq 1 ]
+check "silent credential helper, step timeout: reported as the step's timeout" \
+	has "$TMP/err" "step 'private' timed out after 5 s [step-timeout]"
+check "silent credential helper, step timeout: the helper was killed" helper_gone
+check "silent credential helper, step timeout: the step never ran" never_ran
+check "silent credential helper, step timeout: over within 25 s (took ${took}s)" [ "$took" -le 25 ]
+leak_check "silent credential helper, step timeout"
+
+rm -f "$TMP/helper.pid"
+PATH=$TMP/bin:$PATH DOCKER_CONFIG=$TMP/hang "$PIPEC" run --backend=docker "$TMP/pull.yml" \
+	>"$TMP/out" 2>"$TMP/err" &
+pid=$!
+i=0
+while [ ! -s "$TMP/helper.pid" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1
+interrupt_pid $pid
+check "silent credential helper: pipec was still waiting when interrupted" [ "$alive" = yes ]
+check "silent credential helper: SIGINT exits 130" [ "$rc" -eq 130 ]
+check "silent credential helper: the helper was killed" helper_gone
+check "silent credential helper: the step never ran" never_ran
+check "silent credential helper: over within 20 s of SIGINT (took ${took}s)" [ "$took" -le 20 ]
+leak_check "silent credential helper"
 
 gone
 cat >"$TMP/secret.yml" <<YML

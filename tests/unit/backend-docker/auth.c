@@ -1,5 +1,10 @@
-/* Registry credentials: config.json in its several spellings. */
+/* Registry credentials: config.json in its several spellings, credential helpers. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <criterion/criterion.h>
 
 #include "backend-docker/internal.h"
@@ -78,7 +83,7 @@ Test(auth, helpers_named_per_registry_and_default)
 	cr_expect_str_eq(helper, "gcloud");
 	cr_expect_eq(lookup(json, "quay.io", &c, helper), 0);
 	cr_expect_str_eq(helper, "desktop");
-	cr_expect_eq(docker_auth_helper("../../bin/sh", "x", &c), -1);
+	cr_expect_eq(docker_auth_helper("../../bin/sh", "x", NULL, NULL, &c), -1);
 }
 
 Test(auth, registry_auth_header_known_answer)
@@ -104,4 +109,35 @@ Test(auth, base64_both_alphabets)
 	cr_expect_eq(docker_base64_decode("-_8", 3, out), 2);
 	cr_expect_eq(out[0], 0xfb);
 	cr_expect_eq(docker_base64_decode("a$b", 3, out), -1);
+}
+
+static int64_t stop_at;
+static bool stop_now(void *arg) { (void)arg; return rt_now_ms() >= stop_at; }
+
+/* A helper that never answers (a keyring that never unlocks) is killed once the wait must end. */
+Test(auth, a_helper_that_never_answers_is_killed_when_the_wait_ends)
+{
+	char dir[4096], path[4200], pidfile[4200];
+	snprintf(dir, sizeof dir, "%s/pipec-helper.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/docker-credential-hang", dir);
+	snprintf(pidfile, sizeof pidfile, "%s/pid", dir);
+	FILE *f = fopen(path, "w");
+	fprintf(f, "#!/bin/sh\necho $$ > %s\nexec sleep 300\n", pidfile);
+	fclose(f);
+	chmod(path, 0700);
+	char env[8400];
+	snprintf(env, sizeof env, "%s:%s", dir, getenv("PATH"));
+	setenv("PATH", env, 1);
+	struct docker_cred c;
+	int64_t t0 = rt_now_ms();
+	stop_at = t0 + 300;
+	cr_assert_eq(docker_auth_helper("hang", "reg.test", stop_now, NULL, &c), -1);
+	cr_assert_lt(rt_now_ms() - t0, 10000);
+	int pid = 0;
+	f = fopen(pidfile, "r");
+	cr_assert(f && fscanf(f, "%d", &pid) == 1, "the helper ran");
+	fclose(f);
+	cr_assert(kill(pid, 0) < 0 && errno == ESRCH, "the helper is gone");
+	unlink(pidfile), unlink(path), rmdir(dir);
 }

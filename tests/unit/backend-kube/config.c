@@ -4,6 +4,8 @@
  * refusal without a token, and a clear error naming file and field for
  * each kind of mistake.  Exec credentials are parsed as plugins print them.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,11 +207,39 @@ Test(config, exec_plugin_runs_without_a_shell)
 	struct kube_exec e = {.api_version = "client.authentication.k8s.io/v1", .argv = argv, .env = env,
 			      .file = "config"};
 	char err[300];
-	cr_assert_eq(kube_exec_credential(&e, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(kube_exec_credential(&e, NULL, NULL, err, sizeof err), 0, "%s", err);
 	cr_assert_str_eq(e.token, "from-plugin");
 	kube_exec_forget(&e);
 	char *bad[] = {(char *)script, "other", NULL};
 	e.argv = bad;
-	cr_assert_eq(kube_exec_credential(&e, err, sizeof err), -1);
+	cr_assert_eq(kube_exec_credential(&e, NULL, NULL, err, sizeof err), -1);
 	cr_assert(strstr(err, "exited with status 3"), "%s", err);
+}
+
+static int64_t stop_at;
+static bool stop_now(void *arg) { (void)arg; return rt_now_ms() >= stop_at; }
+
+/* A plugin waiting for a login that never comes is killed once the wait must end. */
+Test(config, exec_plugin_that_never_answers_is_killed_when_the_wait_ends)
+{
+	char pidfile[4200];
+	snprintf(pidfile, sizeof pidfile, "%s", put_file("plugin.pid", ""));
+	char text[4400];
+	snprintf(text, sizeof text, "#!/bin/sh\necho $$ > '%s'\nexec sleep 300\n", pidfile);
+	const char *script = put_file("silent.sh", text);
+	chmod(script, 0755);
+	char *argv[] = {(char *)script, NULL}, *env[] = {NULL};
+	struct kube_exec e = {.api_version = "client.authentication.k8s.io/v1", .argv = argv, .env = env,
+			      .file = "config"};
+	char err[300];
+	int64_t t0 = rt_now_ms();
+	stop_at = t0 + 300;
+	cr_assert_eq(kube_exec_credential(&e, stop_now, NULL, err, sizeof err), -1);
+	cr_assert_lt(rt_now_ms() - t0, 10000);
+	cr_assert(strstr(err, "credential plugin") && strstr(err, "was stopped before it answered"), "%s", err);
+	FILE *f = fopen(pidfile, "r");
+	int pid = 0;
+	cr_assert(f && fscanf(f, "%d", &pid) == 1, "the plugin ran");
+	fclose(f);
+	cr_assert(kill(pid, 0) < 0 && errno == ESRCH, "the plugin is gone");
 }
