@@ -419,7 +419,10 @@ static void clone_step(struct pbuild *pb, const struct fe_node **cl, struct ir_s
 	cmds[1] = "git init -q";
 	cmds[2] = "git remote add origin \"$DRONE_REMOTE_URL\"";
 	cmds[3] = ir_printf(lw->a, "git fetch -q --no-tags%s origin \"${DRONE_COMMIT_REF:-HEAD}\"", depth);
-	cmds[4] = "git checkout -q -f \"${DRONE_COMMIT_SHA:-FETCH_HEAD}\"";
+	/* a commit the ref does not hold is fetched by itself */
+	cmds[4] = ir_printf(lw->a, "git checkout -q -f \"${DRONE_COMMIT_SHA:-FETCH_HEAD}\" 2>/dev/null ||"
+			    " { git fetch -q --no-tags%s origin \"$DRONE_COMMIT_SHA\" &&"
+			    " git checkout -q -f \"$DRONE_COMMIT_SHA\"; }", depth);
 	s->pos = pb->p->pos;
 	s->name = "clone";
 	s->clone = true;

@@ -140,6 +140,9 @@ check "--clone from a worktree: its changes are not there" \
 	sh -c 'grep -q "look  | feature" "$1" && ! grep -q "look  | dirty" "$1"' - "$TMP/out"
 check "--clone from a worktree: the run says they are left out" \
 	has "$TMP/err" "from the checkout $WT; uncommitted changes and untracked files are not included"
+in_repo "$C" run --clone --commit "$(git -C "$C" rev-parse feature)"
+check "--clone --commit of another branch: exits 0" [ "$rc" -eq 0 -a -s "$TMP/out" ]
+check "--clone --commit of another branch: that commit's files" has "$TMP/out" "look  | feature"
 git -C "$WT" checkout -q -f --detach HEAD~1
 in_repo "$WT" run --clone
 check "--clone at a detached HEAD: exits 0" [ "$rc" -eq 0 -a -s "$TMP/out" ]

@@ -48,8 +48,8 @@ printf '+ %s\n' 'git remote add origin "$DRONE_REMOTE_URL"'
 git remote add origin "$DRONE_REMOTE_URL"
 printf '+ %s\n' 'git fetch -q --no-tags origin "${DRONE_COMMIT_REF:-HEAD}"'
 git fetch -q --no-tags origin "${DRONE_COMMIT_REF:-HEAD}"
-printf '+ %s\n' 'git checkout -q -f "${DRONE_COMMIT_SHA:-FETCH_HEAD}"'
-git checkout -q -f "${DRONE_COMMIT_SHA:-FETCH_HEAD}"
+printf '+ %s\n' 'git checkout -q -f "${DRONE_COMMIT_SHA:-FETCH_HEAD}" 2>/dev/null || { git fetch -q --no-tags origin "$DRONE_COMMIT_SHA" && git checkout -q -f "$DRONE_COMMIT_SHA"; }'
+git checkout -q -f "${DRONE_COMMIT_SHA:-FETCH_HEAD}" 2>/dev/null || { git fetch -q --no-tags origin "$DRONE_COMMIT_SHA" && git checkout -q -f "$DRONE_COMMIT_SHA"; }
 PIPEC_SCRIPT
 )
 	docker run --rm "--name=$run-0-0" "--label=pipec.run=$run" "--network=$run-0" "--network-alias=clone" "--workdir=/drone/src" "--volume=$ws:/drone/src" "--env=CI=true" "--env=CI_WORKSPACE=/drone/src" "--env=CI_WORKSPACE_BASE=/drone" "--env=CI_WORKSPACE_PATH=src" "--env=DRONE=true" "--env=DRONE_BRANCH=main" "--env=DRONE_BUILD_EVENT=push" "--env=DRONE_COMMIT=0123456789abcdef0123456789abcdef01234567" "--env=DRONE_COMMIT_BRANCH=main" "--env=DRONE_COMMIT_REF=refs/heads/main" "--env=DRONE_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567" "--env=DRONE_REPO=octo/hello" "--env=DRONE_STAGE_KIND=pipeline" "--env=DRONE_STAGE_NAME=hello" "--env=DRONE_STAGE_TYPE=docker" "--env=DRONE_STEP_NAME=clone" "--env=DRONE_WORKSPACE=/drone/src" "--env=DRONE_WORKSPACE_BASE=/drone" "--env=DRONE_WORKSPACE_PATH=src" "--entrypoint=/bin/sh" "alpine/git:v2.30.2" -c "$script_0_0"
