@@ -39,9 +39,24 @@ no_leaks() {
 	return 1
 }
 
-# leak_check NAME: a case of its own after each run.
+# said FILE: FILE holds pipec's own word on a run: the header it writes
+# once the backend answers, or a finding (a line ending in [rule-id]).
+# Not any text: the shell writes its word on a crashed command there too.
+said() { grep -qE '^pipec: running on the |\[[a-z0-9-]+\]$' "$1" 2>/dev/null; }
+
+# after_run NAME TEST [CMD...]: the case NAME passes when TEST does,
+# once CMD (default: said "$TMP/err") shows that the run happened: a run
+# that never happened leaves nothing behind either, and proves nothing.
+after_run() {
+	ar_name=$1 ar_test=$2; shift 2
+	[ $# -gt 0 ] || set -- said "$TMP/err"
+	if "$@"; then check "$ar_name" "$ar_test"; else fail "$ar_name (no sign that pipec ran: $*)"; fi
+}
+
+# leak_check NAME [CMD...]: a case of its own after each run (after_run).
 leak_check() {
-	check "$1: no container, network or volume left" no_leaks
+	lc_name=$1; shift
+	after_run "$lc_name: no container, network or volume left" no_leaks "$@"
 	docker ps -aq --filter label=pipec.run | xargs -r docker rm -f >/dev/null 2>&1
 	docker network ls -q --filter label=pipec.run | xargs -r docker network rm >/dev/null 2>&1
 	docker volume ls -q --filter label=pipec.run | xargs -r docker volume rm -f >/dev/null 2>&1
@@ -55,6 +70,24 @@ prun() {
 
 # has FILE TEXT: FILE has a line containing TEXT.
 has() { grep -qF -- "$2" "$1" || { echo "# '$2' not in $1:"; sed 's/^/#   /' "$1" | tail -15; return 1; }; }
+
+# exited CODE STATUS [FILE]: pipec exited with STATUS, which is CODE,
+# and said something in FILE (default $TMP/err, where a run's header
+# goes): an exit status alone may be a pipec that did nothing.
+exited() {
+	[ "$2" -eq "$1" ] && [ -s "${3:-$TMP/err}" ] && return 0
+	echo "# exit $2, wanted $1; ${3:-$TMP/err} $([ -s "${3:-$TMP/err}" ] || echo empty)"
+	return 1
+}
+
+# lacks FILE PATTERN: no line of FILE matches PATTERN (grep's), in a run
+# that happened (said "$TMP/err"): an absence proves nothing otherwise.
+lacks() {
+	said "$TMP/err" || { echo "# $TMP/err holds no word of pipec's: did it run?"; return 1; }
+	[ -e "$1" ] && ! grep -q -- "$2" "$1" && return 0
+	echo "# '$2' in $1 (or no $1):"; grep -- "$2" "$1" 2>/dev/null | sed 's/^/#   /' | head -5
+	return 1
+}
 
 # docker_sample FILE: the sample as the tests run it, in $sample_in: a
 # copy with the clone disabled when it clones (the clone step needs a
@@ -86,7 +119,7 @@ run_samples() {
 		done
 		"$PIPEC" run --backend="$backend" --trusted "$@" "$in" >"$TMP/out" 2>"$TMP/err"
 		rc=$?
-		check "sample $sname: succeeds $where" [ $rc -eq 0 ]
+		check "sample $sname: succeeds $where" exited 0 $rc
 		[ $rc -eq 0 ] || sed 's/^/#   /' "$TMP/err" | grep -v warning | tail -5
 		$leaks "sample $sname"
 	done

@@ -42,14 +42,15 @@ for f in samples/*.yml; do
 	# shellcheck disable=SC2086
 	(cd "$TMP/ws" && env $env sh "$TMP/$sname.sh") >"$TMP/sh.out" 2>&1
 	rc2=$?
-	check "sample $sname: the script exits as pipec run does ($rc1, $rc2)" [ "$rc1" -eq "$rc2" ]
+	check "sample $sname: the script exits as pipec run does ($rc1, $rc2)" \
+		[ "$rc1" -eq "$rc2" -a -s "$TMP/run.err" -a -s "$TMP/$sname.sh" ]
 	if python3 tests/emit_results.py "$TMP/run.err" "$TMP/sh.out" >"$TMP/cmp"; then
 		ok "sample $sname: the script's step results are pipec run's"
 	else
 		fail "sample $sname: the script's step results are pipec run's"; cat "$TMP/cmp"
 		tail -5 "$TMP/sh.out" | sed 's/^/#   /'
 	fi
-	leak_check "sample $sname: script"
+	leak_check "sample $sname: script" [ -s "$TMP/$sname.sh" ]
 
 	"$PIPEC" emit --format=drone-runtime "$in" >"$TMP/$sname.json" 2>"$TMP/emit.err"
 	rc3=$?
@@ -62,13 +63,14 @@ for f in samples/*.yml; do
 	fi
 	(cd "$TMP/ws" && "$PIPEC" run --backend=docker --trusted "$@" "$TMP/$sname.json") >/dev/null 2>"$TMP/dr.err"
 	rc3=$?
-	check "sample $sname: its drone-runtime output runs as the sample does ($rc1, $rc3)" [ "$rc1" -eq "$rc3" ]
+	check "sample $sname: its drone-runtime output runs as the sample does ($rc1, $rc3)" \
+		[ "$rc1" -eq "$rc3" -a -s "$TMP/run.err" -a -s "$TMP/dr.err" ]
 	if python3 tests/emit_results.py "$TMP/run.err" "$TMP/dr.err" >"$TMP/cmp"; then
 		ok "sample $sname: drone-runtime step results are pipec run's"
 	else
 		fail "sample $sname: drone-runtime step results are pipec run's"; cat "$TMP/cmp"
 	fi
-	leak_check "sample $sname: drone-runtime"
+	leak_check "sample $sname: drone-runtime" said "$TMP/dr.err"
 done
 check "samples: docker samples found" [ $n -gt 0 ]
 
@@ -104,7 +106,8 @@ rc1=$?
 "$PIPEC" emit --format=sh "$TMP/policies.yml" >"$TMP/policies.sh" 2>/dev/null
 (cd "$TMP/ws" && sh "$TMP/policies.sh") >"$TMP/sh.out" 2>&1
 rc2=$?
-check "policies: the script exits as pipec run does ($rc1, $rc2)" [ "$rc1" -eq "$rc2" ]
-check "policies: which is a failure" [ "$rc1" -eq 1 ]
+check "policies: the script exits as pipec run does ($rc1, $rc2)" \
+	[ "$rc1" -eq "$rc2" -a -s "$TMP/run.err" -a -s "$TMP/policies.sh" ]
+check "policies: which is a failure" exited 1 "$rc1" "$TMP/run.err"
 check "policies: the same step results" python3 tests/emit_results.py "$TMP/run.err" "$TMP/sh.out"
-leak_check "policies: script"
+leak_check "policies: script" [ -s "$TMP/policies.sh" ]

@@ -14,10 +14,11 @@ docker_setup
 
 now() { date +%s; }
 
-# started PATTERN: waits up to 60 s for a running container whose name has PATTERN.
+# started PATTERN PID: waits up to 60 s, while PID runs, for a running
+# container whose name has PATTERN.
 started() {
 	i=0
-	while [ $i -lt 600 ]; do
+	while [ $i -lt 600 ] && kill -0 "$2" 2>/dev/null; do
 		docker ps --filter label=pipec.run --format '{{.Names}}' | grep -q -- "$1" && return 0
 		sleep 0.1; i=$((i + 1))
 	done
@@ -32,7 +33,7 @@ interrupt_run() {
 	f=$1 pat=$2; shift 2
 	"$PIPEC" run --backend=docker "$@" "$f" >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
-	started "$pat" || echo "# no container '$pat' started"
+	started "$pat" $pid || echo "# no container '$pat' started"
 	sleep 1
 	$before_int
 	t0=$(now)
@@ -51,10 +52,10 @@ cat >"$TMP/wait.json" <<'JSON'
  ]}]}
 JSON
 interrupt_run "$TMP/wait.json" svc
-check "service wait: SIGINT exits 130" [ "$rc" -eq 130 ]
+check "service wait: SIGINT exits 130" exited 130 $rc
 check "service wait: says it was interrupted" has "$TMP/err" "interrupted"
-check "service wait: the step never ran" sh -c "! grep -q 'step | ran' '$TMP/out'"
-check "service wait: over within 15 s of SIGINT (took ${took}s)" [ "$took" -le 15 ]
+check "service wait: the step never ran" lacks "$TMP/out" 'step | ran'
+check "service wait: over within 15 s of SIGINT (took ${took}s)" [ "$rc" -eq 130 -a "$took" -le 15 ]
 leak_check "service wait"
 
 cat >"$TMP/unhealthy.json" <<'JSON'
@@ -69,9 +70,9 @@ JSON
 t0=$(now)
 prun "$TMP/unhealthy.json"
 rc=$? took=$(($(now) - t0))
-check "unhealthy: exits 1" [ "$rc" -eq 1 ]
+check "unhealthy: exits 1" exited 1 $rc
 check "unhealthy: the health check's output is the reason" has "$TMP/err" "service 'db' is unhealthy: its health check said: db-says-no"
-check "unhealthy: fails after the retries, not the service timeout (took ${took}s)" [ "$took" -le 40 ]
+check "unhealthy: fails after the retries, not the service timeout (took ${took}s)" [ "$rc" -eq 1 -a "$took" -le 40 ]
 leak_check unhealthy
 
 cat >"$TMP/stream.yml" <<'YML'
@@ -92,10 +93,10 @@ steps:
   - echo after-ran
 YML
 interrupt_run "$TMP/stream.yml" long --grace 2s
-check "log stream: SIGINT exits 130" [ "$rc" -eq 130 ]
+check "log stream: SIGINT exits 130" exited 130 $rc
 check "log stream: the output so far was shown" has "$TMP/out" "started"
-check "log stream: no step starts after the interrupt" sh -c "! grep -q after-ran '$TMP/out'"
-check "log stream: over within 15 s of SIGINT (took ${took}s)" [ "$took" -le 15 ]
+check "log stream: no step starts after the interrupt" lacks "$TMP/out" after-ran
+check "log stream: over within 15 s of SIGINT (took ${took}s)" [ "$rc" -eq 130 -a "$took" -le 15 ]
 leak_check "log stream"
 
 # A hundred steps that end without a newline, after a first one, four at a time.
@@ -111,7 +112,7 @@ leak_check "log stream"
 } >"$TMP/lastline.json"
 prun "$TMP/lastline.json" -j 4
 rc=$?
-check "last line: exits 0" [ "$rc" -eq 0 ]
+check "last line: exits 0" exited 0 $rc
 n=$(grep -c 'last-line-[0-9]*$' "$TMP/out")
 check "last line: every step's unterminated last line is there ($n of 100)" [ "$n" -eq 100 ]
 leak_check "last line"
@@ -123,27 +124,27 @@ before_int=freeze
 interrupt_run "$TMP/stream.yml" long --grace 2s
 before_int=:
 kill -CONT "$(cat "$ENGINE_PIDFILE")"
-check "frozen engine: SIGINT exits 130" [ "$rc" -eq 130 ]
+check "frozen engine: SIGINT exits 130" exited 130 $rc
 check "frozen engine: named as unresponsive" has "$TMP/err" "[docker-unresponsive]"
 check "frozen engine: points at pipec prune" has "$TMP/err" "pipec prune"
-check "frozen engine: over within 20 s of SIGINT (took ${took}s)" [ "$took" -le 20 ]
+check "frozen engine: over within 20 s of SIGINT (took ${took}s)" [ "$rc" -eq 130 -a "$took" -le 20 ]
 "$PIPEC" prune >"$TMP/prune.out" 2>&1
-check "frozen engine: pipec prune then exits 0" [ $? -eq 0 ]
+check "frozen engine: pipec prune then exits 0" exited 0 $? "$TMP/prune.out"
 leak_check "frozen engine"
 
 "$PIPEC" run --backend=docker --report "$TMP/dead.json" "$TMP/stream.yml" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
-started long || echo "# the step did not start"
+started long $pid || echo "# the step did not start"
 sleep 1
 t0=$(now)
 engine_crash
 wait $pid
 rc=$? took=$(($(now) - t0))
-check "dead engine: exits 1" [ "$rc" -eq 1 ]
+check "dead engine: exits 1" exited 1 $rc
 check "dead engine: named as gone" has "$TMP/err" "[docker-gone]"
 check "dead engine: says it stopped answering" has "$TMP/err" "stopped answering"
 check "dead engine: says what was left and pipec prune" sh -c "grep -q 'left on the engine: .*container' '$TMP/err' && grep -q 'pipec prune' '$TMP/err'"
-check "dead engine: over within 30 s (took ${took}s)" [ "$took" -le 30 ]
+check "dead engine: over within 30 s (took ${took}s)" [ "$rc" -eq 1 -a "$took" -le 30 ]
 check "dead engine: the report's error for the step gives the cause" python3 -c '
 import json, sys
 steps = json.load(open(sys.argv[1]))["pipelines"][0]["steps"]
@@ -151,6 +152,6 @@ sys.exit(0 if "stopped answering" in steps[0].get("error", "") else 1)' "$TMP/de
 engine_launch
 check "dead engine: the engine starts again" [ $? -eq 0 ]
 "$PIPEC" prune >"$TMP/prune.out" 2>&1
-check "dead engine: pipec prune exits 0" [ $? -eq 0 ]
+check "dead engine: pipec prune exits 0" exited 0 $? "$TMP/prune.out"
 check "dead engine: pipec prune removed the network" has "$TMP/prune.out" "removed network"
 leak_check "dead engine"

@@ -21,9 +21,9 @@ checkout_copy "$C"
 (cd "$C" && timeout 1500 "$PIPEC_BIN" run --backend=docker --pipeline pipec-debian) \
 	>"$TMP/out" 2>"$TMP/err"
 rc=$?
-check "own CI on docker: exits 0" [ $rc -eq 0 ]
+check "own CI on docker: exits 0" exited 0 $rc
 [ $rc -eq 0 ] || tail -30 "$TMP/out" | sed 's/^/#   /'
-check "own CI on docker: the exec pipeline did not run" sh -c '! grep -q "lint-samples" "$1"' - "$TMP/err"
+check "own CI on docker: the exec pipeline did not run" lacks "$TMP/err" lint-samples
 check "own CI on docker: the build succeeded" has "$TMP/err" "  debian-build             success"
 check "own CI on docker: the unit tests succeeded" has "$TMP/err" "  debian-unit              success"
 for d in tests/unit/*/; do

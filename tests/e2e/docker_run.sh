@@ -26,7 +26,7 @@ steps:
   - nslookup write 2>/dev/null | grep -q Name || nslookup read >/dev/null && echo dns-ok
 YML
 prun "$TMP/basic.yml"
-check "basic: exits 0" [ $? -eq 0 ]
+check "basic: exits 0" exited 0 $?
 check "basic: stdout and stderr are streamed" sh -c "has() { grep -qF -- \"\$2\" \"\$1\"; }; has '$TMP/out' 'to-stdout' && has '$TMP/out' 'to-stderr'"
 check "basic: steps run in the workspace path" has "$TMP/out" "/drone/src"
 check "basic: the workspace is shared" has "$TMP/out" "| shared"
@@ -57,10 +57,10 @@ steps:
     status: [failure]
 YML
 prun "$TMP/fail.yml"
-check "failure: exits 1" [ $? -eq 1 ]
+check "failure: exits 1" exited 1 $?
 check "failure: the exit status is reported" has "$TMP/err" "exited with status 3"
 check "failure: on-failure step runs" has "$TMP/out" "on-failure-ran"
-check "failure: later step does not run" sh -c "! grep -q never '$TMP/out'"
+check "failure: later step does not run" lacks "$TMP/out" never
 leak_check failure
 
 cat >"$TMP/vol.yml" <<YML
@@ -95,7 +95,7 @@ volumes:
   host: {path: $TMP/hostdir}
 YML
 prun "$TMP/vol.yml" --trusted
-check "volumes: exits 0" [ $? -eq 0 ]
+check "volumes: exits 0" exited 0 $?
 check "volumes: temp volume shared" has "$TMP/out" "| kept"
 check "volumes: memory volume is a tmpfs" has "$TMP/out" "mem-is-tmpfs"
 check "volumes: host bind written" has "$TMP/hostdir/from-step" "host"
@@ -132,7 +132,7 @@ steps:
   - psql -h db -U ci -d app -t -c "create table t (v int); insert into t values (40), (2); select sum(v) from t"
 YML
 prun "$TMP/svc.yml"
-check "services: exits 0" [ $? -eq 0 ]
+check "services: exits 0" exited 0 $?
 check "services: redis answers by name" has "$TMP/out" "| hello"
 check "services: a step queries postgres" has "$TMP/out" "42"
 leak_check services
@@ -155,7 +155,7 @@ cat >"$TMP/ready.json" <<'JSON'
  ]}]}
 JSON
 prun "$TMP/ready.json" --artifacts "$TMP/art"
-check "readiness: exits 0" [ $? -eq 0 ]
+check "readiness: exits 0" exited 0 $?
 check "readiness: the step waited for the health command" has "$TMP/out" "PONG"
 check "artifacts: imported into a later step" has "$TMP/out" "| built"
 check "artifacts: written to --artifacts DIR" has "$TMP/art/bin/out/sub/bin.txt" "built"
@@ -170,7 +170,7 @@ cat >"$TMP/notready.json" <<'JSON'
  ]}]}
 JSON
 prun "$TMP/notready.json" --service-timeout 2s
-check "readiness: --service-timeout fails the dependent step" [ $? -eq 1 ]
+check "readiness: --service-timeout fails the dependent step" exited 1 $?
 check "readiness: the timeout is explained" has "$TMP/err" "service-not-ready"
 leak_check notready
 
@@ -190,7 +190,7 @@ steps:
   - dd if=/dev/zero of=/dev/null bs=64M count=1
 YML
 prun "$TMP/oom.yml" --report "$TMP/oom.report"
-check "oom: exits 1" [ $? -eq 1 ]
+check "oom: exits 1" exited 1 $?
 check "oom: reported as killed for memory" grep -q '"oom_killed":[[:space:]]*true' "$TMP/oom.report"
 check "oom: said at the step under out-of-memory" has "$TMP/err" "oom.yml:7:3: error: step 'hog' ran out of memory [out-of-memory]"
 leak_check oom
@@ -208,7 +208,7 @@ steps:
   commands: [true]
 YML
 prun "$TMP/never.yml"
-check "pull never: missing image fails" [ $? -eq 1 ]
+check "pull never: missing image fails" exited 1 $?
 check "pull never: the rule is named" has "$TMP/err" "image-pull-failed"
 leak_check pull-never
 
@@ -216,7 +216,7 @@ leak_check pull-never
 prun "$TMP/basic.yml" & p1=$!
 "$PIPEC" run --backend=docker "$TMP/basic.yml" >"$TMP/out2" 2>&1 & p2=$!
 wait $p1; r1=$?; wait $p2; r2=$?
-check "side by side: both runs succeed" [ $r1 -eq 0 -a $r2 -eq 0 ]
+check "side by side: both runs succeed" [ $r1 -eq 0 -a $r2 -eq 0 -a -s "$TMP/err" -a -s "$TMP/out2" ]
 leak_check side-by-side
 
 cat >"$TMP/slow.yml" <<'YML'
@@ -247,7 +247,7 @@ wait_started() {
 wait_started $pid
 kill -INT $pid
 wait $pid
-check "sigint: exits 130" [ $? -eq 130 ]
+check "sigint: exits 130" exited 130 $?
 leak_check sigint
 
 "$PIPEC" run --backend=docker "$TMP/slow.yml" >"$TMP/out" 2>"$TMP/err" & pid=$!
@@ -259,11 +259,11 @@ check "sigkill: the killed run left containers" [ -n "$(labelled container)" ]
 check "prune --dry-run: lists them" has "$TMP/prune" "would remove container"
 check "prune --dry-run: removes nothing" [ -n "$(labelled container)" ]
 "$PIPEC" prune >"$TMP/prune" 2>&1
-check "prune: exits 0" [ $? -eq 0 ]
+check "prune: exits 0" exited 0 $? "$TMP/prune"
 leak_check "sigkill and prune"
 
 DOCKER_HOST=unix://$TMP/no.sock "$PIPEC" run --backend=docker "$TMP/basic.yml" >"$TMP/out" 2>"$TMP/err"
-check "no engine: fails" [ $? -ne 0 ]
+check "no engine: fails" exited 2 $?
 check "no engine: says how to go on" has "$TMP/err" "--backend=local"
 DOCKER_HOST=unix://$TMP/no.sock "$PIPEC" run "$TMP/basic.yml" >"$TMP/out" 2>"$TMP/err"
 check "no engine: the default falls back to local with a notice" has "$TMP/err" "running on the local backend"
@@ -280,7 +280,7 @@ steps:
   commands: [sleep 300]
 YML
 prun "$TMP/timeout.yml" --step-timeout 2s --grace 1s
-check "step timeout: the run fails" [ $? -eq 1 ]
+check "step timeout: the run fails" exited 1 $?
 leak_check "step timeout"
 
 # A secret at every offset around the 64 KiB break of a long line, in the
@@ -300,7 +300,7 @@ steps:
   - $LONG_LINE_STEP
 YML
 prun "$TMP/longline.yml" --secret token="$LONG_LINE_SECRET" --log-dir "$TMP/longlogs" --timestamps
-check "masking: the long-line run exits 0" [ $? -eq 0 ]
+check "masking: the long-line run exits 0" exited 0 $?
 check "masking: a secret straddling the 64 KiB break is hidden whole in the output" hides_long_lines "$TMP/out"
 check "masking: ... and in the --log-dir file" hides_long_lines "$TMP/longlogs/longline/long.log"
 leak_check masking
@@ -329,6 +329,6 @@ PY
 fwd=$!
 i=0; while [ ! -s "$TMP/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 DOCKER_HOST=tcp://127.0.0.1:$(cat "$TMP/port") "$PIPEC" run --backend=docker "$TMP/basic.yml" >"$TMP/out" 2>"$TMP/err"
-check "tcp://: a run over TCP succeeds" [ $? -eq 0 ]
+check "tcp://: a run over TCP succeeds" exited 0 $?
 kill $fwd 2>/dev/null; wait $fwd 2>/dev/null
 leak_check "tcp://"

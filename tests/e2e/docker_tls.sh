@@ -77,32 +77,32 @@ trun() {
 }
 
 trun "$TMP/good"
-check "tls: a run with the client certificate exits 0" [ $rc -eq 0 ]
+check "tls: a run with the client certificate exits 0" exited 0 $rc
 check "tls: the step's output is streamed" has "$TMP/out" "| over-tls"
 check "tls: the header names the docker backend" has "$TMP/err" "docker backend"
 leak_check "tls"
 
 trun "$TMP/nocert"
-check "tls without a client certificate: exits 2" [ $rc -eq 2 ]
+check "tls without a client certificate: exits 2" exited 2 $rc
 check "tls without a client certificate: the engine is unreachable" has "$TMP/err" "[docker-unreachable]"
 check "tls without a client certificate: names the missing file" has "$TMP/err" "$TMP/nocert/cert.pem"
 check "tls without a client certificate: points at the certificates" has "$TMP/err" "check ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH"
 leak_check "tls without a client certificate"
 
 trun "$TMP/wrongca"
-check "tls trusting another CA: exits 2" [ $rc -eq 2 ]
+check "tls trusting another CA: exits 2" exited 2 $rc
 check "tls trusting another CA: the engine is unreachable" has "$TMP/err" "[docker-unreachable]"
 check "tls trusting another CA: says TLS failed" has "$TMP/err" "TLS failed: SSL certificate problem"
 leak_check "tls trusting another CA"
 
 trun "$TMP/strange"
-check "tls with a client certificate from another CA: exits 2" [ $rc -eq 2 ]
+check "tls with a client certificate from another CA: exits 2" exited 2 $rc
 check "tls with a client certificate from another CA: points at the certificates" has "$TMP/err" "in DOCKER_CERT_PATH"
 leak_check "tls with a client certificate from another CA"
 
 DOCKER_HOST=tcp://127.0.0.1:$port "$PIPEC" run --backend=docker "$TMP/tls.yml" >"$TMP/out" 2>"$TMP/err"
 rc=$?
-check "plain http to the TLS port: exits 2" [ $rc -eq 2 ]
+check "plain http to the TLS port: exits 2" exited 2 $rc
 check "plain http to the TLS port: the engine is unreachable" has "$TMP/err" "[docker-unreachable]"
 check "plain http to the TLS port: suggests TLS" has "$TMP/err" "set DOCKER_TLS_VERIFY=1"
 leak_check "plain http to the TLS port"
