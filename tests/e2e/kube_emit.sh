@@ -50,7 +50,7 @@ for f in samples/*.yml; do
 		set -- "$@" "$s=sample-value-$s"
 	done
 	check "sample $sname: its Jobs run with the step results of pipec run" jobs_same "$sname" "$sample_in" "$@"
-	kube_leak_check "sample $sname"
+	kube_leak_check "sample $sname" grep -q '^kind: Job' "$TMP/$sname.kube.yml"
 done
 check "samples: docker samples found" [ $n -gt 0 ]
 
@@ -80,4 +80,4 @@ YML
 check "a failing step: the Jobs' results and outcome are pipec run's" jobs_same fails "$TMP/fails.yml"
 check "a failing step: the second Job failed, after the first completed" \
 	sh -c "grep '^\[pipec\] job' '$TMP/jobs.out' | tr '\n' ' ' | grep -qx '\[pipec\] job first: Complete \[pipec\] job second: Failed '"
-kube_leak_check "a failing step"
+kube_leak_check "a failing step" grep -q '^kind: Job' "$TMP/fails.kube.yml"

@@ -8,4 +8,5 @@
 kube_setup
 run_samples kube "on the fake Kubernetes API server" kube_leak_check
 check "samples: the fake server refused no object (kubernetes-models)" \
-	sh -c "! grep -q '^refused' '$FAKE_STATE/log'"
+	sh -c "curl -s -H 'Authorization: Bearer test-token' '$KUBE_URL/fake/created' | grep -q '\"kind\"' &&
+		! grep -q '^refused' '$FAKE_STATE/log'"

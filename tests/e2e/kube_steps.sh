@@ -53,7 +53,7 @@ check "no credentials: the kubelet could not pull, at the step" has "$TMP/err" "
 kube_leak_check "no credentials"
 
 runk --secret-file "dockerconfig=$TMP/config.json" "$TMP/private.yml"
-check "image_pull_secrets: the run succeeds" [ $? -eq 0 ]
+check "image_pull_secrets: the run succeeds" exited 0 $?
 check "image_pull_secrets: the image was pulled with them and the step ran" has "$TMP/out" "private | pulled-with-secret"
 check "image_pull_secrets: a kubernetes.io/dockerconfigjson Secret of the run" \
 	[ "$(sent Secret 'o["type"], list(o["data"])')" = "('kubernetes.io/dockerconfigjson', ['.dockerconfigjson'])" ]
@@ -68,7 +68,8 @@ check "image_pull_secrets: the Pod carries no credential" \
 pods = [o for o in json.load(open(sys.argv[1])) if o["kind"] == "Pod"]
 text = json.dumps(pods)
 sys.exit(0 if pods and sys.argv[2] not in text and sys.argv[3] not in text else 1)' "$TMP/created.json" "$auth" "$REG_PASS"
-check "image_pull_secrets: the password is in no output" sh -c "! grep -qF -- '$REG_PASS' '$TMP/out' '$TMP/err'"
+check "image_pull_secrets: the password is in no output" \
+	sh -c "grep -q 'private | pulled-with-secret' '$TMP/out' && ! grep -qF -- '$REG_PASS' '$TMP/out' '$TMP/err'"
 kube_leak_check "image_pull_secrets"
 
 printf '{"credsStore": "desktop"}\n' >"$TMP/helper.json"
@@ -103,7 +104,7 @@ steps:
   - grep -e ^search -e ^options /etc/resolv.conf
 EOY
 runk --trusted "$TMP/dns.yml"
-check "dns: the run succeeds" [ $? -eq 0 ]
+check "dns: the run succeeds" exited 0 $?
 check "host_aliases, extra_hosts: the Pod's hostAliases, the pipeline's first" \
 	[ "$(sent Pod 'o["spec"]["hostAliases"]')" = "[{'ip': '10.4.5.6', 'hostnames': ['cache.internal']}, {'ip': '10.1.2.3', 'hostnames': ['db.internal']}]" ]
 check "dns_config, dns, dns_search: the Pod's dnsConfig" \

@@ -8,7 +8,8 @@
 #   kube_setup                 engine, images, npm packages, one fake server
 #   fake_start NAME [ARGS...]  another fake server; its URL in $FAKE_URL
 #   kube_objects               what the fake server holds, one per line
-#   kube_leak_check NAME       a case: nothing is left on the server or engine
+#   kube_leak_check NAME [CMD...]  a case: nothing is left on the server or
+#                              engine, once CMD shows pipec ran (after_run)
 
 . tests/docker/lib.sh
 
@@ -102,5 +103,6 @@ no_kube_leaks() {
 }
 
 kube_leak_check() {
-	check "$1: no object left on the fake API server" no_kube_leaks
+	klc_name=$1; shift
+	after_run "$klc_name: no object left on the fake API server" no_kube_leaks "$@"
 }
