@@ -212,7 +212,7 @@ steps:
 EOF2
 accepts "a vm pipeline's plugin step is valid" "$TMP/vm.yml"
 produces "lint passes a vm pipeline's plugin step" "$TMP/out" $PIPEC lint --format=json "$TMP/vm.yml"
-check "no missing-command for an image the vm runs" sh -c '! grep -q missing-command "$1"' sh "$TMP/out"
+check "no missing-command for an image the vm runs" sh -c '[ -s "$1" ] && ! grep -q missing-command "$1"' sh "$TMP/out"
 expect_exit 2 "run refuses the plugin step on the local backend" $PIPEC run "$TMP/vm.yml"
 check "run names the image it cannot run" \
 	grep -qF "vm.yml:12:3: error: step 'publish' has no commands and needs image 'plugins/github-release:1'" "$TMP/err"
