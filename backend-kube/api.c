@@ -30,6 +30,7 @@ struct kube_client {
 	int patience;               /* interrupts a waiting call outlasts */
 	bool interrupted;           /* the last waiting call gave up for one */
 	int64_t deadline_ms;        /* rt_now_ms() when waiting calls give up, 0: never */
+	char lost[CURL_ERROR_SIZE]; /* why the server is taken as frozen; "" while it answers */
 };
 
 struct kube_req {
@@ -43,7 +44,7 @@ struct kube_req {
 	void *arg;
 	bool started, done;
 	CURLcode result;
-	long status;
+	long status, timeout_ms;    /* a call's limit (KUBE_T_*); 0 for a stream */
 	char err[CURL_ERROR_SIZE + 512];
 	char curl_err[CURL_ERROR_SIZE];
 	char auth_err[512];         /* why the exec plugin gave no credential */
@@ -231,6 +232,8 @@ struct kube_req *kube_req_new(struct kube_client *c, const char *method, const c
 	curl_easy_setopt(r->easy, CURLOPT_URL, url);
 	free(url);
 	curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
+	/* a deletion is what stopping and cleaning up wait on: it has the shortest say */
+	r->timeout_ms = strcmp(method, "DELETE") == 0 ? KUBE_T_DELETE : KUBE_T_CALL;
 	set_tls(r);
 	set_auth(r);
 	r->headers = curl_slist_append(r->headers, "Accept: application/json");
@@ -258,6 +261,7 @@ void kube_req_json(struct kube_req *r, const cJSON *body, const char *type)
 void kube_req_stream(struct kube_req *r, kube_data_fn *fn, void *arg)
 {
 	r->on_data = fn, r->arg = arg;
+	r->timeout_ms = 0;          /* a watch or a log lasts as long as it must */
 }
 
 void kube_req_start(struct kube_req *r)
@@ -284,6 +288,10 @@ static void reap(struct kube_client *c)
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 		r->done = true;
 		curl_multi_remove_handle(c->multi, r->easy);
+		/* a call that got no answer in its time: the server is taken as frozen */
+		if (r->result == CURLE_OPERATION_TIMEDOUT && r->timeout_ms && !c->lost[0])
+			snprintf(c->lost, sizeof c->lost, "the API server at '%.150s' did not answer within %ld s",
+				 c->base, r->timeout_ms / 1000);
 		if (r->status == 401 && c->cfg->exec)
 			kube_exec_forget(c->cfg->exec);
 	}
@@ -308,13 +316,13 @@ int kube_client_run(struct kube_client *c, int timeout_ms)
 }
 
 /* Ends a waiting call without its answer, saying why. */
-static void give_up(struct kube_req *r, const char *why)
+static void give_up(struct kube_req *r, CURLcode code, const char *why)
 {
 	if (r->started && !r->done)
 		curl_multi_remove_handle(r->c->multi, r->easy);
 	r->done = true;
-	r->result = CURLE_ABORTED_BY_CALLBACK;
-	snprintf(r->curl_err, sizeof r->curl_err, "%s", why);
+	r->result = code;
+	snprintf(r->curl_err, sizeof r->curl_err, "%.*s", (int)sizeof r->curl_err - 1, why);
 }
 
 /* Why a waiting call must stop now, or NULL. */
@@ -333,12 +341,16 @@ long kube_req_call(struct kube_req *r)
 {
 	struct kube_client *c = r->c;
 	c->interrupted = false;
-	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, (long)KUBE_T_CALL);
+	if (c->lost[0]) {
+		give_up(r, CURLE_OPERATION_TIMEDOUT, c->lost);     /* said once; the rest fail at once */
+		return 0;
+	}
+	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, r->timeout_ms);
 	kube_req_start(r);
 	const char *why;
 	while (pump(c) == 0 && !r->done) {
 		if ((why = cut_short(c))) {
-			give_up(r, why);
+			give_up(r, CURLE_ABORTED_BY_CALLBACK, why);
 			break;
 		}
 		if (curl_multi_poll(c->multi, NULL, 0, 100, NULL) != CURLM_OK)
@@ -357,6 +369,7 @@ void kube_client_interrupts(struct kube_client *c, volatile sig_atomic_t *interr
 void kube_client_deadline(struct kube_client *c, int64_t deadline_ms) { c->deadline_ms = deadline_ms; }
 bool kube_client_interrupted(const struct kube_client *c) { return c->interrupted; }
 bool kube_req_cut_short(const struct kube_req *r) { return r->result == CURLE_ABORTED_BY_CALLBACK; }
+const char *kube_client_lost(const struct kube_client *c) { return c->lost[0] ? c->lost : NULL; }
 
 bool kube_req_done(const struct kube_req *r) { return r->done; }
 long kube_req_status(const struct kube_req *r) { return r->result == CURLE_OK ? r->status : 0; }

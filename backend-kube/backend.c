@@ -214,6 +214,10 @@ static int drive(struct kube_ctx *x, int timeout_ms)
 {
 	if (kube_client_run(x->c, timeout_ms) < 0)
 		return -1;
+	if (x->watch && kube_client_lost(x->c)) {
+		lost_watch(x);      /* a frozen server ends no watch: end the steps here */
+		return 0;
+	}
 	for (struct kube_job *j = x->jobs; j; j = j->next)
 		if (j->want_logs && !j->logs && j->job)
 			open_logs(x, j);

@@ -27,6 +27,8 @@
 #define KUBE_MAX_EVENT (4u << 20)           /* one watch event */
 /* How long one API call (not a watch or a log stream) may take. */
 #define KUBE_T_CALL 60000
+/* How long a deletion may take (stopping a step, tearing down). */
+#define KUBE_T_DELETE 10000
 /* How long a credential plugin may take to answer. */
 #define KUBE_T_PLUGIN 30000
 
@@ -152,6 +154,12 @@ bool kube_client_interrupted(const struct kube_client *c);
 void kube_client_deadline(struct kube_client *c, int64_t deadline_ms);
 /* True when the call gave up for an interrupt or the deadline: no answer, but not the server's fault. */
 bool kube_req_cut_short(const struct kube_req *r);
+/*
+ * Why the API server is taken as frozen (a call got no answer in its
+ * time: "the API server at ... did not answer within N s"), or NULL
+ * while it answers.  From then on every call fails at once with it.
+ */
+const char *kube_client_lost(const struct kube_client *c);
 
 /*
  * One JSON call: sends `body` (may be NULL), stores the parsed answer in

@@ -5,8 +5,9 @@
 # step under a rule of its own (an image that cannot be pulled, a Pod no
 # node can take, a container killed for memory), a watch the server
 # expires with 410 Gone is re-listed and the run goes on, a pipeline
-# that times out leaves nothing behind, and a Pod create the server holds
-# back ends at the step's timeout and at Ctrl-C.
+# that times out leaves nothing behind, a Pod create the server holds
+# back ends at the step's timeout and at Ctrl-C, and so does a run whose
+# server froze, the server named and pipec prune pointed at.
 . tests/lib.sh
 . tests/kube/lib.sh
 kube_setup
@@ -144,3 +145,36 @@ check "stalled Pod create: the step never ran" lacks "$TMP/out" the-step-ran
 check "stalled Pod create: over within 20 s of SIGINT (took ${took}s)" [ "$alive" = yes -a "$took" -le 20 ]
 stall 0
 kube_leak_check "stalled Pod create"
+
+# An API server that freezes mid-step (SIGSTOP): Ctrl-C still ends the
+# run within a bound, naming the server as not answering and pointing at
+# pipec prune; once it answers again, prune removes what was left.
+cat >"$TMP/frozen.yml" <<'EOY'
+kind: pipeline
+type: kubernetes
+name: frozen
+clone:
+  disable: true
+steps:
+- name: long
+  image: busybox
+  commands: [echo started, sleep 300]
+EOY
+set -- $FAKE_PIDS
+fake_pid=$1
+"$PIPEC" run --backend=kube "$TMP/frozen.yml" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+i=0
+while ! grep -q 'long | started' "$TMP/out" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill -STOP "$fake_pid"
+sleep 1
+interrupt_pid $pid
+kill -CONT "$fake_pid"
+check "frozen API server: the step was running" grep -q 'long | started' "$TMP/out"
+check "frozen API server: SIGINT exits 130" [ "$rc" -eq 130 ]
+check "frozen API server: named as not answering" has "$TMP/err" "did not answer within"
+check "frozen API server: points at pipec prune" has "$TMP/err" "pipec prune --backend=kube"
+check "frozen API server: over within 40 s of SIGINT (took ${took}s)" [ "$took" -le 40 ]
+"$PIPEC" prune --backend=kube >"$TMP/prune.out" 2>&1
+check "frozen API server: pipec prune then exits 0" [ $? -eq 0 ]
+kube_leak_check "frozen API server"
