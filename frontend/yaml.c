@@ -583,17 +583,19 @@ static bool any_repeat(const struct fe_pair *pairs, size_t n)
 
 /*
  * Repeats are reported in key order, from a sorted copy: sorting (not
- * pairwise comparison) keeps a huge hostile map linear-ish.
+ * pairwise comparison) keeps a huge hostile map linear-ish.  Drone's YAML
+ * reader keeps a repeated key's last value, so a file Drone runs is not
+ * refused for one: the earlier pairs are dropped, with a warning each.
  */
-static void check_duplicates(struct reader *r, struct fe_pair *pairs, size_t n)
+static void check_duplicates(struct reader *r, struct fe_pair *pairs, size_t *n)
 {
-	if (n < 2 || (n <= FEW_PAIRS && !any_repeat(pairs, n)))
+	if (*n < 2 || (*n <= FEW_PAIRS && !any_repeat(pairs, *n)))
 		return;
-	const struct fe_pair **v = malloc(n * sizeof *v);
+	const struct fe_pair **v = malloc(*n * sizeof *v);
 	size_t m = 0;
 	if (!v)
 		abort();
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < *n; i++)
 		if (pairs[i].key->kind == FE_SCALAR)
 			v[m++] = &pairs[i];
 	qsort(v, m, sizeof *v, cmp_pair_key);
@@ -601,12 +603,18 @@ static void check_duplicates(struct reader *r, struct fe_pair *pairs, size_t n)
 		if (!same_key(v[i - 1]->key, v[i]->key))
 			continue;
 		const struct fe_node *first = v[i - 1]->key, *k = v[i]->key;
-		diag_error(r->dl, fe_pos(r->path, k), "duplicate-key",
-			   "duplicate key '%s' (first at line %d)", k->str,
-			   (int)first->line);
+		diag_warning(r->dl, fe_pos(r->path, k), "duplicate-key",
+			     "duplicate key '%s' (first at line %d); the last value is used, "
+			     "as in Drone", k->str, (int)first->line);
 		diag_relate(r->dl, fe_pos(r->path, first), "'%s' is first written here", k->str);
+		((struct fe_pair *)v[i - 1])->key = NULL;       /* sorted by place */
 	}
 	free(v);
+	size_t kept = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (pairs[i].key)
+			pairs[kept++] = pairs[i];
+	*n = kept;
 }
 
 /*
@@ -634,7 +642,9 @@ static struct fe_node *mapping(struct reader *r, yaml_event_t *ev, int depth)
 			push_pair(r->pairs, (struct fe_pair){k, v});
 		n->weight = add_weight(n->weight, add_weight(k->weight, v->weight));
 	}
-	check_duplicates(r, vec_at(r->pairs, base), r->pairs->n - base);
+	size_t written = r->pairs->n - base;
+	check_duplicates(r, vec_at(r->pairs, base), &written);
+	r->pairs->n = base + written;
 	for (size_t i = merges; i < r->items->n; i++)
 		merge(r, base, *(struct fe_node **)vec_at(r->items, i));
 	r->items->n = merges;

@@ -103,7 +103,7 @@ const struct ir_rule ir_rules[] = {
 	 "a key that drone-runtime's decoder does not know"},
 	{"drone-runtime-unresolved-ref", DIAG_WARNING, "a reference that leads nowhere"},
 	{"duplicate-artifact", DIAG_ERROR, "two exports of one pipeline have the same name"},
-	{"duplicate-key", DIAG_ERROR, "a map has the same key twice"},
+	{"duplicate-key", DIAG_WARNING, "a map has the same key twice; the last value is used"},
 	{"duplicate-secret", DIAG_WARNING,
 	 "two secret documents of one file declare the same name; the first is used"},
 	{"emit-refused", DIAG_ERROR,

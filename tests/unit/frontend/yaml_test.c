@@ -115,11 +115,27 @@ Test(yaml, merge_of_a_scalar_is_an_error)
 Test(yaml, duplicate_keys_are_all_reported)
 {
 	read_text("a: 1\nb: 2\na: 3\nb: 4\n");
-	cr_assert_eq(dl.nerrors, 2);
+	cr_assert_eq(dl.nerrors, 0);
+	cr_assert_eq(dl.nwarnings, 2);
 	cr_assert_str_eq(dl.items[0].rule, "duplicate-key");
-	cr_assert_str_eq(dl.items[0].message, "duplicate key 'a' (first at line 1)");
+	cr_assert_str_eq(dl.items[0].message,
+			 "duplicate key 'a' (first at line 1); the last value is used, as in Drone");
 	cr_assert_eq(dl.items[0].pos.line, 3);
 	cr_assert_eq(dl.items[1].pos.line, 4);
+}
+
+Test(yaml, a_repeated_key_keeps_its_last_value_in_place)
+{
+	read_text("a: 1\nb: 2\na: 3\nc: {x: 1, x: 2, x: 3}\n");
+	struct fe_node *m = docs.v[0];
+	cr_assert_eq(m->npairs, 3, "the earlier 'a' is dropped");
+	cr_assert_str_eq(fe_map_get(m, "a")->str, "3");
+	cr_assert_eq(fe_map_get(m, "a")->line, 3);
+	struct fe_node *c = fe_map_get(m, "c");
+	cr_assert_eq(c->npairs, 1);
+	cr_assert_str_eq(fe_map_get(c, "x")->str, "3");
+	cr_assert_eq(dl.nwarnings, 3);
+	cr_assert_eq(dl.nerrors, 0);
 }
 
 Test(yaml, unknown_anchor)
