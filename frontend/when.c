@@ -603,10 +603,9 @@ static void check_status_values(struct eval *ev, const struct fe_node *list)
 		if (it->kind != FE_SCALAR || fe_is_null(it) ||
 		    !strcmp(it->str, "success") || !strcmp(it->str, "failure"))
 			continue;
-		ev->errors++;
-		diag_error(ev->dl, fe_pos(ev->file, it), "bad-status",
-			   "unknown status '%s' in %s.status, expected 'success' or 'failure'",
-			   it->str, ev->where);
+		diag_warning(ev->dl, fe_pos(ev->file, it), "bad-status",
+			     "unknown status '%s' in %s.status is ignored, as in Drone; "
+			     "expected 'success' or 'failure'", it->str, ev->where);
 	}
 }
 

@@ -60,7 +60,7 @@ const struct ir_rule ir_rules[] = {
 	{"backend-plugin", DIAG_ERROR,
 	 "a --backend-plugin object could not be loaded or made no backend"},
 	{"bad-glob", DIAG_ERROR, "a pattern in a when or trigger clause is malformed"},
-	{"bad-status", DIAG_ERROR, "a status clause names something other than success or failure"},
+	{"bad-status", DIAG_WARNING, "a status clause names something other than success or failure"},
 	{"bad-substitution", DIAG_ERROR, "a ${ in a scalar does not start a form pipec knows"},
 	{"docker-error", DIAG_ERROR, "the engine refused a request pipec needs"},
 	{"docker-gone", DIAG_ERROR,

@@ -229,14 +229,28 @@ Test(when, empty_or_null_when_runs_on_success)
 	cr_assert_null(fx.skip);
 }
 
+Test(when, an_unknown_status_is_ignored_with_a_warning)
+{
+	eval("status: [success, changed]\n", &ctx_main);
+	cr_assert_eq(fx.rc, 0);
+	cr_assert_eq(fx.policy, IR_RUN_ON_SUCCESS);
+	cr_assert_eq(fx.dl.nerrors, 0);
+	cr_assert_eq(fx.dl.nwarnings, 1);
+	cr_assert_str_eq(rule(0), "bad-status");
+	cr_assert_eq(fx.dl.items[0].pos.col, 19);
+	eval("status: [changed, failure, success]\n", &ctx_main);
+	cr_assert_eq(fx.rc, 0);
+	cr_assert_eq(fx.policy, IR_RUN_ALWAYS);
+}
+
 Test(when, unknown_key_suggests_and_all_errors_reported)
 {
 	eval("brnach: main\nstatus: [sucess]\nevent: {include: [push], excldue: [x]}\nref: {a: 1}\n",
 	     &ctx_main);
-	cr_assert_eq(fx.rc, -1);
-	/* unknown keys are warnings, as Drone ignores them */
-	cr_assert_eq(fx.dl.nerrors, 1);
-	cr_assert_eq(fx.dl.nwarnings, 3);
+	/* unknown keys and statuses are warnings, as Drone ignores them */
+	cr_assert_eq(fx.rc, 0);
+	cr_assert_eq(fx.dl.nerrors, 0);
+	cr_assert_eq(fx.dl.nwarnings, 4);
 	cr_assert_str_eq(rule(0), "unknown-key");
 	cr_assert_str_eq(fx.dl.items[0].message,
 			 "unknown key 'brnach' in when, did you mean 'branch'");
