@@ -609,16 +609,18 @@ static void check_status_values(struct eval *ev, const struct fe_node *list)
 	}
 }
 
-/* success and failure both let through: always; one of them: that one. */
+/*
+ * success and failure both let through: always; failure alone: on
+ * failure; otherwise on success, the default, as Drone's runners decide
+ * it, even for a clause that lets neither through.
+ */
 static enum ir_run_policy status_policy(const struct clause *c)
 {
 	bool s = status_ok(c, "success"), f = status_ok(c, "failure");
 
 	if (s && f)
 		return IR_RUN_ALWAYS;
-	if (f)
-		return IR_RUN_ON_FAILURE;
-	return s ? IR_RUN_ON_SUCCESS : IR_RUN_NEVER;
+	return f ? IR_RUN_ON_FAILURE : IR_RUN_ON_SUCCESS;
 }
 
 static const char *context_value(const struct fe_context *ctx, enum clause_field f)

@@ -213,8 +213,11 @@ Test(when, status_becomes_policy)
 	cr_assert_eq(fx.policy, IR_RUN_ALWAYS);
 	eval("status: {exclude: [success]}\n", &ctx_main);
 	cr_assert_eq(fx.policy, IR_RUN_ON_FAILURE);
+	/* letting neither through is Drone's default, as its runners decide */
 	eval("status: {include: [success], exclude: [success]}\n", &ctx_main);
-	cr_assert_eq(fx.policy, IR_RUN_NEVER);
+	cr_assert_eq(fx.policy, IR_RUN_ON_SUCCESS);
+	eval("status: [changed]\n", &ctx_main);
+	cr_assert_eq(fx.policy, IR_RUN_ON_SUCCESS);
 	cr_assert_null(fx.skip);
 	cr_assert_eq(fx.dl.nerrors, 0);
 }
